@@ -1,0 +1,135 @@
+#include "umlab/base/json_writer.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace umlab {
+
+std::string JsonWriter::quote(std::string_view s) {
+  std::string r = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+    case '"': r += "\\\""; break;
+    case '\\': r += "\\\\"; break;
+    case '\n': r += "\\n"; break;
+    case '\r': r += "\\r"; break;
+    case '\t': r += "\\t"; break;
+    default:
+      if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        r += buf;
+      } else {
+        r += static_cast<char>(c);
+      }
+    }
+  }
+  r += '"';
+  return r;
+}
+
+void JsonWriter::newline() {
+  out_ += '\n';
+  out_.append(stack_.size() * static_cast<size_t>(indent_), ' ');
+}
+
+void JsonWriter::beforeValue() {
+  if (afterKey_) {
+    afterKey_ = false;
+    return;
+  }
+  if (!stack_.empty()) {
+    if (!stack_.back().empty)
+      out_ += ',';
+    stack_.back().empty = false;
+    newline();
+  }
+}
+
+JsonWriter& JsonWriter::beginObject() {
+  beforeValue();
+  out_ += '{';
+  stack_.push_back({true, true});
+  return *this;
+}
+
+JsonWriter& JsonWriter::endObject() {
+  bool empty = stack_.back().empty;
+  stack_.pop_back();
+  if (!empty)
+    newline();
+  out_ += '}';
+  if (stack_.empty())
+    out_ += '\n';
+  return *this;
+}
+
+JsonWriter& JsonWriter::beginArray() {
+  beforeValue();
+  out_ += '[';
+  stack_.push_back({false, true});
+  return *this;
+}
+
+JsonWriter& JsonWriter::endArray() {
+  bool empty = stack_.back().empty;
+  stack_.pop_back();
+  if (!empty)
+    newline();
+  out_ += ']';
+  if (stack_.empty())
+    out_ += '\n';
+  return *this;
+}
+
+JsonWriter& JsonWriter::key(std::string_view k) {
+  beforeValue();
+  out_ += quote(k);
+  out_ += ": ";
+  afterKey_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(std::string_view s) {
+  beforeValue();
+  out_ += quote(s);
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(int64_t n) {
+  beforeValue();
+  out_ += std::to_string(n);
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(uint64_t n) {
+  beforeValue();
+  out_ += std::to_string(n);
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(double d) {
+  beforeValue();
+  if (!std::isfinite(d)) {
+    out_ += "null";
+    return *this;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.10g", d);
+  out_ += buf;
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(bool b) {
+  beforeValue();
+  out_ += b ? "true" : "false";
+  return *this;
+}
+
+JsonWriter& JsonWriter::null() {
+  beforeValue();
+  out_ += "null";
+  return *this;
+}
+
+} // namespace umlab

@@ -1,0 +1,33 @@
+#pragma once
+/// The command line of one UML guest (DESIGN.md §1, UML.md §5 and §7).
+///
+///   <kernel> umid=<lab>.<node> uml_dir=<dir> mem=<size> ubd0=<cow>,<base> root=/dev/ubda rw
+///            con=null con0=fd:0,fd:1 ssl=null ssl1=fd:3 init=<init> <net args...> <extra...>
+///
+/// `ubd0=<cow>,<base>` makes every guest write to its own COW file over one shared base image:
+/// the base is never written. Debian's default consoles (`con1..15`, `ssl`) are invalid on these
+/// hosts, so every console is set explicitly: the main console on the guest's stdin/stdout, and
+/// serial line 1 on fd 3, the agent channel that `umlab exec` uses.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace umlab::kernel {
+
+struct GuestSpec {
+  std::string kernel;              ///< path of linux.uml
+  std::string umid;                ///< "<lab>.<node>"
+  std::string umlDir;              ///< where UML puts the mconsole socket and pid file
+  uint64_t memoryBytes = 96ULL << 20;
+  std::string cowPath;
+  std::string basePath;            ///< the shared, read-only base image
+  std::string init = "/sbin/umlab-init";
+  std::vector<std::string> netArgs;   ///< rendered by transports::renderUmlDeviceArg
+  std::vector<std::string> extraArgs; ///< appended last, e.g. "umlab.node=pc1"
+};
+
+/// argv[0] is the kernel; the order is fixed so that plans are byte-identical across runs.
+std::vector<std::string> umlCommandLine(const GuestSpec& spec);
+
+} // namespace umlab::kernel

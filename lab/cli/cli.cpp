@@ -1,0 +1,434 @@
+#include "cli.hpp"
+
+#include "umlab/base/diagnostics.hpp"
+#include "umlab/base/quantity.hpp"
+#include "umlab/base/spelling.hpp"
+#include "umlab/lab/compile/compile.hpp"
+#include "umlab/lab/compile/graph_export.hpp"
+#include "umlab/lab/compile/layout.hpp"
+#include "umlab/lab/compile/plan.hpp"
+#include "umlab/lab/compile/plan_render.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace umlab::cli {
+
+namespace {
+
+constexpr const char* kVersion = "umlab 0.1.0";
+
+constexpr const char* kUsage =
+    "usage: umlab <command> [options] [arguments]\n"
+    "\n"
+    "Compile a network written in YAML and run it as User-Mode Linux guests.\n"
+    "\n"
+    "commands:\n"
+    "  validate FILE...   check topology files and report every error and warning\n"
+    "  plan FILE          show the launch plan: processes, arguments, sockets, start order\n"
+    "  graph FILE         draw the lab as Graphviz DOT, JSON or SVG\n"
+    "  help [COMMAND]     show help for a command\n"
+    "\n"
+    "options:\n"
+    "  -h, --help         show this help\n"
+    "  --version          show the version\n"
+    "\n"
+    "Run 'umlab COMMAND --help' for a command's options. Example labs are in topologies/.\n";
+
+constexpr const char* kValidateHelp =
+    "usage: umlab validate [options] FILE...\n"
+    "\n"
+    "Load, resolve and check each topology file. Errors and warnings are printed as\n"
+    "'file:line:col: error: message' with the source line and a caret.\n"
+    "\n"
+    "options:\n"
+    "  -q, --quiet         print nothing for files without errors or warnings\n"
+    "  --werror            treat warnings as errors\n"
+    "  --max-errors N      stop listing errors after N (default 20; 0 means no limit)\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "exit status: 0 valid, 1 errors found, 2 usage error\n";
+
+constexpr const char* kPlanHelp =
+    "usage: umlab plan [options] FILE\n"
+    "\n"
+    "Compile FILE and print the launch plan: one umlab-switchd per switch or hub segment, the\n"
+    "mcast groups, and the UML command line of every guest, in start order. Nothing is started.\n"
+    "\n"
+    "options:\n"
+    "  --format text|json  output format (default text)\n"
+    "  -o, --output FILE   write to FILE instead of standard output\n"
+    "  --state-dir DIR     lay the lab out under DIR (default $UMLAB_STATE_DIR, else\n"
+    "                      $XDG_RUNTIME_DIR/umlab, else /run/umlab for root)\n"
+    "  --kernel PATH       the UML kernel (default $UMLAB_KERNEL or /usr/bin/linux.uml)\n"
+    "  --image-dir DIR     where base images live (default ~/.cache/umlab/images)\n"
+    "  --max-errors N      stop listing errors after N (default 20)\n"
+    "  -h, --help          show this help\n";
+
+constexpr const char* kGraphHelp =
+    "usage: umlab graph [options] FILE\n"
+    "\n"
+    "Draw the lab: nodes, segments and links, placed by a force-directed layout (positions\n"
+    "given in the file under 'layout:' are kept).\n"
+    "\n"
+    "options:\n"
+    "  --format dot|json|svg  output format (default dot); svg needs graphviz's 'dot'\n"
+    "  -o, --output FILE      write to FILE instead of standard output\n"
+    "  --max-errors N         stop listing errors after N (default 20)\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "example: umlab graph topologies/dmz.yaml --format dot | dot -Tsvg > dmz.svg\n";
+
+struct UsageError {
+  std::string message;
+};
+
+/// A tiny option parser: flags and options with one value, then positional arguments.
+class Args {
+public:
+  Args(const std::vector<std::string>& args, std::vector<std::string> flags, std::vector<std::string> options)
+      : flags_(std::move(flags)), options_(std::move(options)) {
+    bool onlyPositional = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      if (onlyPositional || a == "-" || a.empty() || a[0] != '-') {
+        positional_.push_back(a);
+        continue;
+      }
+      if (a == "--") {
+        onlyPositional = true;
+        continue;
+      }
+      std::string name = a, value;
+      bool hasValue = false;
+      if (size_t eq = a.find('='); eq != std::string::npos && a.rfind("--", 0) == 0) {
+        name = a.substr(0, eq);
+        value = a.substr(eq + 1);
+        hasValue = true;
+      }
+      if (isIn(flags_, name)) {
+        if (hasValue)
+          throw UsageError{"option '" + name + "' takes no value"};
+        set_[name] = "";
+      } else if (isIn(options_, name)) {
+        if (!hasValue) {
+          if (i + 1 >= args.size())
+            throw UsageError{"option '" + name + "' needs a value"};
+          value = args[++i];
+        }
+        set_[name] = value;
+      } else {
+        std::vector<std::string> all = flags_;
+        all.insert(all.end(), options_.begin(), options_.end());
+        throw UsageError{"unknown option '" + name + "'" + didYouMean(name, all)};
+      }
+    }
+  }
+
+  bool has(const std::string& name) const { return set_.count(name) != 0; }
+  std::optional<std::string> get(const std::string& a, const std::string& b = "") const {
+    if (auto it = set_.find(a); it != set_.end())
+      return it->second;
+    if (auto it = set_.find(b); !b.empty() && it != set_.end())
+      return it->second;
+    return std::nullopt;
+  }
+  const std::vector<std::string>& positional() const { return positional_; }
+
+private:
+  static bool isIn(const std::vector<std::string>& v, const std::string& s) {
+    for (const std::string& x : v)
+      if (x == s)
+        return true;
+    return false;
+  }
+  std::vector<std::string> flags_, options_, positional_;
+  std::map<std::string, std::string> set_;
+};
+
+size_t maxErrors(const Args& a) {
+  auto v = a.get("--max-errors");
+  if (!v)
+    return Diagnostics::kDefaultErrorLimit;
+  auto n = parseUnsigned(*v, 1000000);
+  if (!n)
+    throw UsageError{"--max-errors needs a number, not '" + *v + "'"};
+  return *n == 0 ? SIZE_MAX : static_cast<size_t>(*n);
+}
+
+std::string format(const Args& a, std::vector<std::string> allowed) {
+  std::string f = a.get("--format").value_or(allowed.front());
+  for (const std::string& x : allowed)
+    if (x == f)
+      return f;
+  std::string list;
+  for (size_t i = 0; i < allowed.size(); ++i)
+    list += (i ? (i + 1 == allowed.size() ? " or " : ", ") : "") + ("'" + allowed[i] + "'");
+  throw UsageError{"--format must be " + list + ", not '" + f + "'" + didYouMean(f, allowed)};
+}
+
+std::string oneFile(const Args& a, const char* command) {
+  if (a.positional().size() != 1)
+    throw UsageError{std::string(command) + " takes one topology file" +
+                     (a.positional().empty() ? std::string(", as in 'umlab ") + command + " topologies/lan.yaml'" : "")};
+  return a.positional()[0];
+}
+
+/// Writes `text` to `-o FILE` or to `out`. Returns false (after an error message) on failure.
+bool emit(const Args& a, const std::string& text, std::ostream& out, std::ostream& err) {
+  auto path = a.get("-o", "--output");
+  if (!path || *path == "-") {
+    out << text;
+    return true;
+  }
+  std::ofstream f(*path, std::ios::binary | std::ios::trunc);
+  f << text;
+  f.close();
+  if (!f) {
+    err << "umlab: error: cannot write '" << *path << "': " << std::strerror(errno) << "\n";
+    return false;
+  }
+  return true;
+}
+
+std::string plural(size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); }
+
+int cmdValidate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  Args a(args, {"-q", "--quiet", "--werror", "-h", "--help"}, {"--max-errors"});
+  if (a.has("-h") || a.has("--help")) {
+    out << kValidateHelp;
+    return kExitOk;
+  }
+  if (a.positional().empty())
+    throw UsageError{"validate needs at least one topology file, as in 'umlab validate topologies/*.yaml'"};
+  const bool quiet = a.has("-q") || a.has("--quiet");
+  const size_t limit = maxErrors(a);
+  int status = kExitOk;
+  for (const std::string& path : a.positional()) {
+    SourceManager sources;
+    Diagnostics diags(limit);
+    auto compiled = lab::compileFile(path, sources, diags);
+    renderDiagnostics(diags, err);
+    const bool failed = !compiled || (a.has("--werror") && diags.warningCount() > 0);
+    if (failed) {
+      status = kExitInputError;
+      err << path << ": " << plural(diags.errorCount(), "error", "errors");
+      if (diags.warningCount())
+        err << ", " << plural(diags.warningCount(), "warning", "warnings");
+      err << "\n";
+      continue;
+    }
+    if (quiet && diags.warningCount() == 0)
+      continue;
+    const lab::Topology& t = compiled->topology;
+    size_t links = 0, segments = 0;
+    for (const lab::Segment& s : t.segments) {
+      links += s.members.size();
+      segments += s.type != lab::SegmentType::PointToPoint;
+      if (s.type == lab::SegmentType::PointToPoint)
+        --links; // two members, one link
+    }
+    links += t.trunks.size() + t.taps.size();
+    out << path << ": ok: lab '" << t.name << "', " << plural(t.nodes.size(), "node", "nodes") << ", "
+        << plural(segments, "segment", "segments") << ", " << plural(links, "link", "links");
+    if (diags.warningCount())
+      out << ", " << plural(diags.warningCount(), "warning", "warnings");
+    out << "\n";
+  }
+  return status;
+}
+
+int cmdPlan(const std::string& self, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  Args a(args, {"-h", "--help"}, {"--format", "-o", "--output", "--state-dir", "--kernel", "--image-dir", "--max-errors"});
+  if (a.has("-h") || a.has("--help")) {
+    out << kPlanHelp;
+    return kExitOk;
+  }
+  const std::string fmt = format(a, {"text", "json"});
+  const std::string path = oneFile(a, "plan");
+  lab::HostLayout host = lab::hostLayoutFromEnvironment(self);
+  if (auto v = a.get("--state-dir")) host.stateRoot = *v;
+  if (auto v = a.get("--kernel")) host.kernel = *v;
+  if (auto v = a.get("--image-dir")) host.imageDir = *v;
+  SourceManager sources;
+  Diagnostics diags(maxErrors(a));
+  auto compiled = lab::compileFile(path, sources, diags);
+  std::optional<lab::LaunchPlan> p;
+  if (compiled)
+    p = lab::plan(compiled->topology, host, diags);
+  renderDiagnostics(diags, err);
+  if (!p)
+    return kExitInputError;
+  return emit(a, fmt == "json" ? lab::renderPlanJson(*p) : lab::renderPlanText(*p), out, err) ? kExitOk : kExitHostFailure;
+}
+
+/// Finds an executable on PATH.
+std::optional<std::string> which(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string p = path ? path : "/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= p.size()) {
+    size_t end = p.find(':', start);
+    if (end == std::string::npos)
+      end = p.size();
+    std::string candidate = p.substr(start, end - start) + "/" + name;
+    if (end > start && ::access(candidate.c_str(), X_OK) == 0)
+      return candidate;
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+/// Runs `dot -Tsvg` on `dotText`; returns the SVG or nullopt after an error message.
+std::optional<std::string> toSvg(const std::string& dotText, std::ostream& err) {
+  auto dot = which("dot");
+  if (!dot) {
+    err << "umlab: error: graphviz's 'dot' is not installed; install it with 'apt-get install graphviz', or use "
+           "'--format dot'\n";
+    return std::nullopt;
+  }
+  int in[2], outp[2];
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(outp, O_CLOEXEC) != 0) {
+    err << "umlab: error: pipe: " << std::strerror(errno) << "\n";
+    return std::nullopt;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+  std::vector<char*> argv{const_cast<char*>(dot->c_str()), const_cast<char*>("-Tsvg"), nullptr};
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, dot->c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(in[0]);
+  ::close(outp[1]);
+  if (rc != 0) {
+    ::close(in[1]);
+    ::close(outp[0]);
+    err << "umlab: error: cannot run '" << *dot << "': " << std::strerror(rc) << "\n";
+    return std::nullopt;
+  }
+  // DOT for big labs exceeds a pipe buffer, so write in a child-free way: dot reads all input
+  // before it writes, so writing everything first cannot deadlock.
+  size_t off = 0;
+  while (off < dotText.size()) {
+    ssize_t n = ::write(in[1], dotText.data() + off, dotText.size() - off);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    off += static_cast<size_t>(n);
+  }
+  ::close(in[1]);
+  std::string svg;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(outp[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    svg.append(buf, static_cast<size_t>(n));
+  }
+  ::close(outp[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    err << "umlab: error: '" << *dot << " -Tsvg' failed\n";
+    return std::nullopt;
+  }
+  return svg;
+}
+
+int cmdGraph(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  Args a(args, {"-h", "--help"}, {"--format", "-o", "--output", "--max-errors"});
+  if (a.has("-h") || a.has("--help")) {
+    out << kGraphHelp;
+    return kExitOk;
+  }
+  const std::string fmt = format(a, {"dot", "json", "svg"});
+  const std::string path = oneFile(a, "graph");
+  SourceManager sources;
+  Diagnostics diags(maxErrors(a));
+  auto compiled = lab::compileFile(path, sources, diags);
+  renderDiagnostics(diags, err);
+  if (!compiled)
+    return kExitInputError;
+  lab::LabLayout layout = lab::computeLayout(compiled->topology);
+  std::string text;
+  if (fmt == "json") {
+    text = lab::renderGraphJson(compiled->topology, layout, compiled->analysis);
+  } else {
+    text = lab::renderGraphDot(compiled->topology, layout);
+    if (fmt == "svg") {
+      auto svg = toSvg(text, err);
+      if (!svg)
+        return kExitHostFailure;
+      text = std::move(*svg);
+    }
+  }
+  return emit(a, text, out, err) ? kExitOk : kExitHostFailure;
+}
+
+const std::map<std::string, const char*>& helpTexts() {
+  static const std::map<std::string, const char*> h{{"validate", kValidateHelp}, {"plan", kPlanHelp}, {"graph", kGraphHelp}};
+  return h;
+}
+
+} // namespace
+
+int run(const std::string& self, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.empty()) {
+    err << kUsage;
+    return kExitUsage;
+  }
+  const std::string& command = args[0];
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  try {
+    if (command == "-h" || command == "--help") {
+      out << kUsage;
+      return kExitOk;
+    }
+    if (command == "--version") {
+      out << kVersion << "\n";
+      return kExitOk;
+    }
+    if (command == "help") {
+      if (rest.empty()) {
+        out << kUsage;
+        return kExitOk;
+      }
+      auto it = helpTexts().find(rest[0]);
+      if (it == helpTexts().end())
+        throw UsageError{"no help for unknown command '" + rest[0] + "'"};
+      out << it->second;
+      return kExitOk;
+    }
+    if (command == "validate")
+      return cmdValidate(rest, out, err);
+    if (command == "plan")
+      return cmdPlan(self, rest, out, err);
+    if (command == "graph")
+      return cmdGraph(rest, out, err);
+    std::vector<std::string> commands{"validate", "plan", "graph", "help"};
+    std::string hint = didYouMean(command, commands);
+    throw UsageError{"unknown command '" + command + "'" + (hint.empty() ? "; run 'umlab --help' for the list" : hint)};
+  } catch (const UsageError& e) {
+    err << "umlab: error: " << e.message << "\n";
+    return kExitUsage;
+  }
+}
+
+} // namespace umlab::cli

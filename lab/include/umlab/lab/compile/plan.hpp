@@ -1,0 +1,144 @@
+#pragma once
+/// Stage 3, plan: `Topology` + `HostLayout` -> `LaunchPlan`, plain data that says exactly which
+/// processes the launcher starts, with which arguments, in which order. Deterministic: the same
+/// input gives a byte-identical plan (golden-tested in tests/golden/), so nothing here reads the
+/// clock, the environment or a pointer value.
+///
+/// The lab's state directory (DESIGN.md §5) is laid out as
+///
+///   <stateRoot>/<lab>/            mode 0700, one per lab
+///     sw/<segment>.ctl            umlab-switchd control socket (daemon transport)
+///     sw/<segment>.bess           its seqpacket socket (bess transport), when used
+///     sw/<segment>.mon            its read-only monitor socket, when the segment is mirrored
+///     sw/<segment>.admin          its text admin socket
+///     cow/<node>.cow              the node's copy-on-write file over the shared base image
+///     uml/                        UML's uml_dir: mconsole sockets and pid files
+///     log/<node>.log              console output
+///
+/// Point-to-point links are two-port umlab-switchd hubs named p2p-<link number>, so that their
+/// delay, loss and rate work as on any segment. A port's conditions apply to frames in both
+/// directions through it; a link's conditions therefore sit on the guest's port for links to a
+/// segment, and on the first end's port only for point-to-point links, so that every frame
+/// meets them once. mcast segments get group 239.192.0.<k> and port
+/// 1102+k (k counts the lab's mcast segments from 1); they run only inside the lab's network
+/// namespace, where the multicast route stays on `lo`.
+
+#include "umlab/base/diagnostics.hpp"
+#include "umlab/lab/model/topology.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace umlab::lab {
+
+/// Where things are on the host running the lab.
+struct HostLayout {
+  std::string stateRoot; ///< a lab's state directory is <stateRoot>/<lab>
+  std::string kernel;    ///< linux.uml
+  std::string imageDir;  ///< the base image of image X is <imageDir>/<X>/rootfs.img
+  std::string switchd;   ///< the umlab-switchd executable
+};
+
+/// The layout for this process: $UMLAB_STATE_DIR, else $XDG_RUNTIME_DIR/umlab, else /run/umlab
+/// for root and /tmp/umlab-<uid> for others; $UMLAB_KERNEL or /usr/bin/linux.uml;
+/// $UMLAB_CACHE_DIR (else $XDG_CACHE_HOME/umlab or ~/.cache/umlab) + /images; umlab-switchd
+/// beside `selfPath`.
+HostLayout hostLayoutFromEnvironment(const std::string& selfPath);
+
+struct PortPlan {
+  std::string name; ///< "pc1:eth0", or "trunk:<segment>"
+  std::string mac;  ///< empty for trunks
+  Impairment impairment;
+};
+
+struct SwitchPlan {
+  std::string segment;
+  std::string mode; ///< "switch" or "hub"
+  bool implicit = false; ///< a point-to-point link
+  std::string transport; ///< "daemon" or "bess"
+  std::string ctlPath;
+  std::string bessPath;    ///< empty unless transport is bess
+  std::string monitorPath; ///< empty unless the segment is mirrored
+  std::string adminPath;
+  std::vector<std::string> uplinks; ///< control sockets of earlier switches this one joins
+  std::vector<PortPlan> ports;
+  std::vector<std::string> argv;
+};
+
+struct McastPlan {
+  std::string segment;
+  std::string group;
+  uint16_t port = 0;
+  uint8_t ttl = 1;
+  std::vector<std::string> members;
+};
+
+struct TapPlan {
+  std::string device;
+  std::string interface; ///< "r1:eth2"
+};
+
+struct InterfacePlan {
+  std::string name;   ///< "eth0", as the user wrote it
+  std::string device; ///< "eth0" or "vec0": what the guest kernel calls it before umlab-init renames it
+  std::string mac;
+  std::string ip;      ///< "10.0.0.1/24" or empty
+  std::string gateway; ///< or empty
+  std::string attachedTo; ///< "switch lan", "mcast wan", "tap umt0", "monitor lan"
+  std::string transport;
+  std::string umlArg;
+  Impairment impairment;
+};
+
+struct RoutePlan {
+  std::string to; ///< "default" or a prefix
+  std::string via;
+};
+
+struct GuestPlan {
+  std::string name;
+  std::string kind;
+  std::string umid;
+  uint64_t memoryBytes = 0;
+  std::string image;
+  std::string cowPath;
+  std::string basePath;
+  std::string logPath;
+  bool forwarding = false;
+  std::vector<InterfacePlan> interfaces;
+  std::vector<RoutePlan> routes;
+  std::vector<std::string> startup;
+  std::vector<GuestFile> files;
+  std::vector<std::string> argv;
+};
+
+struct ReplayPlan {
+  std::string segment;
+  std::string pcapPath;
+  std::string adminPath; ///< the switch that injects it
+  double speed = 1;
+  uint32_t loop = 1;
+  bool rewriteMac = false;
+};
+
+struct LaunchPlan {
+  std::string lab;
+  std::string sourcePath;
+  std::string stateDir;
+  std::string netns; ///< "umlab-<lab>"
+  std::vector<SwitchPlan> switches;
+  std::vector<McastPlan> mcast;
+  std::vector<TapPlan> taps;
+  std::vector<GuestPlan> guests;
+  std::vector<ReplayPlan> replays;
+  std::vector<std::string> startOrder; ///< "switch lan", "tap umt0", "guest pc1", "replay lan"
+};
+
+/// Fails (with diagnostics) only on host-dependent limits: a socket path longer than a unix
+/// socket allows, or a path holding a character that UML's argument parser splits on.
+std::optional<LaunchPlan> plan(const Topology& topology, const HostLayout& host, Diagnostics& diags);
+
+constexpr size_t kMaxUnixPathLength = 107; // sizeof(sockaddr_un::sun_path) - 1
+
+} // namespace umlab::lab

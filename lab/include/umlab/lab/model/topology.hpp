@@ -1,0 +1,152 @@
+#pragma once
+/// The resolved topology: typed, validated, defaults applied (stage 2's output). Pure data with
+/// no runtime handles (Kathará's lesson), so the CLI, the GUI and the planner share it.
+///
+/// Point-to-point links become implicit two-member segments, so every interface is attached to
+/// exactly one segment, one tap, or nothing.
+
+#include "umlab/base/ip_address.hpp"
+#include "umlab/base/mac_address.hpp"
+#include "umlab/base/source.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace umlab::lab {
+
+using NodeIndex = uint32_t;
+using SegmentIndex = uint32_t;
+
+/// Per-port link conditions, applied by umlab-switchd in both directions.
+struct Impairment {
+  std::optional<std::chrono::nanoseconds> delay;
+  std::optional<std::chrono::nanoseconds> jitter;
+  std::optional<double> lossPercent;
+  std::optional<uint64_t> rateBitsPerSecond;
+  std::optional<double> duplicatePercent;
+  std::optional<double> corruptPercent;
+
+  bool empty() const {
+    return !delay && !jitter && !lossPercent && !rateBitsPerSecond && !duplicatePercent && !corruptPercent;
+  }
+};
+
+enum class SegmentType : uint8_t { Switch, Hub, Mcast, PointToPoint };
+enum class SwitchTransport : uint8_t { Daemon, Bess };
+
+const char* segmentTypeName(SegmentType t);
+
+struct Layout {
+  double x = 0;
+  double y = 0;
+};
+
+struct Attachment {
+  enum class Kind : uint8_t { Segment, Tap } kind = Kind::Segment;
+  SegmentIndex segment = 0; ///< Kind::Segment
+  uint32_t tap = 0;         ///< Kind::Tap: index into Topology::taps
+};
+
+struct Interface {
+  std::string name;   ///< "eth0"
+  unsigned index = 0; ///< 0 for eth0
+  MacAddress mac;
+  bool macDerived = true;
+  std::optional<IpPrefix> ip;
+  std::optional<IpAddress> gateway;
+  Attachment attachment;
+  bool isMonitor = false; ///< read-only mirror of a segment
+  Impairment impairment;
+  SourceLoc loc;
+};
+
+struct Route {
+  std::optional<IpPrefix> to; ///< nullopt: the default route
+  IpAddress via;
+  SourceLoc loc;
+};
+
+struct GuestFile {
+  std::string guestPath;
+  std::string hostPath; ///< absolute or relative to the working directory
+  SourceLoc loc;
+};
+
+struct Node {
+  std::string name;
+  std::string kind;
+  std::string description;
+  uint64_t memoryBytes = 0;
+  std::string image;
+  bool forwarding = false;
+  std::vector<std::string> startup;
+  std::vector<GuestFile> files;
+  std::vector<Route> routes;
+  std::vector<Interface> interfaces; ///< sorted by index
+  std::optional<Layout> layout;
+  SourceLoc loc;
+
+  const Interface* findInterface(unsigned index) const;
+};
+
+/// A node's interface, named by its node and its number (the N of ethN).
+struct Member {
+  NodeIndex node = 0;
+  uint32_t interface = 0;
+};
+
+struct Segment {
+  std::string name;
+  SegmentType type = SegmentType::Switch;
+  SwitchTransport transport = SwitchTransport::Daemon;
+  std::string description;
+  std::vector<Member> members;  ///< in link order; monitors are not members
+  std::vector<Member> monitors; ///< read-only ports
+  std::optional<Layout> layout;
+  SourceLoc loc;
+};
+
+/// A link between two switch or hub segments (switch to switch cascading).
+struct Trunk {
+  SegmentIndex a = 0;
+  SegmentIndex b = 0;
+  Impairment impairment;
+  SourceLoc loc;
+};
+
+/// A link from a guest to a tap device in the lab's namespace (`endpoints: [r1:eth2, host]`).
+struct Tap {
+  NodeIndex node = 0;
+  uint32_t interface = 0; ///< the N of ethN
+  SourceLoc loc;
+};
+
+struct Replay {
+  SegmentIndex segment = 0;
+  std::string pcapPath;
+  double speed = 1.0;
+  uint32_t loop = 1;
+  bool rewriteMac = false;
+  SourceLoc loc;
+};
+
+struct Topology {
+  std::string name;
+  std::string description;
+  std::string sourcePath;
+  std::vector<Node> nodes;
+  std::vector<Segment> segments; ///< declared segments first, then implicit point-to-point ones
+  std::vector<Trunk> trunks;
+  std::vector<Tap> taps;
+  std::vector<Replay> replays;
+
+  std::optional<NodeIndex> findNode(std::string_view name) const;
+  std::optional<SegmentIndex> findSegment(std::string_view name) const;
+  /// "pc1:eth0"
+  std::string interfaceName(const Member& m) const;
+};
+
+} // namespace umlab::lab

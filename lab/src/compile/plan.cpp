@@ -1,0 +1,255 @@
+#include "umlab/lab/compile/plan.hpp"
+
+#include "umlab/kernel/uml_command_line.hpp"
+#include "umlab/transports/transport_spec.hpp"
+
+#include <cstdlib>
+#include <set>
+#include <filesystem>
+#include <unistd.h>
+
+namespace umlab::lab {
+
+namespace tp = umlab::transports;
+
+HostLayout hostLayoutFromEnvironment(const std::string& selfPath) {
+  auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v && *v ? v : "";
+  };
+  HostLayout h;
+  if (std::string s = env("UMLAB_STATE_DIR"); !s.empty())
+    h.stateRoot = s;
+  else if (std::string x = env("XDG_RUNTIME_DIR"); !x.empty())
+    h.stateRoot = x + "/umlab";
+  else if (::geteuid() == 0)
+    h.stateRoot = "/run/umlab";
+  else
+    h.stateRoot = "/tmp/umlab-" + std::to_string(::geteuid());
+  h.kernel = env("UMLAB_KERNEL").empty() ? "/usr/bin/linux.uml" : env("UMLAB_KERNEL");
+  std::string cache = env("UMLAB_CACHE_DIR");
+  if (cache.empty())
+    cache = !env("XDG_CACHE_HOME").empty() ? env("XDG_CACHE_HOME") + "/umlab"
+                                           : (env("HOME").empty() ? std::string("/tmp") : env("HOME")) + "/.cache/umlab";
+  h.imageDir = cache + "/images";
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::canonical(selfPath, ec);
+  h.switchd = ec ? std::string("umlab-switchd") : (self.parent_path() / "umlab-switchd").string();
+  return h;
+}
+
+namespace {
+
+class Planner {
+public:
+  Planner(const Topology& t, const HostLayout& h, Diagnostics& diags) : t_(t), h_(h), diags_(diags) {}
+
+  std::optional<LaunchPlan> run() {
+    const size_t before = diags_.errorCount();
+    p_.lab = t_.name;
+    p_.sourcePath = t_.sourcePath;
+    p_.stateDir = h_.stateRoot + "/" + t_.name;
+    p_.netns = "umlab-" + t_.name;
+    checkValue(p_.stateDir, "the state directory", "set UMLAB_STATE_DIR to a directory without them");
+    checkValue(h_.kernel, "the kernel path", "set UMLAB_KERNEL to a path without them");
+    checkValue(h_.imageDir, "the image directory", "set UMLAB_CACHE_DIR to a directory without them");
+
+    switchIndex_.assign(t_.segments.size(), SIZE_MAX);
+    mcastIndex_.assign(t_.segments.size(), SIZE_MAX);
+    for (SegmentIndex s = 0; s < t_.segments.size(); ++s)
+      planSegment(s);
+    for (const Trunk& tr : t_.trunks)
+      planTrunk(tr);
+    for (size_t i = 0; i < t_.taps.size(); ++i)
+      p_.taps.push_back(TapPlan{tapDevice(i), t_.interfaceName(Member{t_.taps[i].node, t_.taps[i].interface})});
+    for (NodeIndex n = 0; n < t_.nodes.size(); ++n)
+      planGuest(n);
+    for (SwitchPlan& sw : p_.switches)
+      sw.argv = switchArgv(sw);
+    for (const Replay& r : t_.replays) {
+      const SwitchPlan& sw = p_.switches[switchIndex_[r.segment]];
+      p_.replays.push_back(ReplayPlan{t_.segments[r.segment].name, r.pcapPath, sw.adminPath, r.speed, r.loop, r.rewriteMac});
+    }
+    for (const SwitchPlan& sw : p_.switches)
+      p_.startOrder.push_back("switch " + sw.segment);
+    for (const TapPlan& tap : p_.taps)
+      p_.startOrder.push_back("tap " + tap.device);
+    for (const GuestPlan& g : p_.guests)
+      p_.startOrder.push_back("guest " + g.name);
+    for (const ReplayPlan& r : p_.replays)
+      p_.startOrder.push_back("replay " + r.segment);
+    if (diags_.errorCount() != before)
+      return std::nullopt;
+    return std::move(p_);
+  }
+
+private:
+  static std::string tapDevice(size_t i) { return "umt" + std::to_string(i); }
+
+  void checkValue(const std::string& v, const std::string& what, const std::string& fix) {
+    if (!tp::isSafeUmlValue(v) && reported_.insert(what).second)
+      diags_.error({}, what + " '" + v + "' holds a character that UML's command line splits on (',', '=' or white space); " + fix);
+  }
+
+  void checkSocket(const std::string& path, const SourceLoc& loc) {
+    if (path.size() > kMaxUnixPathLength && reported_.insert("socket").second)
+      diags_.error(loc, "socket path '" + path + "' is " + std::to_string(path.size()) + " bytes; unix sockets allow " +
+                            std::to_string(kMaxUnixPathLength) + ", so set UMLAB_STATE_DIR to a shorter directory or use shorter names");
+  }
+
+  void planSegment(SegmentIndex s) {
+    const Segment& seg = t_.segments[s];
+    if (seg.type == SegmentType::Mcast) {
+      const size_t k = p_.mcast.size() + 1;
+      McastPlan m;
+      m.segment = seg.name;
+      m.group = "239.192." + std::to_string(k / 256) + "." + std::to_string(k % 256);
+      m.port = static_cast<uint16_t>(1102 + k - 1);
+      for (const Member& mem : seg.members)
+        m.members.push_back(t_.interfaceName(mem));
+      mcastIndex_[s] = p_.mcast.size();
+      p_.mcast.push_back(std::move(m));
+      return;
+    }
+    SwitchPlan sw;
+    sw.segment = seg.name;
+    sw.implicit = seg.type == SegmentType::PointToPoint;
+    sw.mode = seg.type == SegmentType::Switch ? "switch" : "hub";
+    sw.transport = seg.transport == SwitchTransport::Bess ? "bess" : "daemon";
+    const std::string base = p_.stateDir + "/sw/" + seg.name;
+    sw.ctlPath = base + ".ctl";
+    sw.adminPath = base + ".admin";
+    if (seg.transport == SwitchTransport::Bess)
+      sw.bessPath = base + ".bess";
+    if (!seg.monitors.empty())
+      sw.monitorPath = base + ".mon";
+    for (const std::string* path : {&sw.ctlPath, &sw.adminPath, &sw.bessPath, &sw.monitorPath})
+      checkSocket(*path, seg.loc);
+    for (const Member& m : seg.members) {
+      const Interface* i = t_.nodes[m.node].findInterface(m.interface);
+      // A port's conditions apply to frames in both directions through it, so a point-to-point
+      // link carries them on its first end only (else each frame would meet them twice).
+      const bool carries = !sw.implicit || sw.ports.empty();
+      sw.ports.push_back(PortPlan{t_.interfaceName(m), i->mac.str(), carries ? i->impairment : Impairment{}});
+    }
+    for (const Member& m : seg.monitors) {
+      const Interface* i = t_.nodes[m.node].findInterface(m.interface);
+      sw.ports.push_back(PortPlan{t_.interfaceName(m) + " (monitor)", i->mac.str(), {}});
+    }
+    switchIndex_[s] = p_.switches.size();
+    p_.switches.push_back(std::move(sw));
+  }
+
+  void planTrunk(const Trunk& tr) {
+    // The later switch joins the earlier one, which the start order brings up first.
+    SwitchPlan& earlier = p_.switches[switchIndex_[std::min(tr.a, tr.b)]];
+    SwitchPlan& later = p_.switches[switchIndex_[std::max(tr.a, tr.b)]];
+    later.uplinks.push_back(earlier.ctlPath);
+    later.ports.push_back(PortPlan{"trunk:" + earlier.segment, "", tr.impairment});
+    earlier.ports.push_back(PortPlan{"trunk:" + later.segment, "", {}});
+  }
+
+  std::vector<std::string> switchArgv(const SwitchPlan& sw) const {
+    std::vector<std::string> a{h_.switchd, "--ctl", sw.ctlPath};
+    if (sw.mode == "hub")
+      a.push_back("--hub");
+    if (!sw.bessPath.empty()) {
+      a.push_back("--bess");
+      a.push_back(sw.bessPath);
+    }
+    if (!sw.monitorPath.empty()) {
+      a.push_back("--monitor");
+      a.push_back(sw.monitorPath);
+    }
+    for (const std::string& u : sw.uplinks) {
+      a.push_back("--uplink");
+      a.push_back(u);
+    }
+    a.push_back("--admin");
+    a.push_back(sw.adminPath);
+    return a;
+  }
+
+  void planGuest(NodeIndex n) {
+    const Node& node = t_.nodes[n];
+    GuestPlan g;
+    g.name = node.name;
+    g.kind = node.kind;
+    g.umid = t_.name + "." + node.name;
+    g.memoryBytes = node.memoryBytes;
+    g.image = node.image;
+    g.cowPath = p_.stateDir + "/cow/" + node.name + ".cow";
+    g.basePath = h_.imageDir + "/" + node.image + "/rootfs.img";
+    g.logPath = p_.stateDir + "/log/" + node.name + ".log";
+    g.forwarding = node.forwarding;
+    g.startup = node.startup;
+    g.files = node.files;
+    kernel::GuestSpec spec;
+    spec.kernel = h_.kernel;
+    spec.umid = g.umid;
+    spec.umlDir = p_.stateDir + "/uml";
+    spec.memoryBytes = node.memoryBytes;
+    spec.cowPath = g.cowPath;
+    spec.basePath = g.basePath;
+    for (const Interface& i : node.interfaces) {
+      InterfacePlan ip;
+      ip.name = i.name;
+      ip.mac = i.mac.str();
+      ip.ip = i.ip ? i.ip->str() : "";
+      ip.gateway = i.gateway ? i.gateway->str() : "";
+      ip.impairment = i.impairment;
+      tp::TransportSpec spec2 = transportFor(i, ip.attachedTo);
+      ip.transport = tp::transportName(spec2);
+      ip.device = tp::guestDeviceName(spec2, i.index);
+      ip.umlArg = tp::renderUmlDeviceArg(spec2, i.index, i.mac);
+      spec.netArgs.push_back(ip.umlArg);
+      g.interfaces.push_back(std::move(ip));
+    }
+    for (const Interface& i : node.interfaces)
+      if (i.gateway)
+        g.routes.push_back(RoutePlan{"default", i.gateway->str()});
+    for (const Route& r : node.routes)
+      g.routes.push_back(RoutePlan{r.to ? r.to->str() : "default", r.via.str()});
+    g.argv = kernel::umlCommandLine(spec);
+    p_.guests.push_back(std::move(g));
+  }
+
+  tp::TransportSpec transportFor(const Interface& i, std::string& attachedTo) const {
+    if (i.attachment.kind == Attachment::Kind::Tap) {
+      attachedTo = "tap " + tapDevice(i.attachment.tap);
+      return tp::TapSpec{tapDevice(i.attachment.tap)};
+    }
+    const SegmentIndex s = i.attachment.segment;
+    const Segment& seg = t_.segments[s];
+    if (seg.type == SegmentType::Mcast) {
+      const McastPlan& m = p_.mcast[mcastIndex_[s]];
+      attachedTo = "mcast " + seg.name;
+      return tp::McastSpec{*IpAddress::parse(m.group), m.port, m.ttl};
+    }
+    const SwitchPlan& sw = p_.switches[switchIndex_[s]];
+    if (i.isMonitor) {
+      attachedTo = "monitor " + seg.name;
+      return tp::DaemonSpec{sw.monitorPath};
+    }
+    attachedTo = (seg.type == SegmentType::PointToPoint ? std::string("link ") : sw.mode + " ") + seg.name;
+    if (!sw.bessPath.empty())
+      return tp::BessSpec{sw.bessPath};
+    return tp::DaemonSpec{sw.ctlPath};
+  }
+
+  const Topology& t_;
+  const HostLayout& h_;
+  Diagnostics& diags_;
+  LaunchPlan p_;
+  std::vector<size_t> switchIndex_;
+  std::vector<size_t> mcastIndex_;
+  std::set<std::string> reported_;
+};
+
+} // namespace
+
+std::optional<LaunchPlan> plan(const Topology& topology, const HostLayout& host, Diagnostics& diags) {
+  return Planner(topology, host, diags).run();
+}
+
+} // namespace umlab::lab

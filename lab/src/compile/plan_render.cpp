@@ -1,0 +1,233 @@
+#include "umlab/lab/compile/plan_render.hpp"
+
+#include "umlab/base/json_writer.hpp"
+#include "umlab/base/quantity.hpp"
+
+#include <cstdio>
+
+namespace umlab::lab {
+
+std::string shellJoin(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const std::string& a : argv) {
+    if (!out.empty())
+      out += ' ';
+    bool plain = !a.empty();
+    for (char c : a)
+      plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || std::string_view("/._-=:,@+%").find(c) != std::string_view::npos);
+    if (plain) {
+      out += a;
+      continue;
+    }
+    out += '\'';
+    for (char c : a)
+      out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    out += '\'';
+  }
+  return out;
+}
+
+std::string describeImpairment(const Impairment& im) {
+  std::string s;
+  auto add = [&](const std::string& part) { s += (s.empty() ? "" : " ") + part; };
+  if (im.delay) add("delay " + formatDuration(*im.delay));
+  if (im.jitter) add("jitter " + formatDuration(*im.jitter));
+  if (im.lossPercent) add("loss " + formatPercent(*im.lossPercent));
+  if (im.rateBitsPerSecond) add("rate " + formatBitRate(*im.rateBitsPerSecond));
+  if (im.duplicatePercent) add("duplicate " + formatPercent(*im.duplicatePercent));
+  if (im.corruptPercent) add("corrupt " + formatPercent(*im.corruptPercent));
+  return s;
+}
+
+namespace {
+
+void line(std::string& out, const std::string& indent, const std::string& key, const std::string& value) {
+  out += indent;
+  out += key;
+  if (!value.empty()) {
+    out.append(key.size() < 9 ? 9 - key.size() : 1, ' ');
+    out += value;
+  }
+  out += '\n';
+}
+
+std::string number(double d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", d);
+  return buf;
+}
+
+void impairmentJson(JsonWriter& w, const Impairment& im) {
+  w.beginObject();
+  if (im.delay) w.field("delay", formatDuration(*im.delay));
+  if (im.jitter) w.field("jitter", formatDuration(*im.jitter));
+  if (im.lossPercent) w.field("loss", formatPercent(*im.lossPercent));
+  if (im.rateBitsPerSecond) w.field("rate", formatBitRate(*im.rateBitsPerSecond));
+  if (im.duplicatePercent) w.field("duplicate", formatPercent(*im.duplicatePercent));
+  if (im.corruptPercent) w.field("corrupt", formatPercent(*im.corruptPercent));
+  w.endObject();
+}
+
+void stringArray(JsonWriter& w, const std::vector<std::string>& v) {
+  w.beginArray();
+  for (const std::string& s : v)
+    w.value(s);
+  w.endArray();
+}
+
+} // namespace
+
+std::string renderPlanText(const LaunchPlan& p) {
+  std::string out;
+  out += "# launch plan of lab '" + p.lab + "' from " + p.sourcePath + "\n";
+  line(out, "", "state", p.stateDir);
+  line(out, "", "netns", p.netns);
+  for (const SwitchPlan& sw : p.switches) {
+    out += "\nswitch " + sw.segment + " (" + (sw.implicit ? "point-to-point link, hub" : sw.mode) + ", " + sw.transport + ")\n";
+    line(out, "  ", "ctl", sw.ctlPath);
+    if (!sw.bessPath.empty()) line(out, "  ", "bess", sw.bessPath);
+    if (!sw.monitorPath.empty()) line(out, "  ", "monitor", sw.monitorPath);
+    line(out, "  ", "admin", sw.adminPath);
+    for (const std::string& u : sw.uplinks)
+      line(out, "  ", "uplink", u);
+    for (const PortPlan& port : sw.ports) {
+      std::string v = port.name;
+      if (!port.mac.empty()) v += "  " + port.mac;
+      if (std::string im = describeImpairment(port.impairment); !im.empty()) v += "  " + im;
+      line(out, "  ", "port", v);
+    }
+    line(out, "  ", "argv", shellJoin(sw.argv));
+  }
+  for (const McastPlan& m : p.mcast) {
+    out += "\nmcast " + m.segment + "\n";
+    line(out, "  ", "group", m.group + " port " + std::to_string(m.port) + " ttl " + std::to_string(m.ttl));
+    for (const std::string& mem : m.members)
+      line(out, "  ", "member", mem);
+  }
+  for (const TapPlan& t : p.taps)
+    out += "\ntap " + t.device + " (in " + p.netns + ") for " + t.interface + "\n";
+  for (const GuestPlan& g : p.guests) {
+    out += "\nguest " + g.name + " (" + g.kind + ", " + formatByteSize(g.memoryBytes) + ", image " + g.image +
+           (g.forwarding ? ", forwarding" : "") + ")\n";
+    line(out, "  ", "umid", g.umid);
+    line(out, "  ", "cow", g.cowPath);
+    line(out, "  ", "base", g.basePath);
+    line(out, "  ", "log", g.logPath);
+    for (const InterfacePlan& i : g.interfaces) {
+      std::string v = i.mac + "  " + (i.ip.empty() ? "no address" : i.ip) + "  " + i.attachedTo + " (" + i.transport + ")";
+      if (i.device != i.name) v += "  appears as " + i.device;
+      if (std::string im = describeImpairment(i.impairment); !im.empty()) v += "  " + im;
+      line(out, "  ", i.name, v);
+    }
+    for (const RoutePlan& r : g.routes)
+      line(out, "  ", "route", r.to + " via " + r.via);
+    for (const GuestFile& f : g.files)
+      line(out, "  ", "file", f.guestPath + " <- " + f.hostPath);
+    for (const std::string& s : g.startup) {
+      if (s.find('\n') == std::string::npos) {
+        line(out, "  ", "startup", s);
+        continue;
+      }
+      line(out, "  ", "startup", "(script)");
+      size_t start = 0;
+      while (start < s.size()) {
+        size_t end = s.find('\n', start);
+        if (end == std::string::npos)
+          end = s.size();
+        out += "           | " + s.substr(start, end - start) + "\n";
+        start = end + 1;
+      }
+    }
+    line(out, "  ", "argv", shellJoin(g.argv));
+  }
+  for (const ReplayPlan& r : p.replays)
+    out += "\nreplay " + r.pcapPath + " into " + r.segment + " (speed " + number(r.speed) + ", loop " +
+           std::to_string(r.loop) + (r.rewriteMac ? ", rewrite MACs" : "") + ")\n";
+  out += "\nstart order\n";
+  for (size_t i = 0; i < p.startOrder.size(); ++i)
+    out += "  " + std::to_string(i + 1) + ". " + p.startOrder[i] + "\n";
+  return out;
+}
+
+std::string renderPlanJson(const LaunchPlan& p) {
+  JsonWriter w;
+  w.beginObject();
+  w.field("lab", p.lab).field("source", p.sourcePath).field("stateDir", p.stateDir).field("netns", p.netns);
+  w.key("switches").beginArray();
+  for (const SwitchPlan& sw : p.switches) {
+    w.beginObject().field("segment", sw.segment).field("mode", sw.mode).field("implicit", sw.implicit);
+    w.field("transport", sw.transport).field("ctl", sw.ctlPath);
+    if (!sw.bessPath.empty()) w.field("bess", sw.bessPath);
+    if (!sw.monitorPath.empty()) w.field("monitor", sw.monitorPath);
+    w.field("admin", sw.adminPath);
+    w.key("uplinks");
+    stringArray(w, sw.uplinks);
+    w.key("ports").beginArray();
+    for (const PortPlan& port : sw.ports) {
+      w.beginObject().field("name", port.name);
+      if (!port.mac.empty()) w.field("mac", port.mac);
+      w.key("impairment");
+      impairmentJson(w, port.impairment);
+      w.endObject();
+    }
+    w.endArray();
+    w.key("argv");
+    stringArray(w, sw.argv);
+    w.endObject();
+  }
+  w.endArray();
+  w.key("mcast").beginArray();
+  for (const McastPlan& m : p.mcast) {
+    w.beginObject().field("segment", m.segment).field("group", m.group).field("port", unsigned(m.port)).field("ttl", unsigned(m.ttl));
+    w.key("members");
+    stringArray(w, m.members);
+    w.endObject();
+  }
+  w.endArray();
+  w.key("taps").beginArray();
+  for (const TapPlan& t : p.taps)
+    w.beginObject().field("device", t.device).field("interface", t.interface).endObject();
+  w.endArray();
+  w.key("guests").beginArray();
+  for (const GuestPlan& g : p.guests) {
+    w.beginObject().field("name", g.name).field("kind", g.kind).field("umid", g.umid);
+    w.field("memory", g.memoryBytes).field("image", g.image).field("cow", g.cowPath).field("base", g.basePath);
+    w.field("log", g.logPath).field("forwarding", g.forwarding);
+    w.key("interfaces").beginArray();
+    for (const InterfacePlan& i : g.interfaces) {
+      w.beginObject().field("name", i.name).field("device", i.device).field("mac", i.mac);
+      if (!i.ip.empty()) w.field("ip", i.ip);
+      if (!i.gateway.empty()) w.field("gateway", i.gateway);
+      w.field("attachedTo", i.attachedTo).field("transport", i.transport).field("umlArg", i.umlArg);
+      w.key("impairment");
+      impairmentJson(w, i.impairment);
+      w.endObject();
+    }
+    w.endArray();
+    w.key("routes").beginArray();
+    for (const RoutePlan& r : g.routes)
+      w.beginObject().field("to", r.to).field("via", r.via).endObject();
+    w.endArray();
+    w.key("files").beginArray();
+    for (const GuestFile& f : g.files)
+      w.beginObject().field("guest", f.guestPath).field("host", f.hostPath).endObject();
+    w.endArray();
+    w.key("startup");
+    stringArray(w, g.startup);
+    w.key("argv");
+    stringArray(w, g.argv);
+    w.endObject();
+  }
+  w.endArray();
+  w.key("replays").beginArray();
+  for (const ReplayPlan& r : p.replays)
+    w.beginObject().field("segment", r.segment).field("pcap", r.pcapPath).field("admin", r.adminPath).field("speed", r.speed)
+        .field("loop", unsigned(r.loop)).field("rewriteMac", r.rewriteMac).endObject();
+  w.endArray();
+  w.key("startOrder");
+  stringArray(w, p.startOrder);
+  w.endObject();
+  return w.str();
+}
+
+} // namespace umlab::lab

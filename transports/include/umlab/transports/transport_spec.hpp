@@ -1,0 +1,56 @@
+#pragma once
+/// How a guest interface reaches the rest of the lab, and how that is written on a UML command
+/// line. References: UML.md §0-§4, the kernel's arch/um/drivers/{daemon,umcast,vector}_*.c.
+///
+///   daemon  eth<N>=daemon,<mac>,unix,<ctl>      uml_switch v3 protocol to an umlab-switchd
+///   mcast   eth<N>=mcast,<mac>,<group>,<port>,<ttl>   UML's own multicast; lab netns only
+///   bess    vec<N>:transport=bess,dst=<path>,mac=<mac>   SOCK_SEQPACKET to an umlab-switchd
+///   tap     vec<N>:transport=tap,ifname=<dev>,mac=<mac>  a tap device in the lab netns
+///
+/// The legacy `ethN=` transports are gone from Linux 6.16; `vecN:` is the lasting path. UML
+/// splits these arguments on ',' (and vector options on '='), so no value may contain either:
+/// `isSafeUmlValue` is checked by the planner before any argument is rendered.
+
+#include "umlab/base/ip_address.hpp"
+#include "umlab/base/mac_address.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace umlab::transports {
+
+struct DaemonSpec {
+  std::string ctlPath; ///< the switch's control socket (unix stream)
+};
+
+struct McastSpec {
+  IpAddress group;
+  uint16_t port = 1102;
+  uint8_t ttl = 1;
+};
+
+struct BessSpec {
+  std::string path; ///< the switch's seqpacket socket
+};
+
+struct TapSpec {
+  std::string device; ///< tap device name in the lab's namespace, at most 15 bytes
+};
+
+using TransportSpec = std::variant<DaemonSpec, McastSpec, BessSpec, TapSpec>;
+
+/// "daemon", "mcast", "bess" or "tap".
+const char* transportName(const TransportSpec& spec);
+/// True for transports that the guest sees as `vecN` rather than `ethN`.
+bool isVectorTransport(const TransportSpec& spec);
+/// The device name the guest kernel gives the interface: "eth3" or "vec3".
+std::string guestDeviceName(const TransportSpec& spec, unsigned index);
+/// The UML argument, e.g. "eth0=daemon,02:00:00:00:00:01,unix,/run/umlab/lan/sw/lan.ctl".
+std::string renderUmlDeviceArg(const TransportSpec& spec, unsigned index, const MacAddress& mac);
+/// False when `value` holds a character that UML's argument parser splits on (',', '=',
+/// whitespace) or a control byte.
+bool isSafeUmlValue(std::string_view value);
+
+} // namespace umlab::transports

@@ -1,0 +1,48 @@
+#include "umlab/transports/transport_spec.hpp"
+
+namespace umlab::transports {
+
+namespace {
+template <class... Ts> struct Overloaded : Ts... { using Ts::operator()...; };
+template <class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
+} // namespace
+
+const char* transportName(const TransportSpec& spec) {
+  return std::visit(Overloaded{[](const DaemonSpec&) { return "daemon"; },
+                               [](const McastSpec&) { return "mcast"; },
+                               [](const BessSpec&) { return "bess"; },
+                               [](const TapSpec&) { return "tap"; }},
+                    spec);
+}
+
+bool isVectorTransport(const TransportSpec& spec) {
+  return std::holds_alternative<BessSpec>(spec) || std::holds_alternative<TapSpec>(spec);
+}
+
+std::string guestDeviceName(const TransportSpec& spec, unsigned index) {
+  return (isVectorTransport(spec) ? "vec" : "eth") + std::to_string(index);
+}
+
+std::string renderUmlDeviceArg(const TransportSpec& spec, unsigned index, const MacAddress& mac) {
+  const std::string n = std::to_string(index);
+  const std::string m = mac.str();
+  return std::visit(
+      Overloaded{
+          [&](const DaemonSpec& d) { return "eth" + n + "=daemon," + m + ",unix," + d.ctlPath; },
+          [&](const McastSpec& c) {
+            return "eth" + n + "=mcast," + m + "," + c.group.str() + "," + std::to_string(c.port) +
+                   "," + std::to_string(c.ttl);
+          },
+          [&](const BessSpec& b) { return "vec" + n + ":transport=bess,dst=" + b.path + ",mac=" + m; },
+          [&](const TapSpec& t) { return "vec" + n + ":transport=tap,ifname=" + t.device + ",mac=" + m; }},
+      spec);
+}
+
+bool isSafeUmlValue(std::string_view value) {
+  for (unsigned char c : value)
+    if (c == ',' || c == '=' || c <= ' ' || c == 0x7f)
+      return false;
+  return true;
+}
+
+} // namespace umlab::transports

@@ -1,0 +1,30 @@
+#include "umlab/transports/transport_spec.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace umlab;
+using namespace umlab::transports;
+
+TEST_CASE("each transport renders the argument UML parses", "[transports]") {
+  MacAddress mac = *MacAddress::parse("02:00:00:00:00:01");
+  CHECK(renderUmlDeviceArg(DaemonSpec{"/run/umlab/lan/sw/lan.ctl"}, 0, mac) ==
+        "eth0=daemon,02:00:00:00:00:01,unix,/run/umlab/lan/sw/lan.ctl");
+  CHECK(renderUmlDeviceArg(McastSpec{*IpAddress::parse("239.192.0.1"), 1102, 1}, 2, mac) ==
+        "eth2=mcast,02:00:00:00:00:01,239.192.0.1,1102,1");
+  CHECK(renderUmlDeviceArg(BessSpec{"/s/lan.bess"}, 1, mac) ==
+        "vec1:transport=bess,dst=/s/lan.bess,mac=02:00:00:00:00:01");
+  CHECK(renderUmlDeviceArg(TapSpec{"umt0"}, 3, mac) == "vec3:transport=tap,ifname=umt0,mac=02:00:00:00:00:01");
+}
+
+TEST_CASE("vector transports name the guest device vecN", "[transports]") {
+  CHECK(guestDeviceName(DaemonSpec{}, 4) == "eth4");
+  CHECK(guestDeviceName(BessSpec{}, 4) == "vec4");
+  CHECK(std::string(transportName(TapSpec{})) == "tap");
+}
+
+TEST_CASE("values UML would split are unsafe", "[transports]") {
+  CHECK(isSafeUmlValue("/run/umlab/lab/sw/lan.ctl"));
+  CHECK_FALSE(isSafeUmlValue("/tmp/a,b"));
+  CHECK_FALSE(isSafeUmlValue("/tmp/a=b"));
+  CHECK_FALSE(isSafeUmlValue("/tmp/a b"));
+}
