@@ -83,12 +83,14 @@ constexpr const char* kGraphHelp =
     "given in the file under 'layout:' are kept).\n"
     "\n"
     "options:\n"
-    "  --format dot|json|svg  output format (default dot); svg needs graphviz's 'dot'\n"
+    "  --format dot|json|svg  output format (default dot); svg is drawn by graphviz's\n"
+    "                         'neato' at umlab's own positions\n"
     "  -o, --output FILE      write to FILE instead of standard output\n"
     "  --max-errors N         stop listing errors after N (default 20)\n"
     "  -h, --help             show this help\n"
     "\n"
-    "example: umlab graph topologies/dmz.yaml --format dot | dot -Tsvg > dmz.svg\n";
+    "examples: umlab graph topologies/dmz.yaml --format svg -o dmz.svg\n"
+    "          umlab graph topologies/dmz.yaml | dot -Tsvg > dmz.svg   # graphviz's own layout\n";
 
 struct UsageError {
   std::string message;
@@ -290,11 +292,12 @@ std::optional<std::string> which(const std::string& name) {
   return std::nullopt;
 }
 
-/// Runs `dot -Tsvg` on `dotText`; returns the SVG or nullopt after an error message.
+/// Runs `neato -n2 -Tsvg` on `dotText`, which keeps the positions in it; returns the SVG or
+/// nullopt after an error message.
 std::optional<std::string> toSvg(const std::string& dotText, std::ostream& err) {
-  auto dot = which("dot");
+  auto dot = which("neato");
   if (!dot) {
-    err << "umlab: error: graphviz's 'dot' is not installed; install it with 'apt-get install graphviz', or use "
+    err << "umlab: error: graphviz's 'neato' is not installed; install it with 'apt-get install graphviz', or use "
            "'--format dot'\n";
     return std::nullopt;
   }
@@ -307,7 +310,7 @@ std::optional<std::string> toSvg(const std::string& dotText, std::ostream& err) 
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, in[0], 0);
   posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-  std::vector<char*> argv{const_cast<char*>(dot->c_str()), const_cast<char*>("-Tsvg"), nullptr};
+  std::vector<char*> argv{const_cast<char*>(dot->c_str()), const_cast<char*>("-n2"), const_cast<char*>("-Tsvg"), nullptr};
   pid_t pid = 0;
   int rc = posix_spawn(&pid, dot->c_str(), &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
@@ -346,7 +349,7 @@ std::optional<std::string> toSvg(const std::string& dotText, std::ostream& err) 
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    err << "umlab: error: '" << *dot << " -Tsvg' failed\n";
+    err << "umlab: error: '" << *dot << " -n2 -Tsvg' failed\n";
     return std::nullopt;
   }
   return svg;

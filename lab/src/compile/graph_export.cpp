@@ -21,7 +21,7 @@ std::string pos(const Layout& l) {
 std::string ifaceLabel(const Interface& i) {
   std::string s = i.name;
   if (i.ip)
-    s += "\\n" + i.ip->str();
+    s += "\n" + i.ip->str();
   return s;
 }
 
@@ -73,7 +73,7 @@ std::string renderGraphDot(const Topology& t, const LabLayout& layout) {
     }
     for (const Member& m : seg.monitors)
       out += "  " + dotId("n:", t.nodes[m.node].name) + " -- " + dotId("s:", seg.name) + " [taillabel=" +
-             JsonWriter::quote(t.nodes[m.node].findInterface(m.interface)->name + "\\nmonitor") + ", style=dotted, dir=back];\n";
+             JsonWriter::quote(t.nodes[m.node].findInterface(m.interface)->name + "\nmonitor") + ", style=dotted, dir=back];\n";
   }
   for (const Trunk& tr : t.trunks)
     out += "  " + dotId("s:", t.segments[tr.a].name) + " -- " + dotId("s:", t.segments[tr.b].name) + " [penwidth=2];\n";

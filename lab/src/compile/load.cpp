@@ -81,12 +81,14 @@ public:
                   {"name", "description", "defaults", "kinds", "nodes", "segments", "links", "monitors", "replays"},
                   diags_);
     t.name = top.scalar("name", "the lab's name");
-    if (!t.name)
+    if (const Node* name = top.get("name"); !name)
       diags_.error(root.loc, "missing required key 'name'; give the lab a name such as 'name: " + suggestName(path) + "'");
+    else if (name->kind == NodeKind::Null)
+      diags_.error(top.keyOf("name")->loc, "'name' is empty; give the lab a name such as 'name: " + suggestName(path) + "'");
     t.description = top.scalar("description", "text");
-    if (const Node* n = mappingOrNull(top, "defaults"))
+    if (const Node* n = mappingOrNull(top, "defaults", "a mapping of settings such as '{memory: 96M}'"))
       readSettings(*n, "'defaults'", true, t.defaults);
-    if (const Node* n = mappingOrNull(top, "kinds"))
+    if (const Node* n = mappingOrNull(top, "kinds", "a mapping of kind names to settings"))
       for (const auto& [key, id] : n->entries) {
         RawKind k;
         k.name = RawScalar{key.text, key.loc, true, false};
@@ -97,14 +99,18 @@ public:
           expected(v, "kind '" + key.text + "'", "a mapping of settings");
         t.kinds.push_back(std::move(k));
       }
-    if (const Node* n = mappingOrNull(top, "nodes")) {
+    if (const Node* n = mappingOrNull(top, "nodes", "a mapping of node names to settings, as in 'nodes: {pc1: {}}'")) {
       t.nodesLoc = top.keyOf("nodes")->loc;
       for (const auto& [key, id] : n->entries)
         t.nodes.push_back(readNode(key, doc_.node(id)));
-    } else {
+      if (n->entries.empty())
+        diags_.error(n->loc, "'nodes' is empty; a lab needs at least one node, as in 'nodes: {pc1: {}}'");
+    } else if (!top.get("nodes")) {
       diags_.error(root.loc, "missing required key 'nodes'; a lab needs at least one node, as in 'nodes: {pc1: {}}'");
+    } else if (top.get("nodes")->kind == NodeKind::Null) {
+      diags_.error(top.get("nodes")->loc, "'nodes' is empty; a lab needs at least one node, as in 'nodes: {pc1: {}}'");
     }
-    if (const Node* n = mappingOrNull(top, "segments")) {
+    if (const Node* n = mappingOrNull(top, "segments", "a mapping of segment names to settings, as in 'segments: {lan: {type: switch}}'")) {
       t.segmentsLoc = top.keyOf("segments")->loc;
       for (const auto& [key, id] : n->entries)
         t.segments.push_back(readSegment(key, doc_.node(id)));
@@ -134,12 +140,12 @@ private:
     diags_.error(n.loc, what + " must be " + std::string(expect) + ", not " + describe(n));
   }
 
-  const Node* mappingOrNull(const MapReader& m, std::string_view key) {
+  const Node* mappingOrNull(const MapReader& m, std::string_view key, std::string_view expect) {
     const Node* n = m.get(key);
     if (!n || n->kind == NodeKind::Null)
       return nullptr;
     if (n->kind != NodeKind::Mapping) {
-      expected(*n, "'" + std::string(key) + "'", "a mapping of names to settings");
+      expected(*n, "'" + std::string(key) + "'", expect);
       return nullptr;
     }
     return n;
@@ -289,6 +295,7 @@ private:
                 {"endpoints", "ip", "gateway", "mac", "delay", "jitter", "loss", "rate", "duplicate", "corrupt"}, diags_);
     RawLink l;
     l.loc = n.loc;
+    l.number = index;
     l.ip = m.scalar("ip", "a prefix such as '10.0.0.1/24'");
     l.gateway = m.scalar("gateway", "an address such as '10.0.0.1'");
     l.mac = m.scalar("mac", "a MAC address such as '02:00:00:00:00:01'");
@@ -310,7 +317,7 @@ private:
     }
     if (ep->items.size() != 2) {
       diags_.error(ep->loc, "'endpoints' of " + what + " has " + std::to_string(ep->items.size()) +
-                                " ends; a link joins exactly two, as in '[pc1:eth0, lan]'");
+                                (ep->items.size() == 1 ? " end" : " ends") + "; a link joins exactly two, as in '[pc1:eth0, lan]'");
       return std::nullopt;
     }
     for (yaml::NodeId id : ep->items) {
@@ -348,7 +355,7 @@ private:
     }
     MapReader m(doc_, n, what, {"node", "iface", "mirror", "mac"}, diags_);
     RawMonitor r{m.scalar("node", "a node name"), m.scalar("iface", "an interface name such as 'eth1'"),
-                 m.scalar("mirror", "a segment name"), m.scalar("mac", "a MAC address"), n.loc};
+                 m.scalar("mirror", "a segment name"), m.scalar("mac", "a MAC address"), n.loc, index};
     for (auto [field, name] : {std::pair{&r.node, "node"}, {&r.iface, "iface"}, {&r.mirror, "mirror"}})
       if (!*field)
         diags_.error(n.loc, what + " needs '" + name + "', as in '{node: ids, iface: eth1, mirror: lan}'");
@@ -366,7 +373,7 @@ private:
     MapReader m(doc_, n, what, {"segment", "pcap", "speed", "loop", "rewrite-mac"}, diags_);
     RawReplay r{m.scalar("segment", "a segment name"), m.scalar("pcap", "a path to a capture file"),
                 m.scalar("speed", "a number such as '1' or '2.5'"), m.scalar("loop", "a count such as '3'"),
-                m.scalar("rewrite-mac", "true or false"), n.loc};
+                m.scalar("rewrite-mac", "true or false"), n.loc, index};
     if (!r.segment)
       diags_.error(n.loc, what + " needs 'segment', as in '{segment: lan, pcap: captures/ping.pcap}'");
     if (!r.pcap)

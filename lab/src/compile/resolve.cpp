@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -84,12 +85,12 @@ public:
     for (const RawSegment& s : raw_.segments)
       resolveSegment(s);
     checkNameClashes();
-    for (size_t i = 0; i < raw_.links.size(); ++i)
-      resolveLink(raw_.links[i], i + 1);
-    for (size_t i = 0; i < raw_.monitors.size(); ++i)
-      resolveMonitor(raw_.monitors[i], i + 1);
-    for (size_t i = 0; i < raw_.replays.size(); ++i)
-      resolveReplay(raw_.replays[i], i + 1);
+    for (const RawLink& l : raw_.links)
+      resolveLink(l);
+    for (const RawMonitor& m : raw_.monitors)
+      resolveMonitor(m);
+    for (const RawReplay& r : raw_.replays)
+      resolveReplay(r);
     for (NodeIndex i = 0; i < t_.nodes.size(); ++i)
       finishNode(i);
     deriveMacs();
@@ -179,14 +180,14 @@ private:
     if (r.memory)
       s.memory = memory(r.memory, owner);
     if (r.image) {
-      bool ok = !r.image.text.empty();
+      bool ok = !r.image.text.empty() && std::isalnum(static_cast<unsigned char>(r.image.text[0]));
       for (char c : r.image.text)
         ok = ok && (isNameChar(c) || c == '.');
       if (ok)
         s.image = r.image.text;
       else
         diags_.error(r.image.loc, "image " + quote(r.image.text) + " of " + owner +
-                                      " may use only letters, digits, '.', '-' and '_'");
+                                      " may use only letters, digits, '.', '-' and '_', and must start with a letter or digit");
     }
     if (r.forwarding)
       s.forwarding = boolean(r.forwarding, "'forwarding' of " + owner);
@@ -421,7 +422,7 @@ private:
       }
       double v = 0;
       auto [p, ec] = std::from_chars(s.text.data(), s.text.data() + s.text.size(), v);
-      if (ec != std::errc() || p != s.text.data() + s.text.size() || std::abs(v) > 1e7) {
+      if (ec != std::errc() || p != s.text.data() + s.text.size() || !std::isfinite(v) || std::abs(v) > 1e7) {
         diags_.error(s.loc, std::string(axis) + " of the layout of " + owner + " must be a number, not " + quote(s.text));
         return std::nullopt;
       }
@@ -498,14 +499,15 @@ private:
       Diagnostics::note(d, where, nodes ? "nodes are declared here" : "segments are declared here");
   }
 
-  End nodeIface(const RawScalar& nodeName, const RawScalar& ifaceName, const std::string& shown, SourceLoc loc) {
+  End nodeIface(const RawScalar& nodeName, const RawScalar& ifaceName, const std::string& shown, SourceLoc loc,
+                const std::string& role = "link endpoint") {
     End e;
     auto n = findNode(nodeName.text);
     if (!n) {
       std::string msg = quote(shown) + " names unknown node " + quote(nodeName.text);
       if (auto s = suggest(nodeName.text, nodeNames()))
         msg += "; did you mean " + quote(*s) + "?";
-      Diagnostic& d = diags_.error(loc, "link endpoint " + msg);
+      Diagnostic& d = diags_.error(loc, role + " " + msg);
       noteDeclared(d, true);
       return e;
     }
@@ -628,8 +630,8 @@ private:
     }
   }
 
-  void resolveLink(const RawLink& l, size_t index) {
-    const std::string what = "link " + std::to_string(index);
+  void resolveLink(const RawLink& l) {
+    const std::string what = "link " + std::to_string(l.number);
     End a = resolveEnd(l.endpoints[0]);
     End b = resolveEnd(l.endpoints[1]);
     auto im = impairment(l, what);
@@ -655,7 +657,7 @@ private:
       if (!okA || !okB)
         return;
       Segment s;
-      s.name = "p2p-" + std::to_string(index);
+      s.name = "p2p." + std::to_string(l.number); // '.' is not allowed in declared names: no clash
       s.type = SegmentType::PointToPoint;
       s.loc = l.loc;
       const SegmentIndex si = static_cast<SegmentIndex>(t_.segments.size());
@@ -731,9 +733,9 @@ private:
     diags_.error(l.endpointsLoc, what + " must have a node interface at one end to reach the host, as in '[r1:eth1, host]'");
   }
 
-  void resolveMonitor(const RawMonitor& r, size_t index) {
-    const std::string what = "monitor " + std::to_string(index);
-    End e = nodeIface(r.node, r.iface, r.node.text + ":" + r.iface.text, r.node.loc);
+  void resolveMonitor(const RawMonitor& r) {
+    const std::string what = "monitor " + std::to_string(r.number);
+    End e = nodeIface(r.node, r.iface, r.node.text + ":" + r.iface.text, r.node.loc, what + " interface");
     auto seg = findSegment(r.mirror.text);
     if (!seg) {
       Diagnostic& d = diags_.error(r.mirror.loc, what + " mirrors unknown segment " + quote(r.mirror.text) +
@@ -756,8 +758,8 @@ private:
     s.monitors.push_back(Member{e.node, e.iface});
   }
 
-  void resolveReplay(const RawReplay& r, size_t index) {
-    const std::string what = "replay " + std::to_string(index);
+  void resolveReplay(const RawReplay& r) {
+    const std::string what = "replay " + std::to_string(r.number);
     Replay rp;
     rp.loc = r.loc;
     bool ok = false;
@@ -841,8 +843,8 @@ private:
           diags_.error(rr.to.loc, "route destination " + quote(rr.to.text) + " of " + owner +
                                       " has host bits set; did you mean " + quote(p->network().str() + "/" + std::to_string(p->length())) + "?");
           ok = false;
-        } else {
-          route.to = p;
+        } else if (p->length() != 0) {
+          route.to = p; // a /0 destination is the default route, written another way
         }
       }
       auto via = address(rr.via, "route gateway");

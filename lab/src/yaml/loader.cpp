@@ -298,7 +298,10 @@ std::optional<Document> loadText(const std::string& name, std::string text, Sour
     SourceLoc where = e.mark.is_null() ? SourceLoc{&file, 0, 0}
                                        : SourceLoc{&file, static_cast<uint32_t>(e.mark.line + 1),
                                                    static_cast<uint32_t>(e.mark.column + 1)};
-    diags.error(where, syntaxMessage(e.msg));
+    std::string_view line = file.line(where.line);
+    const bool tabIndented = !line.empty() && line.substr(0, line.find_first_not_of(" \t")).find('\t') != std::string_view::npos;
+    diags.error(where, tabIndented ? "YAML syntax: " + e.msg + "; this line is indented with a tab, and YAML indents with spaces only"
+                                   : syntaxMessage(e.msg));
     return std::nullopt;
   }
   if (diags.errorCount() != errorsBefore)

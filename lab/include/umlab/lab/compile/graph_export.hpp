@@ -2,7 +2,8 @@
 /// `umlab graph`: the lab as Graphviz DOT or JSON, with positions from `computeLayout`.
 /// In DOT, nodes are boxes, switch segments ellipses, hubs diamonds, mcast segments octagons;
 /// point-to-point links are drawn as direct edges. Positions are written as `pos="x,y!"`, which
-/// `neato -n` keeps and `dot` ignores (it lays the graph out itself).
+/// `neato -n2` keeps (so `--format svg` draws what the GUI shows) and `dot` ignores (it lays the
+/// graph out itself, top to bottom).
 
 #include "umlab/lab/compile/analyze.hpp"
 #include "umlab/lab/compile/layout.hpp"

@@ -15,13 +15,15 @@
 ///     uml/                        UML's uml_dir: mconsole sockets and pid files
 ///     log/<node>.log              console output
 ///
-/// Point-to-point links are two-port umlab-switchd hubs named p2p-<link number>, so that their
+/// Point-to-point links are two-port umlab-switchd hubs named p2p.<link number>, so that their
 /// delay, loss and rate work as on any segment. A port's conditions apply to frames in both
 /// directions through it; a link's conditions therefore sit on the guest's port for links to a
 /// segment, and on the first end's port only for point-to-point links, so that every frame
-/// meets them once. mcast segments get group 239.192.0.<k> and port
-/// 1102+k (k counts the lab's mcast segments from 1); they run only inside the lab's network
-/// namespace, where the multicast route stays on `lo`.
+/// meets them once.
+///
+/// The k-th mcast segment of a lab (k from 1) gets group 239.192.<k / 256>.<k % 256> and UDP
+/// port 1101 + k. mcast runs only inside the lab's network namespace, where the multicast
+/// route stays on `lo` and nothing leaves the machine (DESIGN.md §1).
 
 #include "umlab/base/diagnostics.hpp"
 #include "umlab/lab/model/topology.hpp"

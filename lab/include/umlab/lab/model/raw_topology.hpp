@@ -99,6 +99,7 @@ struct RawLink {
   RawScalar corrupt;
   SourceLoc loc;
   SourceLoc endpointsLoc;
+  size_t number = 0; ///< 1-based position under `links:`, for messages and names
 };
 
 struct RawMonitor {
@@ -107,6 +108,7 @@ struct RawMonitor {
   RawScalar mirror;
   RawScalar mac;
   SourceLoc loc;
+  size_t number = 0; ///< 1-based position under `monitors:`
 };
 
 struct RawReplay {
@@ -116,6 +118,7 @@ struct RawReplay {
   RawScalar loop;
   RawScalar rewriteMac;
   SourceLoc loc;
+  size_t number = 0; ///< 1-based position under `replays:`
 };
 
 struct RawTopology {

@@ -1,0 +1,54 @@
+# Shared by scripts/test.sh and scripts/demo.sh: install what is missing, configure, build.
+# Sourced, not run. Works on a brand-new Debian 12 machine: every package the build and the
+# tests need is listed here, and installed with apt-get only when absent.
+
+UMLAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+UMLAB_BUILD=${UMLAB_BUILD:-$UMLAB_ROOT/build}
+
+# Build and test dependencies (Debian package names).
+UMLAB_PACKAGES=(
+  cmake ninja-build g++ pkg-config          # toolchain
+  libyaml-cpp-dev libboost-graph-dev libpcap-dev catch2   # libraries
+  clang libclang-rt-14-dev                  # the libFuzzer target
+  graphviz                                  # umlab graph --format svg
+  python3 python3-yaml python3-jsonschema   # the JSON Schema test
+  tcpdump                                   # reads the project's captures in a test
+)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+missing_packages() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+  done
+}
+
+install_packages() {
+  local missing
+  missing=$(missing_packages "$@")
+  [ -z "$missing" ] && return 0
+  # shellcheck disable=SC2086
+  say "installing missing packages: $(echo $missing)"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then sudo="sudo"; else
+      echo "umlab: error: these packages are missing and this user cannot install them: $missing" >&2
+      echo "run as root: apt-get install -y $missing" >&2
+      exit 1
+    fi
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  # shellcheck disable=SC2086
+  $sudo apt-get install -y -qq --no-install-recommends $missing
+}
+
+configure_and_build() {
+  if [ ! -f "$UMLAB_BUILD/build.ninja" ]; then
+    say "configuring in $UMLAB_BUILD"
+    cmake -S "$UMLAB_ROOT" -B "$UMLAB_BUILD" -G Ninja "$@"
+  fi
+  say "building"
+  cmake --build "$UMLAB_BUILD" -j "$(nproc)"
+}

@@ -1,0 +1,114 @@
+// The `umlab` command line: help, exit codes, output files, and the inputs that are made at
+// test time rather than stored (a 50 MB file).
+#include "test_support.hpp"
+
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using namespace umlab::test;
+
+TEST_CASE("every command has --help and exits 0 with it", "[cli]") {
+  for (const char* cmd : {"validate", "plan", "graph"}) {
+    CliResult r = runUmlab({cmd, "--help"});
+    CHECK(r.status == 0);
+    CHECK(r.out.rfind(std::string("usage: umlab ") + cmd, 0) == 0);
+    CHECK(r.err.empty());
+    CliResult h = runUmlab({"help", cmd});
+    CHECK(h.out == r.out);
+  }
+  CliResult top = runUmlab({"--help"});
+  CHECK(top.status == 0);
+  CHECK(top.out.find("validate FILE...") != std::string::npos);
+  CliResult none = runUmlab({});
+  CHECK(none.status == 2);
+  CHECK(none.err.rfind("usage: umlab", 0) == 0);
+}
+
+TEST_CASE("a 50 MB file is refused before it is read", "[cli][diag]") {
+  TempDir dir;
+  const fs::path big = dir.path() / "big.yaml";
+  int fd = ::open(big.c_str(), O_CREAT | O_WRONLY, 0600);
+  REQUIRE(fd >= 0);
+  REQUIRE(::ftruncate(fd, 50 << 20) == 0);
+  ::close(fd);
+  CliResult r = runUmlab({"validate", "big.yaml"}, dir.path());
+  CHECK(r.status == 1);
+  CHECK(r.err == "big.yaml: error: the file is 50.0 MiB; topology files are limited to 4.0 MiB\n"
+                 "big.yaml: 1 error\n");
+}
+
+TEST_CASE("validate reports each file and fails if any fails", "[cli]") {
+  CliResult r = runUmlab({"validate", "topologies/lan.yaml", "tests/data/diag/memory/lab.yaml", "topologies/routed.yaml"},
+                         sourceDir());
+  CHECK(r.status == 1);
+  CHECK(r.out == "topologies/lan.yaml: ok: lab 'lan', 3 nodes, 1 segment, 3 links\n"
+                 "topologies/routed.yaml: ok: lab 'routed', 4 nodes, 2 segments, 5 links\n");
+  CHECK(r.err.find("tests/data/diag/memory/lab.yaml: 4 errors\n") != std::string::npos);
+  CliResult quiet = runUmlab({"validate", "-q", "topologies/lan.yaml"}, sourceDir());
+  CHECK(quiet.status == 0);
+  CHECK(quiet.out.empty());
+}
+
+TEST_CASE("validate --werror turns warnings into a failure", "[cli]") {
+  CliResult r = runUmlab({"validate", "--werror", "tests/data/diag/warnings/lab.yaml"}, sourceDir());
+  CHECK(r.status == 1);
+  CliResult ok = runUmlab({"validate", "tests/data/diag/warnings/lab.yaml"}, sourceDir());
+  CHECK(ok.status == 0);
+}
+
+TEST_CASE("validate --max-errors changes the limit", "[cli]") {
+  CliResult r = runUmlab({"validate", "--max-errors", "2", "tests/data/diag/too-many-errors/lab.yaml"}, sourceDir());
+  CHECK(r.status == 1);
+  CHECK(r.err.find("umlab: error: too many errors (23 in all); only the first 2 are shown\n") != std::string::npos);
+  CliResult all = runUmlab({"validate", "--max-errors=0", "tests/data/diag/too-many-errors/lab.yaml"}, sourceDir());
+  CHECK(all.err.find("too many errors") == std::string::npos);
+  CliResult bad = runUmlab({"validate", "--max-errors", "lots", "x.yaml"});
+  CHECK(bad.status == 2);
+  CHECK(bad.err == "umlab: error: --max-errors needs a number, not 'lots'\n");
+}
+
+TEST_CASE("plan --format json and -o write the plan to a file", "[cli][plan]") {
+  TempDir dir;
+  const fs::path out = dir.path() / "plan.json";
+  CliResult r = runUmlab({"plan", "topologies/lan.yaml", "--format", "json", "--state-dir", "/srv/labs", "-o", out.string()},
+                         sourceDir());
+  CHECK(r.status == 0);
+  CHECK(r.out.empty());
+  std::string json = readFile(out);
+  CHECK(json.rfind("{\n  \"lab\": \"lan\",", 0) == 0);
+  CHECK(json.find("\"stateDir\": \"/srv/labs/lan\"") != std::string::npos);
+  CHECK(json.find("\"umlArg\": \"eth0=daemon,") != std::string::npos);
+}
+
+TEST_CASE("plan refuses a state directory UML cannot take", "[cli][plan]") {
+  CliResult r = runUmlab({"plan", "topologies/lan.yaml", "--state-dir", "/tmp/my labs"}, sourceDir());
+  CHECK(r.status == 1);
+  CHECK(r.err == "umlab: error: the state directory '/tmp/my labs/lan' holds a character that UML's command line "
+                 "splits on (',', '=' or white space); set UMLAB_STATE_DIR to a directory without them\n");
+  const std::string deep = "/tmp/" + std::string(90, 'd');
+  CliResult longer = runUmlab({"plan", "topologies/lan.yaml", "--state-dir", deep}, sourceDir());
+  CHECK(longer.status == 1);
+  CHECK(longer.err.find("unix sockets allow 107, so set UMLAB_STATE_DIR to a shorter directory") != std::string::npos);
+}
+
+TEST_CASE("graph draws every node, segment and link", "[cli][graph]") {
+  CliResult dot = runUmlab({"graph", "topologies/dmz.yaml"}, sourceDir());
+  CHECK(dot.status == 0);
+  CHECK(dot.out.rfind("graph \"dmz\" {", 0) == 0);
+  for (const char* item : {"\"n:fw\"", "\"n:web\"", "\"n:pc1\"", "\"n:wan1\"", "\"s:inside\" [", "\"s:outside\" [",
+                           "\"n:fw\" -- \"n:web\"", "\"n:pc1\" -- \"s:inside\""})
+    CHECK(dot.out.find(item) != std::string::npos);
+  CliResult json = runUmlab({"graph", "topologies/dmz.yaml", "--format", "json"}, sourceDir());
+  CHECK(json.status == 0);
+  CHECK(json.out.find("\"components\": 1") != std::string::npos);
+  if (::access("/usr/bin/neato", X_OK) == 0) {
+    CliResult svg = runUmlab({"graph", "topologies/dmz.yaml", "--format", "svg"}, sourceDir());
+    CHECK(svg.status == 0);
+    CHECK(svg.out.find("<svg") != std::string::npos);
+    CHECK(svg.out.find(">fw<") != std::string::npos);
+  } else {
+    WARN("graphviz 'neato' is not installed: the SVG output is not checked");
+  }
+}
