@@ -49,20 +49,25 @@ Analysis analyze(const Topology& t, Diagnostics& diags) {
     if (t.nodes[n].interfaces.empty())
       diags.warning(t.nodes[n].loc, "node " + quote(t.nodes[n].name) + " has no links; it boots with only a loopback interface");
 
-  std::vector<size_t> trunkCount(t.segments.size(), 0);
+  // Ports that can send or receive on a segment besides its members: trunks, monitors, replays.
+  std::vector<size_t> otherPorts(t.segments.size(), 0);
   for (const Trunk& tr : t.trunks) {
-    ++trunkCount[tr.a];
-    ++trunkCount[tr.b];
+    ++otherPorts[tr.a];
+    ++otherPorts[tr.b];
   }
+  for (const Replay& r : t.replays)
+    ++otherPorts[r.segment];
+  for (SegmentIndex s = 0; s < t.segments.size(); ++s)
+    otherPorts[s] += t.segments[s].monitors.size();
   for (SegmentIndex s = 0; s < t.segments.size(); ++s) {
     const Segment& seg = t.segments[s];
     if (seg.type == SegmentType::PointToPoint)
       continue;
-    const size_t ports = seg.members.size() + trunkCount[s];
+    const size_t ports = seg.members.size() + otherPorts[s];
     if (ports == 0)
       diags.warning(seg.loc, "segment " + quote(seg.name) + " has no members; connect nodes to it or remove it");
     else if (ports == 1) {
-      std::string who = seg.members.empty() ? "a trunk" : quote(t.interfaceName(seg.members[0]));
+      std::string who = seg.members.empty() ? "a trunk, monitor or replay" : quote(t.interfaceName(seg.members[0]));
       diags.warning(seg.loc, "segment " + quote(seg.name) + " has only one member (" + who + "); frames sent on it reach nobody");
     }
   }
