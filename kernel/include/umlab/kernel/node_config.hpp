@@ -1,0 +1,54 @@
+#pragma once
+/// What a guest needs to configure itself at boot, written by the host into the node's config
+/// disk and read by `umlab-init` in the guest.
+///
+/// The config disk is a small read-only ext4 image (`ubd1r=<state>/nodes/<node>/config.img`,
+/// made with `mkfs.ext4 -d`, no loop mount) holding:
+///
+///   /node.conf      this file, in the line format below
+///   /startup.sh     the node's `startup` commands, run by /bin/sh after the network is up
+///   /files/...      the node's `files`, copied onto the guest's root at boot (cp -a)
+///   /bin/umlab-init, /bin/umlab-agent   the guest programs, static binaries of this build
+///
+/// The base image only holds `/sbin/umlab-boot`, a shim that mounts the config disk on
+/// /run/umlab and execs its umlab-init, so that a new build of init or agent never needs a new
+/// base image.
+///
+/// node.conf is UTF-8 text, one directive per line, fields separated by single spaces:
+///
+///   hostname <name>
+///   forwarding 0|1
+///   iface <name> <device> <mac> <address/prefix or ->   e.g. "iface eth1 vec1 02:..:01 10.0.0.1/24"
+///   route <destination or default> <gateway>
+///
+/// Lines starting with '#' and empty lines are ignored. `iface` lines rename <device> to <name>
+/// (vector transports appear as vecN) and set its MAC before bringing it up.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace umlab::kernel {
+
+struct NodeConfig {
+  struct Iface {
+    std::string name;   ///< "eth0"
+    std::string device; ///< "eth0" or "vec0"
+    std::string mac;
+    std::string address; ///< "10.0.0.1/24" or empty
+  };
+  struct Route {
+    std::string destination; ///< "default" or a prefix
+    std::string gateway;
+  };
+  std::string hostname;
+  bool forwarding = false;
+  std::vector<Iface> ifaces;
+  std::vector<Route> routes;
+};
+
+std::string renderNodeConfig(const NodeConfig& config);
+/// nullopt (with `error` set to "line N: ...") when the text is not a valid node.conf.
+std::optional<NodeConfig> parseNodeConfig(const std::string& text, std::string* error = nullptr);
+
+} // namespace umlab::kernel
