@@ -12,6 +12,8 @@ std::vector<std::string> umlCommandLine(const GuestSpec& spec) {
   argv.push_back("uml_dir=" + spec.umlDir);
   argv.push_back("mem=" + formatByteSize(spec.memoryBytes));
   argv.push_back("ubd0=" + spec.cowPath + "," + spec.basePath);
+  if (!spec.configDisk.empty())
+    argv.push_back("ubd1r=" + spec.configDisk);
   argv.push_back("root=/dev/ubda");
   argv.push_back("rw");
   argv.push_back("con=null");

@@ -180,6 +180,7 @@ private:
     g.image = node.image;
     g.cowPath = p_.stateDir + "/cow/" + node.name + ".cow";
     g.basePath = h_.imageDir + "/" + node.image + "/rootfs.img";
+    g.configDisk = p_.stateDir + "/nodes/" + node.name + "/config.img";
     g.logPath = p_.stateDir + "/log/" + node.name + ".log";
     g.forwarding = node.forwarding;
     g.startup = node.startup;
@@ -191,6 +192,7 @@ private:
     spec.memoryBytes = node.memoryBytes;
     spec.cowPath = g.cowPath;
     spec.basePath = g.basePath;
+    spec.configDisk = g.configDisk;
     for (const Interface& i : node.interfaces) {
       InterfacePlan ip;
       ip.name = i.name;

@@ -112,6 +112,7 @@ std::string renderPlanText(const LaunchPlan& p) {
     line(out, "  ", "umid", g.umid);
     line(out, "  ", "cow", g.cowPath);
     line(out, "  ", "base", g.basePath);
+    line(out, "  ", "config", g.configDisk);
     line(out, "  ", "log", g.logPath);
     for (const InterfacePlan& i : g.interfaces) {
       std::string v = i.mac + "  " + (i.ip.empty() ? "no address" : i.ip) + "  " + i.attachedTo + " (" + i.transport + ")";
@@ -192,6 +193,7 @@ std::string renderPlanJson(const LaunchPlan& p) {
   for (const GuestPlan& g : p.guests) {
     w.beginObject().field("name", g.name).field("kind", g.kind).field("umid", g.umid);
     w.field("memory", g.memoryBytes).field("image", g.image).field("cow", g.cowPath).field("base", g.basePath);
+    w.field("config", g.configDisk);
     w.field("log", g.logPath).field("forwarding", g.forwarding);
     w.key("interfaces").beginArray();
     for (const InterfacePlan& i : g.interfaces) {

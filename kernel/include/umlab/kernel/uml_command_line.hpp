@@ -1,13 +1,15 @@
 #pragma once
 /// The command line of one UML guest (DESIGN.md §1, UML.md §5 and §7).
 ///
-///   <kernel> umid=<lab>.<node> uml_dir=<dir> mem=<size> ubd0=<cow>,<base> root=/dev/ubda rw
-///            con=null con0=fd:0,fd:1 ssl=null ssl1=fd:3 init=<init> <net args...> <extra...>
+///   <kernel> umid=<lab>.<node> uml_dir=<dir> mem=<size> ubd0=<cow>,<base> ubd1r=<config disk>
+///            root=/dev/ubda rw con=null con0=fd:0,fd:1 ssl=null ssl1=fd:3 init=<init>
+///            <net args...> <extra...>
 ///
 /// `ubd0=<cow>,<base>` makes every guest write to its own COW file over one shared base image:
 /// the base is never written. Debian's default consoles (`con1..15`, `ssl`) are invalid on these
 /// hosts, so every console is set explicitly: the main console on the guest's stdin/stdout, and
-/// serial line 1 on fd 3, the agent channel that `umlab exec` uses.
+/// serial line 1 on fd 3, the agent channel that `umlab exec` uses. The config disk (read-only,
+/// `ubd1r`) carries what the guest needs to configure itself (node_config.hpp).
 
 #include <cstdint>
 #include <string>
@@ -22,7 +24,8 @@ struct GuestSpec {
   uint64_t memoryBytes = 96ULL << 20;
   std::string cowPath;
   std::string basePath;            ///< the shared, read-only base image
-  std::string init = "/sbin/umlab-init";
+  std::string configDisk;          ///< the node's read-only config disk; none when empty
+  std::string init = "/sbin/umlab-boot";
   std::vector<std::string> netArgs;   ///< rendered by transports::renderUmlDeviceArg
   std::vector<std::string> extraArgs; ///< appended last, e.g. "umlab.node=pc1"
 };

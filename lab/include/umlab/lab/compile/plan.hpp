@@ -12,6 +12,7 @@
 ///     sw/<segment>.mon            its read-only monitor socket, when the segment is mirrored
 ///     sw/<segment>.admin          its text admin socket
 ///     cow/<node>.cow              the node's copy-on-write file over the shared base image
+///     nodes/<node>/config.img     the node's read-only config disk (kernel/node_config.hpp)
 ///     uml/                        UML's uml_dir: mconsole sockets and pid files
 ///     log/<node>.log              console output
 ///
@@ -106,6 +107,7 @@ struct GuestPlan {
   std::string image;
   std::string cowPath;
   std::string basePath;
+  std::string configDisk;
   std::string logPath;
   bool forwarding = false;
   std::vector<InterfacePlan> interfaces;
