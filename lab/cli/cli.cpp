@@ -1,5 +1,9 @@
 #include "cli.hpp"
 
+#include "cli_args.hpp"
+#include "image_command.hpp"
+#include "runtime_commands.hpp"
+
 #include "umlab/base/diagnostics.hpp"
 #include "umlab/base/quantity.hpp"
 #include "umlab/base/spelling.hpp"
@@ -38,6 +42,13 @@ constexpr const char* kUsage =
     "  validate FILE...   check topology files and report every error and warning\n"
     "  plan FILE          show the launch plan: processes, arguments, sockets, start order\n"
     "  graph FILE         draw the lab as Graphviz DOT, JSON or SVG\n"
+    "  up FILE            boot the lab; returns when every guest is ready\n"
+    "  ps [LAB...]        show running labs, their nodes and switches\n"
+    "  exec LAB NODE -- COMMAND...   run a command in a guest\n"
+    "  console LAB NODE   attach to a guest's console (login root/root)\n"
+    "  down LAB...        stop a lab and remove its state\n"
+    "  clean [LAB...]     remove what crashed labs left behind\n"
+    "  image build|ls     build or list base images\n"
     "  help [COMMAND]     show help for a command\n"
     "\n"
     "options:\n"
@@ -92,84 +103,17 @@ constexpr const char* kGraphHelp =
     "examples: umlab graph topologies/dmz.yaml --format svg -o dmz.svg\n"
     "          umlab graph topologies/dmz.yaml | dot -Tsvg > dmz.svg   # graphviz's own layout\n";
 
-struct UsageError {
-  std::string message;
-};
-
-/// A tiny option parser: flags and options with one value, then positional arguments.
-class Args {
-public:
-  Args(const std::vector<std::string>& args, std::vector<std::string> flags, std::vector<std::string> options)
-      : flags_(std::move(flags)), options_(std::move(options)) {
-    bool onlyPositional = false;
-    for (size_t i = 0; i < args.size(); ++i) {
-      const std::string& a = args[i];
-      if (onlyPositional || a == "-" || a.empty() || a[0] != '-') {
-        positional_.push_back(a);
-        continue;
-      }
-      if (a == "--") {
-        onlyPositional = true;
-        continue;
-      }
-      std::string name = a, value;
-      bool hasValue = false;
-      if (size_t eq = a.find('='); eq != std::string::npos && a.rfind("--", 0) == 0) {
-        name = a.substr(0, eq);
-        value = a.substr(eq + 1);
-        hasValue = true;
-      }
-      if (isIn(flags_, name)) {
-        if (hasValue)
-          throw UsageError{"option '" + name + "' takes no value"};
-        set_[name] = "";
-      } else if (isIn(options_, name)) {
-        if (!hasValue) {
-          if (i + 1 >= args.size())
-            throw UsageError{"option '" + name + "' needs a value"};
-          value = args[++i];
-        }
-        set_[name] = value;
-      } else {
-        std::vector<std::string> all = flags_;
-        all.insert(all.end(), options_.begin(), options_.end());
-        throw UsageError{"unknown option '" + name + "'" + didYouMean(name, all)};
-      }
-    }
-  }
-
-  bool has(const std::string& name) const { return set_.count(name) != 0; }
-  std::optional<std::string> get(const std::string& a, const std::string& b = "") const {
-    if (auto it = set_.find(a); it != set_.end())
-      return it->second;
-    if (auto it = set_.find(b); !b.empty() && it != set_.end())
-      return it->second;
-    return std::nullopt;
-  }
-  const std::vector<std::string>& positional() const { return positional_; }
-
-private:
-  static bool isIn(const std::vector<std::string>& v, const std::string& s) {
-    for (const std::string& x : v)
-      if (x == s)
-        return true;
-    return false;
-  }
-  std::vector<std::string> flags_, options_, positional_;
-  std::map<std::string, std::string> set_;
-};
-
-size_t maxErrors(const Args& a) {
+size_t maxErrors(const CliArgs& a) {
   auto v = a.get("--max-errors");
   if (!v)
     return Diagnostics::kDefaultErrorLimit;
   auto n = parseUnsigned(*v, 1000000);
   if (!n)
-    throw UsageError{"--max-errors needs a number, not '" + *v + "'"};
+    throw CliUsageError{"--max-errors needs a number, not '" + *v + "'"};
   return *n == 0 ? SIZE_MAX : static_cast<size_t>(*n);
 }
 
-std::string format(const Args& a, std::vector<std::string> allowed) {
+std::string format(const CliArgs& a, std::vector<std::string> allowed) {
   std::string f = a.get("--format").value_or(allowed.front());
   for (const std::string& x : allowed)
     if (x == f)
@@ -177,18 +121,18 @@ std::string format(const Args& a, std::vector<std::string> allowed) {
   std::string list;
   for (size_t i = 0; i < allowed.size(); ++i)
     list += (i ? (i + 1 == allowed.size() ? " or " : ", ") : "") + ("'" + allowed[i] + "'");
-  throw UsageError{"--format must be " + list + ", not '" + f + "'" + didYouMean(f, allowed)};
+  throw CliUsageError{"--format must be " + list + ", not '" + f + "'" + didYouMean(f, allowed)};
 }
 
-std::string oneFile(const Args& a, const char* command) {
+std::string oneFile(const CliArgs& a, const char* command) {
   if (a.positional().size() != 1)
-    throw UsageError{std::string(command) + " takes one topology file" +
+    throw CliUsageError{std::string(command) + " takes one topology file" +
                      (a.positional().empty() ? std::string(", as in 'umlab ") + command + " topologies/lan.yaml'" : "")};
   return a.positional()[0];
 }
 
 /// Writes `text` to `-o FILE` or to `out`. Returns false (after an error message) on failure.
-bool emit(const Args& a, const std::string& text, std::ostream& out, std::ostream& err) {
+bool emit(const CliArgs& a, const std::string& text, std::ostream& out, std::ostream& err) {
   auto path = a.get("-o", "--output");
   if (!path || *path == "-") {
     out << text;
@@ -207,13 +151,13 @@ bool emit(const Args& a, const std::string& text, std::ostream& out, std::ostrea
 std::string plural(size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); }
 
 int cmdValidate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  Args a(args, {"-q", "--quiet", "--werror", "-h", "--help"}, {"--max-errors"});
+  CliArgs a(args, {"-q", "--quiet", "--werror", "-h", "--help"}, {"--max-errors"});
   if (a.has("-h") || a.has("--help")) {
     out << kValidateHelp;
     return kExitOk;
   }
   if (a.positional().empty())
-    throw UsageError{"validate needs at least one topology file, as in 'umlab validate topologies/*.yaml'"};
+    throw CliUsageError{"validate needs at least one topology file, as in 'umlab validate topologies/*.yaml'"};
   const bool quiet = a.has("-q") || a.has("--quiet");
   const size_t limit = maxErrors(a);
   int status = kExitOk;
@@ -252,7 +196,7 @@ int cmdValidate(const std::vector<std::string>& args, std::ostream& out, std::os
 }
 
 int cmdPlan(const std::string& self, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  Args a(args, {"-h", "--help"}, {"--format", "-o", "--output", "--state-dir", "--kernel", "--image-dir", "--max-errors"});
+  CliArgs a(args, {"-h", "--help"}, {"--format", "-o", "--output", "--state-dir", "--kernel", "--image-dir", "--max-errors"});
   if (a.has("-h") || a.has("--help")) {
     out << kPlanHelp;
     return kExitOk;
@@ -356,7 +300,7 @@ std::optional<std::string> toSvg(const std::string& dotText, std::ostream& err) 
 }
 
 int cmdGraph(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  Args a(args, {"-h", "--help"}, {"--format", "-o", "--output", "--max-errors"});
+  CliArgs a(args, {"-h", "--help"}, {"--format", "-o", "--output", "--max-errors"});
   if (a.has("-h") || a.has("--help")) {
     out << kGraphHelp;
     return kExitOk;
@@ -413,9 +357,17 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
         out << kUsage;
         return kExitOk;
       }
+      if (const char* h = runtimeHelp(rest[0])) {
+        out << h;
+        return kExitOk;
+      }
+      if (rest[0] == "image") {
+        out << kImageHelp;
+        return kExitOk;
+      }
       auto it = helpTexts().find(rest[0]);
       if (it == helpTexts().end())
-        throw UsageError{"no help for unknown command '" + rest[0] + "'"};
+        throw CliUsageError{"no help for unknown command '" + rest[0] + "'"};
       out << it->second;
       return kExitOk;
     }
@@ -425,10 +377,14 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       return cmdPlan(self, rest, out, err);
     if (command == "graph")
       return cmdGraph(rest, out, err);
-    std::vector<std::string> commands{"validate", "plan", "graph", "help"};
+    if (runtimeHelp(command))
+      return runRuntimeCommand(self, command, rest, out, err);
+    if (command == "image")
+      return runImageCommand(rest, out, err);
+    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "down", "clean", "image", "help"};
     std::string hint = didYouMean(command, commands);
-    throw UsageError{"unknown command '" + command + "'" + (hint.empty() ? "; run 'umlab --help' for the list" : hint)};
-  } catch (const UsageError& e) {
+    throw CliUsageError{"unknown command '" + command + "'" + (hint.empty() ? "; run 'umlab --help' for the list" : hint)};
+  } catch (const CliUsageError& e) {
     err << "umlab: error: " << e.message << "\n";
     return kExitUsage;
   }

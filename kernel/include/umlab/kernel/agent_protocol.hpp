@@ -78,17 +78,23 @@ private:
   uint64_t skipped_ = 0;
 };
 
-/// EXEC payload: flags, then argv as NUL-terminated strings, then (after an empty string)
-/// environment entries "NAME=value" as NUL-terminated strings.
+/// EXEC payload: flags, the argument count, then argv and the environment entries
+/// "NAME=value" as NUL-terminated strings. The count (rather than an empty string ending argv)
+/// lets an argument be empty, as in `test -z ""`.
 ///   off size field
-///     0    4  flags, big-endian: bit 0 = the command reads stdin (else it gets /dev/null)
-///     4    *  argv[0] NUL argv[1] NUL ... NUL (empty string) env... NUL
+///     0    4  flags, big-endian: bit 0 = the command reads stdin (else it gets /dev/null);
+///             other bits are 0
+///     4    4  argc, big-endian, at least 1
+///     8    *  argv[0] NUL ... argv[argc-1] NUL env[0] NUL ... env[n-1] NUL
+/// The whole payload must fit in kMaxPayload; the host checks the encoded size before sending.
 struct ExecRequest {
   std::vector<std::string> argv; ///< run with execvp: argv[0] is looked up in PATH
   std::vector<std::string> env;  ///< added to the agent's environment
   bool hasStdin = false;
 };
 std::string encodeExecRequest(const ExecRequest& request);
+/// nullopt when the payload is malformed: unknown flags, argc 0, a string without its NUL,
+/// fewer strings than argc, or an environment entry without "NAME=".
 std::optional<ExecRequest> decodeExecRequest(const std::string& payload);
 
 /// EXIT payload: 4 bytes each, big-endian.

@@ -1,0 +1,140 @@
+// bench_boot: how long `umlab up` takes until every guest's agent answers, how much host memory
+// an idle guest costs, and how long `umlab down` takes, for labs of 10, 50 and 100 guests
+// (issue targets on a 2-core machine: 100 guests ready in under 60 s, under 40 MB per idle guest
+// at mem=96M, down of 100 guests in under 5 s). Run by hand, as root, after 'umlab image build':
+//
+//   build/bin/bench_boot [--sizes 10,50,100] [--settle 5]
+//
+// Memory per guest is the proportional set size (PSS, from /proc/<pid>/smaps_rollup) of every
+// process in the guest's process group. PSS splits shared pages between their users, and that
+// includes the guest's memory file in /dev/shm, so the sum is the host memory the guest costs.
+// The labs are generated "star" labs (one switch), in a private state directory.
+#include "genlab/genlab.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <dirent.h>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+int runQuiet(const std::vector<std::string>& argv, std::string* output = nullptr) {
+  std::string cmd;
+  for (const std::string& a : argv)
+    cmd += "'" + a + "' ";
+  cmd += "2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p)
+    return -1;
+  char buf[4096];
+  std::string out;
+  while (size_t n = std::fread(buf, 1, sizeof buf, p))
+    out.append(buf, n);
+  int status = ::pclose(p);
+  if (output)
+    *output = out;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/// PSS in KiB of every process in process group `pgid`.
+uint64_t groupPssKiB(pid_t pgid) {
+  uint64_t total = 0;
+  DIR* d = ::opendir("/proc");
+  while (dirent* e = d ? ::readdir(d) : nullptr) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9')
+      continue;
+    if (::getpgid(std::atoi(e->d_name)) != pgid)
+      continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/smaps_rollup");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("Pss:", 0) == 0)
+        total += std::strtoull(line.c_str() + 4, nullptr, 10);
+  }
+  if (d)
+    ::closedir(d);
+  return total;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<size_t> sizes{10, 50, 100};
+  int settle = 5;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << "usage: bench_boot [--sizes 10,50,100] [--settle SECONDS]\n"
+                   "Boots generated star labs with 'umlab up' and reports time to ready, PSS per idle guest\n"
+                   "and time of 'umlab down'. Needs root and a base image ('umlab image build').\n";
+      return 0;
+    } else if (a == "--sizes" && i + 1 < argc) {
+      sizes.clear();
+      std::stringstream s(argv[++i]);
+      for (std::string n; std::getline(s, n, ',');)
+        sizes.push_back(std::stoul(n));
+    } else if (a == "--settle" && i + 1 < argc) {
+      settle = std::atoi(argv[++i]);
+    } else {
+      std::cerr << "bench_boot: unknown argument '" << a << "'; see --help\n";
+      return 2;
+    }
+  }
+  const fs::path bin = fs::canonical("/proc/self/exe").parent_path();
+  const std::string umlab = (bin / "umlab").string();
+  char tmpl[] = "/tmp/umlab-bench-boot-XXXXXX";
+  const std::string work = ::mkdtemp(tmpl);
+  ::setenv("UMLAB_STATE_DIR", (work + "/state").c_str(), 1);
+
+  std::printf("%7s %10s %12s %14s %12s %10s\n", "guests", "up s", "s per guest", "PSS/guest MiB", "host MiB", "down s");
+  for (size_t n : sizes) {
+    umlab::bench::GenOptions o;
+    o.nodeCount = n;
+    o.shape = umlab::bench::Shape::Star;
+    o.name = "boot" + std::to_string(n);
+    const std::string file = work + "/" + o.name + ".yaml";
+    std::ofstream(file) << umlab::bench::generateLab(o);
+
+    auto t0 = Clock::now();
+    std::string out;
+    int rc = runQuiet({umlab, "up", "--timeout", "600s", file}, &out);
+    const double up = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (rc != 0) {
+      std::cerr << "bench_boot: umlab up failed for " << n << " guests:\n" << out;
+      runQuiet({umlab, "clean", o.name});
+      return 1;
+    }
+    ::sleep(static_cast<unsigned>(settle));
+    uint64_t pss = 0;
+    size_t guests = 0;
+    std::ifstream procs(work + "/state/" + o.name + "/processes");
+    std::string kind, name;
+    pid_t pid;
+    unsigned long long start;
+    while (procs >> kind >> name >> pid >> start)
+      if (kind == "guest") {
+        pss += groupPssKiB(pid);
+        ++guests;
+      }
+    t0 = Clock::now();
+    runQuiet({umlab, "down", o.name});
+    const double down = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::printf("%7zu %10.1f %12.2f %14.1f %12.0f %10.2f\n", n, up, up / static_cast<double>(n),
+                guests ? static_cast<double>(pss) / 1024.0 / static_cast<double>(guests) : 0.0,
+                static_cast<double>(pss) / 1024.0, down);
+    std::fflush(stdout);
+  }
+  fs::remove_all(work);
+  return 0;
+}

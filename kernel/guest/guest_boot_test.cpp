@@ -1,0 +1,507 @@
+/// Boots a real UML guest with umlab-init and umlab-agent and drives it through the agent.
+///
+/// The guest's root is a copy of the tree named by UMLAB_TEST_ROOTFS (a Debian root with
+/// iproute2, iptables, procps and util-linux's agetty) plus what the image builder adds: the boot
+/// shim as /sbin/umlab-boot, the UML modules under /lib/modules, iptables-legacy. Its config disk
+/// holds a node.conf, a startup.sh, one file and this build's guest programs. UML starts in its own
+/// process group with its console on a pipe (drained into console.log) and serial line 1 on one
+/// end of a socketpair (`ssl1=fd:3`); the test speaks the agent protocol on the other end.
+///
+/// Without UMLAB_TEST_ROOTFS, root, linux.uml, mkfs.ext4 or setarch the test exits 77, which
+/// CTest reports as skipped, after saying what is missing. UMLAB_KEEP_TEST_DIR=1 keeps the
+/// temporary directory (images, console log) for a look afterwards.
+
+#include "agent_client.hpp"
+#include "umlab/base/unique_fd.hpp"
+#include "umlab/kernel/agent_protocol.hpp"
+#include "umlab/kernel/boot_shim.hpp"
+#include "umlab/kernel/node_config.hpp"
+#include "umlab/kernel/uml_command_line.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <poll.h>
+#include <sstream>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <system_error>
+#include <thread>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+namespace agent = umlab::kernel::agent;
+using umlab::UniqueFd;
+using umlab::test::AgentClient;
+using umlab::test::kCommandTimeout;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kHostname = "umlab-guest";
+constexpr const char* kRootPassword = "root"; // the lab-only default the image builder sets
+constexpr auto kBootTimeout = std::chrono::seconds(120);
+constexpr size_t kBigOutputSize = 50u << 20;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+[[noreturn]] void skip(const std::string& why) {
+  std::printf("skipped: %s\n", why.c_str());
+  std::fflush(stdout);
+  std::exit(77);
+}
+
+std::string findProgram(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':'))
+    if (!dir.empty() && ::access((dir + "/" + name).c_str(), X_OK) == 0)
+      return dir + "/" + name;
+  return {};
+}
+
+/// Runs a host command to completion with `input` on its stdin; its output goes to the test's own.
+int runHost(const std::vector<std::string>& argv, const std::string& input = {}) {
+  std::vector<char*> args;
+  for (const auto& arg : argv)
+    args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    return -1;
+  UniqueFd readEnd(fds[0]), writeEnd(fds[1]);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(readEnd.get(), 0);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  readEnd.reset();
+  ssize_t written = input.empty() ? 0 : ::write(writeEnd.get(), input.data(), input.size());
+  (void)written; // a short input fits the pipe; a command that does not read it fails on its own
+  writeEnd.reset();
+  int status = -1;
+  while (pid > 0 && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+void writeFile(const fs::path& path, const std::string& text, mode_t mode) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+  ::chmod(path.c_str(), mode);
+}
+
+std::string readFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "umlab-guest-test-XXXXXX").string();
+    if (!::mkdtemp(pattern.data()))
+      throw std::system_error(errno, std::generic_category(), "mkdtemp");
+    path = pattern;
+  }
+  ~TempDir() {
+    if (std::getenv("UMLAB_KEEP_TEST_DIR"))
+      std::printf("kept %s\n", path.c_str());
+    else
+      fs::remove_all(path);
+  }
+};
+
+/// Pids of the processes in process group `pgid` (zombies included), from /proc.
+std::vector<pid_t> processesInGroup(pid_t pgid) {
+  std::vector<pid_t> pids;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    const std::string stat = readFile(entry.path() / "stat");
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos)
+      continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string state;
+    long ppid = 0, pgrp = 0;
+    fields >> state >> ppid >> pgrp;
+    if (pgrp == pgid)
+      pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
+/// A running UML process group: the kernel process (our child) and every helper it forked.
+/// The destructor SIGKILLs the group and reaps the child, whatever state the test left it in.
+class UmlProcess {
+public:
+  UmlProcess(const std::vector<std::string>& argv, int agentFd, const fs::path& consoleLog) {
+    int in[2], out[2];
+    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
+      throw std::system_error(errno, std::generic_category(), "pipe2");
+    UniqueFd inRead(in[0]), outWrite(out[1]);
+    consoleIn_.reset(in[1]);
+    UniqueFd outRead(out[0]);
+    std::vector<char*> args;
+    for (const auto& arg : argv)
+      args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    startedAt_ = Clock::now();
+    pid_ = ::fork();
+    if (pid_ < 0)
+      throw std::system_error(errno, std::generic_category(), "fork");
+    if (pid_ == 0) {
+      ::setpgid(0, 0);
+      ::dup2(inRead.get(), 0);
+      ::dup2(outWrite.get(), 1);
+      ::dup2(outWrite.get(), 2);
+      if (agentFd == 3)
+        ::fcntl(3, F_SETFD, 0);
+      else
+        ::dup2(agentFd, 3);
+      ::execvp(args[0], args.data());
+      ::_exit(127);
+    }
+    ::setpgid(pid_, pid_);
+    // The console: everything UML prints, kept for assertions and written to console.log.
+    drain_ = std::thread([this, fd = std::move(outRead), consoleLog]() {
+      std::ofstream log(consoleLog, std::ios::binary);
+      char buffer[4096];
+      ssize_t n;
+      while ((n = ::read(fd.get(), buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR)) {
+        if (n <= 0)
+          continue;
+        log.write(buffer, n);
+        log.flush();
+        std::lock_guard lock(mutex_);
+        console_.append(buffer, static_cast<size_t>(n));
+      }
+    });
+  }
+  ~UmlProcess() {
+    ::kill(-pid_, SIGKILL);
+    if (!isReaped_)
+      while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    consoleIn_.reset();
+    if (drain_.joinable())
+      drain_.join();
+  }
+  UmlProcess(const UmlProcess&) = delete;
+  UmlProcess& operator=(const UmlProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  /// Types on the guest's main console (con0 is our pipe).
+  void type(std::string_view text) {
+    while (!text.empty()) {
+      const ssize_t n = ::write(consoleIn_.get(), text.data(), text.size());
+      if (n < 0 && errno == EINTR)
+        continue;
+      REQUIRE(n > 0);
+      text.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+  /// Waits until the console shows `text` after offset `from`; the offset just past it, or npos.
+  size_t waitConsole(std::string_view text, size_t from, std::chrono::seconds timeout) const {
+    const auto deadline = Clock::now() + timeout;
+    do {
+      const std::string seen = console();
+      if (const size_t at = seen.find(text, from); at != std::string::npos)
+        return at + text.size();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    } while (Clock::now() < deadline);
+    return std::string::npos;
+  }
+  Clock::time_point startedAt() const { return startedAt_; }
+  std::string console() const {
+    std::lock_guard lock(mutex_);
+    return console_;
+  }
+  /// Waits for the kernel process to exit; its wait status, or nullopt after `timeout`.
+  std::optional<int> waitExit(std::chrono::seconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      int status = 0;
+      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+      if (done == pid_) {
+        isReaped_ = true;
+        return status;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return std::nullopt;
+  }
+
+private:
+  pid_t pid_ = -1;
+  bool isReaped_ = false;
+  Clock::time_point startedAt_;
+  UniqueFd consoleIn_; ///< held open: EOF on con0 would hang up the guest's console
+  mutable std::mutex mutex_;
+  std::string console_;
+  std::thread drain_;
+};
+
+/// What the image builder does to a root tree (image_builder.hpp), done to the test's copy.
+void prepareRoot(const fs::path& root) {
+  writeFile(root / "sbin/umlab-boot", umlab::kernel::kBootShim, 0755);
+  const fs::path modules = "/usr/lib/uml/modules";
+  std::error_code ec;
+  for (const auto& version : fs::directory_iterator(modules, ec)) {
+    fs::create_directories(root / "lib/modules");
+    REQUIRE(runHost({"cp", "-a", version.path().string(), (root / "lib/modules").string()}) == 0);
+    REQUIRE(runHost({"chroot", root.string(), "depmod", version.path().filename().string()}) == 0);
+  }
+  REQUIRE(runHost({"chroot", root.string(), "chpasswd"}, std::string("root:") + kRootPassword + "\n") == 0);
+  // Debian's UML kernel has no nf_tables: select iptables-legacy, as the image builder does.
+  for (const char* family : {"iptables", "ip6tables"})
+    for (const char* suffix : {"", "-restore", "-save"}) {
+      const fs::path link = root / "etc/alternatives" / (std::string(family) + suffix);
+      const std::string legacy = std::string("/usr/sbin/") + family + "-legacy" + suffix;
+      if (fs::is_symlink(link) && fs::exists(root / legacy.substr(1))) {
+        fs::remove(link);
+        fs::create_symlink(legacy, link);
+      }
+    }
+}
+
+void prepareConfigDisk(const fs::path& dir) {
+  umlab::kernel::NodeConfig config;
+  config.hostname = kHostname;
+  config.forwarding = true;
+  writeFile(dir / "node.conf", umlab::kernel::renderNodeConfig(config), 0644);
+  writeFile(dir / "startup.sh",
+            "echo startup says hello\n"
+            "false\n"
+            "X=carried\n"
+            "if true; then\n"
+            "  echo \"$X over\"\n"
+            "fi\n",
+            0644);
+  writeFile(dir / "files/etc/umlab-test/greeting", "hello from files\n", 0640);
+  ::chmod((dir / "files").c_str(), 0700); // must not become the mode of the guest's /
+  fs::create_directories(dir / "bin");
+  fs::copy_file(UMLAB_INIT_PATH, dir / "bin/umlab-init");
+  fs::copy_file(UMLAB_AGENT_PATH, dir / "bin/umlab-agent");
+  ::chmod((dir / "bin/umlab-init").c_str(), 0755);
+  ::chmod((dir / "bin/umlab-agent").c_str(), 0755);
+}
+
+} // namespace
+
+TEST_CASE("a real guest boots and serves its agent until it powers off", "[kernel][guest][uml]") {
+  const char* rootfs = std::getenv("UMLAB_TEST_ROOTFS");
+  if (!rootfs || !*rootfs)
+    skip("UMLAB_TEST_ROOTFS is not set: point it at a Debian root tree for the guest (for example "
+         "a debootstrap --variant=minbase bookworm tree with iproute2, iptables, procps and kmod)");
+  if (!fs::is_directory(rootfs))
+    skip(std::string("UMLAB_TEST_ROOTFS='") + rootfs + "' is not a directory");
+  if (::geteuid() != 0)
+    skip("not root: copying a root tree with its owners and modes needs root");
+  const std::string kernel = findProgram("linux.uml");
+  if (kernel.empty())
+    skip("linux.uml is not in PATH (Debian package user-mode-linux)");
+  for (const char* tool : {"mkfs.ext4", "setarch", "cp", "chroot"})
+    if (findProgram(tool).empty())
+      skip(std::string(tool) + " is not in PATH");
+
+  TempDir dir;
+  const fs::path root = dir.path / "root";
+  INFO("test directory " << dir.path);
+  REQUIRE(runHost({"cp", "-a", "--reflink=auto", std::string(rootfs) + "/.", root.string()}) == 0);
+  prepareRoot(root);
+  REQUIRE(runHost({"mkfs.ext4", "-q", "-F", "-d", root.string(), (dir.path / "base.img").string(), "1G"}) == 0);
+  fs::remove_all(root);
+  prepareConfigDisk(dir.path / "config");
+  REQUIRE(runHost({"mkfs.ext4", "-q", "-F", "-d", (dir.path / "config").string(),
+                   (dir.path / "config.img").string(), "16M"}) == 0);
+
+  umlab::kernel::GuestSpec spec;
+  spec.kernel = kernel;
+  spec.umid = "umlab-test-" + std::to_string(::getpid());
+  spec.umlDir = (dir.path / "uml").string();
+  spec.memoryBytes = 128ULL << 20;
+  spec.cowPath = (dir.path / "guest.cow").string();
+  spec.basePath = (dir.path / "base.img").string();
+  spec.configDisk = (dir.path / "config.img").string();
+  std::vector<std::string> argv = {"setarch", "x86_64", "-R"};
+  for (auto& arg : umlab::kernel::umlCommandLine(spec))
+    argv.push_back(std::move(arg));
+  fs::create_directories(spec.umlDir);
+  if (!std::getenv("HOME"))
+    ::setenv("HOME", dir.path.c_str(), 1); // UML needs it for its umid directory
+
+  int pair[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+  UniqueFd hostEnd(pair[0]), guestEnd(pair[1]);
+  const fs::path consoleLog = dir.path / "console.log";
+  UmlProcess uml(argv, guestEnd.get(), consoleLog);
+  guestEnd.reset();
+  AgentClient client(std::move(hostEnd));
+  struct PrintConsole {
+    const UmlProcess& uml;
+    ~PrintConsole() { std::printf("---- guest console ----\n%s\n---- end of console ----\n", uml.console().c_str()); }
+  } printConsole{uml};
+
+  // Boot: the agent's HELLO is the readiness signal.
+  std::optional<agent::Frame> hello;
+  while ((hello = client.receive(uml.startedAt() + kBootTimeout)) && hello->type != agent::FrameType::Hello) {
+  }
+  REQUIRE(hello);
+  const double bootSeconds = secondsSince(uml.startedAt());
+  std::printf("boot to HELLO: %.2f s\n", bootSeconds);
+  CHECK(hello->payload == kHostname);
+
+  { // commands through the agent
+    // PING 0 answers PONG and HELLO again.
+    client.send(agent::FrameType::Ping, 0, "are you there");
+    const auto deadline = Clock::now() + kCommandTimeout;
+    auto pong = client.receive(deadline);
+    REQUIRE(pong);
+    CHECK(pong->type == agent::FrameType::Pong);
+    CHECK(pong->payload == "are you there");
+    auto again = client.receive(deadline);
+    REQUIRE(again);
+    CHECK(again->type == agent::FrameType::Hello);
+
+    auto hostname = client.exec({"hostname"});
+    REQUIRE(hostname.status);
+    CHECK(hostname.out == std::string(kHostname) + "\n");
+
+    auto mixed = client.exec({"sh", "-c", "echo out; echo err >&2; exit 7"});
+    REQUIRE(mixed.status);
+    CHECK(mixed.out == "out\n");
+    CHECK(mixed.err == "err\n");
+    CHECK(mixed.status->code == 7);
+    CHECK(mixed.status->signal == 0);
+    CHECK(mixed.status->startError == 0);
+
+    auto missing = client.exec({"no-such-command-umlab"});
+    REQUIRE(missing.status);
+    CHECK(missing.status->startError == ENOENT);
+    CHECK(missing.status->code == 127);
+    CHECK(missing.out.empty());
+
+    auto env = client.exec({"sh", "-c", "echo \"$PATH $HOME $TERM $GREETING [$1]\"; pwd", "sh", ""},
+                           {"GREETING=hi there", "TERM=xterm"});
+    REQUIRE(env.status);
+    CHECK(env.out == "/usr/sbin:/usr/bin:/sbin:/bin /root xterm hi there []\n/\n");
+
+    // stdin: fed in two frames, closed by an empty one.
+    const uint32_t cat = client.startExec({"cat"}, {}, true);
+    client.send(agent::FrameType::Stdin, cat, "hello ");
+    client.send(agent::FrameType::Stdin, cat, "agent\n");
+    client.send(agent::FrameType::Stdin, cat, "");
+    auto catted = client.wait(cat);
+    REQUIRE(catted.status);
+    CHECK(catted.out == "hello agent\n");
+    CHECK(catted.status->code == 0);
+
+    // Two requests at once; SIGNAL reaches the whole process group of the first.
+    const uint32_t sleeper = client.startExec({"sh", "-c", "sleep 1000 & sleep 1000; echo not reached"});
+    auto quick = client.exec({"echo", "meanwhile"});
+    REQUIRE(quick.status);
+    CHECK(quick.out == "meanwhile\n");
+    client.send(agent::FrameType::Signal, sleeper, std::string(1, static_cast<char>(SIGKILL)));
+    auto killed = client.wait(sleeper);
+    REQUIRE(killed.status);
+    CHECK(killed.status->signal == SIGKILL);
+    CHECK(killed.status->code == 128 + SIGKILL);
+    CHECK(killed.out.empty());
+
+    // What init set up.
+    auto forwarding = client.exec({"cat", "/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding"});
+    CHECK(forwarding.out == "1\n1\n");
+    auto files = client.exec({"sh", "-c", "stat -c '%a %U' /etc/umlab-test/greeting /; cat /etc/umlab-test/greeting"});
+    CHECK(files.out == "640 root\n755 root\nhello from files\n");
+    auto mounts = client.exec({"sh", "-c", "mountpoint -q /run/umlab && mountpoint -q /tmp && mountpoint -q /dev/pts && echo ok"});
+    CHECK(mounts.out == "ok\n");
+    auto getty = client.exec({"pgrep", "-x", "agetty"});
+    CHECK(getty.status);
+    CHECK(getty.status->code == 0);
+
+    auto iptables = client.exec({"sh", "-c", "iptables -A INPUT -p tcp --dport 23 -j DROP && iptables -S"});
+    REQUIRE(iptables.status);
+    INFO("iptables stderr: " << iptables.err);
+    CHECK(iptables.status->code == 0);
+    CHECK(iptables.out.find("-A INPUT -p tcp -m tcp --dport 23 -j DROP") != std::string::npos);
+
+    // 50 MB of output arrives complete and in order.
+    const auto start = Clock::now();
+    auto big = client.exec({"sh", "-c", "head -c " + std::to_string(kBigOutputSize) + " /dev/zero | tr '\\0' x"});
+    const double bigSeconds = secondsSince(start);
+    REQUIRE(big.status);
+    CHECK(big.status->code == 0);
+    CHECK(big.out.size() == kBigOutputSize);
+    CHECK(big.out.find_first_not_of('x') == std::string::npos);
+    std::printf("50 MB of output: %.2f s (%.1f MB/s)\n", bigSeconds, kBigOutputSize / 1048576.0 / bigSeconds);
+    auto numbered = client.exec({"seq", "1", "200000"});
+    std::string expected;
+    for (int i = 1; i <= 200000; ++i)
+      expected += std::to_string(i) + "\n";
+    CHECK(numbered.out == expected);
+    CHECK(client.skippedBytes() == 0);
+
+    // A getty on the console: log in as root and run a command there.
+    size_t at = uml.waitConsole("login: ", 0, kCommandTimeout);
+    REQUIRE(at != std::string::npos);
+    uml.type("root\n");
+    at = uml.waitConsole("Password: ", at, kCommandTimeout);
+    REQUIRE(at != std::string::npos);
+    uml.type(std::string(kRootPassword) + "\n");
+    at = uml.waitConsole("# ", at, kCommandTimeout); // login flushes what is typed before the prompt
+    REQUIRE(at != std::string::npos);
+    uml.type("echo console-$((6 * 7)); exit\n");
+    at = uml.waitConsole("console-42", at, kCommandTimeout);
+    CHECK(at != std::string::npos);
+    CHECK(uml.waitConsole("login: ", at, kCommandTimeout) != std::string::npos); // respawned
+
+    // Orphans are reaped by init: no zombie is left behind.
+    auto orphan = client.exec({"sh", "-c", "sh -c 'sleep 0.2 &' ; sleep 1; ps -e -o stat= | grep -c '^Z' || true"});
+    CHECK(orphan.out == "0\n");
+    auto halt = client.exec({"readlink", "/sbin/halt", "/sbin/poweroff", "/sbin/reboot"});
+    CHECK(halt.out == "/run/umlab/bin/umlab-init\n/run/umlab/bin/umlab-init\n/run/umlab/bin/umlab-init\n");
+
+    // The console showed boot progress and the startup commands' output and failures.
+    const std::string console = uml.console();
+    CHECK(console.find("umlab-init: hostname umlab-guest") != std::string::npos);
+    CHECK(console.find("umlab-init: startup: startup says hello") != std::string::npos);
+    CHECK(console.find("umlab-init: startup: command 2 failed with exit status 1") != std::string::npos);
+    CHECK(console.find("umlab-init: startup: carried over") != std::string::npos);
+    CHECK(console.find("umlab-init: startup: finished: 4 commands, 1 failed") != std::string::npos);
+    CHECK(console.find("umlab-init: ready") != std::string::npos);
+  }
+
+  // Power off from inside: SIGTERM to init. UML exits and leaves no process behind.
+  client.startExec({"kill", "-TERM", "1"});
+  auto status = uml.waitExit(std::chrono::seconds(60));
+  REQUIRE(status);
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+  std::vector<pid_t> left;
+  for (int i = 0; i < 100 && !(left = processesInGroup(uml.pid())).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(left.empty());
+  CHECK(uml.console().find("umlab-init: powering off") != std::string::npos);
+}

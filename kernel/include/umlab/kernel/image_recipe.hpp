@@ -1,0 +1,66 @@
+#pragma once
+/// What goes into a base image, and the hash that names it in the image cache.
+///
+/// A base image is a Debian minbase root with the lab tools, the UML kernel's modules and the
+/// boot shim (node_config.hpp), made into an ext4 file. Everything that changes the image's
+/// content is a field of `ImageRecipe`, and `recipeHash` covers every field, so a cached image
+/// is reused exactly when it would come out the same. What only changes where the packages come
+/// from (the mirror) or when the image was built is not part of the recipe.
+///
+/// The cache (`ImageBuilder`) keeps each build in `<images>/<name>-<hash>/` and points the
+/// symlink `<images>/<name>` at the newest, which is what `HostLayout` resolves.
+///
+/// Bump `kImageFormatVersion` whenever the builder changes what it puts into an image (a new
+/// step, a different file), so that existing caches are rebuilt.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace umlab::kernel {
+
+constexpr int kImageFormatVersion = 1;
+constexpr const char* kDefaultImageName = "debian";
+constexpr const char* kUmlModulesRoot = "/usr/lib/uml/modules";
+
+struct ImageRecipe {
+  std::string name;                  ///< "debian"; also the symlink's name
+  std::string suite;                 ///< "bookworm"
+  std::string variant;               ///< debootstrap variant, "minbase"
+  std::vector<std::string> packages; ///< installed on top of the variant, in this order
+  std::string architecture;          ///< Debian's name for the host's: "amd64"
+  std::string kernelVersion;         ///< the UML kernel whose modules are installed: "6.1.176"
+  std::string bootShim;              ///< the text of /sbin/umlab-boot
+  std::string imageSize;             ///< mkfs.ext4's size argument, "1G"
+  int formatVersion = kImageFormatVersion;
+};
+
+/// The packages every base image has: iproute2 ... net-tools (net-tools for Netkit-style labs).
+std::vector<std::string> defaultImagePackages();
+
+/// The recipe `umlab image build` uses: Debian bookworm minbase, `defaultImagePackages()`, this
+/// build's boot shim (`kBootShim`), a 1G image.
+ImageRecipe defaultImageRecipe(std::string name, std::string kernelVersion);
+
+/// The version of the installed UML kernel: the single directory under `modulesRoot`
+/// (/usr/lib/uml/modules). nullopt with `error` set when there is none ("user-mode-linux is not
+/// installed; apt-get install user-mode-linux") or more than one.
+std::optional<std::string> findUmlKernelVersion(const std::string& modulesRoot, std::string* error);
+
+/// 16 lowercase hex digits (FNV-1a 64) over every field, each written as `key=<length>:<value>`
+/// so that no two recipes serialise alike. Stable across runs, builds and machines.
+std::string recipeHash(const ImageRecipe& recipe);
+
+/// "<name>-<hash>", the recipe's directory in the image cache.
+std::string imageDirName(const ImageRecipe& recipe);
+
+/// True for names that can be an image: [a-z0-9][a-z0-9._-]*, at most 64 characters, and not
+/// ending in "-<16 hex digits>" (that would look like a cache directory).
+bool isValidImageName(std::string_view name);
+
+/// The recipe as `recipe.txt` lines ("key value"), ending with "hash <hash>". The boot shim is
+/// listed by its FNV-1a 64 hash, since it has several lines.
+std::string renderRecipe(const ImageRecipe& recipe);
+
+} // namespace umlab::kernel

@@ -1,0 +1,134 @@
+#include "umlab/kernel/image_recipe.hpp"
+
+#include "umlab/base/hash.hpp"
+#include "umlab/kernel/boot_shim.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+namespace umlab::kernel {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* hostArchitecture() {
+#if defined(__x86_64__)
+  return "amd64";
+#elif defined(__i386__)
+  return "i386";
+#elif defined(__aarch64__)
+  return "arm64";
+#else
+  return "unknown";
+#endif
+}
+
+std::string hex64(uint64_t h) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
+  return text;
+}
+
+std::string joined(const std::vector<std::string>& words, char separator) {
+  std::string text;
+  for (const std::string& w : words)
+    text += (text.empty() ? "" : std::string(1, separator)) + w;
+  return text;
+}
+
+} // namespace
+
+std::vector<std::string> defaultImagePackages() {
+  return {"iproute2", "iputils-ping", "iptables", "nftables", "tcpdump",  "netcat-openbsd",
+          "iperf3",   "procps",       "kmod",     "ethtool",  "traceroute", "net-tools"};
+}
+
+ImageRecipe defaultImageRecipe(std::string name, std::string kernelVersion) {
+  ImageRecipe r;
+  r.name = std::move(name);
+  r.suite = "bookworm";
+  r.variant = "minbase";
+  r.packages = defaultImagePackages();
+  r.architecture = hostArchitecture();
+  r.kernelVersion = std::move(kernelVersion);
+  r.bootShim = std::string(kBootShim);
+  r.imageSize = "1G";
+  return r;
+}
+
+std::optional<std::string> findUmlKernelVersion(const std::string& modulesRoot, std::string* error) {
+  std::vector<std::string> versions;
+  std::error_code ec;
+  for (fs::directory_iterator it(modulesRoot, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_directory(ec))
+      versions.push_back(it->path().filename().string());
+  std::sort(versions.begin(), versions.end());
+  if (versions.size() == 1)
+    return versions[0];
+  if (error) {
+    if (versions.empty())
+      *error = "user-mode-linux is not installed; apt-get install user-mode-linux";
+    else
+      *error = "several UML kernels have modules in '" + modulesRoot + "' (" + joined(versions, ' ') +
+               "); remove the ones not in use";
+  }
+  return std::nullopt;
+}
+
+std::string recipeHash(const ImageRecipe& recipe) {
+  uint64_t h = kFnvOffset;
+  auto field = [&h](std::string_view key, std::string_view value) {
+    h = fnv1a64(key, h);
+    h = fnv1a64("=" + std::to_string(value.size()) + ":", h);
+    h = fnv1a64(value, h);
+    h = fnv1a64("\n", h);
+  };
+  field("format", std::to_string(recipe.formatVersion));
+  field("name", recipe.name);
+  field("suite", recipe.suite);
+  field("variant", recipe.variant);
+  field("packages", std::to_string(recipe.packages.size()));
+  for (const std::string& p : recipe.packages)
+    field("package", p);
+  field("architecture", recipe.architecture);
+  field("kernel", recipe.kernelVersion);
+  field("boot-shim", recipe.bootShim);
+  field("image-size", recipe.imageSize);
+  return hex64(h);
+}
+
+std::string imageDirName(const ImageRecipe& recipe) { return recipe.name + "-" + recipeHash(recipe); }
+
+bool isValidImageName(std::string_view name) {
+  if (name.empty() || name.size() > 64)
+    return false;
+  auto isLowerAlnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!isLowerAlnum(name[0]))
+    return false;
+  for (char c : name)
+    if (!isLowerAlnum(c) && c != '.' && c != '_' && c != '-')
+      return false;
+  if (name.size() > 17 && name[name.size() - 17] == '-' &&
+      std::all_of(name.end() - 16, name.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+    return false;
+  return true;
+}
+
+std::string renderRecipe(const ImageRecipe& recipe) {
+  std::string text;
+  text += "name " + recipe.name + "\n";
+  text += "suite " + recipe.suite + "\n";
+  text += "variant " + recipe.variant + "\n";
+  text += "packages " + joined(recipe.packages, ' ') + "\n";
+  text += "architecture " + recipe.architecture + "\n";
+  text += "kernel " + recipe.kernelVersion + "\n";
+  text += "boot-shim-fnv1a64 " + hex64(fnv1a64(recipe.bootShim)) + "\n";
+  text += "image-size " + recipe.imageSize + "\n";
+  text += "format " + std::to_string(recipe.formatVersion) + "\n";
+  text += "hash " + recipeHash(recipe) + "\n";
+  return text;
+}
+
+} // namespace umlab::kernel

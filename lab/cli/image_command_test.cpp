@@ -1,0 +1,155 @@
+// `umlab image` without building anything: help, usage errors, `ls`, and the cache hit.
+#include "image_command.hpp"
+
+#include "umlab/kernel/image_recipe.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <sys/stat.h>
+#include <utime.h>
+
+using namespace umlab;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int status;
+  std::string out, err;
+};
+
+Run image(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  int status = cli::runImageCommand(args, out, err);
+  return {status, out.str(), err.str()};
+}
+
+/// Points the image cache at a fresh directory for the test's lifetime.
+class TempCache {
+public:
+  TempCache() {
+    std::string p = (fs::temp_directory_path() / "umlab-imagecli-XXXXXX").string();
+    path_ = ::mkdtemp(p.data());
+    if (const char* old = std::getenv("UMLAB_CACHE_DIR"))
+      saved_ = old;
+    ::setenv("UMLAB_CACHE_DIR", path_.c_str(), 1);
+  }
+  ~TempCache() {
+    if (saved_)
+      ::setenv("UMLAB_CACHE_DIR", saved_->c_str(), 1);
+    else
+      ::unsetenv("UMLAB_CACHE_DIR");
+    fs::remove_all(path_);
+  }
+  fs::path images() const { return path_ / "images"; }
+
+  /// A finished build's directory: a sparse 1 MiB image with 8 KiB written, and its recipe.
+  void addImage(const std::string& dirName, const std::string& name, const std::string& hash, time_t mtime) const {
+    fs::create_directories(images() / dirName);
+    const fs::path img = images() / dirName / "rootfs.img";
+    {
+      std::ofstream f(img, std::ios::binary);
+      f << std::string(8192, 'x');
+    }
+    fs::resize_file(img, 1 << 20);
+    std::ofstream(images() / dirName / "recipe.txt") << "name " << name << "\nhash " << hash << "\n";
+    struct utimbuf times {mtime, mtime};
+    ::utime(img.c_str(), &times);
+  }
+
+private:
+  fs::path path_;
+  std::optional<std::string> saved_;
+};
+
+std::optional<kernel::ImageRecipe> installedRecipe() {
+  std::string error;
+  auto version = kernel::findUmlKernelVersion(kernel::kUmlModulesRoot, &error);
+  return version ? std::optional(kernel::defaultImageRecipe("debian", *version)) : std::nullopt;
+}
+
+} // namespace
+
+TEST_CASE("image --help shows the image help", "[cli][image]") {
+  for (auto args : {std::vector<std::string>{"--help"}, {"-h"}, {"help"}, {"build", "--help"}, {"ls", "-h"}}) {
+    Run r = image(args);
+    CHECK(r.status == 0);
+    CHECK(r.out == cli::kImageHelp);
+    CHECK(r.err.empty());
+  }
+}
+
+TEST_CASE("image usage errors exit 2 with one line", "[cli][image]") {
+  Run r = image({});
+  CHECK(r.status == 2);
+  CHECK(r.err == "umlab: error: image needs a command: 'umlab image build' or 'umlab image ls'\n");
+  r = image({"biuld"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "umlab: error: unknown image command 'biuld'; did you mean 'build'?\n");
+  r = image({"frobnicate"});
+  CHECK(r.err == "umlab: error: unknown image command 'frobnicate'; the commands are 'build' and 'ls'\n");
+  r = image({"build", "--name", "Lab/1"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "umlab: error: invalid image name 'Lab/1'; use lowercase letters, digits, '.', '_' and '-', "
+                 "starting with a letter or digit\n");
+  r = image({"build", "lab1"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "umlab: error: image build takes no arguments, only options; did you mean '--name lab1'?\n");
+  CHECK(image({"build", "--forse"}).status == 2);
+  CHECK(image({"ls", "extra"}).status == 2);
+}
+
+TEST_CASE("image ls on an empty cache says how to build one", "[cli][image]") {
+  TempCache cache;
+  Run r = image({"ls"});
+  CHECK(r.status == 0);
+  CHECK(r.out == "no images in '" + cache.images().string() + "'; build one with 'sudo umlab image build'\n");
+}
+
+TEST_CASE("image ls lists builds with sizes, the link and the recipe state", "[cli][image]") {
+  TempCache cache;
+  auto recipe = installedRecipe();
+  const std::string hash = recipe ? kernel::recipeHash(*recipe) : "1111111111111111";
+  cache.addImage("debian-" + hash, "debian", hash, 1700000000);
+  cache.addImage("debian-0000000000000000", "debian", "0000000000000000", 1600000000);
+  fs::create_directories(cache.images() / ".build-debian-2222222222222222/root"); // a build in progress
+  fs::create_directory_symlink("debian-" + hash, cache.images() / "debian");
+  Run r = image({"ls"});
+  CHECK(r.status == 0);
+  std::vector<std::string> lines;
+  std::istringstream in(r.out);
+  for (std::string l; std::getline(in, l);)
+    lines.push_back(l);
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0].rfind("NAME    HASH              ON DISK  APPARENT  BUILT             LINKED AS  RECIPE", 0) == 0);
+  CHECK(lines[1].rfind("debian  " + hash + "  ", 0) == 0);
+  CHECK(lines[1].find("  1.0M     ") != std::string::npos);
+  CHECK(lines[1].find("  debian     " + std::string(recipe ? "current" : "unknown")) != std::string::npos);
+  CHECK(lines[2].rfind("debian  0000000000000000  ", 0) == 0);
+  CHECK(lines[2].find("  -          " + std::string(recipe ? "outdated" : "unknown")) != std::string::npos);
+  CHECK(lines[3] == "2 images in '" + cache.images().string() + "'");
+}
+
+TEST_CASE("image build returns at once when the recipe's image is cached", "[cli][image]") {
+  TempCache cache;
+  auto recipe = installedRecipe();
+  if (!recipe) {
+    Run r = image({"build"});
+    CHECK(r.status == 1);
+    CHECK(r.err == "umlab: error: user-mode-linux is not installed; apt-get install user-mode-linux\n");
+    return;
+  }
+  const std::string dir = kernel::imageDirName(*recipe);
+  cache.addImage(dir, "debian", kernel::recipeHash(*recipe), 1700000000);
+  Run r = image({"build"});
+  CHECK(r.status == 0);
+  CHECK(r.out == "image 'debian' is up to date (recipe " + kernel::recipeHash(*recipe) + "): " +
+                     (cache.images() / dir / "rootfs.img").string() + "; '" + (cache.images() / "debian").string() +
+                     "' now points at it; use --force to rebuild it\n");
+  CHECK(fs::read_symlink(cache.images() / "debian") == dir);
+  CHECK(image({"build"}).out.find("now points") == std::string::npos);
+}

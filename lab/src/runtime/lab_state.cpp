@@ -1,0 +1,82 @@
+#include "umlab/lab/runtime/lab_state.hpp"
+
+#include "umlab/lab/runtime/spawn.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace umlab::lab::runtime {
+
+namespace fs = std::filesystem;
+
+LabState::LabState(std::string stateRoot, std::string lab)
+    : root_(std::move(stateRoot)), lab_(std::move(lab)), dir_(root_ + "/" + lab_) {}
+
+bool LabState::exists() const {
+  std::error_code ec;
+  return fs::is_directory(dir_, ec);
+}
+
+void LabState::appendProcess(const ProcessEntry& e) const {
+  std::ofstream out(processesFile(), std::ios::app);
+  out << e.kind << ' ' << e.name << ' ' << e.pid << ' ' << e.startTime << '\n';
+}
+
+std::vector<ProcessEntry> LabState::processes() const {
+  std::vector<ProcessEntry> r;
+  std::ifstream in(processesFile());
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream s(line);
+    ProcessEntry e;
+    if (s >> e.kind >> e.name >> e.pid >> e.startTime)
+      r.push_back(e);
+  }
+  return r;
+}
+
+std::optional<ProcessEntry> LabState::liveSupervisor() const {
+  for (const ProcessEntry& e : processes())
+    if (e.kind == "supervisor" && e.startTime != 0 && processStartTime(e.pid) == e.startTime)
+      return e;
+  return std::nullopt;
+}
+
+std::vector<std::string> listLabs(const std::string& stateRoot) {
+  std::vector<std::string> labs;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(stateRoot, ec))
+    if (e.is_directory())
+      labs.push_back(e.path().filename().string());
+  std::sort(labs.begin(), labs.end());
+  return labs;
+}
+
+int connectUnix(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int e = errno;
+    ::close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+} // namespace umlab::lab::runtime
