@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, then compiles every lab in topologies/: validates it,
-# plans it, and draws it to build/demo/<lab>.svg. (Booting the labs arrives with the guest
-# runtime; this shows the compiler end to end.)
+# Installs what is missing, builds, then compiles every lab in topologies/ (validates it, plans
+# it, draws it to build/demo/<lab>.svg), builds the base image if absent, boots the LAN lab,
+# shows real pings between its guests, and takes it down.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -34,4 +34,30 @@ echo "   ... (full plan in build/demo/dmz.plan.txt)"
 say "what an error looks like"
 printf 'name: demo\nnodes:\n  pc1: {memroy: 96M}\nlinks:\n  - {endpoints: [pc2:eth0, lan]}\n' > "$out/broken.yaml"
 (cd "$out" && "$umlab" validate broken.yaml) || true
-say "done: pictures and plans are in build/demo/"
+
+if [ "$(id -u)" -ne 0 ]; then
+  say "booting a lab needs root (each lab gets its own network namespace); run 'sudo scripts/demo.sh' to see it"
+  exit 0
+fi
+
+say "the base image (built once, then cached by recipe hash under ~/.cache/umlab)"
+"$umlab" image build
+
+# A lab named 'lan' left by an earlier, interrupted demo would block 'up'.
+"$umlab" clean lan >/dev/null 2>&1 || true
+trap '"$umlab" down lan >/dev/null 2>&1 || true' EXIT
+
+say "umlab up topologies/lan.yaml"
+"$umlab" up topologies/lan.yaml
+say "umlab ps"
+"$umlab" ps lan
+say "umlab exec lan pc1 -- ping -c 2 10.0.0.2   (a real ping between two guests)"
+"$umlab" exec lan pc1 -- ping -c 2 10.0.0.2
+say "umlab exec lan pc3 -- ip -br addr"
+"$umlab" exec lan pc3 -- ip -br addr
+say "umlab exec lan pc1 -- ip neigh   (pc1 learnt pc2's MAC through ARP)"
+"$umlab" exec lan pc1 -- ip neigh
+say "umlab down lan"
+"$umlab" down lan
+trap - EXIT
+say "done: pictures and plans are in build/demo/; 'umlab up topologies/dmz.yaml' is the next lab to try"

@@ -13,6 +13,8 @@ UMLAB_PACKAGES=(
   graphviz                                  # umlab graph --format svg
   python3 python3-yaml python3-jsonschema   # the JSON Schema test
   tcpdump                                   # reads the project's captures in a test
+  user-mode-linux uml-utilities             # the guests' kernel; uml_switch for switch segments
+  debootstrap e2fsprogs                     # building the base image (mkfs.ext4 -d, debugfs)
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

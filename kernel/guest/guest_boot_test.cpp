@@ -1,13 +1,17 @@
 /// Boots a real UML guest with umlab-init and umlab-agent and drives it through the agent.
 ///
-/// The guest's root is a copy of the tree named by UMLAB_TEST_ROOTFS (a Debian root with
-/// iproute2, iptables, procps and util-linux's agetty) plus what the image builder adds: the boot
-/// shim as /sbin/umlab-boot, the UML modules under /lib/modules, iptables-legacy. Its config disk
-/// holds a node.conf, a startup.sh, one file and this build's guest programs. UML starts in its own
+/// UMLAB_TEST_ROOTFS names the guest's root, either
+///   - a base image made by `umlab image build` (a regular file): the guest boots from a COW
+///     file over it, so it is never written; or
+///   - a Debian root tree (a directory, with iproute2, iptables, procps and util-linux's agetty):
+///     the test copies it and adds what the image builder adds (the boot shim as
+///     /sbin/umlab-boot, the UML modules under /lib/modules, iptables-legacy, root's password),
+///     then makes a base image of the copy with mkfs.ext4 -d. This needs root.
+/// The config disk holds a node.conf, a startup.sh, one file and this build's guest programs. UML starts in its own
 /// process group with its console on a pipe (drained into console.log) and serial line 1 on one
 /// end of a socketpair (`ssl1=fd:3`); the test speaks the agent protocol on the other end.
 ///
-/// Without UMLAB_TEST_ROOTFS, root, linux.uml, mkfs.ext4 or setarch the test exits 77, which
+/// Without UMLAB_TEST_ROOTFS, linux.uml, mkfs.ext4 or setarch the test exits 77, which
 /// CTest reports as skipped, after saying what is missing. UMLAB_KEEP_TEST_DIR=1 keeps the
 /// temporary directory (images, console log) for a look afterwards.
 
@@ -313,11 +317,13 @@ void prepareConfigDisk(const fs::path& dir) {
 TEST_CASE("a real guest boots and serves its agent until it powers off", "[kernel][guest][uml]") {
   const char* rootfs = std::getenv("UMLAB_TEST_ROOTFS");
   if (!rootfs || !*rootfs)
-    skip("UMLAB_TEST_ROOTFS is not set: point it at a Debian root tree for the guest (for example "
-         "a debootstrap --variant=minbase bookworm tree with iproute2, iptables, procps and kmod)");
-  if (!fs::is_directory(rootfs))
-    skip(std::string("UMLAB_TEST_ROOTFS='") + rootfs + "' is not a directory");
-  if (::geteuid() != 0)
+    skip("UMLAB_TEST_ROOTFS is not set: point it at a base image from 'umlab image build' or at a "
+         "Debian root tree (for example a debootstrap --variant=minbase bookworm tree with iproute2, "
+         "iptables, procps and kmod)");
+  const bool isImage = fs::is_regular_file(rootfs);
+  if (!isImage && !fs::is_directory(rootfs))
+    skip(std::string("UMLAB_TEST_ROOTFS='") + rootfs + "' is neither a base image nor a directory");
+  if (!isImage && ::geteuid() != 0)
     skip("not root: copying a root tree with its owners and modes needs root");
   const std::string kernel = findProgram("linux.uml");
   if (kernel.empty())
@@ -327,12 +333,16 @@ TEST_CASE("a real guest boots and serves its agent until it powers off", "[kerne
       skip(std::string(tool) + " is not in PATH");
 
   TempDir dir;
-  const fs::path root = dir.path / "root";
   INFO("test directory " << dir.path);
-  REQUIRE(runHost({"cp", "-a", "--reflink=auto", std::string(rootfs) + "/.", root.string()}) == 0);
-  prepareRoot(root);
-  REQUIRE(runHost({"mkfs.ext4", "-q", "-F", "-d", root.string(), (dir.path / "base.img").string(), "1G"}) == 0);
-  fs::remove_all(root);
+  fs::path base = fs::absolute(rootfs);
+  if (!isImage) {
+    const fs::path root = dir.path / "root";
+    REQUIRE(runHost({"cp", "-a", "--reflink=auto", std::string(rootfs) + "/.", root.string()}) == 0);
+    prepareRoot(root);
+    base = dir.path / "base.img";
+    REQUIRE(runHost({"mkfs.ext4", "-q", "-F", "-d", root.string(), base.string(), "1G"}) == 0);
+    fs::remove_all(root);
+  }
   prepareConfigDisk(dir.path / "config");
   REQUIRE(runHost({"mkfs.ext4", "-q", "-F", "-d", (dir.path / "config").string(),
                    (dir.path / "config.img").string(), "16M"}) == 0);
@@ -343,7 +353,7 @@ TEST_CASE("a real guest boots and serves its agent until it powers off", "[kerne
   spec.umlDir = (dir.path / "uml").string();
   spec.memoryBytes = 128ULL << 20;
   spec.cowPath = (dir.path / "guest.cow").string();
-  spec.basePath = (dir.path / "base.img").string();
+  spec.basePath = base.string();
   spec.configDisk = (dir.path / "config.img").string();
   std::vector<std::string> argv = {"setarch", "x86_64", "-R"};
   for (auto& arg : umlab::kernel::umlCommandLine(spec))
@@ -455,7 +465,15 @@ TEST_CASE("a real guest boots and serves its agent until it powers off", "[kerne
     CHECK(big.status->code == 0);
     CHECK(big.out.size() == kBigOutputSize);
     CHECK(big.out.find_first_not_of('x') == std::string::npos);
-    std::printf("50 MB of output: %.2f s (%.1f MB/s)\n", bigSeconds, kBigOutputSize / 1048576.0 / bigSeconds);
+    std::printf("50 MB of output (head | tr): %.2f s (%.1f MB/s)\n", bigSeconds, kBigOutputSize / 1048576.0 / bigSeconds);
+    // The same through dd with 64 KiB blocks: the channel's own speed, the producer costs little.
+    const auto ddStart = Clock::now();
+    auto zeros = client.exec({"dd", "if=/dev/zero", "bs=64k", "count=" + std::to_string(kBigOutputSize >> 16)});
+    const double ddSeconds = secondsSince(ddStart);
+    REQUIRE(zeros.status);
+    CHECK(zeros.out.size() == kBigOutputSize);
+    CHECK(zeros.out.find_first_not_of('\0') == std::string::npos);
+    std::printf("50 MB of output (dd bs=64k): %.2f s (%.1f MB/s)\n", ddSeconds, kBigOutputSize / 1048576.0 / ddSeconds);
     auto numbered = client.exec({"seq", "1", "200000"});
     std::string expected;
     for (int i = 1; i <= 200000; ++i)
@@ -492,6 +510,10 @@ TEST_CASE("a real guest boots and serves its agent until it powers off", "[kerne
     CHECK(console.find("umlab-init: startup: finished: 4 commands, 1 failed") != std::string::npos);
     CHECK(console.find("umlab-init: ready") != std::string::npos);
   }
+
+  const size_t hostProcesses = processesInGroup(uml.pid()).size();
+  std::printf("UML host processes in the group while running: %zu\n", hostProcesses);
+  CHECK(hostProcesses > 1); // the kernel process and its helpers: what the check below must see go
 
   // Power off from inside: SIGTERM to init. UML exits and leaves no process behind.
   client.startExec({"kill", "-TERM", "1"});

@@ -274,11 +274,10 @@ void Agent::startRequest(uint32_t id, const std::string& payload) {
     ::dup2(childIn.get(), STDIN_FILENO);
     ::dup2(childOut.get(), STDOUT_FILENO);
     ::dup2(childErr.get(), STDERR_FILENO);
-    if (::chdir("/") != 0) {
-      // "/" always exists; nothing useful to do otherwise
+    if (::chdir("/") == 0) {
+      environ = envp.data();
+      ::execvp(argv[0], argv.data());
     }
-    environ = envp.data();
-    ::execvp(argv[0], argv.data());
     const int error = errno;
     ssize_t ignored = ::write(errorWrite.get(), &error, sizeof error);
     (void)ignored;

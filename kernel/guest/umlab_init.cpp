@@ -113,7 +113,8 @@ while IFS= read -r line <&9 || [ -n "$line" ]; do
 done 9<"$1"
 [ -z "$cmd" ] || run
 finished=1
-echo "finished: $n commands, $failed failed"
+[ $n -eq 1 ] && commands=command || commands=commands
+echo "finished: $n $commands, $failed failed"
 )sh";
 
 using Clock = std::chrono::steady_clock;
@@ -292,10 +293,27 @@ bool deviceExists(const std::string& name) {
 
 void configureNetwork(const umlab::kernel::NodeConfig& config) {
   runStep({"ip", "link", "set", "dev", "lo", "up"}, "lo");
-  for (const auto& iface : config.ifaces) {
+  auto ifaces = config.ifaces;
+  for (size_t i = 0; i < ifaces.size(); ++i) {
+    const auto& iface = ifaces[i];
     if (!deviceExists(iface.device)) {
       sayError(iface.name + ": no network device '" + iface.device + "' (is it on the UML command line?)");
       continue;
+    }
+    if (iface.device != iface.name && deviceExists(iface.name)) {
+      // The name is held by another device, one a later line renames (eth0 <-> eth1) or a
+      // stray one: move it aside first.
+      const std::string aside = "umlab-aside" + std::to_string(i);
+      if (!runStep({"ip", "link", "set", "dev", iface.name, "name", aside}, iface.name + ": rename"))
+        continue;
+      bool isClaimed = false;
+      for (size_t j = i + 1; j < ifaces.size(); ++j)
+        if (ifaces[j].device == iface.name) {
+          ifaces[j].device = aside;
+          isClaimed = true;
+        }
+      if (!isClaimed)
+        say("warning: device " + iface.name + " is not in node.conf; renamed it to " + aside);
     }
     if (iface.device != iface.name &&
         !runStep({"ip", "link", "set", "dev", iface.device, "name", iface.name}, iface.name + ": rename"))
@@ -543,7 +561,8 @@ void Init::boot() {
   ::setenv("PATH", kPath, 1);
   ::setenv("HOME", "/root", 1);
   ::setenv("TERM", "dumb", 1);
-  ::chdir("/");
+  if (::chdir("/") != 0)
+    sayError("chdir /: " + errnoText(errno));
   mountFilesystems();
   say("starting");
 

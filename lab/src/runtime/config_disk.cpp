@@ -1,14 +1,13 @@
 #include "umlab/lab/runtime/config_disk.hpp"
 
 #include "umlab/kernel/node_config.hpp"
-#include "umlab/lab/runtime/spawn.hpp"
+#include "umlab/base/child_process.hpp"
 
 #include <cerrno>
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
-#include <sys/wait.h>
 #include <system_error>
 
 namespace umlab::lab::runtime {
@@ -84,19 +83,15 @@ void writeConfigDisk(const GuestPlan& g, const std::string& binDir) {
   // ext4 needs room for metadata beyond the files; 8 MiB covers the programs and small files.
   const uint64_t size = std::max<uint64_t>(8u << 20, treeSize(tree) * 3 / 2 + (4u << 20));
   fs::remove(image, ec);
-  SpawnOptions o;
-  o.argv = {"/sbin/mkfs.ext4", "-q", "-F", "-L", "umlab-config", "-d", tree.string(), image.string(),
-            std::to_string(size / 1024) + "k"};
-  int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  o.fds = {{0, devnull}, {1, devnull}, {2, devnull}};
-  pid_t pid = spawnProcess(o);
-  ::close(devnull);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  const CommandResult r = runCommand(Command{{"mkfs.ext4", "-q", "-F", "-L", "umlab-config", "-d", tree.string(),
+                                              image.string(), std::to_string(size / 1024) + "k"}});
   fs::remove_all(tree, ec);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw std::system_error(EIO, std::generic_category(), "mkfs.ext4 for the config disk of node '" + g.name + "' failed");
+  if (!r.isSuccess()) {
+    std::string tail;
+    for (const std::string& l : r.lastLines)
+      tail += "\n    " + l;
+    throw std::system_error(EIO, std::generic_category(), "mkfs.ext4 for the config disk of node '" + g.name + "' failed" + tail);
+  }
 }
 
 } // namespace umlab::lab::runtime

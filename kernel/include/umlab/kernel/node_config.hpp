@@ -6,8 +6,12 @@
 /// made with `mkfs.ext4 -d`, no loop mount) holding:
 ///
 ///   /node.conf      this file, in the line format below
-///   /startup.sh     the node's `startup` commands, run by /bin/sh after the network is up
-///   /files/...      the node's `files`, copied onto the guest's root at boot (cp -a)
+///   /startup.sh     the node's `startup` commands, one per line, run by one /bin/sh after the
+///                   network is up; each is echoed and its output shown on the console, and a
+///                   failing command is reported while the rest still run
+///   /files/...      the node's `files`, copied onto the guest's root at boot like `cp -a`, except
+///                   that directories which exist keep their mode and owner and every copy is
+///                   owned by root (the host may make the disk unprivileged)
 ///   /bin/umlab-init, /bin/umlab-agent   the guest programs, static binaries of this build
 ///
 /// The base image only holds `/sbin/umlab-boot`, a shim that mounts the config disk on
