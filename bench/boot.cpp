@@ -5,9 +5,11 @@
 //
 //   build/bin/bench_boot [--sizes 10,50,100] [--settle 5]
 //
-// Memory per guest is the proportional set size (PSS, from /proc/<pid>/smaps_rollup) of every
-// process in the guest's process group. PSS splits shared pages between their users, and that
-// includes the guest's memory file in /dev/shm, so the sum is the host memory the guest costs.
+// Memory per guest is reported twice: the proportional set size (PSS, /proc/<pid>/smaps_rollup)
+// of each distinct address space in the guest's process group (UML's memory file is shared
+// memory, so PSS is what the guest costs the host), and the drop of the host's MemAvailable
+// while the lab is up, divided by the number of guests (that includes the switch and the
+// supervisor).
 // The labs are generated "star" labs (one switch), in a private state directory.
 #include "genlab/genlab.hpp"
 
@@ -20,6 +22,8 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <linux/kcmp.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -47,15 +51,25 @@ int runQuiet(const std::vector<std::string>& argv, std::string* output = nullptr
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/// PSS in KiB of every process in process group `pgid`.
+/// PSS in KiB of every distinct address space in process group `pgid`. UML's helper processes
+/// share the main process's memory (CLONE_VM), and each reports the shared mm in full, so the
+/// processes are grouped by address space with kcmp(KCMP_VM) and each mm is counted once.
 uint64_t groupPssKiB(pid_t pgid) {
   uint64_t total = 0;
+  std::vector<pid_t> seen;
   DIR* d = ::opendir("/proc");
   while (dirent* e = d ? ::readdir(d) : nullptr) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9')
       continue;
-    if (::getpgid(std::atoi(e->d_name)) != pgid)
+    const pid_t pid = std::atoi(e->d_name);
+    if (::getpgid(pid) != pgid)
       continue;
+    bool sameMm = false;
+    for (pid_t other : seen)
+      sameMm = sameMm || ::syscall(SYS_kcmp, pid, other, KCMP_VM, 0, 0) == 0;
+    if (sameMm)
+      continue;
+    seen.push_back(pid);
     std::ifstream in(std::string("/proc/") + e->d_name + "/smaps_rollup");
     std::string line;
     while (std::getline(in, line))
@@ -65,6 +79,16 @@ uint64_t groupPssKiB(pid_t pgid) {
   if (d)
     ::closedir(d);
   return total;
+}
+
+/// MemAvailable from /proc/meminfo, in KiB.
+uint64_t memAvailableKiB() {
+  std::ifstream in("/proc/meminfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("MemAvailable:", 0) == 0)
+      return std::strtoull(line.c_str() + 13, nullptr, 10);
+  return 0;
 }
 
 } // namespace
@@ -97,7 +121,7 @@ int main(int argc, char** argv) {
   const std::string work = ::mkdtemp(tmpl);
   ::setenv("UMLAB_STATE_DIR", (work + "/state").c_str(), 1);
 
-  std::printf("%7s %10s %12s %14s %12s %10s\n", "guests", "up s", "s per guest", "PSS/guest MiB", "host MiB", "down s");
+  std::printf("%7s %10s %12s %14s %16s %10s\n", "guests", "up s", "s per guest", "PSS/guest MiB", "host MiB/guest", "down s");
   for (size_t n : sizes) {
     umlab::bench::GenOptions o;
     o.nodeCount = n;
@@ -106,6 +130,7 @@ int main(int argc, char** argv) {
     const std::string file = work + "/" + o.name + ".yaml";
     std::ofstream(file) << umlab::bench::generateLab(o);
 
+    const uint64_t availableBefore = memAvailableKiB();
     auto t0 = Clock::now();
     std::string out;
     int rc = runQuiet({umlab, "up", "--timeout", "600s", file}, &out);
@@ -116,6 +141,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     ::sleep(static_cast<unsigned>(settle));
+    const uint64_t availableAfter = memAvailableKiB();
     uint64_t pss = 0;
     size_t guests = 0;
     std::ifstream procs(work + "/state/" + o.name + "/processes");
@@ -130,9 +156,10 @@ int main(int argc, char** argv) {
     t0 = Clock::now();
     runQuiet({umlab, "down", o.name});
     const double down = std::chrono::duration<double>(Clock::now() - t0).count();
-    std::printf("%7zu %10.1f %12.2f %14.1f %12.0f %10.2f\n", n, up, up / static_cast<double>(n),
-                guests ? static_cast<double>(pss) / 1024.0 / static_cast<double>(guests) : 0.0,
-                static_cast<double>(pss) / 1024.0, down);
+    const double perGuest = guests ? 1.0 / static_cast<double>(guests) : 0.0;
+    const double hostUsed = availableBefore > availableAfter ? static_cast<double>(availableBefore - availableAfter) : 0.0;
+    std::printf("%7zu %10.1f %12.2f %14.1f %16.1f %10.2f\n", n, up, up / static_cast<double>(n),
+                static_cast<double>(pss) / 1024.0 * perGuest, hostUsed / 1024.0 * perGuest, down);
     std::fflush(stdout);
   }
   fs::remove_all(work);

@@ -21,6 +21,8 @@ std::vector<std::string> umlCommandLine(const GuestSpec& spec) {
   argv.push_back("ssl=null");
   argv.push_back("ssl1=fd:3");
   argv.push_back("init=" + spec.init);
+  argv.push_back("initcall_blacklist=raid6_select_algo,init_zswap");
+  argv.push_back("cryptomgr.notests");
   argv.insert(argv.end(), spec.netArgs.begin(), spec.netArgs.end());
   argv.insert(argv.end(), spec.extraArgs.begin(), spec.extraArgs.end());
   return argv;

@@ -20,6 +20,7 @@ TEST_CASE("a guest command line boots from its COW over the shared base", "[kern
                                  "ubd0=/run/umlab/lan/cow/pc1.cow,/root/.cache/umlab/images/default/rootfs.img",
                                  "ubd1r=/run/umlab/lan/nodes/pc1/config.img",
                                  "root=/dev/ubda", "rw", "con=null", "con0=fd:0,fd:1", "ssl=null", "ssl1=fd:3",
-                                 "init=/sbin/umlab-boot",
+                                 "init=/sbin/umlab-boot", "initcall_blacklist=raid6_select_algo,init_zswap",
+                                 "cryptomgr.notests",
                                  "eth0=daemon,02:00:00:00:00:01,unix,/run/umlab/lan/sw/lan.ctl", "umlab.node=pc1"});
 }
