@@ -6,12 +6,13 @@
 //   build/bin/bench_boot [--sizes 10,50,100] [--settle 5]
 //
 // Memory per guest is reported twice: the proportional set size (PSS, /proc/<pid>/smaps_rollup)
-// of each distinct address space in the guest's process group (UML's memory file is shared
+// of each distinct address space in the guest's PID namespace (UML's memory file is shared
 // memory, so PSS is what the guest costs the host), and the drop of the host's MemAvailable
 // while the lab is up, divided by the number of guests (that includes the switch and the
 // supervisor).
 // The labs are generated "star" labs (one switch), in a private state directory.
 #include "genlab/genlab.hpp"
+#include "umlab/lab/runtime/process_info.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -22,8 +23,6 @@
 #include <iostream>
 #include <sstream>
 #include <string>
-#include <linux/kcmp.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -49,36 +48,6 @@ int runQuiet(const std::vector<std::string>& argv, std::string* output = nullptr
   if (output)
     *output = out;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/// PSS in KiB of every distinct address space in process group `pgid`. UML's helper processes
-/// share the main process's memory (CLONE_VM), and each reports the shared mm in full, so the
-/// processes are grouped by address space with kcmp(KCMP_VM) and each mm is counted once.
-uint64_t groupPssKiB(pid_t pgid) {
-  uint64_t total = 0;
-  std::vector<pid_t> seen;
-  DIR* d = ::opendir("/proc");
-  while (dirent* e = d ? ::readdir(d) : nullptr) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9')
-      continue;
-    const pid_t pid = std::atoi(e->d_name);
-    if (::getpgid(pid) != pgid)
-      continue;
-    bool sameMm = false;
-    for (pid_t other : seen)
-      sameMm = sameMm || ::syscall(SYS_kcmp, pid, other, KCMP_VM, 0, 0) == 0;
-    if (sameMm)
-      continue;
-    seen.push_back(pid);
-    std::ifstream in(std::string("/proc/") + e->d_name + "/smaps_rollup");
-    std::string line;
-    while (std::getline(in, line))
-      if (line.rfind("Pss:", 0) == 0)
-        total += std::strtoull(line.c_str() + 4, nullptr, 10);
-  }
-  if (d)
-    ::closedir(d);
-  return total;
 }
 
 /// MemAvailable from /proc/meminfo, in KiB.
@@ -150,7 +119,7 @@ int main(int argc, char** argv) {
     unsigned long long start;
     while (procs >> kind >> name >> pid >> start)
       if (kind == "guest") {
-        pss += groupPssKiB(pid);
+        pss += umlab::lab::runtime::proportionalSetSizeKiB(umlab::lab::runtime::processesInPidNamespaceOf(pid));
         ++guests;
       }
     t0 = Clock::now();

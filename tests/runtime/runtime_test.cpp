@@ -314,3 +314,83 @@ TEST_CASE("guest root cannot read host files outside its lab through hostfs", "[
   CHECK(r.err.find(secret) == std::string::npos);
   fs::remove_all(canaryDir);
 }
+
+namespace {
+/// Talks to `umlab console` through pipes, as a person at a terminal would.
+class ConsoleSession {
+public:
+  ConsoleSession(const std::string& lab, const std::string& node) {
+    int in[2], out[2];
+    REQUIRE(::pipe2(in, O_CLOEXEC) == 0);
+    REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+    umlab::lab::runtime::SpawnOptions o;
+    o.argv = {umlabBin(), "console", lab, node};
+    o.fds = {{0, in[0]}, {1, out[1]}, {2, out[1]}};
+    pid_ = umlab::lab::runtime::spawnProcess(o);
+    ::close(in[0]);
+    ::close(out[1]);
+    to_ = in[1];
+    from_ = out[0];
+  }
+  ~ConsoleSession() {
+    ::close(to_);
+    ::close(from_);
+    ::kill(-pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  void type(const std::string& text) { REQUIRE(::write(to_, text.data(), text.size()) == static_cast<ssize_t>(text.size())); }
+  /// Reads until `text` appears (true) or `seconds` pass (false).
+  bool waitFor(const std::string& text, int seconds = 30) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (seen_.find(text, mark_) != std::string::npos) {
+        mark_ = seen_.find(text, mark_) + text.size();
+        return true;
+      }
+      pollfd p{from_, POLLIN, 0};
+      if (::poll(&p, 1, 200) > 0) {
+        char buf[4096];
+        ssize_t n = ::read(from_, buf, sizeof buf);
+        if (n <= 0)
+          return false;
+        seen_.append(buf, static_cast<size_t>(n));
+      }
+    }
+    return false;
+  }
+  int finish() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  const std::string& transcript() const { return seen_; }
+
+private:
+  pid_t pid_ = -1;
+  int to_ = -1, from_ = -1;
+  std::string seen_;
+  size_t mark_ = 0;
+};
+} // namespace
+
+TEST_CASE("the console gives a root login on the guest", "[runtime][guests][console]") {
+  REQUIRE_RUNTIME();
+  Lab lab("rt-con", twoHosts("rt-con"));
+  REQUIRE(run({"up", lab.file()}).status == 0);
+  ConsoleSession c("rt-con", "b");
+  REQUIRE(c.waitFor("Ctrl-] to leave"));
+  c.type("\r");
+  INFO(c.transcript());
+  REQUIRE(c.waitFor("login: "));
+  c.type("root\r");
+  REQUIRE(c.waitFor("Password: "));
+  c.type("root\r");
+  REQUIRE(c.waitFor("# "));
+  c.type("echo console-$((6*7)); hostname\r");
+  CHECK(c.waitFor("console-42"));
+  CHECK(c.waitFor("\nb"));
+  c.type("exit\r\x1d");
+  CHECK(c.waitFor("left the console of b"));
+  CHECK(c.finish() == 0);
+}

@@ -7,6 +7,7 @@
 #include "umlab/kernel/agent_protocol.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
 #include "umlab/lab/runtime/network_namespace.hpp"
+#include "umlab/lab/runtime/process_info.hpp"
 #include "umlab/lab/runtime/spawn.hpp"
 
 #include <cerrno>
@@ -71,36 +72,6 @@ std::string lastLines(const std::string& path, size_t count) {
   for (const std::string& l : lines)
     out += "    " + l + "\n";
   return out;
-}
-
-/// Resident memory of every process in group `pgid`, in KiB.
-uint64_t groupRssKiB(pid_t pgid) {
-  uint64_t total = 0;
-  DIR* d = ::opendir("/proc");
-  if (!d)
-    return 0;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9')
-      continue;
-    std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    size_t close = text.rfind(')');
-    if (close == std::string::npos)
-      continue;
-    std::istringstream f(text.substr(close + 2));
-    std::string state;
-    long ppid = 0, pg = 0;
-    f >> state >> ppid >> pg;
-    if (pg != pgid)
-      continue;
-    std::ifstream status(std::string("/proc/") + e->d_name + "/status");
-    std::string line;
-    while (std::getline(status, line))
-      if (line.rfind("VmRSS:", 0) == 0)
-        total += std::strtoull(line.c_str() + 6, nullptr, 10);
-  }
-  ::closedir(d);
-  return total;
 }
 
 struct Guest {
@@ -725,7 +696,7 @@ private:
       for (const InterfacePlan& i : g.plan->interfaces)
         ifaces += (ifaces.empty() ? "" : ", ") + i.name + " " + (i.ip.empty() ? "-" : i.ip) + " " + i.attachedTo;
       const bool alive = g.state != Guest::State::Dead;
-      std::string mem = alive ? std::to_string(groupRssKiB(g.process.pid()) / 1024) + " MiB" : "-";
+      std::string mem = alive ? std::to_string(proportionalSetSizeKiB(processesInPidNamespaceOf(g.process.pid())) / 1024) + " MiB" : "-";
       std::snprintf(line, sizeof line, "%-14s %-18s %8s %8s %10s  %s\n", g.plan->name.c_str(), stateName(g).c_str(),
                     alive ? std::to_string(g.process.pid()).c_str() : "-", uptime(g).c_str(), mem.c_str(),
                     ifaces.c_str());
@@ -747,7 +718,7 @@ private:
       if (alive)
         w.field("pid", int64_t(g.process.pid()))
             .field("uptimeSeconds", int64_t(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - g.startedAt).count()))
-            .field("memoryKiB", groupRssKiB(g.process.pid()));
+            .field("memoryKiB", proportionalSetSizeKiB(processesInPidNamespaceOf(g.process.pid())));
       w.key("interfaces").beginArray();
       for (const InterfacePlan& i : g.plan->interfaces) {
         w.beginObject().field("name", i.name).field("mac", i.mac).field("attachedTo", i.attachedTo);
