@@ -394,3 +394,41 @@ TEST_CASE("the console gives a root login on the guest", "[runtime][guests][cons
   CHECK(c.waitFor("left the console of b"));
   CHECK(c.finish() == 0);
 }
+
+TEST_CASE("missing host pieces get a one-line error that says what to do", "[runtime][faults]") {
+  REQUIRE_RUNTIME();
+  Lab lab("rt-host", twoHosts("rt-host"));
+  ProcessResult noKernel = runProcess({umlabBin(), "up", lab.file()}, std::chrono::seconds(60), {"UMLAB_KERNEL=/nonexistent/linux.uml"});
+  CHECK(noKernel.status == 1);
+  CHECK(noKernel.err == "umlab: error: the UML kernel '/nonexistent/linux.uml' is missing; install it with 'apt-get install "
+                        "user-mode-linux' or set UMLAB_KERNEL\n");
+  const fs::path emptyCache = fs::temp_directory_path() / "umlab-rt-empty-cache";
+  fs::create_directories(emptyCache);
+  ProcessResult noImage = runProcess({umlabBin(), "up", lab.file()}, std::chrono::seconds(60), {"UMLAB_CACHE_DIR=" + emptyCache.string()});
+  CHECK(noImage.status == 1);
+  CHECK(noImage.err == "umlab: error: the base image '" + emptyCache.string() +
+                           "/images/debian/rootfs.img' is missing; build it with 'umlab image build' (a few minutes, once)\n");
+  fs::remove_all(emptyCache);
+  CHECK_FALSE(fs::exists(stateRoot() + "/rt-host"));
+}
+
+TEST_CASE("killing 'umlab up' midway leaves a lab that down removes", "[runtime][guests][faults]") {
+  REQUIRE_RUNTIME();
+  Lab lab("rt-int", twoHosts("rt-int"));
+  umlab::lab::runtime::SpawnOptions o;
+  o.argv = {umlabBin(), "up", lab.file()};
+  int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  o.fds = {{0, devnull}, {1, devnull}, {2, devnull}};
+  pid_t up = umlab::lab::runtime::spawnProcess(o);
+  ::close(devnull);
+  // Wait until the supervisor has started booting, then kill the command.
+  for (int i = 0; i < 200 && !fs::exists(stateRoot() + "/rt-int/processes"); ++i)
+    ::usleep(20000);
+  ::usleep(200000);
+  ::kill(up, SIGKILL);
+  ::waitpid(up, nullptr, 0);
+  ProcessResult down = run({"down", "rt-int"});
+  CHECK(down.status == 0);
+  CHECK_FALSE(fs::exists(stateRoot() + "/rt-int"));
+  CHECK(processesMentioning(stateRoot() + "/rt-int").empty());
+}
