@@ -432,3 +432,18 @@ TEST_CASE("killing 'umlab up' midway leaves a lab that down removes", "[runtime]
   CHECK_FALSE(fs::exists(stateRoot() + "/rt-int"));
   CHECK(processesMentioning(stateRoot() + "/rt-int").empty());
 }
+
+TEST_CASE("guests on an mcast segment reach each other inside the lab's namespace", "[runtime][guests][mcast]") {
+  REQUIRE_RUNTIME();
+  Lab lab("rt-mcast", R"(name: rt-mcast
+nodes: {m1: {}, m2: {}}
+segments: {bus: {type: mcast}}
+links:
+  - {endpoints: [m1:eth0, bus], ip: 10.8.0.1/24}
+  - {endpoints: [m2:eth0, bus], ip: 10.8.0.2/24}
+)");
+  REQUIRE(run({"up", lab.file()}).status == 0);
+  ProcessResult ping = run({"exec", "--timeout", "30s", "rt-mcast", "m1", "--", "ping", "-c", "2", "-W", "3", "10.8.0.2"});
+  CHECK(ping.status == 0);
+  CHECK(ping.out.find("2 received") != std::string::npos);
+}
