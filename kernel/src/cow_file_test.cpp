@@ -1,5 +1,7 @@
 #include "umlab/kernel/cow_file.hpp"
 
+#include "umlab/base/temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -8,6 +10,7 @@
 #include <utime.h>
 
 using namespace umlab::kernel;
+using umlab::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -15,14 +18,6 @@ std::span<const uint8_t> bytes(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-struct Dir {
-  fs::path path;
-  Dir() {
-    std::string p = (fs::temp_directory_path() / "umlab-cow-XXXXXX").string();
-    path = ::mkdtemp(p.data());
-  }
-  ~Dir() { fs::remove_all(path); }
-};
 
 void writeFile(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
 } // namespace
@@ -54,8 +49,8 @@ TEST_CASE("files that are not COW headers are told apart", "[kernel][cow]") {
 }
 
 TEST_CASE("checkCow accepts a matching COW and refuses one whose base changed", "[kernel][cow]") {
-  Dir d;
-  const fs::path base = d.path / "base.img", cow = d.path / "node.cow";
+  TempDir d("umlab-cow");
+  const fs::path base = d.path() / "base.img", cow = d.path() / "node.cow";
   writeFile(base, std::string(8192, '\0'));
   struct utimbuf times {1600000000, 1600000000};
   REQUIRE(::utime(base.c_str(), &times) == 0);
@@ -71,7 +66,7 @@ TEST_CASE("checkCow accepts a matching COW and refuses one whose base changed", 
   problem = checkCow(cow.string(), base.string());
   REQUIRE(problem);
   CHECK(problem->find("is not a COW file (no COW magic)") != std::string::npos);
-  problem = checkCow(cow.string(), (d.path / "missing.img").string());
+  problem = checkCow(cow.string(), (d.path() / "missing.img").string());
   REQUIRE(problem);
   CHECK(problem->find("build it with 'umlab image build'") != std::string::npos);
 }

@@ -2,6 +2,8 @@
 // link, and what a failure leaves behind. The real build is the `image.build` integration test.
 #include "umlab/kernel/image_builder.hpp"
 
+#include "umlab/base/temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -13,18 +15,11 @@
 
 using namespace umlab;
 using namespace umlab::kernel;
+using umlab::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string p = (fs::temp_directory_path() / "umlab-builder-XXXXXX").string();
-    path = ::mkdtemp(p.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 std::string readFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -132,7 +127,7 @@ public:
 };
 
 struct Fixture {
-  TempDir dir;
+  TempDir dir{"umlab-builder"};
   FakeRunner runner;
   RecordingProgress progress;
   ImageRecipe recipe;
@@ -142,12 +137,12 @@ struct Fixture {
     recipe = defaultImageRecipe("debian", "6.1.176");
     recipe.bootShim = "#!/bin/sh\nexec /run/umlab/bin/umlab-init\n";
     runner.shim = recipe.bootShim;
-    options.imagesDir = (dir.path / "images").string();
-    options.modulesRoot = (dir.path / "modules").string();
+    options.imagesDir = (dir.path() / "images").string();
+    options.modulesRoot = (dir.path() / "modules").string();
     options.mirror = "http://mirror.example/debian";
     options.hasRoot = true;
-    writeFile(dir.path / "modules/6.1.176/kernel/net/x.ko", "ELF");
-    writeFile(dir.path / "modules/6.1.176/modules.dep", "old\n");
+    writeFile(dir.path() / "modules/6.1.176/kernel/net/x.ko", "ELF");
+    writeFile(dir.path() / "modules/6.1.176/modules.dep", "old\n");
   }
   ImageBuildResult build() { return ImageBuilder(recipe, options, runner, progress).build(); }
   fs::path images() const { return options.imagesDir; }
@@ -292,14 +287,14 @@ TEST_CASE("missing kernel modules are reported before debootstrap runs", "[kerne
   Fixture f;
   f.recipe.kernelVersion = "6.1.999";
   ImageBuildResult r = f.build();
-  CHECK(r.message == "the modules of UML kernel 6.1.999 are not in '" + (f.dir.path / "modules/6.1.999").string() +
+  CHECK(r.message == "the modules of UML kernel 6.1.999 are not in '" + (f.dir.path() / "modules/6.1.999").string() +
                          "'; reinstall user-mode-linux");
   CHECK(f.runner.commands.empty());
 }
 
 TEST_CASE("guest paths resolve through the guest's links without leaving its root", "[kernel][image][builder]") {
   TempDir d;
-  const fs::path root = d.path / "root";
+  const fs::path root = d.path() / "root";
   fs::create_directories(root / "usr/sbin");
   fs::create_symlink("usr/sbin", root / "sbin");
   fs::create_symlink("/usr", root / "abs");
@@ -315,13 +310,13 @@ TEST_CASE("guest paths resolve through the guest's links without leaving its roo
 
 TEST_CASE("removing a tree does not follow its symlinks", "[kernel][image][builder]") {
   TempDir d;
-  writeFile(d.path / "outside/keep.txt", "keep");
-  writeFile(d.path / "tree/a/b/file", "x");
-  fs::create_directory_symlink(d.path / "outside", d.path / "tree/a/link");
-  CHECK(removeTree((d.path / "tree").string()).empty());
-  CHECK_FALSE(fs::exists(d.path / "tree"));
-  CHECK(readFile(d.path / "outside/keep.txt") == "keep");
-  CHECK(removeTree((d.path / "tree").string()).empty());
+  writeFile(d.path() / "outside/keep.txt", "keep");
+  writeFile(d.path() / "tree/a/b/file", "x");
+  fs::create_directory_symlink(d.path() / "outside", d.path() / "tree/a/link");
+  CHECK(removeTree((d.path() / "tree").string()).empty());
+  CHECK_FALSE(fs::exists(d.path() / "tree"));
+  CHECK(readFile(d.path() / "outside/keep.txt") == "keep");
+  CHECK(removeTree((d.path() / "tree").string()).empty());
 }
 
 TEST_CASE("removing a tree first unmounts what a killed debootstrap left mounted in it", "[kernel][image][builder]") {
@@ -330,9 +325,9 @@ TEST_CASE("removing a tree first unmounts what a killed debootstrap left mounted
     return;
   }
   TempDir d;
-  fs::create_directories(d.path / "tree/root/proc");
-  REQUIRE(::mount("none", (d.path / "tree/root/proc").c_str(), "tmpfs", 0, "size=1m") == 0);
-  writeFile(d.path / "tree/root/proc/inside", "x");
-  CHECK(removeTree((d.path / "tree").string()).empty());
-  CHECK_FALSE(fs::exists(d.path / "tree"));
+  fs::create_directories(d.path() / "tree/root/proc");
+  REQUIRE(::mount("none", (d.path() / "tree/root/proc").c_str(), "tmpfs", 0, "size=1m") == 0);
+  writeFile(d.path() / "tree/root/proc/inside", "x");
+  CHECK(removeTree((d.path() / "tree").string()).empty());
+  CHECK_FALSE(fs::exists(d.path() / "tree"));
 }

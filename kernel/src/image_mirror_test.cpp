@@ -1,27 +1,23 @@
 #include "umlab/kernel/image_mirror.hpp"
 
+#include "umlab/base/temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 using namespace umlab::kernel;
+using umlab::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string p = (fs::temp_directory_path() / "umlab-mirror-XXXXXX").string();
-    path = ::mkdtemp(p.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  void write(const std::string& name, const std::string& text) const {
-    fs::create_directories((path / name).parent_path());
-    std::ofstream(path / name, std::ios::binary) << text;
-  }
-};
+void writeIn(const TempDir& dir, const std::string& name, const std::string& text) {
+  fs::create_directories((dir.path() / name).parent_path());
+  std::ofstream(dir.path() / name, std::ios::binary) << text;
+}
+
 
 } // namespace
 
@@ -88,21 +84,21 @@ TEST_CASE("a mirror must serve main over a method debootstrap can fetch", "[kern
 }
 
 TEST_CASE("the host mirror comes from sources.list first, then sources.list.d in name order", "[kernel][image][mirror]") {
-  TempDir apt;
-  CHECK(findHostMirror("bookworm", apt.path.string()).uri == kFallbackMirror);
-  CHECK(findHostMirror("bookworm", apt.path.string()).origin == "default");
+  TempDir apt("umlab-mirror");
+  CHECK(findHostMirror("bookworm", apt.path().string()).uri == kFallbackMirror);
+  CHECK(findHostMirror("bookworm", apt.path().string()).origin == "default");
 
-  apt.write("sources.list.d/50-nodesource.sources",
+  writeIn(apt, "sources.list.d/50-nodesource.sources",
             "Types: deb\nURIs: https://deb.nodesource.com/node_20.x\nSuites: nodistro\nComponents: main\n");
-  apt.write("sources.list.d/google.list.disabled", "deb http://disabled.example/debian bookworm main\n");
-  apt.write("sources.list.d/90-local.list", "deb http://late.example/debian bookworm main\n");
-  apt.write("sources.list.d/10-debian.sources",
+  writeIn(apt, "sources.list.d/google.list.disabled", "deb http://disabled.example/debian bookworm main\n");
+  writeIn(apt, "sources.list.d/90-local.list", "deb http://late.example/debian bookworm main\n");
+  writeIn(apt, "sources.list.d/10-debian.sources",
             "Types: deb\nURIs: http://early.example/debian\nSuites: bookworm\nComponents: main\n");
-  MirrorChoice c = findHostMirror("bookworm", apt.path.string());
+  MirrorChoice c = findHostMirror("bookworm", apt.path().string());
   CHECK(c.uri == "http://early.example/debian");
-  CHECK(c.origin == (apt.path / "sources.list.d/10-debian.sources").string());
+  CHECK(c.origin == (apt.path() / "sources.list.d/10-debian.sources").string());
 
-  apt.write("sources.list", "deb http://first.example/debian bookworm main\n");
-  CHECK(findHostMirror("bookworm", apt.path.string()).uri == "http://first.example/debian");
-  CHECK(findHostMirror("trixie", apt.path.string()).uri == kFallbackMirror);
+  writeIn(apt, "sources.list", "deb http://first.example/debian bookworm main\n");
+  CHECK(findHostMirror("bookworm", apt.path().string()).uri == "http://first.example/debian");
+  CHECK(findHostMirror("trixie", apt.path().string()).uri == kFallbackMirror);
 }

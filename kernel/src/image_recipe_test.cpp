@@ -1,11 +1,14 @@
 #include "umlab/kernel/image_recipe.hpp"
 
+#include "umlab/base/temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 
 using namespace umlab::kernel;
+using umlab::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -24,14 +27,6 @@ ImageRecipe sampleRecipe() {
   return r;
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string p = (fs::temp_directory_path() / "umlab-recipe-XXXXXX").string();
-    path = ::mkdtemp(p.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 } // namespace
 
@@ -93,18 +88,18 @@ TEST_CASE("the default recipe carries the lab packages and the kernel version", 
 }
 
 TEST_CASE("the UML kernel version is the one directory of modules", "[kernel][image]") {
-  TempDir dir;
+  TempDir dir("umlab-recipe");
   std::string error;
-  CHECK_FALSE(findUmlKernelVersion((dir.path / "missing").string(), &error));
+  CHECK_FALSE(findUmlKernelVersion((dir.path() / "missing").string(), &error));
   CHECK(error == "user-mode-linux is not installed; apt-get install user-mode-linux");
   error.clear();
-  CHECK_FALSE(findUmlKernelVersion(dir.path.string(), &error));
+  CHECK_FALSE(findUmlKernelVersion(dir.path().string(), &error));
   CHECK(error == "user-mode-linux is not installed; apt-get install user-mode-linux");
-  fs::create_directory(dir.path / "6.1.176");
-  CHECK(findUmlKernelVersion(dir.path.string(), &error) == "6.1.176");
-  fs::create_directory(dir.path / "6.1.180");
-  CHECK_FALSE(findUmlKernelVersion(dir.path.string(), &error));
-  CHECK(error == "several UML kernels have modules in '" + dir.path.string() +
+  fs::create_directory(dir.path() / "6.1.176");
+  CHECK(findUmlKernelVersion(dir.path().string(), &error) == "6.1.176");
+  fs::create_directory(dir.path() / "6.1.180");
+  CHECK_FALSE(findUmlKernelVersion(dir.path().string(), &error));
+  CHECK(error == "several UML kernels have modules in '" + dir.path().string() +
                      "' (6.1.176 6.1.180); remove the ones not in use");
 }
 

@@ -4,6 +4,7 @@
 #include "image_command.hpp"
 #include "runtime_commands.hpp"
 
+#include "umlab/base/child_process.hpp"
 #include "umlab/base/diagnostics.hpp"
 #include "umlab/base/quantity.hpp"
 #include "umlab/base/spelling.hpp"
@@ -219,27 +220,10 @@ int cmdPlan(const std::string& self, const std::vector<std::string>& args, std::
   return emit(a, fmt == "json" ? lab::renderPlanJson(*p) : lab::renderPlanText(*p), out, err) ? kExitOk : kExitHostFailure;
 }
 
-/// Finds an executable on PATH.
-std::optional<std::string> which(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string p = path ? path : "/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= p.size()) {
-    size_t end = p.find(':', start);
-    if (end == std::string::npos)
-      end = p.size();
-    std::string candidate = p.substr(start, end - start) + "/" + name;
-    if (end > start && ::access(candidate.c_str(), X_OK) == 0)
-      return candidate;
-    start = end + 1;
-  }
-  return std::nullopt;
-}
-
 /// Runs `neato -n2 -Tsvg` on `dotText`, which keeps the positions in it; returns the SVG or
 /// nullopt after an error message.
 std::optional<std::string> toSvg(const std::string& dotText, std::ostream& err) {
-  auto dot = which("neato");
+  auto dot = findExecutable("neato");
   if (!dot) {
     err << "umlab: error: graphviz's 'neato' is not installed; install it with 'apt-get install graphviz', or use "
            "'--format dot'\n";

@@ -3,6 +3,7 @@
 // expected files.
 
 #include "cli.hpp"
+#include "umlab/base/temp_dir.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -53,23 +54,6 @@ inline CliResult runUmlab(const std::vector<std::string>& args, const std::files
   return r;
 }
 
-/// A fresh directory under /tmp, removed on destruction.
-class TempDir {
-public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "umlab-test-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
-private:
-  std::filesystem::path path_;
-};
+using umlab::TempDir;
 
 } // namespace umlab::test
