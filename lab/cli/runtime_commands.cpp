@@ -180,14 +180,26 @@ void checkHost(const lab::LaunchPlan& p, const lab::HostLayout& host, std::ostre
       throw CliFailure{"the base image '" + b + "' is missing; build it with 'umlab image build' (a few minutes, once)"};
 }
 
-void makeStateDirs(const lab::LaunchPlan& p) {
+/// True when `dir` holds nothing but the cow/ directory that `down --keep` leaves.
+bool keptCowOnly(const std::string& dir) {
+  std::error_code ec;
+  bool any = false;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().filename() != "cow")
+      return false;
+    any = true;
+  }
+  return any;
+}
+
+void makeStateDirs(const lab::LaunchPlan& p, bool reuseCow) {
   ::umask(077);
   std::error_code ec;
   fs::create_directories(fs::path(p.stateDir).parent_path(), ec);
-  if (::mkdir(p.stateDir.c_str(), 0700) != 0)
+  if (!reuseCow && ::mkdir(p.stateDir.c_str(), 0700) != 0)
     throw CliFailure{"cannot create the state directory '" + p.stateDir + "': " + std::strerror(errno)};
   for (const char* sub : {"sw", "cow", "uml", "log", "nodes"})
-    if (::mkdir((p.stateDir + "/" + sub).c_str(), 0700) != 0)
+    if (!(reuseCow && std::string(sub) == "cow") && ::mkdir((p.stateDir + "/" + sub).c_str(), 0700) != 0)
       throw CliFailure{"cannot create '" + p.stateDir + "/" + sub + "': " + std::strerror(errno)};
   for (const lab::GuestPlan& g : p.guests)
     fs::create_directories(fs::path(g.configDisk).parent_path());
@@ -219,26 +231,39 @@ int cmdUp(const std::string& self, const CliArgs& a, std::ostream& out, std::ost
     return kExitInputError;
 
   LabState state(host.stateRoot, plan->lab);
+  bool reuseCow = false;
   if (state.exists()) {
     if (auto sup = state.liveSupervisor())
       throw CliFailure{"lab '" + plan->lab + "' is already running (supervisor pid " + std::to_string(sup->pid) +
                        "); stop it with 'umlab down " + plan->lab + "' first"};
-    throw CliFailure{"a previous run of lab '" + plan->lab + "' left its state in " + state.dir() +
-                     "; remove it with 'umlab clean " + plan->lab + "'"};
+    reuseCow = keptCowOnly(state.dir());
+    if (!reuseCow)
+      throw CliFailure{"a previous run of lab '" + plan->lab + "' left its state in " + state.dir() +
+                       "; remove it with 'umlab clean " + plan->lab + "'"};
   }
   checkHost(*plan, host, err);
-  makeStateDirs(*plan);
+  if (reuseCow)
+    out << "lab '" << plan->lab << "': reusing the COW files that 'umlab down --keep' kept in " << state.dir() << "/cow\n";
+  makeStateDirs(*plan, reuseCow);
   // From here on a failure must not leave the state directory behind.
+  // (COW files kept by 'down --keep' are never removed here: nothing of the user's is lost.)
   struct RemoveUnlessStarted {
     std::string dir;
+    bool keepCow;
     bool started = false;
     ~RemoveUnlessStarted() {
-      if (!started) {
-        std::error_code ec;
+      if (started)
+        return;
+      std::error_code ec;
+      if (!keepCow) {
         fs::remove_all(dir, ec);
+        return;
       }
+      for (const auto& e : fs::directory_iterator(dir, ec))
+        if (e.path().filename() != "cow")
+          fs::remove_all(e.path(), ec);
     }
-  } guard{plan->stateDir};
+  } guard{plan->stateDir, reuseCow};
 
   const std::string binDir = runtime::guestBinDir(self);
   for (const lab::GuestPlan& g : plan->guests) {

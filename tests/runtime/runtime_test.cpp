@@ -447,3 +447,22 @@ links:
   CHECK(ping.status == 0);
   CHECK(ping.out.find("2 received") != std::string::npos);
 }
+
+TEST_CASE("down --keep keeps the guests' disks, and the next up boots on them", "[runtime][guests][keep]") {
+  REQUIRE_RUNTIME();
+  Lab lab("rt-keep", twoHosts("rt-keep"));
+  REQUIRE(run({"up", lab.file()}).status == 0);
+  REQUIRE(run({"exec", "rt-keep", "a", "--", "sh", "-c", "echo kept-across-boots > /root/note"}).status == 0);
+  ProcessResult down = run({"down", "--keep", "rt-keep"});
+  CHECK(down.status == 0);
+  CHECK(down.out == "lab 'rt-keep' is down; COW files kept in " + stateRoot() + "/rt-keep/cow\n");
+  CHECK(fs::exists(stateRoot() + "/rt-keep/cow/a.cow"));
+  CHECK(processesMentioning(stateRoot() + "/rt-keep").empty());
+  ProcessResult up = run({"up", lab.file()});
+  REQUIRE(up.status == 0);
+  CHECK(up.out.find("reusing the COW files") != std::string::npos);
+  ProcessResult note = run({"exec", "rt-keep", "a", "--", "cat", "/root/note"});
+  CHECK(note.out == "kept-across-boots\n");
+  CHECK(run({"down", "rt-keep"}).status == 0);
+  CHECK_FALSE(fs::exists(stateRoot() + "/rt-keep"));
+}

@@ -742,10 +742,43 @@ private:
 
   // ---- stop -------------------------------------------------------------------------------
 
+  /// Asks every ready guest's init to power off (it syncs its disks first) and waits up to
+  /// `limit` for the guests to exit, so that kept COW files hold a clean file system.
+  void powerOffGuests(std::chrono::seconds limit) {
+    for (Guest& g : guests_) {
+      if (g.state != Guest::State::Ready || !g.agentFd)
+        continue;
+      agent::ExecRequest req;
+      req.argv = {"kill", "-TERM", "1"};
+      agent::encodeFrame({agent::FrameType::Exec, 0xfffffff0u, agent::encodeExecRequest(req)}, g.agentOut);
+      const auto until = Clock::now() + std::chrono::seconds(2);
+      while (!g.agentOut.empty() && Clock::now() < until) {
+        pollfd p{g.agentFd.get(), POLLOUT, 0};
+        ::poll(&p, 1, 100);
+        if (!flush(g.agentFd.get(), g.agentOut))
+          break;
+      }
+    }
+    const auto deadline = Clock::now() + limit;
+    for (Guest& g : guests_) {
+      while (g.process.isRunning() && Clock::now() < deadline) {
+        int status = 0;
+        pid_t r = ::waitpid(g.process.pid(), &status, WNOHANG);
+        if (r == g.process.pid()) {
+          g.process.markReaped(status);
+          break;
+        }
+        ::usleep(50000);
+      }
+    }
+  }
+
   void teardown(bool keepCow) {
     if (done_)
       return;
     done_ = true;
+    if (keepCow)
+      powerOffGuests(std::chrono::seconds(15));
     for (Guest& g : guests_)
       g.process.stop();
     for (Switch& s : switches_)

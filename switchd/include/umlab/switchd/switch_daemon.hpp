@@ -1,0 +1,77 @@
+#pragma once
+/// One switch segment: the event loop that joins UML `daemon` clients to a `Forwarder`.
+///
+/// Design notes
+/// ------------
+/// Protocol (uml_switch v3, as UML's arch/um/drivers/daemon_user.c speaks it; see
+/// ../shared/UML.md §1). A guest connects a unix stream socket to the control path and writes a
+/// 124-byte `request_v3`: magic 0xfeedface, version 3, type 0 (REQ_NEW_CONTROL), then the
+/// `sockaddr_un` of its own datagram socket (abstract, bound with addrlen 110, with
+/// uninitialised bytes in the name, so it is copied verbatim and compared in full). The switch
+/// replies with exactly 110 bytes: the `sockaddr_un` of its data socket. From then on every
+/// datagram is one Ethernet frame. Closing the control connection leaves the switch.
+///
+/// Sockets. One control listener (a path, unlinked on exit), one data socket shared by every
+/// client (an abstract name bound with addrlen 110 whose bytes are all deterministic, as
+/// uml_switch does), an optional admin listener (a path), and a signalfd for SIGTERM/SIGINT.
+/// The loop is level-triggered epoll; ports are identified by the full source address of each
+/// datagram, as uml_switch's port.c does.
+///
+/// Robustness. Nothing a client sends may stop the switch. Requests with a bad magic, version,
+/// type or address family are refused (the control connection is closed and the refusal
+/// counted); a request that does not complete within 5 s is dropped; bytes beyond the request
+/// (vde's clients append a description) are ignored. Datagrams from unknown addresses, runts,
+/// empty and oversize datagrams are dropped and counted; a 0-byte datagram is never forwarded,
+/// because UML shuts the receiving NIC down on one. Sends never block: a client that stops
+/// reading loses frames, counted as its `tx-full` drops, and nobody else is slowed. The frame
+/// path does not throw.
+///
+/// Admin. A text protocol on a unix stream socket: one command per line, one reply per
+/// command. A reply is zero or more non-empty lines followed by an empty line; a reply to a bad
+/// command starts with "error: ".
+
+#include "umlab/switchd/clock.hpp"
+#include "umlab/switchd/forwarder.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace umlab::switchd {
+
+/// The largest datagram forwarded: UML's receive buffer (MTU 1500 + 26), which also holds a
+/// frame with one 802.1Q tag. Larger datagrams are dropped as oversize.
+inline constexpr size_t kMaxFrameSize = 1526;
+
+struct SwitchOptions {
+  std::string ctlPath;
+  std::string adminPath; ///< empty: no admin socket
+  ForwardingMode mode = ForwardingMode::Switch;
+  size_t fdbMaxEntries = FdbTable::kDefaultMaxEntries;
+  Duration agingTime = FdbTable::kDefaultAgingTime;
+  size_t maxClients = 1024;
+};
+
+class SwitchDaemon {
+public:
+  /// Blocks SIGTERM and SIGINT (restored on destruction), binds the sockets. Throws
+  /// std::system_error naming the path when a socket cannot be made, or when the control path
+  /// is held by a live switch; a stale socket file left by a crash is replaced.
+  SwitchDaemon(const SwitchOptions& options, const Clock& clock);
+  /// Closes every socket and unlinks the control and admin paths.
+  ~SwitchDaemon();
+  SwitchDaemon(const SwitchDaemon&) = delete;
+  SwitchDaemon& operator=(const SwitchDaemon&) = delete;
+
+  /// Serves until SIGTERM or SIGINT arrives. Throws std::system_error only when epoll itself
+  /// fails.
+  void run();
+  /// Runs one admin command line and returns its reply (without the terminating empty line).
+  std::string executeAdmin(std::string_view line);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace umlab::switchd
