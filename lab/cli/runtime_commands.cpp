@@ -153,23 +153,23 @@ void checkHost(const lab::LaunchPlan& p, const lab::HostLayout& host, std::ostre
     throw CliFailure{"umlab up needs root: each lab runs in its own network namespace; run it as root (e.g. with sudo)"};
   if (::access(host.kernel.c_str(), X_OK) != 0)
     throw CliFailure{"the UML kernel '" + host.kernel + "' is missing; install it with 'apt-get install user-mode-linux' or set UMLAB_KERNEL"};
-  if (!p.switches.empty() && ::access("/usr/bin/uml_switch", X_OK) != 0)
-    throw CliFailure{"switch segments need uml_switch until umlab-switchd lands; install it with 'apt-get install uml-utilities'"};
+  if (!p.switches.empty() && ::access(host.switchd.c_str(), X_OK) != 0)
+    throw CliFailure{"the switch daemon '" + host.switchd + "' is missing; build umlab completely (scripts/test.sh builds it)"};
   if (!p.taps.empty())
     throw CliFailure{"tap links to the host are not supported by the runtime yet (coming with the transports work)"};
   if (!p.replays.empty())
-    throw CliFailure{"replays need umlab-switchd, which is not part of the runtime yet; remove 'replays' to boot this lab"};
+    throw CliFailure{"replays are not supported by umlab-switchd yet; remove 'replays' to boot this lab"};
   for (const lab::SwitchPlan& s : p.switches) {
     if (!s.monitorPath.empty())
-      throw CliFailure{"monitor ports need umlab-switchd, which is not part of the runtime yet; remove 'monitors' to boot this lab"};
+      throw CliFailure{"monitor ports are not supported by umlab-switchd yet; remove 'monitors' to boot this lab"};
     if (s.transport == "bess")
-      throw CliFailure{"segment '" + s.segment + "' uses the bess transport, which needs umlab-switchd (not yet part of the runtime)"};
+      throw CliFailure{"segment '" + s.segment + "' uses the bess transport, which umlab-switchd does not serve yet; use 'daemon'"};
     if (!s.uplinks.empty())
-      throw CliFailure{"links between segments need umlab-switchd, which is not part of the runtime yet"};
+      throw CliFailure{"links between segments (trunks) are not supported by umlab-switchd yet"};
     for (const lab::PortPlan& port : s.ports)
       if (!port.impairment.empty()) {
         err << "umlab: warning: link conditions on " << port.name << " (" << lab::describeImpairment(port.impairment)
-            << ") are not applied until umlab-switchd replaces uml_switch\n";
+            << ") are not applied yet: umlab-switchd does not impose link conditions so far\n";
       }
   }
   std::set<std::string> bases;

@@ -1,5 +1,5 @@
 // The lab runtime with real UML guests: `umlab up/ps/exec/down/clean` through the real binary,
-// as a user runs them. Needs root (the lab's network namespace), linux.uml, uml_switch and the
+// as a user runs them. Needs root (the lab's network namespace), linux.uml, umlab-switchd and the
 // base image (the image.build test builds it first). Every lab here lives under the state root
 // that CTest passes in UMLAB_STATE_DIR, and the leftovers test checks at the end that nothing
 // of them is left: no process, no file.
@@ -31,8 +31,8 @@ std::string missingCapability() {
     return "not root: the lab's network namespace needs root";
   if (::access("/usr/bin/linux.uml", X_OK) != 0)
     return "linux.uml is not installed (apt-get install user-mode-linux)";
-  if (::access("/usr/bin/uml_switch", X_OK) != 0)
-    return "uml_switch is not installed (apt-get install uml-utilities)";
+  if (::access((binDir() + "/umlab-switchd").c_str(), X_OK) != 0)
+    return "umlab-switchd is not built";
   if (stateRoot().empty())
     return "UMLAB_STATE_DIR is not set (run through CTest)";
   return "";

@@ -199,12 +199,10 @@ private:
       SpawnOptions o;
       Jail jail;
       if (options_.confine) {
-        jail = jailFor("switch-" + sp.segment, {options_.switchProgram});
+        jail = jailFor("switch-" + sp.segment, {sp.argv.front()});
         o.jail = &jail;
       }
-      o.argv = {options_.switchProgram, "-unix", sp.ctlPath};
-      if (sp.mode == "hub")
-        o.argv.push_back("-hub");
+      o.argv = sp.argv; // umlab-switchd --ctl ... [--hub] --admin ..., as planned
       o.fds = {{0, devnull.get()}, {1, log.get()}, {2, log.get()}};
       sw.process = ProcessGroup(spawnProcess(o));
       sw.alive = true;

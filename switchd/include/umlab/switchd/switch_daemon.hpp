@@ -11,11 +11,15 @@
 /// replies with exactly 110 bytes: the `sockaddr_un` of its data socket. From then on every
 /// datagram is one Ethernet frame. Closing the control connection leaves the switch.
 ///
-/// Sockets. One control listener (a path, unlinked on exit), one data socket shared by every
-/// client (an abstract name bound with addrlen 110 whose bytes are all deterministic, as
-/// uml_switch does), an optional admin listener (a path), and a signalfd for SIGTERM/SIGINT.
-/// The loop is level-triggered epoll; ports are identified by the full source address of each
-/// datagram, as uml_switch's port.c does.
+/// Sockets. One control listener (a path, unlinked on exit), one data socket that receives
+/// from every client (an abstract name bound with addrlen 110 whose bytes are all
+/// deterministic, as uml_switch does), an optional admin listener (a path), and a signalfd for
+/// SIGTERM/SIGINT. The loop is level-triggered epoll; an incoming datagram's port is found by
+/// its full source address, as uml_switch's port.c does. Frames go out through one unnamed
+/// datagram socket per port, connected to the client's address at the handshake (which also
+/// proves that address exists): a client that stops reading fills only its own socket's send
+/// buffer, where with one shared sending socket it would exhaust that socket's buffer for
+/// everyone (vde_switch also keeps a socket per port).
 ///
 /// Robustness. Nothing a client sends may stop the switch. Requests with a bad magic, version,
 /// type or address family are refused (the control connection is closed and the refusal

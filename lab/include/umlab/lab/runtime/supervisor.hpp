@@ -13,7 +13,8 @@
 /// unprivileged uid (`labUid`, no other process has it) in a mount namespace whose root shows
 /// only /usr (read-only, with the /lib, /bin... symlinks), a few device nodes, the base image
 /// (read-only), the lab's state directory, and private tmpfs /tmp and /dev/shm for UML's memory
-/// file. Switches run as the same uid, so that guests may connect to their sockets.
+/// file. Switches (umlab-switchd, one per switch or hub segment and point-to-point link, as the
+/// plan says) run as the same uid in the same kind of jail, so guests may use their sockets.
 ///
 /// Readiness: a guest is ready when its agent says HELLO. `up` learns of progress through a
 /// pipe: one line per event, then "READY" or "FAILED <reason>". On failure, or when `down`
@@ -29,7 +30,6 @@ namespace umlab::lab::runtime {
 
 struct SupervisorOptions {
   std::string stateRoot;
-  std::string switchProgram = "/usr/bin/uml_switch"; ///< until umlab-switchd exists (issue 5)
   std::chrono::seconds bootTimeout{180};
   bool confine = true; ///< run UML as the lab's uid in a private mount namespace
 };

@@ -1,0 +1,691 @@
+// Integration tests: the real umlab-switchd binary, with fake UML guests that join it exactly as
+// arch/um/drivers/daemon_user.c does (control stream socket, a 124-byte request_v3, a data
+// datagram socket bound to an abstract address with addrlen 110, a 110-byte reply).
+
+#include "umlab/base/child_process.hpp"
+#include "umlab/base/temp_dir.hpp"
+#include "umlab/base/unique_fd.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <poll.h>
+#include <random>
+#include <string>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <system_error>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+using namespace umlab;
+using namespace std::chrono_literals;
+
+namespace {
+
+using Frame = std::vector<uint8_t>;
+using Mac = std::array<uint8_t, 6>;
+
+constexpr Mac kBroadcast{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+constexpr socklen_t kAddrSize = sizeof(sockaddr_un);
+
+bool isSocket(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_socket(path, ec);
+}
+
+sockaddr_un pathAddress(const std::string& path) {
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::memcpy(a.sun_path, path.data(), std::min(path.size(), sizeof(a.sun_path) - 1));
+  return a;
+}
+
+/// The running switch; SIGTERMed and reaped by ChildProcess's destructor at the latest.
+struct SwitchProcess {
+  TempDir dir{"umlab-switchd"};
+  std::string ctl = dir.file("sw.ctl");
+  std::string admin = dir.file("sw.admin");
+  std::optional<ChildProcess> child;
+
+  explicit SwitchProcess(std::vector<std::string> extra = {}) {
+    Command c;
+    c.argv = {UMLAB_SWITCHD_PATH, "--ctl", ctl, "--admin", admin};
+    c.argv.insert(c.argv.end(), extra.begin(), extra.end());
+    child.emplace(ChildProcess::start(c));
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!(isSocket(ctl) && isSocket(admin))) {
+      if (child->tryWait() || std::chrono::steady_clock::now() > deadline)
+        FAIL("umlab-switchd did not come up");
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  bool isRunning() { return child->isRunning() && !child->tryWait(); }
+};
+
+/// A fake UML guest NIC on the daemon transport.
+class UmlClient {
+public:
+  /// Connects and sends `request` (a well-formed request_v3 unless a test passes its own).
+  explicit UmlClient(const std::string& ctlPath) {
+    ctl_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un a = pathAddress(ctlPath);
+    REQUIRE(::connect(ctl_.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+    data_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    // The name UML binds: NUL, 3 uninitialised bytes, pid, usec, then 96 uninitialised bytes.
+    // Garbage in the "uninitialised" bytes checks that the switch copies the name verbatim.
+    static std::mt19937 random(std::random_device{}());
+    address_.sun_family = AF_UNIX;
+    for (char& c : address_.sun_path)
+      c = char(random());
+    address_.sun_path[0] = '\0';
+    timeval tv{};
+    ::gettimeofday(&tv, nullptr);
+    const int pid = int(::getpid());
+    const int usec = int(tv.tv_usec);
+    std::memcpy(address_.sun_path + 4, &pid, 4);
+    std::memcpy(address_.sun_path + 8, &usec, 4);
+    REQUIRE(::bind(data_.get(), reinterpret_cast<sockaddr*>(&address_), kAddrSize) == 0);
+  }
+
+  /// The request_v3 as UML writes it: 124 bytes, native order, padding included.
+  std::vector<uint8_t> request(uint32_t magic = 0xfeedface, uint32_t version = 3, uint32_t type = 0,
+                               const sockaddr_un* dataAddress = nullptr) const {
+    std::vector<uint8_t> r(124, 0x5a);
+    std::memcpy(r.data(), &magic, 4);
+    std::memcpy(r.data() + 4, &version, 4);
+    std::memcpy(r.data() + 8, &type, 4);
+    std::memcpy(r.data() + 12, dataAddress ? dataAddress : &address_, kAddrSize);
+    return r;
+  }
+
+  bool writeControl(const std::vector<uint8_t>& bytes) {
+    return ::write(ctl_.get(), bytes.data(), bytes.size()) == ssize_t(bytes.size());
+  }
+
+  /// Sends the request and reads the 110-byte reply, as daemon_user.c's connect_to_switch does.
+  bool join(const std::vector<uint8_t>& extra = {}) {
+    std::vector<uint8_t> r = request();
+    r.resize(r.size() + extra.size());
+    std::copy(extra.begin(), extra.end(), r.end() - std::ptrdiff_t(extra.size()));
+    if (!writeControl(r))
+      return false;
+    pollfd p{ctl_.get(), POLLIN, 0};
+    if (::poll(&p, 1, 5000) != 1)
+      return false;
+    ssize_t n = ::read(ctl_.get(), &switchAddress_, sizeof(switchAddress_));
+    return n == ssize_t(kAddrSize) && switchAddress_.sun_family == AF_UNIX;
+  }
+
+  /// True when the switch closed the control connection (within a second).
+  bool isControlClosed() {
+    pollfd p{ctl_.get(), POLLIN, 0};
+    if (::poll(&p, 1, 1000) != 1)
+      return false;
+    char c;
+    return ::read(ctl_.get(), &c, 1) <= 0;
+  }
+
+  void send(const Frame& f) {
+    REQUIRE(::sendto(data_.get(), f.data(), f.size(), 0, reinterpret_cast<const sockaddr*>(&switchAddress_),
+                     kAddrSize) == ssize_t(f.size()));
+  }
+
+  /// The next frame, or nullopt after `timeout`.
+  std::optional<Frame> receive(std::chrono::milliseconds timeout = 2000ms) {
+    pollfd p{data_.get(), POLLIN, 0};
+    if (::poll(&p, 1, int(timeout.count())) != 1)
+      return std::nullopt;
+    Frame f(2048);
+    ssize_t n = ::recv(data_.get(), f.data(), f.size(), 0);
+    if (n < 0)
+      return std::nullopt;
+    f.resize(size_t(n));
+    return f;
+  }
+
+  /// How `show ports` names this client: '@' and bytes 1..11 of the name in hex.
+  std::string addressText() const {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string s = "@";
+    for (int i = 1; i < 12; ++i) {
+      auto b = uint8_t(address_.sun_path[i]);
+      s += kHex[b >> 4];
+      s += kHex[b & 15];
+    }
+    return s;
+  }
+
+  const sockaddr_un& switchAddress() const { return switchAddress_; }
+  const sockaddr_un& address() const { return address_; }
+  void closeControl() { ctl_.reset(); }
+
+private:
+  UniqueFd ctl_;
+  UniqueFd data_;
+  sockaddr_un address_{};
+  sockaddr_un switchAddress_{};
+};
+
+/// One admin connection: a command line in, the reply up to its terminating empty line out.
+class AdminClient {
+public:
+  explicit AdminClient(const std::string& path) {
+    fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un a = pathAddress(path);
+    REQUIRE(::connect(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+  }
+  std::string command(const std::string& line) {
+    std::string text = line + "\n";
+    REQUIRE(::write(fd_.get(), text.data(), text.size()) == ssize_t(text.size()));
+    for (;;) {
+      if (size_t end = buffer_.find("\n\n"); end != std::string::npos) {
+        std::string reply = buffer_.substr(0, end + 1);
+        buffer_.erase(0, end + 2);
+        return reply;
+      }
+      pollfd p{fd_.get(), POLLIN, 0};
+      REQUIRE(::poll(&p, 1, 5000) == 1);
+      char chunk[4096];
+      ssize_t n = ::read(fd_.get(), chunk, sizeof(chunk));
+      REQUIRE(n > 0);
+      buffer_.append(chunk, size_t(n));
+    }
+  }
+
+private:
+  UniqueFd fd_;
+  std::string buffer_;
+};
+
+Frame frame(Mac dst, Mac src, uint8_t fill = 0xab, size_t size = 60) {
+  Frame f(std::max<size_t>(size, 14), fill);
+  std::copy(dst.begin(), dst.end(), f.begin());
+  std::copy(src.begin(), src.end(), f.begin() + 6);
+  f[12] = 0x08;
+  f[13] = 0x00;
+  return f;
+}
+
+Mac host(uint8_t n) { return {0x02, 0, 0, 0, 0, n}; }
+
+/// The value of ` key=` on the line of `text` that holds `marker` (a client's address in
+/// `show ports`); all ones when there is none.
+uint64_t counter(const std::string& text, const std::string& marker, const std::string& key) {
+  const size_t line = text.find(marker);
+  if (line == std::string::npos)
+    return uint64_t(-1);
+  const std::string l = text.substr(line, text.find('\n', line) - line);
+  const size_t k = l.find(" " + key + "=");
+  if (k == std::string::npos)
+    return uint64_t(-1);
+  return std::strtoull(l.c_str() + k + key.size() + 2, nullptr, 10);
+}
+
+/// The value of `key` in `show stats`; all ones when there is none.
+uint64_t stat(AdminClient& admin, const std::string& key) {
+  const std::string text = "\n" + admin.command("show stats");
+  const size_t k = text.find("\n" + key + "=");
+  if (k == std::string::npos)
+    return uint64_t(-1);
+  return std::strtoull(text.c_str() + k + key.size() + 2, nullptr, 10);
+}
+
+/// Waits until `path` accepts a connection.
+bool waitForListener(const std::string& path) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un a = pathAddress(path);
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0)
+      return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("a broadcast reaches the other client but not the sender, a learnt unicast only its target", "[switchd][integration]") {
+  SwitchProcess sw;
+  UmlClient a(sw.ctl), b(sw.ctl);
+  REQUIRE(a.join());
+  REQUIRE(b.join());
+  CHECK(a.switchAddress().sun_path[0] == '\0'); // the switch's data socket is abstract
+
+  const Frame hello = frame(kBroadcast, host(1), 0x11);
+  a.send(hello);
+  CHECK(b.receive() == hello);
+  CHECK_FALSE(a.receive(200ms));
+
+  const Frame reply = frame(host(1), host(2), 0x22, 98);
+  b.send(reply);
+  CHECK(a.receive() == reply);
+  CHECK_FALSE(b.receive(200ms));
+
+  const Frame unicast = frame(host(2), host(1), 0x33, 1514);
+  a.send(unicast);
+  CHECK(b.receive() == unicast);
+  CHECK(sw.isRunning());
+}
+
+TEST_CASE("a third client sees a flood but not a learnt unicast", "[switchd][integration]") {
+  SwitchProcess sw;
+  UmlClient a(sw.ctl), b(sw.ctl), c(sw.ctl);
+  REQUIRE(a.join());
+  REQUIRE(b.join());
+  REQUIRE(c.join());
+  const Frame flood = frame(kBroadcast, host(1));
+  a.send(flood);
+  CHECK(b.receive() == flood);
+  CHECK(c.receive() == flood);
+  b.send(frame(kBroadcast, host(2)));
+  CHECK(a.receive());
+  CHECK(c.receive());
+  const Frame unicast = frame(host(2), host(1), 0x44);
+  a.send(unicast);
+  CHECK(b.receive() == unicast);
+  CHECK_FALSE(c.receive(300ms));
+}
+
+TEST_CASE("802.1Q frames pass through with their tag", "[switchd][integration][vlan]") {
+  SwitchProcess sw;
+  UmlClient a(sw.ctl), b(sw.ctl);
+  REQUIRE(a.join());
+  REQUIRE(b.join());
+  Frame tagged = frame(kBroadcast, host(1), 0x55, 1518);
+  tagged[12] = 0x81;
+  tagged[13] = 0x00;
+  tagged[14] = 0x00;
+  tagged[15] = 0x0a;
+  a.send(tagged);
+  CHECK(b.receive() == tagged);
+  AdminClient admin(sw.admin);
+  CHECK(admin.command("show fdb").find("02:00:00:00:00:01 vlan 10 port") != std::string::npos);
+}
+
+TEST_CASE("show ports counts frames and bytes in and out", "[switchd][integration][admin]") {
+  SwitchProcess sw;
+  UmlClient a(sw.ctl), b(sw.ctl);
+  REQUIRE(a.join());
+  REQUIRE(b.join());
+  for (int i = 0; i < 3; ++i) {
+    a.send(frame(kBroadcast, host(1), 0x66, 100));
+    REQUIRE(b.receive());
+  }
+  AdminClient admin(sw.admin);
+  const std::string ports = admin.command("show ports");
+  INFO(ports);
+  CHECK(ports.rfind("ports 2\n", 0) == 0);
+  CHECK(counter(ports, a.addressText(), "rx_frames") == 3);
+  CHECK(counter(ports, a.addressText(), "rx_bytes") == 300);
+  CHECK(counter(ports, a.addressText(), "tx_frames") == 0);
+  CHECK(counter(ports, b.addressText(), "tx_frames") == 3);
+  CHECK(counter(ports, b.addressText(), "tx_bytes") == 300);
+  CHECK(counter(ports, b.addressText(), "drop_tx_full") == 0);
+
+  const std::string fdb = admin.command("show fdb");
+  CHECK(fdb.find("02:00:00:00:00:01 vlan 0 port ") != std::string::npos);
+  CHECK(admin.command("help").find("show ports") != std::string::npos);
+  CHECK(admin.command("show nonsense").rfind("error: unknown command 'show nonsense'", 0) == 0);
+  CHECK(stat(admin, "clients_joined") == 2);
+  CHECK(admin.command("show stats").find("mode=switch\n") != std::string::npos);
+}
+
+TEST_CASE("hub mode floods a unicast the switch would have kept to one port", "[switchd][integration][hub]") {
+  SwitchProcess sw({"--hub"});
+  UmlClient a(sw.ctl), b(sw.ctl), c(sw.ctl);
+  REQUIRE(a.join());
+  REQUIRE(b.join());
+  REQUIRE(c.join());
+  b.send(frame(kBroadcast, host(2)));
+  REQUIRE(a.receive());
+  REQUIRE(c.receive());
+  const Frame unicast = frame(host(2), host(1));
+  a.send(unicast);
+  CHECK(b.receive() == unicast);
+  CHECK(c.receive() == unicast);
+}
+
+TEST_CASE("bad handshakes are refused and the switch keeps serving", "[switchd][integration][robustness]") {
+  SwitchProcess sw;
+  {
+    UmlClient badMagic(sw.ctl);
+    REQUIRE(badMagic.writeControl(badMagic.request(0xdeadbeef)));
+    CHECK(badMagic.isControlClosed());
+  }
+  {
+    UmlClient badVersion(sw.ctl);
+    REQUIRE(badVersion.writeControl(badVersion.request(0xfeedface, 2)));
+    CHECK(badVersion.isControlClosed());
+  }
+  {
+    UmlClient badType(sw.ctl);
+    REQUIRE(badType.writeControl(badType.request(0xfeedface, 3, 7)));
+    CHECK(badType.isControlClosed());
+  }
+  {
+    UmlClient shortRequest(sw.ctl);
+    std::vector<uint8_t> r = shortRequest.request();
+    r.resize(50);
+    REQUIRE(shortRequest.writeControl(r)); // then hangs up
+  }
+  {
+    UmlClient garbage(sw.ctl);
+    std::vector<uint8_t> junk(124);
+    for (size_t i = 0; i < junk.size(); ++i)
+      junk[i] = uint8_t(i * 37);
+    REQUIRE(garbage.writeControl(junk));
+    CHECK(garbage.isControlClosed());
+  }
+  {
+    // A data address nobody has bound.
+    UmlClient ghost(sw.ctl);
+    sockaddr_un nowhere{};
+    nowhere.sun_family = AF_UNIX;
+    std::memcpy(nowhere.sun_path + 1, "umlab-switchd-test-nobody", 25);
+    REQUIRE(ghost.writeControl(ghost.request(0xfeedface, 3, 0, &nowhere)));
+    CHECK(ghost.isControlClosed());
+  }
+  // A longer request (vde's clients append a description) is accepted; the rest is ignored.
+  UmlClient a(sw.ctl), b(sw.ctl);
+  REQUIRE(a.join(std::vector<uint8_t>(200, 'x')));
+  // The same data address twice is refused.
+  REQUIRE(b.join());
+  {
+    UmlClient twin(sw.ctl);
+    REQUIRE(twin.writeControl(twin.request(0xfeedface, 3, 0, &b.address())));
+    CHECK(twin.isControlClosed());
+  }
+  const Frame f = frame(kBroadcast, host(1));
+  a.send(f);
+  CHECK(b.receive() == f);
+
+  AdminClient admin(sw.admin);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (stat(admin, "refused_short_request") < 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  CHECK(stat(admin, "refused_bad_magic") == 2); // the garbage request has a bad magic too
+  CHECK(stat(admin, "refused_bad_version") == 1);
+  CHECK(stat(admin, "refused_bad_type") == 1);
+  CHECK(stat(admin, "refused_short_request") == 1);
+  CHECK(stat(admin, "refused_duplicate_address") == 1);
+  CHECK(stat(admin, "refused_no_data_socket") == 1);
+  CHECK(stat(admin, "ports") == 2);
+  CHECK(sw.isRunning());
+}
+
+TEST_CASE("garbage, empty, oversize and unknown-sender datagrams are dropped and counted", "[switchd][integration][robustness]") {
+  SwitchProcess sw;
+  UmlClient a(sw.ctl), b(sw.ctl);
+  REQUIRE(a.join());
+  REQUIRE(b.join());
+  a.send(Frame{});                       // 0 bytes: would shut b's NIC down
+  a.send(Frame(5, 0xee));                // runt
+  a.send(frame(kBroadcast, host(1), 0, 1600)); // over 1526 bytes
+  a.send(frame(kBroadcast, host(1), 0, 9000)); // over the switch's receive buffer
+  a.send(frame(host(2), kBroadcast));    // multicast source
+  {
+    // Someone who never joined sends to the switch's data socket.
+    UniqueFd stranger(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    Frame f = frame(kBroadcast, host(9));
+    CHECK(::sendto(stranger.get(), f.data(), f.size(), 0,
+                   reinterpret_cast<const sockaddr*>(&a.switchAddress()), kAddrSize) == ssize_t(f.size()));
+    CHECK(::sendto(stranger.get(), f.data(), 0, 0,
+                   reinterpret_cast<const sockaddr*>(&a.switchAddress()), kAddrSize) == 0);
+  }
+  CHECK_FALSE(b.receive(300ms));
+  // Random bytes with a unicast source and a group destination are frames like any other:
+  // flooded, byte for byte.
+  std::mt19937 random(42);
+  for (int i = 0; i < 200; ++i) {
+    Frame junk(14 + random() % 1500);
+    for (uint8_t& x : junk)
+      x = uint8_t(random());
+    junk[0] |= 0x01;
+    junk[6] &= 0xfe;
+    a.send(junk);
+    CHECK(b.receive() == junk);
+  }
+  AdminClient admin(sw.admin);
+  const std::string ports = admin.command("show ports");
+  INFO(ports);
+  CHECK(counter(ports, a.addressText(), "drop_empty") == 1);
+  CHECK(counter(ports, a.addressText(), "drop_runt") == 1);
+  CHECK(counter(ports, a.addressText(), "drop_oversize") == 2);
+  CHECK(counter(ports, a.addressText(), "drop_bad_source") == 1);
+  CHECK(counter(ports, b.addressText(), "tx_frames") == 200);
+  CHECK(stat(admin, "unknown_sender") == 2);
+  CHECK(sw.isRunning());
+}
+
+TEST_CASE("1000 connects and disconnects leave the switch alive and serving", "[switchd][integration][robustness]") {
+  SwitchProcess sw;
+  for (int i = 0; i < 1000; ++i) {
+    UmlClient c(sw.ctl);
+    if (i % 2 == 0)
+      REQUIRE(c.join());
+  }
+  AdminClient admin(sw.admin);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (stat(admin, "ports") != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  CHECK(stat(admin, "ports") == 0);
+  CHECK(stat(admin, "clients_joined") == 500);
+  CHECK(stat(admin, "clients_left") == 500);
+  CHECK(stat(admin, "control_accepted") == 1000);
+  UmlClient a(sw.ctl), b(sw.ctl);
+  REQUIRE(a.join());
+  REQUIRE(b.join());
+  const Frame f = frame(kBroadcast, host(1));
+  a.send(f);
+  CHECK(b.receive() == f);
+}
+
+TEST_CASE("a client that stops reading loses frames without slowing the others", "[switchd][integration][robustness]") {
+  SwitchProcess sw;
+  UmlClient a(sw.ctl), b(sw.ctl), stalled(sw.ctl);
+  REQUIRE(a.join());
+  REQUIRE(b.join());
+  REQUIRE(stalled.join());
+  constexpr int kFrames = 3000;
+  int received = 0;
+  for (int i = 0; i < kFrames; ++i) {
+    a.send(frame(kBroadcast, host(1), uint8_t(i), 200));
+    if (b.receive(2000ms))
+      ++received;
+  }
+  CHECK(received == kFrames);
+  AdminClient admin(sw.admin);
+  const std::string ports = admin.command("show ports");
+  INFO(ports);
+  CHECK(counter(ports, stalled.addressText(), "drop_tx_full") > 0);
+  CHECK(counter(ports, stalled.addressText(), "tx_frames") + counter(ports, stalled.addressText(), "drop_tx_full") == kFrames);
+  CHECK(counter(ports, b.addressText(), "drop_tx_full") == 0);
+}
+
+TEST_CASE("a client that closes its control socket leaves the switch", "[switchd][integration]") {
+  SwitchProcess sw;
+  UmlClient a(sw.ctl), b(sw.ctl);
+  REQUIRE(a.join());
+  REQUIRE(b.join());
+  b.send(frame(kBroadcast, host(2)));
+  REQUIRE(a.receive());
+  b.closeControl();
+  AdminClient admin(sw.admin);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (stat(admin, "ports") != 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  CHECK(stat(admin, "ports") == 1);
+  CHECK(admin.command("show fdb").find("02:00:00:00:00:02") == std::string::npos);
+}
+
+TEST_CASE("SIGTERM stops the switch with status 0 and removes its sockets", "[switchd][integration]") {
+  SwitchProcess sw;
+  UmlClient a(sw.ctl);
+  REQUIRE(a.join());
+  AdminClient admin(sw.admin);
+  ExitStatus status = sw.child->terminate(5000ms);
+  CHECK(status.code == 0);
+  CHECK(status.signal == 0);
+  CHECK_FALSE(std::filesystem::exists(sw.ctl));
+  CHECK_FALSE(std::filesystem::exists(sw.admin));
+}
+
+TEST_CASE("a second switch on a live control path fails, a stale socket is replaced", "[switchd][integration]") {
+  SwitchProcess sw;
+  Command second;
+  second.argv = {UMLAB_SWITCHD_PATH, "--ctl", sw.ctl};
+  CommandResult r = runCommand(second);
+  CHECK(r.status.code == 1);
+  CHECK(sw.isRunning());
+
+  TempDir dir{"umlab-switchd"};
+  const std::string stale = dir.file("stale.ctl");
+  {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un a = pathAddress(stale);
+    REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+  } // closed without unlinking, as after a crash
+  REQUIRE(isSocket(stale));
+  Command c;
+  c.argv = {UMLAB_SWITCHD_PATH, "--ctl", stale};
+  ChildProcess child = ChildProcess::start(c);
+  REQUIRE(waitForListener(stale));
+  UmlClient client(stale);
+  CHECK(client.join());
+  CHECK(child.terminate(5000ms).code == 0);
+}
+
+TEST_CASE("the command line: --help, a missing --ctl, flags not implemented yet", "[switchd][integration][cli]") {
+  auto run = [](std::vector<std::string> args) {
+    Command c;
+    c.argv = {UMLAB_SWITCHD_PATH};
+    c.argv.insert(c.argv.end(), args.begin(), args.end());
+    return runCommand(c);
+  };
+  CommandResult help = run({"--help"});
+  CHECK(help.status.code == 0);
+  bool isUsage = false;
+  for (const std::string& line : help.lastLines)
+    isUsage = isUsage || line.find("Exit status") != std::string::npos;
+  CHECK(isUsage);
+  CHECK(run({}).status.code == 2);
+  CHECK(run({"--ctl"}).status.code == 2);
+  CHECK(run({"--ctl", "/tmp/x.ctl", "--bogus"}).status.code == 2);
+  CHECK(run({"--ctl", "/tmp/x.ctl", "--bess", "/tmp/x.bess"}).status.code == 2);
+  CHECK(run({"--ctl", "/tmp/x.ctl", "--uplink", "/tmp/y.ctl"}).status.code == 2);
+}
+
+namespace {
+
+void writeFile(const std::string& path, const std::string& text, bool isExecutable = false) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  REQUIRE(f);
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+  if (isExecutable)
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all, std::filesystem::perm_options::add);
+}
+
+/// Reads `fd` into `out` until `marker` appears, EOF, or `timeout`; true when the marker came.
+bool readUntil(int fd, std::string& out, const std::string& marker, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (out.find(marker) == std::string::npos) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return false;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, int(left.count())) != 1)
+      return false;
+    char chunk[4096];
+    ssize_t n = ::read(fd, chunk, sizeof(chunk));
+    if (n <= 0)
+      return out.find(marker) != std::string::npos;
+    out.append(chunk, size_t(n));
+  }
+  return true;
+}
+
+} // namespace
+
+// Hidden from discovery ([.]) and registered by hand in CMakeLists.txt with a skip rule: it needs
+// root, /usr/bin/linux.uml, and python3 and ip on the host (the guests boot the host's own root
+// read-only over hostfs, with a shell script as init).
+TEST_CASE("two real UML guests exchange UDP through the switch", "[.][switchd][uml]") {
+  const char* kernel = "/usr/bin/linux.uml";
+  const std::optional<std::string> python = findExecutable("python3");
+  if (::geteuid() != 0 || !std::filesystem::exists(kernel) || !python || !findExecutable("ip")) {
+    std::printf("SKIPPED: needs root, %s, python3 and ip\n", kernel);
+    return;
+  }
+  SwitchProcess sw;
+  const std::string echo = sw.dir.file("echo.py");
+  writeFile(echo, R"(import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+if sys.argv[1] == "server":
+    s.bind(("10.9.0.2", 7))
+    while True:
+        d, a = s.recvfrom(2000)
+        s.sendto(d, a)
+s.settimeout(1)
+ok = 0
+for i in range(60):
+    s.sendto(b"hello %d" % i, ("10.9.0.2", 7))
+    try:
+        d, _ = s.recvfrom(2000)
+        ok += d == b"hello %d" % i
+    except OSError:
+        pass
+    if ok == 3:
+        break
+print("ECHO_OK", ok, flush=True)
+)");
+  std::vector<ChildProcess> guests;
+  for (int i = 1; i <= 2; ++i) {
+    const std::string script = sw.dir.file("guest" + std::to_string(i) + ".sh");
+    writeFile(script,
+              "#!/bin/sh\n"
+              "mount -t proc proc /proc\n"
+              "ip link set lo up\n"
+              "ip addr add 10.9.0." + std::to_string(i) + "/24 dev eth0\n"
+              "ip link set eth0 up\n" +
+                  std::string(i == 1 ? *python + " " + echo + " client\nip neigh show dev eth0\n"
+                                     : *python + " " + echo + " server\n") +
+                  "echo o > /proc/sysrq-trigger\n",
+              true);
+    Command c;
+    c.argv = {kernel, "mem=64M", "root=/dev/root", "rootfstype=hostfs", "rootflags=/", "ro",
+              "init=" + script, "eth0=daemon,02:00:00:00:00:0" + std::to_string(i) + ",unix," + sw.ctl,
+              "con=null", "con0=null,fd:1", "ssl=null",
+              "umid=switchd-test-" + std::to_string(::getpid()) + "-" + std::to_string(i),
+              "uml_dir=" + sw.dir.file("uml")};
+    if (std::optional<std::string> setarch = findExecutable("setarch"))
+      c.argv.insert(c.argv.begin(), {*setarch, "x86_64", "-R"}); // a deterministic memory layout
+    guests.push_back(ChildProcess::start(c));
+  }
+  std::string console;
+  const bool isDone = readUntil(guests[0].outputFd().get(), console, "ECHO_OK", std::chrono::seconds(90));
+  readUntil(guests[0].outputFd().get(), console, "REACHABLE", std::chrono::seconds(5));
+  INFO(console);
+  REQUIRE(isDone);
+  CHECK(console.find("ECHO_OK 3") != std::string::npos);
+  CHECK(console.find("lladdr 02:00:00:00:00:02") != std::string::npos);
+  AdminClient admin(sw.admin);
+  const std::string fdb = admin.command("show fdb");
+  CHECK(fdb.find("02:00:00:00:00:01 vlan 0") != std::string::npos);
+  CHECK(fdb.find("02:00:00:00:00:02 vlan 0") != std::string::npos);
+  for (ChildProcess& g : guests)
+    g.terminate(std::chrono::milliseconds(3000));
+  CHECK(sw.isRunning());
+}
