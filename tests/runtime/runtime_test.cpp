@@ -149,6 +149,11 @@ TEST_CASE("two guests on a switch ping each other, and down removes every trace"
   CHECK(ps.status == 0);
   CHECK(ps.out.find("ready") != std::string::npos);
   CHECK(pidOf(ps.out, "a") > 0);
+  // umlab-switchd's own counters, read from its admin socket: both guests joined, and the pings
+  // went through it.
+  CHECK(ps.out.find("switch lan: up, pid ") != std::string::npos);
+  CHECK(ps.out.find(", 2 ports, ") != std::string::npos);
+  CHECK(ps.out.find(" frames in, 0 out") == std::string::npos);
   ProcessResult psJson = run({"ps", "--format", "json"});
   CHECK(psJson.out.find("\"lab\": \"rt-ping\"") != std::string::npos);
 

@@ -683,6 +683,60 @@ private:
     return formatDuration(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - g.startedAt));
   }
 
+  /// The switch's own counters, from its admin socket: ports, frames in and out (summed over
+  /// ports), frames dropped. Empty when the switch does not answer within a moment.
+  struct SwitchCounters {
+    bool valid = false;
+    uint64_t ports = 0, rxFrames = 0, txFrames = 0, drops = 0;
+  };
+
+  static SwitchCounters switchCounters(const SwitchPlan& sp) {
+    SwitchCounters c;
+    UniqueFd fd(connectUnix(sp.adminPath));
+    if (!fd)
+      return c;
+    const std::string cmd = "show ports\n";
+    if (::write(fd.get(), cmd.data(), cmd.size()) != static_cast<ssize_t>(cmd.size()))
+      return c;
+    std::string reply;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(300);
+    char buf[8192];
+    while (reply.find("\n\n") == std::string::npos && Clock::now() < deadline) {
+      pollfd p{fd.get(), POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0)
+        continue;
+      ssize_t n = ::read(fd.get(), buf, sizeof buf);
+      if (n <= 0)
+        break;
+      reply.append(buf, static_cast<size_t>(n));
+    }
+    if (reply.find("\n\n") == std::string::npos)
+      return c;
+    std::istringstream lines(reply);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.rfind("port ", 0) != 0)
+        continue;
+      ++c.ports;
+      std::istringstream words(line);
+      for (std::string w; words >> w;) {
+        size_t eq = w.find('=');
+        if (eq == std::string::npos)
+          continue;
+        const std::string key = w.substr(0, eq);
+        const uint64_t v = std::strtoull(w.c_str() + eq + 1, nullptr, 10);
+        if (key == "rx_frames")
+          c.rxFrames += v;
+        else if (key == "tx_frames")
+          c.txFrames += v;
+        else if (key.rfind("drop_", 0) == 0)
+          c.drops += v;
+      }
+    }
+    c.valid = true;
+    return c;
+  }
+
   std::string psText() const {
     std::ostringstream o;
     char line[512];
@@ -700,9 +754,13 @@ private:
                     ifaces.c_str());
       o << line;
     }
-    for (const Switch& s : switches_)
-      o << "switch " << s.plan->segment << ": " << (s.alive ? "up, pid " + std::to_string(s.process.pid()) : "down")
-        << "\n";
+    for (const Switch& s : switches_) {
+      o << "switch " << s.plan->segment << ": " << (s.alive ? "up, pid " + std::to_string(s.process.pid()) : "down");
+      if (SwitchCounters c = s.alive ? switchCounters(*s.plan) : SwitchCounters{}; c.valid)
+        o << ", " << c.ports << " ports, " << c.rxFrames << " frames in, " << c.txFrames << " out, " << c.drops
+          << " dropped";
+      o << "\n";
+    }
     return o.str();
   }
 
@@ -732,6 +790,8 @@ private:
       w.beginObject().field("segment", s.plan->segment).field("state", s.alive ? "up" : "down");
       if (s.alive)
         w.field("pid", int64_t(s.process.pid()));
+      if (SwitchCounters c = s.alive ? switchCounters(*s.plan) : SwitchCounters{}; c.valid)
+        w.field("ports", c.ports).field("framesIn", c.rxFrames).field("framesOut", c.txFrames).field("dropped", c.drops);
       w.endObject();
     }
     w.endArray().endObject();
