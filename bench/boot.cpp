@@ -12,6 +12,7 @@
 // supervisor).
 // The labs are generated "star" labs (one switch), in a private state directory.
 #include "genlab/genlab.hpp"
+#include "umlab/base/child_process.hpp"
 #include "umlab/lab/runtime/process_info.hpp"
 
 #include <chrono>
@@ -32,22 +33,13 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-int runQuiet(const std::vector<std::string>& argv, std::string* output = nullptr) {
-  std::string cmd;
-  for (const std::string& a : argv)
-    cmd += "'" + a + "' ";
-  cmd += "2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p)
-    return -1;
-  char buf[4096];
-  std::string out;
-  while (size_t n = std::fread(buf, 1, sizeof buf, p))
-    out.append(buf, n);
-  int status = ::pclose(p);
-  if (output)
-    *output = out;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+/// Runs a command (no shell) and returns its exit code; `tail` gets its last output lines.
+int runQuiet(const std::vector<std::string>& argv, std::string* tail = nullptr) {
+  const umlab::CommandResult r = umlab::runCommand(umlab::Command{argv});
+  if (tail)
+    for (const std::string& l : r.lastLines)
+      *tail += l + "\n";
+  return r.status.code;
 }
 
 /// MemAvailable from /proc/meminfo, in KiB.

@@ -43,17 +43,8 @@ using Clock = std::chrono::steady_clock;
 namespace runtime = umlab::lab::runtime;
 using runtime::LabState;
 
-bool isValidLabName(const std::string& s) {
-  if (s.empty() || s.size() > lab::kMaxLabNameLength || !std::isalnum(static_cast<unsigned char>(s[0])))
-    return false;
-  for (char c : s)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
-      return false;
-  return true;
-}
-
 void requireLabName(const std::string& s) {
-  if (!isValidLabName(s))
+  if (!lab::hasValidNameCharacters(s) || s.size() > lab::kMaxLabNameLength)
     throw CliUsageError{"'" + s + "' is not a lab name (letters, digits, '-' and '_'); 'umlab ps' lists the running labs"};
 }
 

@@ -109,10 +109,7 @@ private:
       diags_.error(name.loc, std::string(what) + " name is empty");
       return false;
     }
-    bool ok = std::isalnum(static_cast<unsigned char>(s[0])) != 0;
-    for (char c : s)
-      ok = ok && isNameChar(c);
-    if (!ok) {
+    if (!hasValidNameCharacters(s)) {
       diags_.error(name.loc, std::string(what) + " name " + quote(s) +
                                  " may use only letters, digits, '-' and '_', and must start with a letter or digit");
       return false;
@@ -930,6 +927,15 @@ private:
 };
 
 } // namespace
+
+bool hasValidNameCharacters(std::string_view name) {
+  if (name.empty() || !std::isalnum(static_cast<unsigned char>(name[0])))
+    return false;
+  for (char c : name)
+    if (!isNameChar(c))
+      return false;
+  return true;
+}
 
 std::optional<Topology> resolve(const RawTopology& raw, const GuestKindRegistry& kinds, Diagnostics& diags,
                                 const ResolveOptions& options) {

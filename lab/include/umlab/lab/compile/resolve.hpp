@@ -27,6 +27,11 @@ constexpr size_t kMaxNameLength = 31;
 inline constexpr const char* kDefaultImage = "debian";
 inline constexpr const char* kDefaultKind = "host";
 
+/// The rule for lab, node, segment and kind names: letters, digits, '-' and '_', starting with
+/// a letter or digit (no '/', '.', ':' or white space, so names are safe in paths, umids and
+/// link ends). Length is checked separately.
+bool hasValidNameCharacters(std::string_view name);
+
 struct ResolveOptions {
   /// Whether a host path named by `files` or `replays` exists; the default asks the file
   /// system. Tests and the GUI may substitute their own.
