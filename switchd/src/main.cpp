@@ -1,11 +1,15 @@
 // umlab-switchd: argument parsing and wiring only (as ovs-vswitchd.c); the switch is in
 // switch_daemon.cpp.
 
+#include "umlab/base/mac_address.hpp"
+#include "umlab/base/quantity.hpp"
 #include "umlab/switchd/switch_daemon.hpp"
 
 #include <charconv>
 #include <cstdio>
 #include <exception>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <sys/resource.h>
@@ -14,24 +18,43 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: umlab-switchd --ctl PATH [--hub] [--admin PATH] [--fdb-size N] [--aging SECONDS]\n"
+    "usage: umlab-switchd --ctl PATH [--hub] [--admin PATH] [--bess PATH] [--monitor PATH]\n"
+    "                     [--uplink [NAME=]PATH]... [--port NAME=MAC]... [--set COMMAND]...\n"
+    "                     [--seed N] [--capture FILE] [--ring-size BYTES] [--queue FRAMES]\n"
+    "                     [--fdb-size N] [--aging SECONDS]\n"
     "\n"
     "A switch (or hub) segment for User-Mode Linux guests. Guests join it with the daemon\n"
-    "transport, ethN=daemon,<mac>,unix,PATH (the uml_switch v3 protocol). Runs in the\n"
-    "foreground; SIGTERM or SIGINT stops it and removes its sockets.\n"
+    "transport, ethN=daemon,<mac>,unix,PATH (the uml_switch v3 protocol), or with the vector\n"
+    "transport, vecN:transport=bess,dst=BESS-PATH. Runs in the foreground; SIGTERM or SIGINT\n"
+    "stops it and removes its sockets.\n"
     "\n"
-    "  --ctl PATH       control socket guests connect to (required)\n"
-    "  --hub            flood every frame to every other port (no learning)\n"
-    "  --admin PATH     text admin socket: one command per line, 'help' lists them\n"
-    "                   (show ports, show fdb, show stats)\n"
-    "  --fdb-size N     at most N learnt (MAC, VLAN) entries, least recently seen evicted\n"
-    "                   (default 8192)\n"
-    "  --aging SECONDS  forget an address not seen for this long (default 300)\n"
-    "  --help           this text\n"
+    "  --ctl PATH         control socket guests connect to (required)\n"
+    "  --hub              flood every frame to every other port (no learning)\n"
+    "  --admin PATH       text admin socket: one command per line, 'help' lists them\n"
+    "  --bess PATH        also accept guests on a SOCK_SEQPACKET socket (bess: one frame per\n"
+    "                     message, no handshake)\n"
+    "  --monitor PATH     a second daemon-protocol control socket whose ports are read-only\n"
+    "                     mirrors: they receive every frame the segment carries, and what they\n"
+    "                     send is dropped\n"
+    "  --uplink [NAME=]PATH  join the switch whose control socket is PATH as one of its clients\n"
+    "                     (a trunk between two segments); NAME names the port (default uplinkN)\n"
+    "  --port NAME=MAC    name the port whose client sends from MAC (e.g. pc1:eth0)\n"
+    "  --set COMMAND      run the admin command 'set COMMAND' at start, e.g.\n"
+    "                     --set 'port pc1:eth0 delay 20ms loss 1%'\n"
+    "  --seed N           seed of the random choices of loss, jitter, duplicate, corrupt\n"
+    "                     (default 1): the same seed gives the same run\n"
+    "  --capture FILE     write every frame the segment carries to FILE (pcap)\n"
+    "  --ring-size BYTES  keep the most recent frames in memory for 'capture dump'\n"
+    "                     (default 4M; 0 turns the ring off)\n"
+    "  --queue FRAMES     frames a port may have waiting to be sent (default 256)\n"
+    "  --fdb-size N       at most N learnt (MAC, VLAN) entries, least recently seen evicted\n"
+    "                     (default 8192)\n"
+    "  --aging SECONDS    forget an address not seen for this long (default 300)\n"
+    "  --help             this text\n"
     "\n"
-    "Not implemented yet (refused with exit status 2): --bess, --monitor, --uplink, --capture.\n"
-    "\n"
-    "Exit status: 0 after a stop signal, 1 when a socket cannot be set up, 2 for a usage error.\n";
+    "Exit status: 0 after a stop signal, 1 when a socket cannot be set up, 2 for a usage error\n"
+    "(including a --set command that fails).\n"
+    "See docs/switchd.md for the admin commands and the protocol notes.\n";
 
 int usageError(const std::string& message) {
   std::fprintf(stderr, "umlab-switchd: error: %s\n%s", message.c_str(),
@@ -77,9 +100,57 @@ int main(int argc, char** argv) {
       if (!value(text) || !parseCount(text, seconds))
         return usageError("--aging needs a positive number of seconds");
       options.agingTime = std::chrono::seconds(seconds);
-    } else if (arg == "--bess" || arg == "--monitor" || arg == "--uplink" || arg == "--capture") {
-      std::fprintf(stderr, "umlab-switchd: error: '%s' is not implemented yet\n", argv[i]);
-      return 2;
+    } else if (arg == "--bess") {
+      if (!value(options.bessPath))
+        return usageError("--bess needs a path");
+    } else if (arg == "--monitor") {
+      if (!value(options.monitorPath))
+        return usageError("--monitor needs a path");
+    } else if (arg == "--uplink") {
+      if (!value(text))
+        return usageError("--uplink needs [NAME=]PATH");
+      Uplink u;
+      const size_t eq = text.find('=');
+      if (eq != std::string::npos && text.find('/') > eq) {
+        u.name = text.substr(0, eq);
+        u.ctlPath = text.substr(eq + 1);
+      } else {
+        u.name = "uplink" + std::to_string(options.uplinks.size() + 1);
+        u.ctlPath = text;
+      }
+      if (u.name.empty() || u.ctlPath.empty())
+        return usageError("--uplink needs [NAME=]PATH, got '" + text + "'");
+      options.uplinks.push_back(std::move(u));
+    } else if (arg == "--port") {
+      if (!value(text))
+        return usageError("--port needs NAME=MAC");
+      const size_t eq = text.rfind('=');
+      std::optional<umlab::MacAddress> mac;
+      if (eq != std::string::npos)
+        mac = umlab::MacAddress::parse(std::string_view(text).substr(eq + 1));
+      if (eq == 0 || !mac)
+        return usageError("--port needs NAME=MAC (e.g. pc1:eth0=02:00:00:00:00:01), got '" + text + "'");
+      options.portNames.push_back({text.substr(0, eq), *mac});
+    } else if (arg == "--set") {
+      if (!value(text))
+        return usageError("--set needs a command, e.g. 'port pc1:eth0 delay 20ms'");
+      options.startCommands.push_back("set " + text);
+    } else if (arg == "--seed") {
+      std::optional<uint64_t> seed = value(text) ? umlab::parseUnsigned(text) : std::nullopt;
+      if (!seed)
+        return usageError("--seed needs a non-negative integer");
+      options.seed = *seed;
+    } else if (arg == "--capture") {
+      if (!value(options.capturePath))
+        return usageError("--capture needs a file");
+    } else if (arg == "--ring-size") {
+      std::optional<uint64_t> bytes = value(text) ? umlab::parseByteSize(text) : std::nullopt;
+      if (!bytes || *bytes > (uint64_t(1) << 32))
+        return usageError("--ring-size needs a size of at most 4G, e.g. 4M or 0");
+      options.ringBytes = size_t(*bytes);
+    } else if (arg == "--queue") {
+      if (!value(text) || !parseCount(text, options.queueFrames) || options.queueFrames > 65536)
+        return usageError("--queue needs a number of frames from 1 to 65536");
     } else {
       return usageError("unknown argument '" + std::string(arg) + "'");
     }
@@ -102,6 +173,8 @@ int main(int argc, char** argv) {
   } catch (const std::system_error& e) {
     std::fprintf(stderr, "umlab-switchd: error: %s\n", e.what());
     return 1;
+  } catch (const std::invalid_argument& e) {
+    return usageError(e.what());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "umlab-switchd: error: %s\n", e.what());
     return 1;

@@ -37,9 +37,12 @@
 #include "umlab/switchd/clock.hpp"
 #include "umlab/switchd/forwarder.hpp"
 
+#include "umlab/base/mac_address.hpp"
+
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace umlab::switchd {
 
@@ -47,13 +50,36 @@ namespace umlab::switchd {
 /// frame with one 802.1Q tag. Larger datagrams are dropped as oversize.
 inline constexpr size_t kMaxFrameSize = 1526;
 
+/// A name for the port whose client sends from `mac` (`--port NAME=MAC`).
+struct PortName {
+  std::string name;
+  MacAddress mac;
+};
+
+/// Another switch this one joins as a client, as a trunk (`--uplink [NAME=]PATH`).
+struct Uplink {
+  std::string name;
+  std::string ctlPath;
+};
+
 struct SwitchOptions {
   std::string ctlPath;
-  std::string adminPath; ///< empty: no admin socket
+  std::string adminPath;   ///< empty: no admin socket
+  std::string bessPath;    ///< empty: no bess (SOCK_SEQPACKET) listener
+  std::string monitorPath; ///< empty: no read-only monitor listener
+  std::vector<Uplink> uplinks;
+  std::vector<PortName> portNames;
+  /// Admin commands run once at start, in order ("set port pc1:eth0 delay 20ms"); a failing one
+  /// stops the start with its error.
+  std::vector<std::string> startCommands;
+  std::string capturePath; ///< empty: no capture file at start
+  size_t ringBytes = 4 << 20; ///< the capture ring (0: none)
+  uint64_t seed = 1;
   ForwardingMode mode = ForwardingMode::Switch;
   size_t fdbMaxEntries = FdbTable::kDefaultMaxEntries;
   Duration agingTime = FdbTable::kDefaultAgingTime;
   size_t maxClients = 1024;
+  size_t queueFrames = 256; ///< per-port egress queue
 };
 
 class SwitchDaemon {

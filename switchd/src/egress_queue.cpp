@@ -1,0 +1,75 @@
+#include "umlab/switchd/egress_queue.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <new>
+#include <sys/socket.h>
+
+namespace umlab::switchd {
+
+bool EgressQueue::push(std::span<const uint8_t> frame) noexcept {
+  if (count_ >= capacity_ || frame.size() > kSlotSize)
+    return false;
+  if (!slots_) {
+    try {
+      lengths_ = std::make_unique_for_overwrite<uint16_t[]>(capacity_);
+      slots_ = std::make_unique_for_overwrite<uint8_t[]>(capacity_ * kSlotSize);
+    } catch (const std::bad_alloc&) {
+      return false; // counted as a full queue
+    }
+  }
+  const size_t tail = (head_ + count_) % capacity_;
+  if (!frame.empty())
+    std::memcpy(slot(tail), frame.data(), frame.size());
+  lengths_[tail] = uint16_t(frame.size());
+  ++count_;
+  return true;
+}
+
+EgressQueue::FlushResult EgressQueue::flush(int fd) noexcept {
+  FlushResult r;
+  std::array<mmsghdr, kSendBatch> msgs;
+  std::array<iovec, kSendBatch> iovs;
+  while (count_ > 0) {
+    const size_t n = count_ < kSendBatch ? count_ : kSendBatch;
+    for (size_t i = 0; i < n; ++i) {
+      const size_t index = (head_ + i) % capacity_;
+      iovs[i] = {slot(index), lengths_[index]};
+      msgs[i] = {};
+      msgs[i].msg_hdr.msg_iov = &iovs[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int sent = ::sendmmsg(fd, msgs.data(), unsigned(n), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+        break;
+      // The receiver is gone or refuses this frame: drop it and try the rest.
+      head_ = (head_ + 1) % capacity_;
+      --count_;
+      ++r.failed;
+      continue;
+    }
+    for (int i = 0; i < sent; ++i)
+      r.sentBytes += msgs[size_t(i)].msg_len;
+    r.sent += size_t(sent);
+    head_ = (head_ + size_t(sent)) % capacity_;
+    count_ -= size_t(sent);
+    if (size_t(sent) < n)
+      break; // the socket took part of the batch: it is full now
+  }
+  if (count_ == 0)
+    head_ = 0;
+  return r;
+}
+
+size_t EgressQueue::clear() {
+  const size_t n = count_;
+  head_ = 0;
+  count_ = 0;
+  return n;
+}
+
+} // namespace umlab::switchd
