@@ -139,7 +139,7 @@ void expectOk(int fd, const std::string& lab) {
 
 // ---- up ------------------------------------------------------------------------------------
 
-void checkHost(const lab::LaunchPlan& p, const lab::HostLayout& host, std::ostream& err) {
+void checkHost(const lab::LaunchPlan& p, const lab::HostLayout& host) {
   if (::geteuid() != 0)
     throw CliFailure{"umlab up needs root: each lab runs in its own network namespace; run it as root (e.g. with sudo)"};
   if (::access(host.kernel.c_str(), X_OK) != 0)
@@ -150,19 +150,6 @@ void checkHost(const lab::LaunchPlan& p, const lab::HostLayout& host, std::ostre
     throw CliFailure{"tap links to the host are not supported by the runtime yet (coming with the transports work)"};
   if (!p.replays.empty())
     throw CliFailure{"replays are not supported by umlab-switchd yet; remove 'replays' to boot this lab"};
-  for (const lab::SwitchPlan& s : p.switches) {
-    if (!s.monitorPath.empty())
-      throw CliFailure{"monitor ports are not supported by umlab-switchd yet; remove 'monitors' to boot this lab"};
-    if (s.transport == "bess")
-      throw CliFailure{"segment '" + s.segment + "' uses the bess transport, which umlab-switchd does not serve yet; use 'daemon'"};
-    if (!s.uplinks.empty())
-      throw CliFailure{"links between segments (trunks) are not supported by umlab-switchd yet"};
-    for (const lab::PortPlan& port : s.ports)
-      if (!port.impairment.empty()) {
-        err << "umlab: warning: link conditions on " << port.name << " (" << lab::describeImpairment(port.impairment)
-            << ") are not applied yet: umlab-switchd does not impose link conditions so far\n";
-      }
-  }
   std::set<std::string> bases;
   for (const lab::GuestPlan& g : p.guests)
     bases.insert(g.basePath);
@@ -232,7 +219,7 @@ int cmdUp(const std::string& self, const CliArgs& a, std::ostream& out, std::ost
       throw CliFailure{"a previous run of lab '" + plan->lab + "' left its state in " + state.dir() +
                        "; remove it with 'umlab clean " + plan->lab + "'"};
   }
-  checkHost(*plan, host, err);
+  checkHost(*plan, host);
   if (reuseCow)
     out << "lab '" << plan->lab << "': reusing the COW files that 'umlab down --keep' kept in " << state.dir() << "/cow\n";
   makeStateDirs(*plan, reuseCow);

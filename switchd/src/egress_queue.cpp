@@ -27,7 +27,7 @@ bool EgressQueue::push(std::span<const uint8_t> frame) noexcept {
   return true;
 }
 
-EgressQueue::FlushResult EgressQueue::flush(int fd) noexcept {
+EgressQueue::FlushResult EgressQueue::flush(int fd, const void* to, unsigned toLength) noexcept {
   FlushResult r;
   std::array<mmsghdr, kSendBatch> msgs;
   std::array<iovec, kSendBatch> iovs;
@@ -39,6 +39,8 @@ EgressQueue::FlushResult EgressQueue::flush(int fd) noexcept {
       msgs[i] = {};
       msgs[i].msg_hdr.msg_iov = &iovs[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_name = const_cast<void*>(to);
+      msgs[i].msg_hdr.msg_namelen = to ? toLength : 0;
     }
     const int sent = ::sendmmsg(fd, msgs.data(), unsigned(n), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0) {

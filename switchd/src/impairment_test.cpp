@@ -86,7 +86,7 @@ TEST_CASE("no conditions: every frame passes at once", "[switchd][impairment]") 
   CHECK(v.isImmediate(kT0));
 }
 
-TEST_CASE("delay sets the departure; jitter stays within its bounds", "[switchd][impairment]") {
+TEST_CASE("delay sets the departure, jitter stays within its bounds", "[switchd][impairment]") {
   Impairment imp(7);
   imp.setConditions(parse({"delay", "20ms"}));
   Impairment::Verdict v = imp.decide(100, kT0);
@@ -131,7 +131,7 @@ TEST_CASE("loss drops about its share, and the same seed drops the same frames",
   CHECK(run(43) != a);
 }
 
-TEST_CASE("duplicate makes a second copy; corrupt flips exactly one bit of one copy", "[switchd][impairment]") {
+TEST_CASE("duplicate makes a second copy, corrupt flips exactly one bit of one copy", "[switchd][impairment]") {
   Impairment imp(1);
   imp.setConditions(parse({"duplicate", "100%"}));
   Impairment::Verdict v = imp.decide(64, kT0);

@@ -135,7 +135,7 @@ struct SwitchDaemon::Impl {
     PortKind kind = PortKind::Daemon;
     std::string name;          ///< empty until known (from --port NAME=MAC, or the uplink's)
     uint32_t controlId = 0;    ///< daemon and monitor ports: their control connection
-    sockaddr_un address{};     ///< daemon and monitor ports: the client's data socket
+    sockaddr_un address{};     ///< daemon/monitor: the client's data socket; uplink: the other switch's
     AddressKey key;
     /// daemon/monitor: an unnamed socket connected to the client's data socket (a stalled
     /// client fills only this one); bess: the accepted connection; uplink: our data socket.
@@ -225,8 +225,6 @@ struct SwitchDaemon::Impl {
       monitorListener = listenAt(options.monitorPath, SOCK_STREAM, monitorPath);
     if (!options.bessPath.empty())
       bessListener = listenAt(options.bessPath, SOCK_SEQPACKET, bessPath);
-    if (!options.adminPath.empty())
-      adminListener = listenAt(options.adminPath, SOCK_STREAM, adminPath);
     watch(signals.get(), makeTag(Tag::Signal));
     watch(controlListener.get(), makeTag(Tag::ControlListener));
     if (monitorListener)
@@ -234,8 +232,6 @@ struct SwitchDaemon::Impl {
     if (bessListener)
       watch(bessListener.get(), makeTag(Tag::BessListener));
     watch(dataFd.get(), makeTag(Tag::Data));
-    if (adminListener)
-      watch(adminListener.get(), makeTag(Tag::AdminListener));
     buffers.resize(kBatchSize * kReceiveBufferSize);
     outPorts.reserve(64);
     for (const PortName& p : options.portNames) {
@@ -260,6 +256,11 @@ struct SwitchDaemon::Impl {
     }
     for (UplinkConn& u : uplinks)
       connectUplink(u);
+    // Last: whoever waits for the admin socket (umlab up) finds everything else ready.
+    if (!options.adminPath.empty()) {
+      adminListener = listenAt(options.adminPath, SOCK_STREAM, adminPath);
+      watch(adminListener.get(), makeTag(Tag::AdminListener));
+    }
   }
 
   // --- setup ---------------------------------------------------------------------------------
@@ -334,6 +335,8 @@ struct SwitchDaemon::Impl {
       portByAddress.erase(p.key);
     std::erase(dirtyPorts, id);
     delayed.dropPort(id);
+    if (lastSender == id)
+      lastSender = kNoPort;
     ports.erase(it); // closes the port's fd, which leaves the epoll set
     ++stats.clientsLeft;
   }
@@ -528,10 +531,12 @@ struct SwitchDaemon::Impl {
           return fail("the switch closed the connection (refused the request)");
         got += size_t(n);
       }
-      if (::connect(data.get(), reinterpret_cast<const sockaddr*>(&reply), kUnixAddressSize) != 0)
-        return fail(std::string("connect data: ") + std::strerror(errno));
+      // Not connect()ed: the other switch sends from one socket per port, not from the address
+      // it replied with, and a connected datagram socket accepts only its peer's datagrams.
+      // Frames go out with sendto to the reply's address, as UML's daemon transport does.
       const int dataRaw = data.get();
       Port& p = addPort(PortKind::Uplink, std::move(data));
+      p.address = reply;
       namePort(p, u.spec.name);
       u.port = p.id;
       u.control = std::move(control);
@@ -603,12 +608,20 @@ struct SwitchDaemon::Impl {
           break;
         in = &it->second;
       } else {
-        auto known = portByAddress.find(AddressKey::of(addresses[size_t(i)], h.msg_namelen));
-        if (known == portByAddress.end()) {
-          ++stats.unknownSender;
-          continue;
+        // Frames of a burst mostly come from one sender: compare with the last one first.
+        const AddressKey key = AddressKey::of(addresses[size_t(i)], h.msg_namelen);
+        if (lastSender != kNoPort && key == lastSenderKey) {
+          in = &ports.find(lastSender)->second;
+        } else {
+          auto known = portByAddress.find(key);
+          if (known == portByAddress.end()) {
+            ++stats.unknownSender;
+            continue;
+          }
+          in = &ports.find(known->second)->second;
+          lastSender = in->id;
+          lastSenderKey = key;
         }
-        in = &ports.find(known->second)->second;
       }
       const bool isTruncated = (h.msg_flags & MSG_TRUNC) != 0;
       // A bess peer that closes delivers an empty message: the end of the connection.
@@ -812,7 +825,9 @@ struct SwitchDaemon::Impl {
   }
 
   void flushPort(Port& p) noexcept {
-    const EgressQueue::FlushResult r = p.queue.flush(p.fd.get());
+    const EgressQueue::FlushResult r = p.kind == PortKind::Uplink
+                                           ? p.queue.flush(p.fd.get(), &p.address, kUnixAddressSize)
+                                           : p.queue.flush(p.fd.get());
     p.counters.txFrames += r.sent;
     p.counters.txBytes += r.sentBytes;
     p.counters.drops[size_t(PortDrop::TxError)] += r.failed;
@@ -1320,6 +1335,8 @@ struct SwitchDaemon::Impl {
   std::array<uint8_t, kReceiveBufferSize> scratch{};
   std::vector<PortId> outPorts;
   PortId nextPortId = 1;
+  PortId lastSender = kNoPort; ///< the port of the last datagram on the shared data socket
+  AddressKey lastSenderKey;
   uint32_t nextConnId = 1;
   bool isAcceptPaused = false;
   bool isInputPaused = false;

@@ -6,6 +6,14 @@
 #include "run_process.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "umlab/base/unique_fd.hpp"
+
+#include <cstdio>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <cstdlib>
 #include <dirent.h>
 #include <filesystem>
@@ -276,6 +284,91 @@ TEST_CASE("firewall rules from startup take effect in the DMZ lab", "[runtime][g
   CHECK(out.status == 0);
   ProcessResult counters = run({"exec", "dmz", "fw", "--", "iptables", "-L", "FORWARD", "-v", "-n"});
   CHECK(counters.out.find("policy DROP") != std::string::npos);
+}
+
+namespace {
+
+/// The `key=` value on the first line of `show ports` (from a switch's admin socket) that holds
+/// `marker`, e.g. " name=b:eth0 " or " kind=monitor ".
+uint64_t portCounter(const std::string& adminPath, const std::string& marker, const std::string& key) {
+  umlab::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::snprintf(a.sun_path, sizeof a.sun_path, "%s", adminPath.c_str());
+  if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+    return uint64_t(-1);
+  const std::string cmd = "show ports\n";
+  if (::write(fd.get(), cmd.data(), cmd.size()) != ssize_t(cmd.size()))
+    return uint64_t(-1);
+  std::string reply;
+  char buf[8192];
+  while (reply.find("\n\n") == std::string::npos) {
+    pollfd p{fd.get(), POLLIN, 0};
+    if (::poll(&p, 1, 2000) != 1)
+      break;
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n <= 0)
+      break;
+    reply.append(buf, size_t(n));
+  }
+  UNSCOPED_INFO(adminPath << ":\n" << reply);
+  const size_t line = reply.find(marker);
+  if (line == std::string::npos)
+    return uint64_t(-1);
+  const size_t end = reply.find('\n', line);
+  const size_t k = reply.find(" " + key + "=", line);
+  if (k == std::string::npos || k > end)
+    return uint64_t(-1);
+  return std::strtoull(reply.c_str() + k + key.size() + 2, nullptr, 10);
+}
+
+} // namespace
+
+TEST_CASE("bess, a trunk, a monitor port and link delay carry real guests' traffic", "[runtime][guests][switchd]") {
+  REQUIRE_RUNTIME();
+  // s1 serves the daemon transport, s2 the bess vector transport; s2 joins s1 as a client (the
+  // trunk); b's link has 20 ms of delay each way; ids mirrors s1 read-only.
+  Lab lab("rt-feat", R"(name: rt-feat
+nodes: {a: {}, b: {}, c: {}, ids: {}}
+segments:
+  s1: {type: switch}
+  s2: {type: switch, transport: bess}
+links:
+  - {endpoints: [a:eth0, s1], ip: 10.7.0.1/24}
+  - {endpoints: [b:eth0, s2], ip: 10.7.0.2/24, delay: 20ms}
+  - {endpoints: [s2, s1]}
+  - {endpoints: [c:eth0, s1], ip: 10.7.0.3/24}
+monitors:
+  - {node: ids, iface: eth0, mirror: s1}
+)");
+  REQUIRE(run({"up", lab.file()}).status == 0);
+  const std::string sw = stateRoot() + "/rt-feat/sw/";
+
+  // Across the trunk to the bess guest: both directions delayed by 20 ms, so RTT >= 40 ms.
+  ProcessResult ping = run({"exec", "--timeout", "30s", "rt-feat", "a", "--", "ping", "-c", "4", "-W", "3", "10.7.0.2"});
+  CHECK(ping.status == 0);
+  CHECK(ping.out.find("4 received") != std::string::npos);
+  const size_t at = ping.out.find("rtt min/avg/max/mdev = ");
+  REQUIRE(at != std::string::npos);
+  const double minRtt = std::strtod(ping.out.c_str() + at + 23, nullptr);
+  CHECK(minRtt >= 39.0);
+  CHECK(minRtt < 200.0);
+  CHECK(portCounter(sw + "s2.admin", " name=b:eth0 ", "delayed") >= 8);
+  CHECK(portCounter(sw + "s2.admin", " name=trunk:s1 ", "rx_frames") >= 4);
+
+  // The monitor sees a's and c's ICMP, and what it sends reaches nobody.
+  ProcessResult listen = run({"exec", "--timeout", "5s", "rt-feat", "ids", "--", "sh", "-c",
+                              "(timeout 20 tcpdump -n -l -i eth0 -c 4 icmp > /tmp/ids.txt 2>/dev/null &) ; sleep 2"});
+  CHECK(listen.status == 0);
+  CHECK(run({"exec", "--timeout", "30s", "rt-feat", "a", "--", "ping", "-c", "2", "-W", "3", "10.7.0.3"}).status == 0);
+  ProcessResult seen = run({"exec", "--timeout", "30s", "rt-feat", "ids", "--", "sh", "-c",
+                            "for i in $(seq 50); do [ $(wc -l < /tmp/ids.txt) -ge 4 ] && break; sleep 0.2; done; cat /tmp/ids.txt"});
+  CHECK(seen.out.find("10.7.0.1 > 10.7.0.3: ICMP echo request") != std::string::npos);
+  CHECK(seen.out.find("10.7.0.3 > 10.7.0.1: ICMP echo reply") != std::string::npos);
+  // ids has no address; its ARP probe for a's address goes to the switch and no further.
+  run({"exec", "--timeout", "20s", "rt-feat", "ids", "--", "sh", "-c",
+       "ip addr add 10.7.0.9/24 dev eth0; ping -c 2 -W 1 10.7.0.1; true"});
+  CHECK(portCounter(sw + "s1.admin", " kind=monitor ", "drop_monitor_rx") >= 1);
 }
 
 // Hidden from discovery; CTest runs it once after every runtime test (FIXTURES_CLEANUP).

@@ -38,7 +38,7 @@ links:
   CHECK(c->analysis.components == 1);
 }
 
-TEST_CASE("two parallel trunks are a loop; a tree of trunks is not", "[lab][analyze]") {
+TEST_CASE("two parallel trunks are a loop, a tree of trunks is not", "[lab][analyze]") {
   std::string diags;
   auto tree = compileOk(R"(name: tree
 nodes: {a: {}, b: {}, c: {}}

@@ -1,5 +1,7 @@
 #include "umlab/lab/compile/plan.hpp"
 
+#include "umlab/base/hash.hpp"
+#include "umlab/lab/compile/plan_render.hpp"
 #include "umlab/kernel/uml_command_line.hpp"
 #include "umlab/transports/transport_spec.hpp"
 
@@ -140,6 +142,14 @@ private:
     p_.switches.push_back(std::move(sw));
   }
 
+  /// "trunk:<segment>" for the control path of that segment's switch.
+  std::string uplinkName(const std::string& ctlPath) const {
+    for (const SwitchPlan& other : p_.switches)
+      if (other.ctlPath == ctlPath)
+        return "trunk:" + other.segment;
+    return "trunk";
+  }
+
   void planTrunk(const Trunk& tr) {
     // The later switch joins the earlier one, which the start order brings up first.
     SwitchPlan& earlier = p_.switches[switchIndex_[std::min(tr.a, tr.b)]];
@@ -161,12 +171,28 @@ private:
       a.push_back("--monitor");
       a.push_back(sw.monitorPath);
     }
+    // Uplink ports are named after the segment they join ("trunk:<segment>"), as in `ports`.
     for (const std::string& u : sw.uplinks) {
       a.push_back("--uplink");
-      a.push_back(u);
+      a.push_back(uplinkName(u) + "=" + u);
     }
     a.push_back("--admin");
     a.push_back(sw.adminPath);
+    // Ports get their names from the MAC their guest sends from, and their conditions by name.
+    for (const PortPlan& port : sw.ports) {
+      const bool isMonitor = port.name.ends_with(" (monitor)");
+      if (!port.mac.empty() && !isMonitor) {
+        a.push_back("--port");
+        a.push_back(port.name + "=" + port.mac);
+      }
+      if (!port.impairment.empty()) {
+        a.push_back("--set");
+        a.push_back("port " + port.name + " both " + describeImpairment(port.impairment));
+      }
+    }
+    // Random choices (loss, jitter, ...) are reproducible: the seed follows from the names.
+    a.push_back("--seed");
+    a.push_back(std::to_string(fnv1a64(t_.name + "/" + sw.segment) & 0xffffffffu));
     return a;
   }
 

@@ -26,7 +26,7 @@ std::optional<LaunchPlan> planText(const std::string& text, std::string* diagnos
 }
 } // namespace
 
-TEST_CASE("switches start before guests; trunks join the earlier switch", "[lab][plan]") {
+TEST_CASE("switches start before guests, trunks join the earlier switch", "[lab][plan]") {
   auto p = planText(R"(name: t
 nodes: {a: {}, b: {}}
 segments: {s1: {}, s2: {type: hub, transport: bess}}
@@ -39,9 +39,24 @@ links:
   CHECK(p->startOrder == std::vector<std::string>{"switch s1", "switch s2", "guest a", "guest b"});
   REQUIRE(p->switches.size() == 2);
   CHECK(p->switches[1].uplinks == std::vector<std::string>{"/run/umlab/t/sw/s1.ctl"});
-  CHECK(p->switches[1].argv == std::vector<std::string>{"/usr/lib/umlab/umlab-switchd", "--ctl", "/run/umlab/t/sw/s2.ctl",
-                                                        "--hub", "--bess", "/run/umlab/t/sw/s2.bess", "--uplink",
-                                                        "/run/umlab/t/sw/s1.ctl", "--admin", "/run/umlab/t/sw/s2.admin"});
+  const std::string mac = p->guests[1].interfaces[0].mac;
+  std::vector<std::string> argv = p->switches[1].argv;
+  REQUIRE(argv.size() > 2);
+  CHECK(argv[argv.size() - 2] == "--seed"); // derived from the names, checked for stability below
+  argv.resize(argv.size() - 2);
+  CHECK(argv == std::vector<std::string>{"/usr/lib/umlab/umlab-switchd", "--ctl", "/run/umlab/t/sw/s2.ctl", "--hub",
+                                         "--bess", "/run/umlab/t/sw/s2.bess", "--uplink",
+                                         "trunk:s1=/run/umlab/t/sw/s1.ctl", "--admin", "/run/umlab/t/sw/s2.admin",
+                                         "--port", "b:eth0=" + mac, "--set", "port trunk:s1 both delay 1ms"});
+  CHECK(p->switches[1].argv.back() == planText(R"(name: t
+nodes: {a: {}, b: {}}
+segments: {s1: {}, s2: {type: hub, transport: bess}}
+links:
+  - {endpoints: [a:eth0, s1]}
+  - {endpoints: [b:eth0, s2]}
+  - {endpoints: [s2, s1], delay: 1ms}
+)")->switches[1].argv.back());
+  CHECK(p->switches[0].argv.back() != p->switches[1].argv.back()); // each segment its own seed
   CHECK(p->guests[1].interfaces[0].device == "vec0");
   CHECK(p->guests[1].interfaces[0].umlArg.rfind("vec0:transport=bess,dst=/run/umlab/t/sw/s2.bess,mac=", 0) == 0);
   CHECK(p->guests[0].argv[4] == "ubd0=/run/umlab/t/cow/a.cow,/var/cache/umlab/images/debian/rootfs.img");
@@ -81,7 +96,7 @@ links:
   CHECK_FALSE(p->switches[0].ports[1].impairment.delay.has_value());
 }
 
-TEST_CASE("monitors join the switch's monitor socket; taps get a device", "[lab][plan]") {
+TEST_CASE("monitors join the switch monitor socket, taps get a device", "[lab][plan]") {
   auto p = planText(R"(name: mt
 nodes: {a: {}, ids: {}}
 segments: {lan: {}}

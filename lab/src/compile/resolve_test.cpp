@@ -91,7 +91,7 @@ links:
   CHECK(r3.compiled->topology.nodes[0].interfaces[0].mac == MacAddress::derive("m/a/eth0", 1));
 }
 
-TEST_CASE("point-to-point links become two-member segments; trunks join segments", "[lab][resolve]") {
+TEST_CASE("point-to-point links become two-member segments, trunks join segments", "[lab][resolve]") {
   auto r = compile(R"(name: p
 nodes: {a: {}, b: {}}
 segments: {s1: {}, s2: {type: hub}}
@@ -106,7 +106,7 @@ links:
   const Topology& t = r.compiled->topology;
   REQUIRE(t.segments.size() == 3);
   CHECK(t.segments[2].type == SegmentType::PointToPoint);
-  CHECK(t.segments[2].name == "p2p-1");
+  CHECK(t.segments[2].name == "p2p.1");
   CHECK(t.segments[2].members.size() == 2);
   CHECK(t.nodes[0].interfaces[0].impairment.delay == std::chrono::milliseconds(2));
   REQUIRE(t.trunks.size() == 1);

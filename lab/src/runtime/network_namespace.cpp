@@ -5,6 +5,9 @@
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <string>
+#include <unistd.h>
 #include <net/if.h>
 #include <net/route.h>
 #include <sched.h>
@@ -44,6 +47,11 @@ void enterLabNetworkNamespace() {
   rt.rt_dev = dev;
   if (::ioctl(s.get(), SIOCADDRT, &rt) != 0 && errno != EEXIST)
     throw std::system_error(errno, std::generic_category(), "add route 224.0.0.0/4 dev lo");
+  // /proc/sys/net is the namespace of the process that opens it: this one's, now.
+  UniqueFd qlen(::open("/proc/sys/net/unix/max_dgram_qlen", O_WRONLY | O_CLOEXEC));
+  const std::string value = std::to_string(kLabDatagramQueueLength) + "\n";
+  if (!qlen || ::write(qlen.get(), value.data(), value.size()) != ssize_t(value.size()))
+    throw std::system_error(errno, std::generic_category(), "set net.unix.max_dgram_qlen in the lab's namespace");
 }
 
 } // namespace umlab::lab::runtime

@@ -207,10 +207,13 @@ private:
       sw.process = ProcessGroup(spawnProcess(o));
       sw.alive = true;
       state_.appendProcess({"switch", sp.segment, sw.process.pid(), sw.process.startTime()});
-      // The guests connect at boot, so the control socket must exist first.
+      // The guests connect at boot, so the sockets must exist first. umlab-switchd makes its
+      // admin socket last, after the control, monitor and bess sockets and after joining its
+      // uplinks.
+      const std::string& lastSocket = sp.adminPath.empty() ? sp.ctlPath : sp.adminPath;
       const auto deadline = Clock::now() + std::chrono::seconds(5);
       struct stat st {};
-      while (::stat(sp.ctlPath.c_str(), &st) != 0) {
+      while (::stat(lastSocket.c_str(), &st) != 0) {
         int status;
         if (::waitpid(sw.process.pid(), &status, WNOHANG) == sw.process.pid()) {
           sw.process.markReaped(status);
@@ -218,7 +221,7 @@ private:
                                    lastLines(plan_.stateDir + "/log/switch-" + sp.segment + ".log", 10));
         }
         if (Clock::now() > deadline)
-          throw std::runtime_error("switch '" + sp.segment + "' did not create " + sp.ctlPath + " within 5 s");
+          throw std::runtime_error("switch '" + sp.segment + "' did not create " + lastSocket + " within 5 s");
         ::usleep(10000);
       }
       say("switch " + sp.segment + " up");

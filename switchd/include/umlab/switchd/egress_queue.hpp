@@ -43,9 +43,10 @@ public:
     /// was dropped, and `failed` counts it.
     size_t failed = 0;
   };
-  /// Sends queued frames on the connected socket `fd` with sendmmsg, non-blocking, until the
-  /// queue is empty or the socket is full.
-  FlushResult flush(int fd) noexcept;
+  /// Sends queued frames on socket `fd` with sendmmsg, non-blocking, until the queue is empty or
+  /// the socket is full: to `to` (`toLength` bytes of address) when given, else to the socket's
+  /// connected peer.
+  FlushResult flush(int fd, const void* to = nullptr, unsigned toLength = 0) noexcept;
 
   size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
