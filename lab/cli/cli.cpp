@@ -3,6 +3,7 @@
 #include "cli_args.hpp"
 #include "image_command.hpp"
 #include "runtime_commands.hpp"
+#include "segment_commands.hpp"
 
 #include "umlab/base/child_process.hpp"
 #include "umlab/base/diagnostics.hpp"
@@ -47,6 +48,9 @@ constexpr const char* kUsage =
     "  ps [LAB...]        show running labs, their nodes and switches\n"
     "  exec LAB NODE -- COMMAND...   run a command in a guest\n"
     "  console LAB NODE   attach to a guest's console (login root/root)\n"
+    "  link LAB NODE:IFACE [--delay D --loss P ...|--down|--up]   change a link live\n"
+    "  capture LAB SEGMENT -w FILE   pcap of a segment (-w - for Wireshark; --last 60s)\n"
+    "  replay LAB SEGMENT CAPTURE    play a pcap into a segment\n"
     "  down LAB...        stop a lab and remove its state\n"
     "  clean [LAB...]     remove what crashed labs left behind\n"
     "  image build|ls     build or list base images\n"
@@ -341,7 +345,7 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
         out << kUsage;
         return kExitOk;
       }
-      if (const char* h = runtimeHelp(rest[0])) {
+      if (const char* h = runtimeHelp(rest[0]) ? runtimeHelp(rest[0]) : segmentHelp(rest[0])) {
         out << h;
         return kExitOk;
       }
@@ -363,9 +367,11 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       return cmdGraph(rest, out, err);
     if (runtimeHelp(command))
       return runRuntimeCommand(self, command, rest, out, err);
+    if (segmentHelp(command))
+      return runSegmentCommand(self, command, rest, out, err);
     if (command == "image")
       return runImageCommand(rest, out, err);
-    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "down", "clean", "image", "help"};
+    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "link", "capture", "replay", "down", "clean", "image", "help"};
     std::string hint = didYouMean(command, commands);
     throw CliUsageError{"unknown command '" + command + "'" + (hint.empty() ? "; run 'umlab --help' for the list" : hint)};
   } catch (const CliUsageError& e) {

@@ -2,6 +2,7 @@
 // that touches a running lab goes through its supervisor's control socket (lab_state.hpp); a
 // lab whose supervisor is gone is cleaned from its `processes` file alone.
 #include "runtime_commands.hpp"
+#include "segment_commands.hpp"
 
 #include "umlab/base/diagnostics.hpp"
 #include "umlab/base/quantity.hpp"
@@ -148,8 +149,6 @@ void checkHost(const lab::LaunchPlan& p, const lab::HostLayout& host) {
     throw CliFailure{"the switch daemon '" + host.switchd + "' is missing; build umlab completely (scripts/test.sh builds it)"};
   if (!p.taps.empty())
     throw CliFailure{"tap links to the host are not supported by the runtime yet (coming with the transports work)"};
-  if (!p.replays.empty())
-    throw CliFailure{"replays are not supported by umlab-switchd yet; remove 'replays' to boot this lab"};
   std::set<std::string> bases;
   for (const lab::GuestPlan& g : p.guests)
     bases.insert(g.basePath);
@@ -333,6 +332,11 @@ int cmdUp(const std::string& self, const CliArgs& a, std::ostream& out, std::ost
     err << "umlab: error: the supervisor of lab '" << plan->lab << "' stopped unexpectedly; 'umlab clean " << plan->lab
         << "' removes what it left\n";
     return kExitHostFailure;
+  }
+  try {
+    startPlannedReplays(*plan, stateRoot(self, a), out);
+  } catch (const CliFailure& f) {
+    err << "umlab: warning: " << f.message << "; the lab is up without it\n";
   }
   const double secs = std::chrono::duration<double>(Clock::now() - started).count();
   char t[32];

@@ -76,8 +76,9 @@ struct PortCounters {
   std::array<uint64_t, size_t(PortDrop::Count)> drops{};
 };
 
-enum class PortKind : uint8_t { Daemon, Monitor, Bess, Uplink };
-constexpr std::array<const char*, 4> kPortKindNames = {"daemon", "monitor", "bess", "uplink"};
+enum class PortKind : uint8_t { Daemon, Monitor, Bess, Uplink, Replay };
+constexpr std::array<const char*, 5> kPortKindNames = {"daemon", "monitor", "bess", "uplink", "replay"};
+constexpr size_t kMaxReplayFrames = 1'000'000;
 
 /// What a delayed frame does when it is due.
 enum class Stage : uint8_t { Forward, Send };
@@ -167,6 +168,19 @@ struct SwitchDaemon::Impl {
     TimePoint nextAttempt{};
     uint64_t attempts = 0;
     std::string lastError;
+  };
+
+  /// A capture being played into the segment from the "replay" port.
+  struct Replay {
+    std::string path;
+    std::vector<transports::PcapFrame> frames;
+    double speed = 1;      ///< 0: as fast as the switch goes
+    uint64_t loops = 1;    ///< 0: until stopped
+    uint64_t loop = 0;     ///< the current pass, from 0
+    size_t next = 0;       ///< the next frame of this pass
+    TimePoint passStart;   ///< when the current pass began
+    uint64_t sent = 0;
+    std::optional<MacAddress> rewriteTo;
   };
 
   struct AdminConn {
@@ -333,6 +347,10 @@ struct SwitchDaemon::Impl {
       forwarder.removePort(id);
     if (p.kind == PortKind::Daemon || p.kind == PortKind::Monitor)
       portByAddress.erase(p.key);
+    if (id == replayPort) {
+      replay.reset();
+      replayPort = kNoPort;
+    }
     std::erase(dirtyPorts, id);
     delayed.dropPort(id);
     if (lastSender == id)
@@ -735,7 +753,7 @@ struct SwitchDaemon::Impl {
     }
     for (PortId id : outPorts) {
       auto out = ports.find(id);
-      if (out == ports.end())
+      if (out == ports.end() || out->second.kind == PortKind::Replay)
         continue;
       Port& p = out->second;
       if (p.out.isActive())
@@ -879,6 +897,51 @@ struct SwitchDaemon::Impl {
     flushDirty();
   }
 
+  /// The time frame `i` of the current pass is due.
+  TimePoint replayDue(const Replay& r, size_t i) const {
+    if (r.speed <= 0 || i == 0)
+      return r.passStart;
+    const auto offset = r.frames[i].timestamp - r.frames[0].timestamp;
+    const double scaled = double(std::chrono::duration_cast<std::chrono::nanoseconds>(offset).count()) / r.speed;
+    return r.passStart + std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(int64_t(scaled)));
+  }
+
+  /// Injects the replay's due frames (at most a burst per loop turn, so that an unpaced replay
+  /// cannot starve the guests' traffic).
+  void releaseReplay() {
+    if (!replay)
+      return;
+    Replay& r = *replay;
+    auto port = ports.find(replayPort);
+    if (port == ports.end()) {
+      replay.reset();
+      return;
+    }
+    now = clock.now();
+    wallTime = wallNow();
+    for (size_t burst = 0; burst < kBatchSize; ++burst) {
+      if (r.next >= r.frames.size()) {
+        ++r.loop;
+        if (r.loops != 0 && r.loop >= r.loops) {
+          std::fprintf(stderr, "umlab-switchd: replay of %s done: %llu frames\n", r.path.c_str(),
+                       (unsigned long long)r.sent);
+          replay.reset();
+          break;
+        }
+        r.next = 0;
+        r.passStart = now;
+      }
+      if (replayDue(r, r.next) > now)
+        break;
+      const std::vector<uint8_t>& f = r.frames[r.next++].data;
+      ++port->second.counters.rxFrames;
+      port->second.counters.rxBytes += f.size();
+      ++r.sent;
+      enterSegment(replayPort, f);
+    }
+    flushDirty();
+  }
+
   // --- admin ---------------------------------------------------------------------------------
 
   void acceptAdmins() {
@@ -971,7 +1034,7 @@ struct SwitchDaemon::Impl {
   }
 
   /// The admin commands, matched on their words (defined below the class).
-  static const std::array<AdminCommand, 11> kCommands;
+  static const std::array<AdminCommand, 14> kCommands;
 
   static std::string usageOf(const AdminCommand& c) {
     std::string s(c.words[0]);
@@ -1181,6 +1244,84 @@ struct SwitchDaemon::Impl {
     }
   }
 
+  std::string replayStart(Words args) {
+    if (replay)
+      return "error: already replaying " + replay->path + " (" + std::to_string(replay->sent) +
+             " frames sent); 'replay stop' first";
+    Replay r;
+    r.path = std::string(args[0]);
+    for (size_t i = 1; i + 1 < args.size() + 1; i += 2) {
+      if (i + 1 >= args.size())
+        return "error: '" + std::string(args[i]) + "' needs a value; usage: replay start FILE [speed X] [loop N] [dst MAC]";
+      if (args[i] == "speed") {
+        std::optional<double> v = parseDecimal(args[i + 1]);
+        if (!v)
+          return "error: bad speed '" + std::string(args[i + 1]) + "': a factor such as 1, 2 or 0.5 (0: as fast as possible)";
+        r.speed = *v;
+      } else if (args[i] == "dst") {
+        std::optional<MacAddress> mac = MacAddress::parse(args[i + 1]);
+        if (!mac || mac->isMulticast())
+          return "error: bad dst '" + std::string(args[i + 1]) + "': a unicast MAC address such as 02:00:00:00:00:01";
+        r.rewriteTo = *mac;
+      } else if (args[i] == "loop") {
+        std::optional<uint64_t> v = parseUnsigned(args[i + 1]);
+        if (!v)
+          return "error: bad loop '" + std::string(args[i + 1]) + "': a number of passes (0: until stopped)";
+        r.loops = *v;
+      } else {
+        return "error: unknown replay option '" + std::string(args[i]) + "' (speed, loop, dst)";
+      }
+    }
+    Diagnostics diags;
+    std::optional<transports::PcapReader> reader = transports::PcapReader::open(r.path, diags);
+    while (reader) {
+      std::optional<transports::PcapFrame> f = reader->next(diags);
+      if (!f)
+        break;
+      if (f->data.empty() || f->data.size() > kMaxFrameSize) {
+        return "error: " + r.path + ": frame " + std::to_string(f->number) + " has " +
+               std::to_string(f->data.size()) + " bytes; a switch carries 1 to " + std::to_string(kMaxFrameSize);
+      }
+      // dst: unicast frames go to the lab's host instead (broadcast and multicast stay).
+      if (r.rewriteTo && f->data.size() >= 6 && (f->data[0] & 1) == 0)
+        std::copy(r.rewriteTo->bytes().begin(), r.rewriteTo->bytes().end(), f->data.begin());
+      if (r.frames.size() >= kMaxReplayFrames)
+        return "error: " + r.path + " has more than " + std::to_string(kMaxReplayFrames) + " frames";
+      r.frames.push_back(std::move(*f));
+    }
+    if (diags.hasErrors())
+      return "error: " + diags.all().front().message;
+    if (r.frames.empty())
+      return "error: " + r.path + " holds no frames";
+    if (replayPort == kNoPort || !ports.contains(replayPort)) {
+      Port& p = addPort(PortKind::Replay, UniqueFd());
+      namePort(p, "replay");
+      replayPort = p.id;
+    }
+    r.passStart = clock.now();
+    const std::string reply = "replaying " + std::to_string(r.frames.size()) + " frames from " + r.path;
+    replay = std::move(r);
+    return reply;
+  }
+
+  std::string replayStop(Words) {
+    if (!replay)
+      return "error: no replay is running";
+    const std::string reply = "stopped replay of " + replay->path + " after " + std::to_string(replay->sent) + " frames";
+    replay.reset();
+    return reply;
+  }
+
+  std::string showReplay(Words) {
+    if (!replay)
+      return "replay=-\nreplay_frames_sent=" +
+             std::to_string(replayPort != kNoPort && ports.contains(replayPort) ? ports.at(replayPort).counters.rxFrames : 0);
+    const Replay& r = *replay;
+    return "replay=" + r.path + "\nframes=" + std::to_string(r.frames.size()) + "\nloop=" + std::to_string(r.loop + 1) +
+           "/" + (r.loops ? std::to_string(r.loops) : std::string("unlimited")) +
+           "\nreplay_frames_sent=" + std::to_string(ports.at(replayPort).counters.rxFrames);
+  }
+
   std::string showCapture(Words) {
     std::ostringstream s;
     s << "file=" << (captureFile ? captureFile->name() : "-") << '\n'
@@ -1239,6 +1380,11 @@ struct SwitchDaemon::Impl {
       wait = std::clamp<Duration>(*due - clock.now(), Duration::zero(), kTickInterval);
     if (isInputPaused)
       wait = std::min<Duration>(wait, std::max<Duration>(pausedAt + kStallTimeout - clock.now(), Duration::zero()));
+    if (replay) {
+      const Replay& r = *replay;
+      const TimePoint due = r.next < r.frames.size() ? replayDue(r, r.next) : clock.now();
+      wait = std::min<Duration>(wait, std::max<Duration>(due - clock.now(), Duration::zero()));
+    }
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
     return timespec{time_t(ns / 1'000'000'000), long(ns % 1'000'000'000)};
   }
@@ -1291,6 +1437,7 @@ struct SwitchDaemon::Impl {
         }
       }
       releaseDelayed();
+      releaseReplay();
       reviewPause();
       tick();
     }
@@ -1320,6 +1467,8 @@ struct SwitchDaemon::Impl {
   std::optional<transports::PcapWriter> captureFile;
   uint64_t captureFrames = 0;
   DelayQueue delayed;
+  std::optional<Replay> replay;
+  PortId replayPort = kNoPort;
   uint64_t seed = options.seed;
   std::unordered_map<PortId, Port> ports;
   std::unordered_map<AddressKey, PortId, AddressKeyHash> portByAddress;
@@ -1347,7 +1496,7 @@ struct SwitchDaemon::Impl {
   WallTime wallTime;  ///< the current burst's capture time
 };
 
-constexpr std::array<SwitchDaemon::Impl::AdminCommand, 11> SwitchDaemon::Impl::kCommands = {{
+constexpr std::array<SwitchDaemon::Impl::AdminCommand, 14> SwitchDaemon::Impl::kCommands = {{
     {{"show", "ports"}, "", 0, 0,
      "one line per port: name, kind, conditions, queue, frames and bytes, drops by reason", &Impl::showPorts},
     {{"show", "fdb"}, "", 0, 0, "the learnt (MAC, VLAN) -> port entries, most recent first", &Impl::showFdb},
@@ -1360,6 +1509,12 @@ constexpr std::array<SwitchDaemon::Impl::AdminCommand, 11> SwitchDaemon::Impl::k
     {{"capture", "stop"}, "", 0, 0, "close the capture file", &Impl::captureStop},
     {{"capture", "dump"}, "FILE [DURATION]", 1, 2,
      "write the ring buffer (the last DURATION of it, e.g. 60s) to a pcap file", &Impl::captureDump},
+    {{"replay", "start"}, "FILE [speed X] [loop N] [dst MAC]", 1, 7,
+     "play a pcap/pcapng capture into the segment from port 'replay' (speed 0: unpaced, loop 0: forever,\n"
+     "                                  dst: send its unicast frames to MAC)",
+     &Impl::replayStart},
+    {{"replay", "stop"}, "", 0, 0, "stop the replay", &Impl::replayStop},
+    {{"show", "replay"}, "", 0, 0, "the running replay and the frames sent", &Impl::showReplay},
     {{"help", ""}, "", 0, 0, "this list", &Impl::showHelp},
     {{"show", "help"}, "", 0, 0, "this list", &Impl::showHelp},
 }};

@@ -70,7 +70,16 @@ public:
       sw.argv = switchArgv(sw);
     for (const Replay& r : t_.replays) {
       const SwitchPlan& sw = p_.switches[switchIndex_[r.segment]];
-      p_.replays.push_back(ReplayPlan{t_.segments[r.segment].name, r.pcapPath, sw.adminPath, r.speed, r.loop, r.rewriteMac});
+      ReplayPlan rp{t_.segments[r.segment].name, r.pcapPath, sw.adminPath, r.speed, r.loop, r.rewriteMac, {}};
+      if (r.rewriteMac) {
+        const std::vector<Member>& members = t_.segments[r.segment].members;
+        for (const Member& m : members)
+          if (t_.nodes[m.node].forwarding && rp.rewriteTo.empty())
+            rp.rewriteTo = t_.nodes[m.node].findInterface(m.interface)->mac.str();
+        if (rp.rewriteTo.empty() && !members.empty())
+          rp.rewriteTo = t_.nodes[members.front().node].findInterface(members.front().interface)->mac.str();
+      }
+      p_.replays.push_back(std::move(rp));
     }
     for (const SwitchPlan& sw : p_.switches)
       p_.startOrder.push_back("switch " + sw.segment);

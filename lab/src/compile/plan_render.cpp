@@ -143,7 +143,7 @@ std::string renderPlanText(const LaunchPlan& p) {
   }
   for (const ReplayPlan& r : p.replays)
     out += "\nreplay " + r.pcapPath + " into " + r.segment + " (speed " + number(r.speed) + ", loop " +
-           std::to_string(r.loop) + (r.rewriteMac ? ", rewrite MACs" : "") + ")\n";
+           std::to_string(r.loop) + (r.rewriteMac ? ", unicast to " + r.rewriteTo : "") + ")\n";
   out += "\nstart order\n";
   for (size_t i = 0; i < p.startOrder.size(); ++i)
     out += "  " + std::to_string(i + 1) + ". " + p.startOrder[i] + "\n";
@@ -224,7 +224,7 @@ std::string renderPlanJson(const LaunchPlan& p) {
   w.key("replays").beginArray();
   for (const ReplayPlan& r : p.replays)
     w.beginObject().field("segment", r.segment).field("pcap", r.pcapPath).field("admin", r.adminPath).field("speed", r.speed)
-        .field("loop", unsigned(r.loop)).field("rewriteMac", r.rewriteMac).endObject();
+        .field("loop", unsigned(r.loop)).field("rewriteMac", r.rewriteMac).field("rewriteTo", r.rewriteTo).endObject();
   w.endArray();
   w.key("startOrder");
   stringArray(w, p.startOrder);

@@ -11,24 +11,33 @@
 /// replies with exactly 110 bytes: the `sockaddr_un` of its data socket. From then on every
 /// datagram is one Ethernet frame. Closing the control connection leaves the switch.
 ///
-/// Sockets. One control listener (a path, unlinked on exit), one data socket that receives
-/// from every client (an abstract name bound with addrlen 110 whose bytes are all
-/// deterministic, as uml_switch does), an optional admin listener (a path), and a signalfd for
-/// SIGTERM/SIGINT. The loop is level-triggered epoll; an incoming datagram's port is found by
-/// its full source address, as uml_switch's port.c does. Frames go out through one unnamed
-/// datagram socket per port, connected to the client's address at the handshake (which also
-/// proves that address exists): a client that stops reading fills only its own socket's send
-/// buffer, where with one shared sending socket it would exhaust that socket's buffer for
-/// everyone (vde_switch also keeps a socket per port).
+/// Other ports. `--bess` accepts the vector transport's SOCK_SEQPACKET connections (one frame
+/// per message, no handshake); `--monitor` is a second daemon-protocol listener whose ports only
+/// receive (a mirror of everything entering the segment); `--uplink` joins another switch as a
+/// daemon client (a trunk). docs/switchd.md has the details.
+///
+/// Sockets. One data socket receives from every daemon client (an abstract name bound with
+/// addrlen 110 whose bytes are all deterministic, as uml_switch does); a datagram's port is
+/// found by its full source address. Frames go out through one unnamed datagram socket per
+/// port, connected to the client's address at the handshake (which also proves that address
+/// exists), so a client that stops reading fills only its own socket. The loop is epoll
+/// (level-triggered) with a signalfd for SIGTERM/SIGINT and a nanosecond timeout for the next
+/// delayed frame.
+///
+/// Frame path. recvmmsg bursts of 32 -> the ingress port's conditions (`Impairment`, maybe via
+/// the `DelayQueue`) -> capture file, capture ring and monitor ports -> `Forwarder` -> each egress
+/// port's conditions -> the port's `EgressQueue` -> one sendmmsg per port after the burst.
+/// Flow control: when a port's queue nears full, input is paused until it drains; a port that
+/// takes nothing for 20 ms is declared stalled and no longer pauses anyone (its frames are
+/// dropped as tx_full).
 ///
 /// Robustness. Nothing a client sends may stop the switch. Requests with a bad magic, version,
 /// type or address family are refused (the control connection is closed and the refusal
 /// counted); a request that does not complete within 5 s is dropped; bytes beyond the request
 /// (vde's clients append a description) are ignored. Datagrams from unknown addresses, runts,
 /// empty and oversize datagrams are dropped and counted; a 0-byte datagram is never forwarded,
-/// because UML shuts the receiving NIC down on one. Sends never block: a client that stops
-/// reading loses frames, counted as its `tx-full` drops, and nobody else is slowed. The frame
-/// path does not throw.
+/// because UML shuts the receiving NIC down on one. The frame path does not throw and, once the
+/// queues have grown to their working size, does not allocate.
 ///
 /// Admin. A text protocol on a unix stream socket: one command per line, one reply per
 /// command. A reply is zero or more non-empty lines followed by an empty line; a reply to a bad

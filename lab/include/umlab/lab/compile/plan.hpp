@@ -124,6 +124,10 @@ struct ReplayPlan {
   double speed = 1;
   uint32_t loop = 1;
   bool rewriteMac = false;
+  /// With rewriteMac: the MAC that unicast frames of the capture are sent to instead of their
+  /// own destination, the segment's first forwarding node (router, firewall), else its first
+  /// member; so that a capture made elsewhere reaches the lab's gateway.
+  std::string rewriteTo;
 };
 
 struct LaunchPlan {

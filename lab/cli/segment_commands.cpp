@@ -1,0 +1,478 @@
+// The verbs that act on a running lab's segments through their switches' admin sockets
+// (docs/switchd.md): link (conditions live), capture (pcap of a segment, live or after the fact)
+// and replay (a capture played into a segment).
+
+#include "segment_commands.hpp"
+
+#include "umlab/base/mac_address.hpp"
+#include "umlab/base/quantity.hpp"
+#include "umlab/base/unique_fd.hpp"
+#include "umlab/lab/compile/plan.hpp"
+#include "umlab/lab/compile/resolve.hpp"
+#include "umlab/lab/runtime/lab_state.hpp"
+#include "umlab/lab/runtime/switch_admin.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <sstream>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+namespace umlab::cli {
+namespace {
+
+namespace fs = std::filesystem;
+namespace runtime = umlab::lab::runtime;
+using Clock = std::chrono::steady_clock;
+
+std::string stateRootOf(const std::string& self, const CliArgs& a) {
+  if (auto v = a.get("--state-dir"))
+    return *v;
+  return lab::hostLayoutFromEnvironment(self).stateRoot;
+}
+
+/// The running lab's state directory; fails with what to do when the lab is not running.
+runtime::LabState runningLab(const std::string& self, const CliArgs& a, const std::string& name) {
+  if (!lab::hasValidNameCharacters(name))
+    throw CliUsageError{"'" + name + "' is not a lab name; 'umlab ps' lists the running labs"};
+  runtime::LabState state(stateRootOf(self, a), name);
+  if (!state.exists())
+    throw CliFailure{"no lab named '" + name + "' is running; 'umlab ps' lists the running labs"};
+  if (!state.liveSupervisor())
+    throw CliFailure{"lab '" + name + "' is not running: its supervisor is gone; 'umlab clean " + name +
+                     "' removes what it left"};
+  return state;
+}
+
+/// Segment name -> admin socket, for every switch of the lab.
+std::map<std::string, std::string> switchesOf(const runtime::LabState& state) {
+  std::map<std::string, std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(state.dir() + "/sw", ec))
+    if (e.path().extension() == ".admin")
+      out.emplace(e.path().stem().string(), e.path().string());
+  return out;
+}
+
+std::string adminOfSegment(const runtime::LabState& state, const std::string& segment) {
+  const std::map<std::string, std::string> switches = switchesOf(state);
+  auto it = switches.find(segment);
+  if (it != switches.end())
+    return it->second;
+  std::string known;
+  for (const auto& [name, path] : switches)
+    if (name.rfind("p2p.", 0) != 0)
+      known += (known.empty() ? "" : ", ") + name;
+  throw CliFailure{"lab '" + state.lab() + "' has no switch segment '" + segment + "'" +
+                   (known.empty() ? std::string() : " (its switch segments: " + known + ")") +
+                   "; mcast segments have no switch to ask"};
+}
+
+/// A directory in the lab's state that its (unprivileged, jailed) switches can write: they see
+/// the state directory at the same path, as its owner.
+std::string captureDir(const runtime::LabState& state) {
+  const std::string dir = state.dir() + "/captures";
+  struct stat st {};
+  if (::stat(state.dir().c_str(), &st) != 0)
+    throw CliFailure{"cannot read the state of lab '" + state.lab() + "': " + std::strerror(errno)};
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    throw CliFailure{"cannot create " + dir + ": " + std::strerror(errno)};
+  if (::chown(dir.c_str(), st.st_uid, st.st_gid) != 0)
+    throw CliFailure{"cannot hand " + dir + " to the lab's user: " + std::strerror(errno)};
+  return dir;
+}
+
+std::chrono::milliseconds durationOption(const CliArgs& a, const std::string& name) {
+  auto v = a.get(name);
+  if (!v)
+    return std::chrono::milliseconds(0);
+  auto d = parseDuration(*v);
+  if (!d || d->count() <= 0)
+    throw CliUsageError{name + " needs a duration such as '10s' or '500ms', not '" + *v + "'"};
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+}
+
+std::atomic<bool> gInterrupted{false};
+extern "C" void onInterrupt(int) { gInterrupted.store(true); }
+
+/// SIGINT/SIGTERM set a flag for the duration of a capture or replay, so that Ctrl-C stops the
+/// switch's side cleanly; the previous handlers come back afterwards.
+class InterruptGuard {
+public:
+  InterruptGuard() {
+    gInterrupted.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = onInterrupt;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, &oldInt_);
+    ::sigaction(SIGTERM, &sa, &oldTerm_);
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, &oldPipe_);
+  }
+  ~InterruptGuard() {
+    ::sigaction(SIGINT, &oldInt_, nullptr);
+    ::sigaction(SIGTERM, &oldTerm_, nullptr);
+    ::sigaction(SIGPIPE, &oldPipe_, nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+private:
+  struct sigaction oldInt_ {}, oldTerm_ {}, oldPipe_ {};
+};
+
+/// Copies what was appended to `from` since `offset` to `to`; false when `to` refuses.
+bool copyNew(int from, off_t& offset, int to) {
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::pread(from, buf, sizeof buf, offset);
+    if (n <= 0)
+      return true;
+    for (ssize_t done = 0; done < n;) {
+      const ssize_t w = ::write(to, buf + done, size_t(n - done));
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        return false;
+      done += w;
+    }
+    offset += n;
+  }
+}
+
+/// The output of `-w`: a file, or standard output for "-".
+UniqueFd openOutput(const std::string& path) {
+  if (path == "-")
+    return UniqueFd(::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0));
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd)
+    throw CliFailure{"cannot write " + path + ": " + std::strerror(errno)};
+  return fd;
+}
+
+/// Copies `capture` into the lab's state (the switch is confined to it) and starts playing it
+/// into `segment`. The switch reads the whole capture at start, so the copy goes at once. The
+/// switch's errors name the user's file.
+void startReplay(const runtime::LabState& state, const std::string& admin, const std::string& segment,
+                        const std::string& capture, const std::string& options) {
+  const std::string copy = captureDir(state) + "/replay." + segment + "." + std::to_string(::getpid()) + ".pcap";
+  std::error_code ec;
+  fs::copy_file(capture, copy, fs::copy_options::overwrite_existing, ec);
+  if (ec)
+    throw CliFailure{"cannot read the capture " + capture + ": " + ec.message()};
+  struct stat st {};
+  if (::stat((state.dir() + "/captures").c_str(), &st) == 0 && ::chown(copy.c_str(), st.st_uid, st.st_gid) != 0)
+    throw CliFailure{"cannot hand " + copy + " to the lab's user: " + std::strerror(errno)};
+  runtime::AdminReply start = runtime::switchAdmin(admin, "replay start " + copy + options, std::chrono::seconds(30));
+  ::unlink(copy.c_str());
+  if (!start.ok) {
+    std::string why = start.text;
+    if (size_t at = why.find(copy); at != std::string::npos)
+      why.replace(at, copy.size(), capture);
+    throw CliFailure{"cannot replay " + capture + " into " + segment + ": " + why};
+  }
+}
+
+// ---- link ------------------------------------------------------------------------------------
+
+int cmdLink(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream&) {
+  const auto& pos = a.positional();
+  if (pos.size() != 2)
+    throw CliUsageError{"link needs a lab and an interface, as in 'umlab link dmz fw:eth1 --delay 20ms'"};
+  const std::string port = pos[1];
+  if (port.find(':') == std::string::npos)
+    throw CliUsageError{"'" + port + "' is not an interface; write NODE:IFACE, e.g. pc1:eth0"};
+  std::string words;
+  auto add = [&](const char* option, const char* word) {
+    if (auto v = a.get(option))
+      words += std::string(" ") + word + " " + *v;
+  };
+  add("--delay", "delay");
+  add("--jitter", "jitter");
+  add("--loss", "loss");
+  add("--rate", "rate");
+  add("--duplicate", "duplicate");
+  add("--corrupt", "corrupt");
+  if (a.has("--clear"))
+    words = " clear" + words;
+  if (a.has("--down") && a.has("--up"))
+    throw CliUsageError{"--down and --up contradict each other"};
+  if (a.has("--down"))
+    words += " down";
+  if (a.has("--up"))
+    words += " up";
+  const std::string direction = a.get("--direction").value_or("both");
+  if (direction != "in" && direction != "out" && direction != "both")
+    throw CliUsageError{"--direction is in (from the node), out (to the node) or both, not '" + direction + "'"};
+
+  runtime::LabState state = runningLab(self, a, pos[0]);
+  for (const auto& [segment, admin] : switchesOf(state)) {
+    runtime::AdminReply r = words.empty() ? runtime::switchAdmin(admin, "show ports")
+                                          : runtime::switchAdmin(admin, "set port " + port + " " + direction + words);
+    if (!r.reached)
+      continue;
+    if (words.empty()) {
+      if (r.text.find(" name=" + port + " ") == std::string::npos)
+        continue;
+      const size_t line = r.text.find(" name=" + port + " ");
+      const std::string l = r.text.substr(line, r.text.find('\n', line) - line);
+      auto field = [&](const std::string& key) {
+        const size_t k = l.find(" " + key + "=");
+        return l.substr(k + key.size() + 2, l.find(' ', k + 1) - k - key.size() - 2);
+      };
+      out << port << " on " << segment << ": in " << field("in") << ", out " << field("out") << "\n";
+      return kExitOk;
+    }
+    if (!r.ok && r.text.rfind("no port", 0) == 0)
+      continue;
+    if (!r.ok)
+      throw CliUsageError{r.text};
+    if (auto seed = a.get("--seed")) {
+      runtime::AdminReply s = runtime::switchAdmin(admin, "set seed " + *seed);
+      if (!s.ok)
+        throw CliUsageError{"--seed: " + s.text};
+    }
+    out << "lab " << state.lab() << ", switch " << segment << ":\n" << r.text << "\n";
+    return kExitOk;
+  }
+  throw CliFailure{"no switch of lab '" + state.lab() + "' has a port " + port +
+                   " (is it on an mcast segment or a tap? those have no switch; 'umlab ps " + state.lab() +
+                   "' shows where each interface is)"};
+}
+
+// ---- capture ---------------------------------------------------------------------------------
+
+int cmdCapture(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
+  const auto& pos = a.positional();
+  if (pos.size() != 2)
+    throw CliUsageError{"capture needs a lab and a segment, as in 'umlab capture dmz inside -w inside.pcap'"};
+  const auto write = a.get("-w");
+  if (!write)
+    throw CliUsageError{"capture needs -w FILE (or -w - for standard output, e.g. | wireshark -k -i -)"};
+  const std::chrono::milliseconds duration = durationOption(a, "--duration");
+  const std::chrono::milliseconds last = durationOption(a, "--last");
+  if (duration.count() > 0 && last.count() > 0)
+    throw CliUsageError{"--duration captures from now on, --last what already happened: choose one"};
+  runtime::LabState state = runningLab(self, a, pos[0]);
+  const std::string admin = adminOfSegment(state, pos[1]);
+  const std::string file = captureDir(state) + "/" + pos[1] + "." + std::to_string(::getpid()) + ".pcap";
+  struct Remove {
+    std::string path;
+    ~Remove() { ::unlink(path.c_str()); }
+  } remove{file};
+  std::ostream& info = *write == "-" ? err : out;
+
+  if (last.count() > 0) {
+    const std::string seconds = std::to_string(std::max<long long>(1, last.count() / 1000)) + "s";
+    runtime::AdminReply r = runtime::switchAdmin(admin, "capture dump " + file + " " + seconds);
+    if (!r.ok)
+      throw CliFailure{"segment " + pos[1] + ": " + r.text};
+    UniqueFd in(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd to = openOutput(*write);
+    off_t offset = 0;
+    if (!in || !copyNew(in.get(), offset, to.get()))
+      throw CliFailure{"cannot copy the capture to " + *write + ": " + std::strerror(errno)};
+    const long long frames = std::atoll(r.text.c_str() + std::string("dumped ").size());
+    info << "segment " << pos[1] << ": " << frames << " frames of the last " << seconds << " to " << *write << "\n";
+    return kExitOk;
+  }
+
+  UniqueFd to = openOutput(*write);
+  InterruptGuard guard;
+  runtime::AdminReply start = runtime::switchAdmin(admin, "capture start " + file);
+  if (!start.ok)
+    throw CliFailure{"segment " + pos[1] + ": " + start.text};
+  info << "capturing segment " << pos[1] << " of lab " << state.lab() << " to " << *write
+       << (duration.count() > 0 ? " for " + formatDuration(duration) : std::string(", Ctrl-C stops")) << "\n";
+  info.flush();
+  UniqueFd in;
+  off_t offset = 0;
+  bool outputOk = true;
+  const auto end = Clock::now() + duration;
+  while (!gInterrupted.load() && outputOk && (duration.count() == 0 || Clock::now() < end)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!in)
+      in.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (in)
+      outputOk = copyNew(in.get(), offset, to.get());
+  }
+  runtime::AdminReply stop = runtime::switchAdmin(admin, "capture stop");
+  if (!in)
+    in.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in && outputOk)
+    outputOk = copyNew(in.get(), offset, to.get());
+  if (!stop.ok)
+    throw CliFailure{"segment " + pos[1] + ": " + stop.text};
+  if (!outputOk && *write != "-")
+    throw CliFailure{"cannot write " + *write + ": " + std::strerror(errno)};
+  const long long frames = std::atoll(stop.text.c_str() + std::string("captured ").size());
+  info << "segment " << pos[1] << ": " << frames << " frames captured to " << *write << "\n";
+  return kExitOk;
+}
+
+// ---- replay ----------------------------------------------------------------------------------
+
+int cmdReplay(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream&) {
+  const auto& pos = a.positional();
+  if (pos.size() != 3)
+    throw CliUsageError{"replay needs a lab, a segment and a capture, as in 'umlab replay dmz outside captures/port-scan.pcap'"};
+  std::string options;
+  if (auto v = a.get("--speed")) {
+    if (!parseDecimal(*v))
+      throw CliUsageError{"--speed needs a factor such as 2 or 0.5 (0: as fast as possible), not '" + *v + "'"};
+    options += " speed " + *v;
+  }
+  if (auto v = a.get("--loop")) {
+    if (!parseUnsigned(*v))
+      throw CliUsageError{"--loop needs a number of passes (0: until stopped), not '" + *v + "'"};
+    options += " loop " + *v;
+  }
+  if (auto v = a.get("--rewrite-dst")) {
+    auto mac = MacAddress::parse(*v);
+    if (!mac || mac->isMulticast())
+      throw CliUsageError{"--rewrite-dst needs a unicast MAC address such as 02:00:00:00:00:01, not '" + *v + "'"};
+    options += " dst " + mac->str();
+  }
+  runtime::LabState state = runningLab(self, a, pos[0]);
+  const std::string admin = adminOfSegment(state, pos[1]);
+  InterruptGuard guard;
+  startReplay(state, admin, pos[1], pos[2], options);
+  out << "replaying " << pos[2] << " into segment " << pos[1] << " of lab " << state.lab()
+      << (a.has("--no-wait") ? "" : " (Ctrl-C stops)") << "\n";
+  out.flush();
+  if (a.has("--no-wait"))
+    return kExitOk;
+  long long sent = 0;
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    runtime::AdminReply s = runtime::switchAdmin(admin, "show replay");
+    if (!s.ok)
+      throw CliFailure{"segment " + pos[1] + ": " + s.text};
+    sent = runtime::adminValue(s.text, "replay_frames_sent=", "replay_frames_sent");
+    if (s.text.rfind("replay=-", 0) == 0)
+      break;
+    if (gInterrupted.load()) {
+      runtime::switchAdmin(admin, "replay stop");
+      out << "stopped\n";
+      break;
+    }
+  }
+  out << "segment " << pos[1] << ": replayed " << sent << " frames\n";
+  return kExitOk;
+}
+
+} // namespace
+
+const char* const kLinkHelp =
+    "usage: umlab link [options] LAB NODE:IFACE\n"
+    "\n"
+    "Change the conditions of a running lab's link live, on the switch port of NODE:IFACE: what\n"
+    "the node sends (in) and what it receives (out); both by default, so --delay 20ms adds\n"
+    "40 ms to a round trip. Without options, show the port's conditions.\n"
+    "\n"
+    "options:\n"
+    "  --delay D          e.g. 20ms (0 removes it)\n"
+    "  --jitter D         uniform +-D around the delay\n"
+    "  --loss P           e.g. 1%\n"
+    "  --rate R           e.g. 10mbit\n"
+    "  --duplicate P      e.g. 0.5%\n"
+    "  --corrupt P        e.g. 0.1%\n"
+    "  --down, --up       take the link down (drops everything) or bring it back\n"
+    "  --clear            remove every condition first\n"
+    "  --direction in|out|both\n"
+    "  --seed N           reseed the switch's random choices (reproducible runs)\n"
+    "  --state-dir DIR    where labs keep their state\n"
+    "  -h, --help         show this help\n";
+
+const char* const kCaptureHelp =
+    "usage: umlab capture [options] LAB SEGMENT -w FILE\n"
+    "\n"
+    "Write every frame SEGMENT carries to FILE in pcap format (tcpdump -r, tshark, Wireshark).\n"
+    "-w - streams to standard output, e.g. 'umlab capture lab lan -w - | wireshark -k -i -'.\n"
+    "\n"
+    "options:\n"
+    "  -w FILE            where to write (required)\n"
+    "  --duration D       stop after D (default: at Ctrl-C)\n"
+    "  --last D           no waiting: what the segment carried in the last D, from the\n"
+    "                     switch's capture ring (about 4 MiB of recent frames)\n"
+    "  --state-dir DIR    where labs keep their state\n"
+    "  -h, --help         show this help\n";
+
+const char* const kReplayHelp =
+    "usage: umlab replay [options] LAB SEGMENT CAPTURE\n"
+    "\n"
+    "Play the frames of CAPTURE (pcap or pcapng, Ethernet) into SEGMENT, as if a host on it sent\n"
+    "them, with their original spacing, and report how many were sent.\n"
+    "\n"
+    "options:\n"
+    "  --speed X          X times faster (0: as fast as possible; default 1)\n"
+    "  --loop N           play it N times (0: until Ctrl-C; default 1)\n"
+    "  --rewrite-dst MAC  send the capture's unicast frames to MAC (a lab host) instead\n"
+    "  --no-wait          return once the replay started\n"
+    "  --state-dir DIR    where labs keep their state\n"
+    "  -h, --help         show this help\n";
+
+void startPlannedReplays(const lab::LaunchPlan& plan, const std::string& stateRoot, std::ostream& out) {
+  if (plan.replays.empty())
+    return;
+  runtime::LabState state(stateRoot, plan.lab);
+  for (const lab::ReplayPlan& r : plan.replays) {
+    std::ostringstream options;
+    options << " speed " << r.speed << " loop " << r.loop;
+    if (r.rewriteMac && !r.rewriteTo.empty())
+      options << " dst " << r.rewriteTo;
+    startReplay(state, r.adminPath, r.segment, r.pcapPath, options.str());
+    out << "  replay " << r.pcapPath << " into " << r.segment << " started\n";
+  }
+}
+
+const char* segmentHelp(const std::string& command) {
+  if (command == "link")
+    return kLinkHelp;
+  if (command == "capture")
+    return kCaptureHelp;
+  if (command == "replay")
+    return kReplayHelp;
+  return nullptr;
+}
+
+int runSegmentCommand(const std::string& self, const std::string& command, const std::vector<std::string>& args,
+                      std::ostream& out, std::ostream& err) {
+  struct Spec {
+    std::vector<std::string> flags;
+    std::vector<std::string> options;
+    int (*run)(const std::string&, const CliArgs&, std::ostream&, std::ostream&);
+  };
+  static const std::map<std::string, Spec> specs{
+      {"link",
+       {{"-h", "--help", "--down", "--up", "--clear"},
+        {"--delay", "--jitter", "--loss", "--rate", "--duplicate", "--corrupt", "--direction", "--seed", "--state-dir"},
+        cmdLink}},
+      {"capture", {{"-h", "--help"}, {"-w", "--duration", "--last", "--state-dir"}, cmdCapture}},
+      {"replay", {{"-h", "--help", "--no-wait"}, {"--speed", "--loop", "--rewrite-dst", "--state-dir"}, cmdReplay}},
+  };
+  const Spec& spec = specs.at(command);
+  CliArgs a(args, spec.flags, spec.options);
+  if (a.has("-h") || a.has("--help")) {
+    out << segmentHelp(command);
+    return kExitOk;
+  }
+  try {
+    return spec.run(self, a, out, err);
+  } catch (const CliFailure& f) {
+    err << "umlab: error: " << f.message << "\n";
+    return kExitInputError;
+  }
+}
+
+} // namespace umlab::cli
