@@ -499,7 +499,7 @@ struct SwitchDaemon::Impl {
       const int raw = fd.get();
       Port& p = addPort(PortKind::Bess, std::move(fd));
       epoll_event ev{};
-      ev.events = EPOLLIN;
+      ev.events = EPOLLIN | EPOLLRDHUP;
       ev.data.u64 = makeTag(Tag::PortFd, p.id);
       if (::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, raw, &ev) != 0)
         removePort(p.id);
@@ -587,8 +587,10 @@ struct SwitchDaemon::Impl {
   // --- data plane ----------------------------------------------------------------------------
 
   /// Receives a burst from `fd` (the shared data socket when `from` is null, else one port's own
-  /// socket) and passes each frame on.
-  void receiveBurst(int fd, Port* from) {
+  /// socket) and passes each frame on. On a bess (seqpacket) connection an empty read is the
+  /// peer's hang-up only when epoll said the peer closed (`peerClosed`); otherwise it is an
+  /// empty message, dropped and counted like any other.
+  void receiveBurst(int fd, Port* from, bool peerClosed = false) {
     std::array<mmsghdr, kBatchSize> msgs{};
     std::array<iovec, kBatchSize> iovs{};
     std::array<sockaddr_un, kBatchSize> addresses{};
@@ -610,8 +612,8 @@ struct SwitchDaemon::Impl {
         removePort(from->id); // the connection failed
       return;
     }
-    if (n == 0 && from && from->kind == PortKind::Bess) {
-      removePort(from->id); // a seqpacket peer that closed reads as one empty message
+    if (n == 0 && from && from->kind == PortKind::Bess && peerClosed) {
+      removePort(from->id);
       return;
     }
     now = clock.now();
@@ -642,8 +644,8 @@ struct SwitchDaemon::Impl {
         }
       }
       const bool isTruncated = (h.msg_flags & MSG_TRUNC) != 0;
-      // A bess peer that closes delivers an empty message: the end of the connection.
-      if (in->kind == PortKind::Bess && msgs[size_t(i)].msg_len == 0) {
+      // A bess peer that closed delivers an empty message: the end of the connection.
+      if (in->kind == PortKind::Bess && msgs[size_t(i)].msg_len == 0 && peerClosed) {
         removePort(in->id);
         break;
       }
@@ -699,9 +701,12 @@ struct SwitchDaemon::Impl {
       const Impairment::Copy& copy = v.copy[k];
       std::span<const uint8_t> bytes = frame;
       if (copy.corruptBit >= 0) {
-        std::copy(frame.begin(), frame.end(), scratch.begin());
-        Impairment::flipBit(std::span<uint8_t>(scratch.data(), frame.size()), copy.corruptBit);
-        bytes = std::span<const uint8_t>(scratch.data(), frame.size());
+        // One buffer per direction: an ingress-corrupted frame (in scratch[In]) may meet an
+        // egress corruption on its way out, which must not alter what the other ports get.
+        std::array<uint8_t, kReceiveBufferSize>& buffer = scratch[size_t(dir)];
+        std::copy(frame.begin(), frame.end(), buffer.begin());
+        Impairment::flipBit(std::span<uint8_t>(buffer.data(), frame.size()), copy.corruptBit);
+        bytes = std::span<const uint8_t>(buffer.data(), frame.size());
         ++p.counters.corrupted;
       }
       if (copy.departure <= now) {
@@ -789,7 +794,7 @@ struct SwitchDaemon::Impl {
     for (auto& [id, p] : ports) {
       if (p.kind != PortKind::Bess && p.kind != PortKind::Uplink)
         continue;
-      ev.events = in | (p.isWatchingOutput ? EPOLLOUT : 0u);
+      ev.events = in | (p.isWatchingOutput ? EPOLLOUT : 0u) | (p.kind == PortKind::Bess ? EPOLLRDHUP : 0u);
       ev.data.u64 = makeTag(Tag::PortFd, id);
       ::epoll_ctl(epoll.get(), EPOLL_CTL_MOD, p.fd.get(), &ev);
     }
@@ -858,7 +863,8 @@ struct SwitchDaemon::Impl {
     if (wantOutput != p.isWatchingOutput) {
       epoll_event ev{};
       const bool readsOwnFd = p.kind == PortKind::Bess || p.kind == PortKind::Uplink;
-      ev.events = (readsOwnFd && !isInputPaused ? EPOLLIN : 0u) | (wantOutput ? EPOLLOUT : 0u);
+      ev.events = (readsOwnFd && !isInputPaused ? EPOLLIN : 0u) | (wantOutput ? EPOLLOUT : 0u) |
+                  (p.kind == PortKind::Bess ? EPOLLRDHUP : 0u);
       ev.data.u64 = makeTag(Tag::PortFd, p.id);
       ::epoll_ctl(epoll.get(), EPOLL_CTL_MOD, p.fd.get(), &ev);
       p.isWatchingOutput = wantOutput;
@@ -873,8 +879,8 @@ struct SwitchDaemon::Impl {
     if (events & EPOLLOUT)
       flushPort(p);
     if (p.kind == PortKind::Bess || p.kind == PortKind::Uplink) {
-      if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-        receiveBurst(p.fd.get(), &p);
+      if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+        receiveBurst(p.fd.get(), &p, (events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) != 0);
     } else if (events & (EPOLLHUP | EPOLLERR)) {
       // The client's data socket is gone; its control connection going away removes the port.
       flushPort(p);
@@ -1481,7 +1487,7 @@ struct SwitchDaemon::Impl {
   std::map<uint32_t, AdminConn> admins;
   Stats stats;
   std::vector<uint8_t> buffers;
-  std::array<uint8_t, kReceiveBufferSize> scratch{};
+  std::array<std::array<uint8_t, kReceiveBufferSize>, 2> scratch{}; ///< corrupted copies, by Direction
   std::vector<PortId> outPorts;
   PortId nextPortId = 1;
   PortId lastSender = kNoPort; ///< the port of the last datagram on the shared data socket
