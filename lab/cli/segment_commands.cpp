@@ -11,6 +11,15 @@
 #include "umlab/lab/compile/resolve.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
 #include "umlab/lab/runtime/switch_admin.hpp"
+#include "umlab/transports/pcap_file.hpp"
+
+#include <arpa/inet.h>
+#include <fstream>
+#include <netinet/in.h>
+#include <optional>
+#include <poll.h>
+#include <sched.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -252,6 +261,88 @@ int cmdLink(const std::string& self, const CliArgs& a, std::ostream& out, std::o
 
 // ---- capture ---------------------------------------------------------------------------------
 
+/// Where a running lab's mcast segment meets: "group port" from the plan the lab keeps in its
+/// state directory (plan.txt: "mcast SEG" then "  group G port P ttl T").
+std::optional<std::pair<std::string, uint16_t>> mcastGroupOf(const runtime::LabState& state, const std::string& segment) {
+  std::ifstream plan(state.dir() + "/plan.txt");
+  std::string line;
+  bool inSegment = false;
+  while (std::getline(plan, line)) {
+    if (line.rfind("mcast ", 0) == 0) {
+      inSegment = line == "mcast " + segment;
+      continue;
+    }
+    if (inSegment && line.rfind("  group", 0) == 0) {
+      std::istringstream words(line);
+      std::string key, group, portWord;
+      unsigned port = 0;
+      if (words >> key >> group >> portWord >> port && portWord == "port" && port > 0 && port < 65536)
+        return std::make_pair(group, uint16_t(port));
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+/// Captures an mcast segment: there is no switch, so a member socket joins the group inside the
+/// lab's network namespace (where the group's route stays on lo) and receives what the guests
+/// send, one Ethernet frame per datagram. It only listens; nothing is sent.
+int captureMcast(const runtime::LabState& state, const std::string& segment, const std::string& group, uint16_t port,
+                 const std::string& write, std::chrono::milliseconds duration, std::ostream& info) {
+  const std::optional<runtime::ProcessEntry> supervisor = state.liveSupervisor();
+  if (!supervisor)
+    throw CliFailure{"lab '" + state.lab() + "' is not running"};
+  UniqueFd ns(::open(("/proc/" + std::to_string(supervisor->pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!ns || ::setns(ns.get(), CLONE_NEWNET) != 0)
+    throw CliFailure{"cannot enter the network namespace of lab '" + state.lab() + "': " + std::strerror(errno) +
+                     " (capturing an mcast segment needs root)"};
+  UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  const int one = 1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  ip_mreq mreq{};
+  if (!sock || ::inet_pton(AF_INET, group.c_str(), &addr.sin_addr) != 1 ||
+      ::setsockopt(sock.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      ::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw CliFailure{"cannot listen on mcast segment " + segment + " (" + group + ":" + std::to_string(port) +
+                     "): " + std::strerror(errno)};
+  mreq.imr_multiaddr = addr.sin_addr;
+  mreq.imr_interface.s_addr = htonl(INADDR_LOOPBACK);
+  if (::setsockopt(sock.get(), IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) != 0)
+    throw CliFailure{"cannot join " + group + " on lo in lab '" + state.lab() + "': " + std::strerror(errno)};
+  UniqueFd to = openOutput(write);
+  transports::PcapWriter pcap = transports::PcapWriter::toFd(to.get(), write == "-" ? "<stdout>" : write);
+  InterruptGuard guard;
+  info << "capturing mcast segment " << segment << " (" << group << ":" << port << ") of lab " << state.lab() << " to "
+       << write << (duration.count() > 0 ? " for " + formatDuration(duration) : std::string(", Ctrl-C stops")) << "\n";
+  info.flush();
+  uint64_t frames = 0;
+  const auto end = Clock::now() + duration;
+  std::vector<uint8_t> buf(65536);
+  try {
+    while (!gInterrupted.load() && (duration.count() == 0 || Clock::now() < end)) {
+      pollfd p{sock.get(), POLLIN, 0};
+      if (::poll(&p, 1, 100) != 1) {
+        pcap.flush();
+        continue;
+      }
+      const ssize_t n = ::recv(sock.get(), buf.data(), buf.size(), MSG_DONTWAIT);
+      if (n <= 0)
+        continue;
+      pcap.write(std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()),
+                 std::span<const uint8_t>(buf.data(), size_t(n)));
+      ++frames;
+    }
+    pcap.close();
+  } catch (const std::system_error& e) {
+    if (write != "-")
+      throw CliFailure{e.what()};
+  }
+  info << "segment " << segment << ": " << frames << " frames captured to " << write << "\n";
+  return kExitOk;
+}
+
 int cmdCapture(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
   const auto& pos = a.positional();
   if (pos.size() != 2)
@@ -264,13 +355,18 @@ int cmdCapture(const std::string& self, const CliArgs& a, std::ostream& out, std
   if (duration.count() > 0 && last.count() > 0)
     throw CliUsageError{"--duration captures from now on, --last what already happened: choose one"};
   runtime::LabState state = runningLab(self, a, pos[0]);
+  std::ostream& info = *write == "-" ? err : out;
+  if (auto mcast = mcastGroupOf(state, pos[1])) {
+    if (last.count() > 0)
+      throw CliUsageError{"segment " + pos[1] + " is an mcast segment: it has no switch, so no ring of past frames; --last works on switch and hub segments"};
+    return captureMcast(state, pos[1], mcast->first, mcast->second, *write, duration, info);
+  }
   const std::string admin = adminOfSegment(state, pos[1]);
   const std::string file = captureDir(state) + "/" + pos[1] + "." + std::to_string(::getpid()) + ".pcap";
   struct Remove {
     std::string path;
     ~Remove() { ::unlink(path.c_str()); }
   } remove{file};
-  std::ostream& info = *write == "-" ? err : out;
 
   if (last.count() > 0) {
     const std::string seconds = std::to_string(std::max<long long>(1, last.count() / 1000)) + "s";

@@ -11,6 +11,10 @@
 #include "umlab/base/unique_fd.hpp"
 #include "umlab/transports/pcap_file.hpp"
 
+#include <atomic>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <thread>
 
 #include <cstdio>
@@ -621,9 +625,51 @@ links:
   - {endpoints: [m2:eth0, bus], ip: 10.8.0.2/24}
 )");
   REQUIRE(run({"up", lab.file()}).status == 0);
+  // Meanwhile, listen on every interface of the host's own namespace for any IPv4 packet to a
+  // multicast group: the lab's mcast traffic must not be among them.
+  umlab::UniqueFd sniffer(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL)));
+  REQUIRE(sniffer);
+  std::atomic<bool> listening{true};
+  std::atomic<int> leaked{0};
+  std::thread sniff([&] {
+    uint8_t buf[2048];
+    while (listening.load()) {
+      pollfd p{sniffer.get(), POLLIN, 0};
+      if (::poll(&p, 1, 100) != 1)
+        continue;
+      sockaddr_ll from{};
+      socklen_t len = sizeof from;
+      const ssize_t n = ::recvfrom(sniffer.get(), buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &len);
+      // Ethernet + IPv4 (or the cooked loopback header, same 14 bytes): destination 239.192.x.x.
+      if (n >= 34 && buf[12] == 0x08 && buf[13] == 0x00 && buf[30] == 239 && buf[31] == 192)
+        ++leaked;
+    }
+  });
   ProcessResult ping = run({"exec", "--timeout", "30s", "rt-mcast", "m1", "--", "ping", "-c", "2", "-W", "3", "10.8.0.2"});
   CHECK(ping.status == 0);
   CHECK(ping.out.find("2 received") != std::string::npos);
+
+  // umlab capture on an mcast segment: a member socket in the lab's namespace hears the ping.
+  const fs::path pcap = fs::temp_directory_path() / "umlab-rt-mcast.pcap";
+  std::thread pinger([] {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    runProcess({umlabBin(), "exec", "rt-mcast", "m2", "--", "ping", "-c", "2", "-i", "0.3", "10.8.0.1"}, std::chrono::seconds(30));
+  });
+  ProcessResult cap = run({"capture", "rt-mcast", "bus", "-w", pcap.string(), "--duration", "4s"});
+  pinger.join();
+  listening.store(false);
+  sniff.join();
+  CHECK(cap.status == 0);
+  CHECK(leaked.load() == 0);
+  umlab::Diagnostics diags;
+  auto frames = umlab::transports::readPcapFile(pcap.string(), diags);
+  REQUIRE(frames);
+  int echoes = 0;
+  for (const umlab::transports::PcapFrame& f : *frames)
+    if (f.data.size() >= 35 && f.data[12] == 0x08 && f.data[23] == 1 && (f.data[34] == 8 || f.data[34] == 0))
+      ++echoes;
+  CHECK(echoes >= 4);
+  fs::remove(pcap);
 }
 
 TEST_CASE("down --keep keeps the guests' disks, and the next up boots on them", "[runtime][guests][keep]") {

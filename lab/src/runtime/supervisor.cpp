@@ -9,6 +9,7 @@
 #include "umlab/lab/runtime/network_namespace.hpp"
 #include "umlab/lab/runtime/process_info.hpp"
 #include "umlab/lab/runtime/spawn.hpp"
+#include "umlab/lab/runtime/switch_admin.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -687,54 +688,49 @@ private:
   }
 
   /// The switch's own counters, from its admin socket: ports, frames in and out (summed over
-  /// ports), frames dropped. Empty when the switch does not answer within a moment.
+  /// ports), frames dropped, and the ports with link conditions. Empty when the switch does not
+  /// answer within a moment.
   struct SwitchCounters {
     bool valid = false;
     uint64_t ports = 0, rxFrames = 0, txFrames = 0, drops = 0;
+    std::vector<std::string> conditions; ///< "b:eth0 in=delay:25ms out=delay:25ms"
   };
 
   static SwitchCounters switchCounters(const SwitchPlan& sp) {
     SwitchCounters c;
-    UniqueFd fd(connectUnix(sp.adminPath));
-    if (!fd)
+    const AdminReply reply = switchAdmin(sp.adminPath, "show ports", std::chrono::milliseconds(300));
+    if (!reply.ok)
       return c;
-    const std::string cmd = "show ports\n";
-    if (::write(fd.get(), cmd.data(), cmd.size()) != static_cast<ssize_t>(cmd.size()))
-      return c;
-    std::string reply;
-    const auto deadline = Clock::now() + std::chrono::milliseconds(300);
-    char buf[8192];
-    while (reply.find("\n\n") == std::string::npos && Clock::now() < deadline) {
-      pollfd p{fd.get(), POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0)
-        continue;
-      ssize_t n = ::read(fd.get(), buf, sizeof buf);
-      if (n <= 0)
-        break;
-      reply.append(buf, static_cast<size_t>(n));
-    }
-    if (reply.find("\n\n") == std::string::npos)
-      return c;
-    std::istringstream lines(reply);
+    std::istringstream lines(reply.text);
     std::string line;
     while (std::getline(lines, line)) {
       if (line.rfind("port ", 0) != 0)
         continue;
       ++c.ports;
       std::istringstream words(line);
+      std::string name, in, out;
       for (std::string w; words >> w;) {
         size_t eq = w.find('=');
         if (eq == std::string::npos)
           continue;
         const std::string key = w.substr(0, eq);
-        const uint64_t v = std::strtoull(w.c_str() + eq + 1, nullptr, 10);
+        const std::string value = w.substr(eq + 1);
+        const uint64_t v = std::strtoull(value.c_str(), nullptr, 10);
         if (key == "rx_frames")
           c.rxFrames += v;
         else if (key == "tx_frames")
           c.txFrames += v;
         else if (key.rfind("drop_", 0) == 0)
           c.drops += v;
+        else if (key == "name")
+          name = value;
+        else if (key == "in")
+          in = value;
+        else if (key == "out")
+          out = value;
       }
+      if ((!in.empty() && in != "none") || (!out.empty() && out != "none"))
+        c.conditions.push_back(name + " in=" + in + " out=" + out);
     }
     c.valid = true;
     return c;
@@ -760,8 +756,13 @@ private:
     for (const Switch& s : switches_) {
       o << "switch " << s.plan->segment << ": " << (s.alive ? "up, pid " + std::to_string(s.process.pid()) : "down");
       if (SwitchCounters c = s.alive ? switchCounters(*s.plan) : SwitchCounters{}; c.valid)
+      {
         o << ", " << c.ports << " ports, " << c.rxFrames << " frames in, " << c.txFrames << " out, " << c.drops
-          << " dropped";
+          << " dropped\n";
+        for (const std::string& cond : c.conditions)
+          o << "  link " << cond << "\n";
+        continue;
+      }
       o << "\n";
     }
     return o.str();
@@ -794,7 +795,14 @@ private:
       if (s.alive)
         w.field("pid", int64_t(s.process.pid()));
       if (SwitchCounters c = s.alive ? switchCounters(*s.plan) : SwitchCounters{}; c.valid)
+      {
         w.field("ports", c.ports).field("framesIn", c.rxFrames).field("framesOut", c.txFrames).field("dropped", c.drops);
+        w.key("conditions");
+        w.beginArray();
+        for (const std::string& cond : c.conditions)
+          w.value(cond);
+        w.endArray();
+      }
       w.endObject();
     }
     w.endArray().endObject();
