@@ -4,7 +4,10 @@
 
 #include "segment_commands.hpp"
 
+#include "umlab/base/child_process.hpp"
+#include "umlab/base/ip_address.hpp"
 #include "umlab/base/mac_address.hpp"
+#include "umlab/kernel/mconsole.hpp"
 #include "umlab/base/quantity.hpp"
 #include "umlab/base/unique_fd.hpp"
 #include "umlab/lab/compile/plan.hpp"
@@ -192,10 +195,131 @@ void startReplay(const runtime::LabState& state, const std::string& admin, const
   }
 }
 
+std::optional<std::pair<std::string, uint16_t>> mcastGroupOf(const runtime::LabState& state, const std::string& segment);
+
+/// Runs a shell script in `node` through `umlab exec` (this same program).
+CommandResult execIn(const std::string& self, const runtime::LabState& state, const std::string& node,
+                     const std::string& script) {
+  Command c;
+  c.argv = {self, "exec", "--timeout", "30s", "--state-dir", fs::path(state.dir()).parent_path().string(), state.lab(),
+            node, "--", "sh", "-c", script};
+  return runCommand(c);
+}
+
+std::string lastLine(const CommandResult& r) {
+  for (auto it = r.lastLines.rbegin(); it != r.lastLines.rend(); ++it)
+    if (!it->empty())
+      return *it;
+  return r.status.describe();
+}
+
+/// The file of a running lab that lists its hot-plugged interfaces, one per line:
+/// "NODE IFACE SEGMENT MAC IP" (IP "-" when none). `umlab ps` shows them.
+std::string hotplugFile(const runtime::LabState& state) { return state.dir() + "/hotplug"; }
+
+/// `umlab link LAB add NODE:IFACE SEGMENT [--ip CIDR]`: a new NIC in a running guest, through
+/// the guest's mconsole (`config ethN=daemon,...` or `=mcast,...`), on a switch or mcast segment.
+int linkAdd(const std::string& self, const CliArgs& a, std::ostream& out) {
+  const auto& pos = a.positional();
+  if (pos.size() != 4)
+    throw CliUsageError{"link add needs an interface and a segment, as in 'umlab link dmz add pc2:eth1 inside'"};
+  runtime::LabState state = runningLab(self, a, pos[0]);
+  const std::string iface = pos[2], segment = pos[3];
+  const size_t colon = iface.find(':');
+  const std::string node = iface.substr(0, colon);
+  const std::string dev = colon == std::string::npos ? "" : iface.substr(colon + 1);
+  if (colon == std::string::npos || dev.size() < 4 || dev.rfind("eth", 0) != 0 ||
+      !parseUnsigned(std::string_view(dev).substr(3), 63))
+    throw CliUsageError{"'" + iface + "' is not NODE:ethN (N from 0 to 63), e.g. pc2:eth1"};
+  std::optional<std::string> ip = a.get("--ip");
+  if (ip && !IpPrefix::parse(*ip))
+    throw CliUsageError{"--ip needs an address with its prefix length, such as 10.0.0.5/24, not '" + *ip + "'"};
+  const std::string mconsole = state.dir() + "/uml/" + state.lab() + "." + node + "/mconsole";
+  if (!fs::exists(mconsole))
+    throw CliFailure{"lab '" + state.lab() + "' has no running node '" + node + "'"};
+  const MacAddress mac = MacAddress::derive(state.lab() + "/" + iface, 7);
+  std::string spec;
+  std::string admin;
+  if (auto mcast = mcastGroupOf(state, segment)) {
+    spec = "mcast," + mac.str() + "," + mcast->first + "," + std::to_string(mcast->second) + ",1";
+  } else {
+    admin = adminOfSegment(state, segment);
+    spec = "daemon," + mac.str() + ",unix," + state.dir() + "/sw/" + segment + ".ctl";
+    runtime::AdminReply named = runtime::switchAdmin(admin, "name port " + iface + " " + mac.str());
+    if (!named.ok)
+      throw CliFailure{"segment " + segment + ": " + named.text};
+  }
+  CommandResult exists = execIn(self, state, node, "test ! -e /sys/class/net/" + dev);
+  if (exists.status.code != 0)
+    throw CliFailure{node + " already has an interface " + dev + "; 'umlab link " + state.lab() + " remove " + iface +
+                     "' removes a hot-plugged one"};
+  kernel::MconsoleReply r = kernel::mconsoleCommand(mconsole, "config " + dev + "=" + spec, state.dir() + "/uml");
+  if (!r.ok)
+    throw CliFailure{"the guest " + node + " refused the new interface: " + r.text};
+  // UML answers success even when the transport could not start: look for the device.
+  std::string script = "i=0; while [ ! -e /sys/class/net/" + dev + " ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; " +
+                       "ip link set " + dev + " up";
+  if (ip)
+    script += " && ip addr add " + *ip + " dev " + dev;
+  CommandResult up = execIn(self, state, node, script);
+  if (up.status.code != 0)
+    throw CliFailure{"the interface " + iface + " did not come up in the guest: " + lastLine(up)};
+  std::ofstream(hotplugFile(state), std::ios::app)
+      << node << " " << dev << " " << segment << " " << mac.str() << " " << ip.value_or("-") << "\n";
+  out << "lab " << state.lab() << ": " << iface << " (" << mac.str() << (ip ? ", " + *ip : std::string()) << ") plugged into "
+      << segment << "\n";
+  return kExitOk;
+}
+
+/// `umlab link LAB remove NODE:IFACE`: takes a hot-plugged NIC down in the guest and unplugs it.
+int linkRemove(const std::string& self, const CliArgs& a, std::ostream& out) {
+  const auto& pos = a.positional();
+  if (pos.size() != 3)
+    throw CliUsageError{"link remove needs an interface, as in 'umlab link dmz remove pc2:eth1'"};
+  runtime::LabState state = runningLab(self, a, pos[0]);
+  const std::string iface = pos[2];
+  const size_t colon = iface.find(':');
+  if (colon == std::string::npos)
+    throw CliUsageError{"'" + iface + "' is not NODE:ethN"};
+  const std::string node = iface.substr(0, colon), dev = iface.substr(colon + 1);
+  // Only what `link add` plugged: the planned interfaces belong to the topology.
+  std::ifstream in(hotplugFile(state));
+  std::vector<std::string> keep;
+  bool found = false;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream w(line);
+    std::string n, d;
+    w >> n >> d;
+    if (n == node && d == dev && !found)
+      found = true;
+    else
+      keep.push_back(line);
+  }
+  if (!found)
+    throw CliFailure{iface + " was not plugged in with 'umlab link " + state.lab() + " add'; interfaces from the topology stay"};
+  CommandResult down = execIn(self, state, node, "ip link set " + dev + " down");
+  if (down.status.code != 0)
+    throw CliFailure{"cannot take " + iface + " down in the guest: " + lastLine(down)};
+  kernel::MconsoleReply r =
+      kernel::mconsoleCommand(state.dir() + "/uml/" + state.lab() + "." + node + "/mconsole", "remove " + dev,
+                              state.dir() + "/uml");
+  if (!r.ok)
+    throw CliFailure{"the guest " + node + " did not unplug " + dev + ": " + r.text};
+  std::ofstream rewrite(hotplugFile(state), std::ios::trunc);
+  for (const std::string& line : keep)
+    rewrite << line << "\n";
+  out << "lab " << state.lab() << ": " << iface << " unplugged\n";
+  return kExitOk;
+}
+
 // ---- link ------------------------------------------------------------------------------------
 
 int cmdLink(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream&) {
   const auto& pos = a.positional();
+  if (pos.size() >= 2 && pos[1] == "add")
+    return linkAdd(self, a, out);
+  if (pos.size() >= 2 && pos[1] == "remove")
+    return linkRemove(self, a, out);
   if (pos.size() != 2)
     throw CliUsageError{"link needs a lab and an interface, as in 'umlab link dmz fw:eth1 --delay 20ms'"};
   const std::string port = pos[1];
@@ -471,6 +595,11 @@ int cmdReplay(const std::string& self, const CliArgs& a, std::ostream& out, std:
 
 const char* const kLinkHelp =
     "usage: umlab link [options] LAB NODE:IFACE\n"
+    "       umlab link LAB add NODE:ethN SEGMENT [--ip CIDR]\n"
+    "       umlab link LAB remove NODE:ethN\n"
+    "\n"
+    "add plugs a new interface into a running guest (through its mconsole) on a switch, hub\n"
+    "or mcast segment; remove unplugs one that add plugged.\n"
     "\n"
     "Change the conditions of a running lab's link live, on the switch port of NODE:IFACE: what\n"
     "the node sends (in) and what it receives (out); both by default, so --delay 20ms adds\n"
@@ -487,6 +616,7 @@ const char* const kLinkHelp =
     "  --clear            remove every condition first\n"
     "  --direction in|out|both\n"
     "  --seed N           reseed the switch's random choices (reproducible runs)\n"
+    "  --ip CIDR          with add: the new interface's address, e.g. 10.0.0.5/24\n"
     "  --state-dir DIR    where labs keep their state\n"
     "  -h, --help         show this help\n";
 
@@ -552,7 +682,8 @@ int runSegmentCommand(const std::string& self, const std::string& command, const
   static const std::map<std::string, Spec> specs{
       {"link",
        {{"-h", "--help", "--down", "--up", "--clear"},
-        {"--delay", "--jitter", "--loss", "--rate", "--duplicate", "--corrupt", "--direction", "--seed", "--state-dir"},
+        {"--delay", "--jitter", "--loss", "--rate", "--duplicate", "--corrupt", "--direction", "--seed", "--ip",
+         "--state-dir"},
         cmdLink}},
       {"capture", {{"-h", "--help"}, {"-w", "--duration", "--last", "--state-dir"}, cmdCapture}},
       {"replay", {{"-h", "--help", "--no-wait"}, {"--speed", "--loop", "--rewrite-dst", "--state-dir"}, cmdReplay}},

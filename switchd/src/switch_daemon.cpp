@@ -1040,7 +1040,7 @@ struct SwitchDaemon::Impl {
   }
 
   /// The admin commands, matched on their words (defined below the class).
-  static const std::array<AdminCommand, 14> kCommands;
+  static const std::array<AdminCommand, 15> kCommands;
 
   static std::string usageOf(const AdminCommand& c) {
     std::string s(c.words[0]);
@@ -1191,6 +1191,17 @@ struct SwitchDaemon::Impl {
       named->second = {in, out};
     const std::string name = p ? (p->name.empty() ? "port " + std::to_string(p->id) : p->name) : std::string(target);
     return name + " in: " + in.describe() + "\n" + name + " out: " + out.describe() + (p ? "" : "\n(applies when the port joins)");
+  }
+
+  /// `name port NAME MAC`: like --port, for a port that joins later (a hot-plugged NIC).
+  std::string namePortCommand(Words args) {
+    std::optional<MacAddress> mac = MacAddress::parse(args[1]);
+    if (!mac || mac->isMulticast())
+      return "error: bad MAC '" + std::string(args[1]) + "'";
+    const std::string name(args[0]);
+    nameByMac[*mac] = name;
+    declaredNames.insert({name, {}});
+    return "port " + name + " is the one that sends from " + mac->str();
   }
 
   std::string setSeed(Words args) {
@@ -1502,7 +1513,7 @@ struct SwitchDaemon::Impl {
   WallTime wallTime;  ///< the current burst's capture time
 };
 
-constexpr std::array<SwitchDaemon::Impl::AdminCommand, 14> SwitchDaemon::Impl::kCommands = {{
+constexpr std::array<SwitchDaemon::Impl::AdminCommand, 15> SwitchDaemon::Impl::kCommands = {{
     {{"show", "ports"}, "", 0, 0,
      "one line per port: name, kind, conditions, queue, frames and bytes, drops by reason", &Impl::showPorts},
     {{"show", "fdb"}, "", 0, 0, "the learnt (MAC, VLAN) -> port entries, most recent first", &Impl::showFdb},
@@ -1511,6 +1522,7 @@ constexpr std::array<SwitchDaemon::Impl::AdminCommand, 14> SwitchDaemon::Impl::k
     {{"set", "port"}, "PORT [in|out|both] CONDITION...", 2, 32,
      "delay D, jitter D, loss P%, rate R, duplicate P%, corrupt P%, down, up, clear", &Impl::setPort},
     {{"set", "seed"}, "N", 1, 1, "reseed every port's random choices", &Impl::setSeed},
+    {{"name", "port"}, "NAME MAC", 2, 2, "name the port whose client sends from MAC (as --port)", &Impl::namePortCommand},
     {{"capture", "start"}, "FILE", 1, 1, "write every frame the segment carries to a pcap file", &Impl::captureStart},
     {{"capture", "stop"}, "", 0, 0, "close the capture file", &Impl::captureStop},
     {{"capture", "dump"}, "FILE [DURATION]", 1, 2,

@@ -453,6 +453,21 @@ TEST_CASE("link changes conditions live, capture records a ping, replay plays a 
   CHECK(run({"replay", "rt-seg", "lan", "/etc/hostname"}).err.find("cannot replay /etc/hostname into lan") !=
         std::string::npos);
   fs::remove(pcap);
+
+  // Hot-plug: a second NIC in each guest, through mconsole, passes traffic; unplugged, it is gone.
+  ProcessResult addA = run({"link", "rt-seg", "add", "a:eth1", "lan", "--ip", "10.9.1.1/24"});
+  CHECK(addA.status == 0);
+  CHECK(addA.out.find("a:eth1") != std::string::npos);
+  CHECK(run({"link", "rt-seg", "add", "b:eth1", "lan", "--ip", "10.9.1.2/24"}).status == 0);
+  ProcessResult hotPing = run({"exec", "--timeout", "30s", "rt-seg", "a", "--", "ping", "-c", "2", "-W", "3", "-I", "eth1", "10.9.1.2"});
+  CHECK(hotPing.status == 0);
+  CHECK(run({"ps", "rt-seg"}).out.find("eth1 10.9.1.1/24 lan (hot-plugged)") != std::string::npos);
+  CHECK(run({"link", "rt-seg", "add", "a:eth1", "lan"}).err.find("a already has an interface eth1") != std::string::npos);
+  CHECK(run({"link", "rt-seg", "remove", "a:eth0"}).err.find("was not plugged in with 'umlab link rt-seg add'") !=
+        std::string::npos);
+  CHECK(run({"link", "rt-seg", "remove", "b:eth1"}).status == 0);
+  CHECK(run({"exec", "rt-seg", "b", "--", "test", "-e", "/sys/class/net/eth1"}).status == 1);
+  CHECK(run({"exec", "--timeout", "30s", "rt-seg", "a", "--", "ping", "-c", "1", "-W", "1", "-I", "eth1", "10.9.1.2"}).status == 1);
 }
 
 // Hidden from discovery; CTest runs it once after every runtime test (FIXTURES_CLEANUP).

@@ -736,16 +736,38 @@ private:
     return c;
   }
 
+  /// Interfaces plugged into running guests by `umlab link LAB add` (lab/cli/segment_commands.cpp
+  /// keeps the list in <state>/hotplug: "NODE IFACE SEGMENT MAC IP").
+  struct HotPlugged {
+    std::string node, iface, segment, mac, ip;
+  };
+
+  std::vector<HotPlugged> hotPlugged() const {
+    std::vector<HotPlugged> out;
+    std::ifstream in(plan_.stateDir + "/hotplug");
+    for (std::string line; std::getline(in, line);) {
+      HotPlugged h;
+      std::istringstream w(line);
+      if (w >> h.node >> h.iface >> h.segment >> h.mac >> h.ip)
+        out.push_back(std::move(h));
+    }
+    return out;
+  }
+
   std::string psText() const {
     std::ostringstream o;
     char line[512];
     std::snprintf(line, sizeof line, "%-14s %-18s %8s %8s %10s  %s\n", "NODE", "STATE", "PID", "UPTIME", "MEMORY",
                   "INTERFACES");
     o << "lab " << plan_.lab << " (" << plan_.stateDir << ")\n" << line;
+    const std::vector<HotPlugged> hot = hotPlugged();
     for (const Guest& g : guests_) {
       std::string ifaces;
       for (const InterfacePlan& i : g.plan->interfaces)
         ifaces += (ifaces.empty() ? "" : ", ") + i.name + " " + (i.ip.empty() ? "-" : i.ip) + " " + i.attachedTo;
+      for (const HotPlugged& h : hot)
+        if (h.node == g.plan->name)
+          ifaces += (ifaces.empty() ? "" : ", ") + h.iface + " " + h.ip + " " + h.segment + " (hot-plugged)";
       const bool alive = g.state != Guest::State::Dead;
       std::string mem = alive ? std::to_string(proportionalSetSizeKiB(processesInPidNamespaceOf(g.process.pid())) / 1024) + " MiB" : "-";
       std::snprintf(line, sizeof line, "%-14s %-18s %8s %8s %10s  %s\n", g.plan->name.c_str(), stateName(g).c_str(),
@@ -784,6 +806,15 @@ private:
         w.beginObject().field("name", i.name).field("mac", i.mac).field("attachedTo", i.attachedTo);
         if (!i.ip.empty())
           w.field("ip", i.ip);
+        w.endObject();
+      }
+      for (const HotPlugged& h : hotPlugged()) {
+        if (h.node != g.plan->name)
+          continue;
+        w.beginObject().field("name", h.iface).field("mac", h.mac).field("attachedTo", h.segment)
+            .field("hotPlugged", true);
+        if (h.ip != "-")
+          w.field("ip", h.ip);
         w.endObject();
       }
       w.endArray().endObject();
