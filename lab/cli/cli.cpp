@@ -51,6 +51,7 @@ constexpr const char* kUsage =
     "  link LAB NODE:IFACE [--delay D --loss P ...|--down|--up]   change a link live\n"
     "  capture LAB SEGMENT -w FILE   pcap of a segment (-w - for Wireshark; --last 60s)\n"
     "  replay LAB SEGMENT CAPTURE    play a pcap into a segment\n"
+    "  host LAB -- COMMAND...        run a command on the host in the lab's network namespace\n"
     "  down LAB...        stop a lab and remove its state\n"
     "  clean [LAB...]     remove what crashed labs left behind\n"
     "  image build|ls     build or list base images\n"
@@ -371,7 +372,7 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       return runSegmentCommand(self, command, rest, out, err);
     if (command == "image")
       return runImageCommand(rest, out, err);
-    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "link", "capture", "replay", "down", "clean", "image", "help"};
+    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "link", "capture", "replay", "host", "down", "clean", "image", "help"};
     std::string hint = didYouMean(command, commands);
     throw CliUsageError{"unknown command '" + command + "'" + (hint.empty() ? "; run 'umlab --help' for the list" : hint)};
   } catch (const CliUsageError& e) {

@@ -147,8 +147,8 @@ void checkHost(const lab::LaunchPlan& p, const lab::HostLayout& host) {
     throw CliFailure{"the UML kernel '" + host.kernel + "' is missing; install it with 'apt-get install user-mode-linux' or set UMLAB_KERNEL"};
   if (!p.switches.empty() && ::access(host.switchd.c_str(), X_OK) != 0)
     throw CliFailure{"the switch daemon '" + host.switchd + "' is missing; build umlab completely (scripts/test.sh builds it)"};
-  if (!p.taps.empty())
-    throw CliFailure{"tap links to the host are not supported by the runtime yet (coming with the transports work)"};
+  if (!p.taps.empty() && ::access("/dev/net/tun", R_OK | W_OK) != 0)
+    throw CliFailure{"links to the host need /dev/net/tun, which is missing here; load the tun module ('modprobe tun')"};
   std::set<std::string> bases;
   for (const lab::GuestPlan& g : p.guests)
     bases.insert(g.basePath);

@@ -33,6 +33,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <map>
+#include <iostream>
 #include <ostream>
 #include <sstream>
 #include <sys/stat.h>
@@ -383,6 +384,30 @@ int cmdLink(const std::string& self, const CliArgs& a, std::ostream& out, std::o
                    "' shows where each interface is)"};
 }
 
+// ---- host ----------------------------------------------------------------------------------
+
+/// `umlab host LAB -- COMMAND`: runs COMMAND on the host, inside the lab's network namespace,
+/// where the host ends of `host` links (taps umt0, umt1, ...) live. Only the network namespace
+/// changes; COMMAND replaces this process, so its exit status is umlab's.
+int cmdHost(const std::string& self, const CliArgs& a, std::ostream&, std::ostream&) {
+  const auto& pos = a.positional();
+  if (pos.size() < 2)
+    throw CliUsageError{"host needs a lab and a command, as in 'umlab host lab -- ip addr add 10.0.9.1/24 dev umt0'"};
+  runtime::LabState state = runningLab(self, a, pos[0]);
+  const std::optional<runtime::ProcessEntry> supervisor = state.liveSupervisor();
+  UniqueFd ns(::open(("/proc/" + std::to_string(supervisor->pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!ns || ::setns(ns.get(), CLONE_NEWNET) != 0)
+    throw CliFailure{"cannot enter the network namespace of lab '" + state.lab() + "': " + std::strerror(errno) +
+                     " (it needs root)"};
+  std::vector<char*> argv;
+  for (size_t i = 1; i < pos.size(); ++i)
+    argv.push_back(const_cast<char*>(pos[i].c_str()));
+  argv.push_back(nullptr);
+  std::cout.flush();
+  ::execvp(argv[0], argv.data());
+  throw CliFailure{"cannot run '" + pos[1] + "': " + std::strerror(errno)};
+}
+
 // ---- capture ---------------------------------------------------------------------------------
 
 /// Where a running lab's mcast segment meets: "group port" from the plan the lab keeps in its
@@ -662,7 +687,22 @@ void startPlannedReplays(const lab::LaunchPlan& plan, const std::string& stateRo
   }
 }
 
+const char* const kHostHelp =
+    "usage: umlab host [options] LAB -- COMMAND [ARG...]\n"
+    "\n"
+    "Run COMMAND on the host inside LAB's network namespace, where the host ends of the lab's\n"
+    "'host' links live (tap devices umt0, umt1, ... in file order). For example:\n"
+    "  umlab host lab -- ip addr add 10.0.9.1/24 dev umt0\n"
+    "  umlab host lab -- ping -c1 10.0.9.2\n"
+    "Only the network namespace changes: files and users are the host's. Needs root.\n"
+    "\n"
+    "options:\n"
+    "  --state-dir DIR    where labs keep their state\n"
+    "  -h, --help         show this help\n";
+
 const char* segmentHelp(const std::string& command) {
+  if (command == "host")
+    return kHostHelp;
   if (command == "link")
     return kLinkHelp;
   if (command == "capture")
@@ -686,10 +726,22 @@ int runSegmentCommand(const std::string& self, const std::string& command, const
          "--state-dir"},
         cmdLink}},
       {"capture", {{"-h", "--help"}, {"-w", "--duration", "--last", "--state-dir"}, cmdCapture}},
+      {"host", {{"-h", "--help"}, {"--state-dir"}, cmdHost}},
       {"replay", {{"-h", "--help", "--no-wait"}, {"--speed", "--loop", "--rewrite-dst", "--state-dir"}, cmdReplay}},
   };
   const Spec& spec = specs.at(command);
-  CliArgs a(args, spec.flags, spec.options);
+  // For host, everything after "--" (or after the lab) is the command, options included.
+  std::vector<std::string> own = args, tail;
+  if (command == "host") {
+    auto dash = std::find(args.begin(), args.end(), "--");
+    if (dash != args.end()) {
+      own.assign(args.begin(), dash);
+      tail.assign(dash + 1, args.end());
+    }
+  }
+  CliArgs a(own, spec.flags, spec.options);
+  if (!tail.empty())
+    a.appendPositional(tail);
   if (a.has("-h") || a.has("--help")) {
     out << segmentHelp(command);
     return kExitOk;

@@ -470,6 +470,28 @@ TEST_CASE("link changes conditions live, capture records a ping, replay plays a 
   CHECK(run({"exec", "--timeout", "30s", "rt-seg", "a", "--", "ping", "-c", "1", "-W", "1", "-I", "eth1", "10.9.1.2"}).status == 1);
 }
 
+TEST_CASE("a host link is a tap in the lab's namespace that the guest reaches", "[runtime][guests][tap]") {
+  REQUIRE_RUNTIME();
+  Lab lab("rt-tap", R"(name: rt-tap
+nodes: {r1: {}}
+links:
+  - {endpoints: [r1:eth0, host], ip: 10.5.0.2/24}
+)");
+  ProcessResult up = run({"up", lab.file()});
+  REQUIRE(up.status == 0);
+  CHECK(up.out.find("tap umt0 up (for r1:eth0)") != std::string::npos);
+  // The tap exists in the lab's namespace only.
+  CHECK_FALSE(fs::exists("/sys/class/net/umt0"));
+  CHECK(run({"host", "rt-tap", "--", "ip", "addr", "add", "10.5.0.1/24", "dev", "umt0"}).status == 0);
+  ProcessResult link = run({"host", "rt-tap", "--", "ip", "-br", "addr", "show", "umt0"});
+  CHECK(link.out.find("10.5.0.1/24") != std::string::npos);
+  ProcessResult ping = run({"exec", "--timeout", "30s", "rt-tap", "r1", "--", "ping", "-c", "2", "-W", "3", "10.5.0.1"});
+  CHECK(ping.status == 0);
+  CHECK(ping.out.find("2 received") != std::string::npos);
+  CHECK(run({"host", "rt-tap", "--", "no-such-program-here"}).err.find("cannot run 'no-such-program-here'") !=
+        std::string::npos);
+}
+
 // Hidden from discovery; CTest runs it once after every runtime test (FIXTURES_CLEANUP).
 TEST_CASE("no lab, process or file of the runtime tests is left", "[.leftovers]") {
   if (stateRoot().empty())

@@ -34,7 +34,11 @@ std::string renderUmlDeviceArg(const TransportSpec& spec, unsigned index, const 
                    "," + std::to_string(c.ttl);
           },
           [&](const BessSpec& b) { return "vec" + n + ":transport=bess,dst=" + b.path + ",mac=" + m; },
-          [&](const TapSpec& t) { return "vec" + n + ":transport=tap,ifname=" + t.device + ",mac=" + m; }},
+          [&](const TapSpec& t) {
+            if (t.fd >= 0)
+              return "vec" + n + ":transport=fd,fd=" + std::to_string(t.fd) + ",vec=0,mac=" + m;
+            return "vec" + n + ":transport=tap,ifname=" + t.device + ",mac=" + m;
+          }},
       spec);
 }
 

@@ -228,6 +228,7 @@ private:
     spec.cowPath = g.cowPath;
     spec.basePath = g.basePath;
     spec.configDisk = g.configDisk;
+    size_t tapsOfGuest = 0;
     for (const Interface& i : node.interfaces) {
       InterfacePlan ip;
       ip.name = i.name;
@@ -235,7 +236,11 @@ private:
       ip.ip = i.ip ? i.ip->str() : "";
       ip.gateway = i.gateway ? i.gateway->str() : "";
       ip.impairment = i.impairment;
-      tp::TransportSpec spec2 = transportFor(i, ip.attachedTo);
+      tp::TransportSpec spec2 = transportFor(i, ip.attachedTo, tapsOfGuest);
+      if (const auto* tap = std::get_if<tp::TapSpec>(&spec2)) {
+        ip.tapDevice = tap->device;
+        ip.tapFd = tap->fd;
+      }
       ip.transport = tp::transportName(spec2);
       ip.device = tp::guestDeviceName(spec2, i.index);
       ip.umlArg = tp::renderUmlDeviceArg(spec2, i.index, i.mac);
@@ -251,10 +256,10 @@ private:
     p_.guests.push_back(std::move(g));
   }
 
-  tp::TransportSpec transportFor(const Interface& i, std::string& attachedTo) const {
+  tp::TransportSpec transportFor(const Interface& i, std::string& attachedTo, size_t& tapsOfGuest) const {
     if (i.attachment.kind == Attachment::Kind::Tap) {
       attachedTo = "tap " + tapDevice(i.attachment.tap);
-      return tp::TapSpec{tapDevice(i.attachment.tap)};
+      return tp::TapSpec{tapDevice(i.attachment.tap), kFirstTapFd + int(tapsOfGuest++)};
     }
     const SegmentIndex s = i.attachment.segment;
     const Segment& seg = t_.segments[s];

@@ -10,6 +10,7 @@
 #include "umlab/lab/runtime/process_info.hpp"
 #include "umlab/lab/runtime/spawn.hpp"
 #include "umlab/lab/runtime/switch_admin.hpp"
+#include "umlab/lab/runtime/tap_device.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -119,6 +120,7 @@ public:
     try {
       prepare();
       startSwitches();
+      createTaps();
       startGuests();
     } catch (const std::exception& e) {
       fail(e.what());
@@ -230,6 +232,15 @@ private:
     }
   }
 
+  /// The host ends of `host` links: persistent taps in the lab's namespace that the (unprivileged)
+  /// guests may attach to (tap_device.hpp).
+  void createTaps() {
+    for (const TapPlan& t : plan_.taps) {
+      taps_.emplace_back(t.device, uid_, uid_);
+      say("tap " + t.device + " up (for " + t.interface + ")");
+    }
+  }
+
   void startGuests() {
     guests_.reserve(plan_.guests.size());
     for (const GuestPlan& gp : plan_.guests) {
@@ -250,6 +261,17 @@ private:
       SpawnOptions o;
       o.argv = gp.argv;
       o.fds = {{0, slave.get()}, {1, slave.get()}, {2, g.logFd.get()}, {3, guestEnd.get()}};
+      // Links to the host: the guest inherits a descriptor attached to its tap (tap_device.hpp).
+      std::vector<UniqueFd> tapFds;
+      for (const InterfacePlan& i : gp.interfaces) {
+        if (i.tapFd < 0)
+          continue;
+        auto tap = std::find_if(taps_.begin(), taps_.end(), [&](const TapDevice& t) { return t.name() == i.tapDevice; });
+        if (tap == taps_.end())
+          throw std::runtime_error("no tap device " + i.tapDevice + " for " + gp.name + ":" + i.name);
+        tapFds.push_back(tap->openForGuest());
+        o.fds.push_back({i.tapFd, tapFds.back().get()});
+      }
       o.noAslr = true;
       o.newPidNamespace = true; // UML's helpers die with it
       o.env = {"TMPDIR=/tmp"}; // UML's memory file: the jail's private tmpfs
@@ -883,6 +905,7 @@ private:
       g.process.stop();
     for (Switch& s : switches_)
       s.process.stop();
+    taps_.clear(); // after the guests that held them
     // Orphans of UML helpers were reparented to us (subreaper): reap whatever is left.
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
@@ -910,6 +933,7 @@ private:
   UniqueFd listener_;
   std::vector<Guest> guests_;
   std::vector<Switch> switches_;
+  std::vector<TapDevice> taps_;
   std::map<int, Client> clients_;
   std::vector<int> closing_;
   unsigned uid_ = labUid(plan_.lab);

@@ -37,6 +37,12 @@ struct BessSpec {
 
 struct TapSpec {
   std::string device; ///< tap device name in the lab's namespace, at most 15 bytes
+  /// >= 0: the launcher opens the tap itself and hands it to the guest as this descriptor, and
+  /// the guest uses UML's `fd` transport (`vecN:transport=fd,fd=F,vec=0`: a tap is not a socket,
+  /// so one frame per read/write). Unprivileged guests need this: /dev/net/tun is root's only
+  /// on Debian. -1: the guest opens the device by name (`transport=tap,ifname=`), which needs
+  /// access to /dev/net/tun.
+  int fd = -1;
 };
 
 using TransportSpec = std::variant<DaemonSpec, McastSpec, BessSpec, TapSpec>;

@@ -92,7 +92,13 @@ struct InterfacePlan {
   std::string transport;
   std::string umlArg;
   Impairment impairment;
+  std::string tapDevice; ///< for a `host` link: the tap device the launcher opens...
+  int tapFd = -1;        ///< ...and hands to the guest as this descriptor (kFirstTapFd + k)
 };
+
+/// The descriptor numbers guests receive their tap devices on: 10, 11, ... (0 to 3 are the
+/// consoles and the agent's serial line).
+inline constexpr int kFirstTapFd = 10;
 
 struct RoutePlan {
   std::string to; ///< "default" or a prefix
