@@ -111,6 +111,8 @@ monitors:
   CHECK(p->guests[1].interfaces[0].umlArg.find(",unix,/run/umlab/mt/sw/lan.mon") != std::string::npos);
   REQUIRE(p->taps.size() == 1);
   CHECK(p->taps[0].device == "umt0");
-  CHECK(p->guests[0].interfaces[1].umlArg.rfind("vec1:transport=tap,ifname=umt0,mac=", 0) == 0);
+  CHECK(p->guests[0].interfaces[1].umlArg.rfind("vec1:transport=fd,fd=10,vec=0,mac=", 0) == 0);
+  CHECK(p->guests[0].interfaces[1].tapDevice == "umt0");
+  CHECK(p->guests[0].interfaces[1].tapFd == 10);
   CHECK(p->startOrder == std::vector<std::string>{"switch lan", "tap umt0", "guest a", "guest ids"});
 }
