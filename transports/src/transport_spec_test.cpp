@@ -14,6 +14,7 @@ TEST_CASE("each transport renders the argument UML parses", "[transports]") {
   CHECK(renderUmlDeviceArg(BessSpec{"/s/lan.bess"}, 1, mac) ==
         "vec1:transport=bess,dst=/s/lan.bess,mac=02:00:00:00:00:01");
   CHECK(renderUmlDeviceArg(TapSpec{"umt0"}, 3, mac) == "vec3:transport=tap,ifname=umt0,mac=02:00:00:00:00:01");
+  CHECK(renderUmlDeviceArg(TapSpec{"umt0", 10}, 1, mac) == "vec1:transport=fd,fd=10,vec=0,mac=02:00:00:00:00:01");
 }
 
 TEST_CASE("vector transports name the guest device vecN", "[transports]") {
