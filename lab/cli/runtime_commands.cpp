@@ -654,6 +654,78 @@ int cmdClean(const std::string& self, const CliArgs& a, std::ostream& out, std::
 
 } // namespace
 
+GuestExec execInGuest(const std::string& stateRootDir, const std::string& lab, const std::string& node,
+                      const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+  constexpr size_t kMaxKept = 1 << 20;
+  GuestExec r;
+  LabState state(stateRootDir, lab);
+  UniqueFd fd;
+  try {
+    fd = connectLab(state, "exec " + node);
+    expectOk(fd.get(), lab);
+  } catch (const CliFailure& f) {
+    r.err = f.message;
+    return r;
+  }
+  agent::ExecRequest req;
+  req.argv = argv;
+  std::string frames;
+  agent::encodeFrame({agent::FrameType::Exec, 1, agent::encodeExecRequest(req)}, frames);
+  if (!writeAll(fd.get(), frames)) {
+    r.err = "lost the connection to the supervisor of lab '" + lab + "'";
+    return r;
+  }
+  agent::FrameDecoder decoder;
+  const auto deadline = Clock::now() + timeout;
+  bool killed = false;
+  char buf[65536];
+  for (;;) {
+    int wait = 500;
+    if (!killed) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) {
+        std::string sig;
+        agent::encodeFrame({agent::FrameType::Signal, 1, std::string(1, static_cast<char>(SIGKILL))}, sig);
+        writeAll(fd.get(), sig);
+        killed = true;
+        continue;
+      }
+      wait = static_cast<int>(std::min<long long>(left, 500));
+    }
+    pollfd p{fd.get(), POLLIN, 0};
+    if (::poll(&p, 1, wait) <= 0)
+      continue;
+    ssize_t got = ::read(fd.get(), buf, sizeof buf);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0) {
+      r.err += "lost the connection to lab '" + lab + "' before the command ended";
+      return r;
+    }
+    decoder.feed(std::span<const char>(buf, static_cast<size_t>(got)));
+    while (auto f = decoder.next()) {
+      if (f->type == agent::FrameType::Stdout && r.out.size() < kMaxKept)
+        r.out += f->payload;
+      else if (f->type == agent::FrameType::Stderr && r.err.size() < kMaxKept)
+        r.err += f->payload;
+      else if (f->type == agent::FrameType::Exit) {
+        auto st = agent::decodeExitStatus(f->payload);
+        if (!st)
+          return r;
+        if (st->startError != 0) {
+          r.err += "cannot run '" + argv.front() + "': " + std::strerror(static_cast<int>(st->startError));
+          r.exitCode = st->startError == ENOENT ? 127 : 126;
+        } else {
+          r.exitCode = killed ? 124 : st->code;
+          if (killed)
+            r.err += "timed out after " + formatDuration(timeout) + " and was killed";
+        }
+        return r;
+      }
+    }
+  }
+}
+
 const char* const kUpHelp =
     "usage: umlab up [options] FILE\n"
     "\n"

@@ -1,0 +1,113 @@
+#pragma once
+/// A lab's tests file (`umlab test FILE`): which lab, and the checks that must hold in it.
+///
+/// Design notes
+/// ------------
+/// The file is YAML, read with the same loader as topologies, so every error carries
+/// file:line:col and unknown keys get a "did you mean" (docs/testing.md has the format):
+///
+///   lab: dmz.yaml                  # the topology, relative to this file
+///   timeout: 20s                   # per check (default 20s)
+///   checks:
+///     - reach:   {from: wan1, to: web, port: 80}          # tcp when a port is given, else icmp
+///     - blocked: {from: wan1, to: pc1}
+///     - command: {node: fw, run: "iptables -S FORWARD", expect: "-P FORWARD DROP"}
+///     - address: {node: pc1, iface: eth0, ip: 10.0.0.2/24}
+///     - route:   {node: web, to: default, via: 10.0.1.1}
+///     - process: {node: web, name: nc}
+///     - traffic: {segment: inside, none: "tcp port 23"}
+///     - traffic: {segment: outside, seen: "arp", window: 30s}
+///
+/// Each check may carry `name:` (shown in the report) and `timeout:`. `to:` is a node (its first
+/// address), NODE:IFACE (that interface's address) or an address. The loader checks the shape
+/// and the values it can check alone; names of nodes and segments are checked against the lab
+/// by `checkAgainstLab`, once the topology is compiled.
+
+#include "umlab/base/diagnostics.hpp"
+#include "umlab/base/source.hpp"
+#include "umlab/lab/model/topology.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace umlab::lab::testing {
+
+using Duration = std::chrono::milliseconds;
+
+enum class Protocol { Icmp, Tcp, Udp };
+const char* protocolName(Protocol p);
+
+/// `reach` (expectReach) and `blocked` (!expectReach).
+struct ReachCheck {
+  std::string from;
+  std::string to;
+  std::optional<uint16_t> port;
+  Protocol protocol = Protocol::Icmp;
+  bool expectReach = true;
+};
+
+struct CommandCheck {
+  std::string node;
+  std::string run;                   ///< a shell command line (sh -c)
+  std::optional<std::string> expect; ///< a substring of its standard output
+  int exitCode = 0;
+};
+
+struct AddressCheck {
+  std::string node;
+  std::string iface;
+  std::string ip; ///< "10.0.0.2/24"
+};
+
+struct RouteCheck {
+  std::string node;
+  std::string to; ///< "default" or a prefix
+  std::optional<std::string> via;
+  std::optional<std::string> dev;
+};
+
+struct ProcessCheck {
+  std::string node;
+  std::string name; ///< as `pgrep -x` matches it
+};
+
+/// Frames of a segment matching a pcap filter, over the run (or the last `window`).
+struct TrafficCheck {
+  std::string segment;
+  std::string filter;
+  bool expectSeen = false; ///< `seen:` (at least one frame) or `none:` (not one)
+  std::optional<Duration> window;
+};
+
+using CheckKind = std::variant<ReachCheck, CommandCheck, AddressCheck, RouteCheck, ProcessCheck, TrafficCheck>;
+
+struct Check {
+  std::string name; ///< from `name:`, else a description such as "reach wan1 -> web tcp/80"
+  SourceLoc loc;
+  Duration timeout{20000};
+  CheckKind kind;
+};
+
+struct TestSpec {
+  std::string path;    ///< the tests file
+  std::string labPath; ///< the topology, resolved against the tests file's directory
+  Duration timeout{20000};
+  std::vector<Check> checks;
+};
+
+/// Reads and checks a tests file; nullopt after reporting every error.
+std::optional<TestSpec> loadTestSpec(const std::string& path, SourceManager& sources, Diagnostics& diags);
+std::optional<TestSpec> loadTestSpecText(const std::string& path, std::string text, SourceManager& sources,
+                                         Diagnostics& diags);
+
+/// Reports checks that name nodes, interfaces or segments the lab does not have, and traffic
+/// checks on segments without a switch. True when there was nothing to report.
+bool checkAgainstLab(const TestSpec& spec, const Topology& topology, Diagnostics& diags);
+
+/// "reach wan1 -> web tcp/80", "command fw: iptables -S", ...
+std::string describeCheck(const CheckKind& kind);
+
+} // namespace umlab::lab::testing

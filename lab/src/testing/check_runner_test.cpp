@@ -1,0 +1,175 @@
+#include "umlab/lab/testing/check_runner.hpp"
+
+#include "umlab/lab/compile/compile.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <deque>
+#include <functional>
+
+using namespace umlab;
+using namespace umlab::lab;
+using namespace umlab::lab::testing;
+
+namespace {
+
+/// A lab whose guests answer by rule: the first rule whose node and script fragment match.
+class FakeLab : public LabAccess {
+public:
+  struct Rule {
+    std::string node;
+    std::string fragment;
+    std::function<ExecResult()> answer;
+  };
+  std::vector<Rule> rules;
+  std::vector<std::string> calls;
+  std::vector<transports::PcapFrame> frames;
+
+  ExecResult exec(const std::string& node, const std::string& script, Duration) override {
+    calls.push_back(node + ": " + script);
+    for (const Rule& r : rules)
+      if (r.node == node && script.find(r.fragment) != std::string::npos)
+        return r.answer();
+    return {1, "", "no rule"};
+  }
+  std::optional<std::vector<transports::PcapFrame>> segmentFrames(const std::string&, Duration, std::string&) override {
+    return frames;
+  }
+};
+
+ExecResult ok(std::string out = "") { return {0, std::move(out), ""}; }
+ExecResult failed(int code = 1) { return {code, "", ""}; }
+
+struct Fixture {
+  SourceManager sources;
+  Diagnostics diags;
+  std::optional<Compiled> lab = compileText("lab.yaml", R"(name: t
+nodes: {a: {}, b: {}}
+segments: {lan: {type: switch}}
+links:
+  - {endpoints: [a:eth0, lan], ip: 10.0.0.1/24}
+  - {endpoints: [b:eth0, lan], ip: 10.0.0.2/24}
+)", sources, diags);
+
+  Check make(CheckKind k, Duration timeout = Duration(1500)) {
+    Check c;
+    c.kind = std::move(k);
+    c.timeout = timeout;
+    c.name = describeCheck(c.kind);
+    return c;
+  }
+  CheckOutcome run(const Check& c, FakeLab& fake) { return runCheck(c, lab->topology, fake, Duration(60000)); }
+};
+
+transports::PcapFrame frame(std::vector<uint8_t> bytes) {
+  transports::PcapFrame f;
+  f.wireSize = uint32_t(bytes.size());
+  f.data = std::move(bytes);
+  return f;
+}
+
+/// An IPv4 TCP frame from 192.0.2.66:41922 to 10.0.0.2:dport.
+transports::PcapFrame tcpFrame(uint16_t dport) {
+  std::vector<uint8_t> d(54, 0);
+  d[12] = 0x08;
+  d[14] = 0x45;
+  d[17] = 40;
+  d[23] = 6;
+  const uint8_t src[4] = {192, 0, 2, 66}, dst[4] = {10, 0, 0, 2};
+  std::copy(src, src + 4, d.begin() + 26);
+  std::copy(dst, dst + 4, d.begin() + 30);
+  d[34] = 41922 >> 8;
+  d[35] = 41922 & 255;
+  d[36] = uint8_t(dport >> 8);
+  d[37] = uint8_t(dport & 255);
+  return frame(d);
+}
+
+} // namespace
+
+TEST_CASE("reach over icmp pings the target's address and retries until it answers", "[lab][testing][runner]") {
+  Fixture fx;
+  REQUIRE(fx.lab);
+  FakeLab fake;
+  int pings = 0;
+  fake.rules.push_back({"a", "ping -c 1 -W 2 10.0.0.2", [&] { return ++pings < 3 ? failed() : ok("1 received"); }});
+  CheckOutcome o = fx.run(fx.make(ReachCheck{"a", "b", std::nullopt, Protocol::Icmp, true}, Duration(5000)), fake);
+  CHECK(o.passed);
+  CHECK(pings == 3);
+  CHECK(o.evidence.find("a$ ping -c 1 -W 2 10.0.0.2  (exit 0)") != std::string::npos);
+}
+
+TEST_CASE("reach fails after its timeout with the last attempt as evidence", "[lab][testing][runner]") {
+  Fixture fx;
+  FakeLab fake;
+  fake.rules.push_back({"a", "ping", [] { return ExecResult{1, "1 packets transmitted, 0 received", ""}; }});
+  CheckOutcome o = fx.run(fx.make(ReachCheck{"a", "b", std::nullopt, Protocol::Icmp, true}, Duration(1200)), fake);
+  CHECK_FALSE(o.passed);
+  CHECK(o.evidence.find("no answer in") != std::string::npos);
+  CHECK(o.evidence.find("0 received") != std::string::npos);
+}
+
+TEST_CASE("tcp checks listen on the target when no service does, then probe with nc", "[lab][testing][runner]") {
+  Fixture fx;
+  FakeLab fake;
+  fake.rules.push_back({"b", "ss -ltnH", [] { return ok("started"); }});
+  fake.rules.push_back({"a", "nc -z -w 3 10.0.0.2 22", [] { return failed(); }});
+  CheckOutcome blocked = fx.run(fx.make(ReachCheck{"a", "b", 22, Protocol::Tcp, false}), fake);
+  CHECK(blocked.passed);
+  CHECK(blocked.evidence.find("(umlab listened there)") != std::string::npos);
+  REQUIRE(fake.calls.size() == 2);
+  CHECK(fake.calls[0].find("b: if ss -ltnH") == 0);
+  CHECK(fake.calls[0].find("nc -l -k 22") != std::string::npos);
+
+  fake.rules.insert(fake.rules.begin(), {"a", "nc -z -w 3 10.0.0.2 22", [] { return ok(); }});
+  CheckOutcome through = fx.run(fx.make(ReachCheck{"a", "b", 22, Protocol::Tcp, false}), fake);
+  CHECK_FALSE(through.passed);
+  CHECK(through.evidence.find("expected no way through, but it got through") != std::string::npos);
+}
+
+TEST_CASE("udp reach counts only a datagram the target received", "[lab][testing][runner]") {
+  Fixture fx;
+  FakeLab fake;
+  bool received = false;
+  fake.rules.push_back({"b", "nc -u -l 53", [] { return ok("started"); }});
+  fake.rules.push_back({"a", "nc -u -w 1 10.0.0.2 53", [] { return ok(); }});
+  fake.rules.push_back({"b", "grep -q umlab-probe", [&] { return received ? ok() : failed(); }});
+  CHECK_FALSE(fx.run(fx.make(ReachCheck{"a", "b", 53, Protocol::Udp, true}, Duration(600)), fake).passed);
+  received = true;
+  CHECK(fx.run(fx.make(ReachCheck{"a", "b", 53, Protocol::Udp, true}), fake).passed);
+}
+
+TEST_CASE("command, address, route and process checks read the guest's answers", "[lab][testing][runner]") {
+  Fixture fx;
+  FakeLab fake;
+  fake.rules.push_back({"a", "iptables -S", [] { return ok("-P FORWARD DROP\n-A FORWARD -i eth0 -j ACCEPT\n"); }});
+  fake.rules.push_back({"a", "ip -br addr show dev 'eth0'", [] { return ok("eth0 UP 10.0.0.1/24 fe80::1/64\n"); }});
+  fake.rules.push_back({"a", "ip route show 'default'", [] { return ok("default via 10.0.0.254 dev eth0\n"); }});
+  fake.rules.push_back({"a", "pgrep -a -x 'nc'", [] { return ok("42 nc -l 80\n"); }});
+  CHECK(fx.run(fx.make(CommandCheck{"a", "iptables -S", "-P FORWARD DROP", 0}), fake).passed);
+  CheckOutcome wrong = fx.run(fx.make(CommandCheck{"a", "iptables -S", "-P FORWARD ACCEPT", 0}, Duration(600)), fake);
+  CHECK_FALSE(wrong.passed);
+  CHECK(wrong.evidence.find("expected exit status 0 and output holding '-P FORWARD ACCEPT'") != std::string::npos);
+  CHECK(wrong.evidence.find("-P FORWARD DROP") != std::string::npos);
+  CHECK(fx.run(fx.make(AddressCheck{"a", "eth0", "10.0.0.1/24"}), fake).passed);
+  CHECK_FALSE(fx.run(fx.make(AddressCheck{"a", "eth0", "10.0.0.1/2"}, Duration(600)), fake).passed);
+  CHECK(fx.run(fx.make(RouteCheck{"a", "default", std::string("10.0.0.254"), std::string("eth0")}), fake).passed);
+  CHECK_FALSE(fx.run(fx.make(RouteCheck{"a", "default", std::string("10.0.0.25"), std::nullopt}, Duration(600)), fake).passed);
+  CHECK(fx.run(fx.make(ProcessCheck{"a", "nc"}), fake).passed);
+  CHECK_FALSE(fx.run(fx.make(ProcessCheck{"b", "nc"}, Duration(600)), fake).passed);
+}
+
+TEST_CASE("traffic checks count the frames that match their filter", "[lab][testing][runner]") {
+  Fixture fx;
+  FakeLab fake;
+  fake.frames = {tcpFrame(80), tcpFrame(23), tcpFrame(443)};
+  CheckOutcome none = fx.run(fx.make(TrafficCheck{"lan", "tcp port 23", false, std::nullopt}), fake);
+  CHECK_FALSE(none.passed);
+  CHECK(none.evidence.find("1 of 3 frames on lan in the last 60 s match 'tcp port 23'") != std::string::npos);
+  CHECK(none.evidence.find("192.0.2.66 > 10.0.0.2 tcp 41922 > 23, 54 bytes") != std::string::npos);
+  CHECK(fx.run(fx.make(TrafficCheck{"lan", "tcp port 22", false, std::nullopt}), fake).passed);
+  CHECK(fx.run(fx.make(TrafficCheck{"lan", "tcp port 443", true, std::nullopt}), fake).passed);
+  CheckOutcome bad = fx.run(fx.make(TrafficCheck{"lan", "tcp port banana", true, std::nullopt}), fake);
+  CHECK_FALSE(bad.passed);
+  CHECK(bad.evidence.find("bad filter 'tcp port banana'") != std::string::npos);
+}

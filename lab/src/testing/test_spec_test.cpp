@@ -1,0 +1,136 @@
+#include "umlab/lab/testing/test_spec.hpp"
+
+#include "umlab/lab/compile/compile.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+using namespace umlab;
+using namespace umlab::lab;
+using namespace umlab::lab::testing;
+
+namespace {
+
+struct Loaded {
+  SourceManager sources;
+  Diagnostics diags;
+  std::optional<TestSpec> spec;
+  std::string text() const {
+    std::ostringstream out;
+    renderDiagnostics(diags, out);
+    return out.str();
+  }
+};
+
+std::unique_ptr<Loaded> load(const std::string& yaml) {
+  auto l = std::make_unique<Loaded>();
+  l->spec = loadTestSpecText("labs/t.tests.yaml", yaml, l->sources, l->diags);
+  return l;
+}
+
+} // namespace
+
+TEST_CASE("a tests file reads every kind of check", "[lab][testing]") {
+  auto l = load(R"(lab: dmz.yaml
+timeout: 5s
+checks:
+  - reach: {from: wan1, to: web, port: 80}
+  - blocked: {from: wan1, to: pc1}
+  - name: udp to dns
+    timeout: 2s
+    reach: {from: pc1, to: 10.0.0.53, port: 53, proto: udp}
+  - command: {node: fw, run: "iptables -S FORWARD", expect: "-P FORWARD DROP", exit: 0}
+  - address: {node: pc1, iface: eth0, ip: 10.0.0.2/24}
+  - route: {node: web, to: default, via: 10.0.1.1}
+  - process: {node: web, name: nc}
+  - traffic: {segment: inside, none: "tcp port 23"}
+  - traffic: {segment: outside, seen: arp, window: 30s}
+)");
+  INFO(l->text());
+  REQUIRE(l->spec);
+  const TestSpec& s = *l->spec;
+  CHECK(s.labPath == "labs/dmz.yaml");
+  REQUIRE(s.checks.size() == 9);
+  CHECK(s.checks[0].name == "reach wan1 -> web tcp/80");
+  CHECK(s.checks[0].timeout == Duration(5000));
+  CHECK(s.checks[1].name == "blocked wan1 -> pc1 icmp");
+  CHECK(s.checks[2].name == "udp to dns");
+  CHECK(s.checks[2].timeout == Duration(2000));
+  CHECK(std::get<ReachCheck>(s.checks[2].kind).protocol == Protocol::Udp);
+  CHECK(std::get<CommandCheck>(s.checks[3].kind).expect == "-P FORWARD DROP");
+  CHECK(s.checks[5].name == "route web default via 10.0.1.1");
+  CHECK_FALSE(std::get<TrafficCheck>(s.checks[7].kind).expectSeen);
+  CHECK(std::get<TrafficCheck>(s.checks[8].kind).window == Duration(30000));
+}
+
+TEST_CASE("bad tests files get file:line:col errors with suggestions", "[lab][testing]") {
+  auto l = load(R"(lab: dmz.yaml
+checks:
+  - reahc: {from: a, to: b}
+  - reach: {from: a, to: b, prot: tcp}
+  - reach: {from: a, to: b, port: 70000}
+  - blocked: {from: a, to: b, proto: tcp}
+  - traffic: {segment: lan, seen: arp, none: icmp}
+  - command: {node: fw}
+  - address: {node: a, iface: eth0, ip: 10.0.0.2}
+  - route: {node: a, to: 10.0.2.1/24x}
+  - reach: {from: a, to: b}
+    blocked: {from: a, to: b}
+)");
+  CHECK_FALSE(l->spec);
+  const std::string t = l->text();
+  INFO(t);
+  CHECK(t.find("labs/t.tests.yaml:3:5: error: unknown check 'reahc'; did you mean 'reach'?") != std::string::npos);
+  CHECK(t.find("labs/t.tests.yaml:4:29: error: unknown key 'prot' in a 'reach' check; did you mean 'port'?") != std::string::npos);
+  CHECK(t.find("5:35: error: 'port' is a number from 1 to 65535") != std::string::npos);
+  CHECK(t.find("tcp and udp checks need 'port'") != std::string::npos);
+  CHECK(t.find("needs either 'seen: FILTER'") != std::string::npos);
+  CHECK(t.find("a 'command' check needs 'run'") != std::string::npos);
+  CHECK(t.find("'ip' is an address with its prefix length") != std::string::npos);
+  CHECK(t.find("'to' is 'default' or a prefix") != std::string::npos);
+  CHECK(t.find("one check per list item: this one is already 'reach'") != std::string::npos);
+  CHECK(t.find("names no check") == std::string::npos); // not on top of "unknown check"
+}
+
+TEST_CASE("a tests file needs a lab and checks", "[lab][testing]") {
+  auto l = load("timeout: 1s\n");
+  CHECK_FALSE(l->spec);
+  CHECK(l->text().find("needs 'lab: FILE'") != std::string::npos);
+  CHECK(l->text().find("needs 'checks:'") != std::string::npos);
+  auto bad = load("lab: x.yaml\ntimeout: soon\nchecks: {}\n");
+  CHECK(bad->text().find("'timeout' is a duration such as 20s or 500ms, not 'soon'") != std::string::npos);
+  CHECK(bad->text().find("'checks' is a list, not a mapping") != std::string::npos);
+}
+
+TEST_CASE("checks are checked against the lab's nodes and segments", "[lab][testing]") {
+  SourceManager sources;
+  Diagnostics diags;
+  auto compiled = compileText("lab.yaml", R"(name: t
+nodes: {pc1: {}, pc2: {}}
+segments: {lan: {type: switch}, bus: {type: mcast}}
+links:
+  - {endpoints: [pc1:eth0, lan], ip: 10.0.0.1/24}
+  - {endpoints: [pc2:eth0, lan]}
+  - {endpoints: [pc2:eth1, bus], ip: 10.0.1.2/24}
+)", sources, diags);
+  REQUIRE(compiled);
+  auto l = load(R"(lab: lab.yaml
+checks:
+  - reach: {from: pc3, to: pc1}
+  - reach: {from: pc1, to: pc2:eth0}
+  - reach: {from: pc1, to: pc2}
+  - traffic: {segment: bus, seen: arp}
+  - traffic: {segment: wan, seen: arp}
+  - address: {node: pc1, iface: eth7, ip: 10.0.0.1/24}
+)");
+  REQUIRE(l->spec);
+  CHECK_FALSE(checkAgainstLab(*l->spec, compiled->topology, l->diags));
+  const std::string t = l->text();
+  CHECK(t.find("3:5: error: lab 't' has no node 'pc3'; did you mean 'pc1'?") != std::string::npos);
+  CHECK(t.find("4:5: error: 'pc2:eth0' has no address in lab 't'") != std::string::npos);
+  CHECK(t.find("5:5:") == std::string::npos); // pc2 has an address on eth1
+  CHECK(t.find("'bus' is an mcast segment, which has no switch") != std::string::npos);
+  CHECK(t.find("has no segment 'wan'") != std::string::npos);
+  CHECK(t.find("node 'pc1' has no interface 'eth7'") != std::string::npos);
+}
