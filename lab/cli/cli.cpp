@@ -4,6 +4,7 @@
 #include "image_command.hpp"
 #include "runtime_commands.hpp"
 #include "segment_commands.hpp"
+#include "test_command.hpp"
 
 #include "umlab/base/child_process.hpp"
 #include "umlab/base/diagnostics.hpp"
@@ -52,6 +53,7 @@ constexpr const char* kUsage =
     "  capture LAB SEGMENT -w FILE   pcap of a segment (-w - for Wireshark; --last 60s)\n"
     "  replay LAB SEGMENT CAPTURE    play a pcap into a segment\n"
     "  host LAB -- COMMAND...        run a command on the host in the lab's network namespace\n"
+    "  test TESTS-FILE    boot a lab and run its checks (reach, blocked, traffic, ...)\n"
     "  down LAB...        stop a lab and remove its state\n"
     "  clean [LAB...]     remove what crashed labs left behind\n"
     "  image build|ls     build or list base images\n"
@@ -346,7 +348,10 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
         out << kUsage;
         return kExitOk;
       }
-      if (const char* h = runtimeHelp(rest[0]) ? runtimeHelp(rest[0]) : segmentHelp(rest[0])) {
+      if (const char* h = runtimeHelp(rest[0]) ? runtimeHelp(rest[0])
+                          : segmentHelp(rest[0]) ? segmentHelp(rest[0])
+                          : rest[0] == "test"    ? kTestHelp
+                                                 : nullptr) {
         out << h;
         return kExitOk;
       }
@@ -370,9 +375,11 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       return runRuntimeCommand(self, command, rest, out, err);
     if (segmentHelp(command))
       return runSegmentCommand(self, command, rest, out, err);
+    if (command == "test")
+      return runTestCommand(self, rest, out, err);
     if (command == "image")
       return runImageCommand(rest, out, err);
-    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "link", "capture", "replay", "host", "down", "clean", "image", "help"};
+    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "link", "capture", "replay", "host", "test", "down", "clean", "image", "help"};
     std::string hint = didYouMean(command, commands);
     throw CliUsageError{"unknown command '" + command + "'" + (hint.empty() ? "; run 'umlab --help' for the list" : hint)};
   } catch (const CliUsageError& e) {

@@ -206,6 +206,21 @@ int cmdUp(const std::string& self, const CliArgs& a, std::ostream& out, std::ost
   renderDiagnostics(diags, err);
   if (!plan)
     return kExitInputError;
+  if (auto dir = a.get("--startup-dir")) {
+    // A variant of the lab (a student's): NODE.startup in DIR replaces NODE's startup commands.
+    std::error_code ec;
+    if (!fs::is_directory(*dir, ec))
+      throw CliFailure{"--startup-dir " + *dir + " is not a directory"};
+    for (lab::GuestPlan& g : plan->guests) {
+      const fs::path script = fs::path(*dir) / (g.name + ".startup");
+      if (!fs::exists(script, ec))
+        continue;
+      std::ifstream in(script);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      g.startup = {text};
+      out << "lab '" << plan->lab << "': " << g.name << " starts with " << script.string() << "\n";
+    }
+  }
 
   LabState state(host.stateRoot, plan->lab);
   bool reuseCow = false;
@@ -736,6 +751,8 @@ const char* const kUpHelp =
     "\n"
     "options:\n"
     "  --timeout D        give up when a guest is not ready after D (default 180s)\n"
+    "  --startup-dir DIR  NODE.startup files in DIR replace those nodes' startup commands\n"
+    "                     (a variant of the lab, e.g. a student's)\n"
     "  --state-dir DIR    keep the lab's state under DIR (default $UMLAB_STATE_DIR, else\n"
     "                     $XDG_RUNTIME_DIR/umlab, else /run/umlab for root)\n"
     "  -h, --help         show this help\n";
@@ -805,7 +822,7 @@ int runRuntimeCommand(const std::string& self, const std::string& command, const
     int (*run)(const std::string&, const CliArgs&, std::ostream&, std::ostream&);
   };
   static const std::map<std::string, Spec> specs{
-      {"up", {kUpHelp, {"-h", "--help"}, {"--timeout", "--state-dir"}, cmdUp}},
+      {"up", {kUpHelp, {"-h", "--help"}, {"--timeout", "--state-dir", "--startup-dir"}, cmdUp}},
       {"ps", {kPsHelp, {"-h", "--help"}, {"--format", "--state-dir"}, cmdPs}},
       {"exec", {kExecHelp, {"-h", "--help", "-i", "--interactive"}, {"--timeout", "--state-dir"}, cmdExec}},
       {"console", {kConsoleHelp, {"-h", "--help"}, {"--state-dir"}, cmdConsole}},

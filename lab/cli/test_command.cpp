@@ -1,0 +1,373 @@
+// umlab test: boot a lab (or use the running one), run the checks of a tests file in it, report
+// each with its evidence, and exit non-zero when any failed (docs/testing.md).
+
+#include "test_command.hpp"
+
+#include "runtime_commands.hpp"
+#include "umlab/base/child_process.hpp"
+#include "umlab/base/quantity.hpp"
+#include "umlab/lab/compile/compile.hpp"
+#include "umlab/lab/compile/plan.hpp"
+#include "umlab/lab/runtime/lab_state.hpp"
+#include "umlab/lab/testing/check_runner.hpp"
+#include "umlab/lab/testing/test_spec.hpp"
+#include "umlab/transports/pcap_file.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <ostream>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace umlab::cli {
+namespace {
+
+namespace fs = std::filesystem;
+namespace runtime = umlab::lab::runtime;
+using namespace umlab::lab::testing;
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kParallelChecks = 4;
+
+std::string stateRootOf(const std::string& self, const CliArgs& a) {
+  if (auto v = a.get("--state-dir"))
+    return *v;
+  return lab::hostLayoutFromEnvironment(self).stateRoot;
+}
+
+/// The running lab, reached the way `umlab exec` and `umlab capture` reach it.
+class RunningLab : public LabAccess {
+public:
+  RunningLab(std::string self, std::string stateRoot, std::string lab)
+      : self_(std::move(self)), stateRoot_(std::move(stateRoot)), lab_(std::move(lab)) {}
+
+  ExecResult exec(const std::string& node, const std::string& script, Duration timeout) override {
+    GuestExec g = execInGuest(stateRoot_, lab_, node, {"sh", "-c", script}, timeout);
+    return {g.exitCode, g.out, g.err};
+  }
+
+  std::optional<std::vector<transports::PcapFrame>> segmentFrames(const std::string& segment, Duration window,
+                                                                  std::string& error) override {
+    const std::string file = (fs::temp_directory_path() / ("umlab-test." + std::to_string(::getpid()) + "." +
+                                                           segment + ".pcap"))
+                                 .string();
+    Command c;
+    c.argv = {self_, "capture", "--state-dir", stateRoot_, lab_, segment,
+              "--last", std::to_string(std::max<long long>(1, (window.count() + 999) / 1000)) + "s", "-w", file};
+    CommandResult r = runCommand(c);
+    struct Remove {
+      std::string path;
+      ~Remove() { ::unlink(path.c_str()); }
+    } remove{file};
+    if (!r.isSuccess()) {
+      error = r.lastLines.empty() ? r.status.describe() : r.lastLines.back();
+      return std::nullopt;
+    }
+    Diagnostics diags;
+    auto frames = transports::readPcapFile(file, diags);
+    if (!frames)
+      error = diags.all().empty() ? "unreadable capture" : diags.all().front().message;
+    return frames;
+  }
+
+private:
+  std::string self_, stateRoot_, lab_;
+};
+
+struct Result {
+  const Check* check = nullptr;
+  CheckOutcome outcome;
+};
+
+std::string xmlEscape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+    case '&': o += "&amp;"; break;
+    case '<': o += "&lt;"; break;
+    case '>': o += "&gt;"; break;
+    case '"': o += "&quot;"; break;
+    default:
+      if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t')
+        o += ' ';
+      else
+        o += c;
+    }
+  }
+  return o;
+}
+
+std::string junit(const TestSpec& spec, const std::string& labName, const std::vector<Result>& results, double seconds) {
+  size_t failures = 0;
+  for (const Result& r : results)
+    failures += r.outcome.passed ? 0 : 1;
+  std::ostringstream x;
+  char t[32];
+  std::snprintf(t, sizeof t, "%.3f", seconds);
+  x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    << "<testsuites>\n<testsuite name=\"" << xmlEscape(labName) << "\" tests=\"" << results.size() << "\" failures=\""
+    << failures << "\" errors=\"0\" time=\"" << t << "\">\n";
+  for (const Result& r : results) {
+    std::snprintf(t, sizeof t, "%.3f", r.outcome.seconds);
+    x << "  <testcase classname=\"" << xmlEscape(spec.path) << "\" name=\"" << xmlEscape(r.check->name) << "\" time=\""
+      << t << "\">\n";
+    const std::string firstLine = r.outcome.evidence.substr(0, r.outcome.evidence.find('\n'));
+    if (!r.outcome.passed)
+      x << "    <failure message=\"" << xmlEscape(firstLine) << "\">" << xmlEscape(r.outcome.evidence) << "</failure>\n";
+    else
+      x << "    <system-out>" << xmlEscape(r.outcome.evidence) << "</system-out>\n";
+    x << "  </testcase>\n";
+  }
+  x << "</testsuite>\n</testsuites>\n";
+  return x.str();
+}
+
+std::string indent(const std::string& text) {
+  std::string o = "        ";
+  for (char c : text) {
+    o += c;
+    if (c == '\n')
+      o += "        ";
+  }
+  return o;
+}
+
+/// Boots the lab with `umlab up` (optionally a variant's startup files). Returns "" on success,
+/// else the tail of what `up` said.
+std::string bootLab(const std::string& self, const std::string& stateRoot, const std::string& labFile,
+                    const std::string& startupDir, std::ostream& log) {
+  Command c;
+  c.argv = {self, "up", "--state-dir", stateRoot, labFile};
+  if (!startupDir.empty()) {
+    c.argv.push_back("--startup-dir");
+    c.argv.push_back(startupDir);
+  }
+  CommandObserver o;
+  o.onLine = [&](std::string_view line) { log << "  | " << line << "\n" << std::flush; };
+  CommandResult r = runCommand(c, o);
+  if (r.isSuccess())
+    return "";
+  std::string tail;
+  for (const std::string& l : r.lastLines)
+    tail += l + "\n";
+  return tail.empty() ? r.status.describe() : tail;
+}
+
+void takeDown(const std::string& self, const std::string& stateRoot, const std::string& lab) {
+  Command c;
+  c.argv = {self, "down", "--state-dir", stateRoot, lab};
+  runCommand(c);
+}
+
+/// Runs the checks: all but the traffic checks in parallel (kParallelChecks at a time), then
+/// the traffic checks, which look at what the others sent. Reports each in file order as soon
+/// as it and those before it are done.
+std::vector<Result> runChecks(const TestSpec& spec, const lab::Topology& topology, LabAccess& lab,
+                              Clock::time_point runStart, std::ostream* progress) {
+  std::vector<Result> results(spec.checks.size());
+  std::vector<bool> done(spec.checks.size(), false);
+  std::mutex m;
+  std::condition_variable cv;
+  size_t reported = 0;
+  auto report = [&] { // called with m held
+    while (reported < results.size() && done[reported]) {
+      const Result& r = results[reported++];
+      if (!progress)
+        continue;
+      char t[32];
+      std::snprintf(t, sizeof t, "%5.1f s", r.outcome.seconds);
+      *progress << (r.outcome.passed ? "PASS  " : "FAIL  ") << r.check->name << "  (" << t << ")\n";
+      if (!r.outcome.passed)
+        *progress << indent(r.outcome.evidence) << "\n";
+      progress->flush();
+    }
+  };
+  auto runOne = [&](size_t i) {
+    const Duration window = std::chrono::duration_cast<Duration>(Clock::now() - runStart) + Duration(1000);
+    CheckOutcome o = runCheck(spec.checks[i], topology, lab, window);
+    std::lock_guard lock(m);
+    results[i] = {&spec.checks[i], std::move(o)};
+    done[i] = true;
+    report();
+    cv.notify_all();
+  };
+  std::vector<size_t> first, last;
+  for (size_t i = 0; i < spec.checks.size(); ++i)
+    (std::holds_alternative<TrafficCheck>(spec.checks[i].kind) ? last : first).push_back(i);
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> workers;
+  for (size_t w = 0; w < std::min(kParallelChecks, first.size()); ++w)
+    workers.emplace_back([&] {
+      for (size_t k; (k = next.fetch_add(1)) < first.size();)
+        runOne(first[k]);
+    });
+  for (std::thread& t : workers)
+    t.join();
+  for (size_t i : last)
+    runOne(i);
+  return results;
+}
+
+struct RunSummary {
+  std::vector<Result> results;
+  size_t passed = 0, failed = 0;
+  double seconds = 0;
+};
+
+/// One whole run: the lab up (unless running), the checks, the lab down (if we booted it).
+RunSummary runSuite(const std::string& self, const CliArgs& a, const TestSpec& spec, const lab::Topology& topology,
+                    const std::string& startupDir, std::ostream& out) {
+  RunSummary s;
+  const auto started = Clock::now();
+  const std::string stateRoot = stateRootOf(self, a);
+  runtime::LabState state(stateRoot, topology.name);
+  const bool wasRunning = state.exists() && state.liveSupervisor();
+  if (wasRunning && !startupDir.empty())
+    throw CliFailure{"lab '" + topology.name + "' is running; a variant's startup files need a fresh boot: 'umlab down " +
+                     topology.name + "' first"};
+  static Check bootCheck;
+  if (wasRunning) {
+    out << "lab " << topology.name << ": already running, testing it as it is\n";
+  } else {
+    out << "lab " << topology.name << ": booting " << spec.labPath << (startupDir.empty() ? "" : " with " + startupDir) << "\n";
+    out.flush();
+    std::string failure = bootLab(self, stateRoot, spec.labPath, startupDir, out);
+    if (!failure.empty()) {
+      // A lab that does not boot is one failed check, with what `up` said.
+      bootCheck.name = "lab " + topology.name + " boots";
+      s.results.push_back({&bootCheck, CheckOutcome{false, failure, 0}});
+      s.failed = 1;
+      out << "FAIL  " << bootCheck.name << "\n" << indent(failure) << "\n";
+      return s;
+    }
+  }
+  RunningLab lab(self, stateRoot, topology.name);
+  s.results = runChecks(spec, topology, lab, started, &out);
+  if (!wasRunning && !a.has("--keep"))
+    takeDown(self, stateRoot, topology.name);
+  for (const Result& r : s.results)
+    (r.outcome.passed ? s.passed : s.failed)++;
+  s.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return s;
+}
+
+std::string csvField(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos)
+    return s;
+  std::string q = "\"";
+  for (char c : s)
+    q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+int cmdTest(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
+  const auto& pos = a.positional();
+  if (pos.size() != 1)
+    throw CliUsageError{"test takes one tests file, as in 'umlab test topologies/dmz.tests.yaml'"};
+  const std::string format = a.get("--format").value_or("text");
+  if (format != "text" && format != "junit")
+    throw CliUsageError{"--format is text or junit, not '" + format + "'"};
+  SourceManager sources;
+  Diagnostics diags;
+  std::optional<TestSpec> spec = loadTestSpec(pos[0], sources, diags);
+  std::optional<lab::Compiled> compiled;
+  if (spec)
+    compiled = lab::compileFile(spec->labPath, sources, diags);
+  if (spec && compiled)
+    checkAgainstLab(*spec, compiled->topology, diags);
+  renderDiagnostics(diags, err);
+  if (!spec || !compiled || diags.hasErrors())
+    return kExitInputError;
+  const lab::Topology& topology = compiled->topology;
+
+  std::ofstream file;
+  if (auto o = a.get("-o")) {
+    file.open(*o);
+    if (!file)
+      throw CliFailure{"cannot write " + *o};
+  }
+  std::ostream& dest = file.is_open() ? static_cast<std::ostream&>(file) : out;
+  // The human report goes to stdout unless stdout carries the machine-readable output.
+  std::ostream& human = (format == "junit" && !file.is_open()) || a.get("--students") ? err : out;
+
+  if (auto dir = a.get("--students")) {
+    std::vector<fs::path> variants;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(*dir, ec))
+      if (e.is_directory())
+        variants.push_back(e.path());
+    if (ec || variants.empty())
+      throw CliFailure{"--students " + *dir + " holds no directories (one per student, with NODE.startup files)"};
+    std::sort(variants.begin(), variants.end());
+    dest << "student";
+    for (const Check& c : spec->checks)
+      dest << "," << csvField(c.name);
+    dest << ",passed,failed\n";
+    size_t anyFailed = 0;
+    for (const fs::path& v : variants) {
+      human << "== student " << v.filename().string() << "\n";
+      RunSummary s = runSuite(self, a, *spec, topology, v.string(), human);
+      human << v.filename().string() << ": " << s.passed << " passed, " << s.failed << " failed\n";
+      dest << csvField(v.filename().string());
+      for (size_t i = 0; i < spec->checks.size(); ++i)
+        dest << "," << (i < s.results.size() && s.results[i].check == &spec->checks[i]
+                            ? (s.results[i].outcome.passed ? "pass" : "fail")
+                            : "not run");
+      dest << "," << s.passed << "," << s.failed << "\n";
+      dest.flush();
+      anyFailed += s.failed;
+    }
+    return anyFailed ? kExitInputError : kExitOk;
+  }
+
+  RunSummary s = runSuite(self, a, *spec, topology, "", human);
+  char t[32];
+  std::snprintf(t, sizeof t, "%.1f", s.seconds);
+  human << s.passed << " passed, " << s.failed << " failed (" << t << " s)\n";
+  if (format == "junit")
+    dest << junit(*spec, topology.name, s.results, s.seconds);
+  return s.failed ? kExitInputError : kExitOk;
+}
+
+} // namespace
+
+const char* const kTestHelp =
+    "usage: umlab test [options] TESTS-FILE\n"
+    "\n"
+    "Run the checks of a tests file (docs/testing.md) in its lab: boot the lab, or use it when it\n"
+    "is running, run every check inside the guests (reach, blocked, command, address, route,\n"
+    "process; traffic checks read the segments' switches), print each with its evidence, and\n"
+    "close with 'N passed, M failed'. Exit status 1 when any check failed.\n"
+    "\n"
+    "options:\n"
+    "  --format text|junit   junit: JUnit XML for CI systems (on stdout, or in -o FILE)\n"
+    "  -o FILE               write the JUnit XML (or the --students CSV) to FILE\n"
+    "  --keep                leave a lab that umlab test booted running afterwards\n"
+    "  --students DIR        run the checks once per directory in DIR (a student's variant:\n"
+    "                        NODE.startup files replace the nodes' startup commands) and write\n"
+    "                        a CSV of the results\n"
+    "  --state-dir DIR       where labs keep their state\n"
+    "  -h, --help            show this help\n";
+
+int runTestCommand(const std::string& self, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CliArgs a(args, {"-h", "--help", "--keep"}, {"--format", "-o", "--students", "--state-dir"});
+  if (a.has("-h") || a.has("--help")) {
+    out << kTestHelp;
+    return kExitOk;
+  }
+  try {
+    return cmdTest(self, a, out, err);
+  } catch (const CliFailure& f) {
+    err << "umlab: error: " << f.message << "\n";
+    return kExitInputError;
+  }
+}
+
+} // namespace umlab::cli
