@@ -9,6 +9,7 @@
 #include "umlab/lab/compile/compile.hpp"
 #include "umlab/lab/compile/plan.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
+#include "umlab/lab/runtime/switch_admin.hpp"
 #include "umlab/lab/testing/check_runner.hpp"
 #include "umlab/lab/testing/test_spec.hpp"
 #include "umlab/transports/pcap_file.hpp"
@@ -75,6 +76,22 @@ public:
     if (!frames)
       error = diags.all().empty() ? "unreadable capture" : diags.all().front().message;
     return frames;
+  }
+
+  void waitForReplays(Duration limit) override {
+    const auto deadline = Clock::now() + limit;
+    std::error_code ec;
+    std::vector<std::string> admins;
+    for (const auto& e : fs::directory_iterator(stateRoot_ + "/" + lab_ + "/sw", ec))
+      if (e.path().extension() == ".admin")
+        admins.push_back(e.path().string());
+    for (const std::string& admin : admins)
+      while (Clock::now() < deadline) {
+        runtime::AdminReply r = runtime::switchAdmin(admin, "show replay");
+        if (!r.ok || r.text.rfind("replay=-", 0) == 0)
+          break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
   }
 
 private:
@@ -210,6 +227,12 @@ std::vector<Result> runChecks(const TestSpec& spec, const lab::Topology& topolog
     });
   for (std::thread& t : workers)
     t.join();
+  if (!last.empty()) {
+    Duration longest{0};
+    for (size_t i : last)
+      longest = std::max(longest, spec.checks[i].timeout);
+    lab.waitForReplays(std::max(longest, Duration(60000)));
+  }
   for (size_t i : last)
     runOne(i);
   return results;

@@ -45,6 +45,9 @@ public:
   /// cannot be read.
   virtual std::optional<std::vector<transports::PcapFrame>> segmentFrames(const std::string& segment, Duration window,
                                                                           std::string& error) = 0;
+  /// Waits, up to `limit`, until no replay is playing into any segment, so that traffic checks
+  /// see what the lab's replays sent. The default has no replays to wait for.
+  virtual void waitForReplays(Duration limit) { (void)limit; }
 };
 
 struct CheckOutcome {
