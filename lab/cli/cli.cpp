@@ -4,6 +4,7 @@
 #include "image_command.hpp"
 #include "runtime_commands.hpp"
 #include "segment_commands.hpp"
+#include "umlab/lab/testing/test_spec.hpp"
 #include "test_command.hpp"
 
 #include "umlab/base/child_process.hpp"
@@ -68,7 +69,8 @@ constexpr const char* kUsage =
 constexpr const char* kValidateHelp =
     "usage: umlab validate [options] FILE...\n"
     "\n"
-    "Load, resolve and check each topology file. Errors and warnings are printed as\n"
+    "Load, resolve and check each topology file (and each tests file, NAME.tests.yaml, against\n"
+    "its lab). Errors and warnings are printed as\n"
     "'file:line:col: error: message' with the source line and a caret.\n"
     "\n"
     "options:\n"
@@ -172,6 +174,24 @@ int cmdValidate(const std::vector<std::string>& args, std::ostream& out, std::os
   for (const std::string& path : a.positional()) {
     SourceManager sources;
     Diagnostics diags(limit);
+    if (path.ends_with(".tests.yaml")) {
+      // A tests file (umlab test): its own format, checked against its lab.
+      auto spec = lab::testing::loadTestSpec(path, sources, diags);
+      std::optional<lab::Compiled> labCompiled;
+      if (spec)
+        labCompiled = lab::compileFile(spec->labPath, sources, diags);
+      if (spec && labCompiled)
+        lab::testing::checkAgainstLab(*spec, labCompiled->topology, diags);
+      renderDiagnostics(diags, err);
+      if (!spec || !labCompiled || diags.hasErrors() || (a.has("--werror") && diags.warningCount() > 0)) {
+        status = kExitInputError;
+        err << path << ": " << plural(diags.errorCount(), "error", "errors") << "\n";
+      } else if (!quiet || diags.warningCount()) {
+        out << path << ": ok: tests for lab '" << labCompiled->topology.name << "', "
+            << plural(spec->checks.size(), "check", "checks") << "\n";
+      }
+      continue;
+    }
     auto compiled = lab::compileFile(path, sources, diags);
     renderDiagnostics(diags, err);
     const bool failed = !compiled || (a.has("--werror") && diags.warningCount() > 0);

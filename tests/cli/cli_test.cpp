@@ -44,7 +44,7 @@ TEST_CASE("validate reports each file and fails if any fails", "[cli]") {
                          sourceDir());
   CHECK(r.status == 1);
   CHECK(r.out == "topologies/lan.yaml: ok: lab 'lan', 3 nodes, 1 segment, 3 links\n"
-                 "topologies/routed.yaml: ok: lab 'routed', 4 nodes, 2 segments, 5 links\n");
+                 "topologies/routed.yaml: ok: lab 'routed', 6 nodes, 3 segments, 8 links\n");
   CHECK(r.err.find("tests/data/diag/memory/lab.yaml: 4 errors\n") != std::string::npos);
   CliResult quiet = runUmlab({"validate", "-q", "topologies/lan.yaml"}, sourceDir());
   CHECK(quiet.status == 0);
