@@ -6,6 +6,7 @@
 #include "segment_commands.hpp"
 #include "umlab/lab/testing/test_spec.hpp"
 #include "test_command.hpp"
+#include "import_command.hpp"
 
 #include "umlab/base/child_process.hpp"
 #include "umlab/base/diagnostics.hpp"
@@ -46,7 +47,7 @@ constexpr const char* kUsage =
     "  validate FILE...   check topology files and report every error and warning\n"
     "  plan FILE          show the launch plan: processes, arguments, sockets, start order\n"
     "  graph FILE         draw the lab as Graphviz DOT, JSON or SVG\n"
-    "  up FILE            boot the lab; returns when every guest is ready\n"
+    "  up FILE|DIR        boot the lab (a Netkit/Kathara DIR is imported); returns when ready\n"
     "  ps [LAB...]        show running labs, their nodes and switches\n"
     "  exec LAB NODE -- COMMAND...   run a command in a guest\n"
     "  console LAB NODE   attach to a guest's console (login root/root)\n"
@@ -55,6 +56,7 @@ constexpr const char* kUsage =
     "  replay LAB SEGMENT CAPTURE    play a pcap into a segment\n"
     "  host LAB -- COMMAND...        run a command on the host in the lab's network namespace\n"
     "  test TESTS-FILE    boot a lab and run its checks (reach, blocked, traffic, ...)\n"
+    "  import DIR         turn a Netkit/Kathara lab directory into a topology\n"
     "  down LAB...        stop a lab and remove its state\n"
     "  clean [LAB...]     remove what crashed labs left behind\n"
     "  image build|ls     build or list base images\n"
@@ -371,6 +373,7 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       if (const char* h = runtimeHelp(rest[0]) ? runtimeHelp(rest[0])
                           : segmentHelp(rest[0]) ? segmentHelp(rest[0])
                           : rest[0] == "test"    ? kTestHelp
+                          : rest[0] == "import"  ? kImportHelp
                                                  : nullptr) {
         out << h;
         return kExitOk;
@@ -397,9 +400,11 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       return runSegmentCommand(self, command, rest, out, err);
     if (command == "test")
       return runTestCommand(self, rest, out, err);
+    if (command == "import")
+      return runImportCommand(rest, out, err);
     if (command == "image")
       return runImageCommand(rest, out, err);
-    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "link", "capture", "replay", "host", "test", "down", "clean", "image", "help"};
+    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "link", "capture", "replay", "host", "test", "import", "down", "clean", "image", "help"};
     std::string hint = didYouMean(command, commands);
     throw CliUsageError{"unknown command '" + command + "'" + (hint.empty() ? "; run 'umlab --help' for the list" : hint)};
   } catch (const CliUsageError& e) {

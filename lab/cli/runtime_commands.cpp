@@ -3,6 +3,7 @@
 // lab whose supervisor is gone is cleaned from its `processes` file alone.
 #include "runtime_commands.hpp"
 #include "segment_commands.hpp"
+#include "import_command.hpp"
 
 #include "umlab/base/diagnostics.hpp"
 #include "umlab/base/quantity.hpp"
@@ -185,7 +186,7 @@ void makeStateDirs(const lab::LaunchPlan& p, bool reuseCow) {
 
 int cmdUp(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
   if (a.positional().size() != 1)
-    throw CliUsageError{"up takes one topology file, as in 'umlab up topologies/lan.yaml'"};
+    throw CliUsageError{"up takes one topology file (or a Netkit/Kathara lab directory), as in 'umlab up topologies/lan.yaml'"};
   const auto started = Clock::now();
   lab::HostLayout host = lab::hostLayoutFromEnvironment(self);
   if (auto v = a.get("--state-dir"))
@@ -197,9 +198,27 @@ int cmdUp(const std::string& self, const CliArgs& a, std::ostream& out, std::ost
       throw CliUsageError{"--timeout needs a duration such as '120s', not '" + *v + "'"};
     timeout = std::chrono::duration_cast<std::chrono::seconds>(*d);
   }
+  std::string topologyFile = a.positional()[0];
+  struct RemoveDir {
+    std::string path;
+    ~RemoveDir() {
+      std::error_code ec;
+      if (!path.empty())
+        fs::remove_all(path, ec);
+    }
+  } importDir;
+  if (std::error_code ec; fs::is_directory(topologyFile, ec)) {
+    // A Netkit/Kathara lab directory: imported for this run only.
+    std::optional<std::string> imported = importForUp(topologyFile, err);
+    if (!imported)
+      return kExitInputError;
+    out << "lab directory " << topologyFile << ": imported (see 'umlab import " << topologyFile << "')\n";
+    topologyFile = *imported;
+    importDir.path = fs::path(*imported).parent_path().string();
+  }
   SourceManager sources;
   Diagnostics diags;
-  auto compiled = lab::compileFile(a.positional()[0], sources, diags);
+  auto compiled = lab::compileFile(topologyFile, sources, diags);
   std::optional<lab::LaunchPlan> plan;
   if (compiled)
     plan = lab::plan(compiled->topology, host, diags);

@@ -3,6 +3,7 @@
 
 #include "test_command.hpp"
 
+#include "import_command.hpp"
 #include "runtime_commands.hpp"
 #include "umlab/base/child_process.hpp"
 #include "umlab/base/quantity.hpp"
@@ -301,8 +302,26 @@ int cmdTest(const std::string& self, const CliArgs& a, std::ostream& out, std::o
   Diagnostics diags;
   std::optional<TestSpec> spec = loadTestSpec(pos[0], sources, diags);
   std::optional<lab::Compiled> compiled;
-  if (spec)
-    compiled = lab::compileFile(spec->labPath, sources, diags);
+  std::string importDir;
+  if (spec) {
+    std::string labFile = spec->labPath;
+    if (std::error_code ec; fs::is_directory(labFile, ec)) {
+      // A Netkit/Kathara lab directory: `umlab up` imports it the same way.
+      if (std::optional<std::string> imported = importForUp(labFile, err)) {
+        labFile = *imported;
+        importDir = fs::path(*imported).parent_path().string();
+      }
+    }
+    compiled = lab::compileFile(labFile, sources, diags);
+  }
+  struct RemoveDir {
+    std::string path;
+    ~RemoveDir() {
+      std::error_code ec;
+      if (!path.empty())
+        fs::remove_all(path, ec);
+    }
+  } removeImport{importDir};
   if (spec && compiled)
     checkAgainstLab(*spec, compiled->topology, diags);
   renderDiagnostics(diags, err);
