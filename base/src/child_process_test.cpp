@@ -32,7 +32,7 @@ bool isAlive(pid_t pid) {
 
 } // namespace
 
-TEST_CASE("output of stdout and stderr arrives as lines, with \\r ending a line", "[base][child-process]") {
+TEST_CASE("output of stdout and stderr arrives as lines, a carriage return ending a line too", "[base][child-process]") {
   CommandResult r;
   auto lines = linesOf({{"/bin/sh", "-c", "echo one; echo two >&2; printf 'a\\rb\\r\\nc'"}}, &r);
   CHECK(lines == std::vector<std::string>{"one", "two", "a", "b", "c"});

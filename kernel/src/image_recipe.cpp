@@ -45,6 +45,21 @@ std::vector<std::string> defaultImagePackages() {
           "iperf3",   "procps",       "kmod",     "ethtool",  "traceroute", "net-tools"};
 }
 
+std::vector<std::string> servicesImagePackages() {
+  std::vector<std::string> p = defaultImagePackages();
+  for (const char* extra : {"dnsmasq", "isc-dhcp-client", "dnsutils", "frr", "bridge-utils"})
+    p.push_back(extra);
+  return p;
+}
+
+ImageRecipe imageRecipeFor(std::string name, std::string kernelVersion) {
+  const bool isServices = name == kServicesImageName;
+  ImageRecipe r = defaultImageRecipe(std::move(name), std::move(kernelVersion));
+  if (isServices)
+    r.packages = servicesImagePackages();
+  return r;
+}
+
 ImageRecipe defaultImageRecipe(std::string name, std::string kernelVersion) {
   ImageRecipe r;
   r.name = std::move(name);

@@ -52,7 +52,7 @@ struct FakeGuest {
 
 } // namespace
 
-TEST_CASE("mconsole requests are magic, version 2, length and text; replies join their chunks", "[kernel][mconsole]") {
+TEST_CASE("mconsole requests are magic, version 2, length and text, and replies join their chunks", "[kernel][mconsole]") {
   FakeGuest guest;
   std::thread t([&] { guest.answer(0, {"first part ", "second part"}); });
   MconsoleReply r = mconsoleCommand(guest.path, "config eth1=daemon,02:00:00:00:00:01,unix,/x.ctl");

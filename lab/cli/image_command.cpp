@@ -65,7 +65,7 @@ std::optional<k::ImageRecipe> currentRecipe(const std::string& name, std::string
   auto version = k::findUmlKernelVersion(k::kUmlModulesRoot, error);
   if (!version)
     return std::nullopt;
-  return k::defaultImageRecipe(name, *version);
+  return k::imageRecipeFor(name, *version);
 }
 
 int cmdBuild(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {

@@ -150,12 +150,13 @@ void checkHost(const lab::LaunchPlan& p, const lab::HostLayout& host) {
     throw CliFailure{"the switch daemon '" + host.switchd + "' is missing; build umlab completely (scripts/test.sh builds it)"};
   if (!p.taps.empty() && ::access("/dev/net/tun", R_OK | W_OK) != 0)
     throw CliFailure{"links to the host need /dev/net/tun, which is missing here; load the tun module ('modprobe tun')"};
-  std::set<std::string> bases;
+  std::map<std::string, std::string> bases; // path -> image name
   for (const lab::GuestPlan& g : p.guests)
-    bases.insert(g.basePath);
-  for (const std::string& b : bases)
+    bases.emplace(g.basePath, g.image);
+  for (const auto& [b, image] : bases)
     if (::access(b.c_str(), R_OK) != 0)
-      throw CliFailure{"the base image '" + b + "' is missing; build it with 'umlab image build' (a few minutes, once)"};
+      throw CliFailure{"the base image '" + b + "' is missing; build it with 'umlab image build" +
+                       (image == "debian" ? std::string() : " --name " + image) + "' (a few minutes, once)"};
 }
 
 /// True when `dir` holds nothing but the cow/ directory that `down --keep` leaves.

@@ -39,6 +39,17 @@ struct ImageRecipe {
 /// The packages every base image has: iproute2 ... net-tools (net-tools for Netkit-style labs).
 std::vector<std::string> defaultImagePackages();
 
+/// The image variant for labs that run services: the default packages plus a DHCP and DNS
+/// server and client (dnsmasq, isc-dhcp-client, dnsutils), a routing suite (frr, for OSPF and
+/// BGP labs) and bridge-utils. Built with `umlab image build --name services`; nodes choose it
+/// with `image: services`.
+constexpr const char* kServicesImageName = "services";
+std::vector<std::string> servicesImagePackages();
+
+/// The recipe `umlab image build --name NAME` uses: the services packages for
+/// kServicesImageName, the default ones for any other name.
+ImageRecipe imageRecipeFor(std::string name, std::string kernelVersion);
+
 /// The recipe `umlab image build` uses: Debian bookworm minbase, `defaultImagePackages()`, this
 /// build's boot shim (`kBootShim`), a 1G image.
 ImageRecipe defaultImageRecipe(std::string name, std::string kernelVersion);
