@@ -15,6 +15,7 @@ UMLAB_PACKAGES=(
   tcpdump                                   # reads the project's captures in a test
   user-mode-linux uml-utilities vde2        # the guests' kernel; uml_switch and vde_switch, the switch anchors
   debootstrap e2fsprogs                     # building the base image (mkfs.ext4 -d, debugfs)
+  qt6-base-dev qt6-svg-dev fonts-dejavu-core  # umlab-gui: Qt 6 Widgets, SVG export, a font for offscreen screenshots
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

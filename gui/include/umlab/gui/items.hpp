@@ -1,0 +1,141 @@
+#pragma once
+/// The canvas's items (after Qt's elasticnodes and diagramscene examples). Each holds the
+/// `ElementId` of what it shows and reads everything else from the scene's document when it
+/// paints, so an item can never disagree with the lab. Geometry that depends on the data (the
+/// width of a label, a link's end points) is cached and recomputed by `refresh()` / `adjust()`,
+/// which the scene calls when the document says the element changed.
+///
+/// Types follow `QGraphicsItem::UserType + N`, for `qgraphicsitem_cast`.
+
+#include "umlab/gui/lab_data.hpp"
+
+#include <QFont>
+#include <QGraphicsItem>
+#include <QLineF>
+#include <QStaticText>
+
+#include <vector>
+
+namespace umlab::gui {
+
+class TopologyScene;
+
+/// Common to every item that stands for an element of the lab.
+class ElementItem : public QGraphicsItem {
+public:
+  explicit ElementItem(ElementId id) : id_(id) {}
+  ElementId elementId() const { return id_; }
+  /// Re-reads what the item shows from the document.
+  virtual void refresh() = 0;
+
+protected:
+  TopologyScene* topologyScene() const;
+
+private:
+  ElementId id_;
+};
+
+/// A node: its kind's symbol, its name below, its run state as a coloured halo.
+class NodeItem : public ElementItem {
+public:
+  enum { Type = UserType + 1 };
+  static constexpr qreal kIconSize = 48;
+
+  explicit NodeItem(ElementId id);
+  int type() const override { return Type; }
+  QRectF boundingRect() const override;
+  QPainterPath shape() const override;
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+  void refresh() override;
+  /// The symbol's rectangle in item coordinates: where links end.
+  static QRectF iconRect() { return QRectF(-kIconSize / 2, -kIconSize / 2, kIconSize, kIconSize); }
+  /// The symbol, its halo and its name: what link labels keep clear of.
+  QRectF footprint() const { return iconRect().adjusted(-8, -8, 8, 0).united(labelRect_); }
+
+protected:
+  QVariant itemChange(GraphicsItemChange change, const QVariant& value) override;
+
+private:
+  QRectF labelRect_;
+};
+
+/// A segment: a switch, hub or mcast symbol, its name, and live frame counters.
+class SegmentItem : public ElementItem {
+public:
+  enum { Type = UserType + 2 };
+
+  explicit SegmentItem(ElementId id);
+  int type() const override { return Type; }
+  QRectF boundingRect() const override;
+  QPainterPath shape() const override;
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+  void refresh() override;
+  static QRectF iconRect() { return QRectF(-36, -16, 72, 32); }
+
+protected:
+  QVariant itemChange(GraphicsItemChange change, const QVariant& value) override;
+
+private:
+  QRectF labelRect_;
+};
+
+/// A text tag on a link: lines laid out once (QStaticText), drawn on a pale box.
+struct LinkLabel {
+  QRectF rect;
+  std::vector<QStaticText> lines;
+  QColor color;
+};
+
+/// Where a link is drawn and what its labels say, worked out from the document and the run
+/// state by `LinkItem::adjust()`.
+struct LinkGeometry {
+  QLineF line;
+  bool visible = false;
+  bool isMonitor = false;
+  bool isTrunk = false;
+  bool isHost = false;
+  bool isDown = false;
+  std::vector<LinkLabel> labels;
+  QPointF badgeAt; ///< where a validation badge goes: clear of the labels
+};
+
+/// A link or a monitor: a line between its two ends, with interface names and addresses near
+/// the node ends and link conditions in the middle. Lives in scene coordinates (at 0,0). Its
+/// geometry and laid-out labels are a cache of what the document says, rebuilt by `adjust()`
+/// whenever the scene hears that the link, one of its ends or the run state changed; painting
+/// a large lab then costs no text layout.
+class LinkItem : public ElementItem {
+public:
+  enum { Type = UserType + 3 };
+
+  explicit LinkItem(ElementId id);
+  int type() const override { return Type; }
+  QRectF boundingRect() const override;
+  QPainterPath shape() const override;
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+  void refresh() override { adjust(); }
+  /// Follows the two end items; hides itself while an end is not on the canvas.
+  void adjust();
+  QLineF line() const { return geometry_.line; }
+
+private:
+  LinkGeometry geometry_;
+  QRectF bounds_;
+};
+
+/// The host, for links to it (`endpoints: [r1:eth2, host]`): placed above the nodes it serves.
+/// Not part of the lab's drawing state, so it is not saved.
+class HostItem : public QGraphicsItem {
+public:
+  enum { Type = UserType + 4 };
+  int type() const override { return Type; }
+  QRectF boundingRect() const override { return QRectF(-40, -28, 80, 64); }
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+  static QRectF iconRect() { return QRectF(-30, -22, 60, 40); }
+};
+
+/// The fonts of labels on the canvas.
+QFont labelFont();
+QFont smallFont();
+
+} // namespace umlab::gui

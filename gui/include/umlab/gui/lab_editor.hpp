@@ -1,0 +1,91 @@
+#pragma once
+/// The editing session of one lab file: the document, its undo stack, its path, and the latest
+/// validation report. Every edit the canvas or the property panel makes goes through here as an
+/// undoable command; after each change the lab is validated again (shortly after, so typing and
+/// dragging stay smooth), with the same stages and text as `umlab validate`.
+
+#include "umlab/gui/commands.hpp"
+#include "umlab/gui/lab_document.hpp"
+#include "umlab/gui/lab_io.hpp"
+
+#include <QObject>
+#include <QPointF>
+#include <QString>
+#include <QTimer>
+#include <QUndoStack>
+
+namespace umlab::gui {
+
+class LabEditor : public QObject {
+  Q_OBJECT
+public:
+  explicit LabEditor(QObject* parent = nullptr);
+
+  LabDocument& document() { return document_; }
+  const LabDocument& document() const { return document_; }
+  QUndoStack& undoStack() { return undoStack_; }
+
+  /// The file, or empty for a lab never saved.
+  const QString& path() const { return path_; }
+  /// The name validation reports the lab under: the path, or "untitled.yaml".
+  QString displayPath() const;
+  bool isModified() const { return !undoStack_.isClean(); }
+  const ValidationReport& report() const { return report_; }
+
+  /// An empty lab named "lab".
+  void newLab();
+  /// Opens a topology file. False when it could not be read as a topology at all; the report
+  /// then says why (and the current lab stays open).
+  bool open(const QString& path);
+  /// Writes the lab as YAML to `path` (through a temporary file, renamed into place). Saving into
+  /// another directory rewrites relative `files` and `pcap` paths so that they still name the
+  /// same files; when that changes a path, the undo history (whose snapshots hold the old
+  /// paths) is forgotten.
+  bool save(const QString& path, QString* error = nullptr);
+
+  // ---- edits (each one undoable) --------------------------------------------------------
+  /// A node of `kind` ("host", "router", "firewall", or any free kind) at `pos`, named after
+  /// its kind (pc1, r1, fw1, ...). Returns its id.
+  ElementId addNode(const QString& kind, QPointF pos);
+  /// A segment of `type` ("switch", "hub", "mcast") at `pos`, named sw1, hub1, bus1, ...
+  ElementId addSegment(const QString& type, QPointF pos);
+  /// A link between two nodes (point to point), a node and a segment, or two segments (a trunk).
+  /// Node ends get their first free interface. A node's end on a segment whose links carry IPv4
+  /// addresses gets the next free address of that subnet. kNoElement when `a` and `b` cannot be
+  /// linked (the same element, or not a node or segment).
+  ElementId addLink(ElementId a, ElementId b);
+  void remove(const std::vector<ElementId>& ids);
+  void move(std::vector<Move> moves);
+  void updateNode(const NodeData& node);
+  void updateSegment(const SegmentData& segment);
+  void updateLink(const LinkData& link);
+  void updateMonitor(const MonitorData& monitor);
+  void updateReplay(const ReplayData& replay);
+  void updateProperties(const LabProperties& properties);
+  /// Places every node and segment again with the automatic layout (one undoable move).
+  void arrange();
+
+  /// Validates now instead of after the pause; tests and "Validate" use it.
+  void validateNow();
+
+signals:
+  /// A new lab was opened or created.
+  void labOpened();
+  void pathChanged(const QString& path);
+  void modifiedChanged(bool modified);
+  void reportChanged();
+
+private:
+  void setPath(const QString& path);
+  void setReport(ValidationReport report);
+  void push(QUndoCommand* command);
+  std::string suggestAddress(ElementId segment) const;
+
+  LabDocument document_;
+  QUndoStack undoStack_;
+  QString path_;
+  ValidationReport report_;
+  QTimer validateTimer_;
+};
+
+} // namespace umlab::gui

@@ -1,0 +1,93 @@
+#pragma once
+/// The window: menus and tool bars, the canvas, the property panel, the problems list and the
+/// log. It only wires signals between the parts (Qt's diagramscene shape): the editor owns the
+/// lab, the scene draws it, the panel edits it, the runner runs it.
+
+#include "umlab/gui/lab_editor.hpp"
+#include "umlab/gui/lab_runner.hpp"
+
+#include <QMainWindow>
+
+class QAction;
+class QActionGroup;
+class QLabel;
+class QPlainTextEdit;
+
+namespace umlab::gui {
+
+class DiagnosticsList;
+class PropertyPanel;
+class TopologyScene;
+class TopologyView;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  LabEditor& editor() { return editor_; }
+  LabRunner& runner() { return runner_; }
+  TopologyScene* scene() const { return scene_; }
+  TopologyView* view() const { return view_; }
+  PropertyPanel* panel() const { return panel_; }
+  DiagnosticsList* problems() const { return problems_; }
+
+  /// Opens a file; on failure the problems list says why.
+  bool openFile(const QString& path);
+  bool saveTo(const QString& path);
+  /// Whether closing asks to save unsaved changes (off for tests and screenshots).
+  void setConfirmClose(bool confirm) { confirmClose_ = confirm; }
+
+protected:
+  void closeEvent(QCloseEvent* event) override;
+
+private:
+  void createActions();
+  void createMenus();
+  void createToolBars();
+  void createDocks();
+  void wire();
+  void updateTitle();
+  void updateRunActions();
+  bool maybeSave();
+  bool save();
+  bool saveAs();
+  void open();
+  void exportPicture(bool svg);
+  void startLab();
+
+  LabEditor editor_;
+  LabRunner runner_;
+  TopologyScene* scene_ = nullptr;
+  TopologyView* view_ = nullptr;
+  PropertyPanel* panel_ = nullptr;
+  DiagnosticsList* problems_ = nullptr;
+  QPlainTextEdit* log_ = nullptr;
+  QLabel* runLabel_ = nullptr;
+  bool confirmClose_ = true;
+
+  QAction* newAction_ = nullptr;
+  QAction* openAction_ = nullptr;
+  QAction* saveAction_ = nullptr;
+  QAction* saveAsAction_ = nullptr;
+  QAction* exportPngAction_ = nullptr;
+  QAction* exportSvgAction_ = nullptr;
+  QAction* quitAction_ = nullptr;
+  QAction* undoAction_ = nullptr;
+  QAction* redoAction_ = nullptr;
+  QAction* deleteAction_ = nullptr;
+  QAction* selectAllAction_ = nullptr;
+  QAction* arrangeAction_ = nullptr;
+  QAction* zoomInAction_ = nullptr;
+  QAction* zoomOutAction_ = nullptr;
+  QAction* fitAction_ = nullptr;
+  QAction* validateAction_ = nullptr;
+  QAction* startAction_ = nullptr;
+  QAction* stopAction_ = nullptr;
+  QActionGroup* tools_ = nullptr;
+  QAction* selectTool_ = nullptr;
+  QAction* linkTool_ = nullptr;
+};
+
+} // namespace umlab::gui

@@ -1,0 +1,134 @@
+#pragma once
+/// The canvas: one item per node, segment, link and monitor of the open lab, kept in step with
+/// the document's signals. The tool `Mode` decides what a click does (Qt's DiagramScene::Mode):
+/// select and move, place a node, place a segment, or drag a link from one item to another.
+/// Edits go to the `LabEditor` as undoable commands; a drag moves items freely and becomes one
+/// move command when the mouse is released.
+///
+/// Besides the lab, the scene keeps two kinds of view state that items show: the latest
+/// validation report (items with errors get a badge and the messages as a tool tip) and the
+/// running lab's status (node states, switch counters, live link conditions).
+
+#include "umlab/gui/lab_editor.hpp"
+#include "umlab/gui/lab_status.hpp"
+
+#include <QGraphicsScene>
+#include <QPoint>
+
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+class QGraphicsLineItem;
+
+namespace umlab::gui {
+
+class ElementItem;
+class NodeItem;
+class SegmentItem;
+class LinkItem;
+class HostItem;
+
+class TopologyScene : public QGraphicsScene {
+  Q_OBJECT
+public:
+  enum class Mode { Select, AddNode, AddSegment, AddLink };
+
+  explicit TopologyScene(LabEditor& editor, QObject* parent = nullptr);
+  ~TopologyScene() override;
+
+  LabEditor& editor() { return editor_; }
+  const LabDocument& document() const { return editor_.document(); }
+
+  Mode mode() const { return mode_; }
+  /// What AddNode places ("host", "router", "firewall") and AddSegment ("switch", "hub", "mcast").
+  const QString& nodeKind() const { return nodeKind_; }
+  const QString& segmentType() const { return segmentType_; }
+
+  ElementItem* itemFor(ElementId id) const;
+  NodeItem* nodeItem(ElementId id) const;
+  SegmentItem* segmentItem(ElementId id) const;
+  LinkItem* linkItem(ElementId id) const;
+  HostItem* hostItem() const { return host_; }
+  /// The item a link end is drawn to, or null.
+  QGraphicsItem* endpointItem(const EndpointData& end) const;
+  /// The element under a scene position (the topmost node or segment; links only if `withLinks`).
+  ElementId elementAt(QPointF scenePos, bool withLinks = true) const;
+
+  /// Selected elements, nodes and segments first.
+  std::vector<ElementId> selectedElements() const;
+  /// Selects exactly `id` (nothing for kNoElement).
+  void selectOnly(ElementId id);
+  /// The drawing's extent with a margin, for fit and export.
+  QRectF contentRect() const;
+
+  // ---- validation marks ---------------------------------------------------------------
+  void setReport(const ValidationReport& report);
+  /// The worst severity reported about `id`, if any.
+  std::optional<Severity> markOf(ElementId id) const;
+  /// The report's messages about `id`, one after another.
+  QString messagesOf(ElementId id) const;
+
+  // ---- run state ----------------------------------------------------------------------
+  void setStatus(std::optional<LabStatus> status);
+  const std::optional<LabStatus>& status() const { return status_; }
+  /// The switch name of a segment or a point-to-point link ("lan", "p2p.3"), as ps reports it.
+  std::string switchNameOf(ElementId id) const;
+
+  /// Called by items when they move (ItemPositionHasChanged): links follow.
+  void itemMoved(ElementId id);
+
+public slots:
+  void setMode(umlab::gui::TopologyScene::Mode mode);
+  void setNodeKind(const QString& kind);
+  void setSegmentType(const QString& type);
+  /// Deletes the selection (one undoable command).
+  void deleteSelection();
+
+signals:
+  void modeChanged(umlab::gui::TopologyScene::Mode mode);
+  /// A right click on an element, at a global screen position.
+  void elementContextMenu(umlab::gui::ElementId id, const QPoint& screenPos);
+  /// An element was added with the mouse (the window may select it).
+  void elementPlaced(umlab::gui::ElementId id);
+
+protected:
+  void mousePressEvent(QGraphicsSceneMouseEvent* event) override;
+  void mouseMoveEvent(QGraphicsSceneMouseEvent* event) override;
+  void mouseReleaseEvent(QGraphicsSceneMouseEvent* event) override;
+  void keyPressEvent(QKeyEvent* event) override;
+  void contextMenuEvent(QGraphicsSceneContextMenuEvent* event) override;
+
+private:
+  void rebuild();
+  void addItemFor(ElementId id);
+  void removeItemFor(ElementId id, ElementKind kind);
+  void changedElement(ElementId id);
+  void movedElement(ElementId id);
+  void indexLink(ElementId link);
+  void unindexLink(ElementId link);
+  void adjustLinksOf(ElementId id);
+  void attachReferringLinks(ElementId id);
+  void updateHost();
+
+  LabEditor& editor_;
+  Mode mode_ = Mode::Select;
+  QString nodeKind_ = QStringLiteral("host");
+  QString segmentType_ = QStringLiteral("switch");
+
+  std::unordered_map<ElementId, ElementItem*> items_;
+  /// For each node or segment (and kHostKey), the links and monitors drawn to it.
+  std::unordered_map<ElementId, std::unordered_set<ElementId>> attached_;
+  /// For each link or monitor, the ids it is indexed under in `attached_`.
+  std::unordered_map<ElementId, std::vector<ElementId>> endsOf_;
+  HostItem* host_ = nullptr;
+
+  QGraphicsLineItem* rubberLine_ = nullptr;
+  ElementId linkFrom_ = kNoElement;
+  std::vector<Move> pressed_; ///< positions of the selected items when a drag began
+
+  std::unordered_map<ElementId, std::pair<Severity, QString>> marks_;
+  std::optional<LabStatus> status_;
+};
+
+} // namespace umlab::gui

@@ -1,0 +1,173 @@
+#include "umlab/gui/element_menu.hpp"
+
+#include "umlab/gui/lab_runner.hpp"
+#include "umlab/gui/topology_scene.hpp"
+
+#include <QCheckBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+
+namespace umlab::gui {
+
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+/// Asks for link conditions; nullopt when cancelled.
+std::optional<std::pair<ConditionsData, bool>> askConditions(const ConditionsData& start, const QString& port, QWidget* parent) {
+  QDialog d(parent);
+  d.setWindowTitle(QObject::tr("Conditions of %1").arg(port));
+  auto* form = new QFormLayout(&d);
+  auto line = [&](const QString& label, const std::string& value, const QString& hint) {
+    auto* e = new QLineEdit(q(value));
+    e->setPlaceholderText(hint);
+    form->addRow(label, e);
+    return e;
+  };
+  QLineEdit* delay = line(QObject::tr("Delay"), start.delay, "e.g. 20ms (0 removes it)");
+  QLineEdit* jitter = line(QObject::tr("Jitter"), start.jitter, "e.g. 2ms");
+  QLineEdit* loss = line(QObject::tr("Loss"), start.loss, "e.g. 1%");
+  QLineEdit* rate = line(QObject::tr("Rate"), start.rate, "e.g. 10mbit");
+  auto* clear = new QCheckBox(QObject::tr("Remove other conditions first"));
+  clear->setChecked(true);
+  form->addRow(clear);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+  form->addRow(buttons);
+  QObject::connect(buttons, &QDialogButtonBox::accepted, &d, &QDialog::accept);
+  QObject::connect(buttons, &QDialogButtonBox::rejected, &d, &QDialog::reject);
+  if (d.exec() != QDialog::Accepted)
+    return std::nullopt;
+  ConditionsData c;
+  c.delay = delay->text().trimmed().toStdString();
+  c.jitter = jitter->text().trimmed().toStdString();
+  c.loss = loss->text().trimmed().toStdString();
+  c.rate = rate->text().trimmed().toStdString();
+  return std::pair{c, clear->isChecked()};
+}
+
+QString askCaptureFile(const QString& segment, QWidget* parent) {
+  const QString suggested = QDir::temp().filePath(segment + QStringLiteral(".pcap"));
+  return QFileDialog::getSaveFileName(parent, QObject::tr("Capture %1 to").arg(segment), suggested,
+                                      QObject::tr("Captures (*.pcap)"));
+}
+
+} // namespace
+
+QString linkPortOf(const LabData& lab, const LinkData& link) {
+  const LinkShape shape = linkShape(link);
+  if (shape == LinkShape::Trunk || shape == LinkShape::Unknown)
+    return {};
+  const EndpointData& e = link.ends[interfaceEnd(link)];
+  return e.kind == EndpointData::Kind::Interface ? q(endpointText(lab, e)) : QString();
+}
+
+QString captureSegmentOf(const TopologyScene& scene, ElementId id) {
+  const LabData& lab = scene.document().data();
+  const LinkData* l = scene.document().link(id);
+  if (!l)
+    return {};
+  switch (linkShape(*l)) {
+  case LinkShape::PointToPoint: return q(scene.switchNameOf(id));
+  case LinkShape::ToSegment: return q(endpointName(lab, l->ends[1 - interfaceEnd(*l)]));
+  case LinkShape::Trunk: return q(endpointName(lab, l->ends[0]));
+  default: return {};
+  }
+}
+
+QStringList linkConditionArgs(const QString& lab, const QString& port, const ConditionsData& c, bool clearFirst) {
+  QStringList args{QStringLiteral("link"), lab, port};
+  if (clearFirst)
+    args << QStringLiteral("--clear");
+  auto add = [&](const char* flag, const std::string& v) {
+    if (!v.empty())
+      args << QString::fromLatin1(flag) << q(v);
+  };
+  add("--delay", c.delay);
+  add("--jitter", c.jitter);
+  add("--loss", c.loss);
+  add("--rate", c.rate);
+  add("--duplicate", c.duplicate);
+  add("--corrupt", c.corrupt);
+  return args;
+}
+
+void populateElementMenu(QMenu& menu, ElementId id, TopologyScene& scene, LabRunner& runner, QWidget* parent) {
+  const LabDocument& doc = scene.document();
+  const bool running = runner.status().has_value();
+  const QString lab = runner.lab();
+  auto live = [&](const QString& text, auto&& slot) {
+    QAction* a = menu.addAction(text);
+    a->setEnabled(running);
+    QObject::connect(a, &QAction::triggered, &menu, slot);
+    return a;
+  };
+  if (const NodeData* n = doc.node(id)) {
+    const QString node = q(n->name);
+    QAction* console = live(QObject::tr("Open console"), [&runner, node, parent] {
+      QString error;
+      if (!runner.openConsole(node, &error))
+        QMessageBox::information(parent, QObject::tr("Console"), error);
+    });
+    console->setObjectName("consoleAction");
+  } else if (const LinkData* l = doc.link(id)) {
+    const QString port = linkPortOf(doc.data(), *l);
+    const ConditionsData start = l->conditions;
+    QAction* cond = live(QObject::tr("Set conditions live…"), [&runner, lab, port, start, parent] {
+      if (auto c = askConditions(start, port, parent))
+        runner.run(linkConditionArgs(lab, port, c->first, c->second), QStringLiteral("link"));
+    });
+    cond->setObjectName("conditionsAction");
+    QAction* down = live(QObject::tr("Take down"), [&runner, lab, port] {
+      runner.run({QStringLiteral("link"), lab, port, QStringLiteral("--down")}, QStringLiteral("link"));
+    });
+    down->setObjectName("downAction");
+    QAction* up = live(QObject::tr("Bring up"), [&runner, lab, port] {
+      runner.run({QStringLiteral("link"), lab, port, QStringLiteral("--up")}, QStringLiteral("link"));
+    });
+    up->setObjectName("upAction");
+    for (QAction* a : {cond, down, up})
+      a->setEnabled(running && !port.isEmpty());
+    const QString segment = captureSegmentOf(scene, id);
+    QAction* cap = live(QObject::tr("Capture 30 s…"), [&runner, segment, parent] {
+      const QString file = askCaptureFile(segment, parent);
+      if (!file.isEmpty())
+        runner.capture(segment, file, 30);
+    });
+    cap->setObjectName("captureAction");
+    cap->setEnabled(running && !segment.isEmpty());
+  } else if (const SegmentData* s = doc.segment(id)) {
+    const QString segment = q(s->name);
+    QAction* cap = live(QObject::tr("Capture 30 s…"), [&runner, segment, parent] {
+      const QString file = askCaptureFile(segment, parent);
+      if (!file.isEmpty())
+        runner.capture(segment, file, 30);
+    });
+    cap->setObjectName("captureAction");
+    QAction* replay = live(QObject::tr("Replay a capture…"), [&runner, lab, segment, parent] {
+      const QString file = QFileDialog::getOpenFileName(parent, QObject::tr("Replay into %1").arg(segment), QString(),
+                                                        QObject::tr("Captures (*.pcap *.pcapng)"));
+      if (!file.isEmpty())
+        runner.run({QStringLiteral("replay"), lab, segment, file, QStringLiteral("--no-wait")}, QStringLiteral("replay"));
+    });
+    replay->setObjectName("replayAction");
+  }
+  if (!menu.isEmpty())
+    menu.addSeparator();
+  QAction* del = menu.addAction(QObject::tr("Delete"));
+  del->setObjectName("deleteAction");
+  QObject::connect(del, &QAction::triggered, &menu, [&scene, id] { scene.editor().remove({id}); });
+}
+
+void execElementMenu(ElementId id, const QPoint& screenPos, TopologyScene& scene, LabRunner& runner, QWidget* parent) {
+  QMenu menu(parent);
+  populateElementMenu(menu, id, scene, runner, parent);
+  menu.exec(screenPos);
+}
+
+} // namespace umlab::gui

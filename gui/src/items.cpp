@@ -1,0 +1,513 @@
+#include "umlab/gui/items.hpp"
+
+#include "umlab/gui/icons.hpp"
+#include "umlab/gui/topology_scene.hpp"
+
+#include <QFontMetricsF>
+#include <QPainter>
+#include <QPainterPath>
+#include <QPainterPathStroker>
+#include <QStyleOptionGraphicsItem>
+
+#include <cmath>
+
+namespace umlab::gui {
+
+namespace {
+
+const QColor kInk(0x1f, 0x29, 0x37);
+const QColor kMuted(0x64, 0x74, 0x8b);
+const QColor kSelect(0x25, 0x63, 0xeb);
+const QColor kConditions(0x9d, 0x17, 0x4d);
+constexpr qreal kLabelLod = 0.45; // below this zoom, labels are left out (500-node overviews)
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+QColor stateColor(const std::string& state) {
+  if (state == "ready")
+    return QColor(0x22, 0xc5, 0x5e);
+  if (state == "booting")
+    return QColor(0xf5, 0x9e, 0x0b);
+  if (state == "dead")
+    return QColor(0xef, 0x44, 0x44);
+  return QColor(0x94, 0xa3, 0xb8);
+}
+
+void paintBadge(QPainter& p, QPointF at, Severity s) {
+  p.save();
+  p.setRenderHint(QPainter::Antialiasing);
+  p.setPen(QPen(Qt::white, 1.5));
+  p.setBrush(s == Severity::Error ? QColor(0xdc, 0x26, 0x26) : QColor(0xf5, 0x9e, 0x0b));
+  p.drawEllipse(at, 8, 8);
+  QFont f = smallFont();
+  f.setBold(true);
+  p.setFont(f);
+  p.setPen(Qt::white);
+  p.drawText(QRectF(at.x() - 8, at.y() - 8, 16, 16), Qt::AlignCenter, QStringLiteral("!"));
+  p.restore();
+}
+
+/// A label's lines on a pale rounded box, readable over lines.
+void paintLabel(QPainter& p, const LinkLabel& l) {
+  p.save();
+  p.setPen(Qt::NoPen);
+  p.setBrush(QColor(255, 255, 255, 225));
+  p.drawRoundedRect(l.rect, 3, 3);
+  p.setFont(smallFont());
+  p.setPen(l.color);
+  qreal y = l.rect.top() + 1;
+  for (const QStaticText& t : l.lines) {
+    const QSizeF size = t.size();
+    p.drawStaticText(QPointF(l.rect.center().x() - size.width() / 2, y), t);
+    y += size.height();
+  }
+  p.restore();
+}
+
+QString tooltipWithMessages(QString html, const TopologyScene* scene, ElementId id) {
+  if (scene) {
+    const QString messages = scene->messagesOf(id);
+    if (!messages.isEmpty())
+      html += "<pre>" + messages.toHtmlEscaped() + "</pre>";
+  }
+  return html;
+}
+
+/// How far from an item's centre a line towards `dir` leaves its symbol.
+/// `rect` holds the item's centre (0,0); `dir` is a unit vector.
+qreal exitDistance(const QRectF& rect, QPointF dir) {
+  qreal t = 1e9;
+  if (dir.x() > 1e-9)
+    t = std::min(t, rect.right() / dir.x());
+  else if (dir.x() < -1e-9)
+    t = std::min(t, rect.left() / dir.x());
+  if (dir.y() > 1e-9)
+    t = std::min(t, rect.bottom() / dir.y());
+  else if (dir.y() < -1e-9)
+    t = std::min(t, rect.top() / dir.y());
+  return t == 1e9 ? 0 : t + 2;
+}
+
+QRectF iconRectOf(const QGraphicsItem* item) {
+  switch (item->type()) {
+  case NodeItem::Type: return NodeItem::iconRect();
+  case SegmentItem::Type: return SegmentItem::iconRect();
+  case HostItem::Type: return HostItem::iconRect();
+  }
+  return QRectF();
+}
+
+std::string conditionsText(const ConditionsData& c) {
+  std::string s;
+  auto add = [&](const char* what, const std::string& v) {
+    if (!v.empty())
+      s += (s.empty() ? "" : " · ") + std::string(what) + " " + v;
+  };
+  add("delay", c.delay);
+  add("jitter", c.jitter);
+  add("loss", c.loss);
+  add("rate", c.rate);
+  add("dup", c.duplicate);
+  add("corrupt", c.corrupt);
+  return s;
+}
+
+QString counterText(const SwitchStatus& s) {
+  if (!s.hasCounters)
+    return s.state == "up" ? QStringLiteral("up") : q(s.state);
+  QString t = QStringLiteral("%1 in · %2 out").arg(s.framesIn).arg(s.framesOut);
+  if (s.framesPerSecond >= 0)
+    t += QStringLiteral(" · %1/s").arg(s.framesPerSecond, 0, 'f', s.framesPerSecond < 10 ? 1 : 0);
+  return t;
+}
+
+} // namespace
+
+QFont labelFont() {
+  QFont f(QStringLiteral("DejaVu Sans"));
+  f.setPixelSize(12);
+  f.setBold(true);
+  return f;
+}
+
+QFont smallFont() {
+  QFont f(QStringLiteral("DejaVu Sans"));
+  f.setPixelSize(10);
+  return f;
+}
+
+TopologyScene* ElementItem::topologyScene() const { return static_cast<TopologyScene*>(scene()); }
+
+// ---- NodeItem -----------------------------------------------------------------------------------
+
+NodeItem::NodeItem(ElementId id) : ElementItem(id) {
+  setFlags(ItemIsMovable | ItemIsSelectable | ItemSendsGeometryChanges);
+  setZValue(2);
+}
+
+QRectF NodeItem::boundingRect() const { return iconRect().adjusted(-12, -12, 12, 12).united(labelRect_); }
+
+QPainterPath NodeItem::shape() const {
+  QPainterPath p;
+  p.addRect(iconRect().adjusted(-4, -4, 4, 4));
+  p.addRect(labelRect_);
+  return p;
+}
+
+void NodeItem::refresh() {
+  const TopologyScene* s = topologyScene();
+  const NodeData* n = s ? s->document().node(elementId()) : nullptr;
+  if (!n)
+    return;
+  prepareGeometryChange();
+  const qreal nameWidth = QFontMetricsF(labelFont()).horizontalAdvance(q(n->name));
+  const qreal w = std::max(nameWidth + 8, 96.0);
+  labelRect_ = QRectF(-w / 2, kIconSize / 2 + 4, w, 30);
+  const LabData& lab = s->document().data();
+  QString tip = "<b>" + q(n->name).toHtmlEscaped() + "</b> (" + q(effectiveKind(lab, *n)).toHtmlEscaped() + ")";
+  if (!n->description.empty())
+    tip += "<br>" + q(n->description).toHtmlEscaped();
+  if (!n->settings.memory.empty())
+    tip += "<br>memory " + q(n->settings.memory).toHtmlEscaped();
+  for (const LinkData& l : lab.links)
+    for (int i = 0; i < 2; ++i)
+      if (l.ends[i].kind == EndpointData::Kind::Interface && l.ends[i].target == n->id) {
+        const std::string ip = endAddress(l, i);
+        tip += "<br>" + q(l.ends[i].iface).toHtmlEscaped() + " → " + q(endpointText(lab, l.ends[1 - i])).toHtmlEscaped() +
+               (ip.empty() ? QString() : "  " + q(ip));
+      }
+  setToolTip(tooltipWithMessages(tip, s, elementId()));
+  update();
+}
+
+void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) {
+  const TopologyScene* s = topologyScene();
+  const NodeData* n = s ? s->document().node(elementId()) : nullptr;
+  if (!n)
+    return;
+  painter->setRenderHint(QPainter::Antialiasing);
+  const std::string kind = effectiveKind(s->document().data(), *n);
+  const NodeStatus* st = s->status() ? s->status()->node(n->name) : nullptr;
+  if (s->status()) {
+    QColor c = stateColor(st ? st->state : std::string());
+    c.setAlpha(110);
+    painter->setPen(QPen(stateColor(st ? st->state : std::string()), 2));
+    painter->setBrush(c);
+    painter->drawEllipse(iconRect().adjusted(-9, -9, 9, 9));
+  }
+  if (isSelected()) {
+    painter->setPen(QPen(kSelect, 2, Qt::DashLine));
+    painter->setBrush(QColor(0x25, 0x63, 0xeb, 28));
+    painter->drawRoundedRect(iconRect().adjusted(-6, -6, 6, 6), 6, 6);
+  }
+  paintNodeSymbol(*painter, nodeSymbolFor(q(kind)), iconRect());
+  if (option->levelOfDetailFromTransform(painter->worldTransform()) >= kLabelLod) {
+    const qreal lineH = 15;
+    QRectF nameRect(labelRect_.left(), labelRect_.top(), labelRect_.width(), lineH);
+    painter->setFont(labelFont());
+    painter->setPen(isSelected() ? kSelect : kInk);
+    painter->drawText(nameRect, Qt::AlignHCenter | Qt::AlignVCenter, q(n->name));
+    QString second;
+    if (st)
+      second = q(st->state) + (st->state == "ready" ? QStringLiteral(" · %1 s").arg(st->uptimeSeconds) : QString());
+    else if (s->status())
+      second = QStringLiteral("not running");
+    else if (nodeSymbolFor(q(kind)) == NodeSymbol::Other || nodeSymbolFor(q(kind)) == NodeSymbol::Server)
+      second = q(kind);
+    if (!second.isEmpty()) {
+      painter->setFont(smallFont());
+      painter->setPen(kMuted);
+      painter->drawText(QRectF(labelRect_.left(), labelRect_.top() + lineH, labelRect_.width(), lineH),
+                        Qt::AlignHCenter | Qt::AlignVCenter, second);
+    }
+  }
+  if (auto m = s->markOf(elementId()))
+    paintBadge(*painter, iconRect().topRight() + QPointF(2, -2), *m);
+}
+
+QVariant NodeItem::itemChange(GraphicsItemChange change, const QVariant& value) {
+  if (change == ItemPositionHasChanged && topologyScene())
+    topologyScene()->itemMoved(elementId());
+  return QGraphicsItem::itemChange(change, value);
+}
+
+// ---- SegmentItem --------------------------------------------------------------------------------
+
+SegmentItem::SegmentItem(ElementId id) : ElementItem(id) {
+  setFlags(ItemIsMovable | ItemIsSelectable | ItemSendsGeometryChanges);
+  setZValue(1);
+}
+
+QRectF SegmentItem::boundingRect() const { return iconRect().adjusted(-12, -12, 12, 12).united(labelRect_); }
+
+QPainterPath SegmentItem::shape() const {
+  QPainterPath p;
+  p.addRect(iconRect().adjusted(-4, -4, 4, 4));
+  p.addRect(labelRect_);
+  return p;
+}
+
+void SegmentItem::refresh() {
+  const TopologyScene* s = topologyScene();
+  const SegmentData* seg = s ? s->document().segment(elementId()) : nullptr;
+  if (!seg)
+    return;
+  prepareGeometryChange();
+  const qreal nameWidth = QFontMetricsF(labelFont()).horizontalAdvance(q(seg->name));
+  const qreal w = std::max(nameWidth + 8, 150.0);
+  labelRect_ = QRectF(-w / 2, iconRect().bottom() + 4, w, 30);
+  QString tip = "<b>" + q(seg->name).toHtmlEscaped() + "</b> (" + q(seg->type.empty() ? "switch" : seg->type) + ")";
+  if (!seg->description.empty())
+    tip += "<br>" + q(seg->description).toHtmlEscaped();
+  setToolTip(tooltipWithMessages(tip, s, elementId()));
+  update();
+}
+
+void SegmentItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) {
+  const TopologyScene* s = topologyScene();
+  const SegmentData* seg = s ? s->document().segment(elementId()) : nullptr;
+  if (!seg)
+    return;
+  painter->setRenderHint(QPainter::Antialiasing);
+  if (isSelected()) {
+    painter->setPen(QPen(kSelect, 2, Qt::DashLine));
+    painter->setBrush(QColor(0x25, 0x63, 0xeb, 28));
+    painter->drawRoundedRect(iconRect().adjusted(-6, -6, 6, 6), 8, 8);
+  }
+  paintSegmentSymbol(*painter, segmentSymbolFor(q(seg->type)), iconRect());
+  if (option->levelOfDetailFromTransform(painter->worldTransform()) >= kLabelLod) {
+    const qreal lineH = 15;
+    painter->setFont(labelFont());
+    painter->setPen(isSelected() ? kSelect : kInk);
+    painter->drawText(QRectF(labelRect_.left(), labelRect_.top(), labelRect_.width(), lineH), Qt::AlignCenter, q(seg->name));
+    QString second = q(seg->type.empty() ? "switch" : seg->type);
+    if (seg->transport == "bess")
+      second += QStringLiteral(" · bess");
+    for (const ReplayData& r : s->document().data().replays)
+      if (r.segment == seg->id) {
+        second += QStringLiteral(" · ▶ replay");
+        break;
+      }
+    if (s->status()) {
+      const SwitchStatus* sw = s->status()->switchOf(seg->name);
+      second = sw ? counterText(*sw) : (seg->type == "mcast" ? QStringLiteral("mcast") : QStringLiteral("not running"));
+    }
+    painter->setFont(smallFont());
+    painter->setPen(s->status() ? QColor(0x0f, 0x76, 0x6e) : kMuted);
+    painter->drawText(QRectF(labelRect_.left(), labelRect_.top() + lineH, labelRect_.width(), lineH), Qt::AlignCenter,
+                      second);
+  }
+  if (auto m = s->markOf(elementId()))
+    paintBadge(*painter, iconRect().topRight() + QPointF(2, -2), *m);
+}
+
+QVariant SegmentItem::itemChange(GraphicsItemChange change, const QVariant& value) {
+  if (change == ItemPositionHasChanged && topologyScene())
+    topologyScene()->itemMoved(elementId());
+  return QGraphicsItem::itemChange(change, value);
+}
+
+// ---- LinkItem -----------------------------------------------------------------------------------
+
+namespace {
+
+/// A label centred on `centre`, one static text per line.
+LinkLabel makeLabel(const QString& text, QPointF centre, const QColor& color) {
+  LinkLabel l;
+  l.color = color;
+  const QFont font = smallFont();
+  qreal w = 0, h = 0;
+  for (const QString& line : text.split('\n')) {
+    QStaticText t(line);
+    t.setTextFormat(Qt::PlainText);
+    t.setPerformanceHint(QStaticText::AggressiveCaching);
+    t.prepare(QTransform(), font);
+    w = std::max(w, t.size().width());
+    h += t.size().height();
+    l.lines.push_back(std::move(t));
+  }
+  l.rect = QRectF(centre.x() - w / 2 - 3, centre.y() - h / 2 - 1, w + 6, h + 2);
+  return l;
+}
+
+/// Where a link is drawn and what its labels say, from the document and the run state.
+LinkGeometry linkGeometry(const TopologyScene& scene, ElementId id) {
+  LinkGeometry g;
+  const LabDocument& doc = scene.document();
+  const LabData& lab = doc.data();
+  std::array<const QGraphicsItem*, 2> items{};
+  std::array<QString, 2> endText;
+  QString middle;
+  const SwitchStatus* liveSwitch = nullptr;
+  std::string livePort;
+  if (const LinkData* l = doc.link(id)) {
+    items[0] = scene.endpointItem(l->ends[0]);
+    items[1] = scene.endpointItem(l->ends[1]);
+    const LinkShape shape = linkShape(*l);
+    g.isTrunk = shape == LinkShape::Trunk;
+    g.isHost = shape == LinkShape::ToHost;
+    for (int i = 0; i < 2; ++i)
+      if (l->ends[i].kind == EndpointData::Kind::Interface) {
+        const std::string ip = endAddress(*l, i);
+        endText[i] = q(l->ends[i].iface) + (ip.empty() ? QString() : "\n" + q(ip));
+      }
+    middle = q(conditionsText(l->conditions));
+    if (scene.status()) {
+      liveSwitch = scene.status()->switchOf(scene.switchNameOf(id));
+      const int ni = interfaceEnd(*l);
+      if (shape == LinkShape::Trunk)
+        livePort = "trunk:" + endpointName(lab, l->ends[0]);
+      else if (l->ends[ni].kind == EndpointData::Kind::Interface)
+        livePort = endpointText(lab, l->ends[ni]);
+      if (shape == LinkShape::ToSegment) {
+        const int si = 1 - ni;
+        liveSwitch = scene.status()->switchOf(endpointName(lab, l->ends[si]));
+      } else if (shape == LinkShape::Trunk) {
+        liveSwitch = nullptr;
+        for (const EndpointData& e : l->ends)
+          if (const SwitchStatus* sw = scene.status()->switchOf(endpointName(lab, e)); sw && sw->conditions.count(livePort))
+            liveSwitch = sw;
+      }
+    }
+  } else if (const MonitorData* m = doc.monitor(id)) {
+    g.isMonitor = true;
+    items[0] = scene.nodeItem(m->node);
+    items[1] = scene.segmentItem(m->mirror);
+    endText[0] = q(m->iface) + QStringLiteral(" (monitor)");
+  }
+  if (!items[0] || !items[1] || items[0] == items[1])
+    return g;
+  const QPointF a = items[0]->scenePos(), b = items[1]->scenePos();
+  const QPointF d = b - a;
+  const qreal len = std::hypot(d.x(), d.y());
+  if (len < 1)
+    return g;
+  const QPointF u = d / len;
+  const qreal ea = exitDistance(iconRectOf(items[0]), u), eb = exitDistance(iconRectOf(items[1]), u);
+  g.visible = true;
+  g.line = len > ea + eb ? QLineF(a + u * ea, b - u * eb) : QLineF(a, b);
+
+  if (liveSwitch && !livePort.empty()) {
+    auto it = liveSwitch->conditions.find(livePort);
+    if (it != liveSwitch->conditions.end()) {
+      middle = q(describeLiveConditions(it->second));
+      g.isDown = it->second.find("down") != std::string::npos;
+    }
+  }
+  // Interface labels sit just outside their node's symbol and name, but no further than
+  // 40 % of the way along the link, so that they stay on their own side of it.
+  for (int i = 0; i < 2; ++i) {
+    if (endText[i].isEmpty())
+      continue;
+    const QPointF dir = i == 0 ? u : -u;
+    const QPointF centre = i == 0 ? a : b;
+    const auto* node = qgraphicsitem_cast<const NodeItem*>(items[i]);
+    LinkLabel label = makeLabel(endText[i], centre, QColor(0x33, 0x41, 0x55));
+    const qreal clear = exitDistance(node ? node->footprint() : iconRectOf(items[i]), dir);
+    const qreal half = std::abs(dir.x()) * label.rect.width() / 2 + std::abs(dir.y()) * label.rect.height() / 2;
+    const qreal along = std::min(clear + half + 2, len * 0.4);
+    label.rect.translate(dir * along);
+    g.labels.push_back(std::move(label));
+  }
+  // A badge sits between the labels: past the middle when only the first end has one.
+  const qreal badgeT = !endText[0].isEmpty() && endText[1].isEmpty() ? 0.62 : !endText[1].isEmpty() && endText[0].isEmpty() ? 0.38 : 0.5;
+  g.badgeAt = g.line.pointAt(badgeT);
+  QString centre = middle;
+  if (scene.status() && doc.link(id) && linkShape(*doc.link(id)) == LinkShape::PointToPoint)
+    if (const SwitchStatus* sw = scene.status()->switchOf(scene.switchNameOf(id)))
+      centre = centre.isEmpty() ? counterText(*sw) : centre + "\n" + counterText(*sw);
+  if (!centre.isEmpty())
+    g.labels.push_back(makeLabel(centre, g.line.center(), kConditions));
+  return g;
+}
+
+} // namespace
+
+LinkItem::LinkItem(ElementId id) : ElementItem(id) {
+  setFlags(ItemIsSelectable);
+  setZValue(0);
+}
+
+QRectF LinkItem::boundingRect() const { return bounds_; }
+
+QPainterPath LinkItem::shape() const {
+  QPainterPath path;
+  if (!geometry_.visible)
+    return path;
+  path.moveTo(geometry_.line.p1());
+  path.lineTo(geometry_.line.p2());
+  QPainterPathStroker stroker;
+  stroker.setWidth(10);
+  return stroker.createStroke(path);
+}
+
+void LinkItem::adjust() {
+  const TopologyScene* s = topologyScene();
+  if (!s)
+    return;
+  prepareGeometryChange();
+  geometry_ = linkGeometry(*s, elementId());
+  QRectF r = QRectF(geometry_.line.p1(), geometry_.line.p2()).normalized().adjusted(-6, -6, 6, 6);
+  for (const LinkLabel& l : geometry_.labels)
+    r = r.united(l.rect.adjusted(-2, -2, 2, 2));
+  bounds_ = geometry_.visible ? r : QRectF();
+  setVisible(geometry_.visible);
+  const LabDocument& doc = s->document();
+  QString tip;
+  if (const LinkData* l = doc.link(elementId()))
+    tip = q(endpointText(doc.data(), l->ends[0]) + " — " + endpointText(doc.data(), l->ends[1])).toHtmlEscaped();
+  else if (const MonitorData* m = doc.monitor(elementId()))
+    tip = QStringLiteral("monitor %1 mirrors %2").arg(q(m->iface), q(m->mirrorName)).toHtmlEscaped();
+  setToolTip(tooltipWithMessages(tip, s, elementId()));
+  update();
+}
+
+void LinkItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) {
+  const TopologyScene* s = topologyScene();
+  const LinkGeometry& g = geometry_;
+  if (!s || !g.visible)
+    return;
+  painter->setRenderHint(QPainter::Antialiasing);
+  // Flat caps: Qt's raster engine strokes round caps on long antialiased lines twenty times
+  // slower, which alone made a 500-node lab's view crawl (bench_gui "zoom").
+  if (isSelected()) {
+    painter->setPen(QPen(QColor(0x93, 0xc5, 0xfd), 9, Qt::SolidLine, Qt::FlatCap));
+    painter->drawLine(g.line);
+  }
+  QPen pen(QColor(0x47, 0x55, 0x69), g.isTrunk ? 4 : 2, Qt::SolidLine, Qt::FlatCap);
+  if (g.isMonitor)
+    pen = QPen(QColor(0x7c, 0x3a, 0xed), 2, Qt::DashLine, Qt::FlatCap);
+  if (g.isHost)
+    pen.setStyle(Qt::DotLine);
+  if (g.isDown)
+    pen = QPen(QColor(0xdc, 0x26, 0x26), 2.5, Qt::DashLine, Qt::FlatCap);
+  if (auto m = s->markOf(elementId()); m && *m == Severity::Error)
+    pen.setColor(QColor(0xdc, 0x26, 0x26));
+  painter->setPen(pen);
+  painter->drawLine(g.line);
+  if (option->levelOfDetailFromTransform(painter->worldTransform()) >= kLabelLod)
+    for (const LinkLabel& l : g.labels)
+      paintLabel(*painter, l);
+  if (auto m = s->markOf(elementId()))
+    paintBadge(*painter, g.badgeAt, *m);
+}
+
+// ---- HostItem -----------------------------------------------------------------------------------
+
+void HostItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) {
+  painter->setRenderHint(QPainter::Antialiasing);
+  QPainterPath cloud;
+  const QRectF r = iconRect();
+  cloud.addEllipse(QRectF(r.left(), r.top() + 12, 26, 24));
+  cloud.addEllipse(QRectF(r.left() + 12, r.top(), 30, 30));
+  cloud.addEllipse(QRectF(r.left() + 30, r.top() + 8, 30, 28));
+  cloud.addRoundedRect(QRectF(r.left() + 8, r.top() + 18, 46, 22), 8, 8);
+  painter->setPen(QPen(kInk, 2));
+  painter->setBrush(QColor(0xf1, 0xf5, 0xf9));
+  painter->drawPath(cloud.simplified());
+  painter->setFont(labelFont());
+  painter->setPen(kInk);
+  painter->drawText(r.adjusted(0, 10, 0, 4), Qt::AlignCenter, QStringLiteral("host"));
+}
+
+} // namespace umlab::gui

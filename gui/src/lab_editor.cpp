@@ -1,0 +1,259 @@
+#include "umlab/gui/lab_editor.hpp"
+
+#include "umlab/base/ip_address.hpp"
+#include "umlab/gui/yaml_writer.hpp"
+
+#include <QFileInfo>
+#include <QSaveFile>
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+namespace umlab::gui {
+
+namespace {
+
+constexpr int kValidateDelayMs = 250;
+
+std::string namePrefix(const QString& kind) {
+  if (kind == "host") return "pc";
+  if (kind == "router") return "r";
+  if (kind == "firewall") return "fw";
+  if (kind == "switch") return "sw";
+  if (kind == "hub") return "hub";
+  if (kind == "mcast") return "bus";
+  return kind.toStdString();
+}
+
+Position snapped(QPointF p) { return Position{std::round(p.x()), std::round(p.y())}; }
+
+} // namespace
+
+LabEditor::LabEditor(QObject* parent) : QObject(parent) {
+  validateTimer_.setSingleShot(true);
+  validateTimer_.setInterval(kValidateDelayMs);
+  connect(&validateTimer_, &QTimer::timeout, this, &LabEditor::validateNow);
+  connect(&document_, &LabDocument::changed, &validateTimer_, qOverload<>(&QTimer::start));
+  connect(&undoStack_, &QUndoStack::cleanChanged, this, [this](bool clean) { emit modifiedChanged(!clean); });
+}
+
+QString LabEditor::displayPath() const { return path_.isEmpty() ? QStringLiteral("untitled.yaml") : path_; }
+
+void LabEditor::setPath(const QString& path) {
+  if (path == path_)
+    return;
+  path_ = path;
+  emit pathChanged(path_);
+}
+
+void LabEditor::setReport(ValidationReport report) {
+  report_ = std::move(report);
+  emit reportChanged();
+}
+
+void LabEditor::push(QUndoCommand* command) { undoStack_.push(command); }
+
+void LabEditor::newLab() {
+  LabData lab;
+  lab.name = "lab";
+  undoStack_.clear();
+  document_.reset(std::move(lab));
+  setPath(QString());
+  validateTimer_.stop();
+  validateNow();
+  emit labOpened();
+}
+
+bool LabEditor::open(const QString& path) {
+  LoadedLab loaded = loadLab(path.toStdString());
+  if (!loaded.lab) {
+    setReport(std::move(loaded.report));
+    return false;
+  }
+  undoStack_.clear();
+  document_.reset(std::move(*loaded.lab));
+  validateTimer_.stop(); // the file's own report is umlab validate's, to the letter
+  setPath(path);
+  setReport(std::move(loaded.report));
+  emit labOpened();
+  return true;
+}
+
+bool LabEditor::save(const QString& path, QString* error) {
+  namespace fs = std::filesystem;
+  const std::string dir = fs::path(path.toStdString()).parent_path().string();
+  const std::string newBase = dir.empty() ? "." : dir;
+  const bool moved = fs::absolute(newBase).lexically_normal() != fs::absolute(document_.data().baseDir).lexically_normal();
+  if (moved && document_.rebase(newBase))
+    undoStack_.clear(); // its snapshots hold paths relative to the old directory
+  const std::string text = writeLabYaml(document_.data()).text;
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly) || file.write(text.data(), static_cast<qint64>(text.size())) != qint64(text.size()) ||
+      !file.commit()) {
+    if (error)
+      *error = QStringLiteral("cannot write '%1': %2").arg(path, file.errorString());
+    return false;
+  }
+  setPath(path);
+  undoStack_.setClean();
+  validateTimer_.stop();
+  validateNow();
+  return true;
+}
+
+void LabEditor::validateNow() {
+  validateTimer_.stop();
+  setReport(validateLab(document_.data(), displayPath().toStdString()));
+}
+
+// ---- edits ------------------------------------------------------------------------------------
+
+ElementId LabEditor::addNode(const QString& kind, QPointF pos) {
+  NodeData n;
+  n.id = document_.newId();
+  n.name = firstFreeName(document_.data(), namePrefix(kind));
+  if (kind != "host")
+    n.settings.kind = kind.toStdString();
+  n.position = snapped(pos);
+  push(new ElementsCommand(document_, {ElementSnapshot{n, document_.data().nodes.size()}}, false,
+                           QStringLiteral("Add %1").arg(QString::fromStdString(n.name))));
+  return n.id;
+}
+
+ElementId LabEditor::addSegment(const QString& type, QPointF pos) {
+  SegmentData s;
+  s.id = document_.newId();
+  s.name = firstFreeName(document_.data(), namePrefix(type));
+  s.type = type.toStdString();
+  s.position = snapped(pos);
+  push(new ElementsCommand(document_, {ElementSnapshot{s, document_.data().segments.size()}}, false,
+                           QStringLiteral("Add %1").arg(QString::fromStdString(s.name))));
+  return s.id;
+}
+
+std::string LabEditor::suggestAddress(ElementId segment) const {
+  std::optional<IpPrefix> subnet;
+  std::set<IpAddress> used;
+  for (const LinkData& l : document_.data().links) {
+    if (linkShape(l) != LinkShape::ToSegment)
+      continue;
+    const int ni = interfaceEnd(l);
+    if (l.ends[1 - ni].target != segment)
+      continue;
+    const std::string& text = l.ends[ni].isMapping && !l.ends[ni].ip.empty() ? l.ends[ni].ip : l.ip;
+    auto p = IpPrefix::parse(text);
+    if (!p || !p->address().isV4() || p->length() > 30)
+      continue;
+    if (!subnet)
+      subnet = p;
+    if (subnet->contains(p->address()))
+      used.insert(p->address());
+  }
+  if (!subnet)
+    return {};
+  const IpAddress broadcast = subnet->broadcast();
+  for (IpAddress a = subnet->network().next(); a < broadcast; a = a.next())
+    if (!used.count(a))
+      return IpPrefix(a, subnet->length()).str();
+  return {};
+}
+
+ElementId LabEditor::addLink(ElementId a, ElementId b) {
+  const ElementKind ka = document_.kindOf(a), kb = document_.kindOf(b);
+  auto linkable = [](ElementKind k) { return k == ElementKind::Node || k == ElementKind::Segment; };
+  if (a == b || !linkable(ka) || !linkable(kb))
+    return kNoElement;
+  if (ka == ElementKind::Segment && kb == ElementKind::Node)
+    std::swap(a, b); // the node end first, as the example labs write it
+  LinkData l;
+  l.id = document_.newId();
+  auto end = [&](ElementId id) {
+    EndpointData e;
+    if (document_.kindOf(id) == ElementKind::Node) {
+      e.kind = EndpointData::Kind::Interface;
+      e.target = id;
+      e.iface = firstFreeInterface(document_.data(), id);
+    } else {
+      e.kind = EndpointData::Kind::Named;
+      e.target = id;
+    }
+    return e;
+  };
+  l.ends[0] = end(a);
+  l.ends[1] = end(b);
+  // Two ends on the same node need two interfaces.
+  if (l.ends[0].kind == EndpointData::Kind::Interface && l.ends[1].kind == EndpointData::Kind::Interface &&
+      l.ends[0].target == l.ends[1].target)
+    return kNoElement;
+  if (linkShape(l) == LinkShape::ToSegment)
+    l.ip = suggestAddress(l.ends[1].target);
+  const std::string text = endpointText(document_.data(), l.ends[0]) + " - " + endpointText(document_.data(), l.ends[1]);
+  push(new ElementsCommand(document_, {ElementSnapshot{l, document_.data().links.size()}}, false,
+                           QStringLiteral("Link %1").arg(QString::fromStdString(text))));
+  return l.id;
+}
+
+void LabEditor::remove(const std::vector<ElementId>& ids) {
+  if (ids.empty())
+    return;
+  push(ElementsCommand::removal(document_, ids));
+}
+
+void LabEditor::move(std::vector<Move> moves) {
+  std::erase_if(moves, [](const Move& m) { return m.from == m.to; });
+  if (moves.empty())
+    return;
+  for (Move& m : moves)
+    m.to = Position{std::clamp(m.to.x, -1e7, 1e7), std::clamp(m.to.y, -1e7, 1e7)};
+  const QString text = moves.size() == 1 ? QStringLiteral("Move") : QStringLiteral("Move %1 items").arg(moves.size());
+  push(new MoveCommand(document_, std::move(moves), text));
+}
+
+namespace {
+template <typename T>
+void replaceIfChanged(LabDocument& doc, QUndoStack& stack, const T& now, const QString& text) {
+  auto before = doc.snapshot(now.id);
+  if (!before || std::get_if<T>(&before->data) == nullptr || *std::get_if<T>(&before->data) == now)
+    return;
+  stack.push(new ReplaceCommand(doc, *before, ElementSnapshot{now, before->index}, text));
+}
+} // namespace
+
+void LabEditor::updateNode(const NodeData& node) {
+  replaceIfChanged(document_, undoStack_, node, QStringLiteral("Edit %1").arg(QString::fromStdString(node.name)));
+}
+void LabEditor::updateSegment(const SegmentData& segment) {
+  replaceIfChanged(document_, undoStack_, segment, QStringLiteral("Edit %1").arg(QString::fromStdString(segment.name)));
+}
+void LabEditor::updateLink(const LinkData& link) {
+  replaceIfChanged(document_, undoStack_, link, QStringLiteral("Edit link"));
+}
+void LabEditor::updateMonitor(const MonitorData& monitor) {
+  replaceIfChanged(document_, undoStack_, monitor, QStringLiteral("Edit monitor"));
+}
+void LabEditor::updateReplay(const ReplayData& replay) {
+  replaceIfChanged(document_, undoStack_, replay, QStringLiteral("Edit replay"));
+}
+
+void LabEditor::updateProperties(const LabProperties& properties) {
+  const LabProperties before = document_.properties();
+  if (before == properties)
+    return;
+  push(new PropertiesCommand(document_, before, properties, QStringLiteral("Edit lab")));
+}
+
+void LabEditor::arrange() {
+  LabData copy = document_.data();
+  computePositions(copy, {});
+  std::vector<Move> moves;
+  for (size_t i = 0; i < copy.nodes.size(); ++i)
+    moves.push_back(Move{copy.nodes[i].id, document_.data().nodes[i].position, copy.nodes[i].position});
+  for (size_t i = 0; i < copy.segments.size(); ++i)
+    moves.push_back(Move{copy.segments[i].id, document_.data().segments[i].position, copy.segments[i].position});
+  std::erase_if(moves, [](const Move& m) { return m.from == m.to; });
+  if (!moves.empty())
+    push(new MoveCommand(document_, std::move(moves), QStringLiteral("Arrange")));
+}
+
+} // namespace umlab::gui

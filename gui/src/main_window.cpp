@@ -1,0 +1,346 @@
+#include "umlab/gui/main_window.hpp"
+
+#include "umlab/gui/canvas_export.hpp"
+#include "umlab/gui/diagnostics_list.hpp"
+#include "umlab/gui/element_menu.hpp"
+#include "umlab/gui/icons.hpp"
+#include "umlab/gui/property_panel.hpp"
+#include "umlab/gui/topology_scene.hpp"
+#include "umlab/gui/topology_view.hpp"
+
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGraphicsItem>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QStatusBar>
+#include <QTimer>
+#include <QToolBar>
+
+namespace umlab::gui {
+
+namespace {
+QString q(const std::string& s) { return QString::fromStdString(s); }
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  setObjectName("mainWindow");
+  scene_ = new TopologyScene(editor_, this);
+  view_ = new TopologyView(scene_, this);
+  view_->setObjectName("canvas");
+  setCentralWidget(view_);
+  createActions();
+  createMenus();
+  createToolBars();
+  createDocks();
+  wire();
+  editor_.newLab();
+  resize(1280, 820);
+}
+
+MainWindow::~MainWindow() {
+  // The panel commits a field that loses focus, and the scene's items read the document: take
+  // them down while the editor is alive.
+  delete panel_;
+  delete view_;
+  delete scene_;
+}
+
+void MainWindow::createActions() {
+  newAction_ = new QAction(tr("&New"), this);
+  newAction_->setShortcut(QKeySequence::New);
+  openAction_ = new QAction(tr("&Open…"), this);
+  openAction_->setShortcut(QKeySequence::Open);
+  saveAction_ = new QAction(tr("&Save"), this);
+  saveAction_->setShortcut(QKeySequence::Save);
+  saveAsAction_ = new QAction(tr("Save &As…"), this);
+  saveAsAction_->setShortcut(QKeySequence::SaveAs);
+  exportPngAction_ = new QAction(tr("Export &PNG…"), this);
+  exportSvgAction_ = new QAction(tr("Export S&VG…"), this);
+  quitAction_ = new QAction(tr("&Quit"), this);
+  quitAction_->setShortcut(QKeySequence::Quit);
+
+  undoAction_ = editor_.undoStack().createUndoAction(this, tr("&Undo"));
+  undoAction_->setShortcut(QKeySequence::Undo);
+  redoAction_ = editor_.undoStack().createRedoAction(this, tr("&Redo"));
+  redoAction_->setShortcut(QKeySequence::Redo);
+  deleteAction_ = new QAction(tr("&Delete"), this);
+  deleteAction_->setShortcut(QKeySequence::Delete);
+  deleteAction_->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+  view_->addAction(deleteAction_);
+  selectAllAction_ = new QAction(tr("Select &All"), this);
+  selectAllAction_->setShortcut(QKeySequence::SelectAll);
+  selectAllAction_->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+  view_->addAction(selectAllAction_);
+  arrangeAction_ = new QAction(tr("A&rrange Automatically"), this);
+
+  zoomInAction_ = new QAction(tr("Zoom &In"), this);
+  zoomInAction_->setShortcut(QKeySequence::ZoomIn);
+  zoomOutAction_ = new QAction(tr("Zoom &Out"), this);
+  zoomOutAction_->setShortcut(QKeySequence::ZoomOut);
+  fitAction_ = new QAction(tr("&Fit"), this);
+  fitAction_->setShortcut(Qt::CTRL | Qt::Key_0);
+
+  validateAction_ = new QAction(tr("&Validate"), this);
+  validateAction_->setShortcut(Qt::Key_F7);
+  startAction_ = new QAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), this);
+  startAction_->setObjectName("startAction");
+  startAction_->setShortcut(Qt::Key_F5);
+  stopAction_ = new QAction(style()->standardIcon(QStyle::SP_MediaStop), tr("S&top"), this);
+  stopAction_->setObjectName("stopAction");
+  stopAction_->setShortcut(Qt::SHIFT | Qt::Key_F5);
+
+  tools_ = new QActionGroup(this);
+  auto tool = [&](const QIcon& icon, const QString& text, const QString& name, TopologyScene::Mode mode, QString what) {
+    QAction* a = tools_->addAction(icon, text);
+    a->setObjectName(name);
+    a->setCheckable(true);
+    connect(a, &QAction::triggered, this, [this, mode, what] {
+      if (mode == TopologyScene::Mode::AddNode)
+        scene_->setNodeKind(what);
+      if (mode == TopologyScene::Mode::AddSegment)
+        scene_->setSegmentType(what);
+      scene_->setMode(mode);
+    });
+    return a;
+  };
+  selectTool_ = tool(selectToolIcon(), tr("Select and move"), "selectTool", TopologyScene::Mode::Select, {});
+  selectTool_->setChecked(true);
+  tool(nodeIcon(NodeSymbol::Host), tr("Add a host"), "hostTool", TopologyScene::Mode::AddNode, "host");
+  tool(nodeIcon(NodeSymbol::Router), tr("Add a router"), "routerTool", TopologyScene::Mode::AddNode, "router");
+  tool(nodeIcon(NodeSymbol::Firewall), tr("Add a firewall"), "firewallTool", TopologyScene::Mode::AddNode, "firewall");
+  tool(segmentIcon(SegmentSymbol::Switch), tr("Add a switch"), "switchTool", TopologyScene::Mode::AddSegment, "switch");
+  tool(segmentIcon(SegmentSymbol::Hub), tr("Add a hub"), "hubTool", TopologyScene::Mode::AddSegment, "hub");
+  tool(segmentIcon(SegmentSymbol::Mcast), tr("Add an mcast segment"), "mcastTool", TopologyScene::Mode::AddSegment, "mcast");
+  linkTool_ = tool(linkToolIcon(), tr("Link: drag from one item to another"), "linkTool", TopologyScene::Mode::AddLink, {});
+}
+
+void MainWindow::createMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addActions({newAction_, openAction_, saveAction_, saveAsAction_});
+  file->addSeparator();
+  file->addActions({exportPngAction_, exportSvgAction_});
+  file->addSeparator();
+  file->addAction(quitAction_);
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  edit->addActions({undoAction_, redoAction_});
+  edit->addSeparator();
+  edit->addActions({deleteAction_, selectAllAction_, arrangeAction_});
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  view->addActions({zoomInAction_, zoomOutAction_, fitAction_});
+  QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+  tools->addActions(tools_->actions());
+  QMenu* lab = menuBar()->addMenu(tr("&Lab"));
+  lab->addActions({validateAction_, startAction_, stopAction_});
+}
+
+void MainWindow::createToolBars() {
+  QToolBar* file = addToolBar(tr("File"));
+  file->setObjectName("fileToolBar");
+  file->addActions({newAction_, openAction_, saveAction_});
+  QToolBar* tools = addToolBar(tr("Tools"));
+  tools->setObjectName("toolsToolBar");
+  tools->setIconSize(QSize(28, 28));
+  tools->addActions(tools_->actions());
+  QToolBar* run = addToolBar(tr("Lab"));
+  run->setObjectName("labToolBar");
+  run->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  run->addActions({startAction_, stopAction_});
+  QToolBar* view = addToolBar(tr("View"));
+  view->setObjectName("viewToolBar");
+  view->addActions({zoomInAction_, zoomOutAction_, fitAction_});
+}
+
+void MainWindow::createDocks() {
+  panel_ = new PropertyPanel(editor_, this);
+  auto* panelDock = new QDockWidget(tr("Properties"), this);
+  panelDock->setObjectName("propertiesDock");
+  panelDock->setWidget(panel_);
+  addDockWidget(Qt::RightDockWidgetArea, panelDock);
+
+  problems_ = new DiagnosticsList(this);
+  auto* problemsDock = new QDockWidget(tr("Problems"), this);
+  problemsDock->setObjectName("problemsDock");
+  problemsDock->setWidget(problems_);
+  addDockWidget(Qt::BottomDockWidgetArea, problemsDock);
+
+  log_ = new QPlainTextEdit(this);
+  log_->setObjectName("log");
+  log_->setReadOnly(true);
+  log_->setMaximumBlockCount(5000);
+  log_->setFont(QFont(QStringLiteral("DejaVu Sans Mono"), 9));
+  auto* logDock = new QDockWidget(tr("Log"), this);
+  logDock->setObjectName("logDock");
+  logDock->setWidget(log_);
+  addDockWidget(Qt::BottomDockWidgetArea, logDock);
+  tabifyDockWidget(problemsDock, logDock);
+  problemsDock->raise();
+  resizeDocks({panelDock}, {360}, Qt::Horizontal);
+  resizeDocks({problemsDock}, {170}, Qt::Vertical);
+
+  runLabel_ = new QLabel(this);
+  statusBar()->addPermanentWidget(runLabel_);
+}
+
+void MainWindow::wire() {
+  connect(newAction_, &QAction::triggered, this, [this] {
+    if (maybeSave())
+      editor_.newLab();
+  });
+  connect(openAction_, &QAction::triggered, this, &MainWindow::open);
+  connect(saveAction_, &QAction::triggered, this, &MainWindow::save);
+  connect(saveAsAction_, &QAction::triggered, this, &MainWindow::saveAs);
+  connect(exportPngAction_, &QAction::triggered, this, [this] { exportPicture(false); });
+  connect(exportSvgAction_, &QAction::triggered, this, [this] { exportPicture(true); });
+  connect(quitAction_, &QAction::triggered, this, &QWidget::close);
+  connect(deleteAction_, &QAction::triggered, scene_, &TopologyScene::deleteSelection);
+  connect(selectAllAction_, &QAction::triggered, this, [this] {
+    for (QGraphicsItem* i : scene_->items())
+      if (i->flags() & QGraphicsItem::ItemIsSelectable)
+        i->setSelected(true);
+  });
+  connect(arrangeAction_, &QAction::triggered, &editor_, &LabEditor::arrange);
+  connect(zoomInAction_, &QAction::triggered, view_, &TopologyView::zoomIn);
+  connect(zoomOutAction_, &QAction::triggered, view_, &TopologyView::zoomOut);
+  connect(fitAction_, &QAction::triggered, view_, &TopologyView::fitAll);
+  connect(validateAction_, &QAction::triggered, &editor_, &LabEditor::validateNow);
+  connect(startAction_, &QAction::triggered, this, &MainWindow::startLab);
+  connect(stopAction_, &QAction::triggered, &runner_, &LabRunner::stop);
+
+  connect(scene_, &TopologyScene::modeChanged, this, [this](TopologyScene::Mode m) {
+    if (m == TopologyScene::Mode::Select)
+      selectTool_->setChecked(true);
+  });
+  connect(scene_, &QGraphicsScene::selectionChanged, panel_, [this] { panel_->showSelection(scene_->selectedElements()); });
+  connect(scene_, &TopologyScene::elementContextMenu, this,
+          [this](ElementId id, const QPoint& pos) { execElementMenu(id, pos, *scene_, runner_, this); });
+
+  connect(&editor_, &LabEditor::reportChanged, this, [this] {
+    problems_->setReport(editor_.report());
+    statusBar()->showMessage(q(editor_.report().summary));
+  });
+  connect(problems_, &DiagnosticsList::elementActivated, this, [this](ElementId id) {
+    scene_->selectOnly(id);
+    view_->reveal(id);
+  });
+  connect(&editor_, &LabEditor::labOpened, this, [this] {
+    updateTitle();
+    runner_.setLab(q(editor_.document().data().name), editor_.path());
+    if (!editor_.path().isEmpty())
+      runner_.poll(); // a lab already running (started from a shell) shows at once
+    QTimer::singleShot(0, view_, &TopologyView::fitAll);
+  });
+  connect(&editor_, &LabEditor::pathChanged, this, &MainWindow::updateTitle);
+  connect(&editor_, &LabEditor::modifiedChanged, this, &MainWindow::updateTitle);
+  connect(&editor_.document(), &LabDocument::propertiesChanged, this, &MainWindow::updateTitle);
+
+  connect(&runner_, &LabRunner::statusChanged, this, [this](const std::optional<LabStatus>& s) { scene_->setStatus(s); });
+  connect(&runner_, &LabRunner::stateChanged, this, &MainWindow::updateRunActions);
+  connect(&runner_, &LabRunner::output, log_, &QPlainTextEdit::appendPlainText);
+  connect(&runner_, &LabRunner::failed, this, [this](const QString& m) {
+    log_->appendPlainText("umlab-gui: error: " + m);
+    statusBar()->showMessage(m, 10000);
+  });
+  updateRunActions();
+}
+
+void MainWindow::updateTitle() {
+  const QString name = q(editor_.document().data().name);
+  const QString file = editor_.path().isEmpty() ? tr("untitled") : QFileInfo(editor_.path()).fileName();
+  setWindowTitle(QStringLiteral("%1 — %2[*] — umlab-gui").arg(name, file));
+  setWindowModified(editor_.isModified());
+}
+
+void MainWindow::updateRunActions() {
+  const LabRunner::State s = runner_.state();
+  startAction_->setEnabled(s == LabRunner::State::Stopped);
+  stopAction_->setEnabled(s == LabRunner::State::Running || s == LabRunner::State::Starting);
+  static const char* names[] = {"stopped", "starting…", "running", "stopping…"};
+  runLabel_->setText(tr("lab %1").arg(QString::fromLatin1(names[int(s)])));
+}
+
+bool MainWindow::openFile(const QString& path) {
+  if (!editor_.open(path)) {
+    problems_->setReport(editor_.report());
+    statusBar()->showMessage(tr("cannot open %1").arg(path));
+    return false;
+  }
+  return true;
+}
+
+bool MainWindow::saveTo(const QString& path) {
+  QString error;
+  if (!editor_.save(path, &error)) {
+    QMessageBox::warning(this, tr("Save"), error);
+    return false;
+  }
+  runner_.setLab(q(editor_.document().data().name), editor_.path());
+  statusBar()->showMessage(tr("saved %1").arg(path), 5000);
+  return true;
+}
+
+bool MainWindow::save() { return editor_.path().isEmpty() ? saveAs() : saveTo(editor_.path()); }
+
+bool MainWindow::saveAs() {
+  const QString suggested = editor_.path().isEmpty() ? q(editor_.document().data().name) + ".yaml" : editor_.path();
+  const QString path = QFileDialog::getSaveFileName(this, tr("Save lab"), suggested, tr("Topologies (*.yaml *.yml)"));
+  return !path.isEmpty() && saveTo(path);
+}
+
+void MainWindow::open() {
+  if (!maybeSave())
+    return;
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open lab"), QString(), tr("Topologies (*.yaml *.yml)"));
+  if (!path.isEmpty())
+    openFile(path);
+}
+
+bool MainWindow::maybeSave() {
+  if (!confirmClose_ || !editor_.isModified())
+    return true;
+  const auto answer = QMessageBox::question(this, tr("Unsaved changes"), tr("Save the changes to this lab?"),
+                                            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+  if (answer == QMessageBox::Save)
+    return save();
+  return answer == QMessageBox::Discard;
+}
+
+void MainWindow::exportPicture(bool svg) {
+  const QString base = q(editor_.document().data().name);
+  const QString path = QFileDialog::getSaveFileName(this, svg ? tr("Export SVG") : tr("Export PNG"),
+                                                    base + (svg ? ".svg" : ".png"),
+                                                    svg ? tr("SVG (*.svg)") : tr("PNG (*.png)"));
+  if (path.isEmpty())
+    return;
+  QString error;
+  if (!(svg ? exportSvg(*scene_, path, &error) : exportPng(*scene_, path, &error, 2.0)))
+    QMessageBox::warning(this, tr("Export"), error);
+}
+
+void MainWindow::startLab() {
+  // `umlab up` reads the file: what runs is what is saved.
+  if ((editor_.isModified() || editor_.path().isEmpty()) && !save())
+    return;
+  editor_.validateNow();
+  if (!editor_.report().ok()) {
+    QMessageBox::warning(this, tr("Start"), tr("The lab has errors; see Problems."));
+    return;
+  }
+  runner_.setLab(q(editor_.document().data().name), editor_.path());
+  runner_.start();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (maybeSave())
+    event->accept();
+  else
+    event->ignore();
+}
+
+} // namespace umlab::gui

@@ -1,0 +1,379 @@
+#include "umlab/gui/topology_scene.hpp"
+
+#include "genlab/genlab.hpp"
+#include "test_support.hpp"
+#include "umlab/base/child_process.hpp"
+#include "umlab/base/temp_dir.hpp"
+#include "umlab/gui/canvas_export.hpp"
+#include "umlab/gui/diagnostics_list.hpp"
+#include "umlab/gui/element_menu.hpp"
+#include "umlab/gui/items.hpp"
+#include "umlab/gui/main_window.hpp"
+#include "umlab/gui/property_panel.hpp"
+#include "umlab/gui/topology_view.hpp"
+#include "umlab/gui/yaml_writer.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <QComboBox>
+#include <QFile>
+#include <QLineEdit>
+#include <QMenu>
+#include <QTest>
+#include <QToolBar>
+#include <QToolButton>
+
+#include <fstream>
+
+using namespace umlab;
+using namespace umlab::gui;
+
+namespace {
+
+template <typename T>
+int countItems(const QGraphicsScene& scene) {
+  int n = 0;
+  for (QGraphicsItem* i : scene.items())
+    n += qgraphicsitem_cast<T*>(i) != nullptr;
+  return n;
+}
+
+/// Clicks the tool bar button of the action named `name`, as a user would.
+void clickTool(MainWindow& w, const char* name) {
+  QAction* action = w.findChild<QAction*>(name);
+  REQUIRE(action);
+  QWidget* button = nullptr;
+  for (QToolBar* bar : w.findChildren<QToolBar*>())
+    if (QWidget* b = bar->widgetForAction(action))
+      button = b;
+  REQUIRE(button);
+  QTest::mouseClick(button, Qt::LeftButton);
+  REQUIRE(action->isChecked());
+}
+
+QPoint onView(MainWindow& w, QPointF scenePos) { return w.view()->mapFromScene(scenePos); }
+
+void clickCanvas(MainWindow& w, QPointF scenePos) {
+  QTest::mouseClick(w.view()->viewport(), Qt::LeftButton, {}, onView(w, scenePos));
+}
+
+void dragCanvas(MainWindow& w, QPointF from, QPointF to) {
+  QWidget* vp = w.view()->viewport();
+  QTest::mousePress(vp, Qt::LeftButton, {}, onView(w, from));
+  const QPointF mid = (from + to) / 2;
+  QTest::mouseMove(vp, onView(w, mid));
+  QTest::mouseMove(vp, onView(w, to));
+  QTest::mouseRelease(vp, Qt::LeftButton, {}, onView(w, to));
+}
+
+/// Types into the panel's field `name` as a user would: select all, type, Return.
+void typeInto(MainWindow& w, const char* name, const QString& text) {
+  auto* edit = w.panel()->findChild<QLineEdit*>(name);
+  REQUIRE(edit);
+  REQUIRE(edit->isVisible());
+  QTest::mouseClick(edit, Qt::LeftButton);
+  QTest::keyClick(edit, Qt::Key_A, Qt::ControlModifier);
+  QTest::keyClicks(edit, text);
+  QTest::keyClick(edit, Qt::Key_Return);
+}
+
+std::string describeLab(const LabData& lab) { return writeLabYaml(lab).text; }
+
+} // namespace
+
+TEST_CASE("every example topology draws one item per node, segment, link and monitor", "[gui][scene]") {
+  for (const std::string& path : test::exampleTopologies()) {
+    INFO(path);
+    LabEditor editor;
+    REQUIRE(editor.open(QString::fromStdString(path)));
+    TopologyScene scene(editor);
+    const LabData& lab = editor.document().data();
+    CHECK(countItems<NodeItem>(scene) == int(lab.nodes.size()));
+    CHECK(countItems<SegmentItem>(scene) == int(lab.segments.size()));
+    CHECK(countItems<LinkItem>(scene) == int(lab.links.size() + lab.monitors.size()));
+    for (QGraphicsItem* i : scene.items())
+      if (auto* l = qgraphicsitem_cast<LinkItem*>(i)) {
+        CHECK(l->isVisible());
+        CHECK(l->line().length() > 10);
+      }
+    // Items hold ids that lead back to the document.
+    for (const NodeData& n : lab.nodes) {
+      REQUIRE(scene.nodeItem(n.id));
+      CHECK(scene.nodeItem(n.id)->pos() == QPointF(n.position.x, n.position.y));
+    }
+  }
+}
+
+TEST_CASE("lan.yaml built again with the mouse and keyboard is the same lab, and umlab validate accepts it",
+          "[gui][scene][window]") {
+  TempDir dir("umlab-gui-test");
+  MainWindow w;
+  w.setConfirmClose(false);
+  w.show();
+  REQUIRE(QTest::qWaitForWindowExposed(&w));
+  QApplication::processEvents();
+
+  const QPointF pcs[] = {{0, 0}, {200, 0}, {400, 0}};
+  const QPointF sw(200, 220);
+  clickTool(w, "hostTool");
+  for (QPointF p : pcs)
+    clickCanvas(w, p);
+  clickTool(w, "switchTool");
+  clickCanvas(w, sw);
+  clickTool(w, "linkTool");
+  for (QPointF p : pcs)
+    dragCanvas(w, p, sw);
+  clickTool(w, "selectTool");
+
+  const LabData& lab = w.editor().document().data();
+  REQUIRE(lab.nodes.size() == 3);
+  REQUIRE(lab.segments.size() == 1);
+  REQUIRE(lab.links.size() == 3);
+  CHECK(lab.nodes[1].name == "pc2");
+  CHECK(lab.nodes[1].position == Position{200, 0});
+  CHECK(endpointText(lab, lab.links[2].ends[0]) == "pc3:eth0");
+  CHECK(endpointText(lab, lab.links[2].ends[1]) == "sw1");
+
+  // The switch is renamed in the panel...
+  clickCanvas(w, sw);
+  REQUIRE(w.panel()->current() == lab.segments[0].id);
+  typeInto(w, "segmentName", "sw");
+  CHECK(lab.segments[0].name == "sw");
+  // ...each link gets its address...
+  for (int i = 0; i < 3; ++i) {
+    clickCanvas(w, (pcs[i] + sw) / 2);
+    REQUIRE(w.panel()->current() == lab.links[i].id);
+    typeInto(w, "linkIp0", QStringLiteral("10.0.0.%1/24").arg(i + 1));
+  }
+  CHECK(lab.links[1].ip == "10.0.0.2/24");
+  // ...and the lab its name, on the lab's page (nothing selected).
+  clickCanvas(w, QPointF(600, 300));
+  REQUIRE(w.panel()->current() == kNoElement);
+  typeInto(w, "labName", "lan");
+  typeInto(w, "labDescription", "three hosts on one switch");
+  typeInto(w, "labMemory", "96M");
+
+  const std::string path = dir.file("lan.yaml");
+  REQUIRE(w.saveTo(QString::fromStdString(path)));
+  const test::CommandOutput v = test::runUmlab({"validate", "--werror", path});
+  CHECK(v.exitCode == 0);
+  CHECK(v.output == path + ": ok: lab 'lan', 3 nodes, 1 segment, 3 links\n");
+  // The same lab as the example, down to the derived MAC addresses.
+  CHECK(test::describeTopology(path) == test::describeTopology("topologies/lan.yaml"));
+  CHECK(w.editor().report().ok());
+  CHECK_FALSE(w.editor().isModified());
+
+  // Undo walks every edit back; redo brings them all again.
+  const std::string saved = describeLab(lab);
+  QUndoStack& undo = w.editor().undoStack();
+  const int steps = undo.count();
+  CHECK(steps == 3 + 1 + 3 + 1 + 3 + 3);
+  while (undo.canUndo())
+    undo.undo();
+  CHECK(lab.nodes.empty());
+  CHECK(lab.name == "lab");
+  while (undo.canRedo())
+    undo.redo();
+  CHECK(describeLab(lab) == saved);
+  CHECK(countItems<LinkItem>(*w.scene()) == 3);
+}
+
+TEST_CASE("moving, deleting and undoing keep the canvas and the document in step", "[gui][scene]") {
+  LabEditor editor;
+  REQUIRE(editor.open("topologies/dmz.yaml"));
+  TopologyScene scene(editor);
+  const std::string original = describeLab(editor.document().data());
+  const NodeData* fw = editor.document().data().findNodeByName("fw");
+  REQUIRE(fw);
+  const ElementId fwId = fw->id;
+  const Position from = fw->position;
+
+  // A drag moves the item; the release makes one move command.
+  TopologyView view(&scene);
+  view.resize(900, 700);
+  view.show();
+  REQUIRE(QTest::qWaitForWindowExposed(&view));
+  view.fitAll();
+  QWidget* vp = view.viewport();
+  const QPoint start = view.mapFromScene(QPointF(from.x, from.y));
+  QTest::mousePress(vp, Qt::LeftButton, {}, start);
+  QTest::mouseMove(vp, start + QPoint(20, 10));
+  QTest::mouseMove(vp, start + QPoint(40, 20));
+  QTest::mouseRelease(vp, Qt::LeftButton, {}, start + QPoint(40, 20));
+  const Position moved = editor.document().node(fwId)->position;
+  CHECK(moved.x > from.x);
+  CHECK(editor.undoStack().count() == 1);
+  CHECK(scene.nodeItem(fwId)->pos() == QPointF(moved.x, moved.y));
+
+  // Deleting the firewall takes its three links along; undo puts all four back.
+  scene.selectOnly(fwId);
+  scene.deleteSelection();
+  CHECK(editor.document().node(fwId) == nullptr);
+  CHECK(editor.document().data().links.size() == 3);
+  CHECK(countItems<LinkItem>(scene) == 3);
+  editor.undoStack().undo();
+  CHECK(countItems<LinkItem>(scene) == 6);
+  CHECK(scene.nodeItem(fwId));
+  for (QGraphicsItem* i : scene.items())
+    if (auto* l = qgraphicsitem_cast<LinkItem*>(i))
+      CHECK(l->isVisible());
+  editor.undoStack().undo();
+  CHECK(describeLab(editor.document().data()) == original);
+  CHECK(scene.nodeItem(fwId)->pos() == QPointF(from.x, from.y));
+}
+
+TEST_CASE("a validation error marks its item and lists the CLI's text", "[gui][scene][window]") {
+  TempDir dir("umlab-gui-test");
+  const std::string path = dir.file("broken.yaml");
+  std::ofstream(path) << "name: broken\n"
+                         "nodes:\n"
+                         "  pc1: {memory: 96Q}\n"
+                         "  pc2: {}\n"
+                         "segments: {sw: switch}\n"
+                         "links:\n"
+                         "  - {endpoints: [pc1:eth0, sw], ip: 10.0.0.1/24}\n"
+                         "  - {endpoints: [pc2:eth0, sw], ip: 10.0.0.1/24}\n";
+  MainWindow w;
+  w.setConfirmClose(false);
+  REQUIRE(w.openFile(QString::fromStdString(path)));
+  const LabData& lab = w.editor().document().data();
+  const ElementId pc1 = lab.findNodeByName("pc1")->id;
+  CHECK(w.scene()->markOf(pc1) == Severity::Error);
+  CHECK(w.scene()->markOf(lab.findNodeByName("pc2")->id) == std::nullopt);
+  CHECK(w.scene()->nodeItem(pc1)->toolTip().contains("96Q"));
+
+  const test::CommandOutput cli = test::runUmlab({"validate", path});
+  QString listed;
+  for (int i = 0; i < w.problems()->count(); ++i)
+    listed += w.problems()->item(i)->text() + "\n";
+  CHECK(listed.toStdString() == cli.output);
+
+  // Clicking the problem selects the item; fixing the value clears the mark.
+  QTest::mouseClick(w.problems()->viewport(), Qt::LeftButton, {},
+                    w.problems()->visualItemRect(w.problems()->item(0)).center());
+  CHECK(w.scene()->selectedElements() == std::vector<ElementId>{pc1});
+  NodeData fixed = *lab.findNodeByName("pc1");
+  fixed.settings.memory = "96M";
+  w.editor().updateNode(fixed);
+  w.editor().validateNow();
+  CHECK(w.scene()->markOf(pc1) == std::nullopt);
+  CHECK_FALSE(w.editor().report().ok()); // the duplicate address is still there
+}
+
+TEST_CASE("umlab-gui --screenshot draws a PNG and an SVG without a display", "[gui][export]") {
+  TempDir dir("umlab-gui-test");
+  const std::string png = dir.file("dmz.png"), svg = dir.file("dmz.svg");
+  const std::string gui = std::string(UMLAB_BINARY_DIR) + "/bin/umlab-gui";
+  Command c;
+  c.argv = {gui, "topologies/dmz.yaml", "--screenshot", png};
+  CHECK(runCommand(c).status.code == 0);
+  c.argv = {gui, "topologies/dmz.yaml", "--screenshot", svg};
+  CHECK(runCommand(c).status.code == 0);
+  QImage image(QString::fromStdString(png));
+  REQUIRE_FALSE(image.isNull());
+  CHECK(image.width() > 400);
+  int coloured = 0;
+  for (int y = 0; y < image.height(); y += 4)
+    for (int x = 0; x < image.width(); x += 4)
+      coloured += image.pixelColor(x, y) != QColor(Qt::white);
+  CHECK(coloured > 200);
+  QFile f(QString::fromStdString(svg));
+  REQUIRE(f.open(QIODevice::ReadOnly));
+  const QByteArray text = f.readAll();
+  CHECK(text.contains("<svg"));
+  CHECK(text.contains("dmz"));
+  c.argv = {gui, "missing.yaml", "--screenshot", png};
+  CHECK(runCommand(c).status.code == 1);
+}
+
+TEST_CASE("a 500-node generated lab opens and renders", "[gui][scale]") {
+  TempDir dir("umlab-gui-test");
+  bench::GenOptions o;
+  o.nodeCount = 500;
+  const std::string path = dir.file("campus-500.yaml");
+  std::ofstream(path) << bench::generateLab(o);
+  LabEditor editor;
+  REQUIRE(editor.open(QString::fromStdString(path)));
+  CHECK(editor.report().ok());
+  TopologyScene scene(editor);
+  CHECK(countItems<NodeItem>(scene) == 500);
+  const QImage image = renderImage(scene, 0.5);
+  CHECK(image.width() > 200);
+}
+
+TEST_CASE("the running lab's state colours the nodes and labels the switches", "[gui][scene][status]") {
+  LabEditor editor;
+  REQUIRE(editor.open("topologies/lan.yaml"));
+  TopologyScene scene(editor);
+  const QByteArray json = R"([
+{"lab": "other", "nodes": []},
+{"lab": "lan", "stateDir": "/x", "supervisor": 1, "nodes": [
+  {"name": "pc1", "state": "ready", "pid": 10, "uptimeSeconds": 5, "memoryKiB": 30000, "interfaces": []},
+  {"name": "pc2", "state": "booting", "pid": 11, "uptimeSeconds": 1, "memoryKiB": 20000, "interfaces": []}],
+ "switches": [{"segment": "sw", "state": "up", "pid": 12, "ports": 3, "framesIn": 120, "framesOut": 240, "dropped": 0,
+               "conditions": ["pc1:eth0 in=delay:25ms out=delay:25ms"]}]}
+])";
+  std::optional<LabStatus> status = parsePsJson(json, "lan");
+  REQUIRE(status);
+  CHECK(status->node("pc1")->state == "ready");
+  CHECK(status->switchOf("sw")->framesOut == 240);
+  CHECK(status->switchOf("sw")->conditions.at("pc1:eth0") == "in=delay:25ms out=delay:25ms");
+  CHECK_FALSE(parsePsJson(json, "dmz"));
+  CHECK_FALSE(parsePsJson("no json", "lan"));
+
+  CHECK(describeLiveConditions("in=delay:25ms,loss:1% out=delay:25ms,loss:1%") == "delay 25ms · loss 1%");
+  CHECK(describeLiveConditions("in=none out=down") == "out down");
+  CHECK(describeLiveConditions("in=delay:5ms out=none") == "in delay 5ms");
+
+  LabStatus later = *status;
+  later.switches[0].framesIn = 320;
+  computeRates(later, *status, 2.0);
+  CHECK(later.switches[0].framesPerSecond == Approx(100));
+
+  const QImage before = renderImage(scene);
+  scene.setStatus(later);
+  const QImage after = renderImage(scene);
+  CHECK(before != after);
+  // The halo above pc1 is green (ready), above pc2 amber (booting).
+  const QRectF area = scene.contentRect();
+  auto pixelAbove = [&](const char* node) {
+    const Position p = editor.document().data().findNodeByName(node)->position;
+    return after.pixelColor(QPointF(p.x - area.left(), p.y - area.top() - NodeItem::kIconSize / 2 - 5).toPoint());
+  };
+  const QColor ready = pixelAbove("pc1"), booting = pixelAbove("pc2");
+  CHECK(ready.green() > ready.red());
+  CHECK(booting.red() > booting.blue());
+}
+
+TEST_CASE("link actions name the port and the switch the CLI expects", "[gui][menu]") {
+  LabEditor editor;
+  REQUIRE(editor.open("topologies/dmz.yaml"));
+  TopologyScene scene(editor);
+  const LabData& lab = editor.document().data();
+  CHECK(linkPortOf(lab, lab.links[0]).toStdString() == "fw:eth0");
+  CHECK(captureSegmentOf(scene, lab.links[0].id).toStdString() == "inside");
+  CHECK(linkPortOf(lab, lab.links[1]).toStdString() == "fw:eth1"); // point to point: the first end
+  CHECK(captureSegmentOf(scene, lab.links[1].id).toStdString() == "p2p.2");
+  ConditionsData c;
+  c.delay = "20ms";
+  c.loss = "1%";
+  CHECK(linkConditionArgs("dmz", "fw:eth1", c, true) ==
+        QStringList{"link", "dmz", "fw:eth1", "--clear", "--delay", "20ms", "--loss", "1%"});
+
+  // Without a running lab the live actions are there but disabled.
+  LabRunner runner;
+  runner.setLab("dmz", "topologies/dmz.yaml");
+  QMenu menu;
+  populateElementMenu(menu, lab.links[1].id, scene, runner, nullptr);
+  REQUIRE(menu.findChild<QAction*>("conditionsAction"));
+  CHECK_FALSE(menu.findChild<QAction*>("conditionsAction")->isEnabled());
+  CHECK(menu.findChild<QAction*>("deleteAction")->isEnabled());
+}
+
+TEST_CASE("startup commands show one per line, with multi-line ones indented", "[gui][panel]") {
+  const std::vector<std::string> commands{"ip link", "while true; do\n  nc -l 80\ndone &\n", "echo done"};
+  const QString text = startupToText(commands);
+  CHECK(text == "ip link\nwhile true; do\n    nc -l 80\n  done &\necho done");
+  CHECK(startupFromText(text) == commands);
+  CHECK(startupFromText("a\n\n  \nb\n") == std::vector<std::string>{"a", "b"});
+}

@@ -1,0 +1,134 @@
+#include "umlab/gui/topology_view.hpp"
+
+#include "umlab/gui/items.hpp"
+#include "umlab/gui/topology_scene.hpp"
+
+#include <QKeyEvent>
+#include <QScrollBar>
+#include <QWheelEvent>
+
+#include <cmath>
+
+namespace umlab::gui {
+
+namespace {
+constexpr qreal kMinZoom = 0.02;
+constexpr qreal kMaxZoom = 8;
+} // namespace
+
+TopologyView::TopologyView(TopologyScene* scene, QWidget* parent) : QGraphicsView(scene, parent), scene_(scene) {
+  setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
+  setViewportUpdateMode(QGraphicsView::SmartViewportUpdate);
+  setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
+  setResizeAnchor(QGraphicsView::AnchorViewCenter);
+  setBackgroundBrush(QColor(0xf8, 0xfa, 0xfc));
+  setMouseTracking(true);
+  connect(scene_, &TopologyScene::modeChanged, this, [this] { updateDragMode(); });
+  // The scene grows as items are placed or dragged outward; so does the area one can scroll to.
+  connect(scene_, &QGraphicsScene::sceneRectChanged, this, [this](const QRectF& r) {
+    const QRectF margin = r.adjusted(-r.width() / 2, -r.height() / 2, r.width() / 2, r.height() / 2);
+    if (!sceneRect().contains(margin))
+      setSceneRect(sceneRect().united(margin));
+  });
+  updateDragMode();
+}
+
+qreal TopologyView::zoom() const { return transform().m11(); }
+
+void TopologyView::scaleBy(qreal factor) {
+  const qreal next = std::clamp(zoom() * factor, kMinZoom, kMaxZoom);
+  factor = next / zoom();
+  scale(factor, factor);
+}
+
+void TopologyView::zoomIn() { scaleBy(1.25); }
+void TopologyView::zoomOut() { scaleBy(0.8); }
+void TopologyView::resetZoom() { setTransform(QTransform()); }
+
+void TopologyView::fitAll() {
+  const QRectF r = scene_->contentRect();
+  setSceneRect(r.adjusted(-r.width(), -r.height(), r.width(), r.height())); // room to pan around
+  fitInView(r, Qt::KeepAspectRatio);
+  if (zoom() > 1)
+    resetZoom();
+  centerOn(r.center());
+}
+
+void TopologyView::reveal(quint64 id) {
+  if (QGraphicsItem* item = scene_->itemFor(id)) {
+    centerOn(item);
+    ensureVisible(item);
+  }
+}
+
+void TopologyView::updateDragMode() {
+  const bool select = scene_->mode() == TopologyScene::Mode::Select;
+  setDragMode(select && !spaceHeld_ ? QGraphicsView::RubberBandDrag : QGraphicsView::NoDrag);
+  viewport()->setCursor(spaceHeld_ ? Qt::OpenHandCursor : select ? Qt::ArrowCursor : Qt::CrossCursor);
+}
+
+void TopologyView::wheelEvent(QWheelEvent* event) {
+  const int steps = event->angleDelta().y() / 120;
+  if (steps == 0) {
+    QGraphicsView::wheelEvent(event);
+    return;
+  }
+  scaleBy(std::pow(1.15, steps));
+  event->accept();
+}
+
+void TopologyView::mousePressEvent(QMouseEvent* event) {
+  if (event->button() == Qt::MiddleButton || (spaceHeld_ && event->button() == Qt::LeftButton)) {
+    panning_ = true;
+    lastPan_ = event->position().toPoint();
+    viewport()->setCursor(Qt::ClosedHandCursor);
+    event->accept();
+    return;
+  }
+  QGraphicsView::mousePressEvent(event);
+}
+
+void TopologyView::mouseMoveEvent(QMouseEvent* event) {
+  if (panning_) {
+    const QPoint p = event->position().toPoint();
+    const QPoint d = p - lastPan_;
+    lastPan_ = p;
+    horizontalScrollBar()->setValue(horizontalScrollBar()->value() - d.x());
+    verticalScrollBar()->setValue(verticalScrollBar()->value() - d.y());
+    event->accept();
+    return;
+  }
+  QGraphicsView::mouseMoveEvent(event);
+}
+
+void TopologyView::mouseReleaseEvent(QMouseEvent* event) {
+  if (panning_ && (event->button() == Qt::MiddleButton || event->button() == Qt::LeftButton)) {
+    panning_ = false;
+    updateDragMode();
+    event->accept();
+    return;
+  }
+  QGraphicsView::mouseReleaseEvent(event);
+}
+
+void TopologyView::keyPressEvent(QKeyEvent* event) {
+  if (event->key() == Qt::Key_Space && !event->isAutoRepeat()) {
+    spaceHeld_ = true;
+    updateDragMode();
+    event->accept();
+    return;
+  }
+  QGraphicsView::keyPressEvent(event);
+}
+
+void TopologyView::keyReleaseEvent(QKeyEvent* event) {
+  if (event->key() == Qt::Key_Space && !event->isAutoRepeat()) {
+    spaceHeld_ = false;
+    updateDragMode();
+    event->accept();
+    return;
+  }
+  QGraphicsView::keyReleaseEvent(event);
+}
+
+} // namespace umlab::gui
