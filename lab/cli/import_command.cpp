@@ -81,7 +81,7 @@ int runImportCommand(const std::vector<std::string>& args, std::ostream& out, st
   }
 }
 
-std::optional<std::string> importForUp(const std::string& dir, std::ostream& err) {
+std::optional<ImportedLab> importForUp(const std::string& dir, std::ostream& err) {
   lab::ImportOptions options; // absolute paths: the file lives in a temporary directory
   SourceManager sources;
   Diagnostics diags;
@@ -89,11 +89,10 @@ std::optional<std::string> importForUp(const std::string& dir, std::ostream& err
   renderDiagnostics(diags, err);
   if (!text)
     return std::nullopt;
-  const fs::path tmp = fs::temp_directory_path() / ("umlab-import." + std::to_string(::getpid()));
-  fs::create_directories(tmp);
-  const fs::path file = tmp / "lab.yaml";
-  std::ofstream(file) << *text;
-  return file.string();
+  ImportedLab imported{std::make_unique<TempDir>("umlab-import"), {}};
+  imported.file = imported.dir->file("lab.yaml");
+  std::ofstream(imported.file) << *text;
+  return imported;
 }
 
 } // namespace umlab::cli

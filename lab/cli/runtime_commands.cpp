@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <fstream>
@@ -200,22 +201,14 @@ int cmdUp(const std::string& self, const CliArgs& a, std::ostream& out, std::ost
     timeout = std::chrono::duration_cast<std::chrono::seconds>(*d);
   }
   std::string topologyFile = a.positional()[0];
-  struct RemoveDir {
-    std::string path;
-    ~RemoveDir() {
-      std::error_code ec;
-      if (!path.empty())
-        fs::remove_all(path, ec);
-    }
-  } importDir;
+  std::optional<ImportedLab> imported;
   if (std::error_code ec; fs::is_directory(topologyFile, ec)) {
     // A Netkit/Kathara lab directory: imported for this run only.
-    std::optional<std::string> imported = importForUp(topologyFile, err);
+    imported = importForUp(topologyFile, err);
     if (!imported)
       return kExitInputError;
     out << "lab directory " << topologyFile << ": imported (see 'umlab import " << topologyFile << "')\n";
-    topologyFile = *imported;
-    importDir.path = fs::path(*imported).parent_path().string();
+    topologyFile = imported->file;
   }
   SourceManager sources;
   Diagnostics diags;
@@ -440,6 +433,83 @@ int cmdPs(const std::string& self, const CliArgs& a, std::ostream& out, std::ost
 
 // ---- exec ----------------------------------------------------------------------------------
 
+/// What a command run through a guest's agent did.
+struct AgentExec {
+  bool ended = false;  ///< an exit status arrived (false: the connection broke first)
+  int exitCode = -1;
+  int startError = 0;  ///< errno when the command could not be started
+  bool killed = false; ///< the timeout ran out and SIGKILL was sent
+};
+
+/// Runs `argv` through an exec connection to the supervisor (`fd`, already accepted): sends the
+/// request, passes stdout and stderr to the callbacks, forwards `stdinFd` (-1: none) and kills
+/// the command after `timeout` (0: no limit). Shared by `umlab exec` and `execInGuest`.
+AgentExec runAgentExec(int fd, const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                       const std::function<void(const std::string&)>& onStdout,
+                       const std::function<void(const std::string&)>& onStderr, int stdinFd) {
+  AgentExec r;
+  agent::ExecRequest req;
+  req.argv = argv;
+  req.hasStdin = stdinFd >= 0;
+  std::string frames;
+  agent::encodeFrame({agent::FrameType::Exec, 1, agent::encodeExecRequest(req)}, frames);
+  if (!writeAll(fd, frames))
+    return r;
+  agent::FrameDecoder decoder;
+  bool stdinOpen = stdinFd >= 0;
+  const auto deadline = Clock::now() + timeout;
+  char buf[65536];
+  for (;;) {
+    pollfd p[2] = {{fd, POLLIN, 0}, {stdinFd, static_cast<short>(stdinOpen ? POLLIN : 0), 0}};
+    int wait = 500;
+    if (timeout.count() > 0 && !r.killed) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) {
+        std::string sig;
+        agent::encodeFrame({agent::FrameType::Signal, 1, std::string(1, static_cast<char>(SIGKILL))}, sig);
+        writeAll(fd, sig);
+        r.killed = true;
+        continue;
+      }
+      wait = static_cast<int>(std::min<long long>(left, 500));
+    }
+    int n = ::poll(p, stdinOpen ? 2 : 1, wait);
+    if (n < 0 && errno != EINTR)
+      return r;
+    if (stdinOpen && (p[1].revents & (POLLIN | POLLHUP))) {
+      ssize_t got = ::read(stdinFd, buf, agent::kMaxPayload < sizeof buf ? agent::kMaxPayload : sizeof buf);
+      std::string frame;
+      agent::encodeFrame({agent::FrameType::Stdin, 1, got > 0 ? std::string(buf, static_cast<size_t>(got)) : ""}, frame);
+      writeAll(fd, frame);
+      if (got <= 0)
+        stdinOpen = false;
+    }
+    if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+      continue;
+    ssize_t got = ::read(fd, buf, sizeof buf);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0)
+      return r;
+    decoder.feed(std::span<const char>(buf, static_cast<size_t>(got)));
+    while (auto f = decoder.next()) {
+      if (f->type == agent::FrameType::Stdout)
+        onStdout(f->payload);
+      else if (f->type == agent::FrameType::Stderr)
+        onStderr(f->payload);
+      else if (f->type == agent::FrameType::Exit) {
+        auto st = agent::decodeExitStatus(f->payload);
+        if (!st)
+          return r;
+        r.ended = true;
+        r.startError = static_cast<int>(st->startError);
+        r.exitCode = st->code;
+        return r;
+      }
+    }
+  }
+}
+
 int cmdExec(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
   const auto& pos = a.positional();
   if (pos.size() < 3)
@@ -452,83 +522,28 @@ int cmdExec(const std::string& self, const CliArgs& a, std::ostream& out, std::o
       throw CliUsageError{"--timeout needs a duration such as '30s', not '" + *v + "'"};
     timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
   }
-  const bool withStdin = a.has("-i") || a.has("--interactive");
   LabState state(stateRoot(self, a), pos[0]);
   UniqueFd fd = connectLab(state, "exec " + pos[1]);
   expectOk(fd.get(), pos[0]);
-  agent::ExecRequest req;
-  req.argv.assign(pos.begin() + 2, pos.end());
-  req.hasStdin = withStdin;
-  std::string frames;
-  agent::encodeFrame({agent::FrameType::Exec, 1, agent::encodeExecRequest(req)}, frames);
-  if (!writeAll(fd.get(), frames))
-    throw CliFailure{"lost the connection to the supervisor of lab '" + pos[0] + "'"};
+  const std::vector<std::string> argv(pos.begin() + 2, pos.end());
   out.flush();
-
-  agent::FrameDecoder decoder;
-  bool stdinOpen = withStdin;
-  const auto deadline = Clock::now() + timeout;
-  bool killed = false;
-  char buf[65536];
-  for (;;) {
-    pollfd p[2] = {{fd.get(), POLLIN, 0}, {0, static_cast<short>(stdinOpen ? POLLIN : 0), 0}};
-    int wait = 500;
-    if (timeout.count() > 0 && !killed) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0) {
-        std::string sig;
-        agent::encodeFrame({agent::FrameType::Signal, 1, std::string(1, static_cast<char>(SIGKILL))}, sig);
-        writeAll(fd.get(), sig);
-        killed = true;
-        continue;
-      }
-      wait = static_cast<int>(std::min<long long>(left, 500));
-    }
-    int n = ::poll(p, stdinOpen ? 2 : 1, wait);
-    if (n < 0 && errno != EINTR)
-      break;
-    if (stdinOpen && (p[1].revents & (POLLIN | POLLHUP))) {
-      ssize_t got = ::read(0, buf, agent::kMaxPayload < sizeof buf ? agent::kMaxPayload : sizeof buf);
-      std::string frame;
-      agent::encodeFrame({agent::FrameType::Stdin, 1, got > 0 ? std::string(buf, static_cast<size_t>(got)) : ""}, frame);
-      writeAll(fd.get(), frame);
-      if (got <= 0)
-        stdinOpen = false;
-    }
-    if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-      continue;
-    ssize_t got = ::read(fd.get(), buf, sizeof buf);
-    if (got < 0 && errno == EINTR)
-      continue;
-    if (got <= 0) {
-      err << "umlab: error: lost the connection to lab '" << pos[0] << "' before the command ended\n";
-      return kExitHostFailure;
-    }
-    decoder.feed(std::span<const char>(buf, static_cast<size_t>(got)));
-    while (auto f = decoder.next()) {
-      if (f->type == agent::FrameType::Stdout)
-        writeAll(1, f->payload);
-      else if (f->type == agent::FrameType::Stderr)
-        writeAll(2, f->payload);
-      else if (f->type == agent::FrameType::Exit) {
-        auto st = agent::decodeExitStatus(f->payload);
-        if (!st)
-          return kExitHostFailure;
-        if (st->startError != 0) {
-          err << "umlab: error: cannot run '" << req.argv[0] << "' in node '" << pos[1] << "': "
-              << std::strerror(static_cast<int>(st->startError)) << "\n";
-          return st->startError == ENOENT ? 127 : 126;
-        }
-        if (killed) {
-          err << "umlab: error: '" << req.argv[0] << "' in node '" << pos[1] << "' timed out after "
-              << formatDuration(timeout) << " and was killed\n";
-          return 124;
-        }
-        return st->code;
-      }
-    }
+  AgentExec e = runAgentExec(fd.get(), argv, timeout, [](const std::string& d) { writeAll(1, d); },
+                             [](const std::string& d) { writeAll(2, d); },
+                             a.has("-i") || a.has("--interactive") ? 0 : -1);
+  if (!e.ended) {
+    err << "umlab: error: lost the connection to lab '" << pos[0] << "' before the command ended\n";
+    return kExitHostFailure;
   }
-  return kExitHostFailure;
+  if (e.startError != 0) {
+    err << "umlab: error: cannot run '" << argv[0] << "' in node '" << pos[1] << "': " << std::strerror(e.startError) << "\n";
+    return e.startError == ENOENT ? 127 : 126;
+  }
+  if (e.killed) {
+    err << "umlab: error: '" << argv[0] << "' in node '" << pos[1] << "' timed out after " << formatDuration(timeout)
+        << " and was killed\n";
+    return 124;
+  }
+  return e.exitCode;
 }
 
 // ---- console -------------------------------------------------------------------------------
@@ -702,63 +717,21 @@ GuestExec execInGuest(const std::string& stateRootDir, const std::string& lab, c
     r.err = f.message;
     return r;
   }
-  agent::ExecRequest req;
-  req.argv = argv;
-  std::string frames;
-  agent::encodeFrame({agent::FrameType::Exec, 1, agent::encodeExecRequest(req)}, frames);
-  if (!writeAll(fd.get(), frames)) {
-    r.err = "lost the connection to the supervisor of lab '" + lab + "'";
-    return r;
+  AgentExec e = runAgentExec(
+      fd.get(), argv, timeout, [&](const std::string& d) { r.out.append(d, 0, kMaxKept - std::min(kMaxKept, r.out.size())); },
+      [&](const std::string& d) { r.err.append(d, 0, kMaxKept - std::min(kMaxKept, r.err.size())); }, -1);
+  if (!e.ended) {
+    r.err += "lost the connection to lab '" + lab + "' before the command ended";
+  } else if (e.startError != 0) {
+    r.err += "cannot run '" + argv.front() + "': " + std::strerror(e.startError);
+    r.exitCode = e.startError == ENOENT ? 127 : 126;
+  } else if (e.killed) {
+    r.err += "timed out after " + formatDuration(timeout) + " and was killed";
+    r.exitCode = 124;
+  } else {
+    r.exitCode = e.exitCode;
   }
-  agent::FrameDecoder decoder;
-  const auto deadline = Clock::now() + timeout;
-  bool killed = false;
-  char buf[65536];
-  for (;;) {
-    int wait = 500;
-    if (!killed) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0) {
-        std::string sig;
-        agent::encodeFrame({agent::FrameType::Signal, 1, std::string(1, static_cast<char>(SIGKILL))}, sig);
-        writeAll(fd.get(), sig);
-        killed = true;
-        continue;
-      }
-      wait = static_cast<int>(std::min<long long>(left, 500));
-    }
-    pollfd p{fd.get(), POLLIN, 0};
-    if (::poll(&p, 1, wait) <= 0)
-      continue;
-    ssize_t got = ::read(fd.get(), buf, sizeof buf);
-    if (got < 0 && errno == EINTR)
-      continue;
-    if (got <= 0) {
-      r.err += "lost the connection to lab '" + lab + "' before the command ended";
-      return r;
-    }
-    decoder.feed(std::span<const char>(buf, static_cast<size_t>(got)));
-    while (auto f = decoder.next()) {
-      if (f->type == agent::FrameType::Stdout && r.out.size() < kMaxKept)
-        r.out += f->payload;
-      else if (f->type == agent::FrameType::Stderr && r.err.size() < kMaxKept)
-        r.err += f->payload;
-      else if (f->type == agent::FrameType::Exit) {
-        auto st = agent::decodeExitStatus(f->payload);
-        if (!st)
-          return r;
-        if (st->startError != 0) {
-          r.err += "cannot run '" + argv.front() + "': " + std::strerror(static_cast<int>(st->startError));
-          r.exitCode = st->startError == ENOENT ? 127 : 126;
-        } else {
-          r.exitCode = killed ? 124 : st->code;
-          if (killed)
-            r.err += "timed out after " + formatDuration(timeout) + " and was killed";
-        }
-        return r;
-      }
-    }
-  }
+  return r;
 }
 
 const char* const kUpHelp =

@@ -302,26 +302,17 @@ int cmdTest(const std::string& self, const CliArgs& a, std::ostream& out, std::o
   Diagnostics diags;
   std::optional<TestSpec> spec = loadTestSpec(pos[0], sources, diags);
   std::optional<lab::Compiled> compiled;
-  std::string importDir;
+  std::optional<ImportedLab> imported;
   if (spec) {
     std::string labFile = spec->labPath;
     if (std::error_code ec; fs::is_directory(labFile, ec)) {
       // A Netkit/Kathara lab directory: `umlab up` imports it the same way.
-      if (std::optional<std::string> imported = importForUp(labFile, err)) {
-        labFile = *imported;
-        importDir = fs::path(*imported).parent_path().string();
-      }
+      imported = importForUp(labFile, err);
+      if (imported)
+        labFile = imported->file;
     }
     compiled = lab::compileFile(labFile, sources, diags);
   }
-  struct RemoveDir {
-    std::string path;
-    ~RemoveDir() {
-      std::error_code ec;
-      if (!path.empty())
-        fs::remove_all(path, ec);
-    }
-  } removeImport{importDir};
   if (spec && compiled)
     checkAgainstLab(*spec, compiled->topology, diags);
   renderDiagnostics(diags, err);
