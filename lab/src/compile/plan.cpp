@@ -51,7 +51,9 @@ public:
     p_.lab = t_.name;
     p_.sourcePath = t_.sourcePath;
     p_.stateDir = h_.stateRoot + "/" + t_.name;
-    p_.netns = "umlab-" + t_.name;
+    // The namespace has no name (it ends with the lab's last process, so a crash cannot leak
+    // it); `umlab host LAB -- CMD` enters it.
+    p_.netns = "own, unnamed: 'umlab host " + t_.name + " -- CMD' runs in it";
     checkValue(p_.stateDir, "the state directory", "set UMLAB_STATE_DIR to a directory without them");
     checkValue(h_.kernel, "the kernel path", "set UMLAB_KERNEL to a path without them");
     checkValue(h_.imageDir, "the image directory", "set UMLAB_CACHE_DIR to a directory without them");

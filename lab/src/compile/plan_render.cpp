@@ -105,7 +105,7 @@ std::string renderPlanText(const LaunchPlan& p) {
       line(out, "  ", "member", mem);
   }
   for (const TapPlan& t : p.taps)
-    out += "\ntap " + t.device + " (in " + p.netns + ") for " + t.interface + "\n";
+    out += "\ntap " + t.device + " (in the lab's network namespace) for " + t.interface + "\n";
   for (const GuestPlan& g : p.guests) {
     out += "\nguest " + g.name + " (" + g.kind + ", " + formatByteSize(g.memoryBytes) + ", image " + g.image +
            (g.forwarding ? ", forwarding" : "") + ")\n";

@@ -140,7 +140,7 @@ struct LaunchPlan {
   std::string lab;
   std::string sourcePath;
   std::string stateDir;
-  std::string netns; ///< "umlab-<lab>"
+  std::string netns; ///< how to reach the lab's (unnamed) network namespace, for people
   std::vector<SwitchPlan> switches;
   std::vector<McastPlan> mcast;
   std::vector<TapPlan> taps;
