@@ -51,11 +51,7 @@ void requireLabName(const std::string& s) {
     throw CliUsageError{"'" + s + "' is not a lab name (letters, digits, '-' and '_'); 'umlab ps' lists the running labs"};
 }
 
-std::string stateRoot(const std::string& self, const CliArgs& a) {
-  if (auto v = a.get("--state-dir"))
-    return *v;
-  return lab::hostLayoutFromEnvironment(self).stateRoot;
-}
+std::string stateRoot(const std::string& self, const CliArgs& a) { return stateRootFor(self, a); }
 
 /// Reads until EOF or the deadline; returns what came.
 std::string readAll(int fd, std::chrono::milliseconds timeout) {
@@ -703,6 +699,12 @@ int cmdClean(const std::string& self, const CliArgs& a, std::ostream& out, std::
 }
 
 } // namespace
+
+std::string stateRootFor(const std::string& self, const CliArgs& a) {
+  if (auto v = a.get("--state-dir"))
+    return *v;
+  return lab::hostLayoutFromEnvironment(self).stateRoot;
+}
 
 GuestExec execInGuest(const std::string& stateRootDir, const std::string& lab, const std::string& node,
                       const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {

@@ -14,6 +14,10 @@ namespace umlab::cli {
 /// Runs `command` (one of up, ps, exec, console, down, clean) with its arguments.
 int runRuntimeCommand(const std::string& self, const std::string& command, const std::vector<std::string>& args,
                       std::ostream& out, std::ostream& err);
+/// Where labs keep their state: --state-dir, else the host layout's state root. Every verb
+/// that reaches a running lab uses this.
+std::string stateRootFor(const std::string& self, const CliArgs& a);
+
 /// What a command run in a guest did: its exit status (124 after the timeout, -1 when it could
 /// not be asked at all; `err` says why) and its output.
 struct GuestExec {

@@ -4,6 +4,8 @@
 
 #include "segment_commands.hpp"
 
+#include "runtime_commands.hpp"
+
 #include "umlab/base/child_process.hpp"
 #include "umlab/base/ip_address.hpp"
 #include "umlab/base/mac_address.hpp"
@@ -47,17 +49,11 @@ namespace fs = std::filesystem;
 namespace runtime = umlab::lab::runtime;
 using Clock = std::chrono::steady_clock;
 
-std::string stateRootOf(const std::string& self, const CliArgs& a) {
-  if (auto v = a.get("--state-dir"))
-    return *v;
-  return lab::hostLayoutFromEnvironment(self).stateRoot;
-}
-
 /// The running lab's state directory; fails with what to do when the lab is not running.
 runtime::LabState runningLab(const std::string& self, const CliArgs& a, const std::string& name) {
   if (!lab::hasValidNameCharacters(name))
     throw CliUsageError{"'" + name + "' is not a lab name; 'umlab ps' lists the running labs"};
-  runtime::LabState state(stateRootOf(self, a), name);
+  runtime::LabState state(stateRootFor(self, a), name);
   if (!state.exists())
     throw CliFailure{"no lab named '" + name + "' is running; 'umlab ps' lists the running labs"};
   if (!state.liveSupervisor())

@@ -38,12 +38,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kParallelChecks = 4;
 
-std::string stateRootOf(const std::string& self, const CliArgs& a) {
-  if (auto v = a.get("--state-dir"))
-    return *v;
-  return lab::hostLayoutFromEnvironment(self).stateRoot;
-}
-
 /// The running lab, reached the way `umlab exec` and `umlab capture` reach it.
 class RunningLab : public LabAccess {
 public:
@@ -250,7 +244,7 @@ RunSummary runSuite(const std::string& self, const CliArgs& a, const TestSpec& s
                     const std::string& startupDir, std::ostream& out) {
   RunSummary s;
   const auto started = Clock::now();
-  const std::string stateRoot = stateRootOf(self, a);
+  const std::string stateRoot = stateRootFor(self, a);
   runtime::LabState state(stateRoot, topology.name);
   const bool wasRunning = state.exists() && state.liveSupervisor();
   if (wasRunning && !startupDir.empty())
