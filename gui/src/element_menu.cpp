@@ -20,7 +20,7 @@ namespace {
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
 /// Asks for link conditions; nullopt when cancelled.
-std::optional<std::pair<ConditionsData, bool>> askConditions(const ConditionsData& start, const QString& port, QWidget* parent) {
+std::optional<std::pair<LinkConditions, bool>> askConditions(const LinkConditions& start, const QString& port, QWidget* parent) {
   QDialog d(parent);
   d.setWindowTitle(QObject::tr("Conditions of %1").arg(port));
   auto* form = new QFormLayout(&d);
@@ -43,7 +43,7 @@ std::optional<std::pair<ConditionsData, bool>> askConditions(const ConditionsDat
   QObject::connect(buttons, &QDialogButtonBox::rejected, &d, &QDialog::reject);
   if (d.exec() != QDialog::Accepted)
     return std::nullopt;
-  ConditionsData c;
+  LinkConditions c;
   c.delay = delay->text().trimmed().toStdString();
   c.jitter = jitter->text().trimmed().toStdString();
   c.loss = loss->text().trimmed().toStdString();
@@ -80,7 +80,7 @@ QString captureSegmentOf(const TopologyScene& scene, ElementId id) {
   }
 }
 
-QStringList linkConditionArgs(const QString& lab, const QString& port, const ConditionsData& c, bool clearFirst) {
+QStringList linkConditionArgs(const QString& lab, const QString& port, const LinkConditions& c, bool clearFirst) {
   QStringList args{QStringLiteral("link"), lab, port};
   if (clearFirst)
     args << QStringLiteral("--clear");
@@ -117,7 +117,7 @@ void populateElementMenu(QMenu& menu, ElementId id, TopologyScene& scene, LabRun
     console->setObjectName("consoleAction");
   } else if (const LinkData* l = doc.link(id)) {
     const QString port = linkPortOf(doc.data(), *l);
-    const ConditionsData start = l->conditions;
+    const LinkConditions start = l->conditions;
     QAction* cond = live(QObject::tr("Set conditions live…"), [&runner, lab, port, start, parent] {
       if (auto c = askConditions(start, port, parent))
         runner.run(linkConditionArgs(lab, port, c->first, c->second), QStringLiteral("link"));

@@ -97,7 +97,7 @@ QRectF iconRectOf(const QGraphicsItem* item) {
   return QRectF();
 }
 
-std::string conditionsText(const ConditionsData& c) {
+std::string conditionsText(const LinkConditions& c) {
   std::string s;
   auto add = [&](const char* what, const std::string& v) {
     if (!v.empty())

@@ -456,7 +456,7 @@ Built buildLab(const lab::RawTopology& raw, const Document& doc) {
     l.ip = text(r.ip);
     l.gateway = text(r.gateway);
     l.mac = text(r.mac);
-    l.conditions = ConditionsData{text(r.delay), text(r.jitter), text(r.loss), text(r.rate), text(r.duplicate), text(r.corrupt)};
+    l.conditions = LinkConditions{text(r.delay), text(r.jitter), text(r.loss), text(r.rate), text(r.duplicate), text(r.corrupt)};
     if (linkIds.size() < r.number)
       linkIds.resize(r.number, kNoElement);
     linkIds[r.number - 1] = l.id;

@@ -145,7 +145,7 @@ TEST_CASE("a running lab's status reaches the canvas", "[.runtime][gui]") {
     if (what == "link")
       linkExit = code;
   });
-  ConditionsData c;
+  LinkConditions c;
   c.delay = "20ms";
   runner.run(linkConditionArgs(QString::fromStdString(lab), linkPortOf(editor.document().data(), *editor.document().link(la)), c, true),
              "link");

@@ -409,7 +409,7 @@ void PropertyPanel::commitLink() {
     l.ends[i].iface = s(ends_[i].iface->text());
     setEndAddressing(l, i, s(ends_[i].ip->text()), s(ends_[i].gateway->text()));
   }
-  l.conditions = ConditionsData{s(linkDelay_->text()), s(linkJitter_->text()), s(linkLoss_->text()),
+  l.conditions = LinkConditions{s(linkDelay_->text()), s(linkJitter_->text()), s(linkLoss_->text()),
                                 s(linkRate_->text()), s(linkDuplicate_->text()), s(linkCorrupt_->text())};
   editor_.updateLink(l);
 }

@@ -50,7 +50,7 @@ std::string describe(const std::optional<lab::Compiled>& compiled, const Diagnos
     for (const lab::Interface& i : n.interfaces) {
       o << "  iface " << i.name << " mac=" << i.mac.str() << " derived=" << i.macDerived
         << " ip=" << (i.ip ? i.ip->str() : "-") << " gw=" << (i.gateway ? i.gateway->str() : "-")
-        << " monitor=" << i.isMonitor << " conditions=" << lab::describeImpairment(i.impairment) << " on ";
+        << " monitor=" << i.isMonitor << " conditions=" << lab::describeConditions(i.conditions) << " on ";
       if (i.attachment.kind == lab::Attachment::Kind::Tap)
         o << "tap " << i.attachment.tap;
       else
@@ -67,7 +67,7 @@ std::string describe(const std::optional<lab::Compiled>& compiled, const Diagnos
       o << "  monitor " << t.interfaceName(m) << "\n";
   }
   for (const lab::Trunk& tr : t.trunks)
-    o << "trunk " << t.segments[tr.a].name << " " << t.segments[tr.b].name << " " << lab::describeImpairment(tr.impairment)
+    o << "trunk " << t.segments[tr.a].name << " " << t.segments[tr.b].name << " " << lab::describeConditions(tr.conditions)
       << "\n";
   for (const lab::Tap& tap : t.taps)
     o << "tap " << t.nodes[tap.node].name << " eth" << tap.interface << "\n";

@@ -354,7 +354,7 @@ TEST_CASE("link actions name the port and the switch the CLI expects", "[gui][me
   CHECK(captureSegmentOf(scene, lab.links[0].id).toStdString() == "inside");
   CHECK(linkPortOf(lab, lab.links[1]).toStdString() == "fw:eth1"); // point to point: the first end
   CHECK(captureSegmentOf(scene, lab.links[1].id).toStdString() == "p2p.2");
-  ConditionsData c;
+  LinkConditions c;
   c.delay = "20ms";
   c.loss = "1%";
   CHECK(linkConditionArgs("dmz", "fw:eth1", c, true) ==

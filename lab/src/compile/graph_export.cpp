@@ -54,7 +54,7 @@ std::string renderGraphDot(const Topology& t, const LabLayout& layout) {
       const Member& b = seg.members[1];
       const Interface* ia = t.nodes[a.node].findInterface(a.interface);
       const Interface* ib = t.nodes[b.node].findInterface(b.interface);
-      std::string im = describeImpairment(ia->impairment);
+      std::string im = describeConditions(ia->conditions);
       out += "  " + dotId("n:", t.nodes[a.node].name) + " -- " + dotId("n:", t.nodes[b.node].name) +
              " [taillabel=" + JsonWriter::quote(ifaceLabel(*ia)) + ", headlabel=" + JsonWriter::quote(ifaceLabel(*ib));
       if (!im.empty())
@@ -64,7 +64,7 @@ std::string renderGraphDot(const Topology& t, const LabLayout& layout) {
     }
     for (const Member& m : seg.members) {
       const Interface* i = t.nodes[m.node].findInterface(m.interface);
-      std::string im = describeImpairment(i->impairment);
+      std::string im = describeConditions(i->conditions);
       out += "  " + dotId("n:", t.nodes[m.node].name) + " -- " + dotId("s:", seg.name) +
              " [taillabel=" + JsonWriter::quote(ifaceLabel(*i));
       if (!im.empty())
@@ -104,7 +104,7 @@ std::string renderGraphJson(const Topology& t, const LabLayout& layout, const An
       else
         w.field("segment", t.segments[i.attachment.segment].name);
       if (i.isMonitor) w.field("monitor", true);
-      if (std::string im = describeImpairment(i.impairment); !im.empty()) w.field("impairment", im);
+      if (std::string im = describeConditions(i.conditions); !im.empty()) w.field("conditions", im);
       w.endObject();
     }
     w.endArray().endObject();

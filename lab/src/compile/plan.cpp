@@ -143,7 +143,7 @@ private:
       // A port's conditions apply to frames in both directions through it, so a point-to-point
       // link carries them on its first end only (else each frame would meet them twice).
       const bool carries = !sw.implicit || sw.ports.empty();
-      sw.ports.push_back(PortPlan{t_.interfaceName(m), i->mac.str(), carries ? i->impairment : Impairment{}});
+      sw.ports.push_back(PortPlan{t_.interfaceName(m), i->mac.str(), carries ? i->conditions : LinkConditions{}});
     }
     for (const Member& m : seg.monitors) {
       const Interface* i = t_.nodes[m.node].findInterface(m.interface);
@@ -166,7 +166,7 @@ private:
     SwitchPlan& earlier = p_.switches[switchIndex_[std::min(tr.a, tr.b)]];
     SwitchPlan& later = p_.switches[switchIndex_[std::max(tr.a, tr.b)]];
     later.uplinks.push_back(earlier.ctlPath);
-    later.ports.push_back(PortPlan{"trunk:" + earlier.segment, "", tr.impairment});
+    later.ports.push_back(PortPlan{"trunk:" + earlier.segment, "", tr.conditions});
     earlier.ports.push_back(PortPlan{"trunk:" + later.segment, "", {}});
   }
 
@@ -196,9 +196,9 @@ private:
         a.push_back("--port");
         a.push_back(port.name + "=" + port.mac);
       }
-      if (!port.impairment.empty()) {
+      if (!port.conditions.empty()) {
         a.push_back("--set");
-        a.push_back("port " + port.name + " both " + describeImpairment(port.impairment));
+        a.push_back("port " + port.name + " both " + describeConditions(port.conditions));
       }
     }
     // Random choices (loss, jitter, ...) are reproducible: the seed follows from the names.
@@ -237,7 +237,7 @@ private:
       ip.mac = i.mac.str();
       ip.ip = i.ip ? i.ip->str() : "";
       ip.gateway = i.gateway ? i.gateway->str() : "";
-      ip.impairment = i.impairment;
+      ip.conditions = i.conditions;
       tp::TransportSpec spec2 = transportFor(i, ip.attachedTo, tapsOfGuest);
       if (const auto* tap = std::get_if<tp::TapSpec>(&spec2)) {
         ip.tapDevice = tap->device;

@@ -27,7 +27,7 @@ std::string shellJoin(const std::vector<std::string>& argv) {
   return out;
 }
 
-std::string describeImpairment(const Impairment& im) {
+std::string describeConditions(const LinkConditions& im) {
   std::string s;
   auto add = [&](const std::string& part) { s += (s.empty() ? "" : " ") + part; };
   if (im.delay) add("delay " + formatDuration(*im.delay));
@@ -57,7 +57,7 @@ std::string number(double d) {
   return buf;
 }
 
-void impairmentJson(JsonWriter& w, const Impairment& im) {
+void conditionsJson(JsonWriter& w, const LinkConditions& im) {
   w.beginObject();
   if (im.delay) w.field("delay", formatDuration(*im.delay));
   if (im.jitter) w.field("jitter", formatDuration(*im.jitter));
@@ -93,7 +93,7 @@ std::string renderPlanText(const LaunchPlan& p) {
     for (const PortPlan& port : sw.ports) {
       std::string v = port.name;
       if (!port.mac.empty()) v += "  " + port.mac;
-      if (std::string im = describeImpairment(port.impairment); !im.empty()) v += "  " + im;
+      if (std::string im = describeConditions(port.conditions); !im.empty()) v += "  " + im;
       line(out, "  ", "port", v);
     }
     line(out, "  ", "argv", shellJoin(sw.argv));
@@ -117,7 +117,7 @@ std::string renderPlanText(const LaunchPlan& p) {
     for (const InterfacePlan& i : g.interfaces) {
       std::string v = i.mac + "  " + (i.ip.empty() ? "no address" : i.ip) + "  " + i.attachedTo + " (" + i.transport + ")";
       if (i.device != i.name) v += "  appears as " + i.device;
-      if (std::string im = describeImpairment(i.impairment); !im.empty()) v += "  " + im;
+      if (std::string im = describeConditions(i.conditions); !im.empty()) v += "  " + im;
       line(out, "  ", i.name, v);
     }
     for (const RoutePlan& r : g.routes)
@@ -167,8 +167,8 @@ std::string renderPlanJson(const LaunchPlan& p) {
     for (const PortPlan& port : sw.ports) {
       w.beginObject().field("name", port.name);
       if (!port.mac.empty()) w.field("mac", port.mac);
-      w.key("impairment");
-      impairmentJson(w, port.impairment);
+      w.key("conditions");
+      conditionsJson(w, port.conditions);
       w.endObject();
     }
     w.endArray();
@@ -201,8 +201,8 @@ std::string renderPlanJson(const LaunchPlan& p) {
       if (!i.ip.empty()) w.field("ip", i.ip);
       if (!i.gateway.empty()) w.field("gateway", i.gateway);
       w.field("attachedTo", i.attachedTo).field("transport", i.transport).field("umlArg", i.umlArg);
-      w.key("impairment");
-      impairmentJson(w, i.impairment);
+      w.key("conditions");
+      conditionsJson(w, i.conditions);
       w.endObject();
     }
     w.endArray();

@@ -92,8 +92,8 @@ links:
   REQUIRE(p->switches.size() == 1);
   CHECK(p->switches[0].mode == "hub");
   CHECK(p->switches[0].implicit);
-  CHECK(p->switches[0].ports[0].impairment.delay.has_value());
-  CHECK_FALSE(p->switches[0].ports[1].impairment.delay.has_value());
+  CHECK(p->switches[0].ports[0].conditions.delay.has_value());
+  CHECK_FALSE(p->switches[0].ports[1].conditions.delay.has_value());
 }
 
 TEST_CASE("monitors join the switch monitor socket, taps get a device", "[lab][plan]") {

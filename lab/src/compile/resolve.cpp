@@ -328,8 +328,8 @@ private:
     return p;
   }
 
-  std::optional<Impairment> impairment(const RawLink& l, const std::string& what) {
-    Impairment im;
+  std::optional<LinkConditions> conditions(const RawLink& l, const std::string& what) {
+    LinkConditions im;
     if (l.delay)
       im.delay = duration(l.delay, "delay of " + what);
     if (l.jitter) {
@@ -631,7 +631,7 @@ private:
     const std::string what = "link " + std::to_string(l.number);
     End a = resolveEnd(l.endpoints[0]);
     End b = resolveEnd(l.endpoints[1]);
-    auto im = impairment(l, what);
+    auto im = conditions(l, what);
     if (a.kind == End::Kind::Invalid || b.kind == End::Kind::Invalid)
       return;
     // Put the interface end first where there is one.
@@ -662,7 +662,7 @@ private:
         Interface& i = addInterface(e->node, e->iface, e->raw->loc);
         i.attachment = Attachment{Attachment::Kind::Segment, si, 0};
         if (im)
-          i.impairment = *im;
+          i.conditions = *im;
         addressing(i, e->node, e->raw->ip, e->raw->gateway, e->raw->mac);
         s.members.push_back(Member{e->node, e->iface});
       }
@@ -697,7 +697,7 @@ private:
       Interface& i = addInterface(a.node, a.iface, a.raw->loc);
       i.attachment = Attachment{Attachment::Kind::Segment, b.segment, 0};
       if (im)
-        i.impairment = *im;
+        i.conditions = *im;
       if (endAddressing(a))
         addressing(i, a.node, a.raw->ip, a.raw->gateway, a.raw->mac);
       else
@@ -724,7 +724,7 @@ private:
                                          "; an mcast segment has no switch to join, so connect the two through a node such as a router");
         return;
       }
-      t_.trunks.push_back(Trunk{a.segment, b.segment, im ? *im : Impairment{}, l.loc});
+      t_.trunks.push_back(Trunk{a.segment, b.segment, im ? *im : LinkConditions{}, l.loc});
       return;
     }
     diags_.error(l.endpointsLoc, what + " must have a node interface at one end to reach the host, as in '[r1:eth1, host]'");

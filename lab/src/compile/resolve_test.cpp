@@ -108,9 +108,9 @@ links:
   CHECK(t.segments[2].type == SegmentType::PointToPoint);
   CHECK(t.segments[2].name == "p2p.1");
   CHECK(t.segments[2].members.size() == 2);
-  CHECK(t.nodes[0].interfaces[0].impairment.delay == std::chrono::milliseconds(2));
+  CHECK(t.nodes[0].interfaces[0].conditions.delay == std::chrono::milliseconds(2));
   REQUIRE(t.trunks.size() == 1);
-  CHECK(*t.trunks[0].impairment.lossPercent == Approx(1.0));
+  CHECK(*t.trunks[0].conditions.lossPercent == Approx(1.0));
   CHECK(r.diagnostics.empty());
 }
 

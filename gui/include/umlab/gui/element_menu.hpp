@@ -23,7 +23,7 @@ QString linkPortOf(const LabData& lab, const LinkData& link);
 /// The switch a capture of this link reads: its segment, or p2p.<n> for a point-to-point link.
 QString captureSegmentOf(const TopologyScene& scene, ElementId link);
 /// `umlab link` arguments that set conditions ("5ms", "0.5%", ...; empty ones are left out).
-QStringList linkConditionArgs(const QString& lab, const QString& port, const ConditionsData& c, bool clearFirst);
+QStringList linkConditionArgs(const QString& lab, const QString& port, const LinkConditions& c, bool clearFirst);
 
 void populateElementMenu(QMenu& menu, ElementId id, TopologyScene& scene, LabRunner& runner, QWidget* parent);
 void execElementMenu(ElementId id, const QPoint& screenPos, TopologyScene& scene, LabRunner& runner, QWidget* parent);

@@ -99,7 +99,7 @@ struct EndpointData {
 };
 
 /// Link conditions, as written ("5ms", "0.1%", "10mbit").
-struct ConditionsData {
+struct LinkConditions {
   std::string delay;
   std::string jitter;
   std::string loss;
@@ -109,7 +109,7 @@ struct ConditionsData {
   bool empty() const {
     return delay.empty() && jitter.empty() && loss.empty() && rate.empty() && duplicate.empty() && corrupt.empty();
   }
-  friend bool operator==(const ConditionsData&, const ConditionsData&) = default;
+  friend bool operator==(const LinkConditions&, const LinkConditions&) = default;
 };
 
 struct LinkData {
@@ -118,7 +118,7 @@ struct LinkData {
   std::string ip; ///< on the link: the address of its one node interface
   std::string gateway;
   std::string mac;
-  ConditionsData conditions;
+  LinkConditions conditions;
   Comments comments;
   friend bool operator==(const LinkData&, const LinkData&) = default;
 };

@@ -52,7 +52,7 @@ HostLayout hostLayoutFromEnvironment(const std::string& selfPath);
 struct PortPlan {
   std::string name; ///< "pc1:eth0", or "trunk:<segment>"
   std::string mac;  ///< empty for trunks
-  Impairment impairment;
+  LinkConditions conditions;
 };
 
 struct SwitchPlan {
@@ -91,7 +91,7 @@ struct InterfacePlan {
   std::string attachedTo; ///< "switch lan", "mcast wan", "tap umt0", "monitor lan"
   std::string transport;
   std::string umlArg;
-  Impairment impairment;
+  LinkConditions conditions;
   std::string tapDevice; ///< for a `host` link: the tap device the launcher opens...
   int tapFd = -1;        ///< ...and hands to the guest as this descriptor (kFirstTapFd + k)
 };

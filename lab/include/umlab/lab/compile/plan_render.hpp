@@ -15,6 +15,6 @@ std::string renderPlanJson(const LaunchPlan& plan);
 /// An argv as one shell line, quoting words that need it.
 std::string shellJoin(const std::vector<std::string>& argv);
 /// "delay 5ms jitter 1ms loss 0.1% rate 10mbit", or empty.
-std::string describeImpairment(const Impairment& im);
+std::string describeConditions(const LinkConditions& im);
 
 } // namespace umlab::lab

@@ -21,7 +21,7 @@ using NodeIndex = uint32_t;
 using SegmentIndex = uint32_t;
 
 /// Per-port link conditions, applied by umlab-switchd in both directions.
-struct Impairment {
+struct LinkConditions {
   std::optional<std::chrono::nanoseconds> delay;
   std::optional<std::chrono::nanoseconds> jitter;
   std::optional<double> lossPercent;
@@ -59,7 +59,7 @@ struct Interface {
   std::optional<IpAddress> gateway;
   Attachment attachment;
   bool isMonitor = false; ///< read-only mirror of a segment
-  Impairment impairment;
+  LinkConditions conditions;
   SourceLoc loc;
 };
 
@@ -113,7 +113,7 @@ struct Segment {
 struct Trunk {
   SegmentIndex a = 0;
   SegmentIndex b = 0;
-  Impairment impairment;
+  LinkConditions conditions;
   SourceLoc loc;
 };
 
