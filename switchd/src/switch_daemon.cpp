@@ -5,7 +5,7 @@
 #include "umlab/switchd/capture_ring.hpp"
 #include "umlab/switchd/delay_queue.hpp"
 #include "umlab/switchd/egress_queue.hpp"
-#include "umlab/switchd/impairment.hpp"
+#include "umlab/switchd/link_conditioner.hpp"
 #include "umlab/transports/pcap_file.hpp"
 #include "unix_sockets.hpp"
 
@@ -147,8 +147,8 @@ struct SwitchDaemon::Impl {
     bool isStalled = false;
     uint64_t txAtPause = 0; ///< txFrames when the input was last paused
     EgressQueue queue;
-    Impairment in;
-    Impairment out;
+    LinkConditioner in;
+    LinkConditioner out;
     PortCounters counters;
   };
 
@@ -676,36 +676,36 @@ struct SwitchDaemon::Impl {
     }
     if (!in.in.isActive())
       return enterSegment(in.id, frame);
-    applyImpairment(in, in.in, Direction::In, frame);
+    applyConditions(in, in.in, Direction::In, frame);
   }
 
   /// Runs `frame` through one direction's conditions: drops it, or passes each copy on now or
   /// through the delay queue.
-  void applyImpairment(Port& p, Impairment& imp, Direction dir, std::span<const uint8_t> frame) noexcept {
-    const Impairment::Verdict v = imp.decide(frame.size(), now);
+  void applyConditions(Port& p, LinkConditioner& conditioner, Direction dir, std::span<const uint8_t> frame) noexcept {
+    const LinkConditioner::Verdict v = conditioner.decide(frame.size(), now);
     const bool isIn = dir == Direction::In;
     switch (v.outcome) {
-    case Impairment::Outcome::DropDown:
+    case LinkConditioner::Outcome::DropDown:
       return drop(p, isIn ? PortDrop::DownIn : PortDrop::DownOut);
-    case Impairment::Outcome::DropLoss:
+    case LinkConditioner::Outcome::DropLoss:
       return drop(p, isIn ? PortDrop::LossIn : PortDrop::LossOut);
-    case Impairment::Outcome::DropRate:
+    case LinkConditioner::Outcome::DropRate:
       return drop(p, isIn ? PortDrop::RateIn : PortDrop::RateOut);
-    case Impairment::Outcome::Pass:
+    case LinkConditioner::Outcome::Pass:
       break;
     }
     if (v.copies == 2)
       ++p.counters.duplicated;
     const PortId id = p.id;
     for (uint8_t k = 0; k < v.copies; ++k) {
-      const Impairment::Copy& copy = v.copy[k];
+      const LinkConditioner::Copy& copy = v.copy[k];
       std::span<const uint8_t> bytes = frame;
       if (copy.corruptBit >= 0) {
         // One buffer per direction: an ingress-corrupted frame (in scratch[In]) may meet an
         // egress corruption on its way out, which must not alter what the other ports get.
         std::array<uint8_t, kReceiveBufferSize>& buffer = scratch[size_t(dir)];
         std::copy(frame.begin(), frame.end(), buffer.begin());
-        Impairment::flipBit(std::span<uint8_t>(buffer.data(), frame.size()), copy.corruptBit);
+        LinkConditioner::flipBit(std::span<uint8_t>(buffer.data(), frame.size()), copy.corruptBit);
         bytes = std::span<const uint8_t>(buffer.data(), frame.size());
         ++p.counters.corrupted;
       }
@@ -762,7 +762,7 @@ struct SwitchDaemon::Impl {
         continue;
       Port& p = out->second;
       if (p.out.isActive())
-        applyImpairment(p, p.out, Direction::Out, frame);
+        applyConditions(p, p.out, Direction::Out, frame);
       else
         enqueue(p, frame);
     }

@@ -24,7 +24,7 @@
 /// (level-triggered) with a signalfd for SIGTERM/SIGINT and a nanosecond timeout for the next
 /// delayed frame.
 ///
-/// Frame path. recvmmsg bursts of 32 -> the ingress port's conditions (`Impairment`, maybe via
+/// Frame path. recvmmsg bursts of 32 -> the ingress port's conditions (`LinkConditioner`, maybe via
 /// the `DelayQueue`) -> capture file, capture ring and monitor ports -> `Forwarder` -> each egress
 /// port's conditions -> the port's `EgressQueue` -> one sendmmsg per port after the burst.
 /// Flow control: when a port's queue nears full, input is paused until it drains; a port that

@@ -4,7 +4,7 @@
 ///
 /// Design notes
 /// ------------
-/// `Impairment` decides what happens to one frame and nothing else: it does no I/O, keeps no
+/// `LinkConditioner` decides what happens to one frame and nothing else: it does no I/O, keeps no
 /// frames and reads no clock (the caller passes `now`), so unit tests drive it with a
 /// `FakeClock` and check exact departure times. The switch keeps delayed frames in its
 /// `DelayQueue` and sends them when they are due.
@@ -97,7 +97,9 @@ private:
 /// The generator seed of one direction of a named port: a hash of the three.
 uint64_t seedFor(uint64_t switchSeed, std::string_view portName, Direction direction);
 
-class Impairment {
+/// Applies one direction's `LinkConditions` to the frames of one port: decides, frame by frame,
+/// whether it is dropped, and when each of its copies leaves.
+class LinkConditioner {
 public:
   static constexpr Duration kMaxRateBacklog = std::chrono::milliseconds(100);
 
@@ -121,7 +123,7 @@ public:
     }
   };
 
-  explicit Impairment(uint64_t seed = 0) : random_(seed) {}
+  explicit LinkConditioner(uint64_t seed = 0) : random_(seed) {}
 
   const LinkConditions& conditions() const { return conditions_; }
   /// New conditions apply to the next frame; frames already delayed keep their times. The

@@ -1,4 +1,4 @@
-#include "umlab/switchd/impairment.hpp"
+#include "umlab/switchd/link_conditioner.hpp"
 
 #include "umlab/base/hash.hpp"
 #include "umlab/base/quantity.hpp"
@@ -124,12 +124,12 @@ bool parseConditionWords(std::span<const std::string_view> words, LinkConditions
   return true;
 }
 
-void Impairment::setConditions(const LinkConditions& c) {
+void LinkConditioner::setConditions(const LinkConditions& c) {
   conditions_ = c;
   rateFree_ = TimePoint{};
 }
 
-Impairment::Verdict Impairment::decide(size_t frameBytes, TimePoint now) {
+LinkConditioner::Verdict LinkConditioner::decide(size_t frameBytes, TimePoint now) {
   Verdict v;
   const LinkConditions& c = conditions_;
   if (c.isDown) {
@@ -175,7 +175,7 @@ Impairment::Verdict Impairment::decide(size_t frameBytes, TimePoint now) {
   return v;
 }
 
-void Impairment::flipBit(std::span<uint8_t> frame, int32_t bit) {
+void LinkConditioner::flipBit(std::span<uint8_t> frame, int32_t bit) {
   if (bit < 0 || size_t(bit) / 8 >= frame.size())
     return;
   frame[size_t(bit) / 8] ^= uint8_t(1u << (bit % 8));

@@ -1,4 +1,4 @@
-#include "umlab/switchd/impairment.hpp"
+#include "umlab/switchd/link_conditioner.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -27,7 +27,7 @@ const TimePoint kT0{std::chrono::hours(1)};
 
 } // namespace
 
-TEST_CASE("condition words parse, describe and parse back the same", "[switchd][impairment]") {
+TEST_CASE("condition words parse, describe and parse back the same", "[switchd][conditioner]") {
   const LinkConditions c = parse({"delay", "20ms", "jitter", "5ms", "loss", "1%", "rate", "10mbit",
                                   "duplicate", "0.5%", "corrupt", "0.1", "down"});
   CHECK(c.delay == 20ms);
@@ -51,7 +51,7 @@ TEST_CASE("condition words parse, describe and parse back the same", "[switchd][
   CHECK(LinkConditions{}.describe() == "none");
 }
 
-TEST_CASE("condition words update what they name and keep the rest", "[switchd][impairment]") {
+TEST_CASE("condition words update what they name and keep the rest", "[switchd][conditioner]") {
   LinkConditions c = parse({"delay", "20ms", "loss", "5%"});
   std::string error;
   std::vector<std::string_view> more{"loss", "0", "up"};
@@ -63,7 +63,7 @@ TEST_CASE("condition words update what they name and keep the rest", "[switchd][
   CHECK(c == LinkConditions{});
 }
 
-TEST_CASE("bad condition words name the word and leave the conditions alone", "[switchd][impairment]") {
+TEST_CASE("bad condition words name the word and leave the conditions alone", "[switchd][conditioner]") {
   CHECK(parseError({"latency", "20ms"}) ==
         "unknown condition 'latency' (expected delay, jitter, loss, rate, duplicate, corrupt, down, up or clear)");
   CHECK(parseError({"delay"}) == "'delay' needs a value");
@@ -77,27 +77,27 @@ TEST_CASE("bad condition words name the word and leave the conditions alone", "[
   CHECK(c.delay == 1ms);
 }
 
-TEST_CASE("no conditions: every frame passes at once", "[switchd][impairment]") {
-  Impairment imp(7);
-  CHECK_FALSE(imp.isActive());
-  const Impairment::Verdict v = imp.decide(100, kT0);
-  CHECK(v.outcome == Impairment::Outcome::Pass);
+TEST_CASE("no conditions: every frame passes at once", "[switchd][conditioner]") {
+  LinkConditioner conditioner(7);
+  CHECK_FALSE(conditioner.isActive());
+  const LinkConditioner::Verdict v = conditioner.decide(100, kT0);
+  CHECK(v.outcome == LinkConditioner::Outcome::Pass);
   CHECK(v.copies == 1);
   CHECK(v.isImmediate(kT0));
 }
 
-TEST_CASE("delay sets the departure, jitter stays within its bounds", "[switchd][impairment]") {
-  Impairment imp(7);
-  imp.setConditions(parse({"delay", "20ms"}));
-  Impairment::Verdict v = imp.decide(100, kT0);
+TEST_CASE("delay sets the departure, jitter stays within its bounds", "[switchd][conditioner]") {
+  LinkConditioner conditioner(7);
+  conditioner.setConditions(parse({"delay", "20ms"}));
+  LinkConditioner::Verdict v = conditioner.decide(100, kT0);
   REQUIRE(v.copies == 1);
   CHECK(v.copy[0].departure == kT0 + 20ms);
   CHECK_FALSE(v.isImmediate(kT0));
 
-  imp.setConditions(parse({"delay", "20ms", "jitter", "5ms"}));
+  conditioner.setConditions(parse({"delay", "20ms", "jitter", "5ms"}));
   Duration lo = 1h, hi = Duration::zero();
   for (int i = 0; i < 2000; ++i) {
-    v = imp.decide(100, kT0);
+    v = conditioner.decide(100, kT0);
     const Duration d = v.copy[0].departure - kT0;
     lo = std::min(lo, d);
     hi = std::max(hi, d);
@@ -107,20 +107,20 @@ TEST_CASE("delay sets the departure, jitter stays within its bounds", "[switchd]
   CHECK(lo < 16ms); // the whole range is used
   CHECK(hi > 24ms);
 
-  imp.setConditions(parse({"jitter", "5ms"})); // never before now
+  conditioner.setConditions(parse({"jitter", "5ms"})); // never before now
   for (int i = 0; i < 200; ++i)
-    CHECK(imp.decide(100, kT0).copy[0].departure >= kT0);
+    CHECK(conditioner.decide(100, kT0).copy[0].departure >= kT0);
 }
 
-TEST_CASE("loss drops about its share, and the same seed drops the same frames", "[switchd][impairment]") {
+TEST_CASE("loss drops about its share, and the same seed drops the same frames", "[switchd][conditioner]") {
   auto run = [](uint64_t seed) {
-    Impairment imp(seed);
+    LinkConditioner conditioner(seed);
     LinkConditions c;
     c.lossPercent = 10;
-    imp.setConditions(c);
+    conditioner.setConditions(c);
     std::vector<bool> dropped;
     for (int i = 0; i < 10000; ++i)
-      dropped.push_back(imp.decide(64, kT0).outcome == Impairment::Outcome::DropLoss);
+      dropped.push_back(conditioner.decide(64, kT0).outcome == LinkConditioner::Outcome::DropLoss);
     return dropped;
   };
   const std::vector<bool> a = run(42);
@@ -131,64 +131,64 @@ TEST_CASE("loss drops about its share, and the same seed drops the same frames",
   CHECK(run(43) != a);
 }
 
-TEST_CASE("duplicate makes a second copy, corrupt flips exactly one bit of one copy", "[switchd][impairment]") {
-  Impairment imp(1);
-  imp.setConditions(parse({"duplicate", "100%"}));
-  Impairment::Verdict v = imp.decide(64, kT0);
+TEST_CASE("duplicate makes a second copy, corrupt flips exactly one bit of one copy", "[switchd][conditioner]") {
+  LinkConditioner conditioner(1);
+  conditioner.setConditions(parse({"duplicate", "100%"}));
+  LinkConditioner::Verdict v = conditioner.decide(64, kT0);
   CHECK(v.copies == 2);
   CHECK(v.isImmediate(kT0));
 
-  imp.setConditions(parse({"corrupt", "100%"}));
+  conditioner.setConditions(parse({"corrupt", "100%"}));
   for (int i = 0; i < 100; ++i) {
-    v = imp.decide(64, kT0);
+    v = conditioner.decide(64, kT0);
     REQUIRE(v.copies == 1);
     REQUIRE(v.copy[0].corruptBit >= 0);
     REQUIRE(v.copy[0].corruptBit < 64 * 8);
     CHECK_FALSE(v.isImmediate(kT0));
   }
   std::vector<uint8_t> frame(64, 0);
-  Impairment::flipBit(frame, 8 * 10 + 3);
+  LinkConditioner::flipBit(frame, 8 * 10 + 3);
   CHECK(frame[10] == 0x08);
-  Impairment::flipBit(frame, 64 * 8); // out of range: nothing
+  LinkConditioner::flipBit(frame, 64 * 8); // out of range: nothing
   CHECK(std::count(frame.begin(), frame.end(), 0) == 63);
 }
 
-TEST_CASE("down drops everything until up", "[switchd][impairment]") {
-  Impairment imp(1);
+TEST_CASE("down drops everything until up", "[switchd][conditioner]") {
+  LinkConditioner conditioner(1);
   LinkConditions c = parse({"down"});
-  imp.setConditions(c);
-  CHECK(imp.isActive());
-  CHECK(imp.decide(64, kT0).outcome == Impairment::Outcome::DropDown);
+  conditioner.setConditions(c);
+  CHECK(conditioner.isActive());
+  CHECK(conditioner.decide(64, kT0).outcome == LinkConditioner::Outcome::DropDown);
   std::vector<std::string_view> up{"up"};
   std::string error;
   REQUIRE(parseConditionWords(up, c, error));
-  imp.setConditions(c);
-  CHECK_FALSE(imp.isActive());
-  CHECK(imp.decide(64, kT0).outcome == Impairment::Outcome::Pass);
+  conditioner.setConditions(c);
+  CHECK_FALSE(conditioner.isActive());
+  CHECK(conditioner.decide(64, kT0).outcome == LinkConditioner::Outcome::Pass);
 }
 
-TEST_CASE("rate spaces frames by their transmission time and drops beyond the backlog", "[switchd][impairment]") {
-  Impairment imp(1);
-  imp.setConditions(parse({"rate", "1mbit"}));
+TEST_CASE("rate spaces frames by their transmission time and drops beyond the backlog", "[switchd][conditioner]") {
+  LinkConditioner conditioner(1);
+  conditioner.setConditions(parse({"rate", "1mbit"}));
   // 1250 bytes at 1 Mbit/s take 10 ms.
-  Impairment::Verdict v = imp.decide(1250, kT0);
+  LinkConditioner::Verdict v = conditioner.decide(1250, kT0);
   CHECK(v.copy[0].departure == kT0 + 10ms);
-  v = imp.decide(1250, kT0);
+  v = conditioner.decide(1250, kT0);
   CHECK(v.copy[0].departure == kT0 + 20ms);
   // Later, once the link is idle, a frame leaves one transmission time after it came.
-  v = imp.decide(1250, kT0 + 1s);
+  v = conditioner.decide(1250, kT0 + 1s);
   CHECK(v.copy[0].departure == kT0 + 1s + 10ms);
   // A burst: the backlog may reach max(100 ms, 16 frames) = 160 ms of waiting, then drops.
   int passed = 0, dropped = 0;
   for (int i = 0; i < 40; ++i) {
-    const auto outcome = imp.decide(1250, kT0 + 2s).outcome;
-    (outcome == Impairment::Outcome::Pass ? passed : dropped)++;
+    const auto outcome = conditioner.decide(1250, kT0 + 2s).outcome;
+    (outcome == LinkConditioner::Outcome::Pass ? passed : dropped)++;
   }
   CHECK(passed == 17);
   CHECK(dropped == 23);
 }
 
-TEST_CASE("seeds differ by port name and direction", "[switchd][impairment]") {
+TEST_CASE("seeds differ by port name and direction", "[switchd][conditioner]") {
   CHECK(seedFor(1, "pc1:eth0", Direction::In) != seedFor(1, "pc1:eth0", Direction::Out));
   CHECK(seedFor(1, "pc1:eth0", Direction::In) != seedFor(1, "pc2:eth0", Direction::In));
   CHECK(seedFor(1, "pc1:eth0", Direction::In) != seedFor(2, "pc1:eth0", Direction::In));
