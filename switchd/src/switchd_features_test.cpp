@@ -808,6 +808,152 @@ TEST_CASE("a full capture ring keeps the most recent frames, in order", "[switch
   CHECK(contains(capture, "ring_forgotten=" + std::to_string(300 - kept.size()) + "\n"));
 }
 
+// --- replay -------------------------------------------------------------------------------------
+
+namespace {
+
+/// Writes `frames` to a pcap file at `path`, one millisecond apart.
+void writeCapture(const std::string& path, const std::vector<Frame>& frames) {
+  transports::PcapWriter w = transports::PcapWriter::create(path);
+  const transports::PcapTimestamp t0{std::chrono::seconds(1'700'000'000)};
+  for (size_t i = 0; i < frames.size(); ++i)
+    w.write(t0 + std::chrono::milliseconds(i), frames[i]);
+  w.close();
+}
+
+/// `line` (of `show ports`) has the frame and byte counters of both directions and every drop
+/// counter, each as key=value.
+bool hasEveryCounter(const std::string& line) {
+  static const std::vector<std::string> kKeys = {
+      "rx_frames", "rx_bytes", "tx_frames", "tx_bytes", "drop_empty", "drop_runt", "drop_oversize",
+      "drop_bad_source", "drop_same_port", "drop_no_memory", "drop_tx_full", "drop_tx_error",
+      "drop_monitor_rx", "drop_down_in", "drop_down_out", "drop_loss_in", "drop_loss_out",
+      "drop_rate_in", "drop_rate_out", "drop_delay_full"};
+  for (const std::string& key : kKeys)
+    if (!std::regex_search(line, std::regex(" " + key + "=[0-9]+( |$)")))
+      return false;
+  return true;
+}
+
+} // namespace
+
+TEST_CASE("replay plays a capture into the segment from port 'replay', paced, looped or unpaced", "[switchd][features][replay]") {
+  TempDir dir{"umlab-switchd-replay"};
+  const std::string file = dir.file("in.pcap");
+  std::vector<Frame> recorded;
+  for (uint32_t i = 0; i < 5; ++i)
+    recorded.push_back(numbered(i == 2 ? kBroadcast : host(7), host(50), i, 60 + i * 100));
+  writeCapture(file, recorded);
+  SwitchProcess sw;
+  UmlClient a(sw.ctl), b(sw.ctl);
+  REQUIRE(a.join());
+  REQUIRE(b.join());
+  AdminClient admin(sw.admin);
+  CHECK(admin.command("show replay") == "replay=-\nreplay_frames_sent=0\n");
+
+  CHECK(admin.command("replay start " + file + " speed 0") == "replaying 5 frames from " + file + "\n");
+  CHECK(drain(a) == recorded); // unknown unicasts and the broadcast are flooded, in order
+  CHECK(drain(b, 50ms) == recorded);
+  CHECK(admin.command("show replay") == "replay=-\nreplay_frames_sent=5\n");
+  CHECK(admin.command("replay stop") == "error: no replay is running\n");
+  {
+    const std::string ports = admin.command("show ports");
+    INFO(ports);
+    CHECK(ports.rfind("ports 3\n", 0) == 0);
+    const std::string line = portLine(ports, "name=replay ");
+    CHECK(contains(line, " name=replay kind=replay address=- in=none out=none queue=0 "));
+    CHECK(counter(ports, "name=replay ", "rx_frames") == 5);
+    CHECK(counter(ports, "name=replay ", "rx_bytes") == 60 + 160 + 260 + 360 + 460);
+    CHECK(counter(ports, "name=replay ", "tx_frames") == 0);
+    CHECK(counter(ports, a.addressText(), "tx_frames") == 5);
+    CHECK(contains(admin.command("show fdb"), "02:00:00:00:00:32 vlan 0 port "));
+  }
+
+  // dst: the unicasts go to b's MAC, which the switch has learnt; the broadcast stays one.
+  b.send(frame(kBroadcast, host(2)));
+  REQUIRE(a.receive());
+  CHECK(admin.command("replay start " + file + " speed 0 dst 02:00:00:00:00:02") ==
+        "replaying 5 frames from " + file + "\n");
+  const std::vector<Frame> toB = drain(b);
+  REQUIRE(toB.size() == 5);
+  for (uint32_t i = 0; i < 5; ++i) {
+    INFO("frame " << i);
+    CHECK(numberOf(toB[i]) == i);
+    CHECK(std::equal(toB[i].begin(), toB[i].begin() + 6, (i == 2 ? kBroadcast : host(2)).begin()));
+  }
+  const std::vector<Frame> toA = drain(a, 50ms);
+  REQUIRE(toA.size() == 1);
+  CHECK(toA[0] == recorded[2]);
+  CHECK(admin.command("show replay") == "replay=-\nreplay_frames_sent=10\n");
+
+  // loop 0 at the capture's pace: runs until stopped, and one replay at a time.
+  CHECK(admin.command("replay start " + file + " loop 0") == "replaying 5 frames from " + file + "\n");
+  CHECK(waitUntil([&] { return counter(admin.command("show ports"), "name=replay ", "rx_frames") >= 30; }));
+  const std::string running = admin.command("show replay");
+  CHECK(running.rfind("replay=" + file + "\nframes=5\nloop=", 0) == 0);
+  CHECK(contains(running, "/unlimited\nreplay_frames_sent="));
+  CHECK(admin.command("replay start " + file).rfind("error: already replaying " + file + " (", 0) == 0);
+  CHECK(admin.command("replay stop").rfind("stopped replay of " + file + " after ", 0) == 0);
+  CHECK(admin.command("show replay").rfind("replay=-\n", 0) == 0);
+  CHECK(sw.isRunning());
+}
+
+TEST_CASE("replay start reports bad options and unreadable captures and starts nothing", "[switchd][features][replay][admin]") {
+  TempDir dir{"umlab-switchd-replay-errors"};
+  const std::string file = dir.file("in.pcap");
+  writeCapture(file, {frame(kBroadcast, host(50))});
+  const std::string empty = dir.file("empty.pcap");
+  writeCapture(empty, {});
+  const std::string runt = dir.file("runt.pcap");
+  writeCapture(runt, {Frame{}});
+  SwitchProcess sw;
+  AdminClient admin(sw.admin);
+  CHECK(admin.command("replay start " + file + " speed") ==
+        "error: 'speed' needs a value; usage: replay start FILE [speed X] [loop N] [dst MAC]\n");
+  CHECK(admin.command("replay start " + file + " speed fast") ==
+        "error: bad speed 'fast': a factor such as 1, 2 or 0.5 (0: as fast as possible)\n");
+  CHECK(admin.command("replay start " + file + " loop -1") ==
+        "error: bad loop '-1': a number of passes (0: until stopped)\n");
+  CHECK(admin.command("replay start " + file + " dst ff:ff:ff:ff:ff:ff") ==
+        "error: bad dst 'ff:ff:ff:ff:ff:ff': a unicast MAC address such as 02:00:00:00:00:01\n");
+  CHECK(admin.command("replay start " + file + " pace 2") == "error: unknown replay option 'pace' (speed, loop, dst)\n");
+  CHECK(admin.command("replay start " + empty) == "error: " + empty + " holds no frames\n");
+  CHECK(admin.command("replay start " + runt) ==
+        "error: " + runt + ": frame 1 has 0 bytes; a switch carries 1 to 1526\n");
+  CHECK(admin.command("replay start " + dir.file("missing.pcap")).rfind("error: ", 0) == 0);
+  CHECK(admin.command("replay start") == "error: usage: replay start FILE [speed X] [loop N] [dst MAC]\n");
+  CHECK(admin.command("show replay") == "replay=-\nreplay_frames_sent=0\n");
+  CHECK(admin.command("show ports") == "ports 0\n");
+}
+
+TEST_CASE("every show ports line has frames, bytes and drops of both directions, whatever the kind of port", "[switchd][features][admin]") {
+  TempDir dir{"umlab-switchd-every-kind"};
+  const std::string file = dir.file("in.pcap");
+  writeCapture(file, {frame(kBroadcast, host(50))});
+  const std::string monitorPath = dir.file("sw.monitor");
+  const std::string bessPath = dir.file("sw.bess");
+  SwitchProcess upstream;
+  SwitchProcess sw({"--monitor", monitorPath, "--bess", bessPath, "--uplink", "trunk=" + upstream.ctl});
+  AdminClient admin(sw.admin);
+  REQUIRE(waitUntil([&] { return hasStatsLine(admin, "uplink trunk joined"); }));
+  UmlClient a(sw.ctl), m(monitorPath);
+  REQUIRE(a.join());
+  REQUIRE(m.join());
+  BessClient bess(bessPath);
+  REQUIRE(waitUntil([&] { return contains(admin.command("show ports"), "kind=bess"); }));
+  CHECK(admin.command("replay start " + file + " speed 0") == "replaying 1 frames from " + file + "\n");
+  REQUIRE(a.receive());
+
+  const std::string ports = admin.command("show ports");
+  INFO(ports);
+  CHECK(ports.rfind("ports 5\n", 0) == 0);
+  for (const std::string kind : {"daemon", "monitor", "bess", "uplink", "replay"}) {
+    const std::string line = portLine(ports, " kind=" + kind + " ");
+    INFO(kind << ": " << line);
+    CHECK(hasEveryCounter(line));
+  }
+}
+
 // --- robustness ---------------------------------------------------------------------------------
 
 TEST_CASE("a bess client sending garbage, runts and oversize messages does not stop the switch", "[switchd][features][bess][robustness]") {
