@@ -2,6 +2,7 @@
 
 #include "umlab/base/json_writer.hpp"
 #include "umlab/base/quantity.hpp"
+#include "umlab/lab/compile/plan_json.hpp"
 
 #include <cstdio>
 
@@ -57,14 +58,15 @@ std::string number(double d) {
   return buf;
 }
 
-void conditionsJson(JsonWriter& w, const LinkConditions& im) {
+/// Only the members that are set, each exact and with its unit in the key (plan_json.hpp).
+void conditionsJson(JsonWriter& w, const LinkConditions& c) {
   w.beginObject();
-  if (im.delay) w.field("delay", formatDuration(*im.delay));
-  if (im.jitter) w.field("jitter", formatDuration(*im.jitter));
-  if (im.lossPercent) w.field("loss", formatPercent(*im.lossPercent));
-  if (im.rateBitsPerSecond) w.field("rate", formatBitRate(*im.rateBitsPerSecond));
-  if (im.duplicatePercent) w.field("duplicate", formatPercent(*im.duplicatePercent));
-  if (im.corruptPercent) w.field("corrupt", formatPercent(*im.corruptPercent));
+  if (c.delay) w.field("delayNs", int64_t{c.delay->count()});
+  if (c.jitter) w.field("jitterNs", int64_t{c.jitter->count()});
+  if (c.lossPercent) w.field("lossPercent", *c.lossPercent);
+  if (c.rateBitsPerSecond) w.field("rateBitsPerSecond", *c.rateBitsPerSecond);
+  if (c.duplicatePercent) w.field("duplicatePercent", *c.duplicatePercent);
+  if (c.corruptPercent) w.field("corruptPercent", *c.corruptPercent);
   w.endObject();
 }
 
@@ -151,22 +153,22 @@ std::string renderPlanText(const LaunchPlan& p) {
 }
 
 std::string renderPlanJson(const LaunchPlan& p) {
+  // Every field of every struct, in declaration order, so that readPlanJson (plan_json.cpp) can
+  // insist on all of them. Keep the two in step, and bump kPlanJsonVersion with any change.
   JsonWriter w;
   w.beginObject();
-  w.field("lab", p.lab).field("source", p.sourcePath).field("stateDir", p.stateDir).field("netns", p.netns);
+  w.field("lab", p.lab).field("version", kPlanJsonVersion);
+  w.field("source", p.sourcePath).field("stateDir", p.stateDir).field("netns", p.netns);
   w.key("switches").beginArray();
   for (const SwitchPlan& sw : p.switches) {
     w.beginObject().field("segment", sw.segment).field("mode", sw.mode).field("implicit", sw.implicit);
-    w.field("transport", sw.transport).field("ctl", sw.ctlPath);
-    if (!sw.bessPath.empty()) w.field("bess", sw.bessPath);
-    if (!sw.monitorPath.empty()) w.field("monitor", sw.monitorPath);
-    w.field("admin", sw.adminPath);
+    w.field("transport", sw.transport).field("ctl", sw.ctlPath).field("bess", sw.bessPath);
+    w.field("monitor", sw.monitorPath).field("admin", sw.adminPath);
     w.key("uplinks");
     stringArray(w, sw.uplinks);
     w.key("ports").beginArray();
     for (const PortPlan& port : sw.ports) {
-      w.beginObject().field("name", port.name);
-      if (!port.mac.empty()) w.field("mac", port.mac);
+      w.beginObject().field("name", port.name).field("mac", port.mac);
       w.key("conditions");
       conditionsJson(w, port.conditions);
       w.endObject();
@@ -179,7 +181,8 @@ std::string renderPlanJson(const LaunchPlan& p) {
   w.endArray();
   w.key("mcast").beginArray();
   for (const McastPlan& m : p.mcast) {
-    w.beginObject().field("segment", m.segment).field("group", m.group).field("port", unsigned(m.port)).field("ttl", unsigned(m.ttl));
+    w.beginObject().field("segment", m.segment).field("group", m.group).field("port", unsigned(m.port));
+    w.field("ttl", unsigned(m.ttl));
     w.key("members");
     stringArray(w, m.members);
     w.endObject();
@@ -192,17 +195,16 @@ std::string renderPlanJson(const LaunchPlan& p) {
   w.key("guests").beginArray();
   for (const GuestPlan& g : p.guests) {
     w.beginObject().field("name", g.name).field("kind", g.kind).field("umid", g.umid);
-    w.field("memory", g.memoryBytes).field("image", g.image).field("cow", g.cowPath).field("base", g.basePath);
-    w.field("config", g.configDisk);
-    w.field("log", g.logPath).field("forwarding", g.forwarding);
+    w.field("memoryBytes", g.memoryBytes).field("image", g.image).field("cow", g.cowPath).field("base", g.basePath);
+    w.field("config", g.configDisk).field("log", g.logPath).field("forwarding", g.forwarding);
     w.key("interfaces").beginArray();
     for (const InterfacePlan& i : g.interfaces) {
       w.beginObject().field("name", i.name).field("device", i.device).field("mac", i.mac);
-      if (!i.ip.empty()) w.field("ip", i.ip);
-      if (!i.gateway.empty()) w.field("gateway", i.gateway);
-      w.field("attachedTo", i.attachedTo).field("transport", i.transport).field("umlArg", i.umlArg);
+      w.field("ip", i.ip).field("gateway", i.gateway).field("attachedTo", i.attachedTo);
+      w.field("transport", i.transport).field("umlArg", i.umlArg);
       w.key("conditions");
       conditionsJson(w, i.conditions);
+      w.field("tapDevice", i.tapDevice).field("tapFd", i.tapFd);
       w.endObject();
     }
     w.endArray();
@@ -210,21 +212,23 @@ std::string renderPlanJson(const LaunchPlan& p) {
     for (const RoutePlan& r : g.routes)
       w.beginObject().field("to", r.to).field("via", r.via).endObject();
     w.endArray();
+    w.key("startup");
+    stringArray(w, g.startup);
     w.key("files").beginArray();
     for (const GuestFile& f : g.files)
       w.beginObject().field("guest", f.guestPath).field("host", f.hostPath).endObject();
     w.endArray();
-    w.key("startup");
-    stringArray(w, g.startup);
     w.key("argv");
     stringArray(w, g.argv);
     w.endObject();
   }
   w.endArray();
   w.key("replays").beginArray();
-  for (const ReplayPlan& r : p.replays)
-    w.beginObject().field("segment", r.segment).field("pcap", r.pcapPath).field("admin", r.adminPath).field("speed", r.speed)
-        .field("loop", unsigned(r.loop)).field("rewriteMac", r.rewriteMac).field("rewriteTo", r.rewriteTo).endObject();
+  for (const ReplayPlan& r : p.replays) {
+    w.beginObject().field("segment", r.segment).field("pcap", r.pcapPath).field("admin", r.adminPath);
+    w.field("speed", r.speed).field("loop", unsigned(r.loop)).field("rewriteMac", r.rewriteMac);
+    w.field("rewriteTo", r.rewriteTo).endObject();
+  }
   w.endArray();
   w.key("startOrder");
   stringArray(w, p.startOrder);

@@ -53,6 +53,8 @@ struct PortPlan {
   std::string name; ///< "pc1:eth0", or "trunk:<segment>"
   std::string mac;  ///< empty for trunks
   LinkConditions conditions;
+
+  bool operator==(const PortPlan&) const = default;
 };
 
 struct SwitchPlan {
@@ -67,6 +69,8 @@ struct SwitchPlan {
   std::vector<std::string> uplinks; ///< control sockets of earlier switches this one joins
   std::vector<PortPlan> ports;
   std::vector<std::string> argv;
+
+  bool operator==(const SwitchPlan&) const = default;
 };
 
 struct McastPlan {
@@ -75,11 +79,15 @@ struct McastPlan {
   uint16_t port = 0;
   uint8_t ttl = 1;
   std::vector<std::string> members;
+
+  bool operator==(const McastPlan&) const = default;
 };
 
 struct TapPlan {
   std::string device;
   std::string interface; ///< "r1:eth2"
+
+  bool operator==(const TapPlan&) const = default;
 };
 
 struct InterfacePlan {
@@ -94,6 +102,8 @@ struct InterfacePlan {
   LinkConditions conditions;
   std::string tapDevice; ///< for a `host` link: the tap device the launcher opens...
   int tapFd = -1;        ///< ...and hands to the guest as this descriptor (kFirstTapFd + k)
+
+  bool operator==(const InterfacePlan&) const = default;
 };
 
 /// The descriptor numbers guests receive their tap devices on: 10, 11, ... (0 to 3 are the
@@ -103,6 +113,8 @@ inline constexpr int kFirstTapFd = 10;
 struct RoutePlan {
   std::string to; ///< "default" or a prefix
   std::string via;
+
+  bool operator==(const RoutePlan&) const = default;
 };
 
 struct GuestPlan {
@@ -121,6 +133,8 @@ struct GuestPlan {
   std::vector<std::string> startup;
   std::vector<GuestFile> files;
   std::vector<std::string> argv;
+
+  bool operator==(const GuestPlan&) const = default;
 };
 
 struct ReplayPlan {
@@ -134,6 +148,8 @@ struct ReplayPlan {
   /// own destination, the segment's first forwarding node (router, firewall), else its first
   /// member; so that a capture made elsewhere reaches the lab's gateway.
   std::string rewriteTo;
+
+  bool operator==(const ReplayPlan&) const = default;
 };
 
 struct LaunchPlan {
@@ -147,6 +163,8 @@ struct LaunchPlan {
   std::vector<GuestPlan> guests;
   std::vector<ReplayPlan> replays;
   std::vector<std::string> startOrder; ///< "switch lan", "tap umt0", "guest pc1", "replay lan"
+
+  bool operator==(const LaunchPlan&) const = default;
 };
 
 /// Fails (with diagnostics) only on host-dependent limits: a socket path longer than a unix

@@ -32,6 +32,7 @@ struct LinkConditions {
   bool empty() const {
     return !delay && !jitter && !lossPercent && !rateBitsPerSecond && !duplicatePercent && !corruptPercent;
   }
+  bool operator==(const LinkConditions&) const = default;
 };
 
 enum class SegmentType : uint8_t { Switch, Hub, Mcast, PointToPoint };
@@ -73,6 +74,9 @@ struct GuestFile {
   std::string guestPath;
   std::string hostPath; ///< absolute or relative to the working directory
   SourceLoc loc;
+
+  /// The same file at the same place; where it was declared is not part of the value.
+  bool operator==(const GuestFile& o) const { return guestPath == o.guestPath && hostPath == o.hostPath; }
 };
 
 struct Node {
