@@ -1,5 +1,5 @@
-// umlab-switchd: argument parsing and wiring only (as ovs-vswitchd.c); the switch is in
-// switch_daemon.cpp.
+// umlab-switchd: argument parsing and wiring only (as ovs-vswitchd.c); the switch is
+// SwitchDaemon (switch_daemon.hpp).
 
 #include "umlab/base/mac_address.hpp"
 #include "umlab/base/quantity.hpp"

@@ -42,6 +42,11 @@
 /// Admin. A text protocol on a unix stream socket: one command per line, one reply per
 /// command. A reply is zero or more non-empty lines followed by an empty line; a reply to a bad
 /// command starts with "error: ".
+///
+/// Code. The daemon's parts live in switchd/src, one concern per file (the event loop, the `Port`
+/// interface and one subclass per kind of port, the frame path, the listeners and handshake,
+/// capture and replay, the admin server and its command table); switch_daemon.cpp only wires
+/// them. docs/switchd.md lists them.
 
 #include "umlab/switchd/clock.hpp"
 #include "umlab/switchd/forwarder.hpp"
