@@ -7,7 +7,6 @@
 #include <deque>
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -29,48 +28,6 @@ bool isExecutableFile(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
-
-ExitStatus decode(int raw) {
-  ExitStatus s;
-  if (WIFEXITED(raw))
-    s.code = WEXITSTATUS(raw);
-  else if (WIFSIGNALED(raw))
-    s.signal = WTERMSIG(raw);
-  return s;
-}
-
-/// The environment for the child: ours, with `overrides` set or replaced.
-std::vector<std::string> childEnvironment(const std::vector<std::pair<std::string, std::string>>& overrides) {
-  std::vector<std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    std::string_view entry(*e);
-    bool isOverridden = false;
-    for (const auto& [name, value] : overrides)
-      if (entry.size() > name.size() && entry.substr(0, name.size()) == name && entry[name.size()] == '=')
-        isOverridden = true;
-    if (!isOverridden)
-      env.emplace_back(entry);
-  }
-  for (const auto& [name, value] : overrides)
-    env.push_back(name + "=" + value);
-  return env;
-}
-
-/// posix_spawn's attribute and file-action objects, destroyed on every path out.
-struct SpawnSetup {
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_t actions;
-  SpawnSetup() {
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_init(&actions);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-};
 
 bool isReadable(int fd) {
   pollfd p{fd, POLLIN, 0};
@@ -128,16 +85,6 @@ private:
 };
 
 } // namespace
-
-std::string ExitStatus::describe() const {
-  if (signal != 0) {
-    const char* name = ::strsignal(signal);
-    return "was killed by signal " + std::to_string(signal) + (name ? std::string(" (") + name + ")" : "");
-  }
-  if (code < 0)
-    return "did not finish";
-  return "exited with status " + std::to_string(code);
-}
 
 std::string Command::display() const {
   std::string text;
@@ -210,37 +157,15 @@ ChildProcess ChildProcess::start(const Command& command) {
       throwErrno(errno, "open /dev/null");
   }
 
-  SpawnSetup setup;
-  posix_spawn_file_actions_adddup2(&setup.actions, inChild.get(), 0);
-  posix_spawn_file_actions_adddup2(&setup.actions, outWrite.get(), 1);
-  posix_spawn_file_actions_adddup2(&setup.actions, outWrite.get(), 2);
-  if (!command.workingDir.empty())
-    posix_spawn_file_actions_addchdir_np(&setup.actions, command.workingDir.c_str());
-
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD})
-    sigaddset(&defaults, sig);
-  posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&setup.attr, 0);
-  posix_spawnattr_setsigmask(&setup.attr, &none);
-  posix_spawnattr_setsigdefault(&setup.attr, &defaults);
-
-  std::vector<char*> argv;
-  for (const std::string& a : command.argv)
-    argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::vector<std::string> envStrings = childEnvironment(command.env);
-  std::vector<char*> envp;
-  for (std::string& e : envStrings)
-    envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, path->c_str(), &setup.actions, &setup.attr, argv.data(), envp.data());
-  if (rc != 0)
-    throwErrno(rc, "cannot run '" + *path + "'");
+  ProcessSpec spec;
+  spec.argv = command.argv;
+  spec.argv[0] = *path;
+  spec.name = program;
+  spec.fds = {{0, inChild.get()}, {1, outWrite.get()}, {2, outWrite.get()}};
+  for (const auto& [name, value] : command.env)
+    spec.env.push_back(name + "=" + value);
+  spec.workingDir = command.workingDir;
+  const pid_t pid = spawnProcess(spec).pid;
 
   ChildProcess child;
   child.pid_ = pid;
@@ -282,7 +207,7 @@ ExitStatus ChildProcess::wait() {
   pid_t rc;
   while ((rc = ::waitpid(pid_, &raw, 0)) < 0 && errno == EINTR) {
   }
-  status_ = rc == pid_ ? decode(raw) : ExitStatus{};
+  status_ = rc == pid_ ? ExitStatus::fromWaitStatus(raw) : ExitStatus{};
   return *status_;
 }
 
@@ -295,24 +220,16 @@ std::optional<ExitStatus> ChildProcess::tryWait() {
   }
   if (rc == 0)
     return std::nullopt;
-  status_ = rc == pid_ ? decode(raw) : ExitStatus{};
+  status_ = rc == pid_ ? ExitStatus::fromWaitStatus(raw) : ExitStatus{};
   return status_;
 }
 
 ExitStatus ChildProcess::terminate(std::chrono::milliseconds grace) {
   if (!isRunning())
     return status_.value_or(ExitStatus{});
-  ::killpg(pid_, SIGTERM);
-  ::kill(pid_, SIGTERM); // in case it left its group
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (auto s = tryWait())
-      return *s;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ::killpg(pid_, SIGKILL);
-  ::kill(pid_, SIGKILL);
-  return wait();
+  const ProcessId group{pid_, 0};
+  status_ = stopProcessGroups(std::span<const ProcessId>(&group, 1), {}, grace).front();
+  return *status_;
 }
 
 CommandResult runCommand(const Command& command, const CommandObserver& observer) {

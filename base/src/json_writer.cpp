@@ -1,5 +1,7 @@
 #include "umlab/base/json_writer.hpp"
 
+#include <charconv>
+
 #include <cmath>
 #include <cstdio>
 
@@ -29,6 +31,8 @@ std::string JsonWriter::quote(std::string_view s) {
 }
 
 void JsonWriter::newline() {
+  if (indent_ < 0) // one line: the control protocol and `umlab events`
+    return;
   out_ += '\n';
   out_.append(stack_.size() * static_cast<size_t>(indent_), ' ');
 }
@@ -114,9 +118,10 @@ JsonWriter& JsonWriter::value(double d) {
     out_ += "null";
     return *this;
   }
+  // The shortest text that reads back as the same double: what is written is what is read.
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.10g", d);
-  out_ += buf;
+  const auto r = std::to_chars(buf, buf + sizeof buf, d);
+  out_.append(buf, r.ptr);
   return *this;
 }
 

@@ -26,11 +26,9 @@
 #include <map>
 #include <optional>
 #include <ostream>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char** environ;
 
 namespace umlab::cli {
 
@@ -51,6 +49,8 @@ constexpr const char* kUsage =
     "  ps [LAB...]        show running labs, their nodes and switches\n"
     "  exec LAB NODE -- COMMAND...   run a command in a guest\n"
     "  console LAB NODE   attach to a guest's console (login root/root)\n"
+    "  events LAB         follow a running lab live (nodes, links, counters; --format json)\n"
+    "  apply FILE         change a running lab to match its edited file (--dry-run)\n"
     "  link LAB NODE:IFACE [--delay D --loss P ...|--down|--up]   change a link live\n"
     "  capture LAB SEGMENT -w FILE   pcap of a segment (-w - for Wireshark; --last 60s)\n"
     "  replay LAB SEGMENT CAPTURE    play a pcap into a segment\n"
@@ -258,55 +258,25 @@ std::optional<std::string> toSvg(const std::string& dotText, std::ostream& err) 
            "'--format dot'\n";
     return std::nullopt;
   }
-  int in[2], outp[2];
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(outp, O_CLOEXEC) != 0) {
-    err << "umlab: error: pipe: " << std::strerror(errno) << "\n";
-    return std::nullopt;
-  }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-  std::vector<char*> argv{const_cast<char*>(dot->c_str()), const_cast<char*>("-n2"), const_cast<char*>("-Tsvg"), nullptr};
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, dot->c_str(), &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  ::close(in[0]);
-  ::close(outp[1]);
-  if (rc != 0) {
-    ::close(in[1]);
-    ::close(outp[0]);
-    err << "umlab: error: cannot run '" << *dot << "': " << std::strerror(rc) << "\n";
-    return std::nullopt;
-  }
-  // DOT for big labs exceeds a pipe buffer, so write in a child-free way: dot reads all input
-  // before it writes, so writing everything first cannot deadlock.
-  size_t off = 0;
-  while (off < dotText.size()) {
-    ssize_t n = ::write(in[1], dotText.data() + off, dotText.size() - off);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    off += static_cast<size_t>(n);
-  }
-  ::close(in[1]);
+  // One process layer (base/process.hpp): neato reads the DOT on its stdin, the SVG comes back
+  // line by line (stdout and stderr merged; neato writes nothing else on success).
+  Command c;
+  c.argv = {*dot, "-n2", "-Tsvg"};
+  c.input = dotText;
   std::string svg;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(outp[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    svg.append(buf, static_cast<size_t>(n));
+  CommandResult r;
+  try {
+    r = runCommand(c, CommandObserver{[&](std::string_view line) {
+                                        svg.append(line);
+                                        svg += '\n';
+                                      },
+                                      {}, -1});
+  } catch (const std::system_error& e) {
+    err << "umlab: error: " << e.what() << "\n";
+    return std::nullopt;
   }
-  ::close(outp[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    err << "umlab: error: '" << *dot << " -n2 -Tsvg' failed\n";
+  if (!r.isSuccess()) {
+    err << "umlab: error: '" << *dot << " -n2 -Tsvg' " << r.status.describe() << "\n";
     return std::nullopt;
   }
   return svg;
@@ -404,7 +374,7 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       return runImportCommand(rest, out, err);
     if (command == "image")
       return runImageCommand(rest, out, err);
-    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "link", "capture", "replay", "host", "test", "import", "down", "clean", "image", "help"};
+    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "events", "apply", "link", "capture", "replay", "host", "test", "import", "down", "clean", "image", "help"};
     std::string hint = didYouMean(command, commands);
     throw CliUsageError{"unknown command '" + command + "'" + (hint.empty() ? "; run 'umlab --help' for the list" : hint)};
   } catch (const CliUsageError& e) {

@@ -1,8 +1,12 @@
 #pragma once
-// The verbs that run labs: up, ps, exec, console, down, clean (runtime_commands.cpp).
+// The verbs that run labs: up, ps, exec, console, events, apply, down, clean
+// (runtime_commands.cpp). They parse and print; the runtime library does the work.
 
 #include "cli.hpp"
 #include "cli_args.hpp"
+
+#include "umlab/base/json_value.hpp"
+#include "umlab/lab/runtime/launcher.hpp"
 
 #include <chrono>
 #include <iosfwd>
@@ -11,25 +15,29 @@
 
 namespace umlab::cli {
 
-/// Runs `command` (one of up, ps, exec, console, down, clean) with its arguments.
+/// Runs `command` (one of up, ps, exec, console, events, apply, down, clean) with its arguments.
 int runRuntimeCommand(const std::string& self, const std::string& command, const std::vector<std::string>& args,
                       std::ostream& out, std::ostream& err);
 /// Where labs keep their state: --state-dir, else the host layout's state root. Every verb
 /// that reaches a running lab uses this.
 std::string stateRootFor(const std::string& self, const CliArgs& a);
 
-/// What a command run in a guest did: its exit status (124 after the timeout, -1 when it could
-/// not be asked at all; `err` says why) and its output.
-struct GuestExec {
-  int exitCode = -1;
-  std::string out;
-  std::string err;
+/// What `umlab up` (and `umlab test`, which boots labs the same way) starts.
+struct BootRequest {
+  std::string file;       ///< a topology file or a Netkit/Kathara lab directory
+  std::string stateRoot;
+  std::chrono::seconds bootTimeout{180};
+  std::string startupDir; ///< NODE.startup files that replace those nodes' startup commands
+  bool showHints = true;  ///< "try: umlab exec ..." after it is up
 };
 
-/// Runs `argv` in `node` of the running lab through its supervisor and the guest's agent, as
-/// `umlab exec` does, and collects its output (up to 1 MiB of each stream).
-GuestExec execInGuest(const std::string& stateRoot, const std::string& lab, const std::string& node,
-                      const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
+/// Compiles, plans and launches `req` in-process (lab/runtime/launcher.hpp), starts its replays,
+/// and prints what happens. Returns an exit status; `labName` receives the lab's name once known.
+int bootLab(const std::string& self, const BootRequest& req, lab::runtime::LaunchProgress& progress, std::ostream& out,
+            std::ostream& err, std::string* labName = nullptr);
+
+/// `v` as one line of JSON (ending with '\n').
+std::string renderJsonLine(const JsonValue& v);
 
 /// The --help text of a runtime verb, or nullptr.
 const char* runtimeHelp(const std::string& command);

@@ -1,25 +1,22 @@
-// The verbs that act on a running lab's segments through their switches' admin sockets
-// (docs/switchd.md): link (conditions live), capture (pcap of a segment, live or after the fact)
-// and replay (a capture played into a segment).
+// The verbs that act on a running lab's segments and links: link (conditions live, hot-plug),
+// capture (pcap of a segment, live or after the fact), replay (a capture played into a segment)
+// and host (a command in the lab's network namespace). They parse and print; `LabClient`
+// (lab/runtime/lab_client.hpp) does the work.
 
 #include "segment_commands.hpp"
 
 #include "runtime_commands.hpp"
 
-#include "umlab/base/child_process.hpp"
 #include "umlab/base/ip_address.hpp"
 #include "umlab/base/mac_address.hpp"
-#include "umlab/kernel/mconsole.hpp"
 #include "umlab/base/quantity.hpp"
 #include "umlab/base/unique_fd.hpp"
-#include "umlab/lab/compile/plan.hpp"
 #include "umlab/lab/compile/resolve.hpp"
-#include "umlab/lab/runtime/lab_state.hpp"
-#include "umlab/lab/runtime/switch_admin.hpp"
+#include "umlab/lab/runtime/lab_client.hpp"
+#include "umlab/lab/runtime/runtime_error.hpp"
 #include "umlab/transports/pcap_file.hpp"
 
 #include <arpa/inet.h>
-#include <fstream>
 #include <netinet/in.h>
 #include <optional>
 #include <poll.h>
@@ -33,71 +30,25 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
-#include <filesystem>
-#include <map>
 #include <iostream>
+#include <map>
 #include <ostream>
-#include <sstream>
-#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
 namespace umlab::cli {
 namespace {
 
-namespace fs = std::filesystem;
 namespace runtime = umlab::lab::runtime;
+using runtime::LabClient;
+using runtime::RuntimeError;
 using Clock = std::chrono::steady_clock;
 
-/// The running lab's state directory; fails with what to do when the lab is not running.
-runtime::LabState runningLab(const std::string& self, const CliArgs& a, const std::string& name) {
-  if (!lab::hasValidNameCharacters(name))
-    throw CliUsageError{"'" + name + "' is not a lab name; 'umlab ps' lists the running labs"};
-  runtime::LabState state(stateRootFor(self, a), name);
-  if (!state.exists())
-    throw CliFailure{"no lab named '" + name + "' is running; 'umlab ps' lists the running labs"};
-  if (!state.liveSupervisor())
-    throw CliFailure{"lab '" + name + "' is not running: its supervisor is gone; 'umlab clean " + name +
-                     "' removes what it left"};
-  return state;
-}
-
-/// Segment name -> admin socket, for every switch of the lab.
-std::map<std::string, std::string> switchesOf(const runtime::LabState& state) {
-  std::map<std::string, std::string> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(state.dir() + "/sw", ec))
-    if (e.path().extension() == ".admin")
-      out.emplace(e.path().stem().string(), e.path().string());
-  return out;
-}
-
-std::string adminOfSegment(const runtime::LabState& state, const std::string& segment) {
-  const std::map<std::string, std::string> switches = switchesOf(state);
-  auto it = switches.find(segment);
-  if (it != switches.end())
-    return it->second;
-  std::string known;
-  for (const auto& [name, path] : switches)
-    if (name.rfind("p2p.", 0) != 0)
-      known += (known.empty() ? "" : ", ") + name;
-  throw CliFailure{"lab '" + state.lab() + "' has no switch segment '" + segment + "'" +
-                   (known.empty() ? std::string() : " (its switch segments: " + known + ")") +
-                   "; mcast segments have no switch to ask"};
-}
-
-/// A directory in the lab's state that its (unprivileged, jailed) switches can write: they see
-/// the state directory at the same path, as its owner.
-std::string captureDir(const runtime::LabState& state) {
-  const std::string dir = state.dir() + "/captures";
-  struct stat st {};
-  if (::stat(state.dir().c_str(), &st) != 0)
-    throw CliFailure{"cannot read the state of lab '" + state.lab() + "': " + std::strerror(errno)};
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    throw CliFailure{"cannot create " + dir + ": " + std::strerror(errno)};
-  if (::chown(dir.c_str(), st.st_uid, st.st_gid) != 0)
-    throw CliFailure{"cannot hand " + dir + " to the lab's user: " + std::strerror(errno)};
-  return dir;
+/// The client, for a lab name that must be valid.
+LabClient clientFor(const std::string& self, const CliArgs& a, const std::string& lab) {
+  if (std::string problem = runtime::checkLabName(lab); !problem.empty())
+    throw CliUsageError{problem};
+  return LabClient(stateRootFor(self, a));
 }
 
 std::chrono::milliseconds durationOption(const CliArgs& a, const std::string& name) {
@@ -140,25 +91,6 @@ private:
   struct sigaction oldInt_ {}, oldTerm_ {}, oldPipe_ {};
 };
 
-/// Copies what was appended to `from` since `offset` to `to`; false when `to` refuses.
-bool copyNew(int from, off_t& offset, int to) {
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::pread(from, buf, sizeof buf, offset);
-    if (n <= 0)
-      return true;
-    for (ssize_t done = 0; done < n;) {
-      const ssize_t w = ::write(to, buf + done, size_t(n - done));
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        return false;
-      done += w;
-    }
-    offset += n;
-  }
-}
-
 /// The output of `-w`: a file, or standard output for "-".
 UniqueFd openOutput(const std::string& path) {
   if (path == "-")
@@ -169,143 +101,41 @@ UniqueFd openOutput(const std::string& path) {
   return fd;
 }
 
-/// Copies `capture` into the lab's state (the switch is confined to it) and starts playing it
-/// into `segment`. The switch reads the whole capture at start, so the copy goes at once. The
-/// switch's errors name the user's file.
-void startReplay(const runtime::LabState& state, const std::string& admin, const std::string& segment,
-                        const std::string& capture, const std::string& options) {
-  const std::string copy = captureDir(state) + "/replay." + segment + "." + std::to_string(::getpid()) + ".pcap";
-  std::error_code ec;
-  fs::copy_file(capture, copy, fs::copy_options::overwrite_existing, ec);
-  if (ec)
-    throw CliFailure{"cannot read the capture " + capture + ": " + ec.message()};
-  struct stat st {};
-  if (::stat((state.dir() + "/captures").c_str(), &st) == 0 && ::chown(copy.c_str(), st.st_uid, st.st_gid) != 0)
-    throw CliFailure{"cannot hand " + copy + " to the lab's user: " + std::strerror(errno)};
-  runtime::AdminReply start = runtime::switchAdmin(admin, "replay start " + copy + options, std::chrono::seconds(30));
-  ::unlink(copy.c_str());
-  if (!start.ok) {
-    std::string why = start.text;
-    if (size_t at = why.find(copy); at != std::string::npos)
-      why.replace(at, copy.size(), capture);
-    throw CliFailure{"cannot replay " + capture + " into " + segment + ": " + why};
-  }
-}
-
-std::optional<std::pair<std::string, uint16_t>> mcastGroupOf(const runtime::LabState& state, const std::string& segment);
-
-/// Runs a shell script in `node` through `umlab exec` (this same program).
-CommandResult execIn(const std::string& self, const runtime::LabState& state, const std::string& node,
-                     const std::string& script) {
-  Command c;
-  c.argv = {self, "exec", "--timeout", "30s", "--state-dir", fs::path(state.dir()).parent_path().string(), state.lab(),
-            node, "--", "sh", "-c", script};
-  return runCommand(c);
-}
-
-std::string lastLine(const CommandResult& r) {
-  for (auto it = r.lastLines.rbegin(); it != r.lastLines.rend(); ++it)
-    if (!it->empty())
-      return *it;
-  return r.status.describe();
-}
-
-/// The file of a running lab that lists its hot-plugged interfaces, one per line:
-/// "NODE IFACE SEGMENT MAC IP" (IP "-" when none). `umlab ps` shows them.
-std::string hotplugFile(const runtime::LabState& state) { return state.dir() + "/hotplug"; }
-
-/// `umlab link LAB add NODE:IFACE SEGMENT [--ip CIDR]`: a new NIC in a running guest, through
-/// the guest's mconsole (`config ethN=daemon,...` or `=mcast,...`), on a switch or mcast segment.
-int linkAdd(const std::string& self, const CliArgs& a, std::ostream& out) {
-  const auto& pos = a.positional();
-  if (pos.size() != 4)
-    throw CliUsageError{"link add needs an interface and a segment, as in 'umlab link dmz add pc2:eth1 inside'"};
-  runtime::LabState state = runningLab(self, a, pos[0]);
-  const std::string iface = pos[2], segment = pos[3];
+/// "NODE:ethN" split, or a usage error.
+std::pair<std::string, std::string> nodeInterface(const std::string& iface) {
   const size_t colon = iface.find(':');
-  const std::string node = iface.substr(0, colon);
   const std::string dev = colon == std::string::npos ? "" : iface.substr(colon + 1);
   if (colon == std::string::npos || dev.size() < 4 || dev.rfind("eth", 0) != 0 ||
       !parseUnsigned(std::string_view(dev).substr(3), 63))
     throw CliUsageError{"'" + iface + "' is not NODE:ethN (N from 0 to 63), e.g. pc2:eth1"};
+  return {iface.substr(0, colon), dev};
+}
+
+/// `umlab link LAB add NODE:IFACE SEGMENT [--ip CIDR]`: a new NIC in a running guest.
+int linkAdd(const std::string& self, const CliArgs& a, std::ostream& out) {
+  const auto& pos = a.positional();
+  if (pos.size() != 4)
+    throw CliUsageError{"link add needs an interface and a segment, as in 'umlab link dmz add pc2:eth1 inside'"};
+  const LabClient client = clientFor(self, a, pos[0]);
+  const auto [node, dev] = nodeInterface(pos[2]);
   std::optional<std::string> ip = a.get("--ip");
   if (ip && !IpPrefix::parse(*ip))
     throw CliUsageError{"--ip needs an address with its prefix length, such as 10.0.0.5/24, not '" + *ip + "'"};
-  const std::string mconsole = state.dir() + "/uml/" + state.lab() + "." + node + "/mconsole";
-  if (!fs::exists(mconsole))
-    throw CliFailure{"lab '" + state.lab() + "' has no running node '" + node + "'"};
-  const MacAddress mac = MacAddress::derive(state.lab() + "/" + iface, 7);
-  std::string spec;
-  std::string admin;
-  if (auto mcast = mcastGroupOf(state, segment)) {
-    spec = "mcast," + mac.str() + "," + mcast->first + "," + std::to_string(mcast->second) + ",1";
-  } else {
-    admin = adminOfSegment(state, segment);
-    spec = "daemon," + mac.str() + ",unix," + state.dir() + "/sw/" + segment + ".ctl";
-    runtime::AdminReply named = runtime::switchAdmin(admin, "name port " + iface + " " + mac.str());
-    if (!named.ok)
-      throw CliFailure{"segment " + segment + ": " + named.text};
-  }
-  CommandResult exists = execIn(self, state, node, "test ! -e /sys/class/net/" + dev);
-  if (exists.status.code != 0)
-    throw CliFailure{node + " already has an interface " + dev + "; 'umlab link " + state.lab() + " remove " + iface +
-                     "' removes a hot-plugged one"};
-  kernel::MconsoleReply r = kernel::mconsoleCommand(mconsole, "config " + dev + "=" + spec, state.dir() + "/uml");
-  if (!r.ok)
-    throw CliFailure{"the guest " + node + " refused the new interface: " + r.text};
-  // UML answers success even when the transport could not start: look for the device.
-  std::string script = "i=0; while [ ! -e /sys/class/net/" + dev + " ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; " +
-                       "ip link set " + dev + " up";
-  if (ip)
-    script += " && ip addr add " + *ip + " dev " + dev;
-  CommandResult up = execIn(self, state, node, script);
-  if (up.status.code != 0)
-    throw CliFailure{"the interface " + iface + " did not come up in the guest: " + lastLine(up)};
-  std::ofstream(hotplugFile(state), std::ios::app)
-      << node << " " << dev << " " << segment << " " << mac.str() << " " << ip.value_or("-") << "\n";
-  out << "lab " << state.lab() << ": " << iface << " (" << mac.str() << (ip ? ", " + *ip : std::string()) << ") plugged into "
-      << segment << "\n";
+  const std::string mac = client.plug(pos[0], node, dev, pos[3], ip.value_or(""));
+  out << "lab " << pos[0] << ": " << pos[2] << " (" << mac << (ip ? ", " + *ip : std::string()) << ") plugged into "
+      << pos[3] << "\n";
   return kExitOk;
 }
 
-/// `umlab link LAB remove NODE:IFACE`: takes a hot-plugged NIC down in the guest and unplugs it.
+/// `umlab link LAB remove NODE:IFACE`: unplugs an interface that `link add` plugged.
 int linkRemove(const std::string& self, const CliArgs& a, std::ostream& out) {
   const auto& pos = a.positional();
   if (pos.size() != 3)
     throw CliUsageError{"link remove needs an interface, as in 'umlab link dmz remove pc2:eth1'"};
-  runtime::LabState state = runningLab(self, a, pos[0]);
-  const std::string iface = pos[2];
-  const size_t colon = iface.find(':');
-  if (colon == std::string::npos)
-    throw CliUsageError{"'" + iface + "' is not NODE:ethN"};
-  const std::string node = iface.substr(0, colon), dev = iface.substr(colon + 1);
-  // Only what `link add` plugged: the planned interfaces belong to the topology.
-  std::ifstream in(hotplugFile(state));
-  std::vector<std::string> keep;
-  bool found = false;
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream w(line);
-    std::string n, d;
-    w >> n >> d;
-    if (n == node && d == dev && !found)
-      found = true;
-    else
-      keep.push_back(line);
-  }
-  if (!found)
-    throw CliFailure{iface + " was not plugged in with 'umlab link " + state.lab() + " add'; interfaces from the topology stay"};
-  CommandResult down = execIn(self, state, node, "ip link set " + dev + " down");
-  if (down.status.code != 0)
-    throw CliFailure{"cannot take " + iface + " down in the guest: " + lastLine(down)};
-  kernel::MconsoleReply r =
-      kernel::mconsoleCommand(state.dir() + "/uml/" + state.lab() + "." + node + "/mconsole", "remove " + dev,
-                              state.dir() + "/uml");
-  if (!r.ok)
-    throw CliFailure{"the guest " + node + " did not unplug " + dev + ": " + r.text};
-  std::ofstream rewrite(hotplugFile(state), std::ios::trunc);
-  for (const std::string& line : keep)
-    rewrite << line << "\n";
-  out << "lab " << state.lab() << ": " << iface << " unplugged\n";
+  const LabClient client = clientFor(self, a, pos[0]);
+  const auto [node, dev] = nodeInterface(pos[2]);
+  client.unplug(pos[0], node, dev);
+  out << "lab " << pos[0] << ": " << pos[2] << " unplugged\n";
   return kExitOk;
 }
 
@@ -344,40 +174,13 @@ int cmdLink(const std::string& self, const CliArgs& a, std::ostream& out, std::o
   const std::string direction = a.get("--direction").value_or("both");
   if (direction != "in" && direction != "out" && direction != "both")
     throw CliUsageError{"--direction is in (from the node), out (to the node) or both, not '" + direction + "'"};
-
-  runtime::LabState state = runningLab(self, a, pos[0]);
-  for (const auto& [segment, admin] : switchesOf(state)) {
-    runtime::AdminReply r = words.empty() ? runtime::switchAdmin(admin, "show ports")
-                                          : runtime::switchAdmin(admin, "set port " + port + " " + direction + words);
-    if (!r.reached)
-      continue;
-    if (words.empty()) {
-      if (r.text.find(" name=" + port + " ") == std::string::npos)
-        continue;
-      const size_t line = r.text.find(" name=" + port + " ");
-      const std::string l = r.text.substr(line, r.text.find('\n', line) - line);
-      auto field = [&](const std::string& key) {
-        const size_t k = l.find(" " + key + "=");
-        return l.substr(k + key.size() + 2, l.find(' ', k + 1) - k - key.size() - 2);
-      };
-      out << port << " on " << segment << ": in " << field("in") << ", out " << field("out") << "\n";
-      return kExitOk;
-    }
-    if (!r.ok && r.text.rfind("no port", 0) == 0)
-      continue;
-    if (!r.ok)
-      throw CliUsageError{r.text};
-    if (auto seed = a.get("--seed")) {
-      runtime::AdminReply s = runtime::switchAdmin(admin, "set seed " + *seed);
-      if (!s.ok)
-        throw CliUsageError{"--seed: " + s.text};
-    }
-    out << "lab " << state.lab() << ", switch " << segment << ":\n" << r.text << "\n";
-    return kExitOk;
-  }
-  throw CliFailure{"no switch of lab '" + state.lab() + "' has a port " + port +
-                   " (is it on an mcast segment or a tap? those have no switch; 'umlab ps " + state.lab() +
-                   "' shows where each interface is)"};
+  const LabClient client = clientFor(self, a, pos[0]);
+  const auto [segment, reply] = client.linkConditions(pos[0], port, direction, words, a.get("--seed"));
+  if (words.empty())
+    out << port << " on " << segment << ": " << reply << "\n";
+  else
+    out << "lab " << pos[0] << ", switch " << segment << ":\n" << reply << "\n";
+  return kExitOk;
 }
 
 // ---- host ----------------------------------------------------------------------------------
@@ -389,11 +192,10 @@ int cmdHost(const std::string& self, const CliArgs& a, std::ostream&, std::ostre
   const auto& pos = a.positional();
   if (pos.size() < 2)
     throw CliUsageError{"host needs a lab and a command, as in 'umlab host lab -- ip addr add 10.0.9.1/24 dev umt0'"};
-  runtime::LabState state = runningLab(self, a, pos[0]);
-  const std::optional<runtime::ProcessEntry> supervisor = state.liveSupervisor();
-  UniqueFd ns(::open(("/proc/" + std::to_string(supervisor->pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
-  if (!ns || ::setns(ns.get(), CLONE_NEWNET) != 0)
-    throw CliFailure{"cannot enter the network namespace of lab '" + state.lab() + "': " + std::strerror(errno) +
+  const LabClient client = clientFor(self, a, pos[0]);
+  UniqueFd ns = client.networkNamespace(pos[0]);
+  if (::setns(ns.get(), CLONE_NEWNET) != 0)
+    throw CliFailure{"cannot enter the network namespace of lab '" + pos[0] + "': " + std::strerror(errno) +
                      " (it needs root)"};
   std::vector<char*> argv;
   for (size_t i = 1; i < pos.size(); ++i)
@@ -406,40 +208,14 @@ int cmdHost(const std::string& self, const CliArgs& a, std::ostream&, std::ostre
 
 // ---- capture ---------------------------------------------------------------------------------
 
-/// Where a running lab's mcast segment meets: "group port" from the plan the lab keeps in its
-/// state directory (plan.txt: "mcast SEG" then "  group G port P ttl T").
-std::optional<std::pair<std::string, uint16_t>> mcastGroupOf(const runtime::LabState& state, const std::string& segment) {
-  std::ifstream plan(state.dir() + "/plan.txt");
-  std::string line;
-  bool inSegment = false;
-  while (std::getline(plan, line)) {
-    if (line.rfind("mcast ", 0) == 0) {
-      inSegment = line == "mcast " + segment;
-      continue;
-    }
-    if (inSegment && line.rfind("  group", 0) == 0) {
-      std::istringstream words(line);
-      std::string key, group, portWord;
-      unsigned port = 0;
-      if (words >> key >> group >> portWord >> port && portWord == "port" && port > 0 && port < 65536)
-        return std::make_pair(group, uint16_t(port));
-      return std::nullopt;
-    }
-  }
-  return std::nullopt;
-}
-
 /// Captures an mcast segment: there is no switch, so a member socket joins the group inside the
 /// lab's network namespace (where the group's route stays on lo) and receives what the guests
 /// send, one Ethernet frame per datagram. It only listens; nothing is sent.
-int captureMcast(const runtime::LabState& state, const std::string& segment, const std::string& group, uint16_t port,
-                 const std::string& write, std::chrono::milliseconds duration, std::ostream& info) {
-  const std::optional<runtime::ProcessEntry> supervisor = state.liveSupervisor();
-  if (!supervisor)
-    throw CliFailure{"lab '" + state.lab() + "' is not running"};
-  UniqueFd ns(::open(("/proc/" + std::to_string(supervisor->pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
-  if (!ns || ::setns(ns.get(), CLONE_NEWNET) != 0)
-    throw CliFailure{"cannot enter the network namespace of lab '" + state.lab() + "': " + std::strerror(errno) +
+int captureMcast(const LabClient& client, const std::string& lab, const std::string& segment, const std::string& group,
+                 uint16_t port, const std::string& write, std::chrono::milliseconds duration, std::ostream& info) {
+  UniqueFd ns = client.networkNamespace(lab);
+  if (::setns(ns.get(), CLONE_NEWNET) != 0)
+    throw CliFailure{"cannot enter the network namespace of lab '" + lab + "': " + std::strerror(errno) +
                      " (capturing an mcast segment needs root)"};
   UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   const int one = 1;
@@ -455,11 +231,11 @@ int captureMcast(const runtime::LabState& state, const std::string& segment, con
   mreq.imr_multiaddr = addr.sin_addr;
   mreq.imr_interface.s_addr = htonl(INADDR_LOOPBACK);
   if (::setsockopt(sock.get(), IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) != 0)
-    throw CliFailure{"cannot join " + group + " on lo in lab '" + state.lab() + "': " + std::strerror(errno)};
+    throw CliFailure{"cannot join " + group + " on lo in lab '" + lab + "': " + std::strerror(errno)};
   UniqueFd to = openOutput(write);
   transports::PcapWriter pcap = transports::PcapWriter::toFd(to.get(), write == "-" ? "<stdout>" : write);
   InterruptGuard guard;
-  info << "capturing mcast segment " << segment << " (" << group << ":" << port << ") of lab " << state.lab() << " to "
+  info << "capturing mcast segment " << segment << " (" << group << ":" << port << ") of lab " << lab << " to "
        << write << (duration.count() > 0 ? " for " + formatDuration(duration) : std::string(", Ctrl-C stops")) << "\n";
   info.flush();
   uint64_t frames = 0;
@@ -499,64 +275,28 @@ int cmdCapture(const std::string& self, const CliArgs& a, std::ostream& out, std
   const std::chrono::milliseconds last = durationOption(a, "--last");
   if (duration.count() > 0 && last.count() > 0)
     throw CliUsageError{"--duration captures from now on, --last what already happened: choose one"};
-  runtime::LabState state = runningLab(self, a, pos[0]);
+  const LabClient client = clientFor(self, a, pos[0]);
   std::ostream& info = *write == "-" ? err : out;
-  if (auto mcast = mcastGroupOf(state, pos[1])) {
+  if (!client.isRunning(pos[0]))
+    client.status(pos[0]); // throws with the reason
+  if (auto mcast = client.mcastGroup(pos[0], pos[1])) {
     if (last.count() > 0)
       throw CliUsageError{"segment " + pos[1] + " is an mcast segment: it has no switch, so no ring of past frames; --last works on switch and hub segments"};
-    return captureMcast(state, pos[1], mcast->first, mcast->second, *write, duration, info);
+    return captureMcast(client, pos[0], pos[1], mcast->first, mcast->second, *write, duration, info);
   }
-  const std::string admin = adminOfSegment(state, pos[1]);
-  const std::string file = captureDir(state) + "/" + pos[1] + "." + std::to_string(::getpid()) + ".pcap";
-  struct Remove {
-    std::string path;
-    ~Remove() { ::unlink(path.c_str()); }
-  } remove{file};
-
-  if (last.count() > 0) {
-    const std::string seconds = std::to_string(std::max<long long>(1, last.count() / 1000)) + "s";
-    runtime::AdminReply r = runtime::switchAdmin(admin, "capture dump " + file + " " + seconds);
-    if (!r.ok)
-      throw CliFailure{"segment " + pos[1] + ": " + r.text};
-    UniqueFd in(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-    UniqueFd to = openOutput(*write);
-    off_t offset = 0;
-    if (!in || !copyNew(in.get(), offset, to.get()))
-      throw CliFailure{"cannot copy the capture to " + *write + ": " + std::strerror(errno)};
-    const long long frames = std::atoll(r.text.c_str() + std::string("dumped ").size());
-    info << "segment " << pos[1] << ": " << frames << " frames of the last " << seconds << " to " << *write << "\n";
-    return kExitOk;
-  }
-
+  client.switchAdminPath(pos[0], pos[1]); // a clear error before the output file is made
   UniqueFd to = openOutput(*write);
   InterruptGuard guard;
-  runtime::AdminReply start = runtime::switchAdmin(admin, "capture start " + file);
-  if (!start.ok)
-    throw CliFailure{"segment " + pos[1] + ": " + start.text};
-  info << "capturing segment " << pos[1] << " of lab " << state.lab() << " to " << *write
+  if (last.count() > 0) {
+    const long long frames = client.capture(pos[0], pos[1], to.get(), {}, last, [] { return true; });
+    info << "segment " << pos[1] << ": " << frames << " frames of the last "
+         << std::max<long long>(1, last.count() / 1000) << "s to " << *write << "\n";
+    return kExitOk;
+  }
+  info << "capturing segment " << pos[1] << " of lab " << pos[0] << " to " << *write
        << (duration.count() > 0 ? " for " + formatDuration(duration) : std::string(", Ctrl-C stops")) << "\n";
   info.flush();
-  UniqueFd in;
-  off_t offset = 0;
-  bool outputOk = true;
-  const auto end = Clock::now() + duration;
-  while (!gInterrupted.load() && outputOk && (duration.count() == 0 || Clock::now() < end)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (!in)
-      in.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-    if (in)
-      outputOk = copyNew(in.get(), offset, to.get());
-  }
-  runtime::AdminReply stop = runtime::switchAdmin(admin, "capture stop");
-  if (!in)
-    in.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (in && outputOk)
-    outputOk = copyNew(in.get(), offset, to.get());
-  if (!stop.ok)
-    throw CliFailure{"segment " + pos[1] + ": " + stop.text};
-  if (!outputOk && *write != "-")
-    throw CliFailure{"cannot write " + *write + ": " + std::strerror(errno)};
-  const long long frames = std::atoll(stop.text.c_str() + std::string("captured ").size());
+  const long long frames = client.capture(pos[0], pos[1], to.get(), duration, {}, [] { return !gInterrupted.load(); });
   info << "segment " << pos[1] << ": " << frames << " frames captured to " << *write << "\n";
   return kExitOk;
 }
@@ -567,28 +307,29 @@ int cmdReplay(const std::string& self, const CliArgs& a, std::ostream& out, std:
   const auto& pos = a.positional();
   if (pos.size() != 3)
     throw CliUsageError{"replay needs a lab, a segment and a capture, as in 'umlab replay dmz outside captures/port-scan.pcap'"};
-  std::string options;
+  runtime::ReplayOptions o;
   if (auto v = a.get("--speed")) {
-    if (!parseDecimal(*v))
+    auto x = parseDecimal(*v);
+    if (!x)
       throw CliUsageError{"--speed needs a factor such as 2 or 0.5 (0: as fast as possible), not '" + *v + "'"};
-    options += " speed " + *v;
+    o.speed = *x;
   }
   if (auto v = a.get("--loop")) {
-    if (!parseUnsigned(*v))
+    auto n = parseUnsigned(*v);
+    if (!n)
       throw CliUsageError{"--loop needs a number of passes (0: until stopped), not '" + *v + "'"};
-    options += " loop " + *v;
+    o.loop = static_cast<uint32_t>(*n);
   }
   if (auto v = a.get("--rewrite-dst")) {
     auto mac = MacAddress::parse(*v);
     if (!mac || mac->isMulticast())
       throw CliUsageError{"--rewrite-dst needs a unicast MAC address such as 02:00:00:00:00:01, not '" + *v + "'"};
-    options += " dst " + mac->str();
+    o.rewriteDst = mac->str();
   }
-  runtime::LabState state = runningLab(self, a, pos[0]);
-  const std::string admin = adminOfSegment(state, pos[1]);
+  const LabClient client = clientFor(self, a, pos[0]);
   InterruptGuard guard;
-  startReplay(state, admin, pos[1], pos[2], options);
-  out << "replaying " << pos[2] << " into segment " << pos[1] << " of lab " << state.lab()
+  client.startReplay(pos[0], pos[1], pos[2], o);
+  out << "replaying " << pos[2] << " into segment " << pos[1] << " of lab " << pos[0]
       << (a.has("--no-wait") ? "" : " (Ctrl-C stops)") << "\n";
   out.flush();
   if (a.has("--no-wait"))
@@ -596,14 +337,12 @@ int cmdReplay(const std::string& self, const CliArgs& a, std::ostream& out, std:
   long long sent = 0;
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    runtime::AdminReply s = runtime::switchAdmin(admin, "show replay");
-    if (!s.ok)
-      throw CliFailure{"segment " + pos[1] + ": " + s.text};
-    sent = runtime::adminValue(s.text, "replay_frames_sent=", "replay_frames_sent");
-    if (s.text.rfind("replay=-", 0) == 0)
+    const auto [frames, isPlaying] = client.replayProgress(pos[0], pos[1]);
+    sent = frames;
+    if (!isPlaying)
       break;
     if (gInterrupted.load()) {
-      runtime::switchAdmin(admin, "replay stop");
+      client.stopReplay(pos[0], pos[1]);
       out << "stopped\n";
       break;
     }
@@ -669,20 +408,6 @@ const char* const kReplayHelp =
     "  --state-dir DIR    where labs keep their state\n"
     "  -h, --help         show this help\n";
 
-void startPlannedReplays(const lab::LaunchPlan& plan, const std::string& stateRoot, std::ostream& out) {
-  if (plan.replays.empty())
-    return;
-  runtime::LabState state(stateRoot, plan.lab);
-  for (const lab::ReplayPlan& r : plan.replays) {
-    std::ostringstream options;
-    options << " speed " << r.speed << " loop " << r.loop;
-    if (r.rewriteMac && !r.rewriteTo.empty())
-      options << " dst " << r.rewriteTo;
-    startReplay(state, r.adminPath, r.segment, r.pcapPath, options.str());
-    out << "  replay " << r.pcapPath << " into " << r.segment << " started\n";
-  }
-}
-
 const char* const kHostHelp =
     "usage: umlab host [options] LAB -- COMMAND [ARG...]\n"
     "\n"
@@ -746,6 +471,9 @@ int runSegmentCommand(const std::string& self, const std::string& command, const
     return spec.run(self, a, out, err);
   } catch (const CliFailure& f) {
     err << "umlab: error: " << f.message << "\n";
+    return kExitInputError;
+  } catch (const RuntimeError& e) {
+    err << "umlab: error: " << e.what() << "\n";
     return kExitInputError;
   }
 }

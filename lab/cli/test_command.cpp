@@ -5,17 +5,21 @@
 
 #include "import_command.hpp"
 #include "runtime_commands.hpp"
-#include "umlab/base/child_process.hpp"
+#include "umlab/base/unique_fd.hpp"
 #include "umlab/base/quantity.hpp"
 #include "umlab/lab/compile/compile.hpp"
 #include "umlab/lab/compile/plan.hpp"
+#include "umlab/lab/runtime/lab_client.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
-#include "umlab/lab/runtime/switch_admin.hpp"
+#include "umlab/lab/runtime/runtime_error.hpp"
 #include "umlab/lab/testing/check_runner.hpp"
 #include "umlab/lab/testing/test_spec.hpp"
 #include "umlab/transports/pcap_file.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -38,15 +42,16 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kParallelChecks = 4;
 
-/// The running lab, reached the way `umlab exec` and `umlab capture` reach it.
+/// The running lab, through the runtime library's client (no `umlab` child process).
 class RunningLab : public LabAccess {
 public:
-  RunningLab(std::string self, std::string stateRoot, std::string lab)
-      : self_(std::move(self)), stateRoot_(std::move(stateRoot)), lab_(std::move(lab)) {}
+  RunningLab(std::string stateRoot, std::string lab) : client_(std::move(stateRoot)), lab_(std::move(lab)) {}
 
   ExecResult exec(const std::string& node, const std::string& script, Duration timeout) override {
-    GuestExec g = execInGuest(stateRoot_, lab_, node, {"sh", "-c", script}, timeout);
-    return {g.exitCode, g.out, g.err};
+    runtime::ExecOptions o;
+    o.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
+    const runtime::ExecResult r = client_.exec(lab_, node, {"sh", "-c", script}, o);
+    return {r.exitCode, r.out, r.err + (r.error.empty() ? "" : (r.err.empty() ? "" : "\n") + r.error)};
   }
 
   std::optional<std::vector<transports::PcapFrame>> segmentFrames(const std::string& segment, Duration window,
@@ -54,16 +59,18 @@ public:
     const std::string file = (fs::temp_directory_path() / ("umlab-test." + std::to_string(::getpid()) + "." +
                                                            segment + ".pcap"))
                                  .string();
-    Command c;
-    c.argv = {self_, "capture", "--state-dir", stateRoot_, lab_, segment,
-              "--last", std::to_string(std::max<long long>(1, (window.count() + 999) / 1000)) + "s", "-w", file};
-    CommandResult r = runCommand(c);
     struct Remove {
       std::string path;
       ~Remove() { ::unlink(path.c_str()); }
     } remove{file};
-    if (!r.isSuccess()) {
-      error = r.lastLines.empty() ? r.status.describe() : r.lastLines.back();
+    try {
+      UniqueFd out(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+      if (!out)
+        throw runtime::RuntimeError("cannot write " + file + ": " + std::strerror(errno));
+      const auto last = std::chrono::seconds(std::max<long long>(1, (window.count() + 999) / 1000));
+      client_.capture(lab_, segment, out.get(), {}, last, [] { return true; });
+    } catch (const runtime::RuntimeError& e) {
+      error = e.what();
       return std::nullopt;
     }
     Diagnostics diags;
@@ -75,22 +82,21 @@ public:
 
   void waitForReplays(Duration limit) override {
     const auto deadline = Clock::now() + limit;
-    std::error_code ec;
-    std::vector<std::string> admins;
-    for (const auto& e : fs::directory_iterator(stateRoot_ + "/" + lab_ + "/sw", ec))
-      if (e.path().extension() == ".admin")
-        admins.push_back(e.path().string());
-    for (const std::string& admin : admins)
+    for (const lab::ReplayPlan& r : client_.plan(lab_).replays)
       while (Clock::now() < deadline) {
-        runtime::AdminReply r = runtime::switchAdmin(admin, "show replay");
-        if (!r.ok || r.text.rfind("replay=-", 0) == 0)
+        try {
+          if (!client_.replayProgress(lab_, r.segment).second)
+            break;
+        } catch (const runtime::RuntimeError&) {
           break;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
   }
 
 private:
-  std::string self_, stateRoot_, lab_;
+  runtime::LabClient client_;
+  std::string lab_;
 };
 
 struct Result {
@@ -151,31 +157,50 @@ std::string indent(const std::string& text) {
   return o;
 }
 
-/// Boots the lab with `umlab up` (optionally a variant's startup files). Returns "" on success,
-/// else the tail of what `up` said.
+/// Collects what the launcher reports: shown as the boot goes, kept for the failure's evidence.
+class BootLog final : public runtime::LaunchProgress {
+public:
+  explicit BootLog(std::ostream& out) : out_(out) {}
+  void step(const std::string& line) override { out_ << "  | " << line << "\n" << std::flush; }
+  void warning(const std::string& line) override { out_ << "  | warning: " << line << "\n" << std::flush; }
+
+private:
+  std::ostream& out_;
+};
+
+/// Boots the lab in-process as `umlab up` does (optionally a variant's startup files). Returns
+/// "" on success, else what went wrong.
 std::string bootLab(const std::string& self, const std::string& stateRoot, const std::string& labFile,
                     const std::string& startupDir, std::ostream& log) {
-  Command c;
-  c.argv = {self, "up", "--state-dir", stateRoot, labFile};
-  if (!startupDir.empty()) {
-    c.argv.push_back("--startup-dir");
-    c.argv.push_back(startupDir);
+  BootRequest req;
+  req.file = labFile;
+  req.stateRoot = stateRoot;
+  req.startupDir = startupDir;
+  req.showHints = false;
+  BootLog progress(log);
+  std::ostringstream out, err;
+  int status;
+  try {
+    status = cli::bootLab(self, req, progress, out, err);
+  } catch (const CliFailure& f) {
+    return f.message;
   }
-  CommandObserver o;
-  o.onLine = [&](std::string_view line) { log << "  | " << line << "\n" << std::flush; };
-  CommandResult r = runCommand(c, o);
-  if (r.isSuccess())
+  std::istringstream lines(out.str());
+  for (std::string line; std::getline(lines, line);)
+    log << "  | " << line << "\n";
+  if (status == kExitOk)
     return "";
-  std::string tail;
-  for (const std::string& l : r.lastLines)
-    tail += l + "\n";
-  return tail.empty() ? r.status.describe() : tail;
+  std::string text = err.str();
+  if (text.rfind("umlab: error: ", 0) == 0)
+    text.erase(0, 14);
+  return text.empty() ? "exit status " + std::to_string(status) : text;
 }
 
-void takeDown(const std::string& self, const std::string& stateRoot, const std::string& lab) {
-  Command c;
-  c.argv = {self, "down", "--state-dir", stateRoot, lab};
-  runCommand(c);
+void takeDown(const std::string& stateRoot, const std::string& lab) {
+  try {
+    runtime::LabClient(stateRoot).down(lab);
+  } catch (const runtime::RuntimeError&) {
+  }
 }
 
 /// Runs the checks: all but the traffic checks in parallel (kParallelChecks at a time), then
@@ -266,10 +291,10 @@ RunSummary runSuite(const std::string& self, const CliArgs& a, const TestSpec& s
       return s;
     }
   }
-  RunningLab lab(self, stateRoot, topology.name);
+  RunningLab lab(stateRoot, topology.name);
   s.results = runChecks(spec, topology, lab, started, &out);
   if (!wasRunning && !a.has("--keep"))
-    takeDown(self, stateRoot, topology.name);
+    takeDown(stateRoot, topology.name);
   for (const Result& r : s.results)
     (r.outcome.passed ? s.passed : s.failed)++;
   s.seconds = std::chrono::duration<double>(Clock::now() - started).count();

@@ -1,7 +1,7 @@
 #pragma once
 // Runs a program to completion for the runtime tests, capturing stdout and stderr.
 
-#include "umlab/lab/runtime/spawn.hpp"
+#include "umlab/base/process.hpp"
 
 #include <cerrno>
 #include <chrono>
@@ -30,11 +30,11 @@ inline ProcessResult runProcess(const std::vector<std::string>& argv, std::chron
   if (::pipe2(outPipe, O_CLOEXEC) != 0 || ::pipe2(errPipe, O_CLOEXEC) != 0)
     return {};
   int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  lab::runtime::SpawnOptions o;
+  ProcessSpec o;
   o.argv = argv;
   o.env = env;
   o.fds = {{0, devnull}, {1, outPipe[1]}, {2, errPipe[1]}};
-  pid_t pid = lab::runtime::spawnProcess(o);
+  pid_t pid = spawnProcess(o).pid;
   ::close(devnull);
   ::close(outPipe[1]);
   ::close(errPipe[1]);

@@ -461,7 +461,7 @@ TEST_CASE("link changes conditions live, capture records a ping, replay plays a 
   CHECK(run({"link", "rt-seg", "add", "b:eth1", "lan", "--ip", "10.9.1.2/24"}).status == 0);
   ProcessResult hotPing = run({"exec", "--timeout", "30s", "rt-seg", "a", "--", "ping", "-c", "2", "-W", "3", "-I", "eth1", "10.9.1.2"});
   CHECK(hotPing.status == 0);
-  CHECK(run({"ps", "rt-seg"}).out.find("eth1 10.9.1.1/24 lan (hot-plugged)") != std::string::npos);
+  CHECK(run({"ps", "rt-seg"}).out.find("eth1 10.9.1.1/24 switch lan (hot-plugged)") != std::string::npos);
   CHECK(run({"link", "rt-seg", "add", "a:eth1", "lan"}).err.find("a already has an interface eth1") != std::string::npos);
   CHECK(run({"link", "rt-seg", "remove", "a:eth0"}).err.find("was not plugged in with 'umlab link rt-seg add'") !=
         std::string::npos);
@@ -542,10 +542,10 @@ public:
     int in[2], out[2];
     REQUIRE(::pipe2(in, O_CLOEXEC) == 0);
     REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
-    umlab::lab::runtime::SpawnOptions o;
+    umlab::ProcessSpec o;
     o.argv = {umlabBin(), "console", lab, node};
     o.fds = {{0, in[0]}, {1, out[1]}, {2, out[1]}};
-    pid_ = umlab::lab::runtime::spawnProcess(o);
+    pid_ = umlab::spawnProcess(o).pid;
     ::close(in[0]);
     ::close(out[1]);
     to_ = in[1];
@@ -634,11 +634,11 @@ TEST_CASE("missing host pieces get a one-line error that says what to do", "[run
 TEST_CASE("killing 'umlab up' midway leaves a lab that down removes", "[runtime][guests][faults]") {
   REQUIRE_RUNTIME();
   Lab lab("rt-int", twoHosts("rt-int"));
-  umlab::lab::runtime::SpawnOptions o;
+  umlab::ProcessSpec o;
   o.argv = {umlabBin(), "up", lab.file()};
   int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   o.fds = {{0, devnull}, {1, devnull}, {2, devnull}};
-  pid_t up = umlab::lab::runtime::spawnProcess(o);
+  pid_t up = umlab::spawnProcess(o).pid;
   ::close(devnull);
   // Wait until the supervisor has started booting, then kill the command.
   for (int i = 0; i < 200 && !fs::exists(stateRoot() + "/rt-int/processes"); ++i)

@@ -1,6 +1,5 @@
 #include "umlab/lab/runtime/lab_state.hpp"
 
-#include "umlab/lab/runtime/spawn.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -26,7 +25,7 @@ bool LabState::exists() const {
 
 void LabState::appendProcess(const ProcessEntry& e) const {
   std::ofstream out(processesFile(), std::ios::app);
-  out << e.kind << ' ' << e.name << ' ' << e.pid << ' ' << e.startTime << '\n';
+  out << e.kind << ' ' << e.name << ' ' << e.id.pid << ' ' << e.id.startTime << '\n';
 }
 
 std::vector<ProcessEntry> LabState::processes() const {
@@ -36,7 +35,7 @@ std::vector<ProcessEntry> LabState::processes() const {
   while (std::getline(in, line)) {
     std::istringstream s(line);
     ProcessEntry e;
-    if (s >> e.kind >> e.name >> e.pid >> e.startTime)
+    if (s >> e.kind >> e.name >> e.id.pid >> e.id.startTime)
       r.push_back(e);
   }
   return r;
@@ -44,7 +43,7 @@ std::vector<ProcessEntry> LabState::processes() const {
 
 std::optional<ProcessEntry> LabState::liveSupervisor() const {
   for (const ProcessEntry& e : processes())
-    if (e.kind == "supervisor" && e.startTime != 0 && processStartTime(e.pid) == e.startTime)
+    if (e.kind == "supervisor" && e.id.startTime != 0 && processStartTime(e.id.pid) == e.id.startTime)
       return e;
   return std::nullopt;
 }
@@ -57,26 +56,6 @@ std::vector<std::string> listLabs(const std::string& stateRoot) {
       labs.push_back(e.path().filename().string());
   std::sort(labs.begin(), labs.end());
   return labs;
-}
-
-int connectUnix(const std::string& path) {
-  sockaddr_un addr{};
-  if (path.size() >= sizeof addr.sun_path) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return -1;
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.data(), path.size());
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    int e = errno;
-    ::close(fd);
-    errno = e;
-    return -1;
-  }
-  return fd;
 }
 
 } // namespace umlab::lab::runtime

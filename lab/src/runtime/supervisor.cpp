@@ -1,34 +1,42 @@
 #include "umlab/lab/runtime/supervisor.hpp"
 
 #include "umlab/base/hash.hpp"
+#include "umlab/base/json_value.hpp"
 #include "umlab/base/json_writer.hpp"
-#include "umlab/base/quantity.hpp"
+#include "umlab/base/mac_address.hpp"
+#include "umlab/base/signal_fd.hpp"
 #include "umlab/base/unique_fd.hpp"
+#include "umlab/base/unix_socket.hpp"
 #include "umlab/kernel/agent_protocol.hpp"
+#include "umlab/kernel/mconsole.hpp"
+#include "umlab/lab/compile/plan_json.hpp"
+#include "umlab/lab/runtime/jail.hpp"
+#include "umlab/lab/runtime/lab_processes.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
+#include "umlab/lab/runtime/lab_status.hpp"
 #include "umlab/lab/runtime/network_namespace.hpp"
+#include "umlab/lab/runtime/plan_diff.hpp"
 #include "umlab/lab/runtime/process_info.hpp"
-#include "umlab/lab/runtime/spawn.hpp"
 #include "umlab/lab/runtime/switch_admin.hpp"
 #include "umlab/lab/runtime/tap_device.hpp"
+#include "umlab/lab/compile/plan_render.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <deque>
-#include <dirent.h>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <poll.h>
 #include <sstream>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,13 +49,24 @@ namespace agent = umlab::kernel::agent;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kClientOutputLimit = 8u << 20; // pause a guest's agent output beyond this
+constexpr auto kRefreshPeriod = std::chrono::seconds(1);
+constexpr auto kAdminAnswerLimit = std::chrono::milliseconds(900);
+constexpr auto kSizeBudget = std::chrono::milliseconds(20); // /proc work per refresh
 
 void setNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
 /// Writes as much of `buf` as the fd takes now; false when the peer is gone.
 bool flush(int fd, std::string& buf) {
   while (!buf.empty()) {
-    ssize_t n = ::write(fd, buf.data(), buf.size());
+    const ssize_t n = ::send(fd, buf.data(), buf.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno == ENOTSOCK) {
+      const ssize_t w = ::write(fd, buf.data(), buf.size());
+      if (w > 0) {
+        buf.erase(0, static_cast<size_t>(w));
+        continue;
+      }
+      return w < 0 && (errno == EAGAIN || errno == EINTR);
+    }
     if (n > 0) {
       buf.erase(0, static_cast<size_t>(n));
       continue;
@@ -76,9 +95,28 @@ std::string lastLines(const std::string& path, size_t count) {
   return out;
 }
 
+double unixTime() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string okReply() { return "{\"ok\": true}\n"; }
+std::string errorReply(const std::string& message) {
+  JsonWriter w(JsonWriter::kOneLine);
+  w.beginObject().field("ok", false).field("error", message).endObject();
+  return w.str();
+}
+
+std::string jsonString(const JsonValue& v, const char* key) {
+  const JsonValue* f = v.find(key);
+  return f && f->asString() ? std::string(*f->asString()) : std::string();
+}
+
+/// What an exec run by the supervisor itself (hot-plug) reports when it ends.
+using InternalDone = std::function<void(int exitCode, const std::string& output)>;
+
 struct Guest {
-  const GuestPlan* plan = nullptr;
-  ProcessGroup process;
+  GuestPlan plan;
+  ProcessId process;
   UniqueFd agentFd;
   UniqueFd consoleFd;
   UniqueFd logFd;
@@ -86,42 +124,83 @@ struct Guest {
   std::string agentOut;
   std::string consoleOut;
   enum class State { Booting, Ready, Dead } state = State::Booting;
-  int exitStatus = 0;
+  ExitStatus exit;
   Clock::time_point startedAt;
-  Clock::time_point readyAt;
+  uint64_t memoryKiB = 0;
   uint32_t nextId = 1;
   /// agent request id -> (client key, the client's own id)
   std::map<uint32_t, std::pair<int, uint32_t>> routes;
+  /// agent request id -> an exec of the supervisor's own, and its output so far
+  std::map<uint32_t, std::pair<InternalDone, std::string>> internal;
+  std::vector<InterfaceStatus> hotPlugged;
+  std::vector<std::function<void(bool ready, const std::string& why)>> onReady;
 };
 
 struct Switch {
-  const SwitchPlan* plan = nullptr;
-  ProcessGroup process;
-  bool alive = false;
+  SwitchPlan plan;
+  ProcessId process;
+  bool isAlive = false;
+  // The cache of its counters, refreshed without blocking (see the header).
+  UniqueFd adminFd;
+  std::string adminIn;
+  Clock::time_point askedAt{};
+  bool isAnswering = true;
+  bool hasCounters = false;
+  Clock::time_point countersAt{};
+  std::vector<PortStatus> ports;
 };
 
 struct Client {
   UniqueFd fd;
   std::string in;
   std::string out;
-  enum class Mode { Request, Exec, Console, Down } mode = Mode::Request;
-  int guest = -1;
+  enum class Mode { Request, Exec, Console, Events, Waiting } mode = Mode::Request;
+  std::string guest;
   agent::FrameDecoder decoder;
   std::map<uint32_t, uint32_t> toAgent; ///< the client's id -> the agent's id
   bool closeWhenFlushed = false;
 };
 
-class Supervisor {
+/// A sequence of steps, each of which may finish later (a guest boots, an agent answers). The
+/// first error ends it.
+class StepQueue {
 public:
-  Supervisor(const LaunchPlan& plan, const SupervisorOptions& options, int progressFd)
-      : plan_(plan), options_(options), progress_(progressFd), state_(options.stateRoot, plan.lab) {}
+  using Done = std::function<void(const std::string& error)>;
+  using Step = std::function<void(Done)>;
+  void add(Step s) { steps_.push_back(std::move(s)); }
+  void run(std::function<void(const std::string&)> finished) {
+    finished_ = std::move(finished);
+    next("");
+  }
+
+private:
+  void next(const std::string& error) {
+    if (!error.empty() || steps_.empty()) {
+      auto f = std::move(finished_);
+      steps_.clear();
+      if (f)
+        f(error);
+      return;
+    }
+    Step s = std::move(steps_.front());
+    steps_.pop_front();
+    s([this](const std::string& e) { next(e); });
+  }
+  std::deque<Step> steps_;
+  std::function<void(const std::string&)> finished_;
+};
+
+class Supervisor final : public LaunchHooks {
+public:
+  Supervisor(const LaunchPlan& plan, const SupervisorOptions& options, ProcessRunner& runner, int progressFd)
+      : plan_(plan), options_(options), progress_(progressFd), state_(options.stateRoot, plan.lab), processes_(runner),
+        runner_(runner) {}
 
   int run() {
     try {
       prepare();
-      startSwitches();
-      createTaps();
-      startGuests();
+      savePlanJson(plan_, state_.planFile());
+      processes_.startAll(plan_, *this);
     } catch (const std::exception& e) {
       fail(e.what());
       return 1;
@@ -130,15 +209,137 @@ public:
     return failed_ ? 1 : 0;
   }
 
+  // ---- LaunchHooks ------------------------------------------------------------------------
+
+  ProcessSpec switchSpec(const SwitchPlan& sp) override {
+    auto sw = std::make_unique<Switch>();
+    sw->plan = sp;
+    switches_.push_back(std::move(sw));
+    UniqueFd log = openLog(plan_.stateDir + "/log/switch-" + sp.segment + ".log");
+    pendingFds_.clear();
+    pendingFds_.push_back(UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC)));
+    ProcessSpec o;
+    o.name = "switch " + sp.segment;
+    o.argv = sp.argv; // umlab-switchd --ctl ... [--hub] --admin ..., as planned
+    o.fds = {{0, pendingFds_.back().get()}, {1, log.get()}, {2, log.get()}};
+    pendingFds_.push_back(std::move(log));
+    if (options_.confine) {
+      pendingJail_ = std::make_unique<Jail>(jailFor("switch-" + sp.segment, {sp.argv.front()}));
+      o.setup = pendingJail_.get();
+    }
+    return o;
+  }
+
+  void switchStarted(const SwitchPlan& sp, const ProcessId& id) override {
+    pendingFds_.clear();
+    Switch& sw = *findSwitch(sp.segment);
+    sw.process = id;
+    sw.isAlive = true;
+    state_.appendProcess({"switch", sp.segment, id});
+    // The guests connect at boot, so the sockets must exist first. umlab-switchd makes its
+    // admin socket last, after the control, monitor and bess sockets and after joining its
+    // uplinks. (A few milliseconds; the only wait of the start.)
+    const std::string& lastSocket = sp.adminPath.empty() ? sp.ctlPath : sp.adminPath;
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    struct stat st {};
+    while (::stat(lastSocket.c_str(), &st) != 0) {
+      int status;
+      if (::waitpid(id.pid, &status, WNOHANG) == id.pid) {
+        processes_.markEnded(id.pid, ExitStatus::fromWaitStatus(status));
+        sw.isAlive = false;
+        throw std::runtime_error("switch '" + sp.segment + "' exited at start:\n" +
+                                 lastLines(plan_.stateDir + "/log/switch-" + sp.segment + ".log", 10));
+      }
+      if (Clock::now() > deadline)
+        throw std::runtime_error("switch '" + sp.segment + "' did not create " + lastSocket + " within 5 s");
+      ::usleep(5000);
+    }
+    say("switch " + sp.segment + " up");
+  }
+
+  /// The host ends of `host` links: persistent taps in the lab's namespace that the (unprivileged)
+  /// guests may attach to (tap_device.hpp).
+  void beforeGuests() override {
+    for (const TapPlan& t : plan_.taps) {
+      taps_.emplace_back(t.device, uid_, uid_);
+      say("tap " + t.device + " up (for " + t.interface + ")");
+    }
+  }
+
+  ProcessSpec guestSpec(const GuestPlan& gp) override {
+    auto g = std::make_unique<Guest>();
+    g->plan = gp;
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+      throw std::system_error(errno, std::generic_category(), "socketpair");
+    g->agentFd.reset(pair[0]);
+    pendingFds_.clear();
+    pendingFds_.push_back(UniqueFd(pair[1]));
+    const int guestEnd = pendingFds_.back().get();
+    g->consoleFd.reset(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!g->consoleFd || ::grantpt(g->consoleFd.get()) != 0 || ::unlockpt(g->consoleFd.get()) != 0)
+      throw std::system_error(errno, std::generic_category(), "allocate a pty for the console of '" + gp.name + "'");
+    pendingFds_.push_back(UniqueFd(::open(::ptsname(g->consoleFd.get()), O_RDWR | O_NOCTTY | O_CLOEXEC)));
+    const int slave = pendingFds_.back().get();
+    if (slave < 0)
+      throw std::system_error(errno, std::generic_category(), "open the console pty of '" + gp.name + "'");
+    g->logFd = openLog(gp.logPath);
+    ProcessSpec o;
+    o.name = "guest " + gp.name;
+    o.argv = gp.argv;
+    o.fds = {{0, slave}, {1, slave}, {2, g->logFd.get()}, {3, guestEnd}};
+    // Links to the host: the guest inherits a descriptor attached to its tap (tap_device.hpp).
+    for (const InterfacePlan& i : gp.interfaces) {
+      if (i.tapFd < 0)
+        continue;
+      auto tap = std::find_if(taps_.begin(), taps_.end(), [&](const TapDevice& t) { return t.name() == i.tapDevice; });
+      if (tap == taps_.end())
+        throw std::runtime_error("no tap device " + i.tapDevice + " for " + gp.name + ":" + i.name);
+      pendingFds_.push_back(tap->openForGuest());
+      o.fds.push_back({i.tapFd, pendingFds_.back().get()});
+    }
+    o.noAslr = true;
+    o.newPidNamespace = true; // UML's helpers die with it
+    o.env = {"TMPDIR=/tmp"};  // UML's memory file: the jail's private tmpfs
+    if (options_.confine) {
+      std::error_code ec;
+      const fs::path base = fs::canonical(gp.basePath, ec);
+      pendingJail_ = std::make_unique<Jail>(jailFor(gp.name, {ec ? gp.basePath : base.parent_path().string(), gp.argv.front()}));
+      o.setup = pendingJail_.get();
+      // Inside the jail only the image's real directory exists, not the symlink to it.
+      if (!ec)
+        for (std::string& arg : o.argv)
+          if (arg.rfind("ubd0=", 0) == 0)
+            arg = "ubd0=" + gp.cowPath + "," + base.string();
+    }
+    g->startedAt = Clock::now();
+    guests_.push_back(std::move(g));
+    return o;
+  }
+
+  void guestStarted(const GuestPlan& gp, const ProcessId& id) override {
+    pendingFds_.clear();
+    pendingJail_.reset();
+    Guest& g = *findGuest(gp.name);
+    g.process = id;
+    setNonBlocking(g.agentFd.get());
+    setNonBlocking(g.consoleFd.get());
+    state_.appendProcess({"guest", gp.name, id});
+    say("guest " + gp.name + " booting");
+    nodeEvent(g);
+  }
+
+  void afterGuestsStopped() override { taps_.clear(); }
+
 private:
-  // ---- progress to `umlab up` ---------------------------------------------------------------
+  // ---- progress to the launcher -------------------------------------------------------------
 
   void say(const std::string& line) {
     log(line);
     if (progress_.isValid()) {
       std::string l = line + "\n";
       if (::write(progress_.get(), l.data(), l.size()) < 0)
-        progress_.reset(); // `up` went away: keep running, quietly
+        progress_.reset(); // the launcher went away: keep running, quietly
     }
   }
 
@@ -150,8 +351,8 @@ private:
   void fail(const std::string& why) {
     failed_ = true;
     say("FAILED " + why);
-    progress_.reset();
     teardown(false);
+    progress_.reset(); // the launcher's EOF: everything is stopped and removed by now
   }
 
   // ---- start ------------------------------------------------------------------------------
@@ -164,147 +365,27 @@ private:
     if (options_.confine) {
       // The lab's uid owns its state: UML creates COW files and sockets there.
       std::error_code ec;
-      ::chown(plan_.stateDir.c_str(), uid_, uid_);
+      if (::chown(plan_.stateDir.c_str(), uid_, uid_) != 0)
+        throw std::system_error(errno, std::generic_category(), "chown " + plan_.stateDir);
       for (const auto& e : fs::recursive_directory_iterator(plan_.stateDir, ec))
         if (::lchown(e.path().c_str(), uid_, uid_) != 0)
           throw std::system_error(errno, std::generic_category(), "chown " + e.path().string());
     }
-    state_.appendProcess({"supervisor", plan_.lab, ::getpid(), processStartTime(::getpid())});
-
-    sigset_t mask;
-    sigemptyset(&mask);
-    for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP})
-      sigaddset(&mask, s);
-    ::sigprocmask(SIG_BLOCK, &mask, nullptr);
-    signals_.reset(::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
+    state_.appendProcess({"supervisor", plan_.lab, ProcessId{::getpid(), processStartTime(::getpid())}});
+    signals_ = std::make_unique<SignalFd>(std::initializer_list<int>{SIGCHLD, SIGTERM, SIGINT, SIGHUP});
     ::signal(SIGPIPE, SIG_IGN);
-
-    listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    const std::string path = state_.controlSocket();
-    std::memcpy(addr.sun_path, path.data(), std::min(path.size(), sizeof addr.sun_path - 1));
-    ::unlink(path.c_str());
-    if (::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener_.get(), 64) != 0)
-      throw std::system_error(errno, std::generic_category(), "bind " + path);
+    listener_ = listenUnixStream(state_.controlSocket());
   }
 
   UniqueFd openLog(const std::string& path) {
     return UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   }
 
-  void startSwitches() {
-    for (const SwitchPlan& sp : plan_.switches) {
-      Switch sw;
-      sw.plan = &sp;
-      UniqueFd log = openLog(plan_.stateDir + "/log/switch-" + sp.segment + ".log");
-      UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-      SpawnOptions o;
-      Jail jail;
-      if (options_.confine) {
-        jail = jailFor("switch-" + sp.segment, {sp.argv.front()});
-        o.jail = &jail;
-      }
-      o.argv = sp.argv; // umlab-switchd --ctl ... [--hub] --admin ..., as planned
-      o.fds = {{0, devnull.get()}, {1, log.get()}, {2, log.get()}};
-      sw.process = ProcessGroup(spawnProcess(o));
-      sw.alive = true;
-      state_.appendProcess({"switch", sp.segment, sw.process.pid(), sw.process.startTime()});
-      // The guests connect at boot, so the sockets must exist first. umlab-switchd makes its
-      // admin socket last, after the control, monitor and bess sockets and after joining its
-      // uplinks.
-      const std::string& lastSocket = sp.adminPath.empty() ? sp.ctlPath : sp.adminPath;
-      const auto deadline = Clock::now() + std::chrono::seconds(5);
-      struct stat st {};
-      while (::stat(lastSocket.c_str(), &st) != 0) {
-        int status;
-        if (::waitpid(sw.process.pid(), &status, WNOHANG) == sw.process.pid()) {
-          sw.process.markReaped(status);
-          throw std::runtime_error("switch '" + sp.segment + "' exited at start:\n" +
-                                   lastLines(plan_.stateDir + "/log/switch-" + sp.segment + ".log", 10));
-        }
-        if (Clock::now() > deadline)
-          throw std::runtime_error("switch '" + sp.segment + "' did not create " + lastSocket + " within 5 s");
-        ::usleep(10000);
-      }
-      say("switch " + sp.segment + " up");
-      switches_.push_back(std::move(sw));
-    }
-  }
-
-  /// The host ends of `host` links: persistent taps in the lab's namespace that the (unprivileged)
-  /// guests may attach to (tap_device.hpp).
-  void createTaps() {
-    for (const TapPlan& t : plan_.taps) {
-      taps_.emplace_back(t.device, uid_, uid_);
-      say("tap " + t.device + " up (for " + t.interface + ")");
-    }
-  }
-
-  void startGuests() {
-    guests_.reserve(plan_.guests.size());
-    for (const GuestPlan& gp : plan_.guests) {
-      Guest g;
-      g.plan = &gp;
-      int pair[2];
-      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-        throw std::system_error(errno, std::generic_category(), "socketpair");
-      g.agentFd.reset(pair[0]);
-      UniqueFd guestEnd(pair[1]);
-      g.consoleFd.reset(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-      if (!g.consoleFd || ::grantpt(g.consoleFd.get()) != 0 || ::unlockpt(g.consoleFd.get()) != 0)
-        throw std::system_error(errno, std::generic_category(), "allocate a pty for the console of '" + gp.name + "'");
-      UniqueFd slave(::open(::ptsname(g.consoleFd.get()), O_RDWR | O_NOCTTY | O_CLOEXEC));
-      if (!slave)
-        throw std::system_error(errno, std::generic_category(), "open the console pty of '" + gp.name + "'");
-      g.logFd = openLog(gp.logPath);
-      SpawnOptions o;
-      o.argv = gp.argv;
-      o.fds = {{0, slave.get()}, {1, slave.get()}, {2, g.logFd.get()}, {3, guestEnd.get()}};
-      // Links to the host: the guest inherits a descriptor attached to its tap (tap_device.hpp).
-      std::vector<UniqueFd> tapFds;
-      for (const InterfacePlan& i : gp.interfaces) {
-        if (i.tapFd < 0)
-          continue;
-        auto tap = std::find_if(taps_.begin(), taps_.end(), [&](const TapDevice& t) { return t.name() == i.tapDevice; });
-        if (tap == taps_.end())
-          throw std::runtime_error("no tap device " + i.tapDevice + " for " + gp.name + ":" + i.name);
-        tapFds.push_back(tap->openForGuest());
-        o.fds.push_back({i.tapFd, tapFds.back().get()});
-      }
-      o.noAslr = true;
-      o.newPidNamespace = true; // UML's helpers die with it
-      o.env = {"TMPDIR=/tmp"}; // UML's memory file: the jail's private tmpfs
-      Jail jail;
-      if (options_.confine) {
-        std::error_code ec;
-        fs::path base = fs::canonical(gp.basePath, ec);
-        jail = jailFor(gp.name, {ec ? gp.basePath : base.parent_path().string(), gp.argv.front()});
-        o.jail = &jail;
-        // Inside the jail only the image's real directory exists, not the symlink to it.
-        for (std::string& arg : o.argv)
-          if (arg.rfind("ubd0=", 0) == 0) {
-            std::error_code ec;
-            fs::path base = fs::canonical(gp.basePath, ec);
-            if (!ec)
-              arg = "ubd0=" + gp.cowPath + "," + base.string();
-          }
-      }
-      g.startedAt = Clock::now();
-      g.process = ProcessGroup(spawnProcess(o));
-      setNonBlocking(g.agentFd.get());
-      setNonBlocking(g.consoleFd.get());
-      state_.appendProcess({"guest", gp.name, g.process.pid(), g.process.startTime()});
-      say("guest " + gp.name + " booting");
-      guests_.push_back(std::move(g));
-    }
-  }
-
   /// What a lab process may see (see the header's confinement note): the system's programs
   /// and libraries read-only, a few device nodes, the lab's state directory, private tmpfs, and
   /// `extra` paths read-only (the base image's directory, the kernel when outside /usr).
-  Jail jailFor(const std::string& name, const std::vector<std::string>& extra) {
-    Jail j;
+  JailSpec jailFor(const std::string& name, const std::vector<std::string>& extra) {
+    JailSpec j;
     j.root = plan_.stateDir + "/jail/" + name;
     fs::create_directories(j.root);
     j.uid = uid_;
@@ -315,7 +396,7 @@ private:
       j.binds.push_back({dev, true});
     for (const std::string& p : extra) {
       std::error_code ec;
-      fs::path real = fs::canonical(p, ec);
+      const fs::path real = fs::canonical(p, ec);
       const std::string path = ec ? p : real.string();
       if (path.rfind("/usr/", 0) != 0)
         j.binds.push_back({path, false});
@@ -328,6 +409,7 @@ private:
   // ---- the loop ---------------------------------------------------------------------------
 
   void loop() {
+    nextRefresh_ = Clock::now();
     while (!done_) {
       std::vector<pollfd> fds;
       std::vector<std::function<void(short)>> handlers;
@@ -335,148 +417,317 @@ private:
         fds.push_back(pollfd{fd, events, 0});
         handlers.push_back(std::move(h));
       };
-      add(signals_.get(), POLLIN, [&](short) { onSignal(); });
+      add(signals_->fd(), POLLIN, [&](short) { onSignal(); });
       add(listener_.get(), POLLIN, [&](short) { onAccept(); });
-      for (size_t i = 0; i < guests_.size(); ++i) {
-        Guest& g = guests_[i];
+      for (const auto& gp : guests_) {
+        Guest& g = *gp;
         if (g.agentFd) {
-          short ev = (agentBackpressure(i) ? 0 : POLLIN) | (g.agentOut.empty() ? 0 : POLLOUT);
-          add(g.agentFd.get(), ev, [this, i](short r) { onAgent(i, r); });
+          const short ev = (agentBackpressure(g) ? 0 : POLLIN) | (g.agentOut.empty() ? 0 : POLLOUT);
+          add(g.agentFd.get(), ev, [this, &g](short r) { onAgent(g, r); });
         }
         if (g.consoleFd)
           add(g.consoleFd.get(), static_cast<short>(POLLIN | (g.consoleOut.empty() ? 0 : POLLOUT)),
-              [this, i](short r) { onConsole(i, r); });
+              [this, &g](short r) { onConsole(g, r); });
       }
+      for (const auto& sp : switches_)
+        if (sp->adminFd)
+          add(sp->adminFd.get(), POLLIN, [this, s = sp.get()](short) { onAdminReply(*s); });
       for (auto& [key, c] : clients_)
         add(c.fd.get(), static_cast<short>((c.closeWhenFlushed ? 0 : POLLIN) | (c.out.empty() ? 0 : POLLOUT)),
             [this, k = key](short r) { onClient(k, r); });
-      int n = ::poll(fds.data(), fds.size(), 250);
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(nextRefresh_ - Clock::now()).count();
+      const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(wait, 0, 250)));
       if (n < 0 && errno != EINTR)
         break;
       for (size_t i = 0; i < fds.size() && !done_; ++i)
         if (fds[i].revents)
           handlers[i](fds[i].revents);
       reapClosedClients();
-      checkReadiness();
+      if (!done_)
+        checkReadiness();
+      if (!done_ && Clock::now() >= nextRefresh_)
+        refresh();
     }
   }
 
-  bool agentBackpressure(size_t guest) const {
-    for (const auto& [id, route] : guests_[guest].routes)
+  bool agentBackpressure(const Guest& g) const {
+    for (const auto& [id, route] : g.routes)
       if (auto it = clients_.find(route.first); it != clients_.end() && it->second.out.size() > kClientOutputLimit)
         return true;
     return false;
   }
 
   void onSignal() {
-    signalfd_siginfo si;
-    while (::read(signals_.get(), &si, sizeof si) == sizeof si) {
-      if (si.ssi_signo == SIGCHLD)
+    while (auto sig = signals_->next()) {
+      if (*sig == SIGCHLD) {
         reapChildren();
-      else {
-        log("signal " + std::to_string(si.ssi_signo) + ": stopping the lab");
+      } else {
+        log("signal " + std::to_string(*sig) + ": stopping the lab");
         teardown(false);
+        return;
       }
     }
   }
 
   void reapChildren() {
-    for (;;) {
-      int status = 0;
-      pid_t pid = ::waitpid(-1, &status, WNOHANG);
-      if (pid <= 0)
-        return;
-      for (size_t i = 0; i < guests_.size(); ++i) {
-        Guest& g = guests_[i];
-        if (g.process.pid() != pid)
-          continue;
-        g.process.markReaped(status);
-        ::kill(-pid, SIGKILL); // UML's helpers, if the leader left them behind
-        const bool wasReady = g.state == Guest::State::Ready;
-        g.state = Guest::State::Dead;
-        g.exitStatus = status;
-        const std::string how = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
-                                                    : "exited with status " + std::to_string(WEXITSTATUS(status));
-        log("guest " + g.plan->name + " " + how);
-        drainConsole(i); // what it printed last may still sit in the pty
-        failRequests(i, "node '" + g.plan->name + "' stopped");
-        if (!wasReady && !ready_)
-          fail("guest '" + g.plan->name + "' " + how + " before it was ready; the end of its console log (" +
-               g.plan->logPath + "):\n" + lastLines(g.plan->logPath, 15));
-      }
-      for (Switch& sw : switches_)
-        if (sw.process.pid() == pid) {
-          sw.process.markReaped(status);
-          sw.alive = false;
-          log("switch " + sw.plan->segment + " exited");
+    for (const auto& [pid, status] : runner_.reapEnded()) {
+      const LabProcesses::Entry* e = processes_.markEnded(pid, status);
+      if (!e)
+        continue; // an orphan of a UML helper (we are a subreaper)
+      if (e->role == ProcessRole::Switch) {
+        if (Switch* sw = findSwitch(e->name)) {
+          sw->isAlive = false;
+          log("switch " + e->name + " exited");
+          switchEvent(*sw);
         }
+        continue;
+      }
+      Guest* gp = findGuest(e->name);
+      if (!gp)
+        continue;
+      Guest& g = *gp;
+      ::kill(-pid, SIGKILL); // UML's helpers, if the leader left them behind
+      const bool wasReady = g.state == Guest::State::Ready;
+      g.state = Guest::State::Dead;
+      g.exit = status;
+      log("guest " + g.plan.name + " " + status.describe());
+      drainConsole(g); // what it printed last may still sit in the pty
+      failRequests(g, "node '" + g.plan.name + "' stopped");
+      nodeEvent(g);
+      const std::string why = "guest '" + g.plan.name + "' " + status.describe() + " before it was ready; the end of its console log (" +
+                              g.plan.logPath + "):\n" + lastLines(g.plan.logPath, 15);
+      for (auto& f : std::exchange(g.onReady, {}))
+        f(false, why);
+      if (!wasReady && !ready_) {
+        fail(why);
+        return;
+      }
     }
   }
 
   void checkReadiness() {
-    if (ready_ || failed_ || done_)
-      return;
     bool all = true;
-    for (const Guest& g : guests_) {
+    for (const auto& gp : guests_) {
+      Guest& g = *gp;
       if (g.state == Guest::State::Booting &&
           Clock::now() - g.startedAt > std::chrono::duration_cast<Clock::duration>(options_.bootTimeout)) {
-        fail("guest '" + g.plan->name + "' did not answer within " + std::to_string(options_.bootTimeout.count()) +
-             " s; the end of its console log (" + g.plan->logPath + "):\n" + lastLines(g.plan->logPath, 15));
-        return;
+        const std::string why = "guest '" + g.plan.name + "' did not answer within " +
+                                std::to_string(options_.bootTimeout.count()) + " s; the end of its console log (" +
+                                g.plan.logPath + "):\n" + lastLines(g.plan.logPath, 15);
+        if (!ready_) {
+          fail(why);
+          return;
+        }
+        for (auto& f : std::exchange(g.onReady, {}))
+          f(false, why);
       }
       all = all && g.state == Guest::State::Ready;
     }
-    if (all) {
+    if (all && !ready_ && !failed_) {
       ready_ = true;
       say("READY");
       progress_.reset();
+      labEvent("ready");
+    }
+  }
+
+  // ---- the cache: switch counters and guest sizes ----------------------------------------------
+
+  /// Once a second: ask every switch for its ports (answers arrive in the loop), give up on
+  /// those that did not answer the last time, measure a few guests, send counters to `events`.
+  void refresh() {
+    nextRefresh_ = Clock::now() + kRefreshPeriod;
+    for (const auto& sp : switches_) {
+      Switch& sw = *sp;
+      if (sw.adminFd) {
+        // Asked a while ago and still silent: a stopped (SIGSTOP) or hung switch.
+        sw.adminFd.reset();
+        if (sw.isAnswering) {
+          sw.isAnswering = false;
+          switchEvent(sw);
+        }
+      }
+      if (!sw.isAlive || sw.plan.adminPath.empty())
+        continue;
+      askSwitch(sw);
+    }
+    measureGuests();
+    countersEvents();
+  }
+
+  void askSwitch(Switch& sw) {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    UnixAddress a;
+    try {
+      a = UnixAddress::path(sw.plan.adminPath);
+    } catch (const std::system_error&) {
+      return;
+    }
+    // A unix stream connect either completes at once or fails at once (EAGAIN: backlog full).
+    if (!fd || ::connect(fd.get(), a.get(), a.length) != 0) {
+      if (sw.isAnswering) {
+        sw.isAnswering = false;
+        switchEvent(sw);
+      }
+      return;
+    }
+    const std::string ask = "show ports\n";
+    if (::send(fd.get(), ask.data(), ask.size(), MSG_NOSIGNAL | MSG_DONTWAIT) != ssize_t(ask.size()))
+      return;
+    sw.adminFd = std::move(fd);
+    sw.adminIn.clear();
+    sw.askedAt = Clock::now();
+  }
+
+  void onAdminReply(Switch& sw) {
+    char buf[16384];
+    for (;;) {
+      const ssize_t n = ::read(sw.adminFd.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == EAGAIN)
+        return;
+      if (n <= 0) {
+        sw.adminFd.reset();
+        return;
+      }
+      sw.adminIn.append(buf, static_cast<size_t>(n));
+      if (sw.adminIn.find("\n\n") != std::string::npos)
+        break;
+    }
+    sw.adminFd.reset();
+    std::vector<PortStatus> ports = parseShowPorts(sw.adminIn);
+    // Link conditions that changed (from `umlab link`, apply, anything) become events.
+    for (const PortStatus& p : ports) {
+      auto old = std::find_if(sw.ports.begin(), sw.ports.end(), [&](const PortStatus& o) { return o.name == p.name; });
+      const bool changed = old == sw.ports.end() ? (p.conditionsIn != "none" || p.conditionsOut != "none")
+                                                 : (old->conditionsIn != p.conditionsIn || old->conditionsOut != p.conditionsOut);
+      if (changed && sw.hasCounters && p.name != "-") {
+        JsonWriter w(JsonWriter::kOneLine);
+        w.beginObject().field("type", "link").field("time", unixTime()).field("segment", sw.plan.segment)
+            .field("port", p.name).field("in", p.conditionsIn).field("out", p.conditionsOut).endObject();
+        broadcast(w.str());
+      }
+    }
+    sw.ports = std::move(ports);
+    sw.hasCounters = true;
+    sw.countersAt = Clock::now();
+    if (!sw.isAnswering) {
+      sw.isAnswering = true;
+      switchEvent(sw);
+    }
+  }
+
+  void measureGuests() {
+    if (guests_.empty())
+      return;
+    const auto until = Clock::now() + kSizeBudget;
+    for (size_t done = 0; done < guests_.size() && Clock::now() < until; ++done) {
+      sizeCursor_ = (sizeCursor_ + 1) % guests_.size();
+      Guest& g = *guests_[sizeCursor_];
+      if (g.state != Guest::State::Dead && g.process.isValid())
+        g.memoryKiB = proportionalSetSizeKiB(processesInPidNamespaceOf(g.process.pid));
+    }
+  }
+
+  // ---- events -----------------------------------------------------------------------------
+
+  void broadcast(const std::string& line) {
+    for (auto& [key, c] : clients_)
+      if (c.mode == Client::Mode::Events && c.out.size() < kClientOutputLimit)
+        c.out += line;
+  }
+
+  bool hasSubscribers() const {
+    return std::any_of(clients_.begin(), clients_.end(), [](const auto& c) { return c.second.mode == Client::Mode::Events; });
+  }
+
+  void nodeEvent(const Guest& g) {
+    JsonWriter w(JsonWriter::kOneLine);
+    w.beginObject().field("type", "node").field("time", unixTime()).field("node", g.plan.name).field("state", stateName(g))
+        .field("pid", int64_t(g.state == Guest::State::Dead ? 0 : g.process.pid)).endObject();
+    broadcast(w.str());
+  }
+
+  void switchEvent(const Switch& sw) {
+    JsonWriter w(JsonWriter::kOneLine);
+    w.beginObject().field("type", "switch").field("time", unixTime()).field("segment", sw.plan.segment)
+        .field("state", switchState(sw)).endObject();
+    broadcast(w.str());
+  }
+
+  void labEvent(const std::string& state) {
+    JsonWriter w(JsonWriter::kOneLine);
+    w.beginObject().field("type", "lab").field("time", unixTime()).field("lab", plan_.lab).field("state", state).endObject();
+    broadcast(w.str());
+  }
+
+  void interfaceEvent(const std::string& node, const std::string& iface, const std::string& segment, const char* action) {
+    JsonWriter w(JsonWriter::kOneLine);
+    w.beginObject().field("type", "interface").field("time", unixTime()).field("node", node).field("interface", iface)
+        .field("segment", segment).field("action", action).endObject();
+    broadcast(w.str());
+  }
+
+  void countersEvents() {
+    if (!hasSubscribers())
+      return;
+    for (const auto& sp : switches_) {
+      const Switch& sw = *sp;
+      if (!sw.hasCounters)
+        continue;
+      JsonWriter w(JsonWriter::kOneLine);
+      w.beginObject().field("type", "counters").field("time", unixTime()).field("segment", sw.plan.segment)
+          .field("answering", sw.isAnswering)
+          .field("ageSeconds", std::chrono::duration<double>(Clock::now() - sw.countersAt).count());
+      w.key("ports").beginArray();
+      for (const PortStatus& p : sw.ports)
+        w.beginObject().field("port", p.name).field("kind", p.kind).field("framesIn", p.rxFrames).field("bytesIn", p.rxBytes)
+            .field("framesOut", p.txFrames).field("bytesOut", p.txBytes).field("drops", p.drops).endObject();
+      w.endArray().endObject();
+      broadcast(w.str());
     }
   }
 
   // ---- guests -----------------------------------------------------------------------------
 
-  void drainConsole(size_t i) {
-    Guest& g = guests_[i];
+  void drainConsole(Guest& g) {
     for (int rounds = 0; g.consoleFd && rounds < 64; ++rounds) {
       pollfd p{g.consoleFd.get(), POLLIN, 0};
       if (::poll(&p, 1, rounds == 0 ? 50 : 0) <= 0 || !(p.revents & POLLIN))
         break;
-      onConsole(i, POLLIN);
+      onConsole(g, POLLIN);
     }
   }
 
-  void onConsole(size_t i, short revents) {
-    Guest& g = guests_[i];
+  void onConsole(Guest& g, short revents) {
     if (revents & POLLOUT)
       flush(g.consoleFd.get(), g.consoleOut);
     if (!(revents & (POLLIN | POLLHUP | POLLERR)))
       return;
     char buf[16384];
-    ssize_t n = ::read(g.consoleFd.get(), buf, sizeof buf);
+    const ssize_t n = ::read(g.consoleFd.get(), buf, sizeof buf);
     if (n <= 0) {
-      if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-        // EIO once the guest has gone: nothing more will come.
-        if (g.state == Guest::State::Dead)
-          g.consoleFd.reset();
-      }
+      // EIO once the guest has gone: nothing more will come.
+      if ((n == 0 || (errno != EAGAIN && errno != EINTR)) && g.state == Guest::State::Dead)
+        g.consoleFd.reset();
       return;
     }
     if (::write(g.logFd.get(), buf, static_cast<size_t>(n)) < 0) {
       // A full disk must not stop the lab; the console still reaches attached clients.
     }
     for (auto& [key, c] : clients_)
-      if (c.mode == Client::Mode::Console && c.guest == static_cast<int>(i) && c.out.size() < kClientOutputLimit)
+      if (c.mode == Client::Mode::Console && c.guest == g.plan.name && c.out.size() < kClientOutputLimit)
         c.out.append(buf, static_cast<size_t>(n));
   }
 
-  void onAgent(size_t i, short revents) {
-    Guest& g = guests_[i];
+  void onAgent(Guest& g, short revents) {
     if (revents & POLLOUT)
       flush(g.agentFd.get(), g.agentOut);
     if (!(revents & (POLLIN | POLLHUP | POLLERR)))
       return;
     char buf[65536];
-    ssize_t n = ::read(g.agentFd.get(), buf, sizeof buf);
+    const ssize_t n = ::read(g.agentFd.get(), buf, sizeof buf);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
       g.agentFd.reset();
       return;
@@ -488,11 +739,23 @@ private:
       if (f->type == agent::FrameType::Hello) {
         if (g.state == Guest::State::Booting) {
           g.state = Guest::State::Ready;
-          g.readyAt = Clock::now();
           char secs[32];
-          std::snprintf(secs, sizeof secs, "%.1f",
-                        std::chrono::duration<double>(g.readyAt - g.startedAt).count());
-          say("guest " + g.plan->name + " ready (" + secs + " s)");
+          std::snprintf(secs, sizeof secs, "%.1f", std::chrono::duration<double>(Clock::now() - g.startedAt).count());
+          say("guest " + g.plan.name + " ready (" + secs + " s)");
+          nodeEvent(g);
+          for (auto& cb : std::exchange(g.onReady, {}))
+            cb(true, "");
+        }
+        continue;
+      }
+      if (auto in = g.internal.find(f->id); in != g.internal.end()) {
+        if (f->type == agent::FrameType::Stdout || f->type == agent::FrameType::Stderr) {
+          in->second.second += f->payload;
+        } else if (f->type == agent::FrameType::Exit) {
+          auto st = agent::decodeExitStatus(f->payload);
+          auto [done, output] = std::move(in->second);
+          g.internal.erase(in);
+          done(st && st->startError == 0 ? st->code : 127, output);
         }
         continue;
       }
@@ -512,9 +775,21 @@ private:
     }
   }
 
-  /// Ends every exec request on guest `i` with an error, e.g. when the guest died.
-  void failRequests(size_t i, const std::string& why) {
-    Guest& g = guests_[i];
+  /// Runs `argv` in a ready guest through its agent, for the supervisor itself.
+  void execInternal(Guest& g, const std::vector<std::string>& argv, InternalDone done) {
+    if (!g.agentFd || g.state != Guest::State::Ready) {
+      done(-1, "node '" + g.plan.name + "' is not ready");
+      return;
+    }
+    const uint32_t id = g.nextId++;
+    agent::ExecRequest req;
+    req.argv = argv;
+    agent::encodeFrame({agent::FrameType::Exec, id, agent::encodeExecRequest(req)}, g.agentOut);
+    g.internal.emplace(id, std::make_pair(std::move(done), std::string()));
+  }
+
+  /// Ends every exec request on `g` with an error, e.g. when the guest died.
+  void failRequests(Guest& g, const std::string& why) {
     for (const auto& [agentId, route] : g.routes) {
       auto c = clients_.find(route.first);
       if (c == clients_.end())
@@ -525,13 +800,15 @@ private:
       agent::encodeFrame({agent::FrameType::Exit, route.second, agent::encodeExitStatus(st)}, c->second.out);
     }
     g.routes.clear();
+    for (auto& [id, in] : std::exchange(g.internal, {}))
+      in.first(-1, why);
   }
 
   // ---- clients ----------------------------------------------------------------------------
 
   void onAccept() {
     for (;;) {
-      int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0)
         return;
       Client c;
@@ -558,7 +835,7 @@ private:
     if (!(revents & (POLLIN | POLLHUP | POLLERR)))
       return;
     char buf[65536];
-    ssize_t n = ::read(c.fd.get(), buf, sizeof buf);
+    const ssize_t n = ::read(c.fd.get(), buf, sizeof buf);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
       dropClient(key);
       return;
@@ -568,25 +845,24 @@ private:
     switch (c.mode) {
     case Client::Mode::Request:
       c.in.append(buf, static_cast<size_t>(n));
-      if (size_t nl = c.in.find('\n'); nl != std::string::npos) {
-        std::string line = c.in.substr(0, nl);
-        std::string rest = c.in.substr(nl + 1);
+      if (const size_t nl = c.in.find('\n'); nl != std::string::npos) {
+        const std::string line = c.in.substr(0, nl);
+        const std::string rest = c.in.substr(nl + 1);
         c.in.clear();
         handleRequest(key, line, rest);
-      } else if (c.in.size() > 4096) {
+      } else if (c.in.size() > (64u << 20)) {
         dropClient(key);
       }
       break;
     case Client::Mode::Exec:
       relayToAgent(key, std::span<const char>(buf, static_cast<size_t>(n)));
       break;
-    case Client::Mode::Console: {
-      Guest& g = guests_[static_cast<size_t>(c.guest)];
-      if (g.consoleFd && g.consoleOut.size() < (1u << 20))
-        g.consoleOut.append(buf, static_cast<size_t>(n));
+    case Client::Mode::Console:
+      if (Guest* g = findGuest(c.guest); g && g->consoleFd && g->consoleOut.size() < (1u << 20))
+        g->consoleOut.append(buf, static_cast<size_t>(n));
       break;
-    }
-    case Client::Mode::Down:
+    case Client::Mode::Events:
+    case Client::Mode::Waiting:
       break;
     }
   }
@@ -596,12 +872,11 @@ private:
     if (it == clients_.end())
       return;
     // Stop what the client started: its commands would otherwise run on unseen.
-    if (it->second.mode == Client::Mode::Exec && it->second.guest >= 0) {
-      Guest& g = guests_[static_cast<size_t>(it->second.guest)];
-      for (const auto& [clientId, agentId] : it->second.toAgent)
-        if (g.agentFd)
-          agent::encodeFrame({agent::FrameType::Signal, agentId, std::string(1, static_cast<char>(SIGKILL))}, g.agentOut);
-    }
+    if (it->second.mode == Client::Mode::Exec)
+      if (Guest* g = findGuest(it->second.guest))
+        for (const auto& [clientId, agentId] : it->second.toAgent)
+          if (g->agentFd)
+            agent::encodeFrame({agent::FrameType::Signal, agentId, std::string(1, static_cast<char>(SIGKILL))}, g->agentOut);
     closing_.push_back(key);
   }
 
@@ -611,63 +886,126 @@ private:
     closing_.clear();
   }
 
-  int findGuest(const std::string& name) const {
-    for (size_t i = 0; i < guests_.size(); ++i)
-      if (guests_[i].plan->name == name)
-        return static_cast<int>(i);
-    return -1;
+  Guest* findGuest(const std::string& name) const {
+    for (const auto& g : guests_)
+      if (g->plan.name == name)
+        return g.get();
+    return nullptr;
+  }
+
+  Switch* findSwitch(const std::string& segment) const {
+    for (const auto& s : switches_)
+      if (s->plan.segment == segment)
+        return s.get();
+    return nullptr;
+  }
+
+  /// Answers the waiting client `key` (if it is still there) and closes it once flushed.
+  void answer(int key, const std::string& line) {
+    auto it = clients_.find(key);
+    if (it == clients_.end())
+      return;
+    it->second.out += line;
+    it->second.closeWhenFlushed = true;
   }
 
   void handleRequest(int key, const std::string& line, const std::string& rest) {
     Client& c = clients_.at(key);
-    std::istringstream words(line);
-    std::string verb, arg;
-    words >> verb >> arg;
-    if (verb == "ps") {
-      c.out = arg == "json" ? psJson() : psText();
-      c.closeWhenFlushed = true;
+    JsonError perr;
+    const std::optional<JsonValue> request = parseJson(line, perr);
+    const std::string op = request ? jsonString(*request, "op") : std::string();
+    if (!request || op.empty()) {
+      answer(key, errorReply("bad request: " + (request ? std::string("no 'op'") : perr.str())));
       return;
     }
-    if (verb == "exec" || verb == "console") {
-      int g = findGuest(arg);
+    if (op == "ps") {
+      answer(key, labStatusJson(status()));
+      return;
+    }
+    if (op == "exec" || op == "console") {
+      const std::string node = jsonString(*request, "node");
+      Guest* g = findGuest(node);
       std::string problem;
-      if (g < 0)
-        problem = "lab '" + plan_.lab + "' has no node '" + arg + "'";
-      else if (guests_[static_cast<size_t>(g)].state == Guest::State::Dead)
-        problem = "node '" + arg + "' is not running (it stopped; see " + guests_[static_cast<size_t>(g)].plan->logPath + ")";
-      else if (verb == "exec" && guests_[static_cast<size_t>(g)].state == Guest::State::Booting)
-        problem = "node '" + arg + "' is still booting";
+      if (!g)
+        problem = "lab '" + plan_.lab + "' has no node '" + node + "'";
+      else if (g->state == Guest::State::Dead)
+        problem = "node '" + node + "' is not running (it stopped; see " + g->plan.logPath + ")";
+      else if (op == "exec" && g->state == Guest::State::Booting)
+        problem = "node '" + node + "' is still booting";
       if (!problem.empty()) {
-        c.out = "error " + problem + "\n";
-        c.closeWhenFlushed = true;
+        answer(key, errorReply(problem));
         return;
       }
-      c.guest = g;
-      c.out = "ok\n";
-      if (verb == "exec") {
+      c.guest = node;
+      c.out = okReply();
+      if (op == "exec") {
         c.mode = Client::Mode::Exec;
         if (!rest.empty())
           relayToAgent(key, std::span<const char>(rest.data(), rest.size()));
       } else {
         c.mode = Client::Mode::Console;
         if (!rest.empty())
-          guests_[static_cast<size_t>(g)].consoleOut += rest;
+          g->consoleOut += rest;
       }
       return;
     }
-    if (verb == "down") {
-      c.mode = Client::Mode::Down;
-      log("down requested" + std::string(arg == "keep" ? " (keeping COW files)" : ""));
-      teardown(arg == "keep");
+    if (op == "events") {
+      c.mode = Client::Mode::Events;
+      c.out = okReply();
+      // Where things stand now, so that a subscriber needs no `ps` first.
+      for (const auto& g : guests_) {
+        JsonWriter w(JsonWriter::kOneLine);
+        w.beginObject().field("type", "node").field("time", unixTime()).field("node", g->plan.name)
+            .field("state", stateName(*g)).field("pid", int64_t(g->state == Guest::State::Dead ? 0 : g->process.pid))
+            .endObject();
+        c.out += w.str();
+      }
       return;
     }
-    c.out = "error unknown request '" + verb + "'\n";
-    c.closeWhenFlushed = true;
+    if (op == "down") {
+      const JsonValue* keep = request->find("keep");
+      const bool keepCow = keep && keep->asBool().value_or(false);
+      c.mode = Client::Mode::Waiting;
+      downClients_.push_back(key);
+      log("down requested" + std::string(keepCow ? " (keeping COW files)" : ""));
+      teardown(keepCow);
+      return;
+    }
+    if (op == "plug") {
+      c.mode = Client::Mode::Waiting;
+      plug(jsonString(*request, "node"), jsonString(*request, "iface"), jsonString(*request, "segment"),
+           jsonString(*request, "ip"), [this, key](const std::string& error, const std::string& mac) {
+             if (!error.empty()) {
+               answer(key, errorReply(error));
+               return;
+             }
+             JsonWriter w(JsonWriter::kOneLine);
+             w.beginObject().field("ok", true).field("mac", mac).endObject();
+             answer(key, w.str());
+           });
+      return;
+    }
+    if (op == "unplug") {
+      c.mode = Client::Mode::Waiting;
+      unplug(jsonString(*request, "node"), jsonString(*request, "iface"), [this, key](const std::string& error) {
+        answer(key, error.empty() ? okReply() : errorReply(error));
+      });
+      return;
+    }
+    if (op == "apply") {
+      c.mode = Client::Mode::Waiting;
+      apply(key, *request);
+      return;
+    }
+    answer(key, errorReply("unknown request '" + op + "'"));
   }
 
   void relayToAgent(int key, std::span<const char> bytes) {
     Client& c = clients_.at(key);
-    Guest& g = guests_[static_cast<size_t>(c.guest)];
+    Guest* gp = findGuest(c.guest);
+    if (!gp)
+      return;
+    Guest& g = *gp;
     c.decoder.feed(bytes);
     while (auto f = c.decoder.next()) {
       if (f->type == agent::FrameType::Exec) {
@@ -686,7 +1024,381 @@ private:
       if (g.agentFd)
         agent::encodeFrame(*f, g.agentOut);
       else
-        failRequests(static_cast<size_t>(c.guest), "node '" + g.plan->name + "' lost its agent channel");
+        failRequests(g, "node '" + g.plan.name + "' lost its agent channel");
+    }
+  }
+
+  // ---- hot-plug ---------------------------------------------------------------------------
+
+  std::string mconsolePath(const Guest& g) const { return plan_.stateDir + "/uml/" + g.plan.umid + "/mconsole"; }
+
+  bool hasInterface(const Guest& g, const std::string& iface) const {
+    return std::any_of(g.plan.interfaces.begin(), g.plan.interfaces.end(), [&](const InterfacePlan& i) { return i.name == iface; }) ||
+           std::any_of(g.hotPlugged.begin(), g.hotPlugged.end(), [&](const InterfaceStatus& i) { return i.name == iface; });
+  }
+
+  /// `umlab link LAB add NODE:ethN SEGMENT`: a new NIC on a switch or mcast segment.
+  void plug(const std::string& node, const std::string& iface, const std::string& segment, const std::string& ip,
+            std::function<void(const std::string& error, const std::string& mac)> done) {
+    Guest* g = findGuest(node);
+    if (!g || g->state != Guest::State::Ready) {
+      done(g ? "node '" + node + "' is not ready" : "lab '" + plan_.lab + "' has no node '" + node + "'", "");
+      return;
+    }
+    if (hasInterface(*g, iface)) {
+      done(node + " already has an interface " + iface + "; 'umlab link " + plan_.lab + " remove " + node + ":" + iface +
+               "' removes a hot-plugged one",
+           "");
+      return;
+    }
+    InterfacePlan i;
+    i.name = iface;
+    i.device = iface;
+    i.ip = ip;
+    i.mac = MacAddress::derive(plan_.lab + "/" + node + ":" + iface, 7).str();
+    if (const Switch* sw = findSwitch(segment); sw && !sw->plan.implicit) {
+      i.attachedTo = "switch " + segment;
+      i.umlArg = iface + "=daemon," + i.mac + ",unix," + sw->plan.ctlPath;
+    } else if (auto m = std::find_if(plan_.mcast.begin(), plan_.mcast.end(), [&](const McastPlan& p) { return p.segment == segment; });
+               m != plan_.mcast.end()) {
+      i.attachedTo = "mcast " + segment;
+      i.umlArg = iface + "=mcast," + i.mac + "," + m->group + "," + std::to_string(m->port) + "," + std::to_string(m->ttl);
+    } else {
+      std::string known;
+      for (const auto& s : switches_)
+        if (!s->plan.implicit)
+          known += (known.empty() ? "" : ", ") + s->plan.segment;
+      for (const McastPlan& p : plan_.mcast)
+        known += (known.empty() ? "" : ", ") + p.segment;
+      done("lab '" + plan_.lab + "' has no switch, hub or mcast segment '" + segment + "'" +
+               (known.empty() ? std::string() : " (its segments: " + known + ")"),
+           "");
+      return;
+    }
+    plugInterface(*g, i, LinkConditions{}, [this, done, node, iface, segment, i](const std::string& error) {
+      if (!error.empty()) {
+        done(error, "");
+        return;
+      }
+      if (Guest* g = findGuest(node))
+        g->hotPlugged.push_back({iface, i.mac, i.ip, i.attachedTo, true});
+      done("", i.mac);
+    });
+  }
+
+  /// Plugs `i` into the running guest: names the port on its switch (with its conditions), asks
+  /// mconsole for the device, then brings it up (and its address) through the agent.
+  void plugInterface(Guest& g, const InterfacePlan& i, const LinkConditions& conditions, StepQueue::Done done) {
+    const std::string segment = i.attachedTo.substr(i.attachedTo.find(' ') + 1);
+    if (i.attachedTo.rfind("switch ", 0) == 0 || i.attachedTo.rfind("hub ", 0) == 0 || i.attachedTo.rfind("p2p", 0) == 0) {
+      if (const Switch* sw = findSwitch(segment); sw && !sw->plan.adminPath.empty()) {
+        const std::string port = g.plan.name + ":" + i.name;
+        // The switch answers these at once; a silent switch fails the plug (1 s), nothing else.
+        AdminReply named = switchAdmin(sw->plan.adminPath, "name port " + port + " " + i.mac, std::chrono::seconds(1));
+        if (!named.ok) {
+          done("segment " + segment + ": " + named.text);
+          return;
+        }
+        if (!conditions.empty())
+          switchAdmin(sw->plan.adminPath, "set port " + port + " both clear " + describeConditions(conditions),
+                      std::chrono::seconds(1));
+      }
+    }
+    const std::string device = i.umlArg.substr(0, i.umlArg.find('='));
+    kernel::MconsoleReply r =
+        kernel::mconsoleCommand(mconsolePath(g), "config " + i.umlArg, plan_.stateDir + "/uml", std::chrono::seconds(2));
+    if (!r.ok) {
+      done("the guest " + g.plan.name + " refused the new interface " + i.name + ": " + r.text);
+      return;
+    }
+    // UML answers success even when the transport could not start: wait for the device.
+    std::string script = "i=0; while [ ! -e /sys/class/net/" + device + " ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; ";
+    if (device != i.name)
+      script += "ip link set " + device + " name " + i.name + " && ";
+    script += "ip link set " + i.name + " up";
+    if (!i.ip.empty())
+      script += " && ip addr add " + i.ip + " dev " + i.name;
+    if (!i.gateway.empty())
+      script += " && ip route replace default via " + i.gateway;
+    const std::string node = g.plan.name;
+    execInternal(g, {"sh", "-c", script}, [this, done, node, i, segment](int code, const std::string& output) {
+      if (code != 0) {
+        done("the interface " + node + ":" + i.name + " did not come up in the guest: " + output);
+        return;
+      }
+      interfaceEvent(node, i.name, segment, "added");
+      done("");
+    });
+  }
+
+  void unplug(const std::string& node, const std::string& iface, std::function<void(const std::string&)> done) {
+    Guest* g = findGuest(node);
+    if (!g) {
+      done("lab '" + plan_.lab + "' has no node '" + node + "'");
+      return;
+    }
+    auto hot = std::find_if(g->hotPlugged.begin(), g->hotPlugged.end(), [&](const InterfaceStatus& i) { return i.name == iface; });
+    if (hot == g->hotPlugged.end()) {
+      done(node + ":" + iface + " was not plugged in with 'umlab link " + plan_.lab +
+           " add'; interfaces from the topology stay (edit the file and 'umlab apply' it to remove one)");
+      return;
+    }
+    InterfacePlan i;
+    i.name = iface;
+    i.device = iface;
+    i.attachedTo = hot->attachedTo;
+    unplugInterface(*g, i, [this, done, node, iface](const std::string& error) {
+      if (error.empty())
+        if (Guest* g = findGuest(node))
+          std::erase_if(g->hotPlugged, [&](const InterfaceStatus& i) { return i.name == iface; });
+      done(error);
+    });
+  }
+
+  void unplugInterface(Guest& g, const InterfacePlan& i, StepQueue::Done done) {
+    const std::string node = g.plan.name;
+    const std::string segment = i.attachedTo.substr(i.attachedTo.find(' ') + 1);
+    execInternal(g, {"ip", "link", "set", i.name, "down"}, [this, done, node, i, segment](int code, const std::string& out) {
+      Guest* g = findGuest(node);
+      if (!g) {
+        done("");
+        return;
+      }
+      if (code != 0) {
+        done("cannot take " + node + ":" + i.name + " down in the guest: " + out);
+        return;
+      }
+      // The guest calls it by its name; UML by the device it made (vecN for vector links).
+      const std::string device = i.umlArg.empty() ? i.name : i.umlArg.substr(0, i.umlArg.find('='));
+      kernel::MconsoleReply r = kernel::mconsoleCommand(mconsolePath(*g), "remove " + device, plan_.stateDir + "/uml",
+                                                        std::chrono::seconds(2));
+      if (!r.ok) {
+        done("the guest " + node + " did not unplug " + i.name + ": " + r.text);
+        return;
+      }
+      interfaceEvent(node, i.name, segment, "removed");
+      done("");
+    });
+  }
+
+  // ---- apply ------------------------------------------------------------------------------
+
+  /// Reconciles the lab with the plan in `request` (plan_diff.hpp). The client has already
+  /// written the config disks of new and restarted nodes and checked for refusals; this
+  /// computes the same changes against what runs and makes them, deletions first.
+  void apply(int key, const JsonValue& request) {
+    std::string error;
+    const JsonValue* planJson = request.find("plan");
+    std::optional<LaunchPlan> next;
+    if (planJson) {
+      // The plan travels as JSON inside the request; read it with the one reader.
+      next = readPlanJson(renderJsonValue(*planJson), error);
+    }
+    if (!next) {
+      answer(key, errorReply("apply: the request carries no valid plan: " + error));
+      return;
+    }
+    std::vector<std::string> restart;
+    if (const JsonValue* r = request.find("restart"); r && r->asArray())
+      for (const JsonValue& v : *r->asArray())
+        if (v.asString())
+          restart.emplace_back(*v.asString());
+    if (applying_) {
+      answer(key, errorReply("another apply is still running"));
+      return;
+    }
+    PlanChanges changes = diffPlans(plan_, *next, restart);
+    if (!changes.refused.empty()) {
+      answer(key, errorReply("nothing was changed: " + changes.refused.front()));
+      return;
+    }
+    applying_ = true;
+    auto queue = std::make_shared<StepQueue>();
+    auto nextPlan = std::make_shared<LaunchPlan>(std::move(*next));
+    const std::vector<std::string> lines = describeChanges(changes);
+    log("apply: " + std::to_string(lines.size()) + " change(s)");
+
+    for (const InterfaceChange& ic : changes.removedInterfaces)
+      queue->add([this, ic](StepQueue::Done done) {
+        Guest* g = findGuest(ic.node);
+        if (!g || g->state != Guest::State::Ready) {
+          done(g ? "" : "");
+          return;
+        }
+        unplugInterface(*g, ic.interface, done);
+      });
+    for (const std::string& name : changes.removedGuests)
+      queue->add([this, name](StepQueue::Done done) {
+        removeGuest(name);
+        done("");
+      });
+    for (const std::string& name : changes.restartedGuests)
+      queue->add([this, name](StepQueue::Done done) {
+        removeGuest(name);
+        std::error_code ec;
+        for (const GuestPlan& gp : plan_.guests)
+          if (gp.name == name)
+            fs::remove(gp.cowPath, ec); // a reboot with the change starts from the base again
+        done("");
+      });
+    for (const std::string& segment : changes.removedSwitches)
+      queue->add([this, segment](StepQueue::Done done) {
+        processes_.stop(ProcessRole::Switch, segment);
+        std::erase_if(switches_, [&](const auto& s) { return s->plan.segment == segment; });
+        done("");
+      });
+    for (const std::string& segment : changes.addedSwitches)
+      queue->add([this, segment, nextPlan](StepQueue::Done done) {
+        try {
+          for (const SwitchPlan& sp : nextPlan->switches)
+            if (sp.segment == segment) {
+              const ProcessSpec spec = switchSpec(sp);
+              const LabProcesses::Entry& e = processes_.start(ProcessRole::Switch, segment, spec);
+              pendingJail_.reset();
+              switchStarted(sp, e.id);
+              fixOwnership();
+            }
+          done("");
+        } catch (const std::exception& e) {
+          done("cannot start switch '" + segment + "': " + e.what());
+        }
+      });
+    std::vector<std::string> boot = changes.addedGuests;
+    boot.insert(boot.end(), changes.restartedGuests.begin(), changes.restartedGuests.end());
+    for (const std::string& name : boot)
+      queue->add([this, name, nextPlan](StepQueue::Done done) {
+        const auto gp = std::find_if(nextPlan->guests.begin(), nextPlan->guests.end(), [&](const GuestPlan& g) { return g.name == name; });
+        try {
+          // Ports of the new guest on switches that run already: named, with their conditions.
+          for (const SwitchPlan& sp : nextPlan->switches)
+            for (const PortPlan& p : sp.ports)
+              if (p.name.rfind(name + ":", 0) == 0 && findSwitch(sp.segment) && !sp.adminPath.empty()) {
+                switchAdmin(sp.adminPath, "name port " + p.name + " " + p.mac, std::chrono::seconds(1));
+                if (!p.conditions.empty())
+                  switchAdmin(sp.adminPath, "set port " + p.name + " both clear " + describeConditions(p.conditions),
+                              std::chrono::seconds(1));
+              }
+          fixOwnership();
+          const ProcessSpec spec = guestSpec(*gp);
+          const LabProcesses::Entry& e = processes_.start(ProcessRole::Guest, name, spec);
+          guestStarted(*gp, e.id);
+        } catch (const std::exception& e) {
+          pendingFds_.clear();
+          pendingJail_.reset();
+          std::erase_if(guests_, [&](const auto& g) { return g->plan.name == name && !g->process.isValid(); });
+          done("cannot start node '" + name + "': " + e.what());
+          return;
+        }
+        findGuest(name)->onReady.push_back([done](bool ready, const std::string& why) { done(ready ? "" : why); });
+      });
+    for (const InterfaceChange& ic : changes.addedInterfaces)
+      queue->add([this, ic, nextPlan](StepQueue::Done done) {
+        Guest* g = findGuest(ic.node);
+        if (!g) {
+          done("node '" + ic.node + "' is gone");
+          return;
+        }
+        plugInterface(*g, ic.interface, ic.interface.conditions, done);
+      });
+    for (const ConditionsChange& cc : changes.conditions)
+      queue->add([cc](StepQueue::Done done) {
+        const std::string text = describeConditions(cc.conditions);
+        AdminReply r = switchAdmin(cc.adminPath, "set port " + cc.port + " both clear" + (text.empty() ? "" : " " + text),
+                                   std::chrono::seconds(1));
+        done(r.ok ? "" : "segment " + cc.segment + ", port " + cc.port + ": " + r.text);
+      });
+    queue->run([this, key, queue, nextPlan, lines](const std::string& error) {
+      applying_ = false;
+      if (!error.empty()) {
+        log("apply failed: " + error);
+        answer(key, errorReply(error + " (the changes before it were made; 'umlab ps' shows the lab)"));
+        return;
+      }
+      // The guests keep their own copies; the lab's plan is the new one from now on.
+      for (auto& g : guests_)
+        for (const GuestPlan& gp : nextPlan->guests)
+          if (gp.name == g->plan.name)
+            g->plan = gp;
+      for (auto& s : switches_)
+        for (const SwitchPlan& sp : nextPlan->switches)
+          if (sp.segment == s->plan.segment)
+            s->plan = sp;
+      plan_ = *nextPlan;
+      try {
+        savePlanJson(plan_, state_.planFile());
+      } catch (const std::exception& e) {
+        log(std::string("cannot save the plan: ") + e.what());
+      }
+      JsonWriter w(JsonWriter::kOneLine);
+      w.beginObject().field("ok", true).key("changes").beginArray();
+      for (const std::string& l : lines)
+        w.value(l);
+      w.endArray().endObject();
+      answer(key, w.str());
+      labEvent("applied");
+    });
+  }
+
+  /// New files in the state directory (a guest's log, a switch's sockets) belong to the lab's uid.
+  void fixOwnership() {
+    if (!options_.confine)
+      return;
+    std::error_code ec;
+    for (const auto& e : fs::recursive_directory_iterator(plan_.stateDir, fs::directory_options::skip_permission_denied, ec))
+      ::lchown(e.path().c_str(), uid_, uid_);
+  }
+
+  void removeGuest(const std::string& name) {
+    Guest* g = findGuest(name);
+    if (!g)
+      return;
+    failRequests(*g, "node '" + name + "' was removed");
+    processes_.stop(ProcessRole::Guest, name);
+    for (auto& [key, c] : clients_)
+      if ((c.mode == Client::Mode::Console || c.mode == Client::Mode::Exec) && c.guest == name)
+        dropClient(key);
+    g->state = Guest::State::Dead;
+    g->exit = ExitStatus{};
+    JsonWriter w(JsonWriter::kOneLine);
+    w.beginObject().field("type", "node").field("time", unixTime()).field("node", name).field("state", "removed")
+        .field("pid", int64_t(0)).endObject();
+    broadcast(w.str());
+    std::erase_if(guests_, [&](const auto& p) { return p->plan.name == name; });
+    sizeCursor_ = 0;
+  }
+
+  static std::string renderJsonValue(const JsonValue& v) {
+    JsonWriter w(JsonWriter::kOneLine);
+    writeValue(w, v);
+    return w.str();
+  }
+
+  static void writeValue(JsonWriter& w, const JsonValue& v) {
+    if (v.isNull())
+      w.null();
+    else if (auto b = v.asBool(); v.isBool() && b)
+      w.value(*b);
+    else if (v.isInteger()) {
+      if (auto i = v.asInt())
+        w.value(*i);
+      else
+        w.value(*v.asUint());
+    } else if (v.isNumber())
+      w.value(*v.asDouble());
+    else if (v.isString())
+      w.value(*v.asString());
+    else if (const JsonArray* a = v.asArray()) {
+      w.beginArray();
+      for (const JsonValue& e : *a)
+        writeValue(w, e);
+      w.endArray();
+    } else if (const JsonObject* o = v.asObject()) {
+      w.beginObject();
+      for (const auto& [k, e] : *o) {
+        w.key(k);
+        writeValue(w, e);
+      }
+      w.endObject();
     }
   }
 
@@ -697,169 +1409,51 @@ private:
     case Guest::State::Booting: return "booting";
     case Guest::State::Ready: return "ready";
     case Guest::State::Dead:
-      return WIFSIGNALED(g.exitStatus) ? "dead (signal " + std::to_string(WTERMSIG(g.exitStatus)) + ")"
-                                        : "dead (exit " + std::to_string(WEXITSTATUS(g.exitStatus)) + ")";
+      return g.exit.signal ? "dead (signal " + std::to_string(g.exit.signal) + ")"
+                           : "dead (exit " + std::to_string(g.exit.code) + ")";
     }
     return "?";
   }
 
-  static std::string uptime(const Guest& g) {
-    if (g.state == Guest::State::Dead)
-      return "-";
-    return formatDuration(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - g.startedAt));
+  static std::string switchState(const Switch& s) {
+    if (!s.isAlive)
+      return "down";
+    return s.isAnswering ? "up" : "not answering";
   }
 
-  /// The switch's own counters, from its admin socket: ports, frames in and out (summed over
-  /// ports), frames dropped, and the ports with link conditions. Empty when the switch does not
-  /// answer within a moment.
-  struct SwitchCounters {
-    bool valid = false;
-    uint64_t ports = 0, rxFrames = 0, txFrames = 0, drops = 0;
-    std::vector<std::string> conditions; ///< "b:eth0 in=delay:25ms out=delay:25ms"
-  };
-
-  static SwitchCounters switchCounters(const SwitchPlan& sp) {
-    SwitchCounters c;
-    const AdminReply reply = switchAdmin(sp.adminPath, "show ports", std::chrono::milliseconds(300));
-    if (!reply.ok)
-      return c;
-    std::istringstream lines(reply.text);
-    std::string line;
-    while (std::getline(lines, line)) {
-      if (line.rfind("port ", 0) != 0)
-        continue;
-      ++c.ports;
-      std::istringstream words(line);
-      std::string name, in, out;
-      for (std::string w; words >> w;) {
-        size_t eq = w.find('=');
-        if (eq == std::string::npos)
-          continue;
-        const std::string key = w.substr(0, eq);
-        const std::string value = w.substr(eq + 1);
-        const uint64_t v = std::strtoull(value.c_str(), nullptr, 10);
-        if (key == "rx_frames")
-          c.rxFrames += v;
-        else if (key == "tx_frames")
-          c.txFrames += v;
-        else if (key.rfind("drop_", 0) == 0)
-          c.drops += v;
-        else if (key == "name")
-          name = value;
-        else if (key == "in")
-          in = value;
-        else if (key == "out")
-          out = value;
-      }
-      if ((!in.empty() && in != "none") || (!out.empty() && out != "none"))
-        c.conditions.push_back(name + " in=" + in + " out=" + out);
-    }
-    c.valid = true;
-    return c;
-  }
-
-  /// Interfaces plugged into running guests by `umlab link LAB add` (lab/cli/segment_commands.cpp
-  /// keeps the list in <state>/hotplug: "NODE IFACE SEGMENT MAC IP").
-  struct HotPlugged {
-    std::string node, iface, segment, mac, ip;
-  };
-
-  std::vector<HotPlugged> hotPlugged() const {
-    std::vector<HotPlugged> out;
-    std::ifstream in(plan_.stateDir + "/hotplug");
-    for (std::string line; std::getline(in, line);) {
-      HotPlugged h;
-      std::istringstream w(line);
-      if (w >> h.node >> h.iface >> h.segment >> h.mac >> h.ip)
-        out.push_back(std::move(h));
-    }
-    return out;
-  }
-
-  std::string psText() const {
-    std::ostringstream o;
-    char line[512];
-    std::snprintf(line, sizeof line, "%-14s %-18s %8s %8s %10s  %s\n", "NODE", "STATE", "PID", "UPTIME", "MEMORY",
-                  "INTERFACES");
-    o << "lab " << plan_.lab << " (" << plan_.stateDir << ")\n" << line;
-    const std::vector<HotPlugged> hot = hotPlugged();
-    for (const Guest& g : guests_) {
-      std::string ifaces;
-      for (const InterfacePlan& i : g.plan->interfaces)
-        ifaces += (ifaces.empty() ? "" : ", ") + i.name + " " + (i.ip.empty() ? "-" : i.ip) + " " + i.attachedTo;
-      for (const HotPlugged& h : hot)
-        if (h.node == g.plan->name)
-          ifaces += (ifaces.empty() ? "" : ", ") + h.iface + " " + h.ip + " " + h.segment + " (hot-plugged)";
+  /// The lab as it is now, from memory and the cache: no system call, no waiting.
+  LabStatus status() const {
+    LabStatus s;
+    s.lab = plan_.lab;
+    s.stateDir = plan_.stateDir;
+    s.supervisorPid = ::getpid();
+    const auto now = Clock::now();
+    for (const auto& gp : guests_) {
+      const Guest& g = *gp;
+      NodeStatus n;
+      n.name = g.plan.name;
+      n.state = stateName(g);
       const bool alive = g.state != Guest::State::Dead;
-      std::string mem = alive ? std::to_string(proportionalSetSizeKiB(processesInPidNamespaceOf(g.process.pid())) / 1024) + " MiB" : "-";
-      std::snprintf(line, sizeof line, "%-14s %-18s %8s %8s %10s  %s\n", g.plan->name.c_str(), stateName(g).c_str(),
-                    alive ? std::to_string(g.process.pid()).c_str() : "-", uptime(g).c_str(), mem.c_str(),
-                    ifaces.c_str());
-      o << line;
+      n.pid = alive ? g.process.pid : 0;
+      n.uptimeSeconds = alive ? std::chrono::duration_cast<std::chrono::seconds>(now - g.startedAt).count() : 0;
+      n.memoryKiB = alive ? g.memoryKiB : 0;
+      for (const InterfacePlan& i : g.plan.interfaces)
+        n.interfaces.push_back({i.name, i.mac, i.ip, i.attachedTo, false});
+      n.interfaces.insert(n.interfaces.end(), g.hotPlugged.begin(), g.hotPlugged.end());
+      s.nodes.push_back(std::move(n));
     }
-    for (const Switch& s : switches_) {
-      o << "switch " << s.plan->segment << ": " << (s.alive ? "up, pid " + std::to_string(s.process.pid()) : "down");
-      if (SwitchCounters c = s.alive ? switchCounters(*s.plan) : SwitchCounters{}; c.valid)
-      {
-        o << ", " << c.ports << " ports, " << c.rxFrames << " frames in, " << c.txFrames << " out, " << c.drops
-          << " dropped\n";
-        for (const std::string& cond : c.conditions)
-          o << "  link " << cond << "\n";
-        continue;
-      }
-      o << "\n";
+    for (const auto& sp : switches_) {
+      const Switch& sw = *sp;
+      SwitchStatus st;
+      st.segment = sw.plan.segment;
+      st.state = switchState(sw);
+      st.pid = sw.isAlive ? sw.process.pid : 0;
+      st.hasCounters = sw.hasCounters;
+      st.countersAgeSeconds = sw.hasCounters ? std::chrono::duration<double>(now - sw.countersAt).count() : 0;
+      st.ports = sw.ports;
+      s.switches.push_back(std::move(st));
     }
-    return o.str();
-  }
-
-  std::string psJson() const {
-    JsonWriter w;
-    w.beginObject().field("lab", plan_.lab).field("stateDir", plan_.stateDir).field("supervisor", int64_t(::getpid()));
-    w.key("nodes").beginArray();
-    for (const Guest& g : guests_) {
-      const bool alive = g.state != Guest::State::Dead;
-      w.beginObject().field("name", g.plan->name).field("state", stateName(g));
-      if (alive)
-        w.field("pid", int64_t(g.process.pid()))
-            .field("uptimeSeconds", int64_t(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - g.startedAt).count()))
-            .field("memoryKiB", proportionalSetSizeKiB(processesInPidNamespaceOf(g.process.pid())));
-      w.key("interfaces").beginArray();
-      for (const InterfacePlan& i : g.plan->interfaces) {
-        w.beginObject().field("name", i.name).field("mac", i.mac).field("attachedTo", i.attachedTo);
-        if (!i.ip.empty())
-          w.field("ip", i.ip);
-        w.endObject();
-      }
-      for (const HotPlugged& h : hotPlugged()) {
-        if (h.node != g.plan->name)
-          continue;
-        w.beginObject().field("name", h.iface).field("mac", h.mac).field("attachedTo", h.segment)
-            .field("hotPlugged", true);
-        if (h.ip != "-")
-          w.field("ip", h.ip);
-        w.endObject();
-      }
-      w.endArray().endObject();
-    }
-    w.endArray();
-    w.key("switches").beginArray();
-    for (const Switch& s : switches_) {
-      w.beginObject().field("segment", s.plan->segment).field("state", s.alive ? "up" : "down");
-      if (s.alive)
-        w.field("pid", int64_t(s.process.pid()));
-      if (SwitchCounters c = s.alive ? switchCounters(*s.plan) : SwitchCounters{}; c.valid)
-      {
-        w.field("ports", c.ports).field("framesIn", c.rxFrames).field("framesOut", c.txFrames).field("dropped", c.drops);
-        w.key("conditions");
-        w.beginArray();
-        for (const std::string& cond : c.conditions)
-          w.value(cond);
-        w.endArray();
-      }
-      w.endObject();
-    }
-    w.endArray().endObject();
-    return w.str();
+    return s;
   }
 
   // ---- stop -------------------------------------------------------------------------------
@@ -867,7 +1461,8 @@ private:
   /// Asks every ready guest's init to power off (it syncs its disks first) and waits up to
   /// `limit` for the guests to exit, so that kept COW files hold a clean file system.
   void powerOffGuests(std::chrono::seconds limit) {
-    for (Guest& g : guests_) {
+    for (const auto& gp : guests_) {
+      Guest& g = *gp;
       if (g.state != Guest::State::Ready || !g.agentFd)
         continue;
       agent::ExecRequest req;
@@ -882,16 +1477,15 @@ private:
       }
     }
     const auto deadline = Clock::now() + limit;
-    for (Guest& g : guests_) {
-      while (g.process.isRunning() && Clock::now() < deadline) {
-        int status = 0;
-        pid_t r = ::waitpid(g.process.pid(), &status, WNOHANG);
-        if (r == g.process.pid()) {
-          g.process.markReaped(status);
-          break;
-        }
-        ::usleep(50000);
-      }
+    for (;;) {
+      for (const auto& [pid, status] : runner_.reapEnded())
+        processes_.markEnded(pid, status);
+      const bool anyRunning = std::any_of(processes_.entries().begin(), processes_.entries().end(), [](const auto& e) {
+        return e.role == ProcessRole::Guest && !e.isReaped;
+      });
+      if (!anyRunning || Clock::now() >= deadline)
+        break;
+      ::usleep(50000);
     }
   }
 
@@ -899,16 +1493,12 @@ private:
     if (done_)
       return;
     done_ = true;
+    labEvent("stopping");
     if (keepCow)
       powerOffGuests(std::chrono::seconds(15));
-    for (Guest& g : guests_)
-      g.process.stop();
-    for (Switch& s : switches_)
-      s.process.stop();
-    taps_.clear(); // after the guests that held them
+    processes_.stopAll(this); // guests, then taps, then switches
     // Orphans of UML helpers were reparented to us (subreaper): reap whatever is left.
-    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-    }
+    runner_.reapEnded();
     std::error_code ec;
     if (keepCow) {
       for (const auto& e : fs::directory_iterator(plan_.stateDir, ec))
@@ -917,38 +1507,50 @@ private:
     } else {
       fs::remove_all(plan_.stateDir, ec);
     }
-    // Tell the clients waiting for `down`, best effort: the socket file is already gone.
-    for (auto& [key, c] : clients_)
-      if (c.mode == Client::Mode::Down) {
-        std::string ok = "ok\n";
-        flush(c.fd.get(), ok);
+    // The last words, best effort: subscribers learn that the lab is gone, `down` that it is done.
+    labEvent("down");
+    for (auto& [key, c] : clients_) {
+      if (std::find(downClients_.begin(), downClients_.end(), key) != downClients_.end())
+        c.out += okReply();
+      if (c.mode == Client::Mode::Events || !c.out.empty()) {
+        ::fcntl(c.fd.get(), F_SETFL, ::fcntl(c.fd.get(), F_GETFL) & ~O_NONBLOCK);
+        flush(c.fd.get(), c.out);
       }
+    }
   }
 
-  const LaunchPlan& plan_;
+  LaunchPlan plan_;
   SupervisorOptions options_;
   UniqueFd progress_;
   LabState state_;
-  UniqueFd signals_;
+  LabProcesses processes_;
+  ProcessRunner& runner_;
+  std::unique_ptr<SignalFd> signals_;
   UniqueFd listener_;
-  std::vector<Guest> guests_;
-  std::vector<Switch> switches_;
+  std::vector<std::unique_ptr<Guest>> guests_;
+  std::vector<std::unique_ptr<Switch>> switches_;
   std::vector<TapDevice> taps_;
   std::map<int, Client> clients_;
   std::vector<int> closing_;
+  std::vector<int> downClients_;
+  std::vector<UniqueFd> pendingFds_;   ///< the child's ends, kept open until it has started
+  std::unique_ptr<Jail> pendingJail_;  ///< the jail of the process being started
   unsigned uid_ = labUid(plan_.lab);
+  Clock::time_point nextRefresh_{};
+  size_t sizeCursor_ = 0;
   int nextClient_ = 1;
   bool ready_ = false;
   bool failed_ = false;
   bool done_ = false;
+  bool applying_ = false;
 };
 
 } // namespace
 
 unsigned labUid(const std::string& lab) { return 100000 + static_cast<unsigned>(fnv1a64(lab) % 50000); }
 
-int runSupervisor(const LaunchPlan& plan, const SupervisorOptions& options, int progressFd) {
-  Supervisor s(plan, options, progressFd);
+int runSupervisor(const LaunchPlan& plan, const SupervisorOptions& options, ProcessRunner& runner, int progressFd) {
+  Supervisor s(plan, options, runner, progressFd);
   return s.run();
 }
 

@@ -5,13 +5,14 @@
 /// Every child starts in its own process group (as Ninja's `Subprocess` does with
 /// POSIX_SPAWN_SETPGROUP), with an empty signal mask and default signal actions, so that a
 /// parent that blocks SIGINT for a signalfd does not pass that on. Destroying a `ChildProcess`
-/// that was not reaped sends SIGTERM to the whole group, waits a grace period, then SIGKILLs the
-/// group and reaps the child: a forgotten child never becomes a zombie or an orphan that keeps
-/// running. Children are started with posix_spawn, never through a shell.
+/// that was not reaped stops its group with the project's one policy (process.hpp: SIGTERM,
+/// `kStopGrace`, SIGKILL, reap): a forgotten child never becomes a zombie or an orphan that keeps
+/// running. Children are started with `spawnProcess`, never through a shell.
 ///
 /// Failures to start (fork, pipe, exec of a missing program) throw `std::system_error` whose
 /// message names the program; what a program reports about itself is a `CommandResult`.
 
+#include "umlab/base/process.hpp"
 #include "umlab/base/unique_fd.hpp"
 
 #include <chrono>
@@ -24,16 +25,6 @@
 #include <vector>
 
 namespace umlab {
-
-/// How a child ended.
-struct ExitStatus {
-  int code = -1;  ///< the exit code when the child exited, else -1
-  int signal = 0; ///< the signal that killed it, else 0
-
-  bool isSuccess() const { return code == 0; }
-  /// "exited with status 2", "was killed by signal 9 (Killed)".
-  std::string describe() const;
-};
 
 /// The program and how to start it.
 struct Command {
@@ -54,8 +45,6 @@ std::optional<std::string> findExecutable(const std::string& name);
 
 class ChildProcess {
 public:
-  static constexpr std::chrono::milliseconds kDefaultGrace{5000};
-
   /// Starts `command` with stdout and stderr on one pipe (read it from `outputFd()`) and stdin
   /// on a pipe (`inputFd()`) when `command.input` is not empty, else on /dev/null. The input is
   /// not written here; `runCommand` does that. Throws std::system_error.
@@ -79,9 +68,8 @@ public:
   ExitStatus wait();
   /// Reaps the child if it has exited; nullopt while it runs.
   std::optional<ExitStatus> tryWait();
-  /// SIGTERM to the process group, up to `grace` for the child to exit, then SIGKILL to the
-  /// group; reaps the child. Returns at once with the known status when it was already reaped.
-  ExitStatus terminate(std::chrono::milliseconds grace = kDefaultGrace);
+  /// Stops the process group (`stopProcessGroups`) and reaps the child. Returns at once with the known status when it was already reaped.
+  ExitStatus terminate(std::chrono::milliseconds grace = kStopGrace);
 
 private:
   ChildProcess() = default;

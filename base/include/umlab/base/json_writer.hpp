@@ -11,7 +11,9 @@ namespace umlab {
 
 class JsonWriter {
 public:
+  /// `indent` < 0 writes the whole document on one line (ending with '\n').
   explicit JsonWriter(int indent = 2) : indent_(indent) {}
+  static constexpr int kOneLine = -1;
 
   JsonWriter& beginObject();
   JsonWriter& endObject();

@@ -1,35 +1,15 @@
 #pragma once
-/// The switch's notion of time. The forwarding core asks a `Clock&` instead of reading the
-/// system clock, so that tests freeze and advance time (as OVS's `time/stop` and `time/warp`).
+/// The switch's notion of time is the project's (base/clock.hpp): the forwarding core asks a
+/// `Clock&`, so that tests freeze and advance time.
 
-#include <chrono>
+#include "umlab/base/clock.hpp"
 
 namespace umlab::switchd {
 
-using Duration = std::chrono::steady_clock::duration;
-using TimePoint = std::chrono::steady_clock::time_point;
-
-class Clock {
-public:
-  virtual ~Clock() = default;
-  /// Monotonic: never goes backwards.
-  virtual TimePoint now() const = 0;
-};
-
-/// std::chrono::steady_clock.
-class SteadyClock final : public Clock {
-public:
-  TimePoint now() const override { return std::chrono::steady_clock::now(); }
-};
-
-/// Time that moves only when a test says so. Starts at an arbitrary fixed point.
-class FakeClock final : public Clock {
-public:
-  TimePoint now() const override { return now_; }
-  void advance(Duration d) { now_ += d; }
-
-private:
-  TimePoint now_{std::chrono::hours(1)};
-};
+using umlab::Clock;
+using umlab::Duration;
+using umlab::FakeClock;
+using umlab::SteadyClock;
+using umlab::TimePoint;
 
 } // namespace umlab::switchd

@@ -2,20 +2,30 @@
 /// A running lab's state directory, as every later `umlab` finds it (DESIGN.md §5):
 ///
 ///   <stateRoot>/<lab>/           mode 0700
-///     control.sock               the supervisor's control socket (unix stream, text requests)
+///     control.sock               the supervisor's control socket (see the protocol below)
 ///     processes                  one line per started process: "<kind> <name> <pid> <start time>"
 ///                                (kind: supervisor, switch, guest); what `umlab clean` stops
 ///     supervisor.log             the supervisor's own messages
-///     plan.txt                   the launch plan it runs (`umlab plan` output)
+///     plan.json                  the launch plan it runs, typed (lab/compile/plan_json.hpp: one
+///                                writer, one reader); rewritten by `apply`
 ///     sw/ cow/ nodes/ uml/ log/  see plan.hpp
 ///
-/// Control requests are one line of text; replies depend on the request:
+/// The control protocol. A client sends one request, a JSON object on one line, and reads one
+/// JSON line back: `{"ok": true, ...}` or `{"ok": false, "error": "..."}`. Then, depending on
+/// the request:
 ///
-///   ps text|json      the lab's status, then the connection closes
-///   exec <node>       "ok\n" (or "error <message>\n"), then agent frames both ways
-///                     (kernel/agent_protocol.hpp) with ids chosen by the client
-///   console <node>    "ok\n", then raw bytes both ways with the node's main console
-///   down [keep]       stops everything; "ok\n" when done, just before the supervisor exits
+///   {"op":"ps"}                          the reply is the status (lab_status.hpp), then EOF
+///   {"op":"exec","node":N}               agent frames both ways (kernel/agent_protocol.hpp),
+///                                        with ids chosen by the client
+///   {"op":"console","node":N}            raw bytes both ways with the node's main console
+///   {"op":"events"}                      one event per line (lab_event.hpp) until the lab ends
+///   {"op":"down","keep":B}               the reply comes when everything has stopped
+///   {"op":"plug","node":N,"iface":I,"segment":S,"ip":CIDR}    hot-plug (ip may be "")
+///   {"op":"unplug","node":N,"iface":I}
+///   {"op":"apply","plan":{...},"restart":[N...]}   reconcile with a new plan (plan_diff.hpp);
+///                                        the reply comes when it is done and lists the changes
+
+#include "umlab/base/process.hpp"
 
 #include <optional>
 #include <string>
@@ -27,8 +37,7 @@ namespace umlab::lab::runtime {
 struct ProcessEntry {
   std::string kind; ///< "supervisor", "switch" or "guest"
   std::string name;
-  pid_t pid = 0;
-  unsigned long long startTime = 0;
+  ProcessId id;
 };
 
 class LabState {
@@ -37,9 +46,11 @@ public:
 
   const std::string& lab() const { return lab_; }
   const std::string& dir() const { return dir_; }
+  const std::string& root() const { return root_; }
   std::string controlSocket() const { return dir_ + "/control.sock"; }
   std::string processesFile() const { return dir_ + "/processes"; }
   std::string supervisorLog() const { return dir_ + "/supervisor.log"; }
+  std::string planFile() const { return dir_ + "/plan.json"; }
   bool exists() const;
 
   void appendProcess(const ProcessEntry& e) const;
@@ -53,8 +64,5 @@ private:
 
 /// The labs that have a state directory under `stateRoot`, sorted.
 std::vector<std::string> listLabs(const std::string& stateRoot);
-
-/// Connects to a unix stream socket; returns the fd or -1 (errno set).
-int connectUnix(const std::string& path);
 
 } // namespace umlab::lab::runtime

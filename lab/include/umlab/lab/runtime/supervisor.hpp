@@ -2,25 +2,35 @@
 /// The per-lab supervisor (DESIGN.md §5): the parent of a lab's switches and guests. It runs in
 /// the lab's network namespace, holds each guest's console (a pty, logged to log/<node>.log) and
 /// agent channel (a socketpair on the guest's serial line 1), reaps everything it started, and
-/// answers `ps`, `exec`, `console` and `down` on the lab's control socket (lab_state.hpp).
+/// answers the control protocol (lab_state.hpp) on the lab's control socket.
 ///
 /// Shape: one thread, one poll() loop over the signalfd, the control listener, every guest's
-/// agent and console fd, and every client; all fds non-blocking, all writes buffered. A slow
-/// client never blocks a guest's console; output for exec clients is bounded per client.
+/// agent and console fd, every client, and the switches' admin sockets; all fds non-blocking,
+/// all writes buffered. The loop never waits on a switch: every second it asks each switch for
+/// its ports (`show ports`) without blocking and keeps the last answer, so `ps` is answered from
+/// that cache at once, and a stopped or dead switch shows as "not answering" instead of
+/// stalling consoles and exec. Guest sizes (PSS, a /proc walk) are refreshed a few guests per
+/// second, also into the cache. The same refresh feeds `events`: node state changes, link
+/// condition changes and per-port counters, as one JSON line each.
+///
+/// Hot-plug (`plug`/`unplug`) and `apply` are requests too: the supervisor is the guests' parent
+/// and holds their agents, so it starts new processes, talks to mconsole, and configures the
+/// new interface through the agent, then answers. The supervisor keeps the plan it runs in
+/// memory and on disk (plan.json), rewritten after each change.
 ///
 /// Confinement: guest root is untrusted, and Debian's UML has hostfs built in, whose `hostfs=`
 /// prefix does not stop `..` (UML.md §8). So every UML process runs as the lab's own
 /// unprivileged uid (`labUid`, no other process has it) in a mount namespace whose root shows
 /// only /usr (read-only, with the /lib, /bin... symlinks), a few device nodes, the base image
 /// (read-only), the lab's state directory, and private tmpfs /tmp and /dev/shm for UML's memory
-/// file. Switches (umlab-switchd, one per switch or hub segment and point-to-point link, as the
-/// plan says) run as the same uid in the same kind of jail, so guests may use their sockets.
+/// file (jail.hpp). Switches run as the same uid in the same kind of jail.
 ///
-/// Readiness: a guest is ready when its agent says HELLO. `up` learns of progress through a
-/// pipe: one line per event, then "READY" or "FAILED <reason>". On failure, or when `down`
-/// arrives, every process group is killed and reaped and the state directory is removed
+/// Readiness: a guest is ready when its agent says HELLO. The launcher learns of progress through
+/// a pipe: one line per event, then "READY" or "FAILED <reason>". On failure, or when `down`
+/// arrives, every process group is stopped and reaped and the state directory is removed
 /// (COW files are kept on request).
 
+#include "umlab/base/process_runner.hpp"
 #include "umlab/lab/compile/plan.hpp"
 
 #include <chrono>
@@ -40,6 +50,6 @@ unsigned labUid(const std::string& lab);
 
 /// Runs `plan` until `down`. Call in a fresh child process: it moves the process into a new
 /// network namespace and session. Returns the exit status for that process.
-int runSupervisor(const LaunchPlan& plan, const SupervisorOptions& options, int progressFd);
+int runSupervisor(const LaunchPlan& plan, const SupervisorOptions& options, ProcessRunner& runner, int progressFd);
 
 } // namespace umlab::lab::runtime

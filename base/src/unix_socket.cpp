@@ -1,0 +1,148 @@
+#include "umlab/base/unix_socket.hpp"
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <poll.h>
+#include <system_error>
+#include <unistd.h>
+
+namespace umlab {
+
+namespace {
+using SteadyClock = std::chrono::steady_clock;
+
+int millisecondsLeft(SteadyClock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
+  return left < 0 ? 0 : static_cast<int>(left);
+}
+} // namespace
+
+UnixAddress UnixAddress::path(const std::string& path) {
+  if (path.empty() || path.size() > kMaxUnixSocketPath || path.find('\0') != std::string::npos)
+    throw std::system_error(ENAMETOOLONG, std::generic_category(),
+                            "socket path '" + path + "' is empty or longer than " + std::to_string(kMaxUnixSocketPath) +
+                                " bytes");
+  UnixAddress a;
+  a.address.sun_family = AF_UNIX;
+  std::memcpy(a.address.sun_path, path.data(), path.size());
+  a.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+  return a;
+}
+
+UnixAddress UnixAddress::abstract(const std::string& name) {
+  if (name.size() + 1 > sizeof(sockaddr_un::sun_path))
+    throw std::system_error(ENAMETOOLONG, std::generic_category(), "abstract socket name '" + name + "' is too long");
+  UnixAddress a;
+  a.address.sun_family = AF_UNIX;
+  std::memcpy(a.address.sun_path + 1, name.data(), name.size());
+  a.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  return a;
+}
+
+UniqueFd tryConnectUnixStream(const std::string& path) {
+  UnixAddress a;
+  try {
+    a = UnixAddress::path(path);
+  } catch (const std::system_error&) {
+    errno = ENAMETOOLONG;
+    return UniqueFd();
+  }
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd)
+    return fd;
+  int rc;
+  while ((rc = ::connect(fd.get(), a.get(), a.length)) != 0 && errno == EINTR) {
+  }
+  if (rc != 0) {
+    const int e = errno;
+    fd.reset();
+    errno = e;
+  }
+  return fd;
+}
+
+UniqueFd connectUnixStream(const std::string& path) {
+  UniqueFd fd = tryConnectUnixStream(path);
+  if (!fd)
+    throw std::system_error(errno, std::generic_category(), "connect " + path);
+  return fd;
+}
+
+UniqueFd listenUnixStream(const std::string& path, int backlog) {
+  const UnixAddress a = UnixAddress::path(path);
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd)
+    throw std::system_error(errno, std::generic_category(), "socket for " + path);
+  ::unlink(path.c_str());
+  if (::bind(fd.get(), a.get(), a.length) != 0 || ::listen(fd.get(), backlog) != 0)
+    throw std::system_error(errno, std::generic_category(), "bind " + path);
+  return fd;
+}
+
+bool writeAll(int fd, std::string_view data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+    if (n < 0 && errno == ENOTSOCK) {
+      const ssize_t w = ::write(fd, data.data() + off, data.size() - off);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        return false;
+      off += static_cast<size_t>(w);
+      continue;
+    }
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return false;
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::optional<std::string> readLine(int fd, std::chrono::milliseconds timeout) {
+  std::string line;
+  const auto deadline = SteadyClock::now() + timeout;
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    const int rc = ::poll(&p, 1, millisecondsLeft(deadline));
+    if (rc < 0 && errno == EINTR)
+      continue;
+    if (rc <= 0)
+      return std::nullopt;
+    char c;
+    const ssize_t n = ::read(fd, &c, 1);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+      continue;
+    if (n <= 0)
+      return std::nullopt;
+    if (c == '\n')
+      return line;
+    line += c;
+  }
+}
+
+std::string readAll(int fd, std::chrono::milliseconds timeout) {
+  std::string out;
+  const auto deadline = SteadyClock::now() + timeout;
+  char buf[65536];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    const int rc = ::poll(&p, 1, millisecondsLeft(deadline));
+    if (rc < 0 && errno == EINTR)
+      continue;
+    if (rc <= 0)
+      break;
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+      continue;
+    if (n <= 0)
+      break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+} // namespace umlab

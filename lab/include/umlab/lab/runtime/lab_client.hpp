@@ -1,0 +1,139 @@
+#pragma once
+/// The lab client: everything a front-end does to running labs, in-process (DESIGN.md §5.1).
+/// The CLI, `umlab test`, the GUI and the benchmarks call it; none of them runs `umlab` again.
+///
+/// What goes where. Requests about guests and the lab's life (status, exec, console, events,
+/// down, hot-plug, apply) go to the lab's supervisor as typed requests (lab_state.hpp). Requests
+/// about a segment's traffic (link conditions, capture, replay) go straight to that segment's
+/// umlab-switchd admin socket, found in the lab's plan (plan.json, read with the one reader), so
+/// the supervisor never relays frames or waits on a switch; it sees the result in its next
+/// counter refresh (and reports link changes as events).
+///
+/// Failures that the user must act on throw RuntimeError with a message that says what to do.
+
+#include "umlab/base/json_value.hpp"
+#include "umlab/base/unique_fd.hpp"
+#include "umlab/lab/compile/plan.hpp"
+#include "umlab/lab/runtime/lab_status.hpp"
+#include "umlab/lab/runtime/plan_diff.hpp"
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace umlab::lab::runtime {
+
+struct ExecOptions {
+  std::chrono::milliseconds timeout{0}; ///< 0: no limit; else SIGKILL after it (exit code 124)
+  int stdinFd = -1;                     ///< forwarded to the command; -1: none
+  std::function<void(const std::string&)> onStdout, onStderr; ///< empty: collected in the result
+  size_t maxCollected = 1 << 20; ///< per stream, when collecting
+};
+
+struct ExecResult {
+  /// The command's exit code; 124 after the timeout, 126/127 when it could not be started,
+  /// -1 when the connection to the lab broke before it ended (`error` says so).
+  int exitCode = -1;
+  std::string out, err; ///< collected output, when no callback was given
+  std::string error;    ///< why there is no exit code of the command's own, for people
+  bool isTimedOut = false;
+  bool isRefused = false; ///< the lab or node could not take the command (no such node, not running)
+};
+
+struct DownResult {
+  bool wasRunning = true;  ///< false: only leftovers of a crashed lab were removed
+  size_t strayGroups = 0;  ///< process groups stopped after the supervisor was gone
+};
+
+struct ReplayOptions {
+  double speed = 1; ///< 0: as fast as possible
+  uint32_t loop = 1; ///< 0: until stopped
+  std::string rewriteDst; ///< a MAC, or empty
+};
+
+class LabClient {
+public:
+  explicit LabClient(std::string stateRoot) : stateRoot_(std::move(stateRoot)) {}
+  const std::string& stateRoot() const { return stateRoot_; }
+
+  /// The labs with a state directory, sorted.
+  std::vector<std::string> labs() const;
+  /// True when the lab's supervisor is alive.
+  bool isRunning(const std::string& lab) const;
+  /// The lab's status; for a lab whose supervisor is gone, `state` is "crashed". Throws when
+  /// there is no such lab.
+  LabStatus status(const std::string& lab) const;
+  /// The plan the lab runs (its plan.json).
+  LaunchPlan plan(const std::string& lab) const;
+
+  ExecResult exec(const std::string& lab, const std::string& node, const std::vector<std::string>& argv,
+                  const ExecOptions& options = {}) const;
+  /// A connection to the node's main console: raw bytes both ways.
+  UniqueFd console(const std::string& lab, const std::string& node) const;
+  /// Calls `onEvent` for each event (one JSON object; see lab_state.hpp) until the lab goes
+  /// down, `onEvent` returns false, or `cancelFd` (when not -1) becomes readable.
+  void events(const std::string& lab, const std::function<bool(const JsonValue&)>& onEvent, int cancelFd = -1) const;
+
+  /// Stops the lab and removes its state (COW files kept with `keep`); a crashed lab's
+  /// leftovers are removed. Throws when there is no such lab.
+  DownResult down(const std::string& lab, bool keep = false) const;
+  /// Removes what a crashed lab left (its recorded processes and state). Returns the number of
+  /// process groups stopped. A running lab is left alone (returns nullopt).
+  std::optional<size_t> cleanCrashed(const std::string& lab) const;
+
+  /// Hot-plugs NODE's interface IFACE (ethN) into SEGMENT (switch, hub or mcast); returns its MAC.
+  std::string plug(const std::string& lab, const std::string& node, const std::string& iface, const std::string& segment,
+                   const std::string& ip) const;
+  void unplug(const std::string& lab, const std::string& node, const std::string& iface) const;
+
+  /// The changes `apply` would make to take the running lab to `next`.
+  PlanChanges planChanges(const std::string& lab, const LaunchPlan& next, const std::vector<std::string>& restart) const;
+  /// Makes them: writes the config disks of new and restarted nodes, then asks the supervisor.
+  /// Throws (and changes nothing) when a change is refused. Returns the changes made, one line each.
+  std::vector<std::string> apply(const std::string& lab, const LaunchPlan& next, const std::vector<std::string>& restart,
+                                 const std::string& guestBinDir) const;
+
+  /// The admin socket of the lab's switch for SEGMENT; throws naming the lab's switch segments.
+  std::string switchAdminPath(const std::string& lab, const std::string& segment) const;
+  /// The mcast group and port of SEGMENT, when it is an mcast segment.
+  std::optional<std::pair<std::string, uint16_t>> mcastGroup(const std::string& lab, const std::string& segment) const;
+  /// Sends `set port PORT DIRECTION WORDS` (or `show ports` when `words` is empty) to the switch
+  /// that has PORT; returns (segment, the switch's reply). Throws when no switch has it.
+  std::pair<std::string, std::string> linkConditions(const std::string& lab, const std::string& port,
+                                                     const std::string& direction, const std::string& words,
+                                                     const std::optional<std::string>& seed) const;
+
+  /// Starts playing CAPTURE into SEGMENT (the switch reads a copy in the lab's state).
+  void startReplay(const std::string& lab, const std::string& segment, const std::string& capture,
+                   const ReplayOptions& options) const;
+  /// The frames sent so far, and whether the replay still runs.
+  std::pair<long long, bool> replayProgress(const std::string& lab, const std::string& segment) const;
+  void stopReplay(const std::string& lab, const std::string& segment) const;
+  /// Starts the plan's replays (after `Launcher::launch`); throws naming the capture.
+  void startPlannedReplays(const LaunchPlan& plan) const;
+
+  /// Captures SEGMENT (switch or hub) to `outFd` in pcap format while `keepGoing()` and until
+  /// `duration` (0: no limit); returns the number of frames. `last` > 0 instead writes what the
+  /// switch's ring holds of the last `last` at once.
+  long long capture(const std::string& lab, const std::string& segment, int outFd, std::chrono::milliseconds duration,
+                    std::chrono::milliseconds last, const std::function<bool()>& keepGoing) const;
+  /// An fd of the lab's network namespace (for `umlab host` and mcast captures); throws.
+  UniqueFd networkNamespace(const std::string& lab) const;
+
+private:
+  /// Connects to the lab's supervisor and sends `request` (one JSON line); throws when the lab
+  /// does not run.
+  UniqueFd request(const std::string& lab, const std::string& requestJson) const;
+  /// Reads the one-line reply; throws RuntimeError with the supervisor's error.
+  JsonValue expectOk(int fd, const std::string& lab, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+  std::string captureDir(const std::string& lab) const;
+
+  std::string stateRoot_;
+};
+
+/// "'NAME' is not a lab name" when `name` cannot be one; empty when it can.
+std::string checkLabName(const std::string& name);
+
+} // namespace umlab::lab::runtime

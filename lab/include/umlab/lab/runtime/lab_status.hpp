@@ -1,0 +1,71 @@
+#pragma once
+/// What a running lab looks like, as typed data: the supervisor builds it from its own state
+/// and its cache of switch counters, sends it as JSON (`ps`), and every front-end reads it back
+/// through `readLabStatus` (the one reader). The same port counters feed `umlab events`.
+
+#include "umlab/base/json_value.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace umlab::lab::runtime {
+
+/// One port of a switch, from its `show ports` (docs/switchd.md).
+struct PortStatus {
+  std::string name; ///< "pc1:eth0", "trunk:lan", "replay", or "-" for an unnamed port
+  std::string kind; ///< "daemon", "bess", "monitor", "uplink", "replay"
+  uint64_t rxFrames = 0, rxBytes = 0, txFrames = 0, txBytes = 0;
+  uint64_t drops = 0;            ///< every drop counter, summed
+  std::string conditionsIn;      ///< "none", or the switch's compact form ("delay:20ms,loss:1%")
+  std::string conditionsOut;
+  friend bool operator==(const PortStatus&, const PortStatus&) = default;
+};
+
+struct SwitchStatus {
+  std::string segment;
+  std::string state; ///< "up", "not answering" (alive but its admin socket is silent), "down"
+  int64_t pid = 0;
+  bool hasCounters = false; ///< false until the first answer
+  double countersAgeSeconds = 0;
+  std::vector<PortStatus> ports;
+  friend bool operator==(const SwitchStatus&, const SwitchStatus&) = default;
+};
+
+struct InterfaceStatus {
+  std::string name, mac, ip, attachedTo;
+  bool isHotPlugged = false;
+  friend bool operator==(const InterfaceStatus&, const InterfaceStatus&) = default;
+};
+
+struct NodeStatus {
+  std::string name;
+  std::string state; ///< "booting", "ready", "dead (signal 9)", "dead (exit 1)", "stopped"
+  int64_t pid = 0;
+  int64_t uptimeSeconds = 0;
+  uint64_t memoryKiB = 0; ///< PSS of every process of the guest; 0 until first measured
+  std::vector<InterfaceStatus> interfaces;
+  friend bool operator==(const NodeStatus&, const NodeStatus&) = default;
+};
+
+struct LabStatus {
+  std::string lab;
+  std::string stateDir;
+  std::string state = "running"; ///< "running", or "crashed" when the supervisor is gone
+  int64_t supervisorPid = 0;
+  std::vector<NodeStatus> nodes;
+  std::vector<SwitchStatus> switches;
+  friend bool operator==(const LabStatus&, const LabStatus&) = default;
+};
+
+/// The ports of a `show ports` reply; lines that are not ports are skipped.
+std::vector<PortStatus> parseShowPorts(const std::string& reply);
+
+std::string labStatusJson(const LabStatus& status);
+/// The one reader of `labStatusJson`; nullopt with `error` naming the field on bad input.
+std::optional<LabStatus> readLabStatus(const JsonValue& json, std::string& error);
+/// The table `umlab ps` prints.
+std::string renderLabStatusText(const LabStatus& status);
+
+} // namespace umlab::lab::runtime

@@ -1,0 +1,113 @@
+#include "umlab/lab/runtime/jail.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace umlab::lab::runtime {
+
+namespace {
+
+
+std::vector<Jail::Step> planJail(const JailSpec& j) {
+  std::vector<Jail::Step> out;
+  auto mkdirs = [&](const std::string& inside) {
+    std::string path = j.root;
+    size_t pos = 1;
+    while (pos <= inside.size()) {
+      size_t next = inside.find('/', pos);
+      if (next == std::string::npos)
+        next = inside.size();
+      path += inside.substr(pos - 1, next - pos + 1);
+      out.push_back({Jail::Step::MkdirTarget, "", path});
+      pos = next + 1;
+    }
+  };
+  // Private tmpfs first: binds below them (a state directory under /tmp) stay visible.
+  for (const std::string& t : j.tmpfs) {
+    mkdirs(t);
+    out.push_back({Jail::Step::Tmpfs, "", j.root + t});
+  }
+  for (const JailSpec::Bind& b : j.binds) {
+    struct stat st {};
+    if (::lstat(b.path.c_str(), &st) != 0)
+      continue;
+    const std::string parent = b.path.substr(0, b.path.rfind('/'));
+    if (!parent.empty())
+      mkdirs(parent);
+    const std::string target = j.root + b.path;
+    if (S_ISLNK(st.st_mode)) {
+      char link[4096];
+      ssize_t n = ::readlink(b.path.c_str(), link, sizeof link - 1);
+      if (n > 0)
+        out.push_back({Jail::Step::Symlink, std::string(link, static_cast<size_t>(n)), target});
+      continue;
+    }
+    out.push_back({S_ISDIR(st.st_mode) ? Jail::Step::MkdirTarget : Jail::Step::TouchTarget, "", target});
+    out.push_back({Jail::Step::Bind, b.path, target});
+    if (!b.writable)
+      out.push_back({Jail::Step::ReadOnly, "", target});
+  }
+  return out;
+}
+
+/// In the child: build the jail and enter it. Returns errno on failure, 0 on success.
+int enterJail(const JailSpec& j, const std::vector<Jail::Step>& plan) {
+  const mode_t umask = ::umask(022); // the jail's directories must be traversable by its uid
+  if (::unshare(CLONE_NEWNS) != 0)
+    return errno;
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    return errno;
+  if (::mount("umlab-jail", j.root.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") != 0)
+    return errno;
+  for (const Jail::Step& s : plan) {
+    int rc = 0;
+    switch (s.kind) {
+    case Jail::Step::MkdirTarget:
+      rc = ::mkdir(s.b.c_str(), 0755);
+      if (rc != 0 && errno == EEXIST)
+        rc = 0;
+      break;
+    case Jail::Step::TouchTarget: {
+      int fd = ::open(s.b.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+      rc = fd < 0 ? -1 : ::close(fd);
+      break;
+    }
+    case Jail::Step::Bind:
+      rc = ::mount(s.a.c_str(), s.b.c_str(), nullptr, MS_BIND, nullptr); // not recursive: no mounts below
+      break;
+    case Jail::Step::ReadOnly:
+      rc = ::mount(nullptr, s.b.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, nullptr);
+      break;
+    case Jail::Step::Symlink:
+      rc = ::symlink(s.a.c_str(), s.b.c_str());
+      break;
+    case Jail::Step::Tmpfs:
+      rc = ::mount("umlab-tmp", s.b.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+      break;
+    }
+    if (rc != 0)
+      return errno;
+  }
+  if (::chdir(j.root.c_str()) != 0 || ::syscall(SYS_pivot_root, ".", ".") != 0 || ::umount2(".", MNT_DETACH) != 0 ||
+      ::chdir("/") != 0)
+    return errno;
+  if (::setgroups(0, nullptr) != 0 || ::setresgid(j.gid, j.gid, j.gid) != 0 || ::setresuid(j.uid, j.uid, j.uid) != 0)
+    return errno;
+  ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  ::umask(umask);
+  return 0;
+}
+
+} // namespace
+
+Jail::Jail(JailSpec spec) : spec_(std::move(spec)), steps_(planJail(spec_)) {}
+
+int Jail::enterInChild() const noexcept { return enterJail(spec_, steps_); }
+
+} // namespace umlab::lab::runtime

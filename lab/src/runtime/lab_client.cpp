@@ -1,0 +1,580 @@
+#include "umlab/lab/runtime/lab_client.hpp"
+
+#include "umlab/base/json_writer.hpp"
+#include "umlab/base/process.hpp"
+#include "umlab/base/unix_socket.hpp"
+#include "umlab/kernel/agent_protocol.hpp"
+#include "umlab/lab/compile/plan_json.hpp"
+#include "umlab/lab/compile/plan_render.hpp"
+#include "umlab/lab/compile/resolve.hpp"
+#include "umlab/lab/runtime/config_disk.hpp"
+#include "umlab/lab/runtime/lab_state.hpp"
+#include "umlab/lab/runtime/runtime_error.hpp"
+#include "umlab/lab/runtime/switch_admin.hpp"
+#include "umlab/base/quantity.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <poll.h>
+#include <sstream>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+namespace umlab::lab::runtime {
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace agent = umlab::kernel::agent;
+using SteadyClock = std::chrono::steady_clock;
+
+std::string str(const JsonValue& v, const char* key) {
+  const JsonValue* f = v.find(key);
+  return f && f->asString() ? std::string(*f->asString()) : std::string();
+}
+
+std::string oneLine(const std::function<void(JsonWriter&)>& fill) {
+  JsonWriter w(JsonWriter::kOneLine);
+  w.beginObject();
+  fill(w);
+  w.endObject();
+  return w.str();
+}
+
+/// Copies what was appended to `from` since `offset` to `to`; false when `to` refuses.
+bool copyNew(int from, off_t& offset, int to) {
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::pread(from, buf, sizeof buf, offset);
+    if (n <= 0)
+      return true;
+    if (!writeAll(to, std::string_view(buf, static_cast<size_t>(n))))
+      return false;
+    offset += n;
+  }
+}
+
+} // namespace
+
+std::string checkLabName(const std::string& name) {
+  if (!hasValidNameCharacters(name) || name.size() > kMaxLabNameLength)
+    return "'" + name + "' is not a lab name (letters, digits, '-' and '_'); 'umlab ps' lists the running labs";
+  return {};
+}
+
+std::vector<std::string> LabClient::labs() const { return listLabs(stateRoot_); }
+
+bool LabClient::isRunning(const std::string& lab) const { return LabState(stateRoot_, lab).liveSupervisor().has_value(); }
+
+UniqueFd LabClient::request(const std::string& lab, const std::string& requestJson) const {
+  if (std::string problem = checkLabName(lab); !problem.empty())
+    throw RuntimeError(problem);
+  LabState state(stateRoot_, lab);
+  if (!state.exists())
+    throw RuntimeError("no lab named '" + lab + "' is running; 'umlab ps' lists the running labs");
+  if (!state.liveSupervisor())
+    throw RuntimeError("lab '" + lab + "' is not running: its supervisor is gone (a crash?); 'umlab clean " + lab +
+                       "' removes what it left");
+  UniqueFd fd = tryConnectUnixStream(state.controlSocket());
+  if (!fd)
+    throw RuntimeError("cannot reach the supervisor of lab '" + lab + "' at " + state.controlSocket() + ": " +
+                       std::strerror(errno));
+  if (!writeAll(fd.get(), requestJson))
+    throw RuntimeError("lost the connection to the supervisor of lab '" + lab + "'");
+  return fd;
+}
+
+JsonValue LabClient::expectOk(int fd, const std::string& lab, std::chrono::milliseconds timeout) const {
+  const std::optional<std::string> line = readLine(fd, timeout);
+  if (!line)
+    throw RuntimeError("the supervisor of lab '" + lab + "' did not answer");
+  JsonError e;
+  std::optional<JsonValue> reply = parseJson(*line, e);
+  if (!reply)
+    throw RuntimeError("unexpected answer from the supervisor of lab '" + lab + "': " + e.str());
+  const JsonValue* ok = reply->find("ok");
+  if (ok && ok->asBool() == std::optional<bool>(false))
+    throw RuntimeError(str(*reply, "error"));
+  return std::move(*reply);
+}
+
+LabStatus LabClient::status(const std::string& lab) const {
+  LabState state(stateRoot_, lab);
+  if (!state.exists() || !checkLabName(lab).empty())
+    throw RuntimeError("no lab named '" + lab + "' is running; 'umlab ps' lists the running labs");
+  if (!state.liveSupervisor()) {
+    LabStatus s;
+    s.lab = lab;
+    s.stateDir = state.dir();
+    s.state = "crashed";
+    return s;
+  }
+  UniqueFd fd = request(lab, "{\"op\": \"ps\"}\n");
+  const std::optional<std::string> line = readLine(fd.get(), std::chrono::seconds(10));
+  if (!line)
+    throw RuntimeError("the supervisor of lab '" + lab + "' did not answer");
+  JsonError e;
+  std::optional<JsonValue> json = parseJson(*line, e);
+  std::string error = json ? std::string() : e.str();
+  std::optional<LabStatus> s;
+  if (json) {
+    if (const JsonValue* ok = json->find("ok"); ok && ok->asBool() == std::optional<bool>(false))
+      throw RuntimeError(str(*json, "error"));
+    s = readLabStatus(*json, error);
+  }
+  if (!s)
+    throw RuntimeError("the status of lab '" + lab + "' is unreadable: " + error);
+  return *s;
+}
+
+LaunchPlan LabClient::plan(const std::string& lab) const {
+  LabState state(stateRoot_, lab);
+  std::string error;
+  std::optional<LaunchPlan> p;
+  try {
+    p = loadPlanJson(state.planFile(), error);
+  } catch (const std::system_error& e) {
+    error = e.what();
+  }
+  if (!p)
+    throw RuntimeError(state.exists() ? "cannot read the plan of lab '" + lab + "': " + error
+                                      : "no lab named '" + lab + "' is running; 'umlab ps' lists the running labs");
+  return *p;
+}
+
+ExecResult LabClient::exec(const std::string& lab, const std::string& node, const std::vector<std::string>& argv,
+                           const ExecOptions& o) const {
+  ExecResult r;
+  UniqueFd fd;
+  try {
+    fd = request(lab, oneLine([&](JsonWriter& w) { w.field("op", "exec").field("node", node); }));
+    expectOk(fd.get(), lab);
+  } catch (const RuntimeError& e) {
+    r.error = e.what();
+    r.isRefused = true;
+    return r;
+  }
+  agent::ExecRequest req;
+  req.argv = argv;
+  req.hasStdin = o.stdinFd >= 0;
+  std::string frames;
+  agent::encodeFrame({agent::FrameType::Exec, 1, agent::encodeExecRequest(req)}, frames);
+  if (!writeAll(fd.get(), frames)) {
+    r.error = "lost the connection to lab '" + lab + "'";
+    return r;
+  }
+  auto collect = [&](std::string& into, const std::string& data) {
+    into.append(data, 0, o.maxCollected - std::min(o.maxCollected, into.size()));
+  };
+  agent::FrameDecoder decoder;
+  bool stdinOpen = o.stdinFd >= 0;
+  bool killed = false;
+  const auto deadline = SteadyClock::now() + o.timeout;
+  char buf[65536];
+  for (;;) {
+    pollfd p[2] = {{fd.get(), POLLIN, 0}, {o.stdinFd, static_cast<short>(stdinOpen ? POLLIN : 0), 0}};
+    int wait = 500;
+    if (o.timeout.count() > 0 && !killed) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
+      if (left <= 0) {
+        std::string sig;
+        agent::encodeFrame({agent::FrameType::Signal, 1, std::string(1, static_cast<char>(SIGKILL))}, sig);
+        writeAll(fd.get(), sig);
+        killed = true;
+        continue;
+      }
+      wait = static_cast<int>(std::min<long long>(left, 500));
+    }
+    const int n = ::poll(p, stdinOpen ? 2 : 1, wait);
+    if (n < 0 && errno != EINTR)
+      break;
+    if (stdinOpen && (p[1].revents & (POLLIN | POLLHUP))) {
+      const ssize_t got = ::read(o.stdinFd, buf, std::min<size_t>(agent::kMaxPayload, sizeof buf));
+      std::string frame;
+      agent::encodeFrame({agent::FrameType::Stdin, 1, got > 0 ? std::string(buf, static_cast<size_t>(got)) : ""}, frame);
+      writeAll(fd.get(), frame);
+      if (got <= 0)
+        stdinOpen = false;
+    }
+    if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+      continue;
+    const ssize_t got = ::read(fd.get(), buf, sizeof buf);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0)
+      break;
+    decoder.feed(std::span<const char>(buf, static_cast<size_t>(got)));
+    while (auto f = decoder.next()) {
+      if (f->type == agent::FrameType::Stdout) {
+        o.onStdout ? o.onStdout(f->payload) : collect(r.out, f->payload);
+      } else if (f->type == agent::FrameType::Stderr) {
+        o.onStderr ? o.onStderr(f->payload) : collect(r.err, f->payload);
+      } else if (f->type == agent::FrameType::Exit) {
+        auto st = agent::decodeExitStatus(f->payload);
+        if (!st)
+          break;
+        if (st->startError != 0) {
+          r.error = "cannot run '" + argv.front() + "' in node '" + node + "': " + std::strerror(int(st->startError));
+          r.exitCode = st->startError == ENOENT ? 127 : 126;
+        } else if (killed) {
+          r.isTimedOut = true;
+          r.error = "'" + argv.front() + "' in node '" + node + "' timed out after " + formatDuration(o.timeout) +
+                    " and was killed";
+          r.exitCode = 124;
+        } else {
+          r.exitCode = st->code;
+        }
+        return r;
+      }
+    }
+  }
+  r.error = "lost the connection to lab '" + lab + "' before the command ended";
+  return r;
+}
+
+UniqueFd LabClient::console(const std::string& lab, const std::string& node) const {
+  UniqueFd fd = request(lab, oneLine([&](JsonWriter& w) { w.field("op", "console").field("node", node); }));
+  expectOk(fd.get(), lab);
+  return fd;
+}
+
+void LabClient::events(const std::string& lab, const std::function<bool(const JsonValue&)>& onEvent, int cancelFd) const {
+  UniqueFd fd = request(lab, "{\"op\": \"events\"}\n");
+  expectOk(fd.get(), lab);
+  std::string buffer;
+  char buf[65536];
+  for (;;) {
+    pollfd p[2] = {{fd.get(), POLLIN, 0}, {cancelFd, POLLIN, 0}};
+    const int n = ::poll(p, cancelFd >= 0 ? 2 : 1, -1);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 || (cancelFd >= 0 && (p[1].revents & (POLLIN | POLLHUP))))
+      return;
+    const ssize_t got = ::read(fd.get(), buf, sizeof buf);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0)
+      return; // the lab is gone
+    buffer.append(buf, static_cast<size_t>(got));
+    size_t nl;
+    while ((nl = buffer.find('\n')) != std::string::npos) {
+      const std::string line = buffer.substr(0, nl);
+      buffer.erase(0, nl + 1);
+      JsonError e;
+      if (std::optional<JsonValue> event = parseJson(line, e)) {
+        if (!onEvent(*event))
+          return;
+        if (str(*event, "type") == "lab" && str(*event, "state") == "down")
+          return;
+      }
+    }
+  }
+}
+
+DownResult LabClient::down(const std::string& lab, bool keep) const {
+  if (std::string problem = checkLabName(lab); !problem.empty())
+    throw RuntimeError(problem);
+  LabState state(stateRoot_, lab);
+  if (!state.exists())
+    throw RuntimeError("no lab named '" + lab + "' is running; 'umlab ps' lists the running labs");
+  DownResult r;
+  const std::optional<ProcessEntry> sup = state.liveSupervisor();
+  if (!sup) {
+    r.wasRunning = false;
+    r.strayGroups = cleanCrashed(lab).value_or(0);
+    return r;
+  }
+  {
+    UniqueFd fd = request(lab, keep ? "{\"op\": \"down\", \"keep\": true}\n" : "{\"op\": \"down\", \"keep\": false}\n");
+    readAll(fd.get(), std::chrono::seconds(60));
+  }
+  // The supervisor exits right after answering; make sure, then check nothing is left.
+  for (int i = 0; i < 250 && processStartTime(sup->id.pid) == sup->id.startTime; ++i)
+    ::usleep(20000);
+  std::vector<ProcessId> left;
+  for (const ProcessEntry& e : state.processes())
+    left.push_back(e.id);
+  r.strayGroups = stopForeignProcessGroups(left);
+  if (!keep) {
+    std::error_code ec;
+    fs::remove_all(state.dir(), ec);
+  }
+  return r;
+}
+
+std::optional<size_t> LabClient::cleanCrashed(const std::string& lab) const {
+  LabState state(stateRoot_, lab);
+  if (state.liveSupervisor())
+    return std::nullopt;
+  std::vector<ProcessId> ids;
+  for (const ProcessEntry& e : state.processes())
+    ids.push_back(e.id);
+  const size_t stopped = stopForeignProcessGroups(ids);
+  std::error_code ec;
+  fs::remove_all(state.dir(), ec);
+  return stopped;
+}
+
+std::string LabClient::plug(const std::string& lab, const std::string& node, const std::string& iface,
+                            const std::string& segment, const std::string& ip) const {
+  UniqueFd fd = request(lab, oneLine([&](JsonWriter& w) {
+                          w.field("op", "plug").field("node", node).field("iface", iface).field("segment", segment).field("ip", ip);
+                        }));
+  const JsonValue reply = expectOk(fd.get(), lab, std::chrono::seconds(60));
+  return str(reply, "mac");
+}
+
+void LabClient::unplug(const std::string& lab, const std::string& node, const std::string& iface) const {
+  UniqueFd fd = request(lab, oneLine([&](JsonWriter& w) { w.field("op", "unplug").field("node", node).field("iface", iface); }));
+  expectOk(fd.get(), lab, std::chrono::seconds(60));
+}
+
+PlanChanges LabClient::planChanges(const std::string& lab, const LaunchPlan& next, const std::vector<std::string>& restart) const {
+  return diffPlans(plan(lab), next, restart);
+}
+
+std::vector<std::string> LabClient::apply(const std::string& lab, const LaunchPlan& next, const std::vector<std::string>& restart,
+                                          const std::string& guestBinDir) const {
+  const PlanChanges changes = planChanges(lab, next, restart);
+  if (!changes.refused.empty()) {
+    std::string text;
+    for (const std::string& r : changes.refused)
+      text += "\n  " + r;
+    throw RuntimeError("nothing was changed; these changes cannot be made while the lab runs:" + text);
+  }
+  if (changes.empty())
+    return {};
+  // New and restarted nodes boot from their config disks: made here, where waiting on
+  // mkfs.ext4 stalls nobody, not in the supervisor.
+  std::vector<std::string> boot = changes.addedGuests;
+  boot.insert(boot.end(), changes.restartedGuests.begin(), changes.restartedGuests.end());
+  for (const GuestPlan& g : next.guests)
+    if (std::find(boot.begin(), boot.end(), g.name) != boot.end()) {
+      std::error_code ec;
+      fs::create_directories(fs::path(g.configDisk).parent_path(), ec);
+      try {
+        writeConfigDisk(g, guestBinDir);
+      } catch (const std::system_error& e) {
+        throw RuntimeError("cannot write the config disk of node '" + g.name + "': " + e.what());
+      }
+    }
+  JsonWriter w(JsonWriter::kOneLine);
+  w.beginObject().field("op", "apply").key("restart").beginArray();
+  for (const std::string& r : restart)
+    w.value(r);
+  w.endArray().endObject();
+  // The plan goes in as the JSON its one writer makes (with newlines: made one line here).
+  std::string planText = renderPlanJson(next);
+  std::string compact;
+  compact.reserve(planText.size());
+  bool inString = false, escaped = false;
+  for (char c : planText) {
+    if (inString) {
+      compact += c;
+      escaped = !escaped && c == '\\';
+      if (c == '"' && !escaped)
+        inString = false;
+      continue;
+    }
+    if (c == '"')
+      inString = true;
+    if (c == '\n')
+      continue;
+    compact += c;
+  }
+  std::string requestLine = w.str();
+  requestLine.insert(requestLine.rfind('}'), ", \"plan\": " + compact);
+  UniqueFd fd = request(lab, requestLine);
+  const JsonValue reply = expectOk(fd.get(), lab, std::chrono::minutes(10));
+  std::vector<std::string> lines;
+  if (const JsonValue* c = reply.find("changes"); c && c->asArray())
+    for (const JsonValue& v : *c->asArray())
+      if (v.asString())
+        lines.emplace_back(*v.asString());
+  return lines;
+}
+
+std::string LabClient::switchAdminPath(const std::string& lab, const std::string& segment) const {
+  const LaunchPlan p = plan(lab);
+  std::string known;
+  for (const SwitchPlan& s : p.switches) {
+    if (s.segment == segment)
+      return s.adminPath;
+    if (!s.implicit)
+      known += (known.empty() ? "" : ", ") + s.segment;
+  }
+  throw RuntimeError("lab '" + lab + "' has no switch segment '" + segment + "'" +
+                     (known.empty() ? std::string() : " (its switch segments: " + known + ")") +
+                     "; mcast segments have no switch to ask");
+}
+
+std::optional<std::pair<std::string, uint16_t>> LabClient::mcastGroup(const std::string& lab, const std::string& segment) const {
+  for (const McastPlan& m : plan(lab).mcast)
+    if (m.segment == segment)
+      return std::make_pair(m.group, m.port);
+  return std::nullopt;
+}
+
+std::pair<std::string, std::string> LabClient::linkConditions(const std::string& lab, const std::string& port,
+                                                              const std::string& direction, const std::string& words,
+                                                              const std::optional<std::string>& seed) const {
+  if (!isRunning(lab))
+    request(lab, ""); // throws with the reason
+  for (const SwitchPlan& sw : plan(lab).switches) {
+    const AdminReply r = words.empty() ? switchAdmin(sw.adminPath, "show ports")
+                                       : switchAdmin(sw.adminPath, "set port " + port + " " + direction + words);
+    if (!r.reached)
+      continue;
+    if (words.empty()) {
+      const size_t at = r.text.find(" name=" + port + " ");
+      if (at == std::string::npos)
+        continue;
+      const std::string l = r.text.substr(at, r.text.find('\n', at) - at);
+      auto field = [&](const std::string& key) {
+        const size_t k = l.find(" " + key + "=");
+        return l.substr(k + key.size() + 2, l.find(' ', k + 1) - k - key.size() - 2);
+      };
+      return {sw.segment, "in " + field("in") + ", out " + field("out")};
+    }
+    if (!r.ok && r.text.rfind("no port", 0) == 0)
+      continue;
+    if (!r.ok)
+      throw RuntimeError(r.text);
+    if (seed) {
+      const AdminReply s = switchAdmin(sw.adminPath, "set seed " + *seed);
+      if (!s.ok)
+        throw RuntimeError("--seed: " + s.text);
+    }
+    return {sw.segment, r.text};
+  }
+  throw RuntimeError("no switch of lab '" + lab + "' has a port " + port +
+                     " (is it on an mcast segment or a tap? those have no switch; 'umlab ps " + lab +
+                     "' shows where each interface is)");
+}
+
+std::string LabClient::captureDir(const std::string& lab) const {
+  LabState state(stateRoot_, lab);
+  const std::string dir = state.dir() + "/captures";
+  struct stat st {};
+  if (::stat(state.dir().c_str(), &st) != 0)
+    throw RuntimeError("cannot read the state of lab '" + lab + "': " + std::strerror(errno));
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    throw RuntimeError("cannot create " + dir + ": " + std::strerror(errno));
+  // The lab's (unprivileged, jailed) switches write here: they see the state directory at the
+  // same path, as its owner.
+  if (::chown(dir.c_str(), st.st_uid, st.st_gid) != 0)
+    throw RuntimeError("cannot hand " + dir + " to the lab's user: " + std::strerror(errno));
+  return dir;
+}
+
+void LabClient::startReplay(const std::string& lab, const std::string& segment, const std::string& capture,
+                            const ReplayOptions& options) const {
+  const std::string admin = switchAdminPath(lab, segment);
+  const std::string dir = captureDir(lab);
+  // The switch is confined to the lab's state: it reads a copy there, all of it at start.
+  const std::string copy = dir + "/replay." + segment + "." + std::to_string(::getpid()) + ".pcap";
+  std::error_code ec;
+  fs::copy_file(capture, copy, fs::copy_options::overwrite_existing, ec);
+  if (ec)
+    throw RuntimeError("cannot read the capture " + capture + ": " + ec.message());
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0 && ::chown(copy.c_str(), st.st_uid, st.st_gid) != 0)
+    throw RuntimeError("cannot hand " + copy + " to the lab's user: " + std::strerror(errno));
+  std::ostringstream words;
+  words << " speed " << options.speed << " loop " << options.loop;
+  if (!options.rewriteDst.empty())
+    words << " dst " << options.rewriteDst;
+  const AdminReply start = switchAdmin(admin, "replay start " + copy + words.str(), std::chrono::seconds(30));
+  ::unlink(copy.c_str());
+  if (!start.ok) {
+    std::string why = start.text;
+    if (size_t at = why.find(copy); at != std::string::npos)
+      why.replace(at, copy.size(), capture);
+    throw RuntimeError("cannot replay " + capture + " into " + segment + ": " + why);
+  }
+}
+
+std::pair<long long, bool> LabClient::replayProgress(const std::string& lab, const std::string& segment) const {
+  const AdminReply s = switchAdmin(switchAdminPath(lab, segment), "show replay");
+  if (!s.ok)
+    throw RuntimeError("segment " + segment + ": " + s.text);
+  return {adminValue(s.text, "replay_frames_sent=", "replay_frames_sent"), s.text.rfind("replay=-", 0) != 0};
+}
+
+void LabClient::stopReplay(const std::string& lab, const std::string& segment) const {
+  switchAdmin(switchAdminPath(lab, segment), "replay stop");
+}
+
+void LabClient::startPlannedReplays(const LaunchPlan& plan) const {
+  for (const ReplayPlan& r : plan.replays) {
+    ReplayOptions o;
+    o.speed = r.speed;
+    o.loop = r.loop;
+    if (r.rewriteMac)
+      o.rewriteDst = r.rewriteTo;
+    startReplay(plan.lab, r.segment, r.pcapPath, o);
+  }
+}
+
+long long LabClient::capture(const std::string& lab, const std::string& segment, int outFd, std::chrono::milliseconds duration,
+                             std::chrono::milliseconds last, const std::function<bool()>& keepGoing) const {
+  const std::string admin = switchAdminPath(lab, segment);
+  const std::string file = captureDir(lab) + "/" + segment + "." + std::to_string(::getpid()) + ".pcap";
+  struct Remove {
+    std::string path;
+    ~Remove() { ::unlink(path.c_str()); }
+  } remove{file};
+  if (last.count() > 0) {
+    const std::string seconds = std::to_string(std::max<long long>(1, last.count() / 1000)) + "s";
+    const AdminReply r = switchAdmin(admin, "capture dump " + file + " " + seconds);
+    if (!r.ok)
+      throw RuntimeError("segment " + segment + ": " + r.text);
+    UniqueFd in(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    off_t offset = 0;
+    if (!in || !copyNew(in.get(), offset, outFd))
+      throw RuntimeError(std::string("cannot copy the capture: ") + std::strerror(errno));
+    return std::atoll(r.text.c_str() + std::string("dumped ").size());
+  }
+  const AdminReply start = switchAdmin(admin, "capture start " + file);
+  if (!start.ok)
+    throw RuntimeError("segment " + segment + ": " + start.text);
+  UniqueFd in;
+  off_t offset = 0;
+  bool isOutputOk = true;
+  const auto end = SteadyClock::now() + duration;
+  while (keepGoing() && isOutputOk && (duration.count() == 0 || SteadyClock::now() < end)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!in)
+      in.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (in)
+      isOutputOk = copyNew(in.get(), offset, outFd);
+  }
+  const AdminReply stop = switchAdmin(admin, "capture stop");
+  if (!in)
+    in.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in && isOutputOk)
+    isOutputOk = copyNew(in.get(), offset, outFd);
+  if (!stop.ok)
+    throw RuntimeError("segment " + segment + ": " + stop.text);
+  if (!isOutputOk)
+    throw RuntimeError(std::string("cannot write the capture: ") + std::strerror(errno));
+  return std::atoll(stop.text.c_str() + std::string("captured ").size());
+}
+
+UniqueFd LabClient::networkNamespace(const std::string& lab) const {
+  LabState state(stateRoot_, lab);
+  const std::optional<ProcessEntry> sup = state.liveSupervisor();
+  if (!sup)
+    request(lab, ""); // throws with the reason
+  UniqueFd ns(::open(("/proc/" + std::to_string(sup->id.pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!ns)
+    throw RuntimeError("cannot open the network namespace of lab '" + lab + "': " + std::strerror(errno));
+  return ns;
+}
+
+} // namespace umlab::lab::runtime

@@ -1,0 +1,243 @@
+#include "umlab/lab/runtime/lab_status.hpp"
+
+#include "umlab/base/json_writer.hpp"
+#include "umlab/base/quantity.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+namespace umlab::lab::runtime {
+
+std::vector<PortStatus> parseShowPorts(const std::string& reply) {
+  std::vector<PortStatus> out;
+  std::istringstream lines(reply);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("port ", 0) != 0)
+      continue;
+    PortStatus p;
+    std::istringstream words(line);
+    for (std::string w; words >> w;) {
+      const size_t eq = w.find('=');
+      if (eq == std::string::npos)
+        continue;
+      const std::string key = w.substr(0, eq), value = w.substr(eq + 1);
+      const uint64_t n = std::strtoull(value.c_str(), nullptr, 10);
+      if (key == "name")
+        p.name = value;
+      else if (key == "kind")
+        p.kind = value;
+      else if (key == "rx_frames")
+        p.rxFrames = n;
+      else if (key == "rx_bytes")
+        p.rxBytes = n;
+      else if (key == "tx_frames")
+        p.txFrames = n;
+      else if (key == "tx_bytes")
+        p.txBytes = n;
+      else if (key.rfind("drop_", 0) == 0)
+        p.drops += n;
+      else if (key == "in")
+        p.conditionsIn = value;
+      else if (key == "out")
+        p.conditionsOut = value;
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::string labStatusJson(const LabStatus& s) {
+  JsonWriter w(JsonWriter::kOneLine);
+  w.beginObject().field("lab", s.lab).field("stateDir", s.stateDir).field("state", s.state).field("supervisor", s.supervisorPid);
+  w.key("nodes").beginArray();
+  for (const NodeStatus& n : s.nodes) {
+    w.beginObject().field("name", n.name).field("state", n.state).field("pid", n.pid).field("uptimeSeconds", n.uptimeSeconds)
+        .field("memoryKiB", n.memoryKiB);
+    w.key("interfaces").beginArray();
+    for (const InterfaceStatus& i : n.interfaces)
+      w.beginObject().field("name", i.name).field("mac", i.mac).field("ip", i.ip).field("attachedTo", i.attachedTo)
+          .field("hotPlugged", i.isHotPlugged).endObject();
+    w.endArray().endObject();
+  }
+  w.endArray().key("switches").beginArray();
+  for (const SwitchStatus& sw : s.switches) {
+    w.beginObject().field("segment", sw.segment).field("state", sw.state).field("pid", sw.pid)
+        .field("hasCounters", sw.hasCounters).field("countersAgeSeconds", sw.countersAgeSeconds);
+    w.key("ports").beginArray();
+    for (const PortStatus& p : sw.ports)
+      w.beginObject().field("name", p.name).field("kind", p.kind).field("rxFrames", p.rxFrames).field("rxBytes", p.rxBytes)
+          .field("txFrames", p.txFrames).field("txBytes", p.txBytes).field("drops", p.drops)
+          .field("in", p.conditionsIn).field("out", p.conditionsOut).endObject();
+    w.endArray().endObject();
+  }
+  w.endArray().endObject();
+  return w.str();
+}
+
+namespace {
+
+/// Reads fields of one JSON object, remembering the first problem.
+class Fields {
+public:
+  Fields(const JsonValue& v, std::string path, std::string& error) : v_(v), path_(std::move(path)), error_(error) {
+    if (!v.isObject() && error_.empty())
+      error_ = path_ + ": not an object";
+  }
+  std::string str(const char* key) {
+    const JsonValue* f = v_.find(key);
+    if (f && f->asString())
+      return std::string(*f->asString());
+    missing(key);
+    return {};
+  }
+  int64_t i64(const char* key) {
+    const JsonValue* f = v_.find(key);
+    if (f && f->asInt())
+      return *f->asInt();
+    missing(key);
+    return 0;
+  }
+  uint64_t u64(const char* key) {
+    const JsonValue* f = v_.find(key);
+    if (f && f->asUint())
+      return *f->asUint();
+    missing(key);
+    return 0;
+  }
+  double dbl(const char* key) {
+    const JsonValue* f = v_.find(key);
+    if (f && f->asDouble())
+      return *f->asDouble();
+    missing(key);
+    return 0;
+  }
+  bool flag(const char* key) {
+    const JsonValue* f = v_.find(key);
+    if (f && f->asBool())
+      return *f->asBool();
+    missing(key);
+    return false;
+  }
+  const JsonArray& array(const char* key) {
+    static const JsonArray kEmpty;
+    const JsonValue* f = v_.find(key);
+    if (f && f->asArray())
+      return *f->asArray();
+    missing(key);
+    return kEmpty;
+  }
+  std::string path(const char* key, size_t i) const { return path_ + "." + key + "[" + std::to_string(i) + "]"; }
+
+private:
+  void missing(const char* key) {
+    if (error_.empty())
+      error_ = path_ + "." + key + ": missing or of the wrong type";
+  }
+  const JsonValue& v_;
+  std::string path_;
+  std::string& error_;
+};
+
+} // namespace
+
+std::optional<LabStatus> readLabStatus(const JsonValue& json, std::string& error) {
+  error.clear();
+  LabStatus s;
+  Fields f(json, "status", error);
+  s.lab = f.str("lab");
+  s.stateDir = f.str("stateDir");
+  s.state = f.str("state");
+  s.supervisorPid = f.i64("supervisor");
+  const JsonArray& nodes = f.array("nodes");
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    Fields n(nodes[i], f.path("nodes", i), error);
+    NodeStatus ns;
+    ns.name = n.str("name");
+    ns.state = n.str("state");
+    ns.pid = n.i64("pid");
+    ns.uptimeSeconds = n.i64("uptimeSeconds");
+    ns.memoryKiB = n.u64("memoryKiB");
+    const JsonArray& ifaces = n.array("interfaces");
+    for (size_t k = 0; k < ifaces.size(); ++k) {
+      Fields x(ifaces[k], n.path("interfaces", k), error);
+      ns.interfaces.push_back({x.str("name"), x.str("mac"), x.str("ip"), x.str("attachedTo"), x.flag("hotPlugged")});
+    }
+    s.nodes.push_back(std::move(ns));
+  }
+  const JsonArray& switches = f.array("switches");
+  for (size_t i = 0; i < switches.size(); ++i) {
+    Fields w(switches[i], f.path("switches", i), error);
+    SwitchStatus sw;
+    sw.segment = w.str("segment");
+    sw.state = w.str("state");
+    sw.pid = w.i64("pid");
+    sw.hasCounters = w.flag("hasCounters");
+    sw.countersAgeSeconds = w.dbl("countersAgeSeconds");
+    const JsonArray& ports = w.array("ports");
+    for (size_t k = 0; k < ports.size(); ++k) {
+      Fields p(ports[k], w.path("ports", k), error);
+      PortStatus ps;
+      ps.name = p.str("name");
+      ps.kind = p.str("kind");
+      ps.rxFrames = p.u64("rxFrames");
+      ps.rxBytes = p.u64("rxBytes");
+      ps.txFrames = p.u64("txFrames");
+      ps.txBytes = p.u64("txBytes");
+      ps.drops = p.u64("drops");
+      ps.conditionsIn = p.str("in");
+      ps.conditionsOut = p.str("out");
+      sw.ports.push_back(std::move(ps));
+    }
+    s.switches.push_back(std::move(sw));
+  }
+  if (!error.empty())
+    return std::nullopt;
+  return s;
+}
+
+std::string renderLabStatusText(const LabStatus& s) {
+  std::ostringstream o;
+  if (s.state == "crashed") {
+    o << "lab " << s.lab << ": not running; its supervisor is gone. 'umlab clean " << s.lab << "' removes what it left\n";
+    return o.str();
+  }
+  char line[512];
+  std::snprintf(line, sizeof line, "%-14s %-18s %8s %8s %10s  %s\n", "NODE", "STATE", "PID", "UPTIME", "MEMORY",
+                "INTERFACES");
+  o << "lab " << s.lab << " (" << s.stateDir << ")\n" << line;
+  for (const NodeStatus& n : s.nodes) {
+    std::string ifaces;
+    for (const InterfaceStatus& i : n.interfaces)
+      ifaces += (ifaces.empty() ? "" : ", ") + i.name + " " + (i.ip.empty() ? "-" : i.ip) + " " + i.attachedTo +
+                (i.isHotPlugged ? " (hot-plugged)" : "");
+    const bool alive = n.pid > 0;
+    const std::string mem = !alive ? "-" : n.memoryKiB == 0 ? "?" : std::to_string(n.memoryKiB / 1024) + " MiB";
+    const std::string up = alive ? formatDuration(std::chrono::seconds(n.uptimeSeconds)) : "-";
+    std::snprintf(line, sizeof line, "%-14s %-18s %8s %8s %10s  %s\n", n.name.c_str(), n.state.c_str(),
+                  alive ? std::to_string(n.pid).c_str() : "-", up.c_str(), mem.c_str(), ifaces.c_str());
+    o << line;
+  }
+  for (const SwitchStatus& sw : s.switches) {
+    o << "switch " << sw.segment << ": " << sw.state;
+    if (sw.pid > 0)
+      o << ", pid " << sw.pid;
+    if (sw.hasCounters) {
+      uint64_t in = 0, out = 0, drops = 0;
+      for (const PortStatus& p : sw.ports) {
+        in += p.rxFrames;
+        out += p.txFrames;
+        drops += p.drops;
+      }
+      o << ", " << sw.ports.size() << " ports, " << in << " frames in, " << out << " out, " << drops << " dropped";
+    }
+    o << "\n";
+    for (const PortStatus& p : sw.ports)
+      if ((!p.conditionsIn.empty() && p.conditionsIn != "none") || (!p.conditionsOut.empty() && p.conditionsOut != "none"))
+        o << "  link " << p.name << " in=" << p.conditionsIn << " out=" << p.conditionsOut << "\n";
+  }
+  return o.str();
+}
+
+} // namespace umlab::lab::runtime

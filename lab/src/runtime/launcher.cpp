@@ -1,0 +1,214 @@
+#include "umlab/lab/runtime/launcher.hpp"
+
+#include "umlab/base/process_runner.hpp"
+#include "umlab/base/unique_fd.hpp"
+#include "umlab/kernel/cow_file.hpp"
+#include "umlab/lab/runtime/config_disk.hpp"
+#include "umlab/lab/runtime/lab_state.hpp"
+#include "umlab/lab/runtime/runtime_error.hpp"
+#include "umlab/lab/runtime/supervisor.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <map>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace umlab::lab::runtime {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+/// True when `dir` holds nothing but the cow/ directory that `down --keep` leaves.
+bool keptCowOnly(const std::string& dir) {
+  std::error_code ec;
+  bool any = false;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().filename() != "cow")
+      return false;
+    any = true;
+  }
+  return any;
+}
+
+void makeStateDirs(const LaunchPlan& p, bool reuseCow) {
+  ::umask(077);
+  std::error_code ec;
+  fs::create_directories(fs::path(p.stateDir).parent_path(), ec);
+  if (!reuseCow && ::mkdir(p.stateDir.c_str(), 0700) != 0)
+    throw RuntimeError("cannot create the state directory '" + p.stateDir + "': " + std::strerror(errno));
+  for (const char* sub : {"sw", "cow", "uml", "log", "nodes"})
+    if (!(reuseCow && std::string(sub) == "cow") && ::mkdir((p.stateDir + "/" + sub).c_str(), 0700) != 0)
+      throw RuntimeError("cannot create '" + p.stateDir + "/" + sub + "': " + std::strerror(errno));
+  for (const GuestPlan& g : p.guests)
+    fs::create_directories(fs::path(g.configDisk).parent_path(), ec);
+}
+
+/// Removes the state directory unless the supervisor took it over; COW files kept by `down
+/// --keep` are never removed here: nothing of the user's is lost.
+struct StateDirGuard {
+  std::string dir;
+  bool keepCow = false;
+  bool isHandedOver = false;
+  ~StateDirGuard() {
+    if (isHandedOver || dir.empty())
+      return;
+    std::error_code ec;
+    if (!keepCow) {
+      fs::remove_all(dir, ec);
+      return;
+    }
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (e.path().filename() != "cow")
+        fs::remove_all(e.path(), ec);
+  }
+};
+
+/// The supervisor's first words: one line per event, then READY or FAILED <reason, maybe on
+/// several lines>. Returns the failure text, empty when READY came; throws when the supervisor
+/// died without a word.
+std::string followSupervisor(int fd, LaunchProgress& progress, const std::string& lab) {
+  std::string buffer, failure;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    buffer.append(buf, static_cast<size_t>(n));
+    size_t nl;
+    while (failure.empty() && (nl = buffer.find('\n')) != std::string::npos) {
+      const std::string line = buffer.substr(0, nl);
+      buffer.erase(0, nl + 1);
+      if (line == "READY")
+        return "";
+      if (line.rfind("FAILED ", 0) == 0) {
+        failure = line.substr(7) + "\n" + buffer; // the reason may span lines: take the rest
+        buffer.clear();
+      } else {
+        progress.step(line);
+      }
+    }
+    if (!failure.empty())
+      buffer.clear();
+  }
+  if (failure.empty())
+    throw RuntimeError("the supervisor of lab '" + lab + "' stopped unexpectedly; 'umlab clean " + lab +
+                       "' removes what it left");
+  failure += buffer;
+  while (!failure.empty() && failure.back() == '\n')
+    failure.pop_back();
+  return failure;
+}
+
+} // namespace
+
+void checkHost(const LaunchPlan& p) {
+  if (::geteuid() != 0)
+    throw RuntimeError("umlab up needs root: each lab runs in its own network namespace; run it as root (e.g. with sudo)");
+  if (!p.guests.empty() && ::access(p.guests.front().argv.front().c_str(), X_OK) != 0)
+    throw RuntimeError("the UML kernel '" + p.guests.front().argv.front() +
+                       "' is missing; install it with 'apt-get install user-mode-linux' or set UMLAB_KERNEL");
+  if (!p.switches.empty() && ::access(p.switches.front().argv.front().c_str(), X_OK) != 0)
+    throw RuntimeError("the switch daemon '" + p.switches.front().argv.front() +
+                       "' is missing; build umlab completely (scripts/test.sh builds it)");
+  if (!p.taps.empty() && ::access("/dev/net/tun", R_OK | W_OK) != 0)
+    throw RuntimeError("links to the host need /dev/net/tun, which is missing here; load the tun module ('modprobe tun')");
+  std::map<std::string, std::string> bases; // path -> image name
+  for (const GuestPlan& g : p.guests)
+    bases.emplace(g.basePath, g.image);
+  for (const auto& [b, image] : bases)
+    if (::access(b.c_str(), R_OK) != 0)
+      throw RuntimeError("the base image '" + b + "' is missing; build it with 'umlab image build" +
+                         (image == "debian" ? std::string() : " --name " + image) + "' (a few minutes, once)");
+}
+
+LaunchResult Launcher::launch(const LaunchPlan& plan, const LaunchOptions& options) {
+  const auto started = Clock::now();
+  LaunchResult result;
+  LabState state(options.stateRoot, plan.lab);
+  if (state.exists()) {
+    if (auto sup = state.liveSupervisor())
+      throw RuntimeError("lab '" + plan.lab + "' is already running (supervisor pid " + std::to_string(sup->id.pid) +
+                         "); stop it with 'umlab down " + plan.lab + "' first");
+    result.reusedCow = keptCowOnly(state.dir());
+    if (!result.reusedCow)
+      throw RuntimeError("a previous run of lab '" + plan.lab + "' left its state in " + state.dir() +
+                         "; remove it with 'umlab clean " + plan.lab + "'");
+  }
+  checkHost(plan);
+  if (result.reusedCow)
+    progress_.step("reusing the COW files that 'umlab down --keep' kept in " + state.dir() + "/cow");
+  makeStateDirs(plan, result.reusedCow);
+  StateDirGuard guard{plan.stateDir, result.reusedCow};
+  for (const GuestPlan& g : plan.guests) {
+    if (auto problem = kernel::checkCow(g.cowPath, g.basePath))
+      throw RuntimeError(*problem);
+    try {
+      writeConfigDisk(g, options.guestBinDir);
+    } catch (const std::system_error& e) {
+      throw RuntimeError(std::string("cannot write the config disk of node '") + g.name + "': " + e.what());
+    }
+  }
+  progress_.step("starting " + std::to_string(plan.switches.size()) + " switch" + (plan.switches.size() == 1 ? "" : "es") +
+                 " and " + std::to_string(plan.guests.size()) + " guest" + (plan.guests.size() == 1 ? "" : "s") +
+                 " (state in " + plan.stateDir + ")");
+
+  int pipeFds[2];
+  if (::pipe2(pipeFds, O_CLOEXEC) != 0)
+    throw RuntimeError(std::string("pipe: ") + std::strerror(errno));
+  UniqueFd progressRead(pipeFds[0]), progressWrite(pipeFds[1]);
+  // The supervisor is this process, forked twice: it outlives the caller (a shell command, a GUI,
+  // a test run), is nobody's zombie (init reaps it), and detaches (setsid, its own network
+  // namespace). It is the only process of umlab's that is not started by `spawnProcess`.
+  const pid_t pid = ::fork();
+  if (pid < 0)
+    throw RuntimeError(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    if (::fork() != 0)
+      ::_exit(0); // the intermediate process: its parent reaps it at once
+    progressRead.reset();
+    const int devnull = ::open("/dev/null", O_RDWR);
+    const int logFd = ::open(state.supervisorLog().c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    ::dup2(devnull, 0);
+    ::dup2(logFd >= 0 ? logFd : devnull, 1);
+    ::dup2(logFd >= 0 ? logFd : devnull, 2);
+    // The caller's signal handling (a GUI, a test runner) is not the supervisor's.
+    sigset_t none;
+    sigemptyset(&none);
+    ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE})
+      ::signal(s, SIG_DFL);
+    SupervisorOptions opts;
+    opts.stateRoot = options.stateRoot;
+    opts.bootTimeout = options.bootTimeout;
+    int status = 1;
+    try {
+      SystemProcessRunner runner;
+      status = runSupervisor(plan, opts, runner, progressWrite.release());
+    } catch (const std::exception& e) {
+      const std::string msg = std::string("FAILED ") + e.what() + "\n";
+      ssize_t ignored = ::write(pipeFds[1], msg.data(), msg.size());
+      (void)ignored;
+    }
+    ::_exit(status);
+  }
+  progressWrite.reset();
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  guard.isHandedOver = true; // the supervisor owns the state directory now
+  const std::string failure = followSupervisor(progressRead.get(), progress_, plan.lab);
+  if (!failure.empty())
+    throw RuntimeError("lab '" + plan.lab + "' failed to start: " + failure + "\neverything it started was stopped");
+  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return result;
+}
+
+} // namespace umlab::lab::runtime
