@@ -44,7 +44,7 @@ void JsonWriter::beforeValue() {
   }
   if (!stack_.empty()) {
     if (!stack_.back().empty)
-      out_ += ',';
+      out_ += indent_ < 0 ? ", " : ",";
     stack_.back().empty = false;
     newline();
   }

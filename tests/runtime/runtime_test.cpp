@@ -8,7 +8,9 @@
 #include <catch2/catch.hpp>
 
 #include "umlab/base/diagnostics.hpp"
+#include "umlab/base/process.hpp"
 #include "umlab/base/unique_fd.hpp"
+#include "umlab/base/unix_socket.hpp"
 #include "umlab/transports/pcap_file.hpp"
 
 #include <atomic>
@@ -726,4 +728,188 @@ TEST_CASE("down --keep keeps the guests' disks, and the next up boots on them", 
   CHECK(note.out == "kept-across-boots\n");
   CHECK(run({"down", "rt-keep"}).status == 0);
   CHECK_FALSE(fs::exists(stateRoot() + "/rt-keep"));
+}
+
+namespace {
+
+/// Runs `umlab ARGS...` in the background with its output on a pipe (for `umlab events`).
+class Background {
+public:
+  explicit Background(const std::vector<std::string>& args) {
+    int out[2];
+    REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+    umlab::UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    umlab::ProcessSpec o;
+    o.argv = {umlabBin()};
+    o.argv.insert(o.argv.end(), args.begin(), args.end());
+    o.fds = {{0, devnull.get()}, {1, out[1]}, {2, out[1]}};
+    id_ = umlab::spawnProcess(o);
+    ::close(out[1]);
+    from_.reset(out[0]);
+  }
+  ~Background() {
+    const umlab::ProcessId ids[] = {id_};
+    if (!ended_)
+      umlab::stopProcessGroups(ids, {}, std::chrono::milliseconds(100));
+  }
+  /// Everything it writes until it exits (or `limit`), and its exit status (-1: killed).
+  std::pair<std::string, int> finish(std::chrono::seconds limit) {
+    std::string text = umlab::readAll(from_.get(), limit);
+    const umlab::ProcessId ids[] = {id_};
+    const umlab::ExitStatus st = umlab::stopProcessGroups(ids, {}, std::chrono::seconds(2)).front();
+    ended_ = true;
+    return {text, st.code};
+  }
+
+private:
+  umlab::ProcessId id_;
+  umlab::UniqueFd from_;
+  bool ended_ = false;
+};
+
+/// The average round-trip time of `count` pings, in ms, or -1.
+double averageRtt(const std::string& pingOutput) {
+  std::smatch m;
+  if (std::regex_search(pingOutput, m, std::regex("= [0-9.]+/([0-9.]+)/")))
+    return std::atof(m[1].str().c_str());
+  return -1;
+}
+
+} // namespace
+
+TEST_CASE("apply adds a node and links live, changes a delay, removes them, and untouched guests keep their pids",
+          "[runtime][guests][apply]") {
+  REQUIRE_RUNTIME();
+  Lab lab("rt-apply", twoHosts("rt-apply"));
+  REQUIRE(run({"up", lab.file()}).status == 0);
+  const std::string before = run({"ps", "rt-apply"}).out;
+  const pid_t a = pidOf(before, "a"), b = pidOf(before, "b");
+  REQUIRE(a > 0);
+  REQUIRE(b > 0);
+  Background events({"events", "--format", "json", "rt-apply"});
+
+  // The edited file: node c on lan, a new hub dmz between a and c, 20 ms on b's link.
+  const std::string edited = std::regex_replace(twoHosts("rt-apply"), std::regex("  b: \\{\\}\n"), "  b: {}\n  c: {}\n");
+  std::string text = std::regex_replace(edited, std::regex("  lan: \\{type: switch\\}\n"),
+                                        "  lan: {type: switch}\n  dmz: {type: hub}\n");
+  text = std::regex_replace(text, std::regex("ip: 10.9.0.2/24\\}"), "ip: 10.9.0.2/24, delay: 20ms}");
+  text += "  - {endpoints: [c:eth0, lan], ip: 10.9.0.3/24}\n"
+          "  - {endpoints: [a:eth1, dmz], ip: 10.9.1.1/24}\n"
+          "  - {endpoints: [c:eth1, dmz], ip: 10.9.1.3/24}\n";
+  const std::string editedFile = fs::path(lab.file()).parent_path() / "edited.yaml";
+  std::ofstream(editedFile) << text;
+
+  ProcessResult dry = run({"apply", "--dry-run", editedFile});
+  CHECK(dry.status == 0);
+  CHECK(dry.out.find("would make 4 changes (nothing done)") != std::string::npos);
+  CHECK(dry.out.find("+ node c") != std::string::npos);
+  CHECK(dry.out.find("+ switch dmz") != std::string::npos);
+  CHECK(dry.out.find("+ interface a:eth1 (hub dmz, 10.9.1.1/24)") != std::string::npos);
+  CHECK(dry.out.find("~ link b:eth0 on lan: delay 20ms") != std::string::npos);
+  CHECK(run({"ps", "rt-apply"}).out.find("\nc ") == std::string::npos); // nothing done
+
+  ProcessResult applied = run({"apply", editedFile});
+  REQUIRE(applied.status == 0);
+  CHECK(applied.out.find("lab 'rt-apply' matches") != std::string::npos);
+  const std::string after = run({"ps", "rt-apply"}).out;
+  CHECK(pidOf(after, "a") == a);
+  CHECK(pidOf(after, "b") == b);
+  CHECK(pidOf(after, "c") > 0);
+  CHECK(run({"exec", "rt-apply", "c", "--", "ping", "-c", "1", "-W", "5", "10.9.0.1"}).status == 0);
+  CHECK(run({"exec", "rt-apply", "a", "--", "ping", "-c", "1", "-W", "5", "10.9.1.3"}).status == 0);
+  ProcessResult slow = run({"exec", "rt-apply", "a", "--", "ping", "-c", "3", "-i", "0.2", "-W", "5", "10.9.0.2"});
+  CHECK(slow.status == 0);
+  CHECK(averageRtt(slow.out) > 35.0); // 20 ms each way on b's port
+  CHECK(run({"apply", editedFile}).out.find("already matches") != std::string::npos);
+
+  // A change that cannot be made live is refused, and nothing else is done with it.
+  std::ofstream(editedFile + ".mem") << std::regex_replace(twoHosts("rt-apply"), std::regex("  a: \\{\\}"), "  a: {memory: 128M}");
+  ProcessResult refused = run({"apply", editedFile + ".mem"});
+  CHECK(refused.status == 1);
+  CHECK(refused.err.find("node 'a': memory 96M -> 128M cannot change while it runs") != std::string::npos);
+  CHECK(pidOf(run({"ps", "rt-apply"}).out, "c") > 0);
+
+  // Back to the original: c, dmz and a:eth1 go, b's delay goes; a and b run on.
+  ProcessResult back = run({"apply", lab.file()});
+  CHECK(back.status == 0);
+  const std::string last = run({"ps", "rt-apply"}).out;
+  CHECK(pidOf(last, "a") == a);
+  CHECK(pidOf(last, "b") == b);
+  CHECK(last.find("\nc ") == std::string::npos);
+  CHECK(last.find("switch dmz") == std::string::npos);
+  CHECK(run({"exec", "rt-apply", "a", "--", "test", "!", "-e", "/sys/class/net/eth1"}).status == 0);
+  ProcessResult fast = run({"exec", "rt-apply", "a", "--", "ping", "-c", "3", "-i", "0.2", "-W", "5", "10.9.0.2"});
+  CHECK(averageRtt(fast.out) < 20.0);
+
+  // The event stream saw it all, and ends by itself when the lab goes down.
+  REQUIRE(run({"down", "rt-apply"}).status == 0);
+  const auto [stream, status] = events.finish(std::chrono::seconds(20));
+  std::ofstream(stateRoot() + "/../rt-apply-events.json") << stream; // for a failure's post-mortem
+  CHECK(status == 0);
+  CHECK(stream.find(R"("type": "node", )") != std::string::npos);
+  CHECK(stream.find(R"("node": "c", "state": "ready")") != std::string::npos);
+  CHECK(stream.find(R"("node": "c", "state": "removed")") != std::string::npos);
+  CHECK(stream.find(R"("type": "interface", )") != std::string::npos);
+  CHECK(stream.find(R"("type": "link", )") != std::string::npos);
+  CHECK(stream.find(R"("type": "counters", )") != std::string::npos);
+  CHECK(stream.find(R"("bytesIn": )") != std::string::npos);
+  CHECK(stream.find(R"("state": "down"})") != std::string::npos);
+}
+
+TEST_CASE("a stopped switch shows as not answering and delays neither ps nor exec", "[runtime][guests][cache]") {
+  REQUIRE_RUNTIME();
+  Lab lab("rt-stop", twoHosts("rt-stop"));
+  REQUIRE(run({"up", lab.file()}).status == 0);
+  std::string ps = run({"ps", "--format", "json", "rt-stop"}).out;
+  std::smatch m;
+  REQUIRE(std::regex_search(ps, m, std::regex(R"("segment": "lan", "state": "up", "pid": ([0-9]+))")));
+  const pid_t sw = std::atoi(m[1].str().c_str());
+  REQUIRE(::kill(sw, SIGSTOP) == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500)); // two refreshes
+  const auto start = std::chrono::steady_clock::now();
+  ProcessResult stopped = run({"ps", "rt-stop"});
+  ProcessResult exec = run({"exec", "rt-stop", "a", "--", "true"});
+  const auto took = std::chrono::steady_clock::now() - start;
+  ::kill(sw, SIGCONT);
+  CHECK(stopped.out.find("switch lan: not answering") != std::string::npos);
+  CHECK(exec.status == 0);
+  CHECK(took < std::chrono::seconds(2)); // not a timeout's worth: both came from the supervisor at once
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  CHECK(run({"ps", "rt-stop"}).out.find("switch lan: up") != std::string::npos);
+}
+
+TEST_CASE("umlab test runs its lab in-process: no umlab child process", "[runtime][guests][no-self-exec]") {
+  REQUIRE_RUNTIME();
+  if (::access("/usr/bin/strace", X_OK) != 0) {
+    WARN("SKIPPED: strace is not installed (apt-get install strace)");
+    return;
+  }
+  const std::string trace = fs::temp_directory_path() / ("umlab-trace-" + std::to_string(::getpid()));
+  // -b execve: each traced process is let go once it runs a program (after that execve is
+  // logged), so the UML guests, which must ptrace their own children, run untraced.
+  ProcessResult r = runProcess({"/usr/bin/strace", "-f", "-qq", "-b", "execve", "-e", "trace=execve", "-e", "signal=none", "-o", trace,
+                                umlabBin(), "test", UMLAB_SOURCE_DIR "/topologies/lan.tests.yaml"},
+                               std::chrono::seconds(600));
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  std::ifstream in(trace);
+  std::vector<std::string> execs;
+  for (std::string line; std::getline(in, line);)
+    if (line.find("execve(") != std::string::npos)
+      execs.push_back(line);
+  fs::remove(trace);
+  REQUIRE_FALSE(execs.empty());
+  // The first execve is strace starting umlab itself; after it, none may run umlab.
+  size_t umlabRuns = 0;
+  std::string seen;
+  for (const std::string& e : execs) {
+    if (e.find("execve(\"" + umlabBin() + "\"") != std::string::npos)
+      ++umlabRuns;
+    seen += e.substr(0, 160) + "\n";
+  }
+  INFO(seen);
+  CHECK(umlabRuns == 1);
+  // The trace did follow the lab's processes: the switch, the guests, their config disks.
+  CHECK(seen.find("umlab-switchd") != std::string::npos);
+  CHECK(seen.find("linux.uml") != std::string::npos);
 }

@@ -552,7 +552,6 @@ private:
       askSwitch(sw);
     }
     measureGuests();
-    countersEvents();
   }
 
   void askSwitch(Switch& sw) {
@@ -616,6 +615,7 @@ private:
       sw.isAnswering = true;
       switchEvent(sw);
     }
+    countersEvent(sw);
   }
 
   void measureGuests() {
@@ -669,13 +669,11 @@ private:
     broadcast(w.str());
   }
 
-  void countersEvents() {
+  /// A switch's fresh counters, to every subscriber (once a second per switch, as they arrive).
+  void countersEvent(const Switch& sw) {
     if (!hasSubscribers())
       return;
-    for (const auto& sp : switches_) {
-      const Switch& sw = *sp;
-      if (!sw.hasCounters)
-        continue;
+    {
       JsonWriter w(JsonWriter::kOneLine);
       w.beginObject().field("type", "counters").field("time", unixTime()).field("segment", sw.plan.segment)
           .field("answering", sw.isAnswering)

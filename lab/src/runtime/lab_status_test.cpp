@@ -1,0 +1,54 @@
+#include "umlab/lab/runtime/lab_status.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace umlab;
+using namespace umlab::lab::runtime;
+
+TEST_CASE("show ports becomes typed port counters, drops summed", "[lab][status]") {
+  const std::string reply =
+      "ports 2\n"
+      "port 1 name=pc1:eth0 kind=daemon address=@x in=delay:20ms out=none queue=0 rx_frames=10 rx_bytes=1000 "
+      "tx_frames=12 tx_bytes=1200 duplicated=0 corrupted=0 delayed=3 drop_down=1 drop_loss=2 drop_rate=0\n"
+      "port 2 name=- kind=monitor address=- in=none out=none queue=0 rx_frames=0 rx_bytes=0 tx_frames=22 tx_bytes=2200\n";
+  const std::vector<PortStatus> ports = parseShowPorts(reply);
+  REQUIRE(ports.size() == 2);
+  CHECK(ports[0].name == "pc1:eth0");
+  CHECK(ports[0].kind == "daemon");
+  CHECK(ports[0].rxFrames == 10);
+  CHECK(ports[0].txBytes == 1200);
+  CHECK(ports[0].drops == 3);
+  CHECK(ports[0].conditionsIn == "delay:20ms");
+  CHECK(ports[1].kind == "monitor");
+  CHECK(ports[1].txFrames == 22);
+}
+
+TEST_CASE("the status round-trips through its JSON and its one reader", "[lab][status]") {
+  LabStatus s;
+  s.lab = "lan";
+  s.stateDir = "/run/umlab/lan";
+  s.supervisorPid = 12;
+  s.nodes.push_back({"pc1", "ready", 100, 5, 31000, {{"eth0", "02:00:00:00:00:01", "10.0.0.1/24", "switch sw", false},
+                                                     {"eth1", "02:00:00:00:00:02", "", "mcast wan", true}}});
+  s.nodes.push_back({"pc2", "dead (signal 9)", 0, 0, 0, {}});
+  s.switches.push_back({"sw", "up", 101, true, 0.25, {{"pc1:eth0", "daemon", 1, 2, 3, 4, 5, "none", "loss:1%"}}});
+  JsonError e;
+  const std::optional<JsonValue> json = parseJson(labStatusJson(s), e);
+  REQUIRE(json);
+  std::string error;
+  const std::optional<LabStatus> back = readLabStatus(*json, error);
+  REQUIRE(back);
+  CHECK(error.empty());
+  CHECK(*back == s);
+  // One line: the control protocol is line-based.
+  CHECK(labStatusJson(s).find('\n') == labStatusJson(s).size() - 1);
+}
+
+TEST_CASE("a status with a missing field is an error naming it", "[lab][status]") {
+  JsonError e;
+  const auto json = parseJson(R"({"lab": "x", "stateDir": "/s", "state": "running", "supervisor": 1, "nodes": [{"name": "a"}], "switches": []})", e);
+  REQUIRE(json);
+  std::string error;
+  CHECK_FALSE(readLabStatus(*json, error));
+  CHECK(error == "status.nodes[0].state: missing or of the wrong type");
+}
