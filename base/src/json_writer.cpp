@@ -1,5 +1,7 @@
 #include "umlab/base/json_writer.hpp"
 
+#include "umlab/base/json_value.hpp"
+
 #include <charconv>
 
 #include <cmath>
@@ -134,6 +136,36 @@ JsonWriter& JsonWriter::value(bool b) {
 JsonWriter& JsonWriter::null() {
   beforeValue();
   out_ += "null";
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(const JsonValue& v) {
+  switch (v.type()) {
+  case JsonValue::Type::Null:
+    return null();
+  case JsonValue::Type::Bool:
+    return value(*v.asBool());
+  case JsonValue::Type::Number:
+    if (auto i = v.asInt())
+      return value(*i);
+    if (auto u = v.asUint())
+      return value(*u);
+    return value(*v.asDouble());
+  case JsonValue::Type::String:
+    return value(*v.asString());
+  case JsonValue::Type::Array:
+    beginArray();
+    for (const JsonValue& e : *v.asArray())
+      value(e);
+    return endArray();
+  case JsonValue::Type::Object:
+    beginObject();
+    for (const auto& [k, e] : *v.asObject()) {
+      key(k);
+      value(e);
+    }
+    return endObject();
+  }
   return *this;
 }
 

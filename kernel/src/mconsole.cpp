@@ -1,5 +1,7 @@
 #include "umlab/kernel/mconsole.hpp"
 
+#include "umlab/base/unix_socket.hpp"
+
 #include "umlab/base/unique_fd.hpp"
 
 #include <array>
@@ -22,13 +24,13 @@ MconsoleReply mconsoleCommand(const std::string& socketPath, const std::string& 
     r.text = "an mconsole command has 1 to 511 bytes";
     return r;
   }
-  sockaddr_un to{};
-  to.sun_family = AF_UNIX;
-  if (socketPath.size() >= sizeof to.sun_path) {
+  UnixAddress to;
+  try {
+    to = UnixAddress::path(socketPath);
+  } catch (const std::system_error&) {
     r.text = "mconsole socket path too long: " + socketPath;
     return r;
   }
-  std::memcpy(to.sun_path, socketPath.data(), socketPath.size());
   UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!fd) {
     r.text = std::string("socket: ") + std::strerror(errno);
@@ -37,24 +39,21 @@ MconsoleReply mconsoleCommand(const std::string& socketPath, const std::string& 
   // Our own address, for the reply: unique per process and call.
   static std::atomic<unsigned> counter{0};
   const std::string name = "umlab-mconsole." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
-  sockaddr_un self{};
-  self.sun_family = AF_UNIX;
-  socklen_t selfLength = 0;
+  UnixAddress self;
   std::string boundPath;
-  if (replyDir.empty()) {
-    std::memcpy(self.sun_path + 1, name.data(), name.size());
-    selfLength = socklen_t(offsetof(sockaddr_un, sun_path) + 1 + name.size());
-  } else {
-    boundPath = replyDir + "/" + name;
-    if (boundPath.size() >= sizeof self.sun_path) {
-      r.text = "reply socket path too long: " + boundPath;
-      return r;
+  try {
+    if (replyDir.empty()) {
+      self = UnixAddress::abstract(name);
+    } else {
+      boundPath = replyDir + "/" + name;
+      self = UnixAddress::path(boundPath);
+      ::unlink(boundPath.c_str());
     }
-    std::memcpy(self.sun_path, boundPath.data(), boundPath.size());
-    selfLength = sizeof self;
-    ::unlink(boundPath.c_str());
+  } catch (const std::system_error&) {
+    r.text = "reply socket path too long: " + boundPath;
+    return r;
   }
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&self), selfLength) != 0) {
+  if (::bind(fd.get(), self.get(), self.length) != 0) {
     r.text = "bind " + (boundPath.empty() ? name : boundPath) + ": " + std::strerror(errno);
     return r;
   }
@@ -71,7 +70,7 @@ MconsoleReply mconsoleCommand(const std::string& socketPath, const std::string& 
   const uint32_t header[3] = {kMconsoleMagic, kMconsoleVersion, uint32_t(command.size())};
   std::memcpy(request.data(), header, sizeof header);
   std::memcpy(request.data() + 12, command.data(), command.size());
-  if (::sendto(fd.get(), request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) !=
+  if (::sendto(fd.get(), request.data(), request.size(), 0, to.get(), to.length) !=
       ssize_t(request.size())) {
     r.text = "cannot reach the guest's mconsole at " + socketPath + ": " + std::strerror(errno);
     return r;

@@ -492,36 +492,8 @@ int bootLab(const std::string& self, const BootRequest& req, runtime::LaunchProg
 }
 
 std::string renderJsonLine(const JsonValue& v) {
-  std::function<void(JsonWriter&, const JsonValue&)> write = [&](JsonWriter& w, const JsonValue& x) {
-    if (x.isNull())
-      w.null();
-    else if (x.isBool())
-      w.value(*x.asBool());
-    else if (x.isInteger()) {
-      if (auto i = x.asInt())
-        w.value(*i);
-      else
-        w.value(*x.asUint());
-    } else if (x.isNumber())
-      w.value(*x.asDouble());
-    else if (x.isString())
-      w.value(*x.asString());
-    else if (const JsonArray* a = x.asArray()) {
-      w.beginArray();
-      for (const JsonValue& e : *a)
-        write(w, e);
-      w.endArray();
-    } else if (const JsonObject* o = x.asObject()) {
-      w.beginObject();
-      for (const auto& [k, e] : *o) {
-        w.key(k);
-        write(w, e);
-      }
-      w.endObject();
-    }
-  };
   JsonWriter w(JsonWriter::kOneLine);
-  write(w, v);
+  w.value(v);
   return w.str();
 }
 

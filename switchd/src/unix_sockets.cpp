@@ -1,5 +1,7 @@
 #include "unix_sockets.hpp"
 
+#include "umlab/base/unix_socket.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -46,14 +48,7 @@ SignalFd::~SignalFd() {
 
 void throwErrno(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
 
-sockaddr_un pathAddress(const std::string& path) {
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof(a.sun_path))
-    throw std::system_error(ENAMETOOLONG, std::generic_category(), "bind " + path);
-  std::memcpy(a.sun_path, path.data(), path.size());
-  return a;
-}
+sockaddr_un pathAddress(const std::string& path) { return UnixAddress::path(path).address; }
 
 UniqueFd listenAt(const std::string& path, int type, ScopedPath& owned) {
   const sockaddr_un a = pathAddress(path);

@@ -72,7 +72,7 @@ const char* kStatus =
 
 } // namespace
 
-TEST_CASE("status is a typed reply; a switch that does not answer says so", "[lab][client]") {
+TEST_CASE("status is a typed reply, and a switch that does not answer says so", "[lab][client]") {
   TempDir root("umlab-client");
   FakeSupervisor sup(root.path().string(), "f", {[](const std::string&, int fd) { writeAll(fd, kStatus); }});
   const LabStatus s = LabClient(root.path().string()).status("f");
@@ -127,7 +127,7 @@ TEST_CASE("exec: the client's frames go out, output and the exit code come back"
   CHECK(sup.requests()[0] == R"({"op": "exec", "node": "pc1"})");
 }
 
-TEST_CASE("events arrive one per line until the lab goes down; plug errors are the supervisor's words", "[lab][client]") {
+TEST_CASE("events arrive one per line until the lab goes down, and plug errors are the supervisor's words", "[lab][client]") {
   TempDir root("umlab-client");
   FakeSupervisor sup(root.path().string(), "f",
                      {[](const std::string&, int fd) {

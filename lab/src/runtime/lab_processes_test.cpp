@@ -109,7 +109,7 @@ TEST_CASE("a switch that never comes up stops the launch before any guest", "[la
                                                     "stop switch lan"});
 }
 
-TEST_CASE("an ended process is recorded once; stopping one process leaves the others", "[lab][launcher]") {
+TEST_CASE("an ended process is recorded once, and stopping one process leaves the others", "[lab][launcher]") {
   FakeProcessRunner runner;
   RecordingHooks hooks;
   LabProcesses processes(runner);

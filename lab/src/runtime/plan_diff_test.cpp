@@ -47,7 +47,7 @@ TEST_CASE("the same plan needs no change", "[lab][apply]") {
   CHECK(describeChanges(diffPlans(p, p, {})).empty());
 }
 
-TEST_CASE("a new node and its link: one guest to boot; the others untouched", "[lab][apply]") {
+TEST_CASE("a new node and its link: one guest to boot, the others untouched", "[lab][apply]") {
   const LaunchPlan before = planOf(kBase);
   std::string text = std::string(kBase) + "  - {endpoints: [c:eth0, lan], ip: 10.0.0.3/24}\n";
   text.replace(text.find("  b: {}\n"), 8, "  b: {}\n  c: {}\n");
@@ -64,7 +64,7 @@ TEST_CASE("a new node and its link: one guest to boot; the others untouched", "[
   CHECK(back.removedGuests == std::vector<std::string>{"c"});
 }
 
-TEST_CASE("a new link of a running node is a hot-plug; a new segment a new switch", "[lab][apply]") {
+TEST_CASE("a new link of a running node is a hot-plug, a new segment a new switch", "[lab][apply]") {
   const LaunchPlan before = planOf(kBase);
   std::string text = kBase;
   text.replace(text.find("  lan: {type: switch}\n"), 0, "  dmz: {type: hub}\n");

@@ -1367,37 +1367,8 @@ private:
 
   static std::string renderJsonValue(const JsonValue& v) {
     JsonWriter w(JsonWriter::kOneLine);
-    writeValue(w, v);
+    w.value(v);
     return w.str();
-  }
-
-  static void writeValue(JsonWriter& w, const JsonValue& v) {
-    if (v.isNull())
-      w.null();
-    else if (auto b = v.asBool(); v.isBool() && b)
-      w.value(*b);
-    else if (v.isInteger()) {
-      if (auto i = v.asInt())
-        w.value(*i);
-      else
-        w.value(*v.asUint());
-    } else if (v.isNumber())
-      w.value(*v.asDouble());
-    else if (v.isString())
-      w.value(*v.asString());
-    else if (const JsonArray* a = v.asArray()) {
-      w.beginArray();
-      for (const JsonValue& e : *a)
-        writeValue(w, e);
-      w.endArray();
-    } else if (const JsonObject* o = v.asObject()) {
-      w.beginObject();
-      for (const auto& [k, e] : *o) {
-        w.key(k);
-        writeValue(w, e);
-      }
-      w.endObject();
-    }
   }
 
   // ---- status -----------------------------------------------------------------------------

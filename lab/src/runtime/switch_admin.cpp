@@ -1,6 +1,7 @@
 #include "umlab/lab/runtime/switch_admin.hpp"
 
 #include "umlab/base/unique_fd.hpp"
+#include "umlab/base/unix_socket.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -14,15 +15,8 @@ namespace umlab::lab::runtime {
 
 AdminReply switchAdmin(const std::string& adminPath, const std::string& command, std::chrono::milliseconds timeout) {
   AdminReply r;
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  if (adminPath.size() >= sizeof a.sun_path) {
-    r.text = "admin socket path too long: " + adminPath;
-    return r;
-  }
-  std::memcpy(a.sun_path, adminPath.data(), adminPath.size());
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+  UniqueFd fd = tryConnectUnixStream(adminPath);
+  if (!fd) {
     r.text = "cannot reach the switch at " + adminPath + ": " + std::strerror(errno);
     return r;
   }

@@ -9,6 +9,8 @@
 
 namespace umlab {
 
+class JsonValue;
+
 class JsonWriter {
 public:
   /// `indent` < 0 writes the whole document on one line (ending with '\n').
@@ -30,6 +32,8 @@ public:
   JsonWriter& value(double d);
   JsonWriter& value(bool b);
   JsonWriter& null();
+  /// A parsed document, written back (objects keep their member order).
+  JsonWriter& value(const JsonValue& v);
 
   /// key + value in one call.
   template <typename T> JsonWriter& field(std::string_view k, const T& v) { return key(k).value(v); }
