@@ -1,5 +1,7 @@
 #include "image_command.hpp"
 
+#include "umlab/base/signal_fd.hpp"
+
 #include "cli.hpp"
 #include "cli_args.hpp"
 
@@ -29,33 +31,23 @@ namespace k = umlab::kernel;
 
 constexpr int kExitFailed = 1; ///< the build (or listing) failed
 
-/// Blocks SIGINT, SIGTERM and SIGHUP for its lifetime and turns them into a readable fd, so that
-/// a build can stop its tools and clean up instead of dying with a half-written cache. Signals
-/// that arrived are consumed on destruction (the build already reported "interrupted").
+/// SIGINT, SIGTERM and SIGHUP as a readable fd for the build's lifetime (base/signal_fd.hpp), so
+/// that a build can stop its tools and clean up instead of dying with a half-written cache.
+/// Signals that arrived are consumed on destruction (the build already reported "interrupted").
 class InterruptSignals {
 public:
-  InterruptSignals() {
-    sigemptyset(&mask_);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP})
-      sigaddset(&mask_, sig);
-    ::pthread_sigmask(SIG_BLOCK, &mask_, &saved_);
-    fd_.reset(::signalfd(-1, &mask_, SFD_CLOEXEC | SFD_NONBLOCK));
-  }
+  InterruptSignals() = default;
   ~InterruptSignals() {
-    signalfd_siginfo info;
-    while (fd_ && ::read(fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    while (signals_.next()) {
     }
-    fd_.reset();
-    ::pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
   }
   InterruptSignals(const InterruptSignals&) = delete;
   InterruptSignals& operator=(const InterruptSignals&) = delete;
 
-  int fd() const { return fd_.get(); }
+  int fd() const { return signals_.fd(); }
 
 private:
-  sigset_t mask_{}, saved_{};
-  UniqueFd fd_;
+  SignalFd signals_{SIGINT, SIGTERM, SIGHUP};
 };
 
 std::string imagesDir() { return lab::hostLayoutFromEnvironment("umlab").imageDir; }

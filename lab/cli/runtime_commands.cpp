@@ -68,6 +68,21 @@ std::chrono::milliseconds durationOption(const CliArgs& a, const std::string& na
   return std::chrono::duration_cast<std::chrono::milliseconds>(*d);
 }
 
+/// Compiles and plans `file` for labs under `stateRoot`; prints the diagnostics.
+std::optional<lab::LaunchPlan> planFile(const std::string& self, const std::string& file, const std::string& stateRoot,
+                                        std::ostream& err) {
+  lab::HostLayout host = lab::hostLayoutFromEnvironment(self);
+  host.stateRoot = stateRoot;
+  SourceManager sources;
+  Diagnostics diags;
+  auto compiled = lab::compileFile(file, sources, diags);
+  std::optional<lab::LaunchPlan> plan;
+  if (compiled)
+    plan = lab::plan(compiled->topology, host, diags);
+  renderDiagnostics(diags, err);
+  return plan;
+}
+
 // ---- up ------------------------------------------------------------------------------------
 
 int cmdUp(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
@@ -293,18 +308,11 @@ int cmdEvents(const std::string& self, const CliArgs& a, std::ostream& out, std:
 int cmdApply(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
   if (a.positional().size() != 1)
     throw CliUsageError{"apply takes the lab's edited topology file, as in 'umlab apply topologies/lan.yaml'"};
-  lab::HostLayout host = lab::hostLayoutFromEnvironment(self);
-  host.stateRoot = stateRootFor(self, a);
-  SourceManager sources;
-  Diagnostics diags;
-  auto compiled = lab::compileFile(a.positional()[0], sources, diags);
-  std::optional<lab::LaunchPlan> plan;
-  if (compiled)
-    plan = lab::plan(compiled->topology, host, diags);
-  renderDiagnostics(diags, err);
+  const std::string stateRoot = stateRootFor(self, a);
+  const std::optional<lab::LaunchPlan> plan = planFile(self, a.positional()[0], stateRoot, err);
   if (!plan)
     return kExitInputError;
-  const LabClient client(host.stateRoot);
+  const LabClient client(stateRoot);
   if (!client.isRunning(plan->lab))
     throw CliFailure{"lab '" + plan->lab + "' is not running; start it with 'umlab up " + a.positional()[0] + "'"};
   std::vector<std::string> restart;
@@ -416,8 +424,6 @@ std::string stateRootFor(const std::string& self, const CliArgs& a) {
 int bootLab(const std::string& self, const BootRequest& req, runtime::LaunchProgress& progress, std::ostream& out,
             std::ostream& err, std::string* labName) {
   const auto started = Clock::now();
-  lab::HostLayout host = lab::hostLayoutFromEnvironment(self);
-  host.stateRoot = req.stateRoot;
   std::string topologyFile = req.file;
   std::optional<ImportedLab> imported;
   if (std::error_code ec; fs::is_directory(topologyFile, ec)) {
@@ -428,13 +434,7 @@ int bootLab(const std::string& self, const BootRequest& req, runtime::LaunchProg
     out << "lab directory " << topologyFile << ": imported (see 'umlab import " << topologyFile << "')\n";
     topologyFile = imported->file;
   }
-  SourceManager sources;
-  Diagnostics diags;
-  auto compiled = lab::compileFile(topologyFile, sources, diags);
-  std::optional<lab::LaunchPlan> plan;
-  if (compiled)
-    plan = lab::plan(compiled->topology, host, diags);
-  renderDiagnostics(diags, err);
+  std::optional<lab::LaunchPlan> plan = planFile(self, topologyFile, req.stateRoot, err);
   if (!plan)
     return kExitInputError;
   if (labName)

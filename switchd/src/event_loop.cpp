@@ -17,7 +17,7 @@ EventLoop::EventLoop() {
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.ptr = nullptr; // the signalfd: the only fd without a handler
-  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, signals_.get(), &ev) != 0)
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, signals_.fd(), &ev) != 0)
     throwErrno("epoll_ctl");
 }
 
@@ -47,10 +47,9 @@ void EventLoop::remove(int fd, FdHandler& handler) noexcept {
 }
 
 bool EventLoop::isStopSignalRead() {
-  signalfd_siginfo info;
   bool isStop = false;
-  while (::read(signals_.get(), &info, sizeof(info)) == ssize_t(sizeof(info)))
-    isStop = isStop || info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT;
+  while (std::optional<int> sig = signals_.next())
+    isStop = isStop || *sig == SIGTERM || *sig == SIGINT;
   return isStop;
 }
 

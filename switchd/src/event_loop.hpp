@@ -10,6 +10,7 @@
 
 #include "unix_sockets.hpp"
 
+#include "umlab/base/signal_fd.hpp"
 #include "umlab/base/unique_fd.hpp"
 #include "umlab/switchd/clock.hpp"
 
@@ -55,7 +56,7 @@ public:
 private:
   bool isStopSignalRead();
 
-  SignalFd signals_;
+  SignalFd signals_{SIGTERM, SIGINT};
   UniqueFd epoll_;
   bool isDispatching_ = false;
   std::vector<const FdHandler*> removed_; ///< removed while dispatching the current wait's events

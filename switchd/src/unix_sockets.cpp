@@ -27,25 +27,6 @@ void ScopedPath::reset() {
   path_.clear();
 }
 
-SignalFd::SignalFd() {
-  sigemptyset(&mask_);
-  sigaddset(&mask_, SIGTERM);
-  sigaddset(&mask_, SIGINT);
-  if (::sigprocmask(SIG_BLOCK, &mask_, &old_) != 0)
-    throw std::system_error(errno, std::generic_category(), "sigprocmask");
-  fd_.reset(::signalfd(-1, &mask_, SFD_NONBLOCK | SFD_CLOEXEC));
-  if (!fd_) {
-    int e = errno;
-    ::sigprocmask(SIG_SETMASK, &old_, nullptr);
-    throw std::system_error(e, std::generic_category(), "signalfd");
-  }
-}
-
-SignalFd::~SignalFd() {
-  fd_.reset();
-  ::sigprocmask(SIG_SETMASK, &old_, nullptr);
-}
-
 void throwErrno(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
 
 sockaddr_un pathAddress(const std::string& path) { return UnixAddress::path(path).address; }

@@ -46,20 +46,6 @@ private:
   std::string path_;
 };
 
-/// Blocks SIGTERM and SIGINT for the thread and reads them from a signalfd; restores the mask.
-class SignalFd {
-public:
-  SignalFd();
-  SignalFd(const SignalFd&) = delete;
-  SignalFd& operator=(const SignalFd&) = delete;
-  ~SignalFd();
-  int get() const { return fd_.get(); }
-
-private:
-  sigset_t mask_{};
-  sigset_t old_{};
-  UniqueFd fd_;
-};
 
 [[noreturn]] void throwErrno(const std::string& what);
 
