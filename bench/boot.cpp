@@ -1,5 +1,6 @@
 // bench_boot: how long `umlab up` takes until every guest's agent answers, how much host memory
 // an idle guest costs, and how long `umlab down` takes, for labs of 10, 50 and 100 guests
+// in-process through the runtime library (Launcher, LabClient)
 // (issue targets on a 2-core machine: 100 guests ready in under 60 s, under 40 MB per idle guest
 // at mem=96M, down of 100 guests in under 5 s). Run by hand, as root, after 'umlab image build':
 //
@@ -12,7 +13,11 @@
 // supervisor).
 // The labs are generated "star" labs (one switch), in a private state directory.
 #include "genlab/genlab.hpp"
-#include "umlab/base/child_process.hpp"
+#include "umlab/lab/compile/compile.hpp"
+#include "umlab/lab/runtime/config_disk.hpp"
+#include "umlab/lab/runtime/lab_client.hpp"
+#include "umlab/lab/runtime/launcher.hpp"
+#include "umlab/lab/runtime/runtime_error.hpp"
 #include "umlab/lab/runtime/process_info.hpp"
 
 #include <chrono>
@@ -33,14 +38,11 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-/// Runs a command (no shell) and returns its exit code; `tail` gets its last output lines.
-int runQuiet(const std::vector<std::string>& argv, std::string* tail = nullptr) {
-  const umlab::CommandResult r = umlab::runCommand(umlab::Command{argv});
-  if (tail)
-    for (const std::string& l : r.lastLines)
-      *tail += l + "\n";
-  return r.status.code;
-}
+class Quiet final : public umlab::lab::runtime::LaunchProgress {
+public:
+  void step(const std::string&) override {}
+  void warning(const std::string& line) override { std::cerr << "warning: " << line << "\n"; }
+};
 
 /// MemAvailable from /proc/meminfo, in KiB.
 uint64_t memAvailableKiB() {
@@ -61,7 +63,7 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
       std::cout << "usage: bench_boot [--sizes 10,50,100] [--settle SECONDS]\n"
-                   "Boots generated star labs with 'umlab up' and reports time to ready, PSS per idle guest\n"
+                   "Boots generated star labs in-process (Launcher) and reports time to ready, PSS per idle guest\n"
                    "and time of 'umlab down'. Needs root and a base image ('umlab image build').\n";
       return 0;
     } else if (a == "--sizes" && i + 1 < argc) {
@@ -76,11 +78,14 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const fs::path bin = fs::canonical("/proc/self/exe").parent_path();
-  const std::string umlab = (bin / "umlab").string();
+  const std::string self = fs::canonical("/proc/self/exe").string();
   char tmpl[] = "/tmp/umlab-bench-boot-XXXXXX";
   const std::string work = ::mkdtemp(tmpl);
-  ::setenv("UMLAB_STATE_DIR", (work + "/state").c_str(), 1);
+  const std::string stateRoot = work + "/state";
+  umlab::lab::HostLayout host = umlab::lab::hostLayoutFromEnvironment(self);
+  host.stateRoot = stateRoot;
+  const umlab::lab::runtime::LabClient client(stateRoot);
+  Quiet quiet;
 
   std::printf("%7s %10s %12s %14s %16s %10s\n", "guests", "up s", "s per guest", "PSS/guest MiB", "host MiB/guest", "down s");
   for (size_t n : sizes) {
@@ -91,31 +96,40 @@ int main(int argc, char** argv) {
     const std::string file = work + "/" + o.name + ".yaml";
     std::ofstream(file) << umlab::bench::generateLab(o);
 
-    const uint64_t availableBefore = memAvailableKiB();
-    auto t0 = Clock::now();
-    std::string out;
-    int rc = runQuiet({umlab, "up", "--timeout", "600s", file}, &out);
-    const double up = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (rc != 0) {
-      std::cerr << "bench_boot: umlab up failed for " << n << " guests:\n" << out;
-      runQuiet({umlab, "clean", o.name});
+    umlab::SourceManager sources;
+    umlab::Diagnostics diags;
+    auto compiled = umlab::lab::compileFile(file, sources, diags);
+    std::optional<umlab::lab::LaunchPlan> plan;
+    if (compiled)
+      plan = umlab::lab::plan(compiled->topology, host, diags);
+    if (!plan) {
+      std::cerr << "bench_boot: the generated lab of " << n << " guests does not compile\n";
       return 1;
     }
+    const uint64_t availableBefore = memAvailableKiB();
+    auto t0 = Clock::now();
+    umlab::lab::runtime::LaunchOptions options;
+    options.stateRoot = stateRoot;
+    options.bootTimeout = std::chrono::seconds(600);
+    options.guestBinDir = umlab::lab::runtime::guestBinDir(self);
+    try {
+      umlab::lab::runtime::Launcher(quiet).launch(*plan, options);
+    } catch (const umlab::lab::runtime::RuntimeError& e) {
+      std::cerr << "bench_boot: the lab of " << n << " guests failed to start: " << e.what() << "\n";
+      return 1;
+    }
+    const double up = std::chrono::duration<double>(Clock::now() - t0).count();
     ::sleep(static_cast<unsigned>(settle));
     const uint64_t availableAfter = memAvailableKiB();
     uint64_t pss = 0;
     size_t guests = 0;
-    std::ifstream procs(work + "/state/" + o.name + "/processes");
-    std::string kind, name;
-    pid_t pid;
-    unsigned long long start;
-    while (procs >> kind >> name >> pid >> start)
-      if (kind == "guest") {
-        pss += umlab::lab::runtime::proportionalSetSizeKiB(umlab::lab::runtime::processesInPidNamespaceOf(pid));
+    for (const umlab::lab::runtime::NodeStatus& node : client.status(o.name).nodes)
+      if (node.pid > 0) {
+        pss += umlab::lab::runtime::proportionalSetSizeKiB(umlab::lab::runtime::processesInPidNamespaceOf(node.pid));
         ++guests;
       }
     t0 = Clock::now();
-    runQuiet({umlab, "down", o.name});
+    client.down(o.name);
     const double down = std::chrono::duration<double>(Clock::now() - t0).count();
     const double perGuest = guests ? 1.0 / static_cast<double>(guests) : 0.0;
     const double hostUsed = availableBefore > availableAfter ? static_cast<double>(availableBefore - availableAfter) : 0.0;
