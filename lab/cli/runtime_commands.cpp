@@ -453,7 +453,7 @@ int bootLab(const std::string& self, const BootRequest& req, runtime::LaunchProg
       out << "lab '" << plan->lab << "': " << g.name << " starts with " << script.string() << "\n";
     }
   }
-  out << "lab '" << plan->lab << "': starting\n";
+  out << "lab '" << plan->lab << "': starting from " << req.file << "\n";
   out.flush();
   runtime::LaunchOptions options;
   options.stateRoot = req.stateRoot;

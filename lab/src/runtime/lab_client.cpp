@@ -439,6 +439,12 @@ std::pair<std::string, std::string> LabClient::linkConditions(const std::string&
       if (!s.ok)
         throw RuntimeError("--seed: " + s.text);
     }
+    // The supervisor reports the change to `events` subscribers; best effort.
+    try {
+      UniqueFd fd = request(lab, oneLine([&](JsonWriter& w) { w.field("op", "refresh").field("segment", sw.segment); }));
+      readLine(fd.get(), std::chrono::seconds(2));
+    } catch (const RuntimeError&) {
+    }
     return {sw.segment, r.text};
   }
   throw RuntimeError("no switch of lab '" + lab + "' has a port " + port +

@@ -595,7 +595,13 @@ private:
         break;
     }
     sw.adminFd.reset();
-    std::vector<PortStatus> ports = parseShowPorts(sw.adminIn);
+    absorbPorts(sw, sw.adminIn);
+  }
+
+  /// A `show ports` answer into the cache; link conditions that changed since the last one (from
+  /// `umlab link`, apply, anything) become events.
+  void absorbPorts(Switch& sw, const std::string& reply) {
+    std::vector<PortStatus> ports = parseShowPorts(reply);
     // Link conditions that changed (from `umlab link`, apply, anything) become events.
     for (const PortStatus& p : ports) {
       auto old = std::find_if(sw.ports.begin(), sw.ports.end(), [&](const PortStatus& o) { return o.name == p.name; });
@@ -995,6 +1001,15 @@ private:
       apply(key, *request);
       return;
     }
+    if (op == "refresh") {
+      // A client changed a switch (link conditions): ask it now, without waiting, so that the
+      // change is an event at once rather than at the next refresh.
+      Switch* sw = findSwitch(jsonString(*request, "segment"));
+      if (sw && sw->isAlive && !sw->adminFd)
+        askSwitch(*sw);
+      answer(key, sw ? okReply() : errorReply("no switch '" + jsonString(*request, "segment") + "'"));
+      return;
+    }
     answer(key, errorReply("unknown request '" + op + "'"));
   }
 
@@ -1299,11 +1314,19 @@ private:
         plugInterface(*g, ic.interface, ic.interface.conditions, done);
       });
     for (const ConditionsChange& cc : changes.conditions)
-      queue->add([cc](StepQueue::Done done) {
+      queue->add([this, cc](StepQueue::Done done) {
         const std::string text = describeConditions(cc.conditions);
         AdminReply r = switchAdmin(cc.adminPath, "set port " + cc.port + " both clear" + (text.empty() ? "" : " " + text),
                                    std::chrono::seconds(1));
-        done(r.ok ? "" : "segment " + cc.segment + ", port " + cc.port + ": " + r.text);
+        if (!r.ok) {
+          done("segment " + cc.segment + ", port " + cc.port + ": " + r.text);
+          return;
+        }
+        // The change as an event now, not at the next refresh (a later change could hide it).
+        if (Switch* sw = findSwitch(cc.segment))
+          if (AdminReply ports = switchAdmin(cc.adminPath, "show ports", std::chrono::seconds(1)); ports.ok)
+            absorbPorts(*sw, ports.text + "\n");
+        done("");
       });
     queue->run([this, key, queue, nextPlan, lines](const std::string& error) {
       applying_ = false;

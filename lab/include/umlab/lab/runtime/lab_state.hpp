@@ -24,6 +24,8 @@
 ///   {"op":"unplug","node":N,"iface":I}
 ///   {"op":"apply","plan":{...},"restart":[N...]}   reconcile with a new plan (plan_diff.hpp);
 ///                                        the reply comes when it is done and lists the changes
+///   {"op":"refresh","segment":S}         a client changed switch S (link conditions): ask it for
+///                                        its ports now, so the change is an event at once
 
 #include "umlab/base/process.hpp"
 
