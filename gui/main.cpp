@@ -28,7 +28,7 @@ constexpr const char* kUsage =
     "                     the canvas\n"
     "  --select NAME      select the node or segment NAME first (its properties show in the\n"
     "                     window)\n"
-    "  --live             with --screenshot: show the running lab's state ('umlab ps') first\n"
+    "  --live             with --screenshot: show the running lab's state first\n"
     "  --scale X          with --screenshot: pixels per canvas unit of a PNG (default 1)\n"
     "  -h, --help         show this help\n"
     "\n"
@@ -49,12 +49,12 @@ int usageError(const std::string& message) {
   return 2;
 }
 
-/// Waits for one status poll of the runner (at most 15 s).
+/// Waits for the runner's first look at the lab (at most 15 s).
 void waitForStatus(umlab::gui::LabRunner& runner) {
   QEventLoop loop;
   QObject::connect(&runner, &umlab::gui::LabRunner::statusChanged, &loop, &QEventLoop::quit);
   QTimer::singleShot(15000, &loop, &QEventLoop::quit);
-  runner.poll();
+  runner.watch();
   loop.exec();
 }
 

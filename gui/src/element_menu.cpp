@@ -57,6 +57,13 @@ QString askCaptureFile(const QString& segment, QWidget* parent) {
                                       QObject::tr("Captures (*.pcap)"));
 }
 
+/// An mcast segment has no switch to capture from: `umlab capture` joins its group inside the
+/// lab's network namespace, which the runtime library does not offer yet (issue 13).
+bool isMcast(const LabData& lab, const QString& segment) {
+  const SegmentData* s = lab.findSegmentByName(segment.toStdString());
+  return s && s->type == "mcast";
+}
+
 } // namespace
 
 QString linkPortOf(const LabData& lab, const LinkData& link) {
@@ -80,27 +87,9 @@ QString captureSegmentOf(const TopologyScene& scene, ElementId id) {
   }
 }
 
-QStringList linkConditionArgs(const QString& lab, const QString& port, const LinkConditions& c, bool clearFirst) {
-  QStringList args{QStringLiteral("link"), lab, port};
-  if (clearFirst)
-    args << QStringLiteral("--clear");
-  auto add = [&](const char* flag, const std::string& v) {
-    if (!v.empty())
-      args << QString::fromLatin1(flag) << q(v);
-  };
-  add("--delay", c.delay);
-  add("--jitter", c.jitter);
-  add("--loss", c.loss);
-  add("--rate", c.rate);
-  add("--duplicate", c.duplicate);
-  add("--corrupt", c.corrupt);
-  return args;
-}
-
 void populateElementMenu(QMenu& menu, ElementId id, TopologyScene& scene, LabRunner& runner, QWidget* parent) {
   const LabDocument& doc = scene.document();
   const bool running = runner.status().has_value();
-  const QString lab = runner.lab();
   auto live = [&](const QString& text, auto&& slot) {
     QAction* a = menu.addAction(text);
     a->setEnabled(running);
@@ -118,18 +107,14 @@ void populateElementMenu(QMenu& menu, ElementId id, TopologyScene& scene, LabRun
   } else if (const LinkData* l = doc.link(id)) {
     const QString port = linkPortOf(doc.data(), *l);
     const LinkConditions start = l->conditions;
-    QAction* cond = live(QObject::tr("Set conditions live…"), [&runner, lab, port, start, parent] {
+    QAction* cond = live(QObject::tr("Set conditions live…"), [&runner, port, start, parent] {
       if (auto c = askConditions(start, port, parent))
-        runner.run(linkConditionArgs(lab, port, c->first, c->second), QStringLiteral("link"));
+        runner.setLinkConditions(port, c->first, c->second);
     });
     cond->setObjectName("conditionsAction");
-    QAction* down = live(QObject::tr("Take down"), [&runner, lab, port] {
-      runner.run({QStringLiteral("link"), lab, port, QStringLiteral("--down")}, QStringLiteral("link"));
-    });
+    QAction* down = live(QObject::tr("Take down"), [&runner, port] { runner.setLinkUp(port, false); });
     down->setObjectName("downAction");
-    QAction* up = live(QObject::tr("Bring up"), [&runner, lab, port] {
-      runner.run({QStringLiteral("link"), lab, port, QStringLiteral("--up")}, QStringLiteral("link"));
-    });
+    QAction* up = live(QObject::tr("Bring up"), [&runner, port] { runner.setLinkUp(port, true); });
     up->setObjectName("upAction");
     for (QAction* a : {cond, down, up})
       a->setEnabled(running && !port.isEmpty());
@@ -140,7 +125,7 @@ void populateElementMenu(QMenu& menu, ElementId id, TopologyScene& scene, LabRun
         runner.capture(segment, file, 30);
     });
     cap->setObjectName("captureAction");
-    cap->setEnabled(running && !segment.isEmpty());
+    cap->setEnabled(running && !segment.isEmpty() && !isMcast(doc.data(), segment));
   } else if (const SegmentData* s = doc.segment(id)) {
     const QString segment = q(s->name);
     QAction* cap = live(QObject::tr("Capture 30 s…"), [&runner, segment, parent] {
@@ -149,11 +134,12 @@ void populateElementMenu(QMenu& menu, ElementId id, TopologyScene& scene, LabRun
         runner.capture(segment, file, 30);
     });
     cap->setObjectName("captureAction");
-    QAction* replay = live(QObject::tr("Replay a capture…"), [&runner, lab, segment, parent] {
+    cap->setEnabled(running && !isMcast(doc.data(), segment));
+    QAction* replay = live(QObject::tr("Replay a capture…"), [&runner, segment, parent] {
       const QString file = QFileDialog::getOpenFileName(parent, QObject::tr("Replay into %1").arg(segment), QString(),
                                                         QObject::tr("Captures (*.pcap *.pcapng)"));
       if (!file.isEmpty())
-        runner.run({QStringLiteral("replay"), lab, segment, file, QStringLiteral("--no-wait")}, QStringLiteral("replay"));
+        runner.replay(segment, file);
     });
     replay->setObjectName("replayAction");
   }

@@ -28,7 +28,7 @@ QColor stateColor(const std::string& state) {
     return QColor(0x22, 0xc5, 0x5e);
   if (state == "booting")
     return QColor(0xf5, 0x9e, 0x0b);
-  if (state == "dead")
+  if (state.rfind("dead", 0) == 0) // "dead (signal 9)", "dead (exit 1)"
     return QColor(0xef, 0x44, 0x44);
   return QColor(0x94, 0xa3, 0xb8);
 }
@@ -112,13 +112,14 @@ std::string conditionsText(const LinkConditions& c) {
   return s;
 }
 
-QString counterText(const SwitchStatus& s) {
+QString counterText(const LabStatus& status, const SwitchStatus& s) {
   if (!s.hasCounters)
     return s.state == "up" ? QStringLiteral("up") : q(s.state);
-  QString t = QStringLiteral("%1 in · %2 out").arg(s.framesIn).arg(s.framesOut);
-  if (s.framesPerSecond >= 0)
-    t += QStringLiteral(" · %1/s").arg(s.framesPerSecond, 0, 'f', s.framesPerSecond < 10 ? 1 : 0);
-  return t;
+  const SwitchTotals t = totalsOf(s);
+  QString text = QStringLiteral("%1 in · %2 out").arg(t.framesIn).arg(t.framesOut);
+  if (const std::optional<TrafficRate> r = status.rateOf(s.segment))
+    text += QStringLiteral(" · %1/s").arg(r->framesPerSecond, 0, 'f', r->framesPerSecond < 10 ? 1 : 0);
+  return text;
 }
 
 } // namespace
@@ -209,7 +210,7 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     painter->drawText(nameRect, Qt::AlignHCenter | Qt::AlignVCenter, q(n->name));
     QString second;
     if (st)
-      second = q(st->state) + (st->state == "ready" ? QStringLiteral(" · %1 s").arg(st->uptimeSeconds) : QString());
+      second = q(st->state) + (st->state == "ready" ? QStringLiteral(" · %1 s").arg(s->status()->uptimeOf(*st)) : QString());
     else if (s->status())
       second = QStringLiteral("not running");
     else if (nodeSymbolFor(q(kind)) == NodeSymbol::Other || nodeSymbolFor(q(kind)) == NodeSymbol::Server)
@@ -290,7 +291,7 @@ void SegmentItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* optio
       }
     if (s->status()) {
       const SwitchStatus* sw = s->status()->switchOf(seg->name);
-      second = sw ? counterText(*sw) : (seg->type == "mcast" ? QStringLiteral("mcast") : QStringLiteral("not running"));
+      second = sw ? counterText(*s->status(), *sw) : (seg->type == "mcast" ? QStringLiteral("mcast") : QStringLiteral("not running"));
     }
     painter->setFont(smallFont());
     painter->setPen(s->status() ? QColor(0x0f, 0x76, 0x6e) : kMuted);
@@ -365,7 +366,7 @@ LinkGeometry linkGeometry(const TopologyScene& scene, ElementId id) {
       } else if (shape == LinkShape::Trunk) {
         liveSwitch = nullptr;
         for (const EndpointData& e : l->ends)
-          if (const SwitchStatus* sw = scene.status()->switchOf(endpointName(lab, e)); sw && sw->conditions.count(livePort))
+          if (const SwitchStatus* sw = scene.status()->switchOf(endpointName(lab, e)); sw && portOf(*sw, livePort))
             liveSwitch = sw;
       }
     }
@@ -388,10 +389,9 @@ LinkGeometry linkGeometry(const TopologyScene& scene, ElementId id) {
   g.line = len > ea + eb ? QLineF(a + u * ea, b - u * eb) : QLineF(a, b);
 
   if (liveSwitch && !livePort.empty()) {
-    auto it = liveSwitch->conditions.find(livePort);
-    if (it != liveSwitch->conditions.end()) {
-      middle = q(describeLiveConditions(it->second));
-      g.isDown = it->second.find("down") != std::string::npos;
+    if (const PortStatus* p = portOf(*liveSwitch, livePort)) {
+      middle = q(describeLiveConditions(p->conditionsIn, p->conditionsOut));
+      g.isDown = isPortDown(*p);
     }
   }
   // Interface labels sit just outside their node's symbol and name, but no further than
@@ -415,7 +415,7 @@ LinkGeometry linkGeometry(const TopologyScene& scene, ElementId id) {
   QString centre = middle;
   if (scene.status() && doc.link(id) && linkShape(*doc.link(id)) == LinkShape::PointToPoint)
     if (const SwitchStatus* sw = scene.status()->switchOf(scene.switchNameOf(id)))
-      centre = centre.isEmpty() ? counterText(*sw) : centre + "\n" + counterText(*sw);
+      centre = centre.isEmpty() ? counterText(*scene.status(), *sw) : centre + "\n" + counterText(*scene.status(), *sw);
   if (!centre.isEmpty())
     g.labels.push_back(makeLabel(centre, g.line.center(), kConditions));
   return g;

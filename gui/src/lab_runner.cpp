@@ -1,41 +1,188 @@
 #include "umlab/gui/lab_runner.hpp"
 
+#include "umlab/base/diagnostics.hpp"
+#include "umlab/base/unique_fd.hpp"
+#include "umlab/lab/compile/compile.hpp"
+#include "umlab/lab/compile/plan.hpp"
+#include "umlab/lab/runtime/config_disk.hpp"
+#include "umlab/lab/runtime/launcher.hpp"
+#include "umlab/lab/runtime/runtime_error.hpp"
+
 #include <QCoreApplication>
 #include <QDir>
+#include <QFileInfo>
+#include <QProcess>
 #include <QStandardPaths>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <fcntl.h>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 namespace umlab::gui {
 
 namespace {
-constexpr int kPollMs = 1000;
+
+constexpr int kNotifyMs = 50;       ///< events of one moment become one statusChanged
+constexpr int kRewatchMs = 1000;    ///< after a subscription broke without the lab's "down"
+constexpr auto kJoinDeadline = std::chrono::seconds(3);
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+std::string str(const QString& s) { return s.toStdString(); }
+
+double unixNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 } // namespace
 
-LabRunner::LabRunner(QObject* parent) : QObject(parent) {
-  umlab_ = QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("umlab"));
-  pollTimer_.setInterval(kPollMs);
-  connect(&pollTimer_, &QTimer::timeout, this, &LabRunner::poll);
+std::string linkConditionWords(const LinkConditions& c, bool clearFirst) {
+  std::string words = clearFirst ? "clear" : "";
+  auto add = [&](const char* word, const std::string& v) {
+    if (!v.empty())
+      words += (words.empty() ? "" : " ") + std::string(word) + " " + v;
+  };
+  add("delay", c.delay);
+  add("jitter", c.jitter);
+  add("loss", c.loss);
+  add("rate", c.rate);
+  add("duplicate", c.duplicate);
+  add("corrupt", c.corrupt);
+  return words;
+}
+
+/// Where the workers leave their results for the runner's thread. The runner and its workers
+/// share it, so it outlives the runner: after `close` (in the runner's destructor) results are
+/// dropped. It also records which workers are done, for the destructor to join them.
+class LabRunner::Mailbox {
+public:
+  explicit Mailbox(LabRunner* owner) : owner_(owner) {}
+
+  /// Calls `f` with the runner on the runner's thread, unless the runner is gone by then (a
+  /// queued call to a destroyed QObject is dropped; `close` keeps it from being posted late).
+  void post(std::function<void(LabRunner&)> f) {
+    std::lock_guard lock(mutex_);
+    if (!owner_)
+      return;
+    LabRunner* runner = owner_;
+    QMetaObject::invokeMethod(runner, [runner, f = std::move(f)] { f(*runner); }, Qt::QueuedConnection);
+  }
+  void close() {
+    std::lock_guard lock(mutex_);
+    owner_ = nullptr;
+  }
+
+  void markDone(uint64_t job) {
+    {
+      std::lock_guard lock(mutex_);
+      done_.insert(job);
+    }
+    doneChanged_.notify_all();
+  }
+  bool isDone(uint64_t job) {
+    std::lock_guard lock(mutex_);
+    return done_.count(job) != 0;
+  }
+  void forget(uint64_t job) {
+    std::lock_guard lock(mutex_);
+    done_.erase(job);
+  }
+  /// Waits until each of `jobs` is done, or until `deadline`.
+  void waitDone(const std::vector<uint64_t>& jobs, std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    doneChanged_.wait_until(lock, deadline, [&] {
+      return std::all_of(jobs.begin(), jobs.end(), [&](uint64_t j) { return done_.count(j) != 0; });
+    });
+  }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable doneChanged_;
+  LabRunner* owner_;
+  std::set<uint64_t> done_;
+};
+
+/// A stop request that a blocked worker can wait on: a flag, and an eventfd that becomes
+/// readable (for `LabClient::events`). Signalled by writing, never by closing: the lab's
+/// supervisor is forked from this process and holds a copy of every descriptor open then.
+class LabRunner::Cancel {
+public:
+  Cancel() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+  void cancel() {
+    isCancelled_.store(true);
+    const uint64_t one = 1;
+    if (fd_ && ::write(fd_.get(), &one, sizeof one) < 0) {
+      // The counter is full, so it is readable already.
+    }
+  }
+  bool isCancelled() const { return isCancelled_.load(); }
+  /// -1 when no eventfd could be made: the worker then ends at its next event.
+  int fd() const { return fd_.get(); }
+
+private:
+  UniqueFd fd_;
+  std::atomic<bool> isCancelled_{false};
+};
+
+/// The launcher's progress, posted to the runner as log lines.
+class LabRunner::PostingProgress final : public runtime::LaunchProgress {
+public:
+  explicit PostingProgress(std::shared_ptr<Mailbox> mailbox) : mailbox_(std::move(mailbox)) {}
+  void step(const std::string& line) override {
+    mailbox_->post([line = q(line)](LabRunner& r) { r.launchStep(line); });
+  }
+  void warning(const std::string& line) override {
+    mailbox_->post([line = q(line)](LabRunner& r) { emit r.output(QStringLiteral("warning: ") + line); });
+  }
+
+private:
+  std::shared_ptr<Mailbox> mailbox_;
+};
+
+LabRunner::LabRunner(QObject* parent)
+    : QObject(parent), mailbox_(std::make_shared<Mailbox>(this)), cancel_(std::make_shared<Cancel>()) {
+  setProgramPath(QCoreApplication::applicationFilePath());
+  notifyTimer_.setSingleShot(true);
+  notifyTimer_.setInterval(kNotifyMs);
+  connect(&notifyTimer_, &QTimer::timeout, this, [this] { emit statusChanged(status_); });
 }
 
 LabRunner::~LabRunner() {
-  // An `up` or `down` in flight finishes on its own: the lab belongs to its supervisor, not to
-  // this window, and `umlab down` from a shell stops it later. Only the status poll is ended.
-  if (lifecycle_) {
-    lifecycle_->disconnect(this);
-    lifecycle_->setParent(nullptr);
-    connect(lifecycle_, &QProcess::finished, lifecycle_, &QObject::deleteLater);
+  mailbox_->close(); // nothing reaches this object any more
+  cancel_->cancel();
+  if (watch_)
+    watch_->cancel->cancel();
+  std::vector<uint64_t> cancelled;
+  for (const Job& j : jobs_)
+    if (j.endsOnCancel)
+      cancelled.push_back(j.id);
+  mailbox_->waitDone(cancelled, std::chrono::steady_clock::now() + kJoinDeadline);
+  for (Job& j : jobs_) {
+    if (mailbox_->isDone(j.id))
+      j.thread.join();
+    else
+      j.thread.detach(); // a launch or down: it holds only copies and the mailbox
   }
-  if (ps_) {
-    ps_->disconnect(this);
-    ps_->kill();
-    ps_->waitForFinished(1000);
-  }
+}
+
+void LabRunner::setProgramPath(const QString& path) {
+  programPath_ = path;
+  stateRoot_ = q(lab::hostLayoutFromEnvironment(str(path)).stateRoot);
 }
 
 void LabRunner::setLab(const QString& name, const QString& file) {
   if (name != lab_) {
-    status_.reset();
-    emit statusChanged(status_);
-    if (state_ != State::Stopped && !lifecycle_)
+    stopWatching();
+    clearStatus();
+    if (state_ != State::Stopped && !isLifecycleBusy_)
       setState(State::Stopped);
   }
   lab_ = name;
@@ -49,182 +196,404 @@ void LabRunner::setState(State s) {
   emit stateChanged(s);
 }
 
-QString LabRunner::terminal() { return QStandardPaths::findExecutable(QStringLiteral("x-terminal-emulator")); }
-QString LabRunner::wireshark() { return QStandardPaths::findExecutable(QStringLiteral("wireshark")); }
-
-QProcess* LabRunner::startUmlab(const QStringList& args, const QString& what) {
-  auto* p = new QProcess(this);
-  p->setProcessChannelMode(QProcess::MergedChannels);
-  connect(p, &QProcess::readyReadStandardOutput, this, [this, p] {
-    while (p->canReadLine())
-      emit output(QString::fromUtf8(p->readLine()).trimmed());
-  });
-  connect(p, &QProcess::errorOccurred, this, [this, p, what](QProcess::ProcessError e) {
-    if (e != QProcess::FailedToStart)
-      return;
-    // No `finished` follows a process that never started: end its story here.
-    emit failed(QStringLiteral("cannot run '%1': %2").arg(umlab_, p->errorString()));
-    if (p == lifecycle_) {
-      lifecycle_ = nullptr;
-      setState(State::Stopped);
-    }
-    emit commandFinished(what, -1);
-    p->deleteLater();
-  });
-  emit output(QStringLiteral("$ umlab %1").arg(args.join(' ')));
-  p->start(umlab_, args);
-  return p;
-}
-
-void LabRunner::start() {
-  if (lifecycle_ || state_ == State::Running || file_.isEmpty())
-    return;
-  setState(State::Starting);
-  lifecycle_ = startUmlab({QStringLiteral("up"), file_}, QStringLiteral("up"));
-  connect(lifecycle_, &QProcess::finished, this, [this](int code, QProcess::ExitStatus how) {
-    const QString rest = QString::fromUtf8(lifecycle_->readAll()).trimmed();
-    if (!rest.isEmpty())
-      emit output(rest);
-    lifecycle_->deleteLater();
-    lifecycle_ = nullptr;
-    const int exitCode = how == QProcess::NormalExit ? code : -1;
-    setState(exitCode == 0 ? State::Running : State::Stopped);
-    if (exitCode != 0)
-      emit failed(QStringLiteral("'umlab up' failed (exit status %1); see the log").arg(exitCode));
-    emit commandFinished(QStringLiteral("up"), exitCode);
-    poll();
-  });
-  startPolling();
-}
-
-void LabRunner::stop() {
-  if (lifecycle_ || lab_.isEmpty())
-    return;
-  setState(State::Stopping);
-  lifecycle_ = startUmlab({QStringLiteral("down"), lab_}, QStringLiteral("down"));
-  connect(lifecycle_, &QProcess::finished, this, [this](int code, QProcess::ExitStatus how) {
-    const QString rest = QString::fromUtf8(lifecycle_->readAll()).trimmed();
-    if (!rest.isEmpty())
-      emit output(rest);
-    lifecycle_->deleteLater();
-    lifecycle_ = nullptr;
-    const int exitCode = how == QProcess::NormalExit ? code : -1;
-    setState(State::Stopped);
-    if (exitCode != 0)
-      emit failed(QStringLiteral("'umlab down' failed (exit status %1); see the log").arg(exitCode));
-    emit commandFinished(QStringLiteral("down"), exitCode);
-    stopPolling();
-    status_.reset();
-    emit statusChanged(status_);
-  });
-}
-
-void LabRunner::startPolling() {
-  if (!pollTimer_.isActive())
-    pollTimer_.start();
-  poll();
-}
-
-void LabRunner::stopPolling() { pollTimer_.stop(); }
-
-void LabRunner::poll() {
-  if (ps_ || lab_.isEmpty())
-    return;
-  ps_ = new QProcess(this);
-  ps_->setProcessChannelMode(QProcess::SeparateChannels);
-  connect(ps_, &QProcess::finished, this, [this](int code, QProcess::ExitStatus how) {
-    psFinished(how == QProcess::NormalExit ? code : -1);
-  });
-  connect(ps_, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
-    if (e != QProcess::FailedToStart)
-      return;
-    emit failed(QStringLiteral("cannot run '%1': %2").arg(umlab_, ps_->errorString()));
-    ps_->deleteLater();
-    ps_ = nullptr;
-    stopPolling();
-  });
-  ps_->start(umlab_, {QStringLiteral("ps"), QStringLiteral("--format"), QStringLiteral("json"), lab_});
-}
-
-void LabRunner::psFinished(int exitCode) {
-  const QByteArray json = ps_->readAllStandardOutput();
-  ps_->deleteLater();
-  ps_ = nullptr;
-  std::optional<LabStatus> next;
-  if (exitCode == 0)
-    next = parsePsJson(json, lab_.toStdString());
-  if (next && status_ && sampleClock_.isValid())
-    computeRates(*next, *status_, sampleClock_.elapsed() / 1000.0);
-  sampleClock_.start();
-  status_ = std::move(next);
-  // A lab started or stopped elsewhere (a shell) shows here too.
-  if (!lifecycle_) {
-    if (status_ && status_->state != "crashed")
-      setState(State::Running);
-    else if (!status_)
-      setState(State::Stopped);
-  }
-  if (!status_ && !lifecycle_)
-    stopPolling();
-  else if (status_ && !pollTimer_.isActive())
-    pollTimer_.start();
+void LabRunner::clearStatus() {
+  notifyTimer_.stop();
+  status_.reset();
   emit statusChanged(status_);
 }
 
-void LabRunner::run(const QStringList& args, const QString& what) {
-  QProcess* p = startUmlab(args, what);
-  connect(p, &QProcess::finished, this, [this, p, what](int code, QProcess::ExitStatus how) {
-    const QString rest = QString::fromUtf8(p->readAll()).trimmed();
-    if (!rest.isEmpty())
-      emit output(rest);
-    p->deleteLater();
-    const int exitCode = how == QProcess::NormalExit ? code : -1;
-    if (exitCode != 0)
-      emit failed(QStringLiteral("'umlab %1' failed (exit status %2); see the log").arg(what).arg(exitCode));
-    emit commandFinished(what, exitCode);
-    poll();
+QString LabRunner::terminal() { return QStandardPaths::findExecutable(QStringLiteral("x-terminal-emulator")); }
+QString LabRunner::wireshark() { return QStandardPaths::findExecutable(QStringLiteral("wireshark")); }
+
+// ---- workers ------------------------------------------------------------------------------------
+
+void LabRunner::spawn(bool endsOnCancel, std::function<void()> work) {
+  const uint64_t id = ++nextJob_;
+  std::shared_ptr<Mailbox> mailbox = mailbox_;
+  Job job;
+  job.id = id;
+  job.endsOnCancel = endsOnCancel;
+  job.thread = std::thread([mailbox, id, work = std::move(work)] {
+    work();
+    mailbox->markDone(id);
+    mailbox->post([id](LabRunner& r) { r.reap(id); });
+  });
+  jobs_.push_back(std::move(job));
+}
+
+void LabRunner::reap(uint64_t id) {
+  auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](const Job& j) { return j.id == id; });
+  if (it == jobs_.end())
+    return;
+  it->thread.join(); // it has posted its last word: it is ending
+  jobs_.erase(it);
+  mailbox_->forget(id);
+}
+
+void LabRunner::runAction(const QString& what, std::function<std::string(const runtime::LabClient&)> call) {
+  if (lab_.isEmpty())
+    return;
+  spawn(false, [mailbox = mailbox_, root = str(stateRoot_), what, call = std::move(call)] {
+    QString done, error;
+    try {
+      done = q(call(runtime::LabClient(root)));
+    } catch (const std::exception& e) {
+      error = q(e.what());
+    }
+    mailbox->post([what, done, error](LabRunner& r) {
+      if (!done.isEmpty())
+        for (const QString& line : done.split('\n'))
+          emit r.output(line);
+      if (!error.isEmpty())
+        emit r.failed(error);
+      emit r.actionFinished(what, error.isEmpty());
+    });
+  });
+}
+
+// ---- start and stop -----------------------------------------------------------------------------
+
+void LabRunner::start() {
+  if (isLifecycleBusy_ || state_ == State::Running || file_.isEmpty())
+    return;
+  isLifecycleBusy_ = true;
+  setState(State::Starting);
+  emit output(tr("lab '%1': starting %2").arg(lab_, file_));
+  spawn(false, [mailbox = mailbox_, file = str(file_), self = str(programPath_), root = str(stateRoot_)] {
+    QString lab, error;
+    try {
+      // As `umlab up` does it (lab/cli/runtime_commands.cpp, bootLab): compile, plan, launch,
+      // then the plan's replays.
+      lab::HostLayout host = lab::hostLayoutFromEnvironment(self);
+      host.stateRoot = root;
+      SourceManager sources;
+      Diagnostics diags;
+      std::optional<lab::Compiled> compiled = lab::compileFile(file, sources, diags);
+      std::optional<lab::LaunchPlan> plan;
+      if (compiled)
+        plan = lab::plan(compiled->topology, host, diags);
+      std::ostringstream text;
+      renderDiagnostics(diags, text);
+      if (const std::string t = text.str(); !t.empty())
+        mailbox->post([t = q(t).trimmed()](LabRunner& r) {
+          for (const QString& line : t.split('\n'))
+            emit r.output(line);
+        });
+      if (!plan)
+        throw runtime::RuntimeError(file + " has errors (see the log); nothing was started");
+      lab = q(plan->lab);
+      PostingProgress progress(mailbox);
+      runtime::LaunchOptions options;
+      options.stateRoot = root;
+      options.guestBinDir = runtime::guestBinDir(self);
+      runtime::Launcher(progress).launch(*plan, options);
+      try {
+        runtime::LabClient(root).startPlannedReplays(*plan);
+      } catch (const std::exception& e) {
+        progress.warning(std::string(e.what()) + "; the lab is up without it");
+      }
+    } catch (const std::exception& e) {
+      error = q(e.what());
+    }
+    mailbox->post([lab, error](LabRunner& r) { r.launchFinished(lab, error); });
+  });
+}
+
+void LabRunner::launchStep(const QString& line) {
+  emit output(QStringLiteral("  ") + line);
+  // The supervisor answers once it has started its processes; until then a watch finds none
+  // and the next line tries again.
+  if (state_ == State::Starting && !watch_)
+    watch();
+}
+
+void LabRunner::launchFinished(const QString& lab, const QString& error) {
+  isLifecycleBusy_ = false;
+  if (!error.isEmpty()) {
+    // Nothing of this start is left (the launcher's promise), but the lab may run all the same
+    // (started from a shell meanwhile): look again.
+    stopWatching();
+    clearStatus();
+    setState(State::Stopped);
+    emit failed(error);
+    emit actionFinished(QStringLiteral("up"), false);
+    watch();
+    return;
+  }
+  emit output(tr("lab '%1' is up").arg(lab));
+  if (lab != lab_) { // another lab was opened meanwhile
+    setState(State::Stopped);
+    emit actionFinished(QStringLiteral("up"), true);
+    return;
+  }
+  setState(State::Running);
+  emit actionFinished(QStringLiteral("up"), true);
+  if (watch_)
+    refreshStatus();
+  else
+    watch();
+}
+
+void LabRunner::stop() {
+  if (isLifecycleBusy_ || lab_.isEmpty())
+    return;
+  isLifecycleBusy_ = true;
+  setState(State::Stopping);
+  emit output(tr("lab '%1': stopping").arg(lab_));
+  spawn(false, [mailbox = mailbox_, root = str(stateRoot_), lab = str(lab_)] {
+    QString message, error;
+    try {
+      const runtime::DownResult d = runtime::LabClient(root).down(lab);
+      if (!d.wasRunning)
+        message = q("lab '" + lab + "' was not running; removed what it left (" + std::to_string(d.strayGroups) +
+                    " process group" + (d.strayGroups == 1 ? "" : "s") + " stopped)");
+      else
+        message = q("lab '" + lab + "' is down" +
+                    (d.strayGroups ? " (" + std::to_string(d.strayGroups) + " stray process groups stopped)" : ""));
+    } catch (const std::exception& e) {
+      error = q(e.what());
+    }
+    mailbox->post([message, error](LabRunner& r) { r.downFinished(message, error); });
+  });
+}
+
+void LabRunner::downFinished(const QString& message, const QString& error) {
+  isLifecycleBusy_ = false;
+  stopWatching();
+  clearStatus();
+  setState(State::Stopped);
+  if (!message.isEmpty())
+    emit output(message);
+  if (!error.isEmpty())
+    emit failed(error);
+  emit actionFinished(QStringLiteral("down"), error.isEmpty());
+}
+
+// ---- watching -----------------------------------------------------------------------------------
+
+void LabRunner::watch() {
+  if (lab_.isEmpty() || watch_)
+    return;
+  auto cancel = std::make_shared<Cancel>();
+  const uint64_t generation = ++generation_;
+  watch_ = Watch{generation, cancel};
+  isRefreshing_ = false;
+  isRefreshWanted_ = false;
+  spawn(true, [mailbox = mailbox_, root = str(stateRoot_), lab = str(lab_), generation, cancel] {
+    const runtime::LabClient client(root);
+    bool isRunning = false;
+    try {
+      runtime::LabStatus s = client.status(lab);
+      isRunning = s.state != "crashed";
+      mailbox->post([generation, s = std::move(s), t = unixNow()](LabRunner& r) { r.statusRead(generation, s, t, false); });
+    } catch (const std::exception& e) {
+      mailbox->post([generation, error = q(e.what())](LabRunner& r) { r.statusFailed(generation, error, false); });
+    }
+    if (isRunning && !cancel->isCancelled()) {
+      try {
+        client.events(
+            lab,
+            [&](const JsonValue& json) {
+              if (std::optional<LabEvent> e = readLabEvent(json))
+                mailbox->post([generation, e = std::move(*e)](LabRunner& r) { r.eventArrived(generation, e); });
+              return !cancel->isCancelled();
+            },
+            cancel->fd());
+      } catch (const std::exception&) {
+        // The subscription was refused or broke; watchEnded reads the status again.
+      }
+    }
+    mailbox->post([generation, isRunning](LabRunner& r) { r.watchEnded(generation, isRunning); });
+  });
+}
+
+void LabRunner::stopWatching() {
+  if (watch_) {
+    watch_->cancel->cancel();
+    watch_.reset();
+  }
+  ++generation_; // what the last watch still posts is dropped
+  isRefreshing_ = false;
+  isRefreshWanted_ = false;
+  notifyTimer_.stop();
+}
+
+void LabRunner::refreshStatus() {
+  if (lab_.isEmpty())
+    return;
+  if (isRefreshing_) {
+    isRefreshWanted_ = true;
+    return;
+  }
+  isRefreshing_ = true;
+  isRefreshWanted_ = false;
+  serialAtRefresh_ = eventSerial_;
+  spawn(false, [mailbox = mailbox_, root = str(stateRoot_), lab = str(lab_), generation = generation_] {
+    try {
+      runtime::LabStatus s = runtime::LabClient(root).status(lab);
+      mailbox->post([generation, s = std::move(s), t = unixNow()](LabRunner& r) { r.statusRead(generation, s, t, true); });
+    } catch (const std::exception& e) {
+      mailbox->post([generation, error = q(e.what())](LabRunner& r) { r.statusFailed(generation, error, true); });
+    }
+  });
+}
+
+void LabRunner::statusRead(uint64_t generation, const runtime::LabStatus& s, double readTime, bool isRefresh) {
+  if (generation != generation_)
+    return;
+  if (isRefresh)
+    isRefreshing_ = false;
+  if (s.state == "crashed" && state_ == State::Starting)
+    return; // the launcher has made the state directory, but the supervisor is not there yet
+  if (status_)
+    status_->update(s, readTime);
+  else
+    status_.emplace(s, readTime);
+  if (!isLifecycleBusy_)
+    setState(s.state == "crashed" ? State::Stopped : State::Running);
+  notifyTimer_.stop();
+  emit statusChanged(status_);
+  // Events that came while the status was read may be newer than it: read it again.
+  if (isRefresh && (isRefreshWanted_ || eventSerial_ != serialAtRefresh_))
+    refreshStatus();
+}
+
+void LabRunner::statusFailed(uint64_t generation, const QString&, bool isRefresh) {
+  if (generation != generation_)
+    return;
+  if (isRefresh)
+    isRefreshing_ = false;
+  if (state_ == State::Starting)
+    return; // not there yet
+  // No such lab (any more): nothing to show. Not an error for the user, who may just have
+  // opened a lab that is not running.
+  clearStatus();
+  if (!isLifecycleBusy_)
+    setState(State::Stopped);
+}
+
+void LabRunner::eventArrived(uint64_t generation, const LabEvent& e) {
+  if (generation != generation_ || !status_)
+    return;
+  if (e.type != LabEvent::Type::Counters)
+    ++eventSerial_;
+  switch (applyLabEvent(*status_, e)) {
+  case EventEffect::Applied: break;
+  case EventEffect::NeedsStatus: refreshStatus(); break;
+  case EventEffect::LabStopping:
+    if (!isLifecycleBusy_)
+      setState(State::Stopping); // taken down elsewhere (a shell)
+    break;
+  case EventEffect::LabDown:
+    clearStatus();
+    if (!isLifecycleBusy_)
+      setState(State::Stopped);
+    return;
+  }
+  if (!notifyTimer_.isActive())
+    notifyTimer_.start();
+}
+
+void LabRunner::watchEnded(uint64_t generation, bool wasSubscribed) {
+  if (!watch_ || watch_->generation != generation)
+    return;
+  watch_.reset();
+  // The stream ended without the lab's "down" (the connection broke, the supervisor died):
+  // look again in a moment; the status then says "crashed", or the lab is gone.
+  if (wasSubscribed && status_ && !isLifecycleBusy_)
+    QTimer::singleShot(kRewatchMs, this, [this] {
+      if (!watch_ && status_)
+        watch();
+    });
+}
+
+// ---- actions on the running lab -----------------------------------------------------------------
+
+void LabRunner::setLinkConditions(const QString& port, const LinkConditions& conditions, bool clearFirst) {
+  const std::string words = linkConditionWords(conditions, clearFirst);
+  if (words.empty())
+    return;
+  emit output(tr("lab '%1': %2: %3").arg(lab_, port, q(words)));
+  runAction(QStringLiteral("link"), [lab = str(lab_), port = str(port), words](const runtime::LabClient& client) {
+    const auto [segment, reply] = client.linkConditions(lab, port, "both", " " + words, std::nullopt);
+    return "switch " + segment + ": " + reply;
+  });
+}
+
+void LabRunner::setLinkUp(const QString& port, bool isUp) {
+  const std::string word = isUp ? "up" : "down";
+  emit output(tr("lab '%1': %2: %3").arg(lab_, port, q(word)));
+  runAction(QStringLiteral("link"), [lab = str(lab_), port = str(port), word](const runtime::LabClient& client) {
+    const auto [segment, reply] = client.linkConditions(lab, port, "both", " " + word, std::nullopt);
+    return "switch " + segment + ": " + reply;
+  });
+}
+
+void LabRunner::replay(const QString& segment, const QString& file) {
+  emit output(tr("lab '%1': replaying %2 into segment %3").arg(lab_, file, segment));
+  runAction(QStringLiteral("replay"),
+            [lab = str(lab_), segment = str(segment), file = str(file)](const runtime::LabClient& client) {
+              client.startReplay(lab, segment, file, runtime::ReplayOptions{});
+              return "replay of " + file + " into segment " + segment + " started";
+            });
+}
+
+void LabRunner::capture(const QString& segment, const QString& file, int seconds) {
+  if (lab_.isEmpty())
+    return;
+  emit output(tr("lab '%1': capturing segment %2 to %3 for %4 s").arg(lab_, segment, file).arg(seconds));
+  spawn(true, [mailbox = mailbox_, root = str(stateRoot_), lab = str(lab_), segment = str(segment), path = str(file),
+               seconds, cancel = cancel_] {
+    QString done, error;
+    try {
+      const runtime::LabClient client(root);
+      client.switchAdminPath(lab, segment); // a clear error before the file is made
+      UniqueFd out(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      if (!out)
+        throw runtime::RuntimeError("cannot write " + path + ": " + std::strerror(errno));
+      const long long frames = client.capture(lab, segment, out.get(), std::chrono::seconds(seconds),
+                                              std::chrono::milliseconds(0), [&] { return !cancel->isCancelled(); });
+      done = q("segment " + segment + ": " + std::to_string(frames) + " frames captured to " + path);
+    } catch (const std::exception& e) {
+      error = q(e.what());
+    }
+    mailbox->post([done, error, file = q(path)](LabRunner& r) {
+      if (!error.isEmpty()) {
+        emit r.failed(error);
+      } else {
+        emit r.output(done);
+        if (const QString ws = wireshark(); !ws.isEmpty()) {
+          emit r.output(QStringLiteral("$ wireshark %1").arg(file));
+          QProcess::startDetached(ws, {file});
+        } else {
+          emit r.output(tr("install wireshark to open captures from here"));
+        }
+      }
+      emit r.actionFinished(QStringLiteral("capture"), error.isEmpty());
+    });
   });
 }
 
 bool LabRunner::openConsole(const QString& node, QString* error) {
+  // The one program the runner starts: a terminal emulator running `umlab console` (not the
+  // runtime: a terminal of its own for the console; issue 17 embeds the terminal instead).
+  const QString umlab = QFileInfo(programPath_).absoluteDir().filePath(QStringLiteral("umlab"));
   const QString term = terminal();
   if (term.isEmpty()) {
     if (error)
-      *error = QStringLiteral("no terminal emulator (x-terminal-emulator) is installed; run 'umlab console %1 %2' in a "
-                              "terminal")
+      *error = tr("no terminal emulator (x-terminal-emulator) is installed; run 'umlab console %1 %2' in a terminal")
                    .arg(lab_, node);
     return false;
   }
-  emit output(QStringLiteral("$ %1 -e umlab console %2 %3").arg(term, lab_, node));
-  if (!QProcess::startDetached(term, {QStringLiteral("-e"), umlab_, QStringLiteral("console"), lab_, node})) {
+  const QStringList args{QStringLiteral("-e"), umlab, QStringLiteral("console"), QStringLiteral("--state-dir"),
+                         stateRoot_, lab_, node};
+  emit output(QStringLiteral("$ %1 %2").arg(term, args.join(' ')));
+  if (!QProcess::startDetached(term, args)) {
     if (error)
-      *error = QStringLiteral("cannot start '%1'").arg(term);
+      *error = tr("cannot start '%1'").arg(term);
     return false;
   }
   return true;
-}
-
-void LabRunner::capture(const QString& segment, const QString& file, int seconds) {
-  const QString what = QStringLiteral("capture");
-  QProcess* p = startUmlab({QStringLiteral("capture"), lab_, segment, QStringLiteral("-w"), file,
-                            QStringLiteral("--duration"), QStringLiteral("%1s").arg(seconds)},
-                           what);
-  connect(p, &QProcess::finished, this, [this, p, file, what](int code, QProcess::ExitStatus how) {
-    const QString rest = QString::fromUtf8(p->readAll()).trimmed();
-    if (!rest.isEmpty())
-      emit output(rest);
-    p->deleteLater();
-    const int exitCode = how == QProcess::NormalExit ? code : -1;
-    if (exitCode != 0) {
-      emit failed(QStringLiteral("'umlab capture' failed (exit status %1); see the log").arg(exitCode));
-    } else if (const QString ws = wireshark(); !ws.isEmpty()) {
-      emit output(QStringLiteral("$ wireshark %1").arg(file));
-      QProcess::startDetached(ws, {file});
-    } else {
-      emit output(QStringLiteral("capture saved to %1 (install wireshark to open it from here)").arg(file));
-    }
-    emit commandFinished(what, exitCode);
-  });
 }
 
 } // namespace umlab::gui

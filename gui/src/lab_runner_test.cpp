@@ -1,30 +1,196 @@
-// The canvas watching a real lab: two UML guests booted with `umlab up` from a lab drawn
-// through the editor, their state and the switch's counters reaching the scene, a link
-// condition set live, and `umlab down`. Needs root, linux.uml and the base image (CTest's
-// umlab_image fixture), and runs with the other runtime tests (RESOURCE_LOCK uml). The lab lives
-// under the state root CTest passes in UMLAB_STATE_DIR and is always taken down.
+// LabRunner, the canvas's way to run and watch a lab through the runtime library, in two parts.
+//
+// Without root: a fake lab whose supervisor is this test process (a thread answering the lab's
+// control socket, as lab_state.hpp describes the protocol) shows that the status is read once,
+// then follows the events (counters, links, nodes, the lab going down), that the subscription
+// ends cleanly when the runner goes, and that nothing is started: no child process, no `umlab`.
+//
+// With root, linux.uml and the base image (CTest's umlab_image fixture; RESOURCE_LOCK uml with
+// the other runtime tests): two UML guests booted in-process from a lab drawn through the
+// editor, their state and the switch's counters reaching the scene as they come, a link
+// condition set live, a capture and a replay, and the lab taken down. The lab lives under the
+// state root CTest passes in UMLAB_STATE_DIR and is always taken down.
 #include "umlab/gui/lab_runner.hpp"
 
 #include "test_support.hpp"
-#include "umlab/base/child_process.hpp"
+#include "umlab/base/process.hpp"
 #include "umlab/base/temp_dir.hpp"
+#include "umlab/base/unix_socket.hpp"
 #include "umlab/gui/canvas_export.hpp"
 #include "umlab/gui/element_menu.hpp"
 #include "umlab/gui/lab_editor.hpp"
 #include "umlab/gui/topology_scene.hpp"
+#include "umlab/lab/runtime/lab_state.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <QElapsedTimer>
 #include <QTest>
+#include <QTimer>
 
+#include <atomic>
 #include <cstdlib>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <poll.h>
+#include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace umlab;
 using namespace umlab::gui;
 
 namespace {
+
+/// Runs the event loop until `done` or `seconds` pass; returns `done()`.
+template <typename F>
+bool waitFor(F done, double seconds) {
+  QElapsedTimer t;
+  t.start();
+  while (!done() && t.elapsed() < seconds * 1000)
+    QTest::qWait(20);
+  return done();
+}
+
+/// The commands (comm) of this process's children, from every thread's children list.
+std::vector<std::string> childCommands() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream children(task.path() / "children");
+    for (pid_t pid; children >> pid;) {
+      std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+      std::string name;
+      std::getline(comm, name);
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
+/// Watches this process's children while it lives (the event loop must run): any named umlab
+/// is recorded.
+class ChildWatch {
+public:
+  ChildWatch() {
+    timer_.setInterval(20);
+    QObject::connect(&timer_, &QTimer::timeout, [this] {
+      for (const std::string& c : childCommands())
+        if (c == "umlab")
+          umlabSeen_ = true;
+    });
+    timer_.start();
+  }
+  bool sawUmlab() const { return umlabSeen_; }
+
+private:
+  QTimer timer_;
+  bool umlabSeen_ = false;
+};
+
+/// A running lab, faked: this test process stands in for its supervisor (alive, with a start
+/// time, as the lab's processes file says), and a thread answers the control socket: `ps` with
+/// the status set here, `events` with "ok" and then every line `send` is given.
+class FakeLab {
+public:
+  FakeLab(const std::string& root, const std::string& lab, runtime::LabStatus status)
+      : state_(root, lab), status_(std::move(status)) {
+    std::filesystem::create_directories(state_.dir());
+    state_.appendProcess({"supervisor", lab, ProcessId{::getpid(), processStartTime(::getpid())}});
+    listener_ = listenUnixStream(state_.controlSocket());
+    int p[2];
+    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+    stopRead_.reset(p[0]);
+    stopWrite_.reset(p[1]);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FakeLab() {
+    const char one = 1;
+    CHECK(::write(stopWrite_.get(), &one, 1) == 1);
+    thread_.join();
+  }
+
+  void setStatus(runtime::LabStatus s) {
+    std::lock_guard lock(mutex_);
+    status_ = std::move(s);
+  }
+  /// One event line (JSON, no newline) to every subscriber.
+  void send(const std::string& json) {
+    std::lock_guard lock(mutex_);
+    for (const UniqueFd& fd : subscribers_)
+      writeAll(fd.get(), json + "\n");
+  }
+  size_t subscriberCount() {
+    std::lock_guard lock(mutex_);
+    return subscribers_.size();
+  }
+  /// Subscribers that have closed their end.
+  size_t hungUpCount() {
+    std::lock_guard lock(mutex_);
+    size_t n = 0;
+    for (const UniqueFd& fd : subscribers_) {
+      pollfd p{fd.get(), POLLRDHUP, 0};
+      n += ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)) ? 1 : 0;
+    }
+    return n;
+  }
+  int statusReads() const { return statusReads_.load(); }
+
+private:
+  void serve() {
+    for (;;) {
+      pollfd p[2] = {{listener_.get(), POLLIN, 0}, {stopRead_.get(), POLLIN, 0}};
+      if (::poll(p, 2, -1) < 0 || p[1].revents)
+        return;
+      UniqueFd c(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (!c)
+        continue;
+      const std::string request = readLine(c.get(), std::chrono::seconds(2)).value_or("");
+      std::lock_guard lock(mutex_);
+      if (request.find("\"ps\"") != std::string::npos) {
+        ++statusReads_;
+        std::string json = runtime::labStatusJson(status_);
+        if (json.empty() || json.back() != '\n')
+          json += '\n';
+        writeAll(c.get(), json);
+      } else if (request.find("\"events\"") != std::string::npos) {
+        writeAll(c.get(), "{\"ok\": true}\n");
+        subscribers_.push_back(std::move(c));
+      } else {
+        writeAll(c.get(), "{\"ok\": false, \"error\": \"not faked\"}\n");
+      }
+    }
+  }
+
+  runtime::LabState state_;
+  std::mutex mutex_;
+  runtime::LabStatus status_;
+  std::vector<UniqueFd> subscribers_;
+  std::atomic<int> statusReads_{0};
+  UniqueFd listener_, stopRead_, stopWrite_;
+  std::thread thread_;
+};
+
+runtime::LabStatus fakeStatus(const std::string& lab, const std::string& pc1State) {
+  runtime::LabStatus s;
+  s.lab = lab;
+  s.supervisorPid = ::getpid();
+  s.nodes = {{"pc1", pc1State, 101, 3, 0, {}}, {"pc2", "booting", 102, 3, 0, {}}};
+  s.switches = {{"sw", "up", 103, false, 0, {}}};
+  return s;
+}
+
+std::string counters(double time, uint64_t frames) {
+  const std::string f = std::to_string(frames), b = std::to_string(frames * 100);
+  return R"({"type": "counters", "time": )" + std::to_string(time) +
+         R"(, "segment": "sw", "answering": true, "ageSeconds": 0.0, "ports": [)"
+         R"({"port": "pc1:eth0", "kind": "daemon", "framesIn": )" + f + R"(, "bytesIn": )" + b +
+         R"(, "framesOut": 0, "bytesOut": 0, "drops": 0}, )"
+         R"({"port": "pc2:eth0", "kind": "daemon", "framesIn": 0, "bytesIn": 0, "framesOut": )" + f +
+         R"(, "bytesOut": )" + b + R"(, "drops": 1}]})";
+}
 
 std::string binDir() { return UMLAB_BINARY_DIR "/bin"; }
 
@@ -42,30 +208,134 @@ std::string missingCapability() {
   return "";
 }
 
-/// Runs the event loop until `done` or `seconds` pass; returns `done()`.
-template <typename F>
-bool waitFor(F done, int seconds) {
-  QElapsedTimer t;
-  t.start();
-  while (!done() && t.elapsed() < seconds * 1000)
-    QTest::qWait(100);
-  return done();
-}
-
 /// Takes the lab down whatever happens in the test.
 struct LabGuard {
-  std::string lab;
+  std::string stateRoot, lab;
   ~LabGuard() {
-    Command c;
-    c.argv = {binDir() + "/umlab", "down", lab};
     try {
-      runCommand(c);
-    } catch (...) {
+      runtime::LabClient(stateRoot).down(lab);
+    } catch (const std::exception&) {
     }
   }
 };
 
 } // namespace
+
+TEST_CASE("a lab that does not run shows no status and is not watched", "[gui][runner]") {
+  TempDir root("umlab-gui-runner");
+  LabRunner runner;
+  runner.setStateRoot(QString::fromStdString(root.path().string()));
+  runner.setLab("nolab", "");
+  int changes = 0;
+  QObject::connect(&runner, &LabRunner::statusChanged, [&] { ++changes; });
+  runner.watch();
+  CHECK(runner.isWatching());
+  CHECK(waitFor([&] { return changes > 0 && !runner.isWatching(); }, 5));
+  CHECK_FALSE(runner.status());
+  CHECK(runner.state() == LabRunner::State::Stopped);
+}
+
+TEST_CASE("a lab file with errors is not started, and the compiler's messages go to the log", "[gui][runner]") {
+  TempDir root("umlab-gui-runner");
+  const std::string file = root.file("broken.yaml");
+  std::ofstream(file) << "name: broken\nnodes:\n  pc1: {}\nlinks:\n  - endpoints: [\"pc9:eth0\", \"pc1:eth0\"]\n";
+  LabRunner runner;
+  runner.setStateRoot(QString::fromStdString(root.file("state")));
+  runner.setLab("broken", QString::fromStdString(file));
+  QStringList log;
+  QObject::connect(&runner, &LabRunner::output, [&](const QString& line) { log << line; });
+  std::optional<bool> upOk;
+  QString failure;
+  QObject::connect(&runner, &LabRunner::actionFinished, [&](const QString& what, bool ok) {
+    if (what == "up")
+      upOk = ok;
+  });
+  QObject::connect(&runner, &LabRunner::failed, [&](const QString& m) { failure = m; });
+  runner.start();
+  CHECK(runner.state() == LabRunner::State::Starting);
+  REQUIRE(waitFor([&] { return upOk.has_value(); }, 20));
+  INFO("log:\n" << log.join('\n').toStdString());
+  CHECK_FALSE(*upOk);
+  CHECK(runner.state() == LabRunner::State::Stopped);
+  CHECK(log.join('\n').contains("broken.yaml:5:"));
+  CHECK(log.join('\n').contains("error: "));
+  CHECK(failure.contains("nothing was started"));
+  CHECK_FALSE(std::filesystem::exists(root.file("state") + "/broken"));
+}
+
+TEST_CASE("the status is read once, then follows the lab's events", "[gui][runner]") {
+  TempDir root("umlab-gui-runner");
+  FakeLab fake(root.path().string(), "fk", fakeStatus("fk", "booting"));
+  ChildWatch children;
+  LabRunner runner;
+  runner.setStateRoot(QString::fromStdString(root.path().string()));
+  runner.setLab("fk", "");
+  std::vector<LabRunner::State> states;
+  QObject::connect(&runner, &LabRunner::stateChanged, [&](LabRunner::State s) { states.push_back(s); });
+
+  runner.watch();
+  REQUIRE(waitFor([&] { return runner.status() && fake.subscriberCount() == 1; }, 5));
+  CHECK(runner.state() == LabRunner::State::Running);
+  CHECK(runner.status()->node("pc1")->state == "booting");
+  CHECK_FALSE(runner.status()->switchOf("sw")->hasCounters);
+  CHECK(fake.statusReads() == 1);
+
+  // Counters arrive by events alone (no status read): totals, then a rate from two of them.
+  fake.send(counters(1000, 10));
+  REQUIRE(waitFor([&] { return runner.status()->switchOf("sw")->hasCounters; }, 5));
+  CHECK(totalsOf(*runner.status()->switchOf("sw")).framesIn == 10);
+  CHECK(totalsOf(*runner.status()->switchOf("sw")).drops == 1);
+  CHECK_FALSE(runner.status()->rateOf("sw"));
+  fake.send(counters(1002, 50));
+  REQUIRE(waitFor([&] { return runner.status()->rateOf("sw").has_value(); }, 5));
+  CHECK(runner.status()->rateOf("sw")->framesPerSecond == Approx(20));
+  CHECK(runner.status()->rateOf("sw")->bytesPerSecond == Approx(2000));
+
+  // A link's conditions, and a switch that stops answering.
+  fake.send(R"({"type": "link", "time": 1003, "segment": "sw", "port": "pc1:eth0", "in": "delay:20ms", "out": "down"})");
+  fake.send(R"({"type": "switch", "time": 1003, "segment": "sw", "state": "not answering"})");
+  REQUIRE(waitFor([&] { return runner.status()->switchOf("sw")->state == "not answering"; }, 5));
+  const PortStatus* port = portOf(*runner.status()->switchOf("sw"), "pc1:eth0");
+  REQUIRE(port);
+  CHECK(port->conditionsIn == "delay:20ms");
+  CHECK(isPortDown(*port));
+  CHECK(fake.statusReads() == 1);
+
+  // A node that became ready: the event sets its state, and the status is read again.
+  fake.setStatus(fakeStatus("fk", "ready"));
+  fake.send(R"({"type": "node", "time": 1004, "node": "pc1", "state": "ready", "pid": 101})");
+  CHECK(waitFor([&] { return runner.status()->node("pc1")->state == "ready" && fake.statusReads() >= 2; }, 5));
+  // The read status keeps the rates the events measured.
+  CHECK(waitFor([&] { return runner.status()->rateOf("sw").has_value(); }, 1));
+
+  // Taken down elsewhere: stopping, then gone; the subscription ends with the lab.
+  fake.send(R"({"type": "lab", "time": 1005, "lab": "fk", "state": "stopping"})");
+  CHECK(waitFor([&] { return runner.state() == LabRunner::State::Stopping; }, 5));
+  fake.send(R"({"type": "lab", "time": 1006, "lab": "fk", "state": "down"})");
+  CHECK(waitFor([&] { return runner.state() == LabRunner::State::Stopped && !runner.isWatching(); }, 5));
+  CHECK_FALSE(runner.status());
+  CHECK(states == std::vector<LabRunner::State>{LabRunner::State::Running, LabRunner::State::Stopping,
+                                                LabRunner::State::Stopped});
+  CHECK(childCommands().empty()); // nothing was started
+  CHECK_FALSE(children.sawUmlab());
+}
+
+TEST_CASE("a runner that goes while watching ends its subscription at once", "[gui][runner]") {
+  TempDir root("umlab-gui-runner");
+  FakeLab fake(root.path().string(), "fk", fakeStatus("fk", "ready"));
+  auto runner = std::make_unique<LabRunner>();
+  runner->setStateRoot(QString::fromStdString(root.path().string()));
+  runner->setLab("fk", "");
+  runner->watch();
+  REQUIRE(waitFor([&] { return fake.subscriberCount() == 1; }, 5));
+  fake.send(counters(1000, 10)); // posted to a runner that is about to go: dropped
+  QElapsedTimer t;
+  t.start();
+  runner.reset();
+  CHECK(t.elapsed() < 2000);
+  CHECK(waitFor([&] { return fake.hungUpCount() == 1; }, 5));
+  QTest::qWait(50); // whatever was still queued for it must not run
+}
 
 TEST_CASE("a running lab's status reaches the canvas", "[.runtime][gui]") {
   const std::string why = missingCapability();
@@ -75,7 +345,6 @@ TEST_CASE("a running lab's status reaches the canvas", "[.runtime][gui]") {
   }
   TempDir dir("umlab-gui-runtime");
   const std::string lab = "guistat" + std::to_string(::getpid() % 100000);
-  LabGuard guard{lab};
 
   // Drawn through the editor, as the canvas would: two hosts on a switch.
   LabEditor editor;
@@ -97,18 +366,19 @@ TEST_CASE("a running lab's status reaches the canvas", "[.runtime][gui]") {
   REQUIRE(editor.save(QString::fromStdString(path)));
   REQUIRE(editor.report().ok());
 
+  ChildWatch children;
   TopologyScene scene(editor);
-  LabRunner runner;
-  runner.setUmlab(QString::fromStdString(binDir() + "/umlab"));
+  LabRunner runner; // umlab-switchd, umlab-init and umlab-agent are beside gui_tests in bin/
+  CHECK(runner.stateRoot().toStdString() == std::getenv("UMLAB_STATE_DIR"));
+  LabGuard guard{runner.stateRoot().toStdString(), lab};
+  const runtime::LabClient client(runner.stateRoot().toStdString());
   runner.setLab(QString::fromStdString(lab), QString::fromStdString(path));
   QObject::connect(&runner, &LabRunner::statusChanged, &scene, &TopologyScene::setStatus);
   QStringList log;
   QObject::connect(&runner, &LabRunner::output, [&](const QString& line) { log << line; });
-  int upExit = -99;
-  QObject::connect(&runner, &LabRunner::commandFinished, [&](const QString& what, int code) {
-    if (what == "up")
-      upExit = code;
-  });
+  QObject::connect(&runner, &LabRunner::failed, [&](const QString& line) { log << "failed: " + line; });
+  std::map<QString, bool> finished;
+  QObject::connect(&runner, &LabRunner::actionFinished, [&](const QString& what, bool ok) { finished[what] = ok; });
   bool sawBooting = false;
   QObject::connect(&runner, &LabRunner::statusChanged, [&](const std::optional<LabStatus>& s) {
     if (s)
@@ -118,49 +388,94 @@ TEST_CASE("a running lab's status reaches the canvas", "[.runtime][gui]") {
 
   runner.start();
   CHECK(runner.state() == LabRunner::State::Starting);
-  const bool ready = waitFor([&] { return scene.status() && scene.status()->isReady() && upExit != -99; }, 400);
+  const bool ready = waitFor([&] { return scene.status() && scene.status()->isReady() && finished.count("up"); }, 400);
   INFO("log:\n" << log.join('\n').toStdString());
-  REQUIRE(upExit == 0);
+  REQUIRE(finished["up"]);
   REQUIRE(ready);
   CHECK(runner.state() == LabRunner::State::Running);
+  CHECK(sawBooting); // watched while it booted
   const std::string pc1 = editor.document().node(a)->name;
   const std::string sw1 = editor.document().segment(sw)->name;
   CHECK(scene.status()->node(pc1)->state == "ready");
   REQUIRE(scene.status()->switchOf(sw1));
-  CHECK(scene.status()->switchOf(sw1)->hasCounters);
-  if (!sawBooting)
-    WARN("the guests were ready before the first poll saw them booting");
+  CHECK(waitFor([&] { return scene.status()->switchOf(sw1)->hasCounters; }, 5));
 
-  // Traffic shows in the switch's counters on the canvas.
-  const uint64_t before = scene.status()->switchOf(sw1)->framesIn;
-  Command ping;
-  ping.argv = {binDir() + "/umlab", "exec", lab, pc1, "--", "ping", "-c", "3", "-i", "0.2", "10.9.0.2"};
-  CHECK(runCommand(ping).status.code == 0);
-  CHECK(waitFor([&] { return scene.status() && scene.status()->switchOf(sw1)->framesIn >= before + 6; }, 10));
-  CHECK(waitFor([&] { return scene.status() && scene.status()->switchOf(sw1)->framesPerSecond >= 0; }, 5));
+  // Traffic shows in the switch's counters on the canvas, and a rate from the events.
+  const uint64_t before = totalsOf(*scene.status()->switchOf(sw1)).framesIn;
+  const QString capture = QString::fromStdString(dir.file("sw.pcap"));
+  runner.capture(QString::fromStdString(sw1), capture, 3);
+  runtime::ExecOptions quiet;
+  quiet.timeout = std::chrono::seconds(30);
+  const runtime::ExecResult ping = client.exec(lab, pc1, {"ping", "-c", "3", "-i", "0.2", "10.9.0.2"}, quiet);
+  CHECK(ping.exitCode == 0);
+  CHECK(waitFor([&] { return scene.status() && totalsOf(*scene.status()->switchOf(sw1)).framesIn >= before + 6; }, 10));
+  CHECK(waitFor([&] { return scene.status() && scene.status()->rateOf(sw1).has_value(); }, 5));
+
+  // The capture ran on a worker meanwhile; the file has the pings.
+  REQUIRE(waitFor([&] { return finished.count("capture") != 0; }, 20));
+  CHECK(finished["capture"]);
+  CHECK(std::filesystem::file_size(capture.toStdString()) > 24 + 6 * 16);
 
   // A condition set live from the link's menu action reaches the switch and the canvas.
-  int linkExit = -99;
-  QObject::connect(&runner, &LabRunner::commandFinished, [&](const QString& what, int code) {
-    if (what == "link")
-      linkExit = code;
-  });
   LinkConditions c;
   c.delay = "20ms";
-  runner.run(linkConditionArgs(QString::fromStdString(lab), linkPortOf(editor.document().data(), *editor.document().link(la)), c, true),
-             "link");
-  REQUIRE(waitFor([&] { return linkExit != -99; }, 20));
-  CHECK(linkExit == 0);
+  runner.setLinkConditions(linkPortOf(editor.document().data(), *editor.document().link(la)), c, true);
+  REQUIRE(waitFor([&] { return finished.count("link") != 0; }, 20));
+  CHECK(finished["link"]);
   CHECK(waitFor(
       [&] {
         const SwitchStatus* s = scene.status() ? scene.status()->switchOf(sw1) : nullptr;
-        return s && s->conditions.count(pc1 + ":eth0") && s->conditions.at(pc1 + ":eth0").find("20ms") != std::string::npos;
+        const PortStatus* p = s ? portOf(*s, pc1 + ":eth0") : nullptr;
+        return p && p->conditionsIn.find("20ms") != std::string::npos;
       },
       10));
   exportPng(scene, QString::fromStdString(std::string(UMLAB_BINARY_DIR) + "/gui-runtime-status.png"));
 
+  // The capture played back into the segment.
+  runner.replay(QString::fromStdString(sw1), capture);
+  REQUIRE(waitFor([&] { return finished.count("replay") != 0; }, 20));
+  CHECK(finished["replay"]);
+
   runner.stop();
   CHECK(waitFor([&] { return runner.state() == LabRunner::State::Stopped && !scene.status(); }, 180));
-  const test::CommandOutput ps = test::runUmlab({"ps", lab});
-  CHECK(ps.exitCode != 0); // no such lab any more
+  CHECK(finished["down"]);
+  CHECK_THROWS(client.status(lab)); // no such lab any more
+  CHECK_FALSE(children.sawUmlab());
+}
+
+TEST_CASE("a lab keeps starting when its runner goes, and the runner does not wait for it", "[.runtime][gui]") {
+  const std::string why = missingCapability();
+  if (!why.empty()) {
+    WARN("skipped: " << why);
+    return;
+  }
+  TempDir dir("umlab-gui-runtime");
+  const std::string lab = "guigone" + std::to_string(::getpid() % 100000);
+  const std::string path = dir.file(lab + ".yaml");
+  std::ofstream(path) << "name: " << lab << "\nnodes:\n  pc1: {}\n";
+  auto runner = std::make_unique<LabRunner>();
+  const std::string root = runner->stateRoot().toStdString();
+  LabGuard guard{root, lab};
+  runner->setLab(QString::fromStdString(lab), QString::fromStdString(path));
+  int lines = 0;
+  QObject::connect(runner.get(), &LabRunner::output, [&] { ++lines; });
+  runner->start();
+  REQUIRE(waitFor([&] { return lines >= 2; }, 60)); // "starting", then the launcher's first step
+  QElapsedTimer t;
+  t.start();
+  runner.reset();
+  CHECK(t.elapsed() < 2000);
+  QTest::qWait(50); // the launch's progress, posted to a runner that is gone, is dropped
+
+  const runtime::LabClient client(root);
+  auto isReady = [&] {
+    try {
+      const runtime::LabStatus s = client.status(lab);
+      return s.nodes.size() == 1 && s.nodes[0].state == "ready";
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  CHECK(waitFor(isReady, 180));
+  CHECK(client.down(lab).wasRunning);
 }

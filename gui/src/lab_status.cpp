@@ -1,10 +1,57 @@
 #include "umlab/gui/lab_status.hpp"
 
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
+#include <algorithm>
 
 namespace umlab::gui {
+
+namespace {
+
+std::string text(const JsonValue& v, const char* key) {
+  const JsonValue* f = v.find(key);
+  return f && f->asString() ? std::string(*f->asString()) : std::string();
+}
+
+uint64_t count(const JsonValue& v, const char* key) {
+  const JsonValue* f = v.find(key);
+  return f ? f->asUint().value_or(0) : 0;
+}
+
+double number(const JsonValue& v, const char* key) {
+  const JsonValue* f = v.find(key);
+  return f ? f->asDouble().value_or(0) : 0;
+}
+
+NodeStatus* findNode(LabStatus& s, const std::string& name) {
+  auto it = std::find_if(s.nodes.begin(), s.nodes.end(), [&](const NodeStatus& n) { return n.name == name; });
+  return it == s.nodes.end() ? nullptr : &*it;
+}
+
+SwitchStatus* findSwitch(LabStatus& s, const std::string& segment) {
+  auto it = std::find_if(s.switches.begin(), s.switches.end(), [&](const SwitchStatus& w) { return w.segment == segment; });
+  return it == s.switches.end() ? nullptr : &*it;
+}
+
+/// New counters for a switch's ports; each port keeps the conditions it had (counters events
+/// carry none), a new one has none until a link event or the next status says otherwise.
+void takeCounters(SwitchStatus& sw, const std::vector<PortStatus>& fresh) {
+  std::vector<PortStatus> ports = fresh;
+  for (PortStatus& p : ports) {
+    const PortStatus* old = portOf(sw, p.name);
+    p.conditionsIn = old ? old->conditionsIn : "none";
+    p.conditionsOut = old ? old->conditionsOut : "none";
+  }
+  sw.ports = std::move(ports);
+}
+
+} // namespace
+
+LabStatus::LabStatus(runtime::LabStatus s, double time) { update(std::move(s), time); }
+
+void LabStatus::update(runtime::LabStatus s, double time) {
+  static_cast<runtime::LabStatus&>(*this) = std::move(s);
+  readTime = time;
+  eventTime = std::max(eventTime, time);
+}
 
 const NodeStatus* LabStatus::node(const std::string& name) const {
   for (const NodeStatus& n : nodes)
@@ -20,92 +67,175 @@ const SwitchStatus* LabStatus::switchOf(const std::string& segment) const {
   return nullptr;
 }
 
+std::optional<TrafficRate> LabStatus::rateOf(const std::string& segment) const {
+  auto it = rates.find(segment);
+  return it == rates.end() ? std::nullopt : std::optional<TrafficRate>(it->second);
+}
+
 bool LabStatus::isReady() const {
   if (nodes.empty())
     return false;
-  for (const NodeStatus& n : nodes)
-    if (n.state != "ready")
-      return false;
-  return true;
+  return std::all_of(nodes.begin(), nodes.end(), [](const NodeStatus& n) { return n.state == "ready"; });
 }
 
-std::optional<LabStatus> parsePsJson(const QByteArray& json, const std::string& lab) {
-  QJsonParseError error;
-  const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
-  if (error.error != QJsonParseError::NoError || !doc.isArray())
-    return std::nullopt;
-  for (const QJsonValue& v : doc.array()) {
-    const QJsonObject o = v.toObject();
-    if (o.value("lab").toString().toStdString() != lab)
-      continue;
-    LabStatus s;
-    s.lab = lab;
-    s.state = o.contains("state") ? o.value("state").toString().toStdString() : "running";
-    for (const QJsonValue& nv : o.value("nodes").toArray()) {
-      const QJsonObject n = nv.toObject();
-      s.nodes.push_back(NodeStatus{n.value("name").toString().toStdString(), n.value("state").toString().toStdString(),
-                                   n.value("pid").toInteger(), n.value("uptimeSeconds").toInteger(),
-                                   n.value("memoryKiB").toInteger()});
-    }
-    for (const QJsonValue& sv : o.value("switches").toArray()) {
-      const QJsonObject w = sv.toObject();
-      SwitchStatus sw;
-      sw.segment = w.value("segment").toString().toStdString();
-      sw.state = w.value("state").toString().toStdString();
-      sw.hasCounters = w.contains("framesIn");
-      sw.ports = static_cast<uint64_t>(w.value("ports").toInteger());
-      sw.framesIn = static_cast<uint64_t>(w.value("framesIn").toInteger());
-      sw.framesOut = static_cast<uint64_t>(w.value("framesOut").toInteger());
-      sw.dropped = static_cast<uint64_t>(w.value("dropped").toInteger());
-      for (const QJsonValue& c : w.value("conditions").toArray()) {
-        // "pc1:eth0 in=delay:25ms out=delay:25ms"
-        const std::string text = c.toString().toStdString();
-        const size_t space = text.find(' ');
-        if (space != std::string::npos)
-          sw.conditions[text.substr(0, space)] = text.substr(space + 1);
-      }
-      s.switches.push_back(std::move(sw));
-    }
-    return s;
+int64_t LabStatus::uptimeOf(const NodeStatus& n) const {
+  const double since = eventTime > readTime ? eventTime - readTime : 0;
+  return n.uptimeSeconds + static_cast<int64_t>(since);
+}
+
+const PortStatus* portOf(const SwitchStatus& s, const std::string& port) {
+  for (const PortStatus& p : s.ports)
+    if (p.name == port)
+      return &p;
+  return nullptr;
+}
+
+SwitchTotals totalsOf(const SwitchStatus& s) {
+  SwitchTotals t;
+  for (const PortStatus& p : s.ports) {
+    t.framesIn += p.rxFrames;
+    t.bytesIn += p.rxBytes;
+    t.framesOut += p.txFrames;
+    t.bytesOut += p.txBytes;
+    t.drops += p.drops;
   }
-  return std::nullopt;
+  return t;
 }
 
-std::string describeLiveConditions(const std::string& text) {
-  auto field = [&](const std::string& key) {
-    const size_t at = text.find(key + "=");
-    if (at == std::string::npos || (at > 0 && text[at - 1] != ' '))
+std::string describeLiveConditions(const std::string& in, const std::string& out) {
+  auto pretty = [](const std::string& v) {
+    if (v == "none")
       return std::string();
-    const size_t start = at + key.size() + 1;
-    std::string v = text.substr(start, text.find(' ', start) - start);
-    return v == "none" ? std::string() : v;
-  };
-  auto pretty = [](std::string v) {
-    std::string out;
+    std::string r;
     for (char c : v)
-      out += c == ':' ? std::string(" ") : c == ',' ? std::string(" · ") : std::string(1, c);
-    return out;
+      r += c == ':' ? std::string(" ") : c == ',' ? std::string(" · ") : std::string(1, c);
+    return r;
   };
-  const std::string in = field("in"), out = field("out");
-  if (in == out)
-    return pretty(in);
+  const std::string a = pretty(in), b = pretty(out);
+  if (a == b)
+    return a;
   std::string r;
-  if (!in.empty())
-    r = "in " + pretty(in);
-  if (!out.empty())
-    r += (r.empty() ? "" : " / ") + std::string("out ") + pretty(out);
+  if (!a.empty())
+    r = "in " + a;
+  if (!b.empty())
+    r += (r.empty() ? "" : " / ") + std::string("out ") + b;
   return r;
 }
 
-void computeRates(LabStatus& now, const LabStatus& before, double seconds) {
-  if (seconds <= 0)
-    return;
-  for (SwitchStatus& s : now.switches) {
-    const SwitchStatus* b = before.switchOf(s.segment);
-    if (!b || !b->hasCounters || !s.hasCounters || s.framesIn < b->framesIn)
-      continue;
-    s.framesPerSecond = static_cast<double>(s.framesIn - b->framesIn) / seconds;
+bool isPortDown(const PortStatus& p) {
+  auto down = [](const std::string& c) { return c.find("down") != std::string::npos; };
+  return down(p.conditionsIn) || down(p.conditionsOut);
+}
+
+std::optional<LabEvent> readLabEvent(const JsonValue& json) {
+  if (!json.asObject())
+    return std::nullopt;
+  static const std::pair<const char*, LabEvent::Type> kTypes[] = {
+      {"node", LabEvent::Type::Node},           {"switch", LabEvent::Type::Switch}, {"link", LabEvent::Type::Link},
+      {"interface", LabEvent::Type::Interface}, {"lab", LabEvent::Type::Lab},       {"counters", LabEvent::Type::Counters}};
+  const std::string type = text(json, "type");
+  auto known = std::find_if(std::begin(kTypes), std::end(kTypes), [&](const auto& t) { return type == t.first; });
+  if (known == std::end(kTypes))
+    return std::nullopt;
+  LabEvent e;
+  e.type = known->second;
+  e.time = number(json, "time");
+  e.node = text(json, "node");
+  e.segment = text(json, "segment");
+  e.port = text(json, "port");
+  e.interface = text(json, "interface");
+  e.action = text(json, "action");
+  e.lab = text(json, "lab");
+  e.state = text(json, "state");
+  e.in = text(json, "in");
+  e.out = text(json, "out");
+  if (const JsonValue* pid = json.find("pid"))
+    e.pid = pid->asInt().value_or(0);
+  if (const JsonValue* answering = json.find("answering"))
+    e.isAnswering = answering->asBool().value_or(true);
+  e.ageSeconds = number(json, "ageSeconds");
+  if (const JsonValue* ports = json.find("ports"); ports && ports->asArray())
+    for (const JsonValue& p : *ports->asArray()) {
+      PortStatus s;
+      s.name = text(p, "port");
+      s.kind = text(p, "kind");
+      s.rxFrames = count(p, "framesIn");
+      s.rxBytes = count(p, "bytesIn");
+      s.txFrames = count(p, "framesOut");
+      s.txBytes = count(p, "bytesOut");
+      s.drops = count(p, "drops");
+      e.ports.push_back(std::move(s));
+    }
+  return e;
+}
+
+EventEffect applyLabEvent(LabStatus& status, const LabEvent& e) {
+  status.eventTime = std::max(status.eventTime, e.time);
+  switch (e.type) {
+  case LabEvent::Type::Node: {
+    NodeStatus* n = findNode(status, e.node);
+    if (!n)
+      return EventEffect::NeedsStatus; // a node added by apply
+    const bool isSame = n->state == e.state && n->pid == e.pid;
+    n->state = e.state;
+    n->pid = e.pid;
+    return isSame ? EventEffect::Applied : EventEffect::NeedsStatus;
   }
+  case LabEvent::Type::Switch: {
+    SwitchStatus* sw = findSwitch(status, e.segment);
+    if (!sw)
+      return EventEffect::NeedsStatus;
+    sw->state = e.state;
+    return EventEffect::Applied;
+  }
+  case LabEvent::Type::Link: {
+    SwitchStatus* sw = findSwitch(status, e.segment);
+    PortStatus* p = nullptr;
+    if (sw)
+      for (PortStatus& candidate : sw->ports)
+        if (candidate.name == e.port)
+          p = &candidate;
+    if (!p)
+      return EventEffect::NeedsStatus;
+    p->conditionsIn = e.in;
+    p->conditionsOut = e.out;
+    return EventEffect::Applied;
+  }
+  case LabEvent::Type::Counters: {
+    SwitchStatus* sw = findSwitch(status, e.segment);
+    if (!sw)
+      return EventEffect::NeedsStatus;
+    takeCounters(*sw, e.ports);
+    sw->hasCounters = true;
+    sw->countersAgeSeconds = e.ageSeconds;
+    const SwitchTotals t = totalsOf(*sw);
+    const TrafficSample now{e.time - e.ageSeconds, t.framesIn, t.bytesIn};
+    auto before = status.samples.find(e.segment);
+    if (before == status.samples.end()) {
+      status.samples[e.segment] = now;
+    } else if (now.time > before->second.time) {
+      // Counters that went back (a restarted switch) start the rate over.
+      if (now.frames >= before->second.frames && now.bytes >= before->second.bytes) {
+        const double seconds = now.time - before->second.time;
+        status.rates[e.segment] = TrafficRate{double(now.frames - before->second.frames) / seconds,
+                                              double(now.bytes - before->second.bytes) / seconds};
+      } else {
+        status.rates.erase(e.segment);
+      }
+      before->second = now;
+    }
+    return EventEffect::Applied;
+  }
+  case LabEvent::Type::Interface: return EventEffect::NeedsStatus;
+  case LabEvent::Type::Lab:
+    if (e.state == "down")
+      return EventEffect::LabDown;
+    if (e.state == "stopping")
+      return EventEffect::LabStopping;
+    return EventEffect::NeedsStatus; // "ready", "applied"
+  case LabEvent::Type::Other: break;
+  }
+  return EventEffect::Applied;
 }
 
 } // namespace umlab::gui

@@ -233,7 +233,7 @@ void MainWindow::wire() {
     updateTitle();
     runner_.setLab(q(editor_.document().data().name), editor_.path());
     if (!editor_.path().isEmpty())
-      runner_.poll(); // a lab already running (started from a shell) shows at once
+      runner_.watch(); // a lab already running (started from a shell) shows at once
     QTimer::singleShot(0, view_, &TopologyView::fitAll);
   });
   connect(&editor_, &LabEditor::pathChanged, this, &MainWindow::updateTitle);
@@ -324,7 +324,7 @@ void MainWindow::exportPicture(bool svg) {
 }
 
 void MainWindow::startLab() {
-  // `umlab up` reads the file: what runs is what is saved.
+  // The runner compiles the file: what runs is what is saved.
   if ((editor_.isModified() || editor_.path().isEmpty()) && !save())
     return;
   editor_.validateNow();

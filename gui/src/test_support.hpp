@@ -21,7 +21,8 @@ struct CommandOutput {
   std::string output; ///< standard output and standard error, merged in the order written
 };
 
-/// Runs the `umlab` built beside the tests.
+/// Runs the `umlab` built beside the tests: only to compare with what the CLI itself prints
+/// (`umlab validate`), never to reach a lab (the runner calls the runtime library).
 CommandOutput runUmlab(const std::vector<std::string>& args);
 
 /// The `umlab` executable of this build.

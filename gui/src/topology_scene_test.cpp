@@ -305,30 +305,44 @@ TEST_CASE("the running lab's state colours the nodes and labels the switches", "
   LabEditor editor;
   REQUIRE(editor.open("topologies/lan.yaml"));
   TopologyScene scene(editor);
-  const QByteArray json = R"([
-{"lab": "other", "nodes": []},
-{"lab": "lan", "stateDir": "/x", "supervisor": 1, "nodes": [
-  {"name": "pc1", "state": "ready", "pid": 10, "uptimeSeconds": 5, "memoryKiB": 30000, "interfaces": []},
-  {"name": "pc2", "state": "booting", "pid": 11, "uptimeSeconds": 1, "memoryKiB": 20000, "interfaces": []}],
- "switches": [{"segment": "sw", "state": "up", "pid": 12, "ports": 3, "framesIn": 120, "framesOut": 240, "dropped": 0,
-               "conditions": ["pc1:eth0 in=delay:25ms out=delay:25ms"]}]}
-])";
-  std::optional<LabStatus> status = parsePsJson(json, "lan");
-  REQUIRE(status);
-  CHECK(status->node("pc1")->state == "ready");
-  CHECK(status->switchOf("sw")->framesOut == 240);
-  CHECK(status->switchOf("sw")->conditions.at("pc1:eth0") == "in=delay:25ms out=delay:25ms");
-  CHECK_FALSE(parsePsJson(json, "dmz"));
-  CHECK_FALSE(parsePsJson("no json", "lan"));
+  runtime::LabStatus read;
+  read.lab = "lan";
+  read.nodes = {{"pc1", "ready", 10, 5, 30000, {}}, {"pc2", "booting", 11, 1, 20000, {}}};
+  read.switches = {{"sw", "up", 12, true, 0.5, {{"pc1:eth0", "daemon", 60, 6000, 120, 12000, 0, "delay:25ms", "delay:25ms"},
+                                                {"pc2:eth0", "daemon", 60, 6000, 120, 12000, 0, "none", "none"}}}};
+  LabStatus status(read, 1000);
+  CHECK(status.node("pc1")->state == "ready");
+  CHECK(totalsOf(*status.switchOf("sw")).framesOut == 240);
+  CHECK(describeLiveConditions(portOf(*status.switchOf("sw"), "pc1:eth0")->conditionsIn,
+                               portOf(*status.switchOf("sw"), "pc1:eth0")->conditionsOut) == "delay 25ms");
+  CHECK_FALSE(status.isReady());
+  CHECK_FALSE(status.rateOf("sw"));
 
-  CHECK(describeLiveConditions("in=delay:25ms,loss:1% out=delay:25ms,loss:1%") == "delay 25ms · loss 1%");
-  CHECK(describeLiveConditions("in=none out=down") == "out down");
-  CHECK(describeLiveConditions("in=delay:5ms out=none") == "in delay 5ms");
+  CHECK(describeLiveConditions("delay:25ms,loss:1%", "delay:25ms,loss:1%") == "delay 25ms · loss 1%");
+  CHECK(describeLiveConditions("none", "down") == "out down");
+  CHECK(describeLiveConditions("delay:5ms", "none") == "in delay 5ms");
+  CHECK(describeLiveConditions("none", "none") == "");
 
-  LabStatus later = *status;
-  later.switches[0].framesIn = 320;
-  computeRates(later, *status, 2.0);
-  CHECK(later.switches[0].framesPerSecond == Approx(100));
+  LabStatus later = status;
+  auto counters = [&](double time, uint64_t frames) {
+    LabEvent e;
+    e.type = LabEvent::Type::Counters;
+    e.time = time;
+    e.segment = "sw";
+    e.ageSeconds = 0.5;
+    e.ports = {{"pc1:eth0", "daemon", frames, frames * 100, 0, 0, 0, "", ""}, {"pc2:eth0", "daemon", 0, 0, frames, frames * 100, 0, "", ""}};
+    return applyLabEvent(later, e);
+  };
+  CHECK(counters(1002, 120) == EventEffect::Applied);
+  CHECK_FALSE(later.rateOf("sw")); // one sample is no rate
+  CHECK(counters(1004, 320) == EventEffect::Applied);
+  REQUIRE(later.rateOf("sw"));
+  CHECK(later.rateOf("sw")->framesPerSecond == Approx(100));
+  CHECK(later.rateOf("sw")->bytesPerSecond == Approx(10000));
+  CHECK(totalsOf(*later.switchOf("sw")).framesIn == 320);
+  // Counters carry no conditions: the ports keep theirs.
+  CHECK(portOf(*later.switchOf("sw"), "pc1:eth0")->conditionsIn == "delay:25ms");
+  CHECK(later.uptimeOf(*later.node("pc1")) == 5 + 4);
 
   const QImage before = renderImage(scene);
   scene.setStatus(later);
@@ -357,8 +371,9 @@ TEST_CASE("link actions name the port and the switch the CLI expects", "[gui][me
   LinkConditions c;
   c.delay = "20ms";
   c.loss = "1%";
-  CHECK(linkConditionArgs("dmz", "fw:eth1", c, true) ==
-        QStringList{"link", "dmz", "fw:eth1", "--clear", "--delay", "20ms", "--loss", "1%"});
+  CHECK(linkConditionWords(c, true) == "clear delay 20ms loss 1%");
+  CHECK(linkConditionWords(c, false) == "delay 20ms loss 1%");
+  CHECK(linkConditionWords(LinkConditions{}, false).empty());
 
   // Without a running lab the live actions are there but disabled.
   LabRunner runner;

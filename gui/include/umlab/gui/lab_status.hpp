@@ -1,9 +1,26 @@
 #pragma once
-/// A running lab as `umlab ps --format json LAB` reports it: each node's state (booting, ready,
-/// dead), each switch's frame counters and the link conditions set on its ports. The canvas
-/// colours nodes and labels segments and links from this; it is view state, not part of the lab.
+/// A running lab as the canvas shows it: the runtime's typed status (lab/runtime/lab_status.hpp)
+/// kept current by the lab's event stream (`LabClient::events`, the `umlab events` JSON), plus
+/// what the canvas derives from that stream: each switch's traffic per second. It is view state,
+/// not part of the lab.
+///
+/// How it stays current. `LabRunner` reads the status once, then follows the events, each
+/// applied here by `applyLabEvent`:
+///
+///   node      the node's state and pid
+///   switch    the switch's state ("up", "not answering", "down")
+///   link      one port's conditions ("delay:20ms,loss:1%", "down", "none"), in and out
+///   counters  every port's frames, bytes and drops; with the previous counters of the same
+///             switch, its rates (the samples are timed by the switch's answer: event time minus
+///             the counters' age)
+///   lab       "stopping", "down" (the stream's last word), "ready", "applied"
+///
+/// An event that says less than what changed (a node that started or died has a new pid,
+/// uptime and interfaces; an interface plugged; the lab applied; a name the status does not
+/// know yet) asks for the status to be read again.
 
-#include <QByteArray>
+#include "umlab/base/json_value.hpp"
+#include "umlab/lab/runtime/lab_status.hpp"
 
 #include <cstdint>
 #include <map>
@@ -13,48 +30,85 @@
 
 namespace umlab::gui {
 
-struct NodeStatus {
-  std::string name;
-  std::string state; ///< "booting", "ready", "dead"
-  int64_t pid = 0;
-  int64_t uptimeSeconds = 0;
-  int64_t memoryKiB = 0;
+namespace runtime = ::umlab::lab::runtime;
+using runtime::NodeStatus;
+using runtime::PortStatus;
+using runtime::SwitchStatus;
+
+/// What a switch's ports received, summed, at one moment (Unix seconds).
+struct TrafficSample {
+  double time = 0;
+  uint64_t frames = 0;
+  uint64_t bytes = 0;
 };
 
-struct SwitchStatus {
-  std::string segment; ///< a segment name, or "p2p.<link number>"
-  std::string state;   ///< "up" or "down"
-  uint64_t ports = 0;
-  uint64_t framesIn = 0;
-  uint64_t framesOut = 0;
-  uint64_t dropped = 0;
-  bool hasCounters = false;
-  double framesPerSecond = -1; ///< from two samples; negative until there are two
-  /// Ports with conditions: "pc1:eth0" -> "in=delay:25ms out=delay:25ms".
-  std::map<std::string, std::string> conditions;
+/// Frames and bytes per second into a switch, between two samples.
+struct TrafficRate {
+  double framesPerSecond = 0;
+  double bytesPerSecond = 0;
 };
 
-struct LabStatus {
-  std::string lab;
-  std::string state; ///< "running" or "crashed"
-  std::vector<NodeStatus> nodes;
-  std::vector<SwitchStatus> switches;
+/// A switch's counters summed over its ports: "in" is what the switch received, "out" what it sent.
+struct SwitchTotals {
+  uint64_t framesIn = 0, bytesIn = 0, framesOut = 0, bytesOut = 0, drops = 0;
+};
+
+struct LabStatus : runtime::LabStatus {
+  LabStatus() = default;
+  /// A status read at `readTime` (Unix seconds).
+  LabStatus(runtime::LabStatus s, double readTime);
+
+  /// Takes a status read again at `readTime`; rates and samples stay.
+  void update(runtime::LabStatus s, double readTime);
 
   const NodeStatus* node(const std::string& name) const;
   const SwitchStatus* switchOf(const std::string& segment) const;
+  /// nullopt until two counters events of the switch came.
+  std::optional<TrafficRate> rateOf(const std::string& segment) const;
   /// Whether every node is ready.
   bool isReady() const;
+  /// The node's uptime now: as read, plus the time the events have seen pass since.
+  int64_t uptimeOf(const NodeStatus& n) const;
+
+  std::map<std::string, TrafficRate> rates;     ///< per segment
+  std::map<std::string, TrafficSample> samples; ///< per segment: the latest, that the next rate starts from
+  double readTime = 0;                          ///< when the runtime status was read
+  double eventTime = 0;                         ///< the latest event's time
 };
 
-/// The entry for `lab` in `umlab ps --format json` output; nullopt when the text is not that
-/// JSON or does not list the lab.
-std::optional<LabStatus> parsePsJson(const QByteArray& json, const std::string& lab);
+const PortStatus* portOf(const SwitchStatus& s, const std::string& port);
+SwitchTotals totalsOf(const SwitchStatus& s);
 
-/// A port's live conditions for a label: "in=delay:20ms,loss:1% out=delay:20ms,loss:1%" becomes
-/// "delay 20ms · loss 1%", and different directions "in delay 20ms · out down".
-std::string describeLiveConditions(const std::string& portConditions);
+/// A port's live conditions for a label: "delay:20ms,loss:1%" both ways becomes
+/// "delay 20ms · loss 1%"; different directions "in delay 5ms / out down"; "" when there are none.
+std::string describeLiveConditions(const std::string& in, const std::string& out);
+/// Whether either direction of the port is taken down.
+bool isPortDown(const PortStatus& p);
 
-/// Fills each switch's framesPerSecond from an earlier sample taken `seconds` before.
-void computeRates(LabStatus& now, const LabStatus& before, double seconds);
+/// One event of a lab's stream, typed: the fields of `umlab events --format json`.
+struct LabEvent {
+  enum class Type { Node, Switch, Link, Interface, Lab, Counters, Other };
+  Type type = Type::Other;
+  double time = 0; ///< Unix seconds
+  std::string node, segment, port, interface, action, lab;
+  std::string state;   ///< node, switch and lab events
+  std::string in, out; ///< link events: the port's conditions
+  int64_t pid = 0;
+  bool isAnswering = true; ///< counters
+  double ageSeconds = 0;   ///< counters
+  std::vector<PortStatus> ports; ///< counters: framesIn/bytesIn as rx, framesOut/bytesOut as tx; no conditions
+};
+
+/// nullopt for what is not an object with a known "type".
+std::optional<LabEvent> readLabEvent(const JsonValue& json);
+
+enum class EventEffect {
+  Applied,     ///< `status` says what the event said
+  NeedsStatus, ///< applied as far as it goes; read the status again
+  LabStopping, ///< the lab is being taken down
+  LabDown,     ///< the lab is gone: the stream ends
+};
+
+EventEffect applyLabEvent(LabStatus& status, const LabEvent& e);
 
 } // namespace umlab::gui
