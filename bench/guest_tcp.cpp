@@ -5,14 +5,16 @@
 //
 //   build/bin/bench_guest_tcp [--repeat N] [--seconds N] [--only LIST]
 //
-// Method. The bench writes a temporary topology and boots it with `umlab up` in a private state
-// directory (UMLAB_STATE_DIR inside a temp dir): guests a,b on a daemon-transport switch
-// segment, c,d on a bess switch segment, m1,m2 on an mcast segment, 128M each, every segment
-// on its own /24 (only the nodes of the selected paths are booted). A measurement is
-// `iperf3 -s -1 -D -p PORT` in the server guest and `iperf3 -c IP -p PORT -t SECONDS -J` in the
-// client guest, both through `umlab exec`; the figure is end.sum_received.bits_per_second of the
-// client's JSON. Every run uses a fresh port, so a server left over by a failed run never
-// answers a later one; "connection refused" (the daemonised server not listening yet) is retried.
+// Method. The bench writes a temporary topology, compiles it (lab::compileFile, lab::plan) and
+// starts it in-process with the runtime library's Launcher, in a private state root inside a
+// temp dir; it reaches the running lab through LabClient (exec, status, down), and never runs
+// `umlab`. Guests a,b are on a daemon-transport switch segment, c,d on a bess switch segment,
+// m1,m2 on an mcast segment, 128M each, every segment on its own /24 (only the nodes of the
+// selected paths are booted). A measurement is `iperf3 -s -1 -D -p PORT` in the server guest
+// and `iperf3 -c IP -p PORT -t SECONDS -J` in the client guest, both through LabClient::exec;
+// the figure is end.sum_received.bits_per_second of the client's JSON. Every run uses a fresh
+// port, so a server left over by a failed run never answers a later one; "connection refused"
+// (the daemonised server not listening yet) is retried.
 //
 // The anchors reuse guests a and b. The bench starts uml_switch (`-unix CTL`) and vde_switch
 // (`-s DIR`, which answers the uml_switch v3 request on DIR/ctl) itself, inside the lab's network
@@ -22,10 +24,11 @@
 // state directory is bind-mounted into every guest's jail at the same path). Then it hot-plugs a
 // NIC into a and b through their mconsole sockets (`config eth1=daemon,MAC,unix,CTL` for
 // uml_switch, eth2 for vde_switch; the mconsole client runs in a thread that entered the lab's
-// namespace with setns(), for the same abstract-name reason), checks that the guest really has
-// the device (mconsole answers OK even when the transport's init failed), and gives it an address
-// with `ip addr add` / `ip link set up`. At the end each NIC is taken down in the guest and
-// removed (`remove ethN`; UML refuses while it is up), and each switch is terminated.
+// namespace (LabClient::networkNamespace) with setns(), for the same abstract-name reason), checks
+// that the guest really has the device (mconsole answers OK even when the transport's init
+// failed), and gives it an address with `ip addr add` / `ip link set up`. At the end each NIC is
+// taken down in the guest and removed (`remove ethN`; UML refuses while it is up), and each
+// switch is terminated.
 //
 // The runs are interleaved: each round measures every path once, so a slow drift of the machine
 // (and the idle guests' background work) is spread over all paths; the reported figure is the
@@ -38,14 +41,29 @@
 // on a full socket queue), a loss that no switch counter sees; the retransmits of the switchd
 // paths match it frame for frame.
 //
+// Stopping. SIGINT and SIGTERM are seen between steps, not in the middle of one: the launch
+// checks at each progress line the supervisor reports (each switch up, each guest booting or
+// ready), so at worst when the boot timeout ends; a guest command (LabClient::exec cannot be
+// cancelled) when it ends, which for iperf3 is after its -t seconds and otherwise soon, and in
+// any case at its timeout. Pauses end at once.
+//
 // Only unix sockets and the lab's own network namespace carry traffic (mcast stays on the
 // namespace's lo). Whatever happens (an error, SIGINT, SIGTERM), the NICs are removed, the
 // switches are terminated and reaped (ChildProcess kills only the process groups it started),
-// and `umlab down` (then `umlab clean`; if umlab cannot run at all, SIGTERM to the supervisor
-// that umlab recorded) stops the lab; the temporary directory is kept if that cannot be proven.
+// and LabClient::down stops the lab (then cleanCrashed; if the supervisor does not answer at
+// all, SIGTERM to it and cleanCrashed); the temporary directory is kept if that cannot be proven.
 #include "umlab/base/child_process.hpp"
+#include "umlab/base/diagnostics.hpp"
+#include "umlab/base/process.hpp"
 #include "umlab/base/temp_dir.hpp"
 #include "umlab/base/unique_fd.hpp"
+#include "umlab/lab/compile/compile.hpp"
+#include "umlab/lab/compile/plan.hpp"
+#include "umlab/lab/runtime/config_disk.hpp"
+#include "umlab/lab/runtime/lab_client.hpp"
+#include "umlab/lab/runtime/lab_state.hpp"
+#include "umlab/lab/runtime/lab_status.hpp"
+#include "umlab/lab/runtime/launcher.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -68,7 +86,6 @@
 #include <stdexcept>
 #include <sstream>
 #include <string>
-#include <string_view>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -80,6 +97,7 @@ using namespace umlab;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
+namespace runtime = umlab::lab::runtime;
 
 namespace {
 
@@ -88,8 +106,9 @@ constexpr int kFirstPort = 5301;
 
 // ---- stopping ------------------------------------------------------------------------------
 
-// SIGINT/SIGTERM write to this pipe: it is the cancel fd of every command run while measuring,
-// and what pauses wait on. Clean-up commands never pass it, so they run to the end.
+// SIGINT/SIGTERM set the flag and write to this pipe, which pauses wait on; the launch and the
+// guest commands check the flag between steps (see "Stopping" above). Clean-up never checks it,
+// so it runs to the end.
 int gStopPipe[2] = {-1, -1};
 std::atomic<bool> gStop{false};
 
@@ -115,12 +134,16 @@ void pause(std::chrono::milliseconds d) {
     throw Interrupted();
 }
 
-// ---- commands ------------------------------------------------------------------------------
+// ---- commands ----------------------------------------------------------------------------
 
+/// What a guest command (LabClient::exec) did.
 struct Output {
-  ExitStatus status;
-  std::string text; ///< stdout and stderr, merged, whole
-  bool isSuccess() const { return status.isSuccess(); }
+  int exitCode = -1;  ///< ExecResult::exitCode: 124 after the timeout, -1 when the lab broke off
+  std::string text;   ///< stdout and stderr, merged as they came, whole
+  std::string error;  ///< ExecResult::error: why there is no exit code of the command's own
+  bool isSuccess() const { return exitCode == 0; }
+  /// "exited with status 2", or the runtime's reason ("... timed out after 30s and was killed").
+  std::string describe() const { return error.empty() ? ExitStatus{exitCode, 0}.describe() : error; }
   /// The last `n` lines, for messages.
   std::string tail(size_t n = 8) const {
     std::string t = text;
@@ -136,23 +159,6 @@ struct Output {
     return t.substr(pos + 1);
   }
 };
-
-/// Runs `c` to its end and keeps all its output (runCommand's own result keeps only a tail,
-/// and an iperf3 JSON report is longer). `cancellable`: a stop signal terminates it and throws.
-Output run(const Command& c, bool cancellable) {
-  Output out;
-  CommandObserver o;
-  o.onLine = [&](std::string_view line) {
-    out.text.append(line);
-    out.text.push_back('\n');
-  };
-  o.cancelFd = cancellable ? gStopPipe[0] : -1;
-  const CommandResult r = runCommand(c, o);
-  if (r.isCancelled)
-    throw Interrupted();
-  out.status = r.status;
-  return out;
-}
 
 std::string joined(const std::vector<std::string>& argv) {
   std::string s;
@@ -198,33 +204,26 @@ std::optional<std::string> jsonError(const std::string& json) {
 
 // ---- the lab -------------------------------------------------------------------------------
 
-/// The start time of `pid` (field 22 of /proc/<pid>/stat, clock ticks after boot), to tell a
-/// process from a later one with the same pid; nullopt when there is no such process.
-std::optional<unsigned long long> processStartTime(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  std::getline(in, stat);
-  const size_t close = stat.rfind(')');
-  if (close == std::string::npos)
-    return std::nullopt;
-  std::istringstream fields(stat.substr(close + 1));
-  std::string field;
-  for (int i = 3; i <= 22; ++i) // field 3 (state) follows the command's ')'
-    fields >> field;
-  if (!fields)
-    return std::nullopt;
-  return std::strtoull(field.c_str(), nullptr, 10);
-}
+/// The launch's progress, unprinted (as before, only a failure is shown); a stop signal ends the
+/// launch at the next line. Thrown before the supervisor is forked, Interrupted leaves nothing
+/// (the launcher removes the state directory); after, the supervisor runs on and Lab's
+/// destructor stops it (its control socket listens before it reports anything).
+class StopBetweenSteps final : public runtime::LaunchProgress {
+public:
+  void step(const std::string&) override { checkStop(); }
+  void warning(const std::string& line) override {
+    std::fprintf(stderr, "bench_guest_tcp: warning: %s\n", line.c_str());
+  }
+};
 
-/// The lab booted by `umlab up`, in a private state root inside the temporary directory it owns.
-/// On destruction: `umlab down`, `umlab clean` if that fails, and if umlab itself cannot run
-/// (a rebuild replacing build/bin/umlab, say), SIGTERM to the lab's supervisor, which stops the
-/// lab. The temporary directory is removed only when the lab is known to be stopped; otherwise
-/// it is kept and named, for `umlab clean`.
+/// The lab, started in-process in a private state root inside the temporary directory it owns.
+/// On destruction: LabClient::down, cleanCrashed if that fails, and if the supervisor does not
+/// answer at all, SIGTERM to it, then cleanCrashed. The temporary directory is removed only when
+/// the lab is known to be stopped; otherwise it is kept and named, for `umlab clean`.
 class Lab {
 public:
-  Lab(std::string umlab, std::unique_ptr<TempDir> work) : umlab_(std::move(umlab)), work_(std::move(work)) {
-    stateRoot_ = work_->file("state");
+  Lab(std::string self, std::unique_ptr<TempDir> work)
+      : self_(std::move(self)), work_(std::move(work)), stateRoot_(work_->file("state")), client_(stateRoot_) {
     // Traversable by the lab's uid: the anchor switches run as that uid in the host's mount
     // namespace and create their sockets in the lab's state directory.
     if (::chmod(work_->path().c_str(), 0711) != 0 || ::mkdir(stateRoot_.c_str(), 0711) != 0)
@@ -236,8 +235,8 @@ public:
     if (!down()) {
       std::fprintf(stderr,
                    "bench_guest_tcp: lab '%s' may still be running; its state is kept in %s: stop it with\n"
-                   "  UMLAB_STATE_DIR=%s %s clean %s\n",
-                   kLab, stateDir().c_str(), stateRoot_.c_str(), umlab_.c_str(), kLab);
+                   "  UMLAB_STATE_DIR=%s umlab clean %s\n",
+                   kLab, stateDir().c_str(), stateRoot_.c_str(), kLab);
       (void)work_.release(); // keep the directory: the lab may still use it
     }
   }
@@ -245,12 +244,30 @@ public:
   std::string stateDir() const { return stateRoot_ + "/" + kLab; }
   /// A path in the temporary directory, outside the state root.
   std::string workFile(const std::string& name) const { return work_->file(name); }
+  const runtime::LabClient& client() const { return client_; }
 
+  /// Compiles `file` and starts it; returns once every guest is ready. Throws RuntimeError
+  /// (with the launcher's reason), or Interrupted.
   void up(const std::string& file) {
+    SourceManager sources;
+    Diagnostics diags;
+    lab::HostLayout host = lab::hostLayoutFromEnvironment(self_);
+    host.stateRoot = stateRoot_;
+    std::optional<lab::LaunchPlan> plan;
+    if (const std::optional<lab::Compiled> compiled = lab::compileFile(file, sources, diags))
+      plan = lab::plan(compiled->topology, host, diags);
+    if (!plan) {
+      std::ostringstream text;
+      renderDiagnostics(diags, text);
+      throw std::runtime_error("the generated topology " + file + " does not compile:\n" + text.str());
+    }
+    runtime::LaunchOptions options;
+    options.stateRoot = stateRoot_;
+    options.bootTimeout = std::chrono::seconds(180);
+    options.guestBinDir = runtime::guestBinDir(self_);
+    StopBetweenSteps progress;
     isUpAttempted_ = true;
-    const Output o = umlab({"up", "--timeout", "180s", file}, true);
-    if (!o.isSuccess())
-      throw std::runtime_error("umlab up " + o.status.describe() + ":\n" + o.tail(15));
+    runtime::Launcher(progress).launch(*plan, options);
   }
 
   /// Stops the lab, once; true when it is known to be stopped (or never started).
@@ -258,90 +275,90 @@ public:
     if (!isUpAttempted_ || isDown_)
       return true;
     isDown_ = true;
+    std::error_code ec;
+    if (!fs::exists(stateDir(), ec))
+      return true; // the launch failed or was interrupted before the supervisor: nothing runs
     std::printf("stopping lab '%s'\n", kLab);
     std::fflush(stdout);
-    // The supervisor as umlab recorded it ("supervisor LAB PID START"), for the last resort.
-    pid_t supervisor = -1;
-    unsigned long long started = 0;
-    {
-      std::ifstream in(stateDir() + "/processes");
-      std::string kind, name;
-      pid_t pid;
-      unsigned long long start;
-      while (in >> kind >> name >> pid >> start)
-        if (kind == "supervisor")
-          supervisor = pid, started = start;
-    }
     for (int attempt = 0; attempt < 3; ++attempt) {
       try {
-        Output o = umlab({"down", kLab}, false);
-        std::error_code ec;
-        if (o.isSuccess() || !fs::exists(stateDir(), ec))
-          return true;
-        std::fprintf(stderr, "bench_guest_tcp: umlab down %s %s: %s; trying umlab clean\n", kLab,
-                     o.status.describe().c_str(), o.tail(3).c_str());
-        o = umlab({"clean", kLab}, false);
-        if (o.isSuccess())
-          return true;
-        std::fprintf(stderr, "bench_guest_tcp: umlab clean %s %s: %s\n", kLab, o.status.describe().c_str(),
-                     o.tail(3).c_str());
-        break;
+        // Stops everything the lab recorded (the supervisor included, should it linger) and
+        // removes its state; a crashed lab's leftovers likewise.
+        client_.down(kLab);
+        return true;
       } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_guest_tcp: stopping lab '%s': %s\n", kLab, e.what());
-        std::this_thread::sleep_for(2s);
       }
+      if (!fs::exists(stateDir(), ec) || cleanIfCrashed())
+        return true;
+      std::this_thread::sleep_for(2s);
     }
-    if (supervisor <= 0 || processStartTime(supervisor) != started)
-      return supervisor > 0; // recorded, and gone: nothing of the lab runs
-    std::fprintf(stderr, "bench_guest_tcp: sending SIGTERM to the lab's supervisor, pid %d\n", int(supervisor));
-    ::kill(supervisor, SIGTERM);
-    for (int i = 0; i < 300 && processStartTime(supervisor) == started; ++i)
-      std::this_thread::sleep_for(100ms);
-    return processStartTime(supervisor) != started;
+    // The supervisor lives but does not answer: SIGTERM makes it stop the lab.
+    std::optional<runtime::ProcessEntry> supervisor;
+    try {
+      supervisor = runtime::LabState(stateRoot_, kLab).liveSupervisor();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bench_guest_tcp: lab '%s': %s\n", kLab, e.what());
+    }
+    if (supervisor) {
+      std::fprintf(stderr, "bench_guest_tcp: sending SIGTERM to the lab's supervisor, pid %d\n",
+                   int(supervisor->id.pid));
+      signalIfSame(supervisor->id, SIGTERM);
+      for (int i = 0; i < 300 && processStartTime(supervisor->id.pid) == supervisor->id.startTime; ++i)
+        std::this_thread::sleep_for(100ms);
+    }
+    return !fs::exists(stateDir(), ec) || cleanIfCrashed();
   }
 
-  /// `umlab exec [--timeout T] LAB NODE -- ARGV...`.
+  /// Runs ARGV in NODE through LabClient::exec, SIGKILLed after `timeoutSeconds`. `cancellable`:
+  /// a stop signal that came meanwhile throws Interrupted once it ends (it cannot end it sooner).
   Output exec(const std::string& node, const std::vector<std::string>& argv, int timeoutSeconds = 30,
               bool cancellable = true) const {
-    std::vector<std::string> a = {"exec", "--timeout", std::to_string(timeoutSeconds) + "s", kLab, node, "--"};
-    a.insert(a.end(), argv.begin(), argv.end());
-    return umlab(a, cancellable);
+    Output out;
+    runtime::ExecOptions options;
+    options.timeout = std::chrono::seconds(timeoutSeconds);
+    // Collected here, whole: an iperf3 JSON report of a long run outgrows ExecOptions::maxCollected.
+    options.onStdout = options.onStderr = [&](const std::string& data) { out.text += data; };
+    const runtime::ExecResult r = client_.exec(kLab, node, argv, options);
+    if (cancellable)
+      checkStop();
+    out.exitCode = r.exitCode;
+    out.error = r.error;
+    return out;
   }
 
   /// As `exec`, and a failure is an exception that names the node and the command.
   void execChecked(const std::string& node, const std::vector<std::string>& argv) const {
     const Output o = exec(node, argv);
     if (!o.isSuccess())
-      throw std::runtime_error(node + ": '" + joined(argv) + "' " + o.status.describe() + ": " + o.tail(3));
+      throw std::runtime_error(node + ": '" + joined(argv) + "' " + o.describe() + ": " + o.tail(3));
   }
 
-  /// `umlab ps --format json LAB`.
-  std::string psJson() const {
-    const Output o = umlab({"ps", "--format", "json", kLab}, true);
-    if (!o.isSuccess())
-      throw std::runtime_error("umlab ps " + o.status.describe() + ": " + o.tail(3));
-    return o.text;
-  }
+  runtime::LabStatus status() const { return client_.status(kLab); }
 
 private:
-  Output umlab(const std::vector<std::string>& args, bool cancellable) const {
-    Command c;
-    c.argv = {umlab_};
-    c.argv.insert(c.argv.end(), args.begin(), args.end());
-    c.env = {{"UMLAB_STATE_DIR", stateRoot_}};
-    return run(c, cancellable);
+  /// cleanCrashed: true when the supervisor was gone and what it left is removed.
+  bool cleanIfCrashed() noexcept {
+    try {
+      return client_.cleanCrashed(kLab).has_value();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bench_guest_tcp: cleaning lab '%s': %s\n", kLab, e.what());
+      return false;
+    }
   }
 
-  std::string umlab_;
+  std::string self_; ///< this executable: umlab-switchd, umlab-init and umlab-agent are beside it
   std::unique_ptr<TempDir> work_;
   std::string stateRoot_;
+  runtime::LabClient client_;
   bool isUpAttempted_ = false;
   bool isDown_ = false;
 };
 
 /// The lab's network namespace and unprivileged uid, for what the bench adds to it.
 struct LabContext {
-  pid_t nsPid = -1; ///< a process in the lab's network namespace (the supervisor)
+  pid_t nsPid = -1; ///< a process in the lab's network namespace (the supervisor), for nsenter
+  UniqueFd netns;   ///< the namespace itself (LabClient::networkNamespace), for setns
   uid_t uid = 0;    ///< the owner of the lab's state directory: the uid its guests run as
   gid_t gid = 0;
   std::string netnsPath() const { return "/proc/" + std::to_string(nsPid) + "/ns/net"; }
@@ -350,12 +367,9 @@ struct LabContext {
 /// Runs `fn` in a thread that entered the lab's network namespace (setns affects only the
 /// calling thread), for clients whose reply address is an abstract unix name.
 template <typename Fn> void inLabNetns(const LabContext& lab, Fn&& fn) {
-  UniqueFd ns(::open(lab.netnsPath().c_str(), O_RDONLY | O_CLOEXEC));
-  if (!ns)
-    throw std::runtime_error("open " + lab.netnsPath() + ": " + std::strerror(errno));
   std::string error;
   std::thread t([&] {
-    if (::setns(ns.get(), CLONE_NEWNET) != 0) {
+    if (::setns(lab.netns.get(), CLONE_NEWNET) != 0) {
       error = std::string("setns ") + lab.netnsPath() + ": " + std::strerror(errno);
       return;
     }
@@ -502,7 +516,7 @@ public:
   }
   ~AnchorSwitch() {
     if (child_)
-      child_->terminate(2000ms);
+      child_->terminate(); // kStopGrace, then SIGKILL
   }
   AnchorSwitch(const AnchorSwitch&) = delete;
   AnchorSwitch& operator=(const AnchorSwitch&) = delete;
@@ -678,7 +692,7 @@ Sample measure(const Lab& lab, const Path& p, int port, int seconds) {
       return s;
     }
     const std::optional<std::string> error = jsonError(o.text);
-    lastError = error ? *error : o.status.describe() + ": " + o.tail(3);
+    lastError = error ? *error : o.describe() + ": " + o.tail(3);
     // The daemonised server may not listen yet.
     if (!error || error->find("Connection refused") == std::string::npos)
       break;
@@ -712,12 +726,18 @@ struct Row {
   }
 };
 
-/// The value of `"key": N` after `"segment": "SEG"` in `umlab ps --format json`.
-std::optional<double> switchCounter(const std::string& json, const std::string& segment, const std::string& key) {
-  const size_t at = json.find("\"segment\": \"" + segment + "\"");
-  if (at == std::string::npos)
-    return std::nullopt;
-  return jsonNumber(json.substr(at), {key});
+/// What the switch of `segment` dropped, every port summed (its last counters), or nullopt
+/// before it first answered.
+std::optional<uint64_t> switchDrops(const runtime::LabStatus& status, const std::string& segment) {
+  for (const runtime::SwitchStatus& sw : status.switches) {
+    if (sw.segment != segment || !sw.hasCounters)
+      continue;
+    uint64_t drops = 0;
+    for (const runtime::PortStatus& port : sw.ports)
+      drops += port.drops;
+    return drops;
+  }
+  return std::nullopt;
 }
 
 /// UML processes of other labs or tests (umid not "<kLab>."): they compete for the CPUs.
@@ -762,7 +782,7 @@ std::string cacheDir() {
 void usage(FILE* out) {
   std::fprintf(out,
                "usage: bench_guest_tcp [--repeat N] [--seconds N] [--only LIST]\n"
-               "  Guest-to-guest TCP throughput (iperf3) between two UML guests booted with 'umlab up',\n"
+               "  Guest-to-guest TCP throughput (iperf3) between two UML guests booted in-process,\n"
                "  through umlab-switchd (daemon and bess transports), the mcast transport (no switch),\n"
                "  and, as anchors, uml_switch and vde_switch (daemon transport, NICs hot-plugged through\n"
                "  mconsole). Needs root and the base image ('umlab image build'); takes a few minutes.\n"
@@ -787,7 +807,7 @@ struct Options {
   std::vector<const Path*> paths;
 };
 
-int runBench(const Options& opt, const std::string& umlabPath) {
+int runBench(const Options& opt, const std::string& self) {
   // Anchors need nsenter, and their switch; a missing one gives a "not installed" row.
   const std::optional<std::string> nsenter = findExecutable("nsenter");
   std::vector<Row> rows;
@@ -801,7 +821,7 @@ int runBench(const Options& opt, const std::string& umlabPath) {
     rows.push_back(r);
   }
 
-  Lab lab(umlabPath, std::make_unique<TempDir>("umlab-bench-gtcp"));
+  Lab lab(self, std::make_unique<TempDir>("umlab-bench-gtcp"));
   const std::string file = lab.workFile(std::string(kLab) + ".yaml");
   std::ofstream(file) << topology(opt.paths);
   size_t guests = 0;
@@ -812,8 +832,8 @@ int runBench(const Options& opt, const std::string& umlabPath) {
     std::printf("warning: %zu UML processes of other labs or tests are running; they share the CPUs and make the "
                 "figures noisy\n",
                 others);
-  std::printf("load average (1 min) before: %s\nbooting %zu guests (umlab up, state in %s)\n", loadAverage().c_str(),
-              guests, lab.stateDir().c_str());
+  std::printf("load average (1 min) before: %s\nbooting %zu guests (in-process Launcher, state in %s)\n",
+              loadAverage().c_str(), guests, lab.stateDir().c_str());
   std::fflush(stdout);
   const auto t0 = SteadyClock::now();
   lab.up(file);
@@ -821,11 +841,12 @@ int runBench(const Options& opt, const std::string& umlabPath) {
 
   LabContext context;
   {
-    const std::string ps = lab.psJson();
-    const std::optional<double> pid = jsonNumber(ps, {"supervisor"});
-    if (!pid || *pid <= 0)
-      throw std::runtime_error("no supervisor pid in 'umlab ps --format json':\n" + ps);
-    context.nsPid = pid_t(*pid);
+    const runtime::LabStatus status = lab.status();
+    if (status.state != "running" || status.supervisorPid <= 0)
+      throw std::runtime_error("lab '" + std::string(kLab) + "' is " + status.state + " (supervisor pid " +
+                               std::to_string(status.supervisorPid) + ") right after it started");
+    context.nsPid = pid_t(status.supervisorPid);
+    context.netns = lab.client().networkNamespace(kLab);
     std::error_code ec;
     if (fs::read_symlink(context.netnsPath(), ec) == fs::read_symlink("/proc/self/ns/net"))
       throw std::runtime_error("the lab's supervisor (pid " + std::to_string(context.nsPid) +
@@ -909,11 +930,11 @@ int runBench(const Options& opt, const std::string& umlabPath) {
   // What the switches dropped, for reading the retransmits.
   std::string drops;
   try {
-    const std::string ps = lab.psJson();
+    const runtime::LabStatus status = lab.status();
     for (const char* segment : {"sd", "sb"})
-      if (auto d = switchCounter(ps, segment, "dropped"))
+      if (const std::optional<uint64_t> d = switchDrops(status, segment))
         drops += std::string(drops.empty() ? "" : ", ") + "umlab-switchd " +
-                 (std::string(segment) == "sd" ? "daemon" : "bess") + " segment dropped " + std::to_string(uint64_t(*d)) +
+                 (std::string(segment) == "sd" ? "daemon" : "bess") + " segment dropped " + std::to_string(*d) +
                  " frames";
   } catch (const Interrupted&) {
     throw;
@@ -1014,7 +1035,7 @@ int main(int argc, char** argv) {
   }
 
   if (::geteuid() != 0) {
-    std::fprintf(stderr, "bench_guest_tcp: needs root ('umlab up' runs the lab in its own network namespace)\n");
+    std::fprintf(stderr, "bench_guest_tcp: needs root (the lab runs in its own network namespace)\n");
     return 1;
   }
   const std::string image = cacheDir() + "/images/debian/rootfs.img";
@@ -1023,12 +1044,9 @@ int main(int argc, char** argv) {
                  image.c_str());
     return 1;
   }
-  const fs::path bin = fs::canonical("/proc/self/exe").parent_path();
-  const std::string umlabPath = (bin / "umlab").string();
-  if (::access(umlabPath.c_str(), X_OK) != 0) {
-    std::fprintf(stderr, "bench_guest_tcp: %s is missing; build the project first\n", umlabPath.c_str());
-    return 1;
-  }
+  // umlab-switchd, umlab-init and umlab-agent are found beside this executable; the launcher
+  // names whichever is missing.
+  const std::string self = fs::canonical("/proc/self/exe").string();
 
   if (::pipe2(gStopPipe, O_CLOEXEC | O_NONBLOCK) != 0) {
     std::perror("bench_guest_tcp: pipe");
@@ -1036,6 +1054,8 @@ int main(int argc, char** argv) {
   }
   struct sigaction sa{};
   sa.sa_handler = onSignal;
+  // Restarted: the runtime library's calls need not expect EINTR; pauses poll the stop pipe.
+  sa.sa_flags = SA_RESTART;
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
@@ -1046,7 +1066,7 @@ int main(int argc, char** argv) {
               opt.seconds, opt.repeat, ::sysconf(_SC_NPROCESSORS_ONLN));
   std::fflush(stdout);
   try {
-    return runBench(opt, umlabPath);
+    return runBench(opt, self);
   } catch (const Interrupted&) {
     std::fprintf(stderr, "bench_guest_tcp: interrupted\n");
     return 130;
