@@ -6,21 +6,6 @@ namespace umlab::gui {
 
 namespace {
 
-std::string text(const JsonValue& v, const char* key) {
-  const JsonValue* f = v.find(key);
-  return f && f->asString() ? std::string(*f->asString()) : std::string();
-}
-
-uint64_t count(const JsonValue& v, const char* key) {
-  const JsonValue* f = v.find(key);
-  return f ? f->asUint().value_or(0) : 0;
-}
-
-double number(const JsonValue& v, const char* key) {
-  const JsonValue* f = v.find(key);
-  return f ? f->asDouble().value_or(0) : 0;
-}
-
 NodeStatus* findNode(LabStatus& s, const std::string& name) {
   auto it = std::find_if(s.nodes.begin(), s.nodes.end(), [&](const NodeStatus& n) { return n.name == name; });
   return it == s.nodes.end() ? nullptr : &*it;
@@ -127,48 +112,6 @@ bool isPortDown(const PortStatus& p) {
   return down(p.conditionsIn) || down(p.conditionsOut);
 }
 
-std::optional<LabEvent> readLabEvent(const JsonValue& json) {
-  if (!json.asObject())
-    return std::nullopt;
-  static const std::pair<const char*, LabEvent::Type> kTypes[] = {
-      {"node", LabEvent::Type::Node},           {"switch", LabEvent::Type::Switch}, {"link", LabEvent::Type::Link},
-      {"interface", LabEvent::Type::Interface}, {"lab", LabEvent::Type::Lab},       {"counters", LabEvent::Type::Counters}};
-  const std::string type = text(json, "type");
-  auto known = std::find_if(std::begin(kTypes), std::end(kTypes), [&](const auto& t) { return type == t.first; });
-  if (known == std::end(kTypes))
-    return std::nullopt;
-  LabEvent e;
-  e.type = known->second;
-  e.time = number(json, "time");
-  e.node = text(json, "node");
-  e.segment = text(json, "segment");
-  e.port = text(json, "port");
-  e.interface = text(json, "interface");
-  e.action = text(json, "action");
-  e.lab = text(json, "lab");
-  e.state = text(json, "state");
-  e.in = text(json, "in");
-  e.out = text(json, "out");
-  if (const JsonValue* pid = json.find("pid"))
-    e.pid = pid->asInt().value_or(0);
-  if (const JsonValue* answering = json.find("answering"))
-    e.isAnswering = answering->asBool().value_or(true);
-  e.ageSeconds = number(json, "ageSeconds");
-  if (const JsonValue* ports = json.find("ports"); ports && ports->asArray())
-    for (const JsonValue& p : *ports->asArray()) {
-      PortStatus s;
-      s.name = text(p, "port");
-      s.kind = text(p, "kind");
-      s.rxFrames = count(p, "framesIn");
-      s.rxBytes = count(p, "bytesIn");
-      s.txFrames = count(p, "framesOut");
-      s.txBytes = count(p, "bytesOut");
-      s.drops = count(p, "drops");
-      e.ports.push_back(std::move(s));
-    }
-  return e;
-}
-
 EventEffect applyLabEvent(LabStatus& status, const LabEvent& e) {
   status.eventTime = std::max(status.eventTime, e.time);
   switch (e.type) {
@@ -233,7 +176,6 @@ EventEffect applyLabEvent(LabStatus& status, const LabEvent& e) {
     if (e.state == "stopping")
       return EventEffect::LabStopping;
     return EventEffect::NeedsStatus; // "ready", "applied"
-  case LabEvent::Type::Other: break;
   }
   return EventEffect::Applied;
 }

@@ -12,6 +12,7 @@
 #include "umlab/lab/compile/plan.hpp"
 #include "umlab/lab/runtime/config_disk.hpp"
 #include "umlab/lab/runtime/lab_client.hpp"
+#include "umlab/lab/runtime/lab_event.hpp"
 #include "umlab/lab/runtime/launcher.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
 
@@ -230,56 +231,14 @@ int cmdConsole(const std::string& self, const CliArgs& a, std::ostream& out, std
 
 // ---- events --------------------------------------------------------------------------------
 
-std::string field(const JsonValue& v, const char* key) {
-  const JsonValue* f = v.find(key);
-  if (!f)
-    return "";
-  if (auto s = f->asString())
-    return std::string(*s);
-  if (auto i = f->asInt())
-    return std::to_string(*i);
-  if (auto b = f->asBool())
-    return *b ? "true" : "false";
-  if (auto d = f->asDouble()) {
-    char t[32];
-    std::snprintf(t, sizeof t, "%.1f", *d);
-    return t;
-  }
-  return "";
-}
-
 /// One event for people: "12:01:03 node pc1 ready (pid 4242)".
-std::string describeEvent(const JsonValue& e) {
+std::string describeEvent(const runtime::LabEvent& e) {
   char clock[16] = "";
-  if (const JsonValue* t = e.find("time"); t && t->asDouble()) {
-    const time_t secs = static_cast<time_t>(*t->asDouble());
-    tm local{};
-    ::localtime_r(&secs, &local);
-    std::strftime(clock, sizeof clock, "%H:%M:%S", &local);
-  }
-  const std::string type = field(e, "type");
-  std::string text;
-  if (type == "node")
-    text = "node " + field(e, "node") + " " + field(e, "state") + (field(e, "pid") != "0" ? " (pid " + field(e, "pid") + ")" : "");
-  else if (type == "switch")
-    text = "switch " + field(e, "segment") + " " + field(e, "state");
-  else if (type == "link")
-    text = "link " + field(e, "port") + " on " + field(e, "segment") + ": in " + field(e, "in") + ", out " + field(e, "out");
-  else if (type == "interface")
-    text = "interface " + field(e, "node") + ":" + field(e, "interface") + " " + field(e, "action") + " (" +
-           field(e, "segment") + ")";
-  else if (type == "lab")
-    text = "lab " + field(e, "lab") + " " + field(e, "state");
-  else if (type == "counters") {
-    text = "counters " + field(e, "segment") + (field(e, "answering") == "false" ? " (not answering)" : "") + ":";
-    if (const JsonValue* ports = e.find("ports"); ports && ports->asArray())
-      for (const JsonValue& p : *ports->asArray())
-        text += " " + field(p, "port") + " in " + field(p, "framesIn") + "/" + formatByteSize(std::stoull("0" + field(p, "bytesIn"))) +
-                " out " + field(p, "framesOut") + "/" + formatByteSize(std::stoull("0" + field(p, "bytesOut"))) +
-                (field(p, "drops") != "0" ? " drops " + field(p, "drops") : "") + ";";
-  } else
-    text = type;
-  return std::string(clock) + " " + text;
+  const time_t secs = static_cast<time_t>(e.time);
+  tm local{};
+  ::localtime_r(&secs, &local);
+  std::strftime(clock, sizeof clock, "%H:%M:%S", &local);
+  return std::string(clock) + " " + runtime::describeLabEvent(e);
 }
 
 int cmdEvents(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream&) {
@@ -291,11 +250,12 @@ int cmdEvents(const std::string& self, const CliArgs& a, std::ostream& out, std:
   if (fmt != "text" && fmt != "json")
     throw CliUsageError{"--format must be 'text' or 'json', not '" + fmt + "'"};
   const bool withCounters = fmt == "json" || a.has("--counters");
-  clientFor(self, a).events(pos[0], [&](const JsonValue& e) {
+  clientFor(self, a).events(pos[0], [&](const JsonValue& json) {
     if (fmt == "json") {
-      out << renderJsonLine(e);
-    } else if (withCounters || field(e, "type") != "counters") {
-      out << describeEvent(e) << "\n";
+      out << renderJsonLine(json);
+    } else if (const std::optional<runtime::LabEvent> e = runtime::readLabEvent(json);
+               e && (withCounters || e->type != runtime::LabEvent::Type::Counters)) {
+      out << describeEvent(*e) << "\n";
     }
     out.flush();
     return static_cast<bool>(out);

@@ -14,6 +14,7 @@
 #include "umlab/base/quantity.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -57,6 +58,12 @@ bool copyNew(int from, off_t& offset, int to) {
       return false;
     offset += n;
   }
+}
+
+/// A file name no other capture or replay of this process uses, even from another thread.
+std::string uniqueSuffix() {
+  static std::atomic<unsigned> counter{0};
+  return std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
 }
 
 } // namespace
@@ -413,7 +420,10 @@ std::pair<std::string, std::string> LabClient::linkConditions(const std::string&
                                                               const std::string& direction, const std::string& words,
                                                               const std::optional<std::string>& seed) const {
   if (!isRunning(lab))
-    request(lab, ""); // throws with the reason
+    status(lab); // throws with the reason when there is no such lab
+  if (!isRunning(lab))
+    throw RuntimeError("lab '" + lab + "' is not running: its supervisor is gone; 'umlab clean " + lab +
+                       "' removes what it left");
   for (const SwitchPlan& sw : plan(lab).switches) {
     const AdminReply r = words.empty() ? switchAdmin(sw.adminPath, "show ports")
                                        : switchAdmin(sw.adminPath, "set port " + port + " " + direction + words);
@@ -472,7 +482,7 @@ void LabClient::startReplay(const std::string& lab, const std::string& segment, 
   const std::string admin = switchAdminPath(lab, segment);
   const std::string dir = captureDir(lab);
   // The switch is confined to the lab's state: it reads a copy there, all of it at start.
-  const std::string copy = dir + "/replay." + segment + "." + std::to_string(::getpid()) + ".pcap";
+  const std::string copy = dir + "/replay." + segment + "." + uniqueSuffix() + ".pcap";
   std::error_code ec;
   fs::copy_file(capture, copy, fs::copy_options::overwrite_existing, ec);
   if (ec)
@@ -519,7 +529,7 @@ void LabClient::startPlannedReplays(const LaunchPlan& plan) const {
 long long LabClient::capture(const std::string& lab, const std::string& segment, int outFd, std::chrono::milliseconds duration,
                              std::chrono::milliseconds last, const std::function<bool()>& keepGoing) const {
   const std::string admin = switchAdminPath(lab, segment);
-  const std::string file = captureDir(lab) + "/" + segment + "." + std::to_string(::getpid()) + ".pcap";
+  const std::string file = captureDir(lab) + "/" + segment + "." + uniqueSuffix() + ".pcap";
   struct Remove {
     std::string path;
     ~Remove() { ::unlink(path.c_str()); }
@@ -565,7 +575,9 @@ UniqueFd LabClient::networkNamespace(const std::string& lab) const {
   LabState state(stateRoot_, lab);
   const std::optional<ProcessEntry> sup = state.liveSupervisor();
   if (!sup)
-    request(lab, ""); // throws with the reason
+    throw RuntimeError(state.exists() ? "lab '" + lab + "' is not running: its supervisor is gone; 'umlab clean " + lab +
+                                            "' removes what it left"
+                                      : "no lab named '" + lab + "' is running; 'umlab ps' lists the running labs");
   UniqueFd ns(::open(("/proc/" + std::to_string(sup->id.pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
   if (!ns)
     throw RuntimeError("cannot open the network namespace of lab '" + lab + "': " + std::strerror(errno));

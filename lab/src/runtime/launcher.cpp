@@ -37,8 +37,9 @@ bool keptCowOnly(const std::string& dir) {
   return any;
 }
 
+/// The lab's directory is made 0700 whatever the caller's umask (a front-end's umask is its own:
+/// it is not changed here), so nothing in it is reachable by other users.
 void makeStateDirs(const LaunchPlan& p, bool reuseCow) {
-  ::umask(077);
   std::error_code ec;
   fs::create_directories(fs::path(p.stateDir).parent_path(), ec);
   if (!reuseCow && ::mkdir(p.stateDir.c_str(), 0700) != 0)
@@ -174,12 +175,19 @@ LaunchResult Launcher::launch(const LaunchPlan& plan, const LaunchOptions& optio
   if (pid == 0) {
     if (::fork() != 0)
       ::_exit(0); // the intermediate process: its parent reaps it at once
-    progressRead.reset();
-    const int devnull = ::open("/dev/null", O_RDWR);
-    const int logFd = ::open(state.supervisorLog().c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    // Nothing of the caller's stays open in the supervisor (a GUI's display connection, its
+    // event fds): stdin /dev/null, stdout and stderr the supervisor's log, fd 3 the progress pipe.
+    const int progressFd = ::fcntl(progressWrite.get(), F_DUPFD_CLOEXEC, 10); // out of the way of 0-3
+    const int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    const int logFd = ::open(state.supervisorLog().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     ::dup2(devnull, 0);
     ::dup2(logFd >= 0 ? logFd : devnull, 1);
     ::dup2(logFd >= 0 ? logFd : devnull, 2);
+    ::dup2(progressFd, 3);
+    ::close_range(4, ~0U, 0);
+    (void)progressRead.release();
+    (void)progressWrite.release();
+    ::umask(077);
     // The caller's signal handling (a GUI, a test runner) is not the supervisor's.
     sigset_t none;
     sigemptyset(&none);
@@ -192,10 +200,10 @@ LaunchResult Launcher::launch(const LaunchPlan& plan, const LaunchOptions& optio
     int status = 1;
     try {
       SystemProcessRunner runner;
-      status = runSupervisor(plan, opts, runner, progressWrite.release());
+      status = runSupervisor(plan, opts, runner, 3);
     } catch (const std::exception& e) {
       const std::string msg = std::string("FAILED ") + e.what() + "\n";
-      ssize_t ignored = ::write(pipeFds[1], msg.data(), msg.size());
+      ssize_t ignored = ::write(3, msg.data(), msg.size());
       (void)ignored;
     }
     ::_exit(status);

@@ -11,6 +11,7 @@
 #include "umlab/kernel/mconsole.hpp"
 #include "umlab/lab/compile/plan_json.hpp"
 #include "umlab/lab/runtime/jail.hpp"
+#include "umlab/lab/runtime/lab_event.hpp"
 #include "umlab/lab/runtime/lab_processes.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
 #include "umlab/lab/runtime/lab_status.hpp"
@@ -93,10 +94,6 @@ std::string lastLines(const std::string& path, size_t count) {
   for (const std::string& l : lines)
     out += "    " + l + "\n";
   return out;
-}
-
-double unixTime() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string okReply() { return "{\"ok\": true}\n"; }
@@ -608,10 +605,12 @@ private:
       const bool changed = old == sw.ports.end() ? (p.conditionsIn != "none" || p.conditionsOut != "none")
                                                  : (old->conditionsIn != p.conditionsIn || old->conditionsOut != p.conditionsOut);
       if (changed && sw.hasCounters && p.name != "-") {
-        JsonWriter w(JsonWriter::kOneLine);
-        w.beginObject().field("type", "link").field("time", unixTime()).field("segment", sw.plan.segment)
-            .field("port", p.name).field("in", p.conditionsIn).field("out", p.conditionsOut).endObject();
-        broadcast(w.str());
+        LabEvent e = event(LabEvent::Type::Link);
+        e.segment = sw.plan.segment;
+        e.port = p.name;
+        e.in = p.conditionsIn;
+        e.out = p.conditionsOut;
+        broadcast(e);
       }
     }
     sw.ports = std::move(ports);
@@ -638,59 +637,67 @@ private:
 
   // ---- events -----------------------------------------------------------------------------
 
-  void broadcast(const std::string& line) {
+  void broadcast(const LabEvent& e) {
+    const std::string line = labEventJson(e);
     for (auto& [key, c] : clients_)
       if (c.mode == Client::Mode::Events && c.out.size() < kClientOutputLimit)
         c.out += line;
+  }
+
+  static LabEvent event(LabEvent::Type type) {
+    LabEvent e;
+    e.type = type;
+    e.time = eventTimeNow();
+    return e;
   }
 
   bool hasSubscribers() const {
     return std::any_of(clients_.begin(), clients_.end(), [](const auto& c) { return c.second.mode == Client::Mode::Events; });
   }
 
-  void nodeEvent(const Guest& g) {
-    JsonWriter w(JsonWriter::kOneLine);
-    w.beginObject().field("type", "node").field("time", unixTime()).field("node", g.plan.name).field("state", stateName(g))
-        .field("pid", int64_t(g.state == Guest::State::Dead ? 0 : g.process.pid)).endObject();
-    broadcast(w.str());
+  static LabEvent nodeEventOf(const Guest& g) {
+    LabEvent e = event(LabEvent::Type::Node);
+    e.node = g.plan.name;
+    e.state = stateName(g);
+    e.pid = g.state == Guest::State::Dead ? 0 : g.process.pid;
+    return e;
   }
 
+  void nodeEvent(const Guest& g) { broadcast(nodeEventOf(g)); }
+
   void switchEvent(const Switch& sw) {
-    JsonWriter w(JsonWriter::kOneLine);
-    w.beginObject().field("type", "switch").field("time", unixTime()).field("segment", sw.plan.segment)
-        .field("state", switchState(sw)).endObject();
-    broadcast(w.str());
+    LabEvent e = event(LabEvent::Type::Switch);
+    e.segment = sw.plan.segment;
+    e.state = switchState(sw);
+    broadcast(e);
   }
 
   void labEvent(const std::string& state) {
-    JsonWriter w(JsonWriter::kOneLine);
-    w.beginObject().field("type", "lab").field("time", unixTime()).field("lab", plan_.lab).field("state", state).endObject();
-    broadcast(w.str());
+    LabEvent e = event(LabEvent::Type::Lab);
+    e.lab = plan_.lab;
+    e.state = state;
+    broadcast(e);
   }
 
   void interfaceEvent(const std::string& node, const std::string& iface, const std::string& segment, const char* action) {
-    JsonWriter w(JsonWriter::kOneLine);
-    w.beginObject().field("type", "interface").field("time", unixTime()).field("node", node).field("interface", iface)
-        .field("segment", segment).field("action", action).endObject();
-    broadcast(w.str());
+    LabEvent e = event(LabEvent::Type::Interface);
+    e.node = node;
+    e.interface = iface;
+    e.segment = segment;
+    e.action = action;
+    broadcast(e);
   }
 
   /// A switch's fresh counters, to every subscriber (once a second per switch, as they arrive).
   void countersEvent(const Switch& sw) {
     if (!hasSubscribers())
       return;
-    {
-      JsonWriter w(JsonWriter::kOneLine);
-      w.beginObject().field("type", "counters").field("time", unixTime()).field("segment", sw.plan.segment)
-          .field("answering", sw.isAnswering)
-          .field("ageSeconds", std::chrono::duration<double>(Clock::now() - sw.countersAt).count());
-      w.key("ports").beginArray();
-      for (const PortStatus& p : sw.ports)
-        w.beginObject().field("port", p.name).field("kind", p.kind).field("framesIn", p.rxFrames).field("bytesIn", p.rxBytes)
-            .field("framesOut", p.txFrames).field("bytesOut", p.txBytes).field("drops", p.drops).endObject();
-      w.endArray().endObject();
-      broadcast(w.str());
-    }
+    LabEvent e = event(LabEvent::Type::Counters);
+    e.segment = sw.plan.segment;
+    e.isAnswering = sw.isAnswering;
+    e.ageSeconds = std::chrono::duration<double>(Clock::now() - sw.countersAt).count();
+    e.ports = sw.ports;
+    broadcast(e);
   }
 
   // ---- guests -----------------------------------------------------------------------------
@@ -957,13 +964,8 @@ private:
       c.mode = Client::Mode::Events;
       c.out = okReply();
       // Where things stand now, so that a subscriber needs no `ps` first.
-      for (const auto& g : guests_) {
-        JsonWriter w(JsonWriter::kOneLine);
-        w.beginObject().field("type", "node").field("time", unixTime()).field("node", g->plan.name)
-            .field("state", stateName(*g)).field("pid", int64_t(g->state == Guest::State::Dead ? 0 : g->process.pid))
-            .endObject();
-        c.out += w.str();
-      }
+      for (const auto& g : guests_)
+        c.out += labEventJson(nodeEventOf(*g));
       return;
     }
     if (op == "down") {
@@ -1380,10 +1382,10 @@ private:
         dropClient(key);
     g->state = Guest::State::Dead;
     g->exit = ExitStatus{};
-    JsonWriter w(JsonWriter::kOneLine);
-    w.beginObject().field("type", "node").field("time", unixTime()).field("node", name).field("state", "removed")
-        .field("pid", int64_t(0)).endObject();
-    broadcast(w.str());
+    LabEvent removed = event(LabEvent::Type::Node);
+    removed.node = name;
+    removed.state = "removed";
+    broadcast(removed);
     std::erase_if(guests_, [&](const auto& p) { return p->plan.name == name; });
     sizeCursor_ = 0;
   }

@@ -20,6 +20,7 @@
 /// know yet) asks for the status to be read again.
 
 #include "umlab/base/json_value.hpp"
+#include "umlab/lab/runtime/lab_event.hpp"
 #include "umlab/lab/runtime/lab_status.hpp"
 
 #include <cstdint>
@@ -85,22 +86,9 @@ std::string describeLiveConditions(const std::string& in, const std::string& out
 /// Whether either direction of the port is taken down.
 bool isPortDown(const PortStatus& p);
 
-/// One event of a lab's stream, typed: the fields of `umlab events --format json`.
-struct LabEvent {
-  enum class Type { Node, Switch, Link, Interface, Lab, Counters, Other };
-  Type type = Type::Other;
-  double time = 0; ///< Unix seconds
-  std::string node, segment, port, interface, action, lab;
-  std::string state;   ///< node, switch and lab events
-  std::string in, out; ///< link events: the port's conditions
-  int64_t pid = 0;
-  bool isAnswering = true; ///< counters
-  double ageSeconds = 0;   ///< counters
-  std::vector<PortStatus> ports; ///< counters: framesIn/bytesIn as rx, framesOut/bytesOut as tx; no conditions
-};
-
-/// nullopt for what is not an object with a known "type".
-std::optional<LabEvent> readLabEvent(const JsonValue& json);
+/// One event of a lab's stream, typed, and its one reader (lab/runtime/lab_event.hpp).
+using runtime::LabEvent;
+using runtime::readLabEvent;
 
 enum class EventEffect {
   Applied,     ///< `status` says what the event said
