@@ -57,13 +57,6 @@ QString askCaptureFile(const QString& segment, QWidget* parent) {
                                       QObject::tr("Captures (*.pcap)"));
 }
 
-/// An mcast segment has no switch to capture from: `umlab capture` joins its group inside the
-/// lab's network namespace, which the runtime library does not offer yet (issue 13).
-bool isMcast(const LabData& lab, const QString& segment) {
-  const SegmentData* s = lab.findSegmentByName(segment.toStdString());
-  return s && s->type == "mcast";
-}
-
 } // namespace
 
 QString linkPortOf(const LabData& lab, const LinkData& link) {
@@ -125,7 +118,7 @@ void populateElementMenu(QMenu& menu, ElementId id, TopologyScene& scene, LabRun
         runner.capture(segment, file, 30);
     });
     cap->setObjectName("captureAction");
-    cap->setEnabled(running && !segment.isEmpty() && !isMcast(doc.data(), segment));
+    cap->setEnabled(running && !segment.isEmpty());
   } else if (const SegmentData* s = doc.segment(id)) {
     const QString segment = q(s->name);
     QAction* cap = live(QObject::tr("Capture 30 s…"), [&runner, segment, parent] {
@@ -134,7 +127,7 @@ void populateElementMenu(QMenu& menu, ElementId id, TopologyScene& scene, LabRun
         runner.capture(segment, file, 30);
     });
     cap->setObjectName("captureAction");
-    cap->setEnabled(running && !isMcast(doc.data(), segment));
+    cap->setEnabled(running);
     QAction* replay = live(QObject::tr("Replay a capture…"), [&runner, segment, parent] {
       const QString file = QFileDialog::getOpenFileName(parent, QObject::tr("Replay into %1").arg(segment), QString(),
                                                         QObject::tr("Captures (*.pcap *.pcapng)"));

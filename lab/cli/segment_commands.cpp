@@ -208,62 +208,6 @@ int cmdHost(const std::string& self, const CliArgs& a, std::ostream&, std::ostre
 
 // ---- capture ---------------------------------------------------------------------------------
 
-/// Captures an mcast segment: there is no switch, so a member socket joins the group inside the
-/// lab's network namespace (where the group's route stays on lo) and receives what the guests
-/// send, one Ethernet frame per datagram. It only listens; nothing is sent.
-int captureMcast(const LabClient& client, const std::string& lab, const std::string& segment, const std::string& group,
-                 uint16_t port, const std::string& write, std::chrono::milliseconds duration, std::ostream& info) {
-  UniqueFd ns = client.networkNamespace(lab);
-  if (::setns(ns.get(), CLONE_NEWNET) != 0)
-    throw CliFailure{"cannot enter the network namespace of lab '" + lab + "': " + std::strerror(errno) +
-                     " (capturing an mcast segment needs root)"};
-  UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  const int one = 1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  ip_mreq mreq{};
-  if (!sock || ::inet_pton(AF_INET, group.c_str(), &addr.sin_addr) != 1 ||
-      ::setsockopt(sock.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-      ::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    throw CliFailure{"cannot listen on mcast segment " + segment + " (" + group + ":" + std::to_string(port) +
-                     "): " + std::strerror(errno)};
-  mreq.imr_multiaddr = addr.sin_addr;
-  mreq.imr_interface.s_addr = htonl(INADDR_LOOPBACK);
-  if (::setsockopt(sock.get(), IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) != 0)
-    throw CliFailure{"cannot join " + group + " on lo in lab '" + lab + "': " + std::strerror(errno)};
-  UniqueFd to = openOutput(write);
-  transports::PcapWriter pcap = transports::PcapWriter::toFd(to.get(), write == "-" ? "<stdout>" : write);
-  InterruptGuard guard;
-  info << "capturing mcast segment " << segment << " (" << group << ":" << port << ") of lab " << lab << " to "
-       << write << (duration.count() > 0 ? " for " + formatDuration(duration) : std::string(", Ctrl-C stops")) << "\n";
-  info.flush();
-  uint64_t frames = 0;
-  const auto end = Clock::now() + duration;
-  std::vector<uint8_t> buf(65536);
-  try {
-    while (!gInterrupted.load() && (duration.count() == 0 || Clock::now() < end)) {
-      pollfd p{sock.get(), POLLIN, 0};
-      if (::poll(&p, 1, 100) != 1) {
-        pcap.flush();
-        continue;
-      }
-      const ssize_t n = ::recv(sock.get(), buf.data(), buf.size(), MSG_DONTWAIT);
-      if (n <= 0)
-        continue;
-      pcap.write(std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()),
-                 std::span<const uint8_t>(buf.data(), size_t(n)));
-      ++frames;
-    }
-    pcap.close();
-  } catch (const std::system_error& e) {
-    if (write != "-")
-      throw CliFailure{e.what()};
-  }
-  info << "segment " << segment << ": " << frames << " frames captured to " << write << "\n";
-  return kExitOk;
-}
-
 int cmdCapture(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
   const auto& pos = a.positional();
   if (pos.size() != 2)
@@ -279,12 +223,11 @@ int cmdCapture(const std::string& self, const CliArgs& a, std::ostream& out, std
   std::ostream& info = *write == "-" ? err : out;
   if (!client.isRunning(pos[0]))
     client.status(pos[0]); // throws with the reason
-  if (auto mcast = client.mcastGroup(pos[0], pos[1])) {
-    if (last.count() > 0)
-      throw CliUsageError{"segment " + pos[1] + " is an mcast segment: it has no switch, so no ring of past frames; --last works on switch and hub segments"};
-    return captureMcast(client, pos[0], pos[1], mcast->first, mcast->second, *write, duration, info);
-  }
-  client.switchAdminPath(pos[0], pos[1]); // a clear error before the output file is made
+  const auto mcast = client.mcastGroup(pos[0], pos[1]);
+  if (mcast && last.count() > 0)
+    throw CliUsageError{"segment " + pos[1] + " is an mcast segment: it has no switch, so no ring of past frames; --last works on switch and hub segments"};
+  if (!mcast)
+    client.switchAdminPath(pos[0], pos[1]); // a clear error before the output file is made
   UniqueFd to = openOutput(*write);
   InterruptGuard guard;
   if (last.count() > 0) {
@@ -293,7 +236,9 @@ int cmdCapture(const std::string& self, const CliArgs& a, std::ostream& out, std
          << std::max<long long>(1, last.count() / 1000) << "s to " << *write << "\n";
     return kExitOk;
   }
-  info << "capturing segment " << pos[1] << " of lab " << pos[0] << " to " << *write
+  info << "capturing " << (mcast ? "mcast segment " + pos[1] + " (" + mcast->first + ":" + std::to_string(mcast->second) + ")"
+                                  : "segment " + pos[1])
+       << " of lab " << pos[0] << " to " << *write
        << (duration.count() > 0 ? " for " + formatDuration(duration) : std::string(", Ctrl-C stops")) << "\n";
   info.flush();
   const long long frames = client.capture(pos[0], pos[1], to.get(), duration, {}, [] { return !gInterrupted.load(); });

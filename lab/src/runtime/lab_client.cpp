@@ -12,8 +12,12 @@
 #include "umlab/lab/runtime/runtime_error.hpp"
 #include "umlab/lab/runtime/switch_admin.hpp"
 #include "umlab/base/quantity.hpp"
+#include "umlab/transports/pcap_file.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -526,8 +530,76 @@ void LabClient::startPlannedReplays(const LaunchPlan& plan) const {
   }
 }
 
+UniqueFd LabClient::mcastListener(const std::string& lab, const std::string& group, uint16_t port) const {
+  UniqueFd ns = networkNamespace(lab);
+  // The socket must be made inside the lab's network namespace, where the group's route stays
+  // on lo; a thread of its own enters it, so the caller's threads stay where they are. The
+  // socket keeps its namespace afterwards. It only listens: nothing is sent.
+  UniqueFd sock;
+  std::string error;
+  std::thread([&] {
+    if (::setns(ns.get(), CLONE_NEWNET) != 0) {
+      error = "cannot enter the network namespace of lab '" + lab + "': " + std::strerror(errno) +
+              " (capturing an mcast segment needs root)";
+      return;
+    }
+    sock.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    const int one = 1;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    if (!sock || ::inet_pton(AF_INET, group.c_str(), &addr.sin_addr) != 1 ||
+        ::setsockopt(sock.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        ::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      error = "cannot listen on " + group + ":" + std::to_string(port) + ": " + std::strerror(errno);
+      sock.reset();
+      return;
+    }
+    ip_mreq mreq{};
+    mreq.imr_multiaddr = addr.sin_addr;
+    mreq.imr_interface.s_addr = htonl(INADDR_LOOPBACK);
+    if (::setsockopt(sock.get(), IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) != 0) {
+      error = "cannot join " + group + " on lo in lab '" + lab + "': " + std::strerror(errno);
+      sock.reset();
+    }
+  }).join();
+  if (!sock)
+    throw RuntimeError(error);
+  return sock;
+}
+
 long long LabClient::capture(const std::string& lab, const std::string& segment, int outFd, std::chrono::milliseconds duration,
                              std::chrono::milliseconds last, const std::function<bool()>& keepGoing) const {
+  if (auto mcast = mcastGroup(lab, segment)) {
+    // No switch: a member of the group hears what the guests send, one frame per datagram.
+    if (last.count() > 0)
+      throw RuntimeError("segment " + segment + " is an mcast segment: it has no switch, so no ring of past frames; "
+                         "--last works on switch and hub segments");
+    UniqueFd sock = mcastListener(lab, mcast->first, mcast->second);
+    transports::PcapWriter pcap = transports::PcapWriter::toFd(outFd, "the capture of " + segment);
+    long long frames = 0;
+    const auto end = SteadyClock::now() + duration;
+    std::vector<uint8_t> buf(65536);
+    try {
+      while (keepGoing() && (duration.count() == 0 || SteadyClock::now() < end)) {
+        pollfd p{sock.get(), POLLIN, 0};
+        if (::poll(&p, 1, 100) != 1) {
+          pcap.flush();
+          continue;
+        }
+        const ssize_t n = ::recv(sock.get(), buf.data(), buf.size(), MSG_DONTWAIT);
+        if (n <= 0)
+          continue;
+        pcap.write(std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()),
+                   std::span<const uint8_t>(buf.data(), size_t(n)));
+        ++frames;
+      }
+      pcap.close();
+    } catch (const std::system_error& e) {
+      throw RuntimeError(std::string("cannot write the capture: ") + e.what());
+    }
+    return frames;
+  }
   const std::string admin = switchAdminPath(lab, segment);
   const std::string file = captureDir(lab) + "/" + segment + "." + uniqueSuffix() + ".pcap";
   struct Remove {

@@ -114,9 +114,10 @@ public:
   /// Starts the plan's replays (after `Launcher::launch`); throws naming the capture.
   void startPlannedReplays(const LaunchPlan& plan) const;
 
-  /// Captures SEGMENT (switch or hub) to `outFd` in pcap format while `keepGoing()` and until
-  /// `duration` (0: no limit); returns the number of frames. `last` > 0 instead writes what the
-  /// switch's ring holds of the last `last` at once.
+  /// Captures SEGMENT to `outFd` in pcap format while `keepGoing()` and until `duration` (0: no
+  /// limit); returns the number of frames. A switch or hub segment is captured by its switch;
+  /// an mcast segment by a member of its group inside the lab's network namespace (root).
+  /// `last` > 0 instead writes what the switch's ring holds of the last `last` at once.
   long long capture(const std::string& lab, const std::string& segment, int outFd, std::chrono::milliseconds duration,
                     std::chrono::milliseconds last, const std::function<bool()>& keepGoing) const;
   /// An fd of the lab's network namespace (for `umlab host` and mcast captures); throws.
@@ -129,6 +130,8 @@ private:
   /// Reads the one-line reply; throws RuntimeError with the supervisor's error.
   JsonValue expectOk(int fd, const std::string& lab, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
   std::string captureDir(const std::string& lab) const;
+  /// A UDP socket in the lab's network namespace, a member of `group` on lo.
+  UniqueFd mcastListener(const std::string& lab, const std::string& group, uint16_t port) const;
 
   std::string stateRoot_;
 };
