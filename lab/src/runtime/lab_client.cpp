@@ -192,7 +192,9 @@ ExecResult LabClient::exec(const std::string& lab, const std::string& node, cons
   const auto deadline = SteadyClock::now() + o.timeout;
   char buf[65536];
   for (;;) {
-    pollfd p[2] = {{fd.get(), POLLIN, 0}, {o.stdinFd, static_cast<short>(stdinOpen ? POLLIN : 0), 0}};
+    pollfd p[3] = {{fd.get(), POLLIN, 0},
+                   {o.stdinFd, static_cast<short>(stdinOpen ? POLLIN : 0), 0},
+                   {o.cancelFd, POLLIN, 0}};
     int wait = 500;
     if (o.timeout.count() > 0 && !killed) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
@@ -205,9 +207,16 @@ ExecResult LabClient::exec(const std::string& lab, const std::string& node, cons
       }
       wait = static_cast<int>(std::min<long long>(left, 500));
     }
-    const int n = ::poll(p, stdinOpen ? 2 : 1, wait);
+    const int n = ::poll(p, 3, wait);
     if (n < 0 && errno != EINTR)
       break;
+    if (o.cancelFd >= 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+      std::string sig;
+      agent::encodeFrame({agent::FrameType::Signal, 1, std::string(1, static_cast<char>(SIGKILL))}, sig);
+      writeAll(fd.get(), sig);
+      r.error = "'" + argv.front() + "' in node '" + node + "' was cancelled and killed";
+      return r;
+    }
     if (stdinOpen && (p[1].revents & (POLLIN | POLLHUP))) {
       const ssize_t got = ::read(o.stdinFd, buf, std::min<size_t>(agent::kMaxPayload, sizeof buf));
       std::string frame;

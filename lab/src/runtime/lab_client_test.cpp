@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 #include <functional>
+#include <memory>
 #include <poll.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -161,4 +162,38 @@ TEST_CASE("a lab that is not there, or whose supervisor is gone, is an error tha
   CHECK(client.status("gone").state == "crashed");
   CHECK(client.cleanCrashed("gone") == std::optional<size_t>(0));
   CHECK(client.labs().empty());
+}
+
+TEST_CASE("a cancelled exec kills the command and returns at once", "[lab][client]") {
+  TempDir root("umlab-client");
+  std::optional<agent::FrameType> lastFrame;
+  auto sup = std::make_unique<FakeSupervisor>(root.path().string(), "f", std::vector<FakeSupervisor::Handler>{[&](const std::string&, int fd) {
+                                                   writeAll(fd, "{\"ok\": true}\n");
+                                                   // Read frames until the client goes: the last is its SIGKILL.
+                                                   agent::FrameDecoder d;
+                                                   char buf[4096];
+                                                   for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) {
+                                                     d.feed(std::span<const char>(buf, size_t(n)));
+                                                     while (auto f = d.next())
+                                                       lastFrame = f->type;
+                                                   }
+                                                 }});
+  int cancel[2];
+  REQUIRE(::pipe(cancel) == 0);
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    REQUIRE(::write(cancel[1], "x", 1) == 1);
+  });
+  ExecOptions o;
+  o.cancelFd = cancel[0];
+  const auto start = std::chrono::steady_clock::now();
+  const ExecResult r = LabClient(root.path().string()).exec("f", "pc1", {"sleep", "60"}, o);
+  later.join();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  CHECK(r.exitCode == -1);
+  CHECK(r.error == "'sleep' in node 'pc1' was cancelled and killed");
+  ::close(cancel[0]);
+  ::close(cancel[1]);
+  sup.reset(); // joins the fake's thread, which ends when the client closed the connection
+  CHECK(lastFrame == std::optional<agent::FrameType>(agent::FrameType::Signal));
 }

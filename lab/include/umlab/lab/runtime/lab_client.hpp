@@ -30,6 +30,9 @@ struct ExecOptions {
   int stdinFd = -1;                     ///< forwarded to the command; -1: none
   std::function<void(const std::string&)> onStdout, onStderr; ///< empty: collected in the result
   size_t maxCollected = 1 << 20; ///< per stream, when collecting
+  /// When this fd becomes readable (a pipe, an eventfd, a signalfd), the command is killed and
+  /// `exec` returns at once (exit code -1, `error` says so). -1: never.
+  int cancelFd = -1;
 };
 
 struct ExecResult {
