@@ -196,7 +196,8 @@ unsigned long long processStartTime(pid_t pid) {
 }
 
 bool signalIfSame(const ProcessId& p, int signal) {
-  if (p.pid <= 0 || p.startTime == 0 || processStartTime(p.pid) != p.startTime)
+  // pid 1 (and 0, -1) would make kill(-pid) reach every process: never, whatever a file says.
+  if (p.pid <= 1 || p.startTime == 0 || processStartTime(p.pid) != p.startTime)
     return false;
   return ::kill(-p.pid, signal) == 0 || ::kill(p.pid, signal) == 0;
 }
@@ -206,9 +207,13 @@ std::vector<ExitStatus> stopProcessGroups(std::span<const ProcessId> groups, std
   std::vector<ExitStatus> status(groups.size());
   std::vector<bool> done(groups.size());
   for (size_t i = 0; i < groups.size(); ++i) {
-    done[i] = groups[i].pid <= 0 || (i < reaped.size() && reaped[i]);
-    if (groups[i].pid > 0)
-      signalGroup(groups[i].pid, done[i] ? SIGKILL : SIGTERM); // a reaped leader may have left helpers
+    done[i] = groups[i].pid <= 1 || (i < reaped.size() && reaped[i]);
+    if (groups[i].pid <= 1)
+      continue;
+    if (done[i])
+      ::kill(-groups[i].pid, SIGKILL); // a reaped leader may have left helpers; its pid is not ours any more
+    else
+      signalGroup(groups[i].pid, SIGTERM);
   }
   const auto deadline = SteadyClock::now() + grace;
   for (;;) {
@@ -259,7 +264,7 @@ size_t stopForeignProcessGroups(std::span<const ProcessId> groups, std::chrono::
         any = any || processStartTime(groups[i].pid) == groups[i].startTime;
   }
   for (size_t i = 0; i < groups.size(); ++i)
-    if (alive[i] && groups[i].pid > 0)
+    if (alive[i] && groups[i].pid > 1)
       ::kill(-groups[i].pid, SIGKILL); // the group may outlive its leader
   return running;
 }

@@ -70,7 +70,7 @@ MconsoleReply mconsoleCommand(const std::string& socketPath, const std::string& 
   const uint32_t header[3] = {kMconsoleMagic, kMconsoleVersion, uint32_t(command.size())};
   std::memcpy(request.data(), header, sizeof header);
   std::memcpy(request.data() + 12, command.data(), command.size());
-  if (::sendto(fd.get(), request.data(), request.size(), 0, to.get(), to.length) !=
+  if (::sendto(fd.get(), request.data(), request.size(), MSG_DONTWAIT, to.get(), to.length) !=
       ssize_t(request.size())) {
     r.text = "cannot reach the guest's mconsole at " + socketPath + ": " + std::strerror(errno);
     return r;

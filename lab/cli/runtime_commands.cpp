@@ -349,9 +349,12 @@ int cmdClean(const std::string& self, const CliArgs& a, std::ostream& out, std::
   if (!isNamed)
     labs = client.labs();
   size_t cleaned = 0;
+  int status = kExitOk;
   for (const std::string& name : labs) {
-    if (!fs::is_directory(client.stateRoot() + "/" + name)) {
+    std::error_code ec;
+    if (!fs::is_directory(client.stateRoot() + "/" + name, ec)) {
       err << "umlab: error: there is nothing of lab '" << name << "' to clean\n";
+      status = kExitInputError;
       continue;
     }
     if (client.isRunning(name)) {
@@ -370,7 +373,7 @@ int cmdClean(const std::string& self, const CliArgs& a, std::ostream& out, std::
   }
   if (cleaned == 0 && !isNamed)
     out << "nothing to clean\n";
-  return kExitOk;
+  return status;
 }
 
 } // namespace
@@ -424,6 +427,10 @@ int bootLab(const std::string& self, const BootRequest& req, runtime::LaunchProg
   } catch (const RuntimeError& e) {
     err << "umlab: error: " << e.what() << "\n";
     return kExitInputError;
+  } catch (const std::exception& e) {
+    // A host failure the runtime did not expect (a file system error, say): said, not a crash.
+    err << "umlab: error: " << e.what() << "\n";
+    return kExitHostFailure;
   }
   const LabClient client(req.stateRoot);
   for (const lab::ReplayPlan& r : plan->replays) {
@@ -607,6 +614,10 @@ int runRuntimeCommand(const std::string& self, const std::string& command, const
   } catch (const RuntimeError& e) {
     err << "umlab: error: " << e.what() << "\n";
     return kExitInputError;
+  } catch (const std::exception& e) {
+    // A host failure the runtime did not expect (a file system error, say): said, not a crash.
+    err << "umlab: error: " << e.what() << "\n";
+    return kExitHostFailure;
   }
 }
 

@@ -420,6 +420,10 @@ int runSegmentCommand(const std::string& self, const std::string& command, const
   } catch (const RuntimeError& e) {
     err << "umlab: error: " << e.what() << "\n";
     return kExitInputError;
+  } catch (const std::exception& e) {
+    // A host failure the runtime did not expect (a file system error, say): said, not a crash.
+    err << "umlab: error: " << e.what() << "\n";
+    return kExitHostFailure;
   }
 }
 

@@ -533,6 +533,23 @@ TEST_CASE("guest root cannot read host files outside its lab through hostfs", "[
   CHECK(r.out.find("mounted /") != std::string::npos); // hostfs works, so the check is real
   CHECK(r.out.find(secret) == std::string::npos);
   CHECK(r.err.find(secret) == std::string::npos);
+
+  // The lab's own state is reachable (the jail binds it), but what root trusts there cannot be
+  // changed: a forged `processes` line would make `umlab clean` signal any process.
+  const std::string state = stateRoot() + "/rt-jail";
+  const std::string forge =
+      "mount -t hostfs none /mnt/h -o " + state + " || exit 9; "
+      "echo 'guest x 1 1' >> /mnt/h/processes && echo WROTE; mv /mnt/h/processes /mnt/h/cow/p && echo MOVED; "
+      "ln -s /etc/shadow /mnt/h/supervisor.log.new && echo LINKED; touch /mnt/h/cow/mine && echo COW; umount /mnt/h; true";
+  ProcessResult f = run({"exec", "--timeout", "60s", "rt-jail", "a", "--", "sh", "-c", forge});
+  CHECK(f.status == 0);
+  CHECK(f.out.find("COW") != std::string::npos); // the lab's subdirectories are the guest's to use
+  CHECK(f.out.find("WROTE") == std::string::npos);
+  CHECK(f.out.find("MOVED") == std::string::npos);
+  CHECK(f.out.find("LINKED") == std::string::npos);
+  std::ifstream processes(state + "/processes");
+  std::string text((std::istreambuf_iterator<char>(processes)), std::istreambuf_iterator<char>());
+  CHECK(text.find("guest x 1 1") == std::string::npos);
   fs::remove_all(canaryDir);
 }
 

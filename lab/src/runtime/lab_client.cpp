@@ -478,14 +478,18 @@ std::pair<std::string, std::string> LabClient::linkConditions(const std::string&
 std::string LabClient::captureDir(const std::string& lab) const {
   LabState state(stateRoot_, lab);
   const std::string dir = state.dir() + "/captures";
+  // The lab's switches run as the lab's uid, the owner of its subdirectories (sw/ among them).
   struct stat st {};
-  if (::stat(state.dir().c_str(), &st) != 0)
+  if (::stat((state.dir() + "/sw").c_str(), &st) != 0)
     throw RuntimeError("cannot read the state of lab '" + lab + "': " + std::strerror(errno));
+  struct stat existing {};
+  if (::lstat(dir.c_str(), &existing) == 0 && !S_ISDIR(existing.st_mode))
+    throw RuntimeError(dir + " is not a directory; 'umlab down " + lab + "' and up again");
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     throw RuntimeError("cannot create " + dir + ": " + std::strerror(errno));
   // The lab's (unprivileged, jailed) switches write here: they see the state directory at the
   // same path, as its owner.
-  if (::chown(dir.c_str(), st.st_uid, st.st_gid) != 0)
+  if (::lchown(dir.c_str(), st.st_uid, st.st_gid) != 0)
     throw RuntimeError("cannot hand " + dir + " to the lab's user: " + std::strerror(errno));
   return dir;
 }
@@ -497,11 +501,12 @@ void LabClient::startReplay(const std::string& lab, const std::string& segment, 
   // The switch is confined to the lab's state: it reads a copy there, all of it at start.
   const std::string copy = dir + "/replay." + segment + "." + uniqueSuffix() + ".pcap";
   std::error_code ec;
-  fs::copy_file(capture, copy, fs::copy_options::overwrite_existing, ec);
+  ::unlink(copy.c_str()); // a name made here; whatever stands there is not followed
+  fs::copy_file(capture, copy, ec);
   if (ec)
     throw RuntimeError("cannot read the capture " + capture + ": " + ec.message());
   struct stat st {};
-  if (::stat(dir.c_str(), &st) == 0 && ::chown(copy.c_str(), st.st_uid, st.st_gid) != 0)
+  if (::stat(dir.c_str(), &st) == 0 && ::lchown(copy.c_str(), st.st_uid, st.st_gid) != 0)
     throw RuntimeError("cannot hand " + copy + " to the lab's user: " + std::strerror(errno));
   std::ostringstream words;
   words << " speed " << options.speed << " loop " << options.loop;

@@ -197,6 +197,7 @@ LaunchResult Launcher::launch(const LaunchPlan& plan, const LaunchOptions& optio
     SupervisorOptions opts;
     opts.stateRoot = options.stateRoot;
     opts.bootTimeout = options.bootTimeout;
+    opts.isReusingCow = result.reusedCow;
     int status = 1;
     try {
       SystemProcessRunner runner;

@@ -131,6 +131,7 @@ struct Guest {
   std::map<uint32_t, std::pair<InternalDone, std::string>> internal;
   std::vector<InterfaceStatus> hotPlugged;
   std::vector<std::function<void(bool ready, const std::string& why)>> onReady;
+  bool isTimedOut = false; ///< booting longer than the boot timeout (reported once)
 };
 
 struct Switch {
@@ -348,7 +349,7 @@ private:
   void fail(const std::string& why) {
     failed_ = true;
     say("FAILED " + why);
-    teardown(false);
+    teardown(options_.isReusingCow); // COW files that `down --keep` kept are the user's: kept
     progress_.reset(); // the launcher's EOF: everything is stopped and removed by now
   }
 
@@ -360,13 +361,13 @@ private:
     ::umask(077);
     enterLabNetworkNamespace();
     if (options_.confine) {
-      // The lab's uid owns its state: UML creates COW files and sockets there.
-      std::error_code ec;
-      if (::chown(plan_.stateDir.c_str(), uid_, uid_) != 0)
-        throw std::system_error(errno, std::generic_category(), "chown " + plan_.stateDir);
-      for (const auto& e : fs::recursive_directory_iterator(plan_.stateDir, ec))
-        if (::lchown(e.path().c_str(), uid_, uid_) != 0)
-          throw std::system_error(errno, std::generic_category(), "chown " + e.path().string());
+      // The lab's directory stays root's, traversable only (0711): the files root trusts there
+      // (processes, plan.json, supervisor.log, control.sock) cannot be replaced by the lab's uid,
+      // which a guest reaches through hostfs. Its subdirectories are the lab's: UML creates COW
+      // files, sockets and mconsole sockets in them.
+      if (::chown(plan_.stateDir.c_str(), 0, 0) != 0 || ::chmod(plan_.stateDir.c_str(), 0711) != 0)
+        throw std::system_error(errno, std::generic_category(), "chmod " + plan_.stateDir);
+      giveSubdirectoriesToLab(true);
     }
     state_.appendProcess({"supervisor", plan_.lab, ProcessId{::getpid(), processStartTime(::getpid())}});
     signals_ = std::make_unique<SignalFd>(std::initializer_list<int>{SIGCHLD, SIGTERM, SIGINT, SIGHUP});
@@ -374,8 +375,24 @@ private:
     listener_ = listenUnixStream(state_.controlSocket());
   }
 
+  /// A log in log/ (the lab's uid owns that directory: never follow a link planted there).
   UniqueFd openLog(const std::string& path) {
-    return UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    return UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+  }
+
+  /// The lab's uid owns the state's subdirectories and what is in them, but not the state
+  /// directory itself, its files, or the jail mount points.
+  void giveSubdirectoriesToLab(bool strict) {
+    std::error_code ec;
+    for (const auto& top : fs::directory_iterator(plan_.stateDir, ec)) {
+      if (!top.is_directory(ec) || top.is_symlink(ec) || top.path().filename() == "jail")
+        continue;
+      if (::lchown(top.path().c_str(), uid_, uid_) != 0 && strict)
+        throw std::system_error(errno, std::generic_category(), "chown " + top.path().string());
+      for (const auto& e : fs::recursive_directory_iterator(top.path(), fs::directory_options::skip_permission_denied, ec))
+        if (::lchown(e.path().c_str(), uid_, uid_) != 0 && strict)
+          throw std::system_error(errno, std::generic_category(), "chown " + e.path().string());
+    }
   }
 
   /// What a lab process may see (see the header's confinement note): the system's programs
@@ -416,19 +433,30 @@ private:
       };
       add(signals_->fd(), POLLIN, [&](short) { onSignal(); });
       add(listener_.get(), POLLIN, [&](short) { onAccept(); });
+      // Handlers look their guest or switch up again: an earlier handler of the same round may
+      // have removed it (apply continues inside an agent's answer).
       for (const auto& gp : guests_) {
         Guest& g = *gp;
         if (g.agentFd) {
           const short ev = (agentBackpressure(g) ? 0 : POLLIN) | (g.agentOut.empty() ? 0 : POLLOUT);
-          add(g.agentFd.get(), ev, [this, &g](short r) { onAgent(g, r); });
+          add(g.agentFd.get(), ev, [this, p = &g, fd = g.agentFd.get()](short r) {
+            if (isLive(p) && p->agentFd.get() == fd)
+              onAgent(*p, r);
+          });
         }
         if (g.consoleFd)
           add(g.consoleFd.get(), static_cast<short>(POLLIN | (g.consoleOut.empty() ? 0 : POLLOUT)),
-              [this, &g](short r) { onConsole(g, r); });
+              [this, p = &g, fd = g.consoleFd.get()](short r) {
+                if (isLive(p) && p->consoleFd.get() == fd)
+                  onConsole(*p, r);
+              });
       }
       for (const auto& sp : switches_)
         if (sp->adminFd)
-          add(sp->adminFd.get(), POLLIN, [this, s = sp.get()](short) { onAdminReply(*s); });
+          add(sp->adminFd.get(), POLLIN, [this, p = sp.get(), fd = sp->adminFd.get()](short) {
+            if (isLive(p) && p->adminFd.get() == fd)
+              onAdminReply(*p);
+          });
       for (auto& [key, c] : clients_)
         add(c.fd.get(), static_cast<short>((c.closeWhenFlushed ? 0 : POLLIN) | (c.out.empty() ? 0 : POLLOUT)),
             [this, k = key](short r) { onClient(k, r); });
@@ -436,9 +464,16 @@ private:
       const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(wait, 0, 250)));
       if (n < 0 && errno != EINTR)
         break;
-      for (size_t i = 0; i < fds.size() && !done_; ++i)
-        if (fds[i].revents)
+      for (size_t i = 0; i < fds.size() && !done_; ++i) {
+        if (!fds[i].revents)
+          continue;
+        // Nothing that goes wrong with one guest, switch or client may end the lab unseen.
+        try {
           handlers[i](fds[i].revents);
+        } catch (const std::exception& e) {
+          log(std::string("error: ") + e.what());
+        }
+      }
       reapClosedClients();
       if (!done_)
         checkReadiness();
@@ -506,8 +541,9 @@ private:
     bool all = true;
     for (const auto& gp : guests_) {
       Guest& g = *gp;
-      if (g.state == Guest::State::Booting &&
+      if (g.state == Guest::State::Booting && !g.isTimedOut &&
           Clock::now() - g.startedAt > std::chrono::duration_cast<Clock::duration>(options_.bootTimeout)) {
+        g.isTimedOut = true;
         const std::string why = "guest '" + g.plan.name + "' did not answer within " +
                                 std::to_string(options_.bootTimeout.count()) + " s; the end of its console log (" +
                                 g.plan.logPath + "):\n" + lastLines(g.plan.logPath, 15);
@@ -741,6 +777,7 @@ private:
     const ssize_t n = ::read(g.agentFd.get(), buf, sizeof buf);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
       g.agentFd.reset();
+      failRequests(g, "node '" + g.plan.name + "' lost its agent channel");
       return;
     }
     if (n < 0)
@@ -761,7 +798,8 @@ private:
       }
       if (auto in = g.internal.find(f->id); in != g.internal.end()) {
         if (f->type == agent::FrameType::Stdout || f->type == agent::FrameType::Stderr) {
-          in->second.second += f->payload;
+          if (in->second.second.size() < 4096) // the supervisor's own commands: a line or two of it
+            in->second.second += f->payload.substr(0, 4096 - in->second.second.size());
         } else if (f->type == agent::FrameType::Exit) {
           auto st = agent::decodeExitStatus(f->payload);
           auto [done, output] = std::move(in->second);
@@ -902,6 +940,13 @@ private:
       if (g->plan.name == name)
         return g.get();
     return nullptr;
+  }
+
+  bool isLive(const Guest* g) const {
+    return std::any_of(guests_.begin(), guests_.end(), [&](const auto& p) { return p.get() == g; });
+  }
+  bool isLive(const Switch* sw) const {
+    return std::any_of(switches_.begin(), switches_.end(), [&](const auto& p) { return p.get() == sw; });
   }
 
   Switch* findSwitch(const std::string& segment) const {
@@ -1264,6 +1309,10 @@ private:
       });
     for (const std::string& segment : changes.addedSwitches)
       queue->add([this, segment, nextPlan](StepQueue::Done done) {
+        if (findSwitch(segment)) {
+          done("switch '" + segment + "' runs already");
+          return;
+        }
         try {
           for (const SwitchPlan& sp : nextPlan->switches)
             if (sp.segment == segment) {
@@ -1275,6 +1324,10 @@ private:
             }
           done("");
         } catch (const std::exception& e) {
+          pendingFds_.clear();
+          pendingJail_.reset();
+          processes_.stop(ProcessRole::Switch, segment);
+          std::erase_if(switches_, [&](const auto& sw) { return sw->plan.segment == segment; });
           done("cannot start switch '" + segment + "': " + e.what());
         }
       });
@@ -1283,6 +1336,10 @@ private:
     for (const std::string& name : boot)
       queue->add([this, name, nextPlan](StepQueue::Done done) {
         const auto gp = std::find_if(nextPlan->guests.begin(), nextPlan->guests.end(), [&](const GuestPlan& g) { return g.name == name; });
+        if (findGuest(name)) {
+          done("node '" + name + "' runs already");
+          return;
+        }
         try {
           // Ports of the new guest on switches that run already: named, with their conditions.
           for (const SwitchPlan& sp : nextPlan->switches)
@@ -1333,6 +1390,9 @@ private:
     queue->run([this, key, queue, nextPlan, lines](const std::string& error) {
       applying_ = false;
       if (!error.empty()) {
+        // What was started or stopped before the failure is part of the lab now: the plan it
+        // runs (and the next apply's starting point) says so.
+        recordRunningInPlan();
         log("apply failed: " + error);
         answer(key, errorReply(error + " (the changes before it were made; 'umlab ps' shows the lab)"));
         return;
@@ -1362,13 +1422,27 @@ private:
     });
   }
 
+  /// After a failed apply: the plan lists exactly the guests and switches that run.
+  void recordRunningInPlan() {
+    std::erase_if(plan_.guests, [&](const GuestPlan& g) { return !findGuest(g.name); });
+    for (const auto& g : guests_)
+      if (std::none_of(plan_.guests.begin(), plan_.guests.end(), [&](const GuestPlan& p) { return p.name == g->plan.name; }))
+        plan_.guests.push_back(g->plan);
+    std::erase_if(plan_.switches, [&](const SwitchPlan& sp) { return !findSwitch(sp.segment); });
+    for (const auto& sw : switches_)
+      if (std::none_of(plan_.switches.begin(), plan_.switches.end(), [&](const SwitchPlan& p) { return p.segment == sw->plan.segment; }))
+        plan_.switches.push_back(sw->plan);
+    try {
+      savePlanJson(plan_, state_.planFile());
+    } catch (const std::exception& e) {
+      log(std::string("cannot save the plan: ") + e.what());
+    }
+  }
+
   /// New files in the state directory (a guest's log, a switch's sockets) belong to the lab's uid.
   void fixOwnership() {
-    if (!options_.confine)
-      return;
-    std::error_code ec;
-    for (const auto& e : fs::recursive_directory_iterator(plan_.stateDir, fs::directory_options::skip_permission_denied, ec))
-      ::lchown(e.path().c_str(), uid_, uid_);
+    if (options_.confine)
+      giveSubdirectoriesToLab(false);
   }
 
   void removeGuest(const std::string& name) {

@@ -42,6 +42,7 @@ struct SupervisorOptions {
   std::string stateRoot;
   std::chrono::seconds bootTimeout{180};
   bool confine = true; ///< run UML as the lab's uid in a private mount namespace
+  bool isReusingCow = false; ///< the COW files were kept by `down --keep`: a failed start keeps them
 };
 
 /// The unprivileged uid (and gid) a lab's processes run as: 100000 + a hash of the lab name
