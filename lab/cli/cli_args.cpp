@@ -1,6 +1,9 @@
 #include "cli_args.hpp"
 
 #include "umlab/base/spelling.hpp"
+#include "umlab/lab/runtime/runtime_error.hpp"
+
+#include <ostream>
 
 namespace umlab::cli {
 
@@ -58,6 +61,21 @@ std::optional<std::string> CliArgs::get(const std::string& a, const std::string&
   if (auto it = set_.find(b); !b.empty() && it != set_.end())
     return it->second;
   return std::nullopt;
+}
+
+int reportFailures(std::ostream& err, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const CliFailure& f) {
+    err << "umlab: error: " << f.message << "\n";
+    return 1;
+  } catch (const lab::runtime::RuntimeError& e) {
+    err << "umlab: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    err << "umlab: error: " << e.what() << "\n";
+    return 3;
+  }
 }
 
 } // namespace umlab::cli

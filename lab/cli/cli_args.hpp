@@ -1,6 +1,8 @@
 #pragma once
 // The command line's small option parser and its two error kinds, shared by every verb.
 
+#include <functional>
+#include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +19,11 @@ struct CliUsageError {
 struct CliFailure {
   std::string message;
 };
+
+/// Runs a verb's work and turns what it throws into "umlab: error: ..." on `err` and an exit
+/// status: CliFailure and the runtime's RuntimeError 1 (the input or the lab's state is the
+/// problem), any other std::exception 3 (a host failure: said, never a crash).
+int reportFailures(std::ostream& err, const std::function<int()>& body);
 
 /// Flags and options with one value ("--x v" or "--x=v"), then positional arguments; "--"
 /// ends the options. Unknown options are usage errors with a "did you mean".

@@ -422,16 +422,12 @@ int bootLab(const std::string& self, const BootRequest& req, runtime::LaunchProg
   options.stateRoot = req.stateRoot;
   options.bootTimeout = req.bootTimeout;
   options.guestBinDir = runtime::guestBinDir(self);
-  try {
-    runtime::Launcher(progress).launch(*plan, options);
-  } catch (const RuntimeError& e) {
-    err << "umlab: error: " << e.what() << "\n";
-    return kExitInputError;
-  } catch (const std::exception& e) {
-    // A host failure the runtime did not expect (a file system error, say): said, not a crash.
-    err << "umlab: error: " << e.what() << "\n";
-    return kExitHostFailure;
-  }
+  if (const int status = reportFailures(err, [&] {
+        runtime::Launcher(progress).launch(*plan, options);
+        return kExitOk;
+      });
+      status != kExitOk)
+    return status;
   const LabClient client(req.stateRoot);
   for (const lab::ReplayPlan& r : plan->replays) {
     try {
@@ -606,19 +602,7 @@ int runRuntimeCommand(const std::string& self, const std::string& command, const
   }
   if (!tail.empty())
     a.appendPositional(tail);
-  try {
-    return spec.run(self, a, out, err);
-  } catch (const CliFailure& f) {
-    err << "umlab: error: " << f.message << "\n";
-    return kExitInputError;
-  } catch (const RuntimeError& e) {
-    err << "umlab: error: " << e.what() << "\n";
-    return kExitInputError;
-  } catch (const std::exception& e) {
-    // A host failure the runtime did not expect (a file system error, say): said, not a crash.
-    err << "umlab: error: " << e.what() << "\n";
-    return kExitHostFailure;
-  }
+  return reportFailures(err, [&] { return spec.run(self, a, out, err); });
 }
 
 const char* runtimeHelp(const std::string& command) {

@@ -412,19 +412,7 @@ int runSegmentCommand(const std::string& self, const std::string& command, const
     out << segmentHelp(command);
     return kExitOk;
   }
-  try {
-    return spec.run(self, a, out, err);
-  } catch (const CliFailure& f) {
-    err << "umlab: error: " << f.message << "\n";
-    return kExitInputError;
-  } catch (const RuntimeError& e) {
-    err << "umlab: error: " << e.what() << "\n";
-    return kExitInputError;
-  } catch (const std::exception& e) {
-    // A host failure the runtime did not expect (a file system error, say): said, not a crash.
-    err << "umlab: error: " << e.what() << "\n";
-    return kExitHostFailure;
-  }
+  return reportFailures(err, [&] { return spec.run(self, a, out, err); });
 }
 
 } // namespace umlab::cli
