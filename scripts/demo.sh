@@ -64,6 +64,14 @@ tcpdump -n -r "$out/lan.pcap" 'arp or icmp' 2>/dev/null | head -n 8
 say "umlab link lan pc2:eth0 --delay 25ms   (a slow link, live: the round trip grows by 50 ms)"
 "$umlab" link lan pc2:eth0 --delay 25ms
 "$umlab" exec lan pc1 -- ping -c 2 10.0.0.2 | tail -n 1
+say "umlab apply: the file edited with a fourth host, applied to the running lab (pc1-pc3 keep running)"
+sed -e 's/^  pc3: {}$/  pc3: {}\n  pc4: {}/' topologies/lan.yaml > "$out/lan-plus.yaml"
+printf '  - {endpoints: [pc4:eth0, sw], ip: 10.0.0.4/24}\n' >> "$out/lan-plus.yaml"
+"$umlab" apply --dry-run "$out/lan-plus.yaml"
+"$umlab" apply "$out/lan-plus.yaml"
+"$umlab" exec lan pc4 -- ping -c 1 10.0.0.1 | tail -n 2
+say "umlab events --format json lan   (the live feed the canvas uses; three seconds of it)"
+timeout 3 "$umlab" events --format json lan | cut -c 1-160 || true
 say "umlab down lan"
 "$umlab" down lan
 trap - EXIT
