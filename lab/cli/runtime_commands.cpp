@@ -357,6 +357,16 @@ int cmdClean(const std::string& self, const CliArgs& a, std::ostream& out, std::
       status = kExitInputError;
       continue;
     }
+    // A lab being started has a state directory before its supervisor records itself (config
+    // disks come first): without names, a young directory without a supervisor is left alone.
+    if (!isNamed && !fs::exists(client.stateRoot() + "/" + name + "/processes", ec)) {
+      const auto age = fs::file_time_type::clock::now() - fs::last_write_time(client.stateRoot() + "/" + name, ec);
+      if (!ec && age < std::chrono::minutes(5)) {
+        out << "lab '" << name << "' is being started (no supervisor yet); 'umlab clean " << name
+            << "' removes it anyway\n";
+        continue;
+      }
+    }
     if (client.isRunning(name)) {
       if (isNamed) {
         reportDown(name, client.down(name, false), false, client.stateRoot(), out);
