@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <grp.h>
+#include <linux/close_range.h>
 #include <sched.h>
 #include <sstream>
 #include <sys/personality.h>
@@ -106,6 +107,11 @@ ProcessId spawnProcess(const ProcessSpec& spec) {
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0)
     throw std::system_error(errno, std::generic_category(), "pipe");
+  // The child's report end must not be one of the fds it maps (a tap's fd 10, say): moved high.
+  if (const int high = ::fcntl(report[1], F_DUPFD_CLOEXEC, 900); high >= 0) {
+    ::close(report[1]);
+    report[1] = high;
+  }
   // A raw clone with only SIGCHLD is fork(); with CLONE_NEWPID the child is PID 1 of its own
   // namespace. glibc 2.36 caches no pid, so the raw system call is safe here.
   pid_t pid = spec.newPidNamespace
@@ -128,18 +134,22 @@ ProcessId spawnProcess(const ProcessSpec& spec) {
     // Move the sources out of the way first, so that a mapping never overwrites another's source.
     int moved[kMaxFds];
     const size_t n = spec.fds.size();
-    for (size_t i = 0; i < n; ++i)
-      moved[i] = ::fcntl(spec.fds[i].second, F_DUPFD, 200);
-    for (size_t i = 0; i < n; ++i)
-      ::dup2(moved[i], spec.fds[i].first);
-    for (int fd = 0; fd < 1024; ++fd) {
+    int e = 0;
+    for (size_t i = 0; i < n && e == 0; ++i)
+      if ((moved[i] = ::fcntl(spec.fds[i].second, F_DUPFD_CLOEXEC, 200)) < 0)
+        e = errno;
+    for (size_t i = 0; i < n && e == 0; ++i)
+      if (::dup2(moved[i], spec.fds[i].first) < 0) // dup2 clears close-on-exec on the target
+        e = errno;
+    for (int fd = 0; fd < 1024 && e == 0; ++fd) {
       bool isMapped = fd == report[1];
       for (size_t i = 0; i < n && !isMapped; ++i)
         isMapped = spec.fds[i].first == fd;
       if (!isMapped)
         ::close(fd);
     }
-    int e = 0;
+    if (e == 0)
+      ::close_range(1024, ~0U, CLOSE_RANGE_CLOEXEC); // everything above: closed at exec
     if (!spec.workingDir.empty() && ::chdir(spec.workingDir.c_str()) != 0)
       e = errno;
     if (e == 0 && spec.noAslr)
