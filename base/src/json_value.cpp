@@ -72,6 +72,11 @@ const JsonValue* JsonValue::find(std::string_view key) const& {
   return o ? o->find(key) : nullptr;
 }
 
+std::string jsonString(const JsonValue& object, std::string_view key) {
+  const JsonValue* f = object.find(key);
+  return f && f->asString() ? std::string(*f->asString()) : std::string();
+}
+
 const char* describeJsonType(JsonValue::Type type) {
   switch (type) {
   case JsonValue::Type::Null: return "null";

@@ -12,9 +12,16 @@ namespace umlab {
 namespace {
 using SteadyClock = std::chrono::steady_clock;
 
-int millisecondsLeft(SteadyClock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
-  return left < 0 ? 0 : static_cast<int>(left);
+/// Waits until `fd` is readable or `deadline` passes; false on the deadline or an error.
+bool waitReadable(int fd, SteadyClock::time_point deadline) {
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
+    pollfd p{fd, POLLIN, 0};
+    const int rc = ::poll(&p, 1, left < 0 ? 0 : static_cast<int>(left));
+    if (rc < 0 && errno == EINTR)
+      continue;
+    return rc > 0;
+  }
 }
 } // namespace
 
@@ -40,7 +47,7 @@ UnixAddress UnixAddress::abstract(const std::string& name) {
   return a;
 }
 
-UniqueFd tryConnectUnixStream(const std::string& path) {
+UniqueFd tryConnectUnixStream(const std::string& path, ConnectMode mode) {
   UnixAddress a;
   try {
     a = UnixAddress::path(path);
@@ -48,7 +55,7 @@ UniqueFd tryConnectUnixStream(const std::string& path) {
     errno = ENAMETOOLONG;
     return UniqueFd();
   }
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (mode == ConnectMode::Now ? SOCK_NONBLOCK : 0), 0));
   if (!fd)
     return fd;
   int rc;
@@ -105,13 +112,7 @@ bool writeAll(int fd, std::string_view data) {
 std::optional<std::string> readLine(int fd, std::chrono::milliseconds timeout) {
   std::string line;
   const auto deadline = SteadyClock::now() + timeout;
-  for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    const int rc = ::poll(&p, 1, millisecondsLeft(deadline));
-    if (rc < 0 && errno == EINTR)
-      continue;
-    if (rc <= 0)
-      return std::nullopt;
+  while (waitReadable(fd, deadline)) {
     char c;
     const ssize_t n = ::read(fd, &c, 1);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -122,19 +123,14 @@ std::optional<std::string> readLine(int fd, std::chrono::milliseconds timeout) {
       return line;
     line += c;
   }
+  return std::nullopt;
 }
 
 std::string readAll(int fd, std::chrono::milliseconds timeout) {
   std::string out;
   const auto deadline = SteadyClock::now() + timeout;
   char buf[65536];
-  for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    const int rc = ::poll(&p, 1, millisecondsLeft(deadline));
-    if (rc < 0 && errno == EINTR)
-      continue;
-    if (rc <= 0)
-      break;
+  while (waitReadable(fd, deadline)) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
       continue;

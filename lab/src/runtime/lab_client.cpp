@@ -38,11 +38,6 @@ namespace fs = std::filesystem;
 namespace agent = umlab::kernel::agent;
 using SteadyClock = std::chrono::steady_clock;
 
-std::string str(const JsonValue& v, const char* key) {
-  const JsonValue* f = v.find(key);
-  return f && f->asString() ? std::string(*f->asString()) : std::string();
-}
-
 std::string oneLine(const std::function<void(JsonWriter&)>& fill) {
   JsonWriter w(JsonWriter::kOneLine);
   w.beginObject();
@@ -110,7 +105,7 @@ JsonValue LabClient::expectOk(int fd, const std::string& lab, std::chrono::milli
     throw RuntimeError("unexpected answer from the supervisor of lab '" + lab + "': " + e.str());
   const JsonValue* ok = reply->find("ok");
   if (ok && ok->asBool() == std::optional<bool>(false))
-    throw RuntimeError(str(*reply, "error"));
+    throw RuntimeError(jsonString(*reply, "error"));
   return std::move(*reply);
 }
 
@@ -139,7 +134,7 @@ LabStatus LabClient::status(const std::string& lab) const {
   std::optional<LabStatus> s;
   if (json) {
     if (const JsonValue* ok = json->find("ok"); ok && ok->asBool() == std::optional<bool>(false))
-      throw RuntimeError(str(*json, "error"));
+      throw RuntimeError(jsonString(*json, "error"));
     s = readLabStatus(*json, error);
   }
   if (!s)
@@ -293,7 +288,7 @@ void LabClient::events(const std::string& lab, const std::function<bool(const Js
       if (std::optional<JsonValue> event = parseJson(line, e)) {
         if (!onEvent(*event))
           return;
-        if (str(*event, "type") == "lab" && str(*event, "state") == "down")
+        if (jsonString(*event, "type") == "lab" && jsonString(*event, "state") == "down")
           return;
       }
     }
@@ -350,7 +345,7 @@ std::string LabClient::plug(const std::string& lab, const std::string& node, con
                           w.field("op", "plug").field("node", node).field("iface", iface).field("segment", segment).field("ip", ip);
                         }));
   const JsonValue reply = expectOk(fd.get(), lab, std::chrono::seconds(60));
-  return str(reply, "mac");
+  return jsonString(reply, "mac");
 }
 
 void LabClient::unplug(const std::string& lab, const std::string& node, const std::string& iface) const {

@@ -23,11 +23,6 @@ const char* typeName(LabEvent::Type t) {
   return "lab";
 }
 
-std::string text(const JsonValue& v, const char* key) {
-  const JsonValue* f = v.find(key);
-  return f && f->asString() ? std::string(*f->asString()) : std::string();
-}
-
 double number(const JsonValue& v, const char* key) {
   const JsonValue* f = v.find(key);
   return f ? f->asDouble().value_or(0) : 0;
@@ -79,22 +74,22 @@ std::string labEventJson(const LabEvent& e) {
 std::optional<LabEvent> readLabEvent(const JsonValue& json) {
   if (!json.asObject())
     return std::nullopt;
-  const std::string type = text(json, "type");
+  const std::string type = jsonString(json, "type");
   auto known = std::find_if(std::begin(kTypes), std::end(kTypes), [&](const auto& t) { return type == t.first; });
   if (known == std::end(kTypes))
     return std::nullopt;
   LabEvent e;
   e.type = known->second;
   e.time = number(json, "time");
-  e.node = text(json, "node");
-  e.segment = text(json, "segment");
-  e.port = text(json, "port");
-  e.interface = text(json, "interface");
-  e.action = text(json, "action");
-  e.lab = text(json, "lab");
-  e.state = text(json, "state");
-  e.in = text(json, "in");
-  e.out = text(json, "out");
+  e.node = jsonString(json, "node");
+  e.segment = jsonString(json, "segment");
+  e.port = jsonString(json, "port");
+  e.interface = jsonString(json, "interface");
+  e.action = jsonString(json, "action");
+  e.lab = jsonString(json, "lab");
+  e.state = jsonString(json, "state");
+  e.in = jsonString(json, "in");
+  e.out = jsonString(json, "out");
   if (const JsonValue* pid = json.find("pid"))
     e.pid = pid->asInt().value_or(0);
   if (const JsonValue* answering = json.find("answering"))
@@ -103,8 +98,8 @@ std::optional<LabEvent> readLabEvent(const JsonValue& json) {
   if (const JsonValue* ports = json.find("ports"); ports && ports->asArray())
     for (const JsonValue& p : *ports->asArray()) {
       PortStatus s;
-      s.name = text(p, "port");
-      s.kind = text(p, "kind");
+      s.name = jsonString(p, "port");
+      s.kind = jsonString(p, "kind");
       s.rxFrames = count(p, "framesIn");
       s.rxBytes = count(p, "bytesIn");
       s.txFrames = count(p, "framesOut");

@@ -103,11 +103,6 @@ std::string errorReply(const std::string& message) {
   return w.str();
 }
 
-std::string jsonString(const JsonValue& v, const char* key) {
-  const JsonValue* f = v.find(key);
-  return f && f->asString() ? std::string(*f->asString()) : std::string();
-}
-
 /// What an exec run by the supervisor itself (hot-plug) reports when it ends.
 using InternalDone = std::function<void(int exitCode, const std::string& output)>;
 
@@ -588,15 +583,8 @@ private:
   }
 
   void askSwitch(Switch& sw) {
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    UnixAddress a;
-    try {
-      a = UnixAddress::path(sw.plan.adminPath);
-    } catch (const std::system_error&) {
-      return;
-    }
-    // A unix stream connect either completes at once or fails at once (EAGAIN: backlog full).
-    if (!fd || ::connect(fd.get(), a.get(), a.length) != 0) {
+    UniqueFd fd = tryConnectUnixStream(sw.plan.adminPath, ConnectMode::Now);
+    if (!fd) {
       if (sw.isAnswering) {
         sw.isAnswering = false;
         switchEvent(sw);

@@ -16,19 +16,9 @@ namespace umlab::lab::runtime {
 AdminReply switchAdmin(const std::string& adminPath, const std::string& command, std::chrono::milliseconds timeout) {
   AdminReply r;
   // Never wait to connect: a stopped switch whose backlog is full would hold the caller (the
-  // supervisor's loop) until it runs again. A unix stream connect completes or fails at once.
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  UnixAddress address;
-  bool isAddressOk = true;
-  try {
-    address = UnixAddress::path(adminPath);
-  } catch (const std::system_error&) {
-    isAddressOk = false;
-    errno = ENAMETOOLONG;
-  }
-  if (fd && isAddressOk && ::connect(fd.get(), address.get(), address.length) != 0)
-    fd.reset();
-  if (!fd || !isAddressOk) {
+  // supervisor's loop) until it runs again.
+  UniqueFd fd = tryConnectUnixStream(adminPath, ConnectMode::Now);
+  if (!fd) {
     r.text = "cannot reach the switch at " + adminPath + ": " + std::strerror(errno);
     return r;
   }

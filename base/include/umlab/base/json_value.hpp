@@ -121,6 +121,10 @@ inline bool JsonObject::empty() const { return members_.empty(); }
 inline std::vector<JsonObject::Member>::const_iterator JsonObject::begin() const { return members_.begin(); }
 inline std::vector<JsonObject::Member>::const_iterator JsonObject::end() const { return members_.end(); }
 
+/// The string member `key` of `object`, or "" when it is absent or not a string: for messages
+/// whose fields are optional (requests, events); strict readers check each field instead.
+std::string jsonString(const JsonValue& object, std::string_view key);
+
 /// "null", "a boolean", "a number", "a string", "an array", "an object": for messages.
 const char* describeJsonType(JsonValue::Type type);
 

@@ -32,8 +32,13 @@ inline constexpr size_t kMaxUnixSocketPath = sizeof(sockaddr_un::sun_path) - 1;
 /// Connects a SOCK_STREAM socket to `path` (close-on-exec, blocking). Throws std::system_error
 /// ("connect <path>: ...") when it cannot.
 UniqueFd connectUnixStream(const std::string& path);
+/// How a connect may behave. `Now`: the socket is non-blocking, so a peer whose listen backlog is
+/// full (a stopped process) fails the connect with EAGAIN instead of holding the caller; the fd
+/// stays non-blocking. A unix stream connect otherwise completes at once.
+enum class ConnectMode { Wait, Now };
+
 /// As `connectUnixStream`, but returns an invalid fd (errno set) instead of throwing.
-UniqueFd tryConnectUnixStream(const std::string& path);
+UniqueFd tryConnectUnixStream(const std::string& path, ConnectMode mode = ConnectMode::Wait);
 /// A listening SOCK_STREAM socket at `path` (non-blocking, close-on-exec), replacing a stale
 /// socket file. Throws std::system_error ("bind <path>: ...").
 UniqueFd listenUnixStream(const std::string& path, int backlog = 64);
