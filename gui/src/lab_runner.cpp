@@ -393,9 +393,8 @@ void LabRunner::watch() {
       try {
         client.events(
             lab,
-            [&](const JsonValue& json) {
-              if (std::optional<LabEvent> e = readLabEvent(json))
-                mailbox->post([generation, e = std::move(*e)](LabRunner& r) { r.eventArrived(generation, e); });
+            [&](const LabEvent& e) {
+              mailbox->post([generation, e](LabRunner& r) { r.eventArrived(generation, e); });
               return !cancel->isCancelled();
             },
             cancel->fd());

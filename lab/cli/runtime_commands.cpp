@@ -250,13 +250,11 @@ int cmdEvents(const std::string& self, const CliArgs& a, std::ostream& out, std:
   if (fmt != "text" && fmt != "json")
     throw CliUsageError{"--format must be 'text' or 'json', not '" + fmt + "'"};
   const bool withCounters = fmt == "json" || a.has("--counters");
-  clientFor(self, a).events(pos[0], [&](const JsonValue& json) {
-    if (fmt == "json") {
-      out << renderJsonLine(json);
-    } else if (const std::optional<runtime::LabEvent> e = runtime::readLabEvent(json);
-               e && (withCounters || e->type != runtime::LabEvent::Type::Counters)) {
-      out << describeEvent(*e) << "\n";
-    }
+  clientFor(self, a).events(pos[0], [&](const runtime::LabEvent& e) {
+    if (fmt == "json")
+      out << runtime::labEventJson(e);
+    else if (withCounters || e.type != runtime::LabEvent::Type::Counters)
+      out << describeEvent(e) << "\n";
     out.flush();
     return static_cast<bool>(out);
   });
@@ -462,12 +460,6 @@ int bootLab(const std::string& self, const BootRequest& req, runtime::LaunchProg
         << "      umlab events " << plan->lab << "\n"
         << "      umlab down " << plan->lab << "\n";
   return kExitOk;
-}
-
-std::string renderJsonLine(const JsonValue& v) {
-  JsonWriter w(JsonWriter::kOneLine);
-  w.value(v);
-  return w.str();
 }
 
 const char* const kUpHelp =

@@ -5,7 +5,6 @@
 #include "cli.hpp"
 #include "cli_args.hpp"
 
-#include "umlab/base/json_value.hpp"
 #include "umlab/lab/runtime/launcher.hpp"
 
 #include <chrono>
@@ -35,9 +34,6 @@ struct BootRequest {
 /// and prints what happens. Returns an exit status; `labName` receives the lab's name once known.
 int bootLab(const std::string& self, const BootRequest& req, lab::runtime::LaunchProgress& progress, std::ostream& out,
             std::ostream& err, std::string* labName = nullptr);
-
-/// `v` as one line of JSON (ending with '\n').
-std::string renderJsonLine(const JsonValue& v);
 
 /// The --help text of a runtime verb, or nullptr.
 const char* runtimeHelp(const std::string& command);

@@ -262,7 +262,7 @@ UniqueFd LabClient::console(const std::string& lab, const std::string& node) con
   return fd;
 }
 
-void LabClient::events(const std::string& lab, const std::function<bool(const JsonValue&)>& onEvent, int cancelFd) const {
+void LabClient::events(const std::string& lab, const std::function<bool(const LabEvent&)>& onEvent, int cancelFd) const {
   UniqueFd fd = request(lab, "{\"op\": \"events\"}\n");
   expectOk(fd.get(), lab);
   std::string buffer;
@@ -284,13 +284,15 @@ void LabClient::events(const std::string& lab, const std::function<bool(const Js
     while ((nl = buffer.find('\n')) != std::string::npos) {
       const std::string line = buffer.substr(0, nl);
       buffer.erase(0, nl + 1);
-      JsonError e;
-      if (std::optional<JsonValue> event = parseJson(line, e)) {
-        if (!onEvent(*event))
-          return;
-        if (jsonString(*event, "type") == "lab" && jsonString(*event, "state") == "down")
-          return;
-      }
+      JsonError jsonError;
+      const std::optional<JsonValue> json = parseJson(line, jsonError);
+      const std::optional<LabEvent> event = json ? readLabEvent(*json) : std::nullopt;
+      if (!event)
+        continue; // a kind of event this reader does not know: a newer supervisor's
+      if (!onEvent(*event))
+        return;
+      if (event->type == LabEvent::Type::Lab && event->state == "down")
+        return;
     }
   }
 }

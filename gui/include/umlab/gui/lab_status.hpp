@@ -88,7 +88,6 @@ bool isPortDown(const PortStatus& p);
 
 /// One event of a lab's stream, typed, and its one reader (lab/runtime/lab_event.hpp).
 using runtime::LabEvent;
-using runtime::readLabEvent;
 
 enum class EventEffect {
   Applied,     ///< `status` says what the event said

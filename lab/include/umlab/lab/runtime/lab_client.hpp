@@ -14,6 +14,7 @@
 #include "umlab/base/json_value.hpp"
 #include "umlab/base/unique_fd.hpp"
 #include "umlab/lab/compile/plan.hpp"
+#include "umlab/lab/runtime/lab_event.hpp"
 #include "umlab/lab/runtime/lab_status.hpp"
 #include "umlab/lab/runtime/plan_diff.hpp"
 
@@ -75,9 +76,9 @@ public:
                   const ExecOptions& options = {}) const;
   /// A connection to the node's main console: raw bytes both ways.
   UniqueFd console(const std::string& lab, const std::string& node) const;
-  /// Calls `onEvent` for each event (one JSON object; see lab_state.hpp) until the lab goes
-  /// down, `onEvent` returns false, or `cancelFd` (when not -1) becomes readable.
-  void events(const std::string& lab, const std::function<bool(const JsonValue&)>& onEvent, int cancelFd = -1) const;
+  /// Calls `onEvent` for each event (lab_event.hpp) until the lab goes down, `onEvent` returns
+  /// false, or `cancelFd` (when not -1) becomes readable.
+  void events(const std::string& lab, const std::function<bool(const LabEvent&)>& onEvent, int cancelFd = -1) const;
 
   /// Stops the lab and removes its state (COW files kept with `keep`); a crashed lab's
   /// leftovers are removed. Throws when there is no such lab.
