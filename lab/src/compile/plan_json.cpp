@@ -324,19 +324,12 @@ void readReplay(Errors& errors, const JsonValue& v, const std::string& path, Rep
   o.finish();
 }
 
-/// The reader behind both entry points; `origin` (a file path, or empty) prefixes the error.
-std::optional<LaunchPlan> readPlan(std::string_view text, const std::string& origin, std::string& error) {
-  JsonError jsonError;
-  std::optional<JsonValue> document = parseJson(text, jsonError);
-  if (!document) {
-    error = origin.empty() ? jsonError.str() : origin + ":" + jsonError.str();
-    return std::nullopt;
-  }
-
+/// The reader of a parsed plan; `origin` (a file path, or empty) prefixes the error.
+std::optional<LaunchPlan> readPlanIn(const JsonValue& document, const std::string& origin, std::string& error) {
   std::string message;
   Errors errors(message);
   LaunchPlan p;
-  ObjectReader o(errors, *document, "");
+  ObjectReader o(errors, document, "");
   uint64_t version = 0;
   o.integer("version", version);
   if (!errors.failed() && version != kPlanJsonVersion)
@@ -362,11 +355,26 @@ std::optional<LaunchPlan> readPlan(std::string_view text, const std::string& ori
   return p;
 }
 
+/// The reader behind the text entry points.
+std::optional<LaunchPlan> readPlan(std::string_view text, const std::string& origin, std::string& error) {
+  JsonError jsonError;
+  std::optional<JsonValue> document = parseJson(text, jsonError);
+  if (!document) {
+    error = origin.empty() ? jsonError.str() : origin + ":" + jsonError.str();
+    return std::nullopt;
+  }
+  return readPlanIn(*document, origin, error);
+}
+
 [[noreturn]] void throwErrno(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
 
 } // namespace
 
 std::optional<LaunchPlan> readPlanJson(std::string_view text, std::string& error) { return readPlan(text, "", error); }
+
+std::optional<LaunchPlan> readPlanDocument(const JsonValue& document, std::string& error) {
+  return readPlanIn(document, "", error);
+}
 
 void savePlanJson(const LaunchPlan& plan, const std::string& path) {
   const std::string text = renderPlanJson(plan);

@@ -1238,10 +1238,8 @@ private:
     std::string error;
     const JsonValue* planJson = request.find("plan");
     std::optional<LaunchPlan> next;
-    if (planJson) {
-      // The plan travels as JSON inside the request; read it with the one reader.
-      next = readPlanJson(renderJsonValue(*planJson), error);
-    }
+    if (planJson) // the plan travels as JSON inside the request; read it with the one reader
+      next = readPlanDocument(*planJson, error);
     if (!next) {
       answer(key, errorReply("apply: the request carries no valid plan: " + error));
       return;
@@ -1450,12 +1448,6 @@ private:
     broadcast(removed);
     std::erase_if(guests_, [&](const auto& p) { return p->plan.name == name; });
     sizeCursor_ = 0;
-  }
-
-  static std::string renderJsonValue(const JsonValue& v) {
-    JsonWriter w(JsonWriter::kOneLine);
-    w.value(v);
-    return w.str();
   }
 
   // ---- status -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 /// The document names the lab, then its "version": a reader refuses any other version than its own
 /// rather than guess at fields it does not know.
 
+#include "umlab/base/json_value.hpp"
 #include "umlab/lab/compile/plan.hpp"
 
 #include <optional>
@@ -32,6 +33,8 @@ inline constexpr uint64_t kPlanJsonVersion = 1;
 /// `error` to the first problem: "line:col: message" for text that is not JSON, "path: message"
 /// for JSON that is not a plan.
 std::optional<LaunchPlan> readPlanJson(std::string_view text, std::string& error);
+/// The same, of a document already parsed (a plan inside a request).
+std::optional<LaunchPlan> readPlanDocument(const JsonValue& document, std::string& error);
 
 /// Writes `renderPlanJson(plan)` to `path` atomically: a temporary file beside it (mode 0600),
 /// synced, then renamed over `path`, so a reader sees the old plan or the new one, never part of
