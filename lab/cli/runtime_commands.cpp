@@ -299,7 +299,7 @@ int cmdApply(const std::string& self, const CliArgs& a, std::ostream& out, std::
   out << "lab '" << plan->lab << "': applying " << lines.size() << " change" << (lines.size() == 1 ? "" : "s") << "\n";
   out.flush();
   const auto started = Clock::now();
-  const std::vector<std::string> made = client.apply(plan->lab, *plan, restart, runtime::guestBinDir(self));
+  const std::vector<std::string> made = client.apply(plan->lab, *plan, changes, restart, runtime::guestBinDir(self));
   for (const std::string& l : made)
     out << "  " << l << "\n";
   char t[32];

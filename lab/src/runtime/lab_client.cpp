@@ -359,9 +359,8 @@ PlanChanges LabClient::planChanges(const std::string& lab, const LaunchPlan& nex
   return diffPlans(plan(lab), next, restart);
 }
 
-std::vector<std::string> LabClient::apply(const std::string& lab, const LaunchPlan& next, const std::vector<std::string>& restart,
-                                          const std::string& guestBinDir) const {
-  const PlanChanges changes = planChanges(lab, next, restart);
+std::vector<std::string> LabClient::apply(const std::string& lab, const LaunchPlan& next, const PlanChanges& changes,
+                                          const std::vector<std::string>& restart, const std::string& guestBinDir) const {
   if (!changes.refused.empty()) {
     std::string text;
     for (const std::string& r : changes.refused)

@@ -94,10 +94,11 @@ public:
 
   /// The changes `apply` would make to take the running lab to `next`.
   PlanChanges planChanges(const std::string& lab, const LaunchPlan& next, const std::vector<std::string>& restart) const;
-  /// Makes them: writes the config disks of new and restarted nodes, then asks the supervisor.
+  /// Makes `changes` (from `planChanges`; the supervisor checks them again against what runs):
+  /// writes the config disks of new and restarted nodes, then asks the supervisor.
   /// Throws (and changes nothing) when a change is refused. Returns the changes made, one line each.
-  std::vector<std::string> apply(const std::string& lab, const LaunchPlan& next, const std::vector<std::string>& restart,
-                                 const std::string& guestBinDir) const;
+  std::vector<std::string> apply(const std::string& lab, const LaunchPlan& next, const PlanChanges& changes,
+                                 const std::vector<std::string>& restart, const std::string& guestBinDir) const;
 
   /// The admin socket of the lab's switch for SEGMENT; throws naming the lab's switch segments.
   std::string switchAdminPath(const std::string& lab, const std::string& segment) const;
