@@ -85,41 +85,11 @@ public:
     if (!v.isObject() && error_.empty())
       error_ = path_ + ": not an object";
   }
-  std::string str(const char* key) {
-    const JsonValue* f = v_.find(key);
-    if (f && f->asString())
-      return std::string(*f->asString());
-    missing(key);
-    return {};
-  }
-  int64_t i64(const char* key) {
-    const JsonValue* f = v_.find(key);
-    if (f && f->asInt())
-      return *f->asInt();
-    missing(key);
-    return 0;
-  }
-  uint64_t u64(const char* key) {
-    const JsonValue* f = v_.find(key);
-    if (f && f->asUint())
-      return *f->asUint();
-    missing(key);
-    return 0;
-  }
-  double dbl(const char* key) {
-    const JsonValue* f = v_.find(key);
-    if (f && f->asDouble())
-      return *f->asDouble();
-    missing(key);
-    return 0;
-  }
-  bool flag(const char* key) {
-    const JsonValue* f = v_.find(key);
-    if (f && f->asBool())
-      return *f->asBool();
-    missing(key);
-    return false;
-  }
+  std::string str(const char* key) { return get(key, std::string(), [](const JsonValue& v) { return v.asString(); }); }
+  int64_t i64(const char* key) { return get(key, int64_t(0), [](const JsonValue& v) { return v.asInt(); }); }
+  uint64_t u64(const char* key) { return get(key, uint64_t(0), [](const JsonValue& v) { return v.asUint(); }); }
+  double dbl(const char* key) { return get(key, 0.0, [](const JsonValue& v) { return v.asDouble(); }); }
+  bool flag(const char* key) { return get(key, false, [](const JsonValue& v) { return v.asBool(); }); }
   const JsonArray& array(const char* key) {
     static const JsonArray kEmpty;
     const JsonValue* f = v_.find(key);
@@ -131,6 +101,15 @@ public:
   std::string path(const char* key, size_t i) const { return path_ + "." + key + "[" + std::to_string(i) + "]"; }
 
 private:
+  /// The member `key` as `as` reads it, or `otherwise` (and the first error) when it cannot.
+  template <typename T, typename As> T get(const char* key, T otherwise, As as) {
+    if (const JsonValue* f = v_.find(key))
+      if (auto value = as(*f))
+        return T(*value);
+    missing(key);
+    return otherwise;
+  }
+
   void missing(const char* key) {
     if (error_.empty())
       error_ = path_ + "." + key + ": missing or of the wrong type";
