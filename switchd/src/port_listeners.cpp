@@ -53,17 +53,23 @@ PortListeners::PortListeners(const SwitchOptions& options, EventLoop& loop, Fram
 
 PortListeners::~PortListeners() = default;
 
-void PortListeners::acceptControl(Listener& listener, MakePort makePort) {
+UniqueFd PortListeners::acceptNext(int listenerFd) {
   for (;;) {
-    UniqueFd fd(::accept4(listener.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-    if (!fd) {
-      if (errno == EINTR || errno == ECONNABORTED)
-        continue;
-      if (errno == EMFILE || errno == ENFILE)
-        pauseAccepting();
-      return;
+    UniqueFd fd(::accept4(listenerFd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (fd) {
+      ++counters_.accepted;
+      return fd;
     }
-    ++counters_.accepted;
+    if (errno == EINTR || errno == ECONNABORTED)
+      continue;
+    if (errno == EMFILE || errno == ENFILE)
+      pauseAccepting();
+    return fd;
+  }
+}
+
+void PortListeners::acceptControl(Listener& listener, MakePort makePort) {
+  while (UniqueFd fd = acceptNext(listener.fd())) {
     const uint32_t id = nextConnectionId_++;
     auto c = std::make_unique<ControlConnection>(*this, id, std::move(fd), makePort, clock_.now());
     if (!loop_.tryAdd(c->fd.get(), EPOLLIN, *c))
@@ -73,16 +79,7 @@ void PortListeners::acceptControl(Listener& listener, MakePort makePort) {
 }
 
 void PortListeners::acceptBess() {
-  for (;;) {
-    UniqueFd fd(::accept4(bess_->fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-    if (!fd) {
-      if (errno == EINTR || errno == ECONNABORTED)
-        continue;
-      if (errno == EMFILE || errno == ENFILE)
-        pauseAccepting();
-      return;
-    }
-    ++counters_.accepted;
+  while (UniqueFd fd = acceptNext(bess_->fd())) {
     if (path_.portCount() >= options_.maxClients) {
       ++counters_.refusals[size_t(Refusal::TooManyClients)];
       continue;

@@ -69,6 +69,9 @@ private:
   using MakePort = std::unique_ptr<Port> (*)(UniqueFd tx, const sockaddr_un& client);
   struct ControlConnection;
 
+  /// The next pending connection (counted), or an invalid fd when none is left; out of fds, it
+  /// pauses accepting.
+  UniqueFd acceptNext(int listenerFd);
   void acceptControl(Listener& listener, MakePort makePort);
   void acceptBess();
   void onControlReady(ControlConnection& c);
