@@ -433,7 +433,13 @@ std::pair<std::string, std::string> LabClient::linkConditions(const std::string&
   if (!isRunning(lab))
     throw RuntimeError("lab '" + lab + "' is not running: its supervisor is gone; 'umlab clean " + lab +
                        "' removes what it left");
-  for (const SwitchPlan& sw : plan(lab).switches) {
+  // The switch the plan puts the port on is asked first; the others only for a port plugged in
+  // later (`link add`), so a planned port costs one round trip, not one per switch.
+  std::vector<SwitchPlan> switches = plan(lab).switches;
+  std::stable_partition(switches.begin(), switches.end(), [&](const SwitchPlan& sw) {
+    return std::any_of(sw.ports.begin(), sw.ports.end(), [&](const PortPlan& p) { return p.name == port; });
+  });
+  for (const SwitchPlan& sw : switches) {
     const AdminReply r = words.empty() ? switchAdmin(sw.adminPath, "show ports")
                                        : switchAdmin(sw.adminPath, "set port " + port + " " + direction + words);
     if (!r.reached)
