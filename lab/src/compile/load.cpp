@@ -163,7 +163,7 @@ private:
   }
 
   void readSettings(const Node& n, const std::string& what, bool allowKind, RawSettings& s) {
-    std::vector<std::string> keys{"memory", "image", "startup", "files", "forwarding"};
+    std::vector<std::string> keys{"memory", "image", "startup", "shutdown", "files", "forwarding", "sysctls", "mounts"};
     if (allowKind)
       keys.insert(keys.begin(), "kind");
     MapReader m(doc_, n, what, keys, diags_);
@@ -176,41 +176,59 @@ private:
     s.memory = m.scalar("memory", "a size such as '96M'");
     s.image = m.scalar("image", "an image name");
     s.forwarding = m.scalar("forwarding", "true or false");
-    if (const Node* st = m.get("startup")) {
-      s.startupLoc = st->loc;
-      if (st->kind == NodeKind::Scalar) {
-        s.startup = std::vector<RawScalar>{RawScalar{st->scalar, st->loc, true, st->quoted}};
-      } else if (st->kind == NodeKind::Sequence) {
-        s.startup.emplace();
-        for (yaml::NodeId id : st->items) {
-          const Node& c = doc_.node(id);
-          if (c.kind == NodeKind::Scalar)
-            s.startup->push_back(RawScalar{c.scalar, c.loc, true, c.quoted});
-          else
-            expected(c, "a startup command of " + m.what(), "a string");
-        }
-      } else if (st->kind == NodeKind::Null) {
-        s.startup.emplace();
-      } else {
-        expected(*st, "'startup' of " + m.what(), "a list of shell commands");
+    readCommands(m, "startup", s.startup, s.startupLoc);
+    readCommands(m, "shutdown", s.shutdown, s.shutdownLoc);
+    readPathMap(m, "files", "file", "a path on the host", "a mapping of guest paths to host paths", s.files);
+    readPathMap(m, "sysctls", "sysctl", "a value such as '1'", "a mapping of sysctl names to values, such as "
+                "'{net.ipv4.conf.all.rp_filter: 0}'", s.sysctls);
+    readPathMap(m, "mounts", "mount", "a directory on the host", "a mapping of a guest directory to a host directory, such as "
+                "'{/shared: shared}'", s.mounts);
+  }
+
+  /// A list of shell commands, or one command as a string (`startup`, `shutdown`).
+  void readCommands(const MapReader& m, const char* key, std::optional<std::vector<RawScalar>>& out, SourceLoc& loc) {
+    const Node* st = m.get(key);
+    if (!st)
+      return;
+    loc = st->loc;
+    if (st->kind == NodeKind::Scalar) {
+      out = std::vector<RawScalar>{RawScalar{st->scalar, st->loc, true, st->quoted}};
+    } else if (st->kind == NodeKind::Sequence) {
+      out.emplace();
+      for (yaml::NodeId id : st->items) {
+        const Node& c = doc_.node(id);
+        if (c.kind == NodeKind::Scalar)
+          out->push_back(RawScalar{c.scalar, c.loc, true, c.quoted});
+        else
+          expected(c, std::string("a ") + key + " command of " + m.what(), "a string");
       }
+    } else if (st->kind == NodeKind::Null) {
+      out.emplace();
+    } else {
+      expected(*st, "'" + std::string(key) + "' of " + m.what(), "a list of shell commands");
     }
-    if (const Node* f = m.get("files")) {
-      if (f->kind == NodeKind::Mapping) {
-        s.files.emplace();
-        for (const auto& [key, id] : f->entries) {
-          const Node& v = doc_.node(id);
-          if (v.kind != NodeKind::Scalar) {
-            expected(v, "file '" + key.text + "' of " + m.what(), "a path on the host");
-            continue;
-          }
-          s.files->push_back(RawFile{RawScalar{key.text, key.loc, true, false}, RawScalar{v.scalar, v.loc, true, v.quoted}});
+  }
+
+  /// A mapping of scalars to scalars, in file order (`files`, `sysctls`, `mounts`).
+  void readPathMap(const MapReader& m, const char* key, const char* entry, const std::string& valueForm, const std::string& form,
+                   std::optional<std::vector<RawFile>>& out) {
+    const Node* f = m.get(key);
+    if (!f)
+      return;
+    if (f->kind == NodeKind::Mapping) {
+      out.emplace();
+      for (const auto& [k, id] : f->entries) {
+        const Node& v = doc_.node(id);
+        if (v.kind != NodeKind::Scalar) {
+          expected(v, std::string(entry) + " '" + k.text + "' of " + m.what(), valueForm);
+          continue;
         }
-      } else if (f->kind == NodeKind::Null) {
-        s.files.emplace();
-      } else {
-        expected(*f, "'files' of " + m.what(), "a mapping of guest paths to host paths");
+        out->push_back(RawFile{RawScalar{k.text, k.loc, true, false}, RawScalar{v.scalar, v.loc, true, v.quoted}});
       }
+    } else if (f->kind == NodeKind::Null) {
+      out.emplace();
+    } else {
+      expected(*f, "'" + std::string(key) + "' of " + m.what(), form);
     }
   }
 
@@ -241,7 +259,9 @@ private:
       return node;
     }
     MapReader m(doc_, n, "node '" + key.text + "'",
-                {"kind", "description", "memory", "image", "startup", "files", "forwarding", "routes", "layout"}, diags_);
+                {"kind", "description", "memory", "image", "startup", "shutdown", "files", "forwarding", "sysctls", "mounts",
+                 "depends-on", "routes", "layout"},
+                diags_);
     node.description = m.scalar("description", "text");
     readSettingsFrom(m, true, node.settings);
     if (const Node* r = listOrNull(m, "routes"))
@@ -260,6 +280,21 @@ private:
           diags_.error(rn.loc, "a route of node '" + key.text + "' needs 'via'");
         node.routes.push_back(std::move(route));
       }
+    if (const Node* d = m.get("depends-on")) {
+      if (d->kind == NodeKind::Scalar) {
+        node.dependsOn.push_back(RawScalar{d->scalar, d->loc, true, d->quoted});
+      } else if (d->kind == NodeKind::Sequence) {
+        for (yaml::NodeId id : d->items) {
+          const Node& c = doc_.node(id);
+          if (c.kind == NodeKind::Scalar)
+            node.dependsOn.push_back(RawScalar{c.scalar, c.loc, true, c.quoted});
+          else
+            expected(c, "an entry of 'depends-on' of node '" + key.text + "'", "a node name");
+        }
+      } else if (d->kind != NodeKind::Null) {
+        expected(*d, "'depends-on' of node '" + key.text + "'", "a list of node names");
+      }
+    }
     node.layout = readLayout(m);
     return node;
   }

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <set>
+#include <algorithm>
 #include <filesystem>
 #include <unistd.h>
 
@@ -87,7 +88,7 @@ public:
       p_.startOrder.push_back("switch " + sw.segment);
     for (const TapPlan& tap : p_.taps)
       p_.startOrder.push_back("tap " + tap.device);
-    for (const GuestPlan& g : p_.guests)
+    for (const GuestPlan& g : guestsInStartOrder(p_.guests))
       p_.startOrder.push_back("guest " + g.name);
     for (const ReplayPlan& r : p_.replays)
       p_.startOrder.push_back("replay " + r.segment);
@@ -98,6 +99,34 @@ public:
 
 private:
   static std::string tapDevice(size_t i) { return "umt" + std::to_string(i); }
+
+  /// The guests in file order, except that each comes after the guests it depends on (resolve
+  /// has refused cycles).
+  static std::vector<GuestPlan> guestsInStartOrder(const std::vector<GuestPlan>& guests) {
+    std::vector<GuestPlan> order;
+    std::vector<bool> placed(guests.size(), false);
+    while (order.size() < guests.size()) {
+      const size_t before = order.size();
+      for (size_t i = 0; i < guests.size(); ++i) {
+        if (placed[i])
+          continue;
+        const bool ready = std::all_of(guests[i].dependsOn.begin(), guests[i].dependsOn.end(), [&](const std::string& d) {
+          return std::any_of(order.begin(), order.end(), [&](const GuestPlan& o) { return o.name == d; });
+        });
+        if (ready) {
+          placed[i] = true;
+          order.push_back(guests[i]);
+        }
+      }
+      if (order.size() == before) // a cycle after all: keep file order for the rest
+        for (size_t i = 0; i < guests.size(); ++i)
+          if (!placed[i]) {
+            placed[i] = true;
+            order.push_back(guests[i]);
+          }
+    }
+    return order;
+  }
 
   void checkValue(const std::string& v, const std::string& what, const std::string& fix) {
     if (!tp::isSafeUmlValue(v) && reported_.insert(what).second)
@@ -222,6 +251,14 @@ private:
     g.forwarding = node.forwarding;
     g.startup = node.startup;
     g.files = node.files;
+    g.shutdown = node.shutdown;
+    for (const Sysctl& s : node.sysctls)
+      g.sysctls.emplace_back(s.name, s.value);
+    if (node.mount) {
+      g.mountPoint = node.mount->guestPath;
+      g.mountHostDir = node.mount->hostPath;
+    }
+    g.dependsOn = node.dependsOn;
     kernel::GuestSpec spec;
     spec.kernel = h_.kernel;
     spec.umid = g.umid;
@@ -254,6 +291,8 @@ private:
         g.routes.push_back(RoutePlan{"default", i.gateway->str()});
     for (const Route& r : node.routes)
       g.routes.push_back(RoutePlan{r.to ? r.to->str() : "default", r.via.str()});
+    if (!g.mountHostDir.empty()) // hostfs mounts are confined to this directory
+      spec.extraArgs.push_back("hostfs=" + g.mountHostDir);
     g.argv = kernel::umlCommandLine(spec);
     p_.guests.push_back(std::move(g));
   }

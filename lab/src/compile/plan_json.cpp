@@ -106,6 +106,19 @@ public:
     }
   }
 
+  /// Keys that plans written by older builds lack.
+  const JsonValue* optional(const char* key) { return takeOptional(key); }
+
+  void optionalString(const char* key, std::string& out) {
+    if (const JsonValue* v = takeOptional(key))
+      readString(errors_, *v, pathOf(key), out);
+  }
+
+  void optionalStrings(const char* key, std::vector<std::string>& out) {
+    if (takeOptional(key))
+      strings(key, out);
+  }
+
   void strings(const char* key, std::vector<std::string>& out) {
     array(key, out, [](Errors& errors, const JsonValue& v, const std::string& path, std::string& s) {
       readString(errors, v, path, s);
@@ -308,6 +321,27 @@ void readGuest(Errors& errors, const JsonValue& v, const std::string& path, Gues
   o.array("routes", g.routes, readRoute);
   o.strings("startup", g.startup);
   o.array("files", g.files, readFile);
+  o.optionalStrings("shutdown", g.shutdown);
+  if (const JsonValue* s = o.optional("sysctls")) {
+    const JsonArray* entries = s->asArray();
+    for (size_t i = 0; entries && i < entries->size(); ++i) {
+      const JsonArray* pair = (*entries)[i].asArray();
+      std::optional<std::string_view> name, value;
+      if (pair && pair->size() == 2) {
+        name = (*pair)[0].asString();
+        value = (*pair)[1].asString();
+      }
+      if (name && value)
+        g.sysctls.emplace_back(std::string(*name), std::string(*value));
+      else
+        errors.add(path + ".sysctls[" + std::to_string(i) + "]", "expected [name, value]");
+    }
+    if (!entries)
+      errors.add(path + ".sysctls", "expected an array");
+  }
+  o.optionalString("mountPoint", g.mountPoint);
+  o.optionalString("mountHostDir", g.mountHostDir);
+  o.optionalStrings("dependsOn", g.dependsOn);
   o.strings("argv", g.argv);
   o.finish();
 }

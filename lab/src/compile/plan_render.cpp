@@ -126,6 +126,16 @@ std::string renderPlanText(const LaunchPlan& p) {
       line(out, "  ", "route", r.to + " via " + r.via);
     for (const GuestFile& f : g.files)
       line(out, "  ", "file", f.guestPath + " <- " + f.hostPath);
+    if (!g.mountPoint.empty())
+      line(out, "  ", "mount", g.mountPoint + " <- " + g.mountHostDir + " (hostfs)");
+    for (const auto& [name, value] : g.sysctls)
+      line(out, "  ", "sysctl", name + " = " + value);
+    if (!g.dependsOn.empty()) {
+      std::string after;
+      for (const std::string& d : g.dependsOn)
+        after += (after.empty() ? "" : ", ") + d;
+      line(out, "  ", "after", after);
+    }
     for (const std::string& s : g.startup) {
       if (s.find('\n') == std::string::npos) {
         line(out, "  ", "startup", s);
@@ -218,6 +228,23 @@ std::string renderPlanJson(const LaunchPlan& p) {
     for (const GuestFile& f : g.files)
       w.beginObject().field("guest", f.guestPath).field("host", f.hostPath).endObject();
     w.endArray();
+    // Written only when set, so plans without them read as before.
+    if (!g.shutdown.empty()) {
+      w.key("shutdown");
+      stringArray(w, g.shutdown);
+    }
+    if (!g.sysctls.empty()) {
+      w.key("sysctls").beginArray();
+      for (const auto& [name, value] : g.sysctls)
+        w.beginArray().value(name).value(value).endArray();
+      w.endArray();
+    }
+    if (!g.mountPoint.empty())
+      w.field("mountPoint", g.mountPoint).field("mountHostDir", g.mountHostDir);
+    if (!g.dependsOn.empty()) {
+      w.key("dependsOn");
+      stringArray(w, g.dependsOn);
+    }
     w.key("argv");
     stringArray(w, g.argv);
     w.endObject();

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -26,6 +27,9 @@ struct Settings {
   std::optional<std::string> image;
   std::optional<bool> forwarding;
   std::optional<std::vector<std::string>> startup;
+  std::optional<std::vector<std::string>> shutdown;
+  std::optional<std::vector<Sysctl>> sysctls;
+  std::optional<std::vector<GuestMount>> mounts;
   std::optional<std::vector<GuestFile>> files;
 };
 
@@ -82,6 +86,7 @@ public:
     }
     for (const RawNode& n : raw_.nodes)
       resolveNode(n);
+    resolveDependencies();
     for (const RawSegment& s : raw_.segments)
       resolveSegment(s);
     checkNameClashes();
@@ -193,13 +198,91 @@ private:
       for (const RawScalar& c : *r.startup)
         s.startup->push_back(c.text);
     }
+    if (r.shutdown) {
+      s.shutdown.emplace();
+      for (const RawScalar& c : *r.shutdown)
+        s.shutdown->push_back(c.text);
+    }
     if (r.files) {
       s.files.emplace();
       for (const RawFile& f : *r.files)
         if (auto g = guestFile(f, owner))
           s.files->push_back(std::move(*g));
     }
+    if (r.sysctls) {
+      s.sysctls.emplace();
+      for (const RawFile& f : *r.sysctls)
+        if (auto v = sysctl(f, owner))
+          s.sysctls->push_back(std::move(*v));
+    }
+    if (r.mounts) {
+      s.mounts.emplace();
+      for (const RawFile& f : *r.mounts)
+        if (auto v = guestMount(f, owner))
+          s.mounts->push_back(std::move(*v));
+      if (s.mounts->size() > 1)
+        diags_.error(r.mounts->at(1).guestPath.loc, owner + " mounts more than one host directory; UML's hostfs gives a "
+                                                   "guest one host directory, so keep one entry under 'mounts'");
+    }
     return s;
+  }
+
+  /// `net.ipv4.ip_forward: 1`: a name under /proc/sys in dotted form, and a one-line value.
+  std::optional<Sysctl> sysctl(const RawFile& f, const std::string& owner) {
+    const std::string& name = f.guestPath.text;
+    bool ok = !name.empty() && name.front() != '.' && name.back() != '.' && name.find("..") == std::string::npos &&
+              name.find('.') != std::string::npos;
+    for (char c : name)
+      ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
+    if (!ok) {
+      diags_.error(f.guestPath.loc, "sysctl " + quote(name) + " of " + owner +
+                                        " is not a sysctl name such as 'net.ipv4.conf.all.rp_filter' (letters, digits, "
+                                        "'_', '-', separated by dots)");
+      return std::nullopt;
+    }
+    const std::string& value = f.hostPath.text;
+    if (value.empty() || value.find_first_of("\n\r") != std::string::npos) {
+      diags_.error(f.hostPath.loc, "sysctl " + quote(name) + " of " + owner + " needs a value on one line, such as '1'");
+      return std::nullopt;
+    }
+    return Sysctl{name, value};
+  }
+
+  /// `/shared: shared`: an absolute guest directory and an existing host directory, relative to
+  /// the topology file.
+  std::optional<GuestMount> guestMount(const RawFile& f, const std::string& owner) {
+    const std::string& g = f.guestPath.text;
+    fs::path gp(g);
+    bool ok = gp.is_absolute() && g != "/";
+    for (const auto& part : gp)
+      ok = ok && part != ".." && part != ".";
+    for (const char* system : {"/proc", "/sys", "/dev", "/run"})
+      ok = ok && g != system && g.rfind(std::string(system) + "/", 0) != 0;
+    if (!ok) {
+      diags_.error(f.guestPath.loc, "mount point " + quote(g) + " of " + owner +
+                                        " must be an absolute directory such as '/shared', not '/', not under /proc, "
+                                        "/sys, /dev or /run, and without '.' or '..'");
+      return std::nullopt;
+    }
+    fs::path host(f.hostPath.text);
+    std::string hostPath = host.is_absolute() ? host.lexically_normal().string()
+                                              : (fs::path(raw_.baseDir) / host).lexically_normal().string();
+    hostPath = fs::absolute(hostPath).lexically_normal().string(); // UML's hostfs= needs it absolute
+    if (hostPath.size() > 1 && hostPath.back() == '/')
+      hostPath.pop_back();
+    if (f.hostPath.text.empty() || !options_.pathExists(hostPath)) {
+      diags_.error(f.hostPath.loc, "directory " + quote(f.hostPath.text) + " to mount on " + quote(g) + " of " + owner +
+                                       " does not exist (looked for " + quote(hostPath) +
+                                       "); paths are relative to the topology file");
+      return std::nullopt;
+    }
+    if (hostPath.find_first_of(", \t\n=") != std::string::npos) {
+      diags_.error(f.hostPath.loc, "directory " + quote(hostPath) + " of " + owner +
+                                       " contains ',', '=' or white space, which UML's command line splits on; move or "
+                                       "rename it");
+      return std::nullopt;
+    }
+    return GuestMount{g, hostPath, f.guestPath.loc};
   }
 
   std::optional<GuestFile> guestFile(const RawFile& f, const std::string& owner) {
@@ -395,6 +478,20 @@ private:
     auto fwd = pick(&Settings::forwarding);
     n.forwarding = fwd ? *fwd : builtin && builtin->forwarding ? *builtin->forwarding : false;
     n.startup = pick(&Settings::startup).value_or(std::vector<std::string>{});
+    n.shutdown = pick(&Settings::shutdown).value_or(std::vector<std::string>{});
+    if (auto mounts = pick(&Settings::mounts); mounts && !mounts->empty())
+      n.mount = mounts->front();
+    // sysctls merge by name: the defaults', then the kind's, then the node's own win; a name
+    // keeps the place it was first given.
+    for (const Settings* s : std::initializer_list<const Settings*>{&defaults_, kind, &own})
+      if (s && s->sysctls)
+        for (const Sysctl& v : *s->sysctls) {
+          auto it = std::find_if(n.sysctls.begin(), n.sysctls.end(), [&](const Sysctl& e) { return e.name == v.name; });
+          if (it == n.sysctls.end())
+            n.sysctls.push_back(v);
+          else
+            it->value = v.value;
+        }
     // files merge by guest path: defaults, then the kind's, then the node's own win.
     std::map<std::string, GuestFile> files;
     for (const Settings* s : std::initializer_list<const Settings*>{&defaults_, kind, &own})
@@ -409,6 +506,59 @@ private:
     nodeIndex_.emplace(n.name, static_cast<NodeIndex>(t_.nodes.size()));
     t_.nodes.push_back(std::move(n));
     usedIfaces_.emplace_back();
+  }
+
+  /// `depends-on`: known nodes, not the node itself, and no cycle (reported once, at the node
+  /// whose entry closes it).
+  void resolveDependencies() {
+    std::vector<std::string> names;
+    for (const Node& n : t_.nodes)
+      names.push_back(n.name);
+    for (size_t i = 0; i < raw_.nodes.size() && i < t_.nodes.size(); ++i) {
+      Node& n = t_.nodes[i];
+      for (const RawScalar& d : raw_.nodes[i].dependsOn) {
+        if (!nodeIndex_.count(d.text)) {
+          diags_.error(d.loc, "node " + quote(n.name) + " depends on unknown node " + quote(d.text) + didYouMean(d.text, names));
+          continue;
+        }
+        if (d.text == n.name) {
+          diags_.error(d.loc, "node " + quote(n.name) + " depends on itself");
+          continue;
+        }
+        if (std::find(n.dependsOn.begin(), n.dependsOn.end(), d.text) == n.dependsOn.end())
+          n.dependsOn.push_back(d.text);
+      }
+    }
+    // Depth-first search for a cycle: 0 unvisited, 1 on the stack, 2 done.
+    std::vector<int> state(t_.nodes.size(), 0);
+    std::vector<std::string> stack;
+    std::function<bool(size_t)> visit = [&](size_t i) {
+      state[i] = 1;
+      stack.push_back(t_.nodes[i].name);
+      for (size_t k = 0; k < t_.nodes[i].dependsOn.size(); ++k) {
+        const size_t j = nodeIndex_.at(t_.nodes[i].dependsOn[k]);
+        if (state[j] == 1) {
+          std::string cycle;
+          auto from = std::find(stack.begin(), stack.end(), t_.nodes[j].name);
+          for (auto it = from; it != stack.end(); ++it)
+            cycle += *it + " -> ";
+          cycle += t_.nodes[j].name;
+          const auto& raw = raw_.nodes[i].dependsOn;
+          auto at = std::find_if(raw.begin(), raw.end(), [&](const RawScalar& d) { return d.text == t_.nodes[j].name; });
+          diags_.error(at != raw.end() ? at->loc : t_.nodes[i].loc,
+                       "the nodes' 'depends-on' form a cycle (" + cycle + "), so none of them could boot first");
+          return true;
+        }
+        if (state[j] == 0 && visit(j))
+          return true;
+      }
+      stack.pop_back();
+      state[i] = 2;
+      return false;
+    };
+    for (size_t i = 0; i < t_.nodes.size(); ++i)
+      if (state[i] == 0 && visit(i))
+        break;
   }
 
   std::optional<Layout> layout(const RawLayout& l, const std::string& owner) {

@@ -13,6 +13,8 @@ void LabProcesses::startAll(const LaunchPlan& plan, LaunchHooks& hooks) {
     }
     hooks.beforeGuests();
     for (const GuestPlan& gp : plan.guests) {
+      if (hooks.isGuestDeferred(gp))
+        continue;
       const Entry& e = start(ProcessRole::Guest, gp.name, hooks.guestSpec(gp));
       hooks.guestStarted(gp, e.id);
     }

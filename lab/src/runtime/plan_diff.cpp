@@ -43,6 +43,12 @@ std::vector<std::string> nodeDifferences(const GuestPlan& a, const GuestPlan& b)
     d.push_back("startup commands");
   if (a.files != b.files)
     d.push_back("files");
+  if (a.shutdown != b.shutdown)
+    d.push_back("shutdown commands");
+  if (a.sysctls != b.sysctls)
+    d.push_back("sysctls");
+  if (a.mountPoint != b.mountPoint || a.mountHostDir != b.mountHostDir)
+    d.push_back("mounts");
   if (a.routes.size() != b.routes.size() ||
       !std::equal(a.routes.begin(), a.routes.end(), b.routes.begin(),
                   [](const RoutePlan& x, const RoutePlan& y) { return x.to == y.to && x.via == y.via; }))

@@ -1,5 +1,6 @@
 #include "umlab/lab/runtime/supervisor.hpp"
 
+#include "umlab/base/child_process.hpp"
 #include "umlab/base/hash.hpp"
 #include "umlab/base/json_value.hpp"
 #include "umlab/base/json_writer.hpp"
@@ -259,6 +260,51 @@ public:
     }
   }
 
+  /// A guest waits until every guest it depends on is ready (`depends-on`, Kathará's lab.dep).
+  bool isGuestDeferred(const GuestPlan& gp) override {
+    const bool wait = std::any_of(gp.dependsOn.begin(), gp.dependsOn.end(), [&](const std::string& d) {
+      const Guest* g = findGuest(d);
+      return !g || g->state != Guest::State::Ready;
+    });
+    if (wait) {
+      deferred_.push_back(gp);
+      std::string after;
+      for (const std::string& d : gp.dependsOn)
+        after += (after.empty() ? "" : ", ") + d;
+      say("guest " + gp.name + " waits for " + after);
+    }
+    return wait;
+  }
+
+  /// Starts the deferred guests whose dependencies are all ready now.
+  void startDeferredGuests() {
+    for (size_t i = 0; i < deferred_.size();) {
+      const GuestPlan gp = deferred_[i];
+      const bool ready = std::all_of(gp.dependsOn.begin(), gp.dependsOn.end(), [&](const std::string& d) {
+        const Guest* g = findGuest(d);
+        return g && g->state == Guest::State::Ready;
+      });
+      if (!ready) {
+        ++i;
+        continue;
+      }
+      deferred_.erase(deferred_.begin() + static_cast<std::ptrdiff_t>(i));
+      try {
+        const LabProcesses::Entry& e = processes_.start(ProcessRole::Guest, gp.name, guestSpec(gp));
+        guestStarted(gp, e.id);
+      } catch (const std::exception& ex) {
+        pendingFds_.clear();
+        pendingJail_.reset();
+        if (!ready_)
+          fail("cannot start guest '" + gp.name + "': " + ex.what());
+        else
+          log("cannot start guest '" + gp.name + "': " + ex.what());
+        return;
+      }
+      i = 0; // a start can make no other guest ready, but the list changed
+    }
+  }
+
   ProcessSpec guestSpec(const GuestPlan& gp) override {
     auto g = std::make_unique<Guest>();
     g->plan = gp;
@@ -297,7 +343,10 @@ public:
     if (options_.confine) {
       std::error_code ec;
       const fs::path base = fs::canonical(gp.basePath, ec);
-      pendingJail_ = std::make_unique<Jail>(jailFor(gp.name, {ec ? gp.basePath : base.parent_path().string(), gp.argv.front()}));
+      JailSpec jail = jailFor(gp.name, {ec ? gp.basePath : base.parent_path().string(), gp.argv.front()});
+      if (!gp.mountHostDir.empty()) // the guest's hostfs directory, which it may write
+        jail.binds.push_back({gp.mountHostDir, true});
+      pendingJail_ = std::make_unique<Jail>(std::move(jail));
       o.setup = pendingJail_.get();
       // Inside the jail only the image's real directory exists, not the symlink to it.
       if (!ec)
@@ -363,6 +412,7 @@ private:
       if (::chown(plan_.stateDir.c_str(), 0, 0) != 0 || ::chmod(plan_.stateDir.c_str(), 0711) != 0)
         throw std::system_error(errno, std::generic_category(), "chmod " + plan_.stateDir);
       giveSubdirectoriesToLab(true);
+      grantMountedDirectories(true);
     }
     state_.appendProcess({"supervisor", plan_.lab, ProcessId{::getpid(), processStartTime(::getpid())}});
     signals_ = std::make_unique<SignalFd>(std::initializer_list<int>{SIGCHLD, SIGTERM, SIGINT, SIGHUP});
@@ -373,6 +423,26 @@ private:
   /// A log in log/ (the lab's uid owns that directory: never follow a link planted there).
   UniqueFd openLog(const std::string& path) {
     return UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+  }
+
+  /// Guests run as the lab's uid; the host directories they mount (`mounts`, Kathará's
+  /// /shared) must be theirs to write, as in Kathará. POSIX ACLs grant (and at teardown take
+  /// back) exactly that uid, leaving the files' owners and modes alone. Without setfacl (package
+  /// acl) the guests can read but not write there, which the supervisor log says.
+  void grantMountedDirectories(bool grant) {
+    std::vector<std::string> dirs;
+    for (const GuestPlan& g : plan_.guests)
+      if (!g.mountHostDir.empty() && std::find(dirs.begin(), dirs.end(), g.mountHostDir) == dirs.end())
+        dirs.push_back(g.mountHostDir);
+    for (const std::string& dir : dirs) {
+      const std::string user = "u:" + std::to_string(uid_);
+      Command c{grant ? std::vector<std::string>{"setfacl", "-R", "-m", user + ":rwX", "-m", "d:" + user + ":rwX", dir}
+                      : std::vector<std::string>{"setfacl", "-R", "-x", user, "-x", "d:" + user, dir}};
+      CommandResult r = runCommand(c);
+      if (!r.isSuccess())
+        log(std::string("warning: cannot ") + (grant ? "let the guests write " : "take back the guests' access to ") + dir +
+            ": 'setfacl' " + r.status.describe() + (grant ? " (apt-get install acl)" : ""));
+    }
   }
 
   /// The lab's uid owns the state's subdirectories and what is in them, but not the state
@@ -551,6 +621,7 @@ private:
       }
       all = all && g.state == Guest::State::Ready;
     }
+    all = all && deferred_.empty();
     if (all && !ready_ && !failed_) {
       ready_ = true;
       say("READY");
@@ -779,6 +850,8 @@ private:
           std::snprintf(secs, sizeof secs, "%.1f", std::chrono::duration<double>(Clock::now() - g.startedAt).count());
           say("guest " + g.plan.name + " ready (" + secs + " s)");
           nodeEvent(g);
+          if (!deferred_.empty())
+            startDeferredGuests();
           for (auto& cb : std::exchange(g.onReady, {}))
             cb(true, "");
         }
@@ -1542,9 +1615,15 @@ private:
       return;
     done_ = true;
     labEvent("stopping");
-    if (keepCow)
+    // Guests with `shutdown` commands power off on their own (init runs them first, for at most
+    // 10 s), as do all guests whose COW files are kept.
+    const bool hasShutdown = std::any_of(plan_.guests.begin(), plan_.guests.end(),
+                                         [](const GuestPlan& g) { return !g.shutdown.empty(); });
+    if (keepCow || hasShutdown)
       powerOffGuests(std::chrono::seconds(15));
     processes_.stopAll(this); // guests, then taps, then switches
+    if (options_.confine)
+      grantMountedDirectories(false);
     // Orphans of UML helpers were reparented to us (subreaper): reap whatever is left.
     runner_.reapEnded();
     std::error_code ec;
@@ -1576,6 +1655,7 @@ private:
   std::unique_ptr<SignalFd> signals_;
   UniqueFd listener_;
   std::vector<std::unique_ptr<Guest>> guests_;
+  std::vector<GuestPlan> deferred_; ///< guests waiting for the guests they depend on
   std::vector<std::unique_ptr<Switch>> switches_;
   std::vector<TapDevice> taps_;
   std::map<int, Client> clients_;

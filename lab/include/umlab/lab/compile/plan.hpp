@@ -132,6 +132,10 @@ struct GuestPlan {
   std::vector<RoutePlan> routes;
   std::vector<std::string> startup;
   std::vector<GuestFile> files;
+  std::vector<std::string> shutdown;
+  std::vector<std::pair<std::string, std::string>> sysctls;
+  std::string mountPoint, mountHostDir;
+  std::vector<std::string> dependsOn; ///< guests that must be ready before this one starts
   std::vector<std::string> argv;
 
   bool operator==(const GuestPlan&) const = default;

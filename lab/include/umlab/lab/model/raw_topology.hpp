@@ -38,6 +38,12 @@ struct RawSettings {
   std::optional<std::vector<RawScalar>> startup;
   SourceLoc startupLoc;
   std::optional<std::vector<RawFile>> files;
+  std::optional<std::vector<RawScalar>> shutdown;
+  SourceLoc shutdownLoc;
+  /// `sysctls`: name -> value, in file order (RawFile's two halves: guestPath is the name).
+  std::optional<std::vector<RawFile>> sysctls;
+  /// `mounts`: guest directory -> host directory.
+  std::optional<std::vector<RawFile>> mounts;
 };
 
 struct RawRoute {
@@ -58,6 +64,7 @@ struct RawNode {
   RawScalar description;
   RawSettings settings;
   std::vector<RawRoute> routes;
+  std::vector<RawScalar> dependsOn;
   RawLayout layout;
 };
 

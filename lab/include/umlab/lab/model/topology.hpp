@@ -79,6 +79,21 @@ struct GuestFile {
   bool operator==(const GuestFile& o) const { return guestPath == o.guestPath && hostPath == o.hostPath; }
 };
 
+/// A sysctl the guest sets at boot (`net.ipv4.conf.all.rp_filter` = `0`).
+struct Sysctl {
+  std::string name;
+  std::string value;
+  bool operator==(const Sysctl&) const = default;
+};
+
+/// A host directory the guest mounts through UML's hostfs.
+struct GuestMount {
+  std::string guestPath; ///< "/shared"
+  std::string hostPath;  ///< absolute
+  SourceLoc loc;
+  bool operator==(const GuestMount& o) const { return guestPath == o.guestPath && hostPath == o.hostPath; }
+};
+
 struct Node {
   std::string name;
   std::string kind;
@@ -87,6 +102,10 @@ struct Node {
   std::string image;
   bool forwarding = false;
   std::vector<std::string> startup;
+  std::vector<std::string> shutdown;    ///< run when the guest powers off (`umlab down`)
+  std::vector<Sysctl> sysctls;          ///< merged by name: defaults < kind < node
+  std::optional<GuestMount> mount;      ///< at most one (hostfs has one root per guest)
+  std::vector<std::string> dependsOn;   ///< nodes that must be ready before this one boots
   std::vector<GuestFile> files;
   std::vector<Route> routes;
   std::vector<Interface> interfaces; ///< sorted by index

@@ -4,7 +4,7 @@
 ///
 /// Order (DESIGN.md §3): switches first, each up (its sockets exist) before the next, because
 /// later switches join earlier ones and guests connect at boot; then the host's tap devices;
-/// then guests. A failure at any step stops everything started so far, and nothing is left.
+/// then guests, each when the guests it `depends-on` are ready (the hooks defer it). A failure at any step stops everything started so far, and nothing is left.
 /// Teardown runs the other way: every guest (one grace period for all of them), then every
 /// switch; the hooks release what sits between (taps) after the guests.
 
@@ -29,6 +29,9 @@ public:
   virtual void switchStarted(const SwitchPlan& plan, const ProcessId& id) = 0;
   /// Between the switches and the guests: the host's tap devices.
   virtual void beforeGuests() = 0;
+  /// True to leave a guest out of `startAll` (it waits for the guests it depends on); the
+  /// hooks start it later with `LabProcesses::start`.
+  virtual bool isGuestDeferred(const GuestPlan&) { return false; }
   virtual ProcessSpec guestSpec(const GuestPlan& plan) = 0;
   virtual void guestStarted(const GuestPlan& plan, const ProcessId& id) = 0;
   /// After every guest has stopped, before the switches stop.
