@@ -47,6 +47,7 @@ CliArgs::CliArgs(const std::vector<std::string>& args, std::vector<std::string> 
         value = args[++i];
       }
       set_[name] = value;
+      all_[name].push_back(value);
     } else {
       std::vector<std::string> all = flags_;
       all.insert(all.end(), options_.begin(), options_.end());

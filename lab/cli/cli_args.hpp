@@ -33,6 +33,11 @@ public:
 
   bool has(const std::string& name) const { return set_.count(name) != 0; }
   std::optional<std::string> get(const std::string& a, const std::string& b = "") const;
+  /// Every value of an option given several times, in order (`get` has the last).
+  std::vector<std::string> getAll(const std::string& name) const {
+    auto it = all_.find(name);
+    return it == all_.end() ? std::vector<std::string>{} : it->second;
+  }
   const std::vector<std::string>& positional() const { return positional_; }
   void appendPositional(const std::vector<std::string>& more) {
     positional_.insert(positional_.end(), more.begin(), more.end());
@@ -41,6 +46,7 @@ public:
 private:
   std::vector<std::string> flags_, options_, positional_;
   std::map<std::string, std::string> set_;
+  std::map<std::string, std::vector<std::string>> all_;
 };
 
 } // namespace umlab::cli

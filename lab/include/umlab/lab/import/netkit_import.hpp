@@ -24,6 +24,7 @@
 #include "umlab/base/diagnostics.hpp"
 #include "umlab/base/source.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -35,6 +36,9 @@ struct ImportOptions {
   std::string relativeTo;
   /// The lab's name; empty: the directory's name, made a valid lab name.
   std::string name;
+  /// Docker image (with or without its tag) -> umlab image, over the built-in table
+  /// (kathara_images.hpp).
+  std::map<std::string, std::string> imageMap;
 };
 
 /// Reads the lab in `dir` and returns the topology text; nullopt after reporting errors (no
