@@ -126,7 +126,8 @@ done
   tail -n +2 "$csv" | python3 -c '
 import csv, sys
 for lab, imp, boot, p, t, s, reason in csv.reader(sys.stdin):
-    print(f"{lab:<95} {imp:<6} {boot:<7} {p + \"/\" + t:<7} {s:>5}  {reason[:200]}")
+    checks = p + "/" + t
+    print(f"{lab:<95} {imp:<6} {boot:<7} {checks:<7} {s:>5}  {reason[:200]}")
 '
   python3 - "$csv" <<'PY'
 import csv, sys
