@@ -7,8 +7,10 @@ set -u
 umlab=$1 lab=$2
 shift 2
 fail() { echo "FAILED: $*"; exit 1; }
-out=$("$umlab" import "$lab" 2>&1 >/dev/null)
+work=$(mktemp -d)
+out=$("$umlab" import "$lab" -o "$work/lab.yaml" 2>&1 >/dev/null)
 status=$?
+rm -rf "$work"
 echo "umlab import $lab: exit $status"
 echo "$out"
 [ "$status" != 0 ] || fail "umlab import accepted a lab it cannot run"
