@@ -133,7 +133,7 @@ TEST_CASE("image ls lists the built-in recipes, whether each is built, and orpha
                         " on disk) in '" + cache.images().string() + "'");
 }
 
-TEST_CASE("image rm removes every build of a name and its link; prune removes what no recipe names",
+TEST_CASE("image rm removes every build of a name and its link, prune every build no recipe names",
           "[cli][image]") {
   TempCache cache;
   auto recipe = installedRecipe();
