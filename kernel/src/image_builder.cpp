@@ -28,7 +28,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kStepCount = 6;
+constexpr const char* kPolicyRcPath = "/usr/sbin/policy-rc.d";
 constexpr const char* kRootPassword = "root";
 
 /// The environment of every tool: no locale surprises in a minimal chroot, no questions, and
@@ -303,7 +303,7 @@ private:
   }
 
   bool runSteps() {
-    const std::vector<std::pair<std::string, std::function<std::string()>>> steps{
+    std::vector<std::pair<std::string, std::function<std::string()>>> steps{
         {"debootstrap " + recipe_.suite + " (" + recipe_.variant + ", " + std::to_string(recipe_.packages.size()) +
              " packages)",
          [this] { return debootstrap(); }},
@@ -313,10 +313,15 @@ private:
         {"check the image", [this] { return checkImage(); }},
         {"install the image", [this] { return install(); }},
     };
+    if (!recipe_.files.empty() || !recipe_.commands.empty())
+      steps.insert(steps.begin() + 3, {"add " + countOf(recipe_.files.size(), "file") + " and run " +
+                                           countOf(recipe_.commands.size(), "command"),
+                                       [this] { return customize(); }});
+    const int stepCount = static_cast<int>(steps.size());
     for (size_t i = 0; i < steps.size(); ++i) {
       const int index = static_cast<int>(i) + 1;
       stepStart_ = Clock::now();
-      progress_.stepStarted(index, kStepCount, steps[i].first);
+      progress_.stepStarted(index, stepCount, steps[i].first);
       std::string summary;
       std::optional<StepFailure> failure;
       try {
@@ -332,7 +337,7 @@ private:
       result_.steps.push_back({steps[i].first, seconds});
       if (failure) {
         progress_.stepFinished("failed", seconds);
-        result_.message = "step " + std::to_string(index) + "/" + std::to_string(kStepCount) + " (" + steps[i].first +
+        result_.message = "step " + std::to_string(index) + "/" + std::to_string(stepCount) + " (" + steps[i].first +
                           "): " + failure->message;
         result_.lastOutput = failure->lastOutput;
         return false;
@@ -473,6 +478,64 @@ private:
                             "/var/lib/apt/lists", "/var/lib/apt/lists/partial"})
       freed += emptyDirectory(dir);
     return "iptables-legacy, root password, boot shim; " + formatSize(freed) + " of apt caches removed";
+  }
+
+  static std::string countOf(size_t n, const std::string& what) {
+    return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+  }
+
+  /// `/usr/sbin/policy-rc.d` exiting 101 (invoke-rc.d(8): "action forbidden") while the recipe's
+  /// commands run, so that a command that installs or reconfigures a service starts no daemon
+  /// in the build's chroot; removed again when the step ends, however it ends. A policy the
+  /// image already had is left alone.
+  class DaemonPolicy {
+  public:
+    DaemonPolicy(BuildRun& run) : path_(resolveInRoot(run.root_.string(), kPolicyRcPath)) {
+      struct stat st {};
+      if (::lstat(path_.c_str(), &st) == 0)
+        return;
+      run.writeGuestFile(kPolicyRcPath, "#!/bin/sh\n# umlab image build: no daemon starts while the image is built\nexit 101\n",
+                         0755);
+      isOurs_ = true;
+    }
+    ~DaemonPolicy() {
+      if (isOurs_)
+        ::unlink(path_.c_str());
+    }
+    DaemonPolicy(const DaemonPolicy&) = delete;
+    DaemonPolicy& operator=(const DaemonPolicy&) = delete;
+
+  private:
+    std::string path_;
+    bool isOurs_ = false;
+  };
+
+  /// The recipe's own files, then its commands, each `chroot ROOT /bin/sh -c CMD`.
+  std::string customize() {
+    for (const RecipeFile& f : recipe_.files)
+      writeGuestFile(f.guestPath, f.content, f.mode);
+    {
+      DaemonPolicy policy(*this);
+      for (size_t i = 0; i < recipe_.commands.size(); ++i) {
+        const std::string& command = recipe_.commands[i];
+        progress_.stepUpdated("command " + std::to_string(i + 1) + "/" + std::to_string(recipe_.commands.size()) +
+                                  ": " + command,
+                              secondsSince(stepStart_));
+        try {
+          inChroot({"/bin/sh", "-c", command});
+        } catch (StepFailure& f) {
+          if (!f.isInterrupted)
+            f.message = "recipe '" + recipe_.name + "': command '" + command + "' (run " + std::to_string(i + 1) +
+                        " of " + std::to_string(recipe_.commands.size()) + ") failed: " + f.message;
+          throw;
+        }
+      }
+    }
+    uint64_t freed = 0; // what a command's apt-get left behind
+    for (const char* dir : {"/var/cache/apt/archives", "/var/cache/apt/archives/partial", "/var/cache/apt"})
+      freed += emptyDirectory(dir);
+    return countOf(recipe_.files.size(), "file") + " copied, " + countOf(recipe_.commands.size(), "command") +
+           " run" + (freed ? "; " + formatSize(freed) + " of apt caches removed" : "");
   }
 
   std::string makeFilesystem() {

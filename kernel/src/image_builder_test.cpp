@@ -5,7 +5,9 @@
 #include "umlab/base/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -47,6 +49,8 @@ public:
   bool isCancelledNow = false;
   std::string shim;
   std::vector<std::string> seenInRootAtMkfs; ///< what the tree held when mkfs ran
+  std::string failingCommand;                ///< a recipe command (`chroot ROOT /bin/sh -c CMD`) that fails
+  std::vector<std::string> policyAtCommand;  ///< /usr/sbin/policy-rc.d's text when each command ran
 
   CommandResult run(const Command& c, const std::function<void(std::string_view)>& onLine,
                     const std::function<void()>& onTick) override {
@@ -74,6 +78,13 @@ public:
       writeFile(root / "etc/fstab", "# UNCONFIGURED FSTAB FOR BASE SYSTEM\n");
       out = {"I: Retrieving InRelease ", "I: Retrieving adduser 3.134", "I: Retrieving apt 2.6.1",
              "I: Unpacking adduser...", "I: Configuring adduser...", "I: Base system installed successfully."};
+    } else if (program == "chroot" && c.argv[2] == "/bin/sh") {
+      std::ifstream policy(resolveInRoot(c.argv[1], "/usr/sbin/policy-rc.d"));
+      policyAtCommand.push_back(std::string(std::istreambuf_iterator<char>(policy), {}));
+      if (c.argv[4] == failingCommand) {
+        out = {"a2enmod: module nope does not exist"};
+        r.status.code = 1;
+      }
     } else if (program == "chroot" && c.argv[2] == "depmod") {
       writeFile(resolveInRoot(c.argv[1], "/lib/modules/" + c.argv[3] + "/modules.dep"), "kernel/net/x.ko:\n");
     } else if (program == "mkfs.ext4") {
@@ -224,6 +235,52 @@ TEST_CASE("a build runs the six steps and installs the image behind the link", "
     f.options.hasRoot = false;
     CHECK(f.build().outcome == ImageBuildResult::Outcome::Cached);
   }
+}
+
+TEST_CASE("a recipe with files and commands gets a step that copies them and runs them with no daemons",
+          "[kernel][image][builder]") {
+  Fixture f;
+  f.recipe.name = "web";
+  f.recipe.from = {"debian"};
+  f.recipe.files = {{"/var/www/html/index.html", "/h/index.html", "<h1>lab</h1>\n", 0644},
+                    {"/sbin/hello", "/h/hello", "#!/bin/sh\necho hi\n", 0755}};
+  f.recipe.commands = {"a2enmod ssl", "echo done > /etc/done"};
+  ImageBuildResult r = f.build();
+  INFO(r.message);
+  REQUIRE(r.outcome == ImageBuildResult::Outcome::Built);
+  CHECK(f.runner.programs() == std::vector<std::string>{"debootstrap", "chroot depmod", "chroot update-alternatives",
+                                                        "chroot update-alternatives", "chroot chpasswd",
+                                                        "chroot /bin/sh", "chroot /bin/sh", "mkfs.ext4", "debugfs",
+                                                        "debugfs", "debugfs", "debugfs"});
+  const std::string root = (f.images() / (".build-" + imageDirName(f.recipe)) / "root").string();
+  CHECK(f.runner.commands[5].argv == std::vector<std::string>{"chroot", root, "/bin/sh", "-c", "a2enmod ssl"});
+  CHECK(f.runner.commands[6].argv[4] == "echo done > /etc/done");
+  REQUIRE(f.runner.policyAtCommand.size() == 2);
+  for (const std::string& policy : f.runner.policyAtCommand)
+    CHECK(policy.find("exit 101\n") != std::string::npos);
+  CHECK(r.steps.size() == 7);
+  CHECK(r.steps[3].title == "add 2 files and run 2 commands");
+  CHECK(std::find(f.progress.events.begin(), f.progress.events.end(), "start 4/7 add 2 files and run 2 commands") !=
+        f.progress.events.end());
+  CHECK(std::find(f.progress.events.begin(), f.progress.events.end(), "done 2 files copied, 2 commands run") !=
+        f.progress.events.end());
+}
+
+TEST_CASE("a failing recipe command names the recipe, the command and its output", "[kernel][image][builder]") {
+  Fixture f;
+  f.recipe.name = "web";
+  f.recipe.files = {{"/etc/x", "/h/x", "x\n", 0644}};
+  f.recipe.commands = {"true", "a2enmod nope", "never run"};
+  f.runner.failingCommand = "a2enmod nope";
+  ImageBuildResult r = f.build();
+  REQUIRE(r.outcome == ImageBuildResult::Outcome::Failed);
+  const std::string root = (f.images() / (".build-" + imageDirName(f.recipe)) / "root").string();
+  CHECK(r.message.rfind("step 4/7 (add 1 file and run 3 commands): recipe 'web': command 'a2enmod nope' (run 2 of 3) "
+                        "failed: 'chroot " + root + " /bin/sh -c ",
+                        0) == 0);
+  CHECK(r.lastOutput == std::vector<std::string>{"a2enmod: module nope does not exist"});
+  CHECK(f.runner.policyAtCommand.size() == 2);
+  CHECK_FALSE(fs::exists(f.images() / (".build-" + imageDirName(f.recipe))));
 }
 
 TEST_CASE("a failed step removes the work tree and leaves the old link alone", "[kernel][image][builder]") {

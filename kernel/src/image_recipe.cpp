@@ -2,6 +2,7 @@
 
 #include "umlab/base/hash.hpp"
 #include "umlab/kernel/boot_shim.hpp"
+#include "umlab/kernel/builtin_images.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -53,10 +54,58 @@ std::vector<std::string> servicesImagePackages() {
 }
 
 ImageRecipe imageRecipeFor(std::string name, std::string kernelVersion) {
-  const bool isServices = name == kServicesImageName;
-  ImageRecipe r = defaultImageRecipe(std::move(name), std::move(kernelVersion));
-  if (isServices)
-    r.packages = servicesImagePackages();
+  if (findBuiltinImage(name)) {
+    std::string error;
+    if (auto r = flattenImage(name, {}, kernelVersion, &error))
+      return *r;
+  }
+  return defaultImageRecipe(std::move(name), std::move(kernelVersion));
+}
+
+std::optional<ImageRecipe> flattenImage(std::string_view name, const std::vector<ImageLayer>& layers,
+                                        const std::string& kernelVersion, std::string* error) {
+  auto find = [&layers](std::string_view n) -> const ImageLayer* {
+    for (const ImageLayer& l : layers)
+      if (l.name == n)
+        return &l;
+    return findBuiltinImage(n);
+  };
+  std::vector<const ImageLayer*> chain; // leaf first
+  std::string child;
+  for (std::string next(name); !next.empty();) {
+    const ImageLayer* layer = find(next);
+    if (!layer) {
+      if (error)
+        *error = "image '" + next + "'" + (child.empty() ? "" : " (the parent of '" + child + "')") +
+                 " is neither defined in the topology nor built in";
+      return std::nullopt;
+    }
+    for (const ImageLayer* seen : chain)
+      if (seen == layer) {
+        if (error)
+          *error = "the images derived from '" + next + "' form a cycle";
+        return std::nullopt;
+      }
+    chain.push_back(layer);
+    child = next;
+    next = layer->from;
+  }
+  ImageRecipe r = defaultImageRecipe(std::string(name), kernelVersion);
+  r.packages.clear();
+  r.imageSize.clear();
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    for (const std::string& p : (*it)->packages)
+      if (std::find(r.packages.begin(), r.packages.end(), p) == r.packages.end())
+        r.packages.push_back(p);
+    r.files.insert(r.files.end(), (*it)->files.begin(), (*it)->files.end());
+    r.commands.insert(r.commands.end(), (*it)->commands.begin(), (*it)->commands.end());
+    if (!(*it)->imageSize.empty())
+      r.imageSize = (*it)->imageSize;
+  }
+  if (r.imageSize.empty())
+    r.imageSize = "1G";
+  for (size_t i = 1; i < chain.size(); ++i)
+    r.from.push_back(chain[i]->name);
   return r;
 }
 
@@ -111,6 +160,25 @@ std::string recipeHash(const ImageRecipe& recipe) {
   field("kernel", recipe.kernelVersion);
   field("boot-shim", recipe.bootShim);
   field("image-size", recipe.imageSize);
+  // Derivations only: absent from the recipes that have none, whose hashes stay as they were.
+  if (!recipe.from.empty()) {
+    field("from", std::to_string(recipe.from.size()));
+    for (const std::string& f : recipe.from)
+      field("parent", f);
+  }
+  if (!recipe.files.empty()) {
+    field("files", std::to_string(recipe.files.size()));
+    for (const RecipeFile& f : recipe.files) {
+      field("file", f.guestPath);
+      field("file-mode", std::to_string(f.mode));
+      field("file-content", f.content);
+    }
+  }
+  if (!recipe.commands.empty()) {
+    field("commands", std::to_string(recipe.commands.size()));
+    for (const std::string& c : recipe.commands)
+      field("command", c);
+  }
   return hex64(h);
 }
 
@@ -141,6 +209,18 @@ std::string renderRecipe(const ImageRecipe& recipe) {
   text += "kernel " + recipe.kernelVersion + "\n";
   text += "boot-shim-fnv1a64 " + hex64(fnv1a64(recipe.bootShim)) + "\n";
   text += "image-size " + recipe.imageSize + "\n";
+  if (!recipe.from.empty())
+    text += "from " + joined(recipe.from, ' ') + "\n";
+  for (const RecipeFile& f : recipe.files) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", f.mode);
+    text += "file " + f.guestPath + " " + mode + " fnv1a64:" + hex64(fnv1a64(f.content)) + " " + f.hostPath + "\n";
+  }
+  for (const std::string& c : recipe.commands) {
+    std::string oneLine = c;
+    std::replace(oneLine.begin(), oneLine.end(), '\n', ' ');
+    text += "run " + oneLine + "\n";
+  }
   text += "format " + std::to_string(recipe.formatVersion) + "\n";
   text += "hash " + recipeHash(recipe) + "\n";
   return text;

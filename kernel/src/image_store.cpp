@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
+#include <system_error>
 
 namespace umlab::kernel {
 
@@ -62,6 +63,10 @@ std::vector<BuiltImage> listBuiltImages(const std::string& imagesDir) {
       else if (line.rfind("hash ", 0) == 0)
         b.hash = line.substr(5);
     }
+    std::ifstream users(it->path() / "users");
+    for (std::string line; std::getline(users, line);)
+      if (!line.empty())
+        b.users.push_back(line);
     for (fs::directory_iterator f(it->path(), lec), fend; !lec && f != fend; f.increment(lec)) {
       struct stat st {};
       if (::lstat(f->path().c_str(), &st) == 0) {
@@ -85,6 +90,36 @@ std::vector<BuiltImage> listBuiltImages(const std::string& imagesDir) {
     return a.dirName < b.dirName;
   });
   return images;
+}
+
+void recordImageUser(const std::string& imagesDir, const std::string& dirName, const std::string& topologyPath) {
+  const fs::path file = fs::path(imagesDir) / dirName / "users";
+  {
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);)
+      if (line == topologyPath)
+        return;
+  }
+  std::ofstream out(file, std::ios::app);
+  out << topologyPath << "\n";
+  out.close();
+  if (!out)
+    throw std::system_error(errno, std::generic_category(), "write " + file.string());
+}
+
+std::vector<BuiltImage> selectPrunable(const std::vector<BuiltImage>& builds, const std::set<std::string>& keptDirNames,
+                                       const TopologyImageHash& currentHash) {
+  std::vector<BuiltImage> prunable;
+  for (const BuiltImage& b : builds) {
+    if (keptDirNames.count(b.dirName))
+      continue;
+    bool isNamed = false;
+    for (const std::string& user : b.users)
+      isNamed = isNamed || currentHash(user, b.name) == b.hash;
+    if (!isNamed)
+      prunable.push_back(b);
+  }
+  return prunable;
 }
 
 } // namespace umlab::kernel

@@ -16,6 +16,7 @@
 #include "umlab/lab/compile/graph_export.hpp"
 #include "umlab/lab/compile/layout.hpp"
 #include "umlab/lab/compile/plan.hpp"
+#include "umlab/lab/compile/topology_images.hpp"
 #include "umlab/lab/compile/plan_render.hpp"
 
 #include <cerrno>
@@ -241,8 +242,10 @@ int cmdPlan(const std::string& self, const std::vector<std::string>& args, std::
   Diagnostics diags(maxErrors(a));
   auto compiled = lab::compileFile(path, sources, diags);
   std::optional<lab::LaunchPlan> p;
-  if (compiled)
+  if (compiled) {
+    lab::locateTopologyImages(compiled->topology, host); // without a UML kernel: the <name> links
     p = lab::plan(compiled->topology, host, diags);
+  }
   renderDiagnostics(diags, err);
   if (!p)
     return kExitInputError;

@@ -12,10 +12,23 @@
 #include "umlab/kernel/image_mirror.hpp"
 #include "umlab/kernel/image_recipe.hpp"
 #include "umlab/kernel/image_store.hpp"
+#include "umlab/base/diagnostics.hpp"
+#include "umlab/kernel/builtin_images.hpp"
+#include "umlab/lab/compile/compile.hpp"
 #include "umlab/lab/compile/plan.hpp"
+#include "umlab/lab/compile/topology_images.hpp"
+#include "umlab/lab/runtime/lab_client.hpp"
 
+#include "image_listing.hpp"
+
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <ctime>
+#include <fcntl.h>
+#include <filesystem>
+#include <set>
+#include <sys/file.h>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -28,6 +41,7 @@ namespace umlab::cli {
 namespace {
 
 namespace k = umlab::kernel;
+namespace fs = std::filesystem;
 
 constexpr int kExitFailed = 1; ///< the build (or listing) failed
 
@@ -52,48 +66,54 @@ private:
 
 std::string imagesDir() { return lab::hostLayoutFromEnvironment("umlab").imageDir; }
 
-/// The recipe `build` would use for `name`, or nullopt with the reason.
+std::optional<std::string> kernelVersion(std::string* error) {
+  return k::findUmlKernelVersion(k::kUmlModulesRoot, error);
+}
+
+/// The recipe `build --name NAME` would use for `name`, or nullopt with the reason.
 std::optional<k::ImageRecipe> currentRecipe(const std::string& name, std::string* error) {
-  auto version = k::findUmlKernelVersion(k::kUmlModulesRoot, error);
+  auto version = kernelVersion(error);
   if (!version)
     return std::nullopt;
   return k::imageRecipeFor(name, *version);
 }
 
-int cmdBuild(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CliArgs a(args, {"--force", "-h", "--help"}, {"--name"});
-  if (a.has("-h") || a.has("--help")) {
-    out << kImageHelp;
-    return kExitOk;
-  }
-  if (!a.positional().empty())
-    throw CliUsageError{"image build takes no arguments, only options; did you mean '--name " + a.positional()[0] + "'?"};
-  const std::string name = a.get("--name").value_or(k::kDefaultImageName);
-  if (!k::isValidImageName(name))
-    throw CliUsageError{"invalid image name '" + name +
-                        "'; use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit"};
-  std::string error;
-  std::optional<k::ImageRecipe> recipe = currentRecipe(name, &error);
-  if (!recipe)
-    throw CliFailure{error};
+/// A topology compiled for its images; diagnostics go to `err` when given.
+std::optional<lab::Topology> loadTopology(const std::string& path, std::ostream* err) {
+  SourceManager sources;
+  Diagnostics diags;
+  auto compiled = lab::compileFile(path, sources, diags);
+  if (err)
+    renderDiagnostics(diags, *err);
+  if (!compiled)
+    return std::nullopt;
+  return std::move(compiled->topology);
+}
 
+std::string absolutePath(const std::string& path) {
+  std::error_code ec;
+  return fs::absolute(path, ec).lexically_normal().string();
+}
+
+/// Runs one build and prints its outcome; false when it failed.
+bool buildOne(const k::ImageRecipe& recipe, bool isForced, std::ostream& out, std::ostream& err) {
   k::ImageBuildOptions options;
   options.imagesDir = imagesDir();
-  k::MirrorChoice mirror = k::findHostMirror(recipe->suite);
+  k::MirrorChoice mirror = k::findHostMirror(recipe.suite);
   options.mirror = mirror.uri;
   options.mirrorOrigin = mirror.origin == "default" ? "the default mirror" : "from " + mirror.origin;
-  options.isForced = a.has("--force");
+  options.isForced = isForced;
   options.hasRoot = ::geteuid() == 0;
 
   InterruptSignals signals;
   SystemCommandRunner runner(signals.fd());
   k::TextImageProgress progress(out, &out == &std::cout && ::isatty(STDOUT_FILENO));
-  k::ImageBuildResult r = k::ImageBuilder(*recipe, options, runner, progress).build();
+  k::ImageBuildResult r = k::ImageBuilder(recipe, options, runner, progress).build();
   switch (r.outcome) {
   case k::ImageBuildResult::Outcome::Built:
   case k::ImageBuildResult::Outcome::Cached:
     out << r.message << "\n";
-    return kExitOk;
+    return true;
   case k::ImageBuildResult::Outcome::Failed:
     break;
   }
@@ -106,60 +126,267 @@ int cmdBuild(const std::vector<std::string>& args, std::ostream& out, std::ostre
   }
   if (!r.steps.empty())
     err << "umlab: note: the partial build was removed; '" << r.linkPath << "' is unchanged\n";
-  return kExitFailed;
+  return false;
 }
 
-std::string localTime(int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  ::localtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &tm);
-  return text;
+/// What `image build TOPOLOGY...` builds: the topology's own images (users recorded), then the
+/// built-in images its nodes name, each once.
+struct BuildJob {
+  k::ImageRecipe recipe;
+  std::string topology; ///< absolute; empty for a built-in image
+};
+
+int cmdBuild(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CliArgs a(args, {"--force", "-h", "--help"}, {"--name"});
+  if (a.has("-h") || a.has("--help")) {
+    out << kImageHelp;
+    return kExitOk;
+  }
+  const std::optional<std::string> only = a.get("--name");
+  if (only && !k::isValidImageName(*only))
+    throw CliUsageError{"invalid image name '" + *only +
+                        "'; use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit"};
+  for (const std::string& p : a.positional()) {
+    std::error_code ec;
+    if (!fs::exists(p, ec) && !only && k::isValidImageName(p))
+      throw CliUsageError{"'" + p + "' is not a topology file; did you mean '--name " + p + "'?"};
+  }
+  std::string error;
+  std::vector<BuildJob> jobs;
+  if (a.positional().empty()) {
+    std::optional<k::ImageRecipe> recipe = currentRecipe(only.value_or(k::kDefaultImageName), &error);
+    if (!recipe)
+      throw CliFailure{error};
+    jobs.push_back({*recipe, ""});
+  } else {
+    auto version = kernelVersion(&error);
+    if (!version)
+      throw CliFailure{error};
+    std::set<std::string> seen;
+    bool hasFound = !only;
+    for (const std::string& path : a.positional()) {
+      std::optional<lab::Topology> t = loadTopology(path, &err);
+      if (!t)
+        return kExitInputError;
+      std::vector<std::string> names;
+      for (const lab::TopologyImage& image : t->images)
+        names.push_back(image.name);
+      for (const lab::Node& n : t->nodes)
+        if (!t->findImage(n.image) && k::findBuiltinImage(n.image))
+          names.push_back(n.image);
+      for (const std::string& name : names) {
+        if (only && name != *only)
+          continue;
+        hasFound = true;
+        const bool isOwn = t->findImage(name) != nullptr;
+        auto recipe = lab::topologyImageRecipe(*t, name, *version, &error);
+        if (!recipe)
+          throw CliFailure{path + ": " + error};
+        if (!seen.insert(k::imageDirName(*recipe) + (isOwn ? absolutePath(path) : "")).second)
+          continue;
+        jobs.push_back({*recipe, isOwn ? absolutePath(path) : ""});
+      }
+    }
+    if (!hasFound)
+      throw CliUsageError{"no topology given defines or uses an image named '" + *only + "'"};
+    if (jobs.empty()) {
+      out << "the topology defines no images and its nodes use no built-in one; nothing to build\n";
+      return kExitOk;
+    }
+  }
+  std::set<std::string> built;
+  for (const BuildJob& job : jobs) {
+    const std::string dir = k::imageDirName(job.recipe);
+    if (built.insert(dir).second && !buildOne(job.recipe, a.has("--force"), out, err))
+      return kExitFailed;
+    if (!job.topology.empty())
+      k::recordImageUser(imagesDir(), dir, job.topology);
+  }
+  return kExitOk;
 }
 
-int cmdLs(const std::vector<std::string>& args, std::ostream& out, std::ostream&) {
+/// Every recipe `ls` and `prune` know: the built-in ones, then those of `topologies`.
+std::vector<ListedRecipe> knownRecipes(const std::vector<std::string>& topologies, std::ostream& err, bool* hasFailed) {
+  std::string error;
+  auto version = kernelVersion(&error);
+  std::vector<ListedRecipe> recipes;
+  for (const k::ImageLayer& l : k::builtinImageLayers()) {
+    std::string hash;
+    if (version)
+      if (auto r = k::flattenImage(l.name, {}, *version, &error))
+        hash = k::recipeHash(*r);
+    recipes.push_back({l.name, l.from.empty() ? "-" : l.from, "built in", hash});
+  }
+  for (const std::string& path : topologies) {
+    std::optional<lab::Topology> t = loadTopology(path, &err);
+    if (!t) {
+      *hasFailed = true;
+      continue;
+    }
+    for (const lab::TopologyImage& image : t->images) {
+      std::string hash;
+      if (version) {
+        if (auto r = lab::topologyImageRecipe(*t, image.name, *version, &error))
+          hash = k::recipeHash(*r);
+        else
+          err << "umlab: error: " << path << ": " << error << "\n";
+      }
+      recipes.push_back({image.name, image.from.text, path, hash});
+    }
+  }
+  return recipes;
+}
+
+int cmdLs(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CliArgs a(args, {"-h", "--help"}, {});
   if (a.has("-h") || a.has("--help")) {
     out << kImageHelp;
     return kExitOk;
   }
-  if (!a.positional().empty())
-    throw CliUsageError{"image ls takes no arguments"};
+  bool hasFailed = false;
+  std::vector<ListedRecipe> recipes = knownRecipes(a.positional(), err, &hasFailed);
   const std::string dir = imagesDir();
-  std::vector<k::BuiltImage> images = k::listBuiltImages(dir);
-  if (images.empty()) {
-    out << "no images in '" << dir << "'; build one with 'sudo umlab image build'\n";
+  out << renderImageListing(recipes, k::listBuiltImages(dir), dir);
+  return hasFailed ? kExitInputError : kExitOk;
+}
+
+/// The cache's lock (image_builder.hpp), taken without waiting: removing while a build runs
+/// could remove what it is about to install.
+UniqueFd lockCache(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  UniqueFd fd(::open((dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd)
+    throw CliFailure{"cannot open '" + dir + "/.lock': " + std::strerror(errno)};
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
+    throw CliFailure{"an image build is running in '" + dir + "'; try again when it has finished"};
+  return fd;
+}
+
+/// Build directories that running labs boot from -> the lab, through their plans' base paths.
+std::map<std::string, std::string> imagesInUse() {
+  std::map<std::string, std::string> inUse;
+  const lab::runtime::LabClient client(lab::hostLayoutFromEnvironment("umlab").stateRoot);
+  for (const std::string& name : client.labs()) {
+    try {
+      if (!client.isRunning(name))
+        continue;
+      for (const lab::GuestPlan& g : client.plan(name).guests) {
+        std::error_code ec;
+        const fs::path base = fs::canonical(g.basePath, ec);
+        if (!ec)
+          inUse.emplace(base.parent_path().filename().string(), name);
+      }
+    } catch (const std::exception&) {
+      // a lab that vanished while we looked uses nothing
+    }
+  }
+  return inUse;
+}
+
+/// Removes `victims` and the links left pointing at nothing; prints each with its size.
+uint64_t removeBuilds(const std::string& dir, const std::vector<k::BuiltImage>& victims, std::ostream& out,
+                      std::ostream& err, bool* hasFailed) {
+  uint64_t freed = 0;
+  for (const k::BuiltImage& b : victims) {
+    if (std::string problem = k::removeTree(dir + "/" + b.dirName); !problem.empty()) {
+      err << "umlab: error: cannot remove '" << dir << "/" << b.dirName << "': " << problem << "\n";
+      *hasFailed = true;
+      continue;
+    }
+    freed += b.diskSize;
+    out << "removed " << b.dirName << " (" << k::formatSize(b.diskSize) << ")\n";
+    for (const std::string& link : b.links) {
+      std::error_code ec;
+      if (!fs::exists(fs::path(dir) / link, ec)) // follows the link: gone when its build is
+        fs::remove(fs::path(dir) / link, ec);
+    }
+  }
+  return freed;
+}
+
+int cmdRm(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CliArgs a(args, {"-h", "--help"}, {});
+  if (a.has("-h") || a.has("--help")) {
+    out << kImageHelp;
     return kExitOk;
   }
-  std::map<std::string, std::string> currentHash; // by name; empty when unknown
-  std::vector<std::vector<std::string>> rows{{"NAME", "HASH", "ON DISK", "APPARENT", "BUILT", "LINKED AS", "RECIPE"}};
-  for (const k::BuiltImage& image : images) {
-    if (!currentHash.count(image.name)) {
-      std::string error;
-      auto recipe = k::isValidImageName(image.name) ? currentRecipe(image.name, &error) : std::nullopt;
-      currentHash[image.name] = recipe ? k::recipeHash(*recipe) : "";
+  if (a.positional().size() != 1)
+    throw CliUsageError{"image rm takes one image name (or one build, NAME-HASH), as in 'umlab image rm web'"};
+  const std::string& name = a.positional()[0];
+  const std::string dir = imagesDir();
+  UniqueFd lock = lockCache(dir);
+  std::vector<k::BuiltImage> victims;
+  std::vector<std::string> names;
+  for (const k::BuiltImage& b : k::listBuiltImages(dir)) {
+    names.push_back(b.name);
+    if (b.name == name || b.dirName == name)
+      victims.push_back(b);
+  }
+  if (victims.empty())
+    throw CliFailure{"no build of image '" + name + "' in '" + dir + "'" + didYouMean(name, names)};
+  const std::map<std::string, std::string> inUse = imagesInUse();
+  for (const k::BuiltImage& b : victims)
+    if (auto it = inUse.find(b.dirName); it != inUse.end())
+      throw CliFailure{"image '" + b.dirName + "' is in use by the running lab '" + it->second +
+                       "'; stop it with 'umlab down " + it->second + "' first"};
+  bool hasFailed = false;
+  const uint64_t freed = removeBuilds(dir, victims, out, err, &hasFailed);
+  out << "freed " << k::formatSize(freed) << "\n";
+  return hasFailed ? kExitFailed : kExitOk;
+}
+
+int cmdPrune(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CliArgs a(args, {"--dry-run", "-h", "--help"}, {});
+  if (a.has("-h") || a.has("--help")) {
+    out << kImageHelp;
+    return kExitOk;
+  }
+  if (!a.positional().empty())
+    throw CliUsageError{"image prune takes no arguments, only '--dry-run'"};
+  const std::string dir = imagesDir();
+  UniqueFd lock = lockCache(dir);
+  std::string error;
+  auto version = kernelVersion(&error);
+  if (!version) // without it no current hash is known, and every build would look unused
+    throw CliFailure{error};
+  std::set<std::string> kept;
+  for (const k::ImageLayer& l : k::builtinImageLayers())
+    if (auto r = k::flattenImage(l.name, {}, *version, &error))
+      kept.insert(k::imageDirName(*r));
+  for (const auto& [build, lab] : imagesInUse())
+    kept.insert(build);
+  std::map<std::string, std::optional<lab::Topology>> topologies; // each read once
+  auto currentHash = [&](const std::string& path, const std::string& name) -> std::optional<std::string> {
+    auto it = topologies.find(path);
+    if (it == topologies.end()) {
+      std::error_code ec;
+      it = topologies.emplace(path, fs::is_regular_file(path, ec) ? loadTopology(path, nullptr) : std::nullopt).first;
     }
-    const std::string& current = currentHash[image.name];
-    std::string links;
-    for (const std::string& l : image.links)
-      links += (links.empty() ? "" : ",") + l;
-    rows.push_back({image.name, image.hash, k::formatSize(image.diskSize), k::formatSize(image.apparentSize),
-                    localTime(image.builtTime), links.empty() ? "-" : links,
-                    current.empty() ? "unknown" : (current == image.hash ? "current" : "outdated")});
+    if (!it->second || !it->second->findImage(name))
+      return std::nullopt;
+    std::string ignored;
+    auto r = lab::topologyImageRecipe(*it->second, name, *version, &ignored);
+    return r ? std::optional(k::recipeHash(*r)) : std::nullopt;
+  };
+  const std::vector<k::BuiltImage> victims = k::selectPrunable(k::listBuiltImages(dir), kept, currentHash);
+  if (victims.empty()) {
+    out << "nothing to prune: every build in '" << dir << "' is named by a recipe\n";
+    return kExitOk;
   }
-  std::vector<size_t> widths(rows[0].size(), 0);
-  for (const auto& row : rows)
-    for (size_t c = 0; c < row.size(); ++c)
-      widths[c] = std::max(widths[c], row[c].size());
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t c = 0; c < row.size(); ++c)
-      line += c + 1 == row.size() ? row[c] : row[c] + std::string(widths[c] - row[c].size() + 2, ' ');
-    out << line << "\n";
+  if (a.has("--dry-run")) {
+    uint64_t total = 0;
+    for (const k::BuiltImage& b : victims) {
+      out << "would remove " << b.dirName << " (" << k::formatSize(b.diskSize) << ")\n";
+      total += b.diskSize;
+    }
+    out << "would free " << k::formatSize(total) << "\n";
+    return kExitOk;
   }
-  out << images.size() << (images.size() == 1 ? " image" : " images") << " in '" << dir << "'\n";
-  return kExitOk;
+  bool hasFailed = false;
+  const uint64_t freed = removeBuilds(dir, victims, out, err, &hasFailed);
+  out << "freed " << k::formatSize(freed) << "\n";
+  return hasFailed ? kExitFailed : kExitOk;
 }
 
 } // namespace
@@ -167,7 +394,7 @@ int cmdLs(const std::vector<std::string>& args, std::ostream& out, std::ostream&
 int runImageCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   try {
     if (args.empty())
-      throw CliUsageError{"image needs a command: 'umlab image build' or 'umlab image ls'"};
+      throw CliUsageError{"image needs a command: 'umlab image build', 'ls', 'rm' or 'prune'"};
     const std::string& command = args[0];
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command == "-h" || command == "--help" || command == "help") {
@@ -178,9 +405,13 @@ int runImageCommand(const std::vector<std::string>& args, std::ostream& out, std
       return cmdBuild(rest, out, err);
     if (command == "ls")
       return cmdLs(rest, out, err);
-    std::string hint = didYouMean(command, {"build", "ls"});
+    if (command == "rm")
+      return cmdRm(rest, out, err);
+    if (command == "prune")
+      return cmdPrune(rest, out, err);
+    std::string hint = didYouMean(command, {"build", "ls", "rm", "prune"});
     throw CliUsageError{"unknown image command '" + command + "'" +
-                        (hint.empty() ? "; the commands are 'build' and 'ls'" : hint)};
+                        (hint.empty() ? "; the commands are 'build', 'ls', 'rm' and 'prune'" : hint)};
   } catch (const CliUsageError& e) {
     err << "umlab: error: " << e.message << "\n";
     return kExitUsage;

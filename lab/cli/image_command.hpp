@@ -1,5 +1,5 @@
 #pragma once
-// `umlab image build|ls` (image_command.cpp): the base images guests boot from.
+// `umlab image build|ls|rm|prune` (image_command.cpp): the base images guests boot from.
 
 #include <iosfwd>
 #include <string>
@@ -8,32 +8,44 @@
 namespace umlab::cli {
 
 inline constexpr const char* kImageHelp =
-    "usage: umlab image build [--force] [--name NAME]\n"
-    "       umlab image ls\n"
+    "usage: umlab image build [--force] [--name NAME] [TOPOLOGY...]\n"
+    "       umlab image ls [TOPOLOGY...]\n"
+    "       umlab image rm NAME\n"
+    "       umlab image prune [--dry-run]\n"
     "\n"
-    "Build and list the base images guests boot from: Debian bookworm (minbase) with the lab\n"
-    "tools (iproute2, iptables, tcpdump, iperf3, traceroute, net-tools, ...), the UML kernel's\n"
-    "modules and umlab's boot shim, in one ext4 file that every guest reads through its own\n"
-    "copy-on-write file. root's password in the guests is 'root'.\n"
+    "Build, list and remove the base images guests boot from: Debian bookworm (minbase) with the\n"
+    "lab tools, the UML kernel's modules and umlab's boot shim, in one ext4 file that every guest\n"
+    "reads through its own copy-on-write file. root's password in the guests is 'root'.\n"
     "\n"
     "commands:\n"
-    "  build            build the image unless the one for the current recipe is cached; takes a\n"
-    "                   few minutes and needs root (debootstrap, chroot) and the Debian mirror\n"
-    "  ls               list built images: hash, size on disk and apparent size, build date, which\n"
-    "                   one NAME points at, and whether it matches the current recipe\n"
+    "  build            build an image unless the one for its current recipe is cached; takes a\n"
+    "                   few minutes and needs root (debootstrap, chroot) and the Debian mirror.\n"
+    "                   Without TOPOLOGY: the built-in image NAME (default 'debian'). With\n"
+    "                   TOPOLOGY: every image it defines under 'images:' and every built-in\n"
+    "                   image its nodes use (only NAME with --name)\n"
+    "  ls               list every known recipe (built in, and those of the TOPOLOGY files) with\n"
+    "                   its hash, whether it is built, size on disk and apparent size; then the\n"
+    "                   builds no listed recipe names\n"
+    "  rm NAME          remove every build of image NAME (or the one build NAME-HASH); refused\n"
+    "                   while a running lab uses it\n"
+    "  prune            remove every build no recipe names any more: kept are the builds of the\n"
+    "                   built-in recipes as they are now, those running labs use, and those whose\n"
+    "                   recorded topologies still define them with the same recipe\n"
     "\n"
     "options:\n"
     "  --force          build even when the image is cached\n"
-    "  --name NAME      the name topologies use for the image (default 'debian'). The name\n"
-    "                   'services' builds the variant for service labs: also dnsmasq,\n"
-    "                   isc-dhcp-client, dnsutils, frr and bridge-utils (nodes: image: services)\n"
+    "  --name NAME      the image to build. Built in: debian (the default), services (also\n"
+    "                   dnsmasq, isc-dhcp-client, dnsutils, frr, bridge-utils), kathara-base\n"
+    "                   (the tools of Kathara's kathara/base) and kathara-frr (kathara-base and FRR)\n"
+    "  --dry-run        prune: only say what would be removed\n"
     "  -h, --help       show this help\n"
     "\n"
     "Images live in $UMLAB_CACHE_DIR/images (default ~/.cache/umlab/images): each build in\n"
-    "NAME-HASH/, and the symlink NAME points at the newest. Packages come from the host's apt\n"
+    "NAME-HASH/, where HASH covers the whole recipe (packages, files' contents, commands, size,\n"
+    "kernel), and the symlink NAME points at the newest. Packages come from the host's apt\n"
     "mirror for bookworm (/etc/apt/sources.list and sources.list.d), else deb.debian.org.\n"
     "\n"
-    "exit status: 0 built or cached, 1 the build failed, 2 usage error\n";
+    "exit status: 0 done, 1 a build or removal failed (or a topology has errors), 2 usage error\n";
 
 /// Runs `umlab image ...`; `args` excludes "image". Progress goes to `out` (rewritten in place
 /// when `out` is std::cout on a terminal), errors to `err`. SIGINT, SIGTERM and SIGHUP are

@@ -2,6 +2,7 @@
 #include "image_command.hpp"
 
 #include "umlab/kernel/image_recipe.hpp"
+#include "umlab/kernel/image_store.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -86,31 +87,25 @@ TEST_CASE("image --help shows the image help", "[cli][image]") {
 TEST_CASE("image usage errors exit 2 with one line", "[cli][image]") {
   Run r = image({});
   CHECK(r.status == 2);
-  CHECK(r.err == "umlab: error: image needs a command: 'umlab image build' or 'umlab image ls'\n");
+  CHECK(r.err == "umlab: error: image needs a command: 'umlab image build', 'ls', 'rm' or 'prune'\n");
   r = image({"biuld"});
   CHECK(r.status == 2);
   CHECK(r.err == "umlab: error: unknown image command 'biuld'; did you mean 'build'?\n");
   r = image({"frobnicate"});
-  CHECK(r.err == "umlab: error: unknown image command 'frobnicate'; the commands are 'build' and 'ls'\n");
+  CHECK(r.err == "umlab: error: unknown image command 'frobnicate'; the commands are 'build', 'ls', 'rm' and 'prune'\n");
   r = image({"build", "--name", "Lab/1"});
   CHECK(r.status == 2);
   CHECK(r.err == "umlab: error: invalid image name 'Lab/1'; use lowercase letters, digits, '.', '_' and '-', "
                  "starting with a letter or digit\n");
   r = image({"build", "lab1"});
   CHECK(r.status == 2);
-  CHECK(r.err == "umlab: error: image build takes no arguments, only options; did you mean '--name lab1'?\n");
+  CHECK(r.err == "umlab: error: 'lab1' is not a topology file; did you mean '--name lab1'?\n");
   CHECK(image({"build", "--forse"}).status == 2);
-  CHECK(image({"ls", "extra"}).status == 2);
+  CHECK(image({"rm"}).status == 2);
+  CHECK(image({"prune", "extra"}).status == 2);
 }
 
-TEST_CASE("image ls on an empty cache says how to build one", "[cli][image]") {
-  TempCache cache;
-  Run r = image({"ls"});
-  CHECK(r.status == 0);
-  CHECK(r.out == "no images in '" + cache.images().string() + "'; build one with 'sudo umlab image build'\n");
-}
-
-TEST_CASE("image ls lists builds with sizes, the link and the recipe state", "[cli][image]") {
+TEST_CASE("image ls lists the built-in recipes, whether each is built, and orphan builds", "[cli][image]") {
   TempCache cache;
   auto recipe = installedRecipe();
   const std::string hash = recipe ? kernel::recipeHash(*recipe) : "1111111111111111";
@@ -124,14 +119,52 @@ TEST_CASE("image ls lists builds with sizes, the link and the recipe state", "[c
   std::istringstream in(r.out);
   for (std::string l; std::getline(in, l);)
     lines.push_back(l);
-  REQUIRE(lines.size() == 4);
-  CHECK(lines[0].rfind("NAME    HASH              ON DISK  APPARENT  BUILT             LINKED AS  RECIPE", 0) == 0);
-  CHECK(lines[1].rfind("debian  " + hash + "  ", 0) == 0);
-  CHECK(lines[1].find("  1.0M     ") != std::string::npos);
-  CHECK(lines[1].find("  debian     " + std::string(recipe ? "current" : "unknown")) != std::string::npos);
-  CHECK(lines[2].rfind("debian  0000000000000000  ", 0) == 0);
-  CHECK(lines[2].find("  -          " + std::string(recipe ? "outdated" : "unknown")) != std::string::npos);
-  CHECK(lines[3] == "2 images in '" + cache.images().string() + "'");
+  REQUIRE(lines.size() == 10);
+  CHECK(lines[0].rfind("NAME          FROM          HASH              BUILT  ON DISK  APPARENT  DEFINED IN", 0) == 0);
+  const std::string disk = kernel::formatSize(kernel::listBuiltImages(cache.images().string())[0].diskSize);
+  const std::string pad(7 - disk.size(), ' ');
+  if (recipe)
+    CHECK(lines[1] == "debian        -             " + hash + "  yes    " + disk + pad + "  1.0M      built in");
+  CHECK(lines[3].rfind("kathara-base  debian        ", 0) == 0);
+  CHECK(lines[3].find("  no     -        -         built in") != std::string::npos);
+  CHECK(lines[7] == "BUILD                    ON DISK  APPARENT  RECORDED USERS");
+  CHECK(lines[8] == "debian-0000000000000000  " + disk + pad + "  1.0M      -");
+  CHECK(lines[9] == "4 recipes, 2 builds (" + kernel::formatSize(2 * kernel::listBuiltImages(cache.images().string())[0].diskSize) +
+                        " on disk) in '" + cache.images().string() + "'");
+}
+
+TEST_CASE("image rm removes every build of a name and its link, prune every build no recipe names",
+          "[cli][image]") {
+  TempCache cache;
+  auto recipe = installedRecipe();
+  if (!recipe)
+    return; // prune needs the kernel's version to know the built-in hashes
+  const std::string hash = kernel::recipeHash(*recipe);
+  cache.addImage("debian-" + hash, "debian", hash, 1700000000);
+  cache.addImage("debian-0000000000000000", "debian", "0000000000000000", 1600000000);
+  cache.addImage("web-1111111111111111", "web", "1111111111111111", 1600000000);
+  fs::create_directory_symlink("web-1111111111111111", cache.images() / "web");
+  const uint64_t diskSize = kernel::listBuiltImages(cache.images().string())[0].diskSize; // each the same
+  const std::string one = kernel::formatSize(diskSize), two = kernel::formatSize(2 * diskSize);
+  Run dry = image({"prune", "--dry-run"});
+  CHECK(dry.status == 0);
+  CHECK(dry.out == "would remove debian-0000000000000000 (" + one + ")\nwould remove web-1111111111111111 (" + one +
+                       ")\nwould free " + two + "\n");
+  CHECK(fs::exists(cache.images() / "web-1111111111111111"));
+  Run rm = image({"rm", "web"});
+  CHECK(rm.status == 0);
+  CHECK(rm.out == "removed web-1111111111111111 (" + one + ")\nfreed " + one + "\n");
+  CHECK_FALSE(fs::exists(cache.images() / "web-1111111111111111"));
+  CHECK_FALSE(fs::exists(fs::symlink_status(cache.images() / "web")));
+  Run missing = image({"rm", "wbe"});
+  CHECK(missing.status == 1);
+  CHECK(missing.err == "umlab: error: no build of image 'wbe' in '" + cache.images().string() +
+                           "'\n");
+  Run prune = image({"prune"});
+  CHECK(prune.status == 0);
+  CHECK(prune.out == "removed debian-0000000000000000 (" + one + ")\nfreed " + one + "\n");
+  CHECK(fs::exists(cache.images() / ("debian-" + hash)));
+  CHECK(image({"prune"}).out.rfind("nothing to prune", 0) == 0);
 }
 
 TEST_CASE("image build returns at once when the recipe's image is cached", "[cli][image]") {

@@ -33,6 +33,20 @@ import yaml
 
 # Each must pass the schema (and `umlab validate`, which may warn).
 GOOD = {
+    "images: derived, defaults, string shorthands": """
+name: imgs
+images:
+  web:
+    from: kathara-base
+    packages: [apache2, php8.2]
+    files: {/etc/motd: cap.pcap}
+    run: ["a2enmod ssl"]
+    size: 2G
+  plain: {}
+  tools: {packages: curl, run: echo hi}
+nodes:
+  a: {image: web}
+""",
     "minimal, a null node": """
 name: tiny
 nodes:
@@ -134,6 +148,11 @@ replays:
 
 # Each must fail the schema (and `umlab validate`).
 BAD = {
+    "image with an unknown key": "name: x\nnodes: {a: {}}\nimages: {web: {pakages: [curl]}}\n",
+    "image package not a Debian name": "name: x\nnodes: {a: {}}\nimages: {web: {packages: [Curl]}}\n",
+    "image redefining a built-in": "name: x\nnodes: {a: {}}\nimages: {debian: {}}\n",
+    "image name with upper case": "name: x\nnodes: {a: {}}\nimages: {Web: {}}\n",
+    "image size without a unit": "name: x\nnodes: {a: {}}\nimages: {web: {size: 2}}\n",
     "top level is a list": "- name: x\n",
     "unknown top-level key": "name: x\nnodes: {a: {}}\nnodez: {}\n",
     "missing name": "nodes: {a: {}}\n",
@@ -256,6 +275,7 @@ LOADER_CONTEXTS = {
 # readSettings builds its list in a variable: without 'kind' for `kinds.<k>`, with it for `defaults`.
 SETTINGS_KIND = "#/$defs/kindSettings"
 SETTINGS_DEFAULTS = "#/$defs/defaults"
+IMAGE_RECIPE = "#/$defs/imageRecipe"
 
 FUNCTION_DEF = re.compile(
     r"^\s*(?!(?:if|for|while|switch|else|return|catch)\b)[A-Za-z_][\w:<>*&, ]*?[\s*&](\w+)\([^;]*\)\s*(?:const\s*)?\{\s*$"
@@ -449,6 +469,14 @@ def main(argv):
             ) if part
         )
         r.check(not missing and not extra and keys, what + " match schema " + ptr, detail or "no keys found")
+    # The images section has its own reader (load_images.cpp) with its key list in kImageKeys.
+    images_source = open(os.path.join(root, "lab/src/compile/load_images.cpp")).read()
+    image_keys = re.search(r"kImageKeys\{([^{}]*)\}", images_source)
+    keys = STRING.findall(image_keys.group(1)) if image_keys else []
+    props = set(pointer(schema, IMAGE_RECIPE).get("properties", {}))
+    r.check(keys and set(keys) == props, "keys of an image (load_images.cpp kImageKeys) match schema " + IMAGE_RECIPE,
+            "loader %s, schema %s" % (sorted(keys), sorted(props)))
+    seen.add(IMAGE_RECIPE)
     for ptr in sorted(set(LOADER_CONTEXTS.values()) | {SETTINGS_KIND, SETTINGS_DEFAULTS}):
         r.check(ptr in seen, "loader has a key list for schema " + ptr, "no MapReader in load.cpp maps to it")
     for ptr in closed_objects(schema):

@@ -3,6 +3,8 @@
 #include "umlab/base/spelling.hpp"
 #include "umlab/lab/yaml/loader.hpp"
 
+#include "load_images.hpp"
+
 #include <filesystem>
 
 namespace umlab::lab {
@@ -78,7 +80,8 @@ public:
       return std::nullopt;
     }
     MapReader top(doc_, root, "the topology",
-                  {"name", "description", "defaults", "kinds", "nodes", "segments", "links", "monitors", "replays"},
+                  {"name", "description", "defaults", "kinds", "nodes", "segments", "links", "monitors", "replays",
+                   "images"},
                   diags_);
     t.name = top.scalar("name", "the lab's name");
     if (const Node* name = top.get("name"); !name)
@@ -127,6 +130,8 @@ public:
       for (size_t i = 0; i < n->items.size(); ++i)
         if (auto r = readReplay(doc_.node(n->items[i]), i + 1))
           t.replays.push_back(std::move(*r));
+    if (const Node* n = top.get("images"))
+      readRawImages(doc_, *n, diags_, t.images);
     return t;
   }
 

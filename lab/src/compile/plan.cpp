@@ -245,7 +245,8 @@ private:
     g.memoryBytes = node.memoryBytes;
     g.image = node.image;
     g.cowPath = p_.stateDir + "/cow/" + node.name + ".cow";
-    g.basePath = h_.imageDir + "/" + node.image + "/rootfs.img";
+    const auto built = h_.imageDirs.find(node.image);
+    g.basePath = h_.imageDir + "/" + (built == h_.imageDirs.end() ? node.image : built->second) + "/rootfs.img";
     g.configDisk = p_.stateDir + "/nodes/" + node.name + "/config.img";
     g.logPath = p_.stateDir + "/log/" + node.name + ".log";
     g.forwarding = node.forwarding;

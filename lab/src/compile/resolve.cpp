@@ -3,6 +3,8 @@
 #include "umlab/base/quantity.hpp"
 #include "umlab/base/spelling.hpp"
 
+#include "resolve_images.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -96,6 +98,7 @@ public:
       resolveMonitor(m);
     for (const RawReplay& r : raw_.replays)
       resolveReplay(r);
+    t_.images = resolveImages(raw_, diags_, options_);
     for (NodeIndex i = 0; i < t_.nodes.size(); ++i)
       finishNode(i);
     deriveMacs();

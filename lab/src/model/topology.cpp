@@ -26,6 +26,13 @@ std::optional<SegmentIndex> Topology::findSegment(std::string_view name) const {
   return std::nullopt;
 }
 
+const TopologyImage* Topology::findImage(std::string_view name) const {
+  for (const TopologyImage& i : images)
+    if (i.name == name)
+      return &i;
+  return nullptr;
+}
+
 const Interface* Node::findInterface(unsigned index) const {
   for (const Interface& i : interfaces)
     if (i.index == index)

@@ -125,10 +125,18 @@ void checkHost(const LaunchPlan& p) {
   std::map<std::string, std::string> bases; // path -> image name
   for (const GuestPlan& g : p.guests)
     bases.emplace(g.basePath, g.image);
-  for (const auto& [b, image] : bases)
+  for (const auto& [b, image] : bases) {
+    // A topology's own image lives in <images>/<name>-<hash> (topology_images.hpp); a built-in
+    // one is reached through the <images>/<name> link.
+    const bool isTopologyImage = std::filesystem::path(b).parent_path().filename() != image;
+    if (isTopologyImage && ::access(b.c_str(), R_OK) != 0)
+      throw RuntimeError("image '" + image + "' of this topology is not built (no '" + b +
+                         "', the build of its recipe as the file says it now); build it with 'umlab image build " +
+                         p.sourcePath + "'");
     if (::access(b.c_str(), R_OK) != 0)
       throw RuntimeError("the base image '" + b + "' is missing; build it with 'umlab image build" +
                          (image == "debian" ? std::string() : " --name " + image) + "' (a few minutes, once)");
+  }
 }
 
 LaunchResult Launcher::launch(const LaunchPlan& plan, const LaunchOptions& options) {

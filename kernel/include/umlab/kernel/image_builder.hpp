@@ -20,9 +20,17 @@
 ///   3. configure: iptables and ip6tables alternatives set to -legacy (the UML kernel has no
 ///      nf_tables), root's password "root", /etc/motd, /etc/hostname, /etc/hosts, an empty
 ///      /etc/fstab, /sbin/umlab-boot (mode 0755), apt's caches emptied
+///   -  only for a recipe with files or commands (a derived one, image_recipe.hpp): copy its
+///      files into ROOT, then run each command as `chroot ROOT /bin/sh -c CMD` with a
+///      /usr/sbin/policy-rc.d that exits 101 (so no service starts in the chroot; debootstrap
+///      does the same around its own package installs), removed afterwards; apt's caches emptied
+///      again. A failing command fails the build with the recipe's name, the command and its
+///      last lines. The commands run without /proc; the guest's /etc/resolv.conf is empty.
 ///   4. mkfs.ext4 -q -F -L umlab-root -d ROOT rootfs.img <size>: no loop mount, sparse
 ///   5. check the image with debugfs: the shim's text and mode, modules.dep, the iptables link
 ///   6. chmod 0444, recipe.txt, remove ROOT, rename the work directory into place, swap the link
+///
+/// (With the extra step, the steps are numbered 1 to 7.)
 ///
 /// Files are written inside ROOT by resolving symlinks as the guest would see them, so that a
 /// link in the guest tree (ROOT/sbin -> usr/sbin, or an absolute one) never points a write at

@@ -29,6 +29,7 @@
 #include "umlab/base/diagnostics.hpp"
 #include "umlab/lab/model/topology.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,10 @@ struct HostLayout {
   std::string kernel;    ///< linux.uml
   std::string imageDir;  ///< the base image of image X is <imageDir>/<X>/rootfs.img
   std::string switchd;   ///< the umlab-switchd executable
+  /// For the images the topology defines: image name -> its build's directory under imageDir
+  /// ("web-<hash>"), filled by `locateTopologyImages` (topology_images.hpp). An image missing
+  /// here is found through the <imageDir>/<X> link.
+  std::map<std::string, std::string> imageDirs;
 };
 
 /// The layout for this process: $UMLAB_STATE_DIR, else $XDG_RUNTIME_DIR/umlab, else /run/umlab

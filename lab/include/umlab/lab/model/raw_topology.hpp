@@ -128,6 +128,17 @@ struct RawReplay {
   size_t number = 0; ///< 1-based position under `replays:`
 };
 
+/// One entry of `images:` (load_images.hpp); lists keep each item's position.
+struct RawImage {
+  RawScalar name;
+  RawScalar from;
+  std::vector<RawScalar> packages;
+  std::vector<RawFile> files;
+  std::vector<RawScalar> run;
+  RawScalar size;
+  SourceLoc loc;
+};
+
 struct RawTopology {
   std::string path;    ///< as given on the command line
   std::string baseDir; ///< directory that relative `files` and `pcap` paths start from
@@ -143,6 +154,7 @@ struct RawTopology {
   std::vector<RawLink> links;
   std::vector<RawMonitor> monitors;
   std::vector<RawReplay> replays;
+  std::vector<RawImage> images;
 };
 
 } // namespace umlab::lab

@@ -156,6 +156,27 @@ struct Replay {
   SourceLoc loc;
 };
 
+/// A text and where it was written.
+struct LocatedText {
+  std::string text;
+  SourceLoc loc;
+
+  bool operator==(const LocatedText& o) const { return text == o.text; }
+};
+
+/// An image the topology defines under `images:` (docs/topology.md): what it adds to its parent.
+/// `umlab image build FILE` builds it (topology_images.hpp turns it into a kernel recipe); nodes
+/// name it in `image:` like a built-in one.
+struct TopologyImage {
+  std::string name;
+  SourceLoc loc;
+  LocatedText from;                   ///< a built-in image or another entry; "debian" when not given
+  std::vector<LocatedText> packages;  ///< extra Debian packages, in order
+  std::vector<GuestFile> files;       ///< host paths resolved against the topology's directory
+  std::vector<LocatedText> commands;  ///< `run:`, in order
+  LocatedText size;                   ///< mkfs.ext4's size ("2G"); empty text: the parent's
+};
+
 struct Topology {
   std::string name;
   std::string description;
@@ -165,7 +186,9 @@ struct Topology {
   std::vector<Trunk> trunks;
   std::vector<Tap> taps;
   std::vector<Replay> replays;
+  std::vector<TopologyImage> images; ///< in file order
 
+  const TopologyImage* findImage(std::string_view name) const;
   std::optional<NodeIndex> findNode(std::string_view name) const;
   std::optional<SegmentIndex> findSegment(std::string_view name) const;
   /// "pc1:eth0"

@@ -1,0 +1,68 @@
+#include "image_listing.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace umlab::cli {
+
+namespace {
+
+namespace k = umlab::kernel;
+
+std::string renderTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows)
+    for (size_t c = 0; c < row.size(); ++c)
+      widths[c] = std::max(widths[c], row[c].size());
+  std::string text;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c)
+      line += c + 1 == row.size() ? row[c] : row[c] + std::string(widths[c] - row[c].size() + 2, ' ');
+    text += line + "\n";
+  }
+  return text;
+}
+
+std::string plural(size_t n, const std::string& word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
+
+} // namespace
+
+std::string renderImageListing(const std::vector<ListedRecipe>& recipes, const std::vector<k::BuiltImage>& builds,
+                               const std::string& imagesDir) {
+  std::set<std::string> named;
+  uint64_t totalDisk = 0;
+  for (const k::BuiltImage& b : builds)
+    totalDisk += b.diskSize;
+  std::vector<std::vector<std::string>> rows{{"NAME", "FROM", "HASH", "BUILT", "ON DISK", "APPARENT", "DEFINED IN"}};
+  for (const ListedRecipe& r : recipes) {
+    const k::BuiltImage* build = nullptr;
+    for (const k::BuiltImage& b : builds)
+      if (!r.hash.empty() && b.dirName == r.name + "-" + r.hash)
+        build = &b;
+    if (build)
+      named.insert(build->dirName);
+    rows.push_back({r.name, r.from, r.hash.empty() ? "unknown" : r.hash, build ? "yes" : "no",
+                    build ? k::formatSize(build->diskSize) : "-", build ? k::formatSize(build->apparentSize) : "-",
+                    r.source});
+  }
+  std::string text = renderTable(rows);
+  std::vector<std::vector<std::string>> orphans{{"BUILD", "ON DISK", "APPARENT", "RECORDED USERS"}};
+  for (const k::BuiltImage& b : builds) {
+    if (named.count(b.dirName))
+      continue;
+    std::string users;
+    for (const std::string& u : b.users)
+      users += (users.empty() ? "" : ", ") + u;
+    orphans.push_back({b.dirName, k::formatSize(b.diskSize), k::formatSize(b.apparentSize), users.empty() ? "-" : users});
+  }
+  if (orphans.size() > 1)
+    text += "\nbuilds that no recipe above names (orphans; 'umlab image prune' removes those no recorded user "
+            "names either):\n" +
+            renderTable(orphans);
+  text += plural(recipes.size(), "recipe") + ", " + plural(builds.size(), "build") + " (" + k::formatSize(totalDisk) +
+          " on disk) in '" + imagesDir + "'\n";
+  return text;
+}
+
+} // namespace umlab::cli

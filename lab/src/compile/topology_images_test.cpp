@@ -1,0 +1,120 @@
+#include "umlab/lab/compile/topology_images.hpp"
+
+#include "umlab/base/temp_dir.hpp"
+#include "umlab/lab/compile/compile.hpp"
+#include "umlab/lab/compile/plan.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+using namespace umlab;
+using namespace umlab::lab;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A topology file with one derived image in a temporary directory, and a fake UML modules root.
+struct Lab {
+  TempDir dir{"umlab-topoimages"};
+  fs::path file() const { return dir.path() / "lab.yaml"; }
+  fs::path modules() const { return dir.path() / "modules"; }
+
+  Lab() {
+    fs::create_directories(dir.path() / "site");
+    fs::create_directories(modules() / "6.1.176");
+    write("site/index.html", "<h1>one</h1>\n");
+    write("lab.yaml", "name: imglab\n"
+                      "images:\n"
+                      "  web:\n"
+                      "    from: kathara-base\n"
+                      "    packages: [php, apache2]\n"
+                      "    files: {/var/www/html/index.html: site/index.html}\n"
+                      "    run: [\"a2enmod ssl\", \"echo ok > /etc/ok\"]\n"
+                      "    size: 3072M\n"
+                      "  plain: {}\n"
+                      "nodes:\n"
+                      "  pc1: {image: web}\n"
+                      "  pc2: {image: kathara-frr}\n"
+                      "  pc3: {}\n");
+  }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir.path() / name, std::ios::binary | std::ios::trunc) << text;
+  }
+  Topology compile() const {
+    SourceManager sources;
+    Diagnostics diags;
+    auto c = compileFile(file().string(), sources, diags);
+    REQUIRE(c);
+    return c->topology;
+  }
+};
+
+} // namespace
+
+TEST_CASE("images: resolves into the model with every field and its place", "[lab][images]") {
+  Lab lab;
+  Topology t = lab.compile();
+  REQUIRE(t.images.size() == 2);
+  const TopologyImage& web = t.images[0];
+  CHECK(web.name == "web");
+  CHECK(web.loc.line == 3);
+  CHECK(web.from.text == "kathara-base");
+  CHECK(web.from.loc.line == 4);
+  CHECK(web.from.loc.column == 11);
+  REQUIRE(web.packages.size() == 2);
+  CHECK(web.packages[1].text == "apache2");
+  CHECK(web.packages[1].loc.column == 21);
+  REQUIRE(web.files.size() == 1);
+  CHECK(web.files[0].guestPath == "/var/www/html/index.html");
+  CHECK(web.files[0].hostPath == (lab.dir.path() / "site/index.html").string());
+  REQUIRE(web.commands.size() == 2);
+  CHECK(web.commands[1].text == "echo ok > /etc/ok");
+  CHECK(web.size.text == "3G");
+  CHECK(t.images[1].from.text == "debian"); // the default parent
+  CHECK(t.findImage("plain") == &t.images[1]);
+  CHECK_FALSE(t.findImage("kathara-frr"));
+}
+
+TEST_CASE("a topology image's recipe covers its file's content", "[lab][images]") {
+  Lab lab;
+  std::string error;
+  auto before = topologyImageRecipe(lab.compile(), "web", "6.1.176", &error);
+  REQUIRE(before);
+  CHECK(before->from == std::vector<std::string>{"kathara-base", "debian"});
+  REQUIRE(before->files.size() == 1);
+  CHECK(before->files[0].content == "<h1>one</h1>\n");
+  CHECK(before->commands.back() == "echo ok > /etc/ok");
+  CHECK(before->imageSize == "3G");
+  CHECK(topologyImageRecipe(lab.compile(), "web", "6.1.176", &error)->files == before->files);
+  lab.write("site/index.html", "<h1>two</h1>\n");
+  auto after = topologyImageRecipe(lab.compile(), "web", "6.1.176", &error);
+  REQUIRE(after);
+  CHECK(kernel::recipeHash(*after) != kernel::recipeHash(*before));
+  // A built-in image named by a node flattens the same way.
+  auto frr = topologyImageRecipe(lab.compile(), "kathara-frr", "6.1.176", &error);
+  REQUIRE(frr);
+  CHECK(kernel::recipeHash(*frr) == kernel::recipeHash(kernel::imageRecipeFor("kathara-frr", "6.1.176")));
+}
+
+TEST_CASE("a topology image boots from the build of its recipe as it is now", "[lab][images][plan]") {
+  Lab lab;
+  Topology t = lab.compile();
+  HostLayout host{"/run/umlab", "/usr/bin/linux.uml", "/cache/images", "/usr/lib/umlab/umlab-switchd", {}};
+  CHECK(locateTopologyImages(t, host, lab.modules().string()) == "");
+  std::string error;
+  const std::string webDir = kernel::imageDirName(*topologyImageRecipe(t, "web", "6.1.176", &error));
+  CHECK(host.imageDirs.at("web") == webDir);
+  CHECK(host.imageDirs.count("kathara-frr") == 0);
+  Diagnostics diags;
+  auto p = plan(t, host, diags);
+  REQUIRE(p);
+  CHECK(p->guests[0].basePath == "/cache/images/" + webDir + "/rootfs.img");
+  CHECK(p->guests[1].basePath == "/cache/images/kathara-frr/rootfs.img");
+  CHECK(p->guests[2].basePath == "/cache/images/debian/rootfs.img");
+
+  HostLayout noKernel{"/run/umlab", "/usr/bin/linux.uml", "/cache/images", "/usr/lib/umlab/umlab-switchd", {}};
+  CHECK(locateTopologyImages(t, noKernel, (lab.dir.path() / "none").string()) ==
+        "user-mode-linux is not installed; apt-get install user-mode-linux");
+  CHECK(noKernel.imageDirs.empty());
+}
