@@ -416,7 +416,7 @@ TEST_CASE("a real guest boots and serves its agent until it powers off", "[kerne
     auto env = client.exec({"sh", "-c", "echo \"$PATH $HOME $TERM $GREETING [$1]\"; pwd", "sh", ""},
                            {"GREETING=hi there", "TERM=xterm"});
     REQUIRE(env.status);
-    CHECK(env.out == "/usr/sbin:/usr/bin:/sbin:/bin /root xterm hi there []\n/\n");
+    CHECK(env.out == "/run/umlab-compat/bin:/usr/sbin:/usr/bin:/sbin:/bin /root xterm hi there []\n/\n");
 
     // stdin: fed in two frames, closed by an empty one.
     const uint32_t cat = client.startExec({"cat"}, {}, true);

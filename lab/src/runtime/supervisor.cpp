@@ -1542,8 +1542,13 @@ private:
       return;
     done_ = true;
     labEvent("stopping");
-    if (keepCow)
-      powerOffGuests(std::chrono::seconds(15));
+    // A clean power-off when the COW files are kept, or when a node has `shutdown` commands:
+    // its init runs them (at most 10 s, umlab_init.cpp) before it powers off. A host SIGTERM
+    // would end UML at once, without them.
+    const bool hasShutdownCommands =
+        std::any_of(guests_.begin(), guests_.end(), [](const auto& g) { return !g->plan.shutdown.empty(); });
+    if (keepCow || hasShutdownCommands)
+      powerOffGuests(std::chrono::seconds(20));
     processes_.stopAll(this); // guests, then taps, then switches
     // Orphans of UML helpers were reparented to us (subreaper): reap whatever is left.
     runner_.reapEnded();

@@ -31,6 +31,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace umlab::lab {
@@ -131,6 +132,9 @@ struct GuestPlan {
   std::vector<InterfacePlan> interfaces;
   std::vector<RoutePlan> routes;
   std::vector<std::string> startup;
+  std::vector<std::string> shutdown; ///< run by the guest's init when it powers off (config disk /shutdown.sh)
+  std::vector<std::pair<std::string, std::string>> sysctls; ///< {name, value}, applied in order at boot
+  std::string mountPoint, mountHostDir; ///< hostfs: host dir mountHostDir at guest dir mountPoint
   std::vector<GuestFile> files;
   std::vector<std::string> argv;
 
