@@ -481,6 +481,8 @@ int act(UnitVerb verb, const std::string& asked, const ResolvedUnit& r, bool isQ
       if (initScript(r, "status", true) != 0)
         return initScript(r, "start");
       return initScript(r, "reload") == 0 ? 0 : initScript(r, "restart");
+    case UnitVerb::Status: // systemctl's contract: 3 for any unit that is not running
+      return initScript(r, "status") == 0 ? 0 : 3;
     default:
       return initScript(r, kernel::initScriptAction(verb));
     }

@@ -155,7 +155,7 @@ FRR_DAEMONS="bgpd ospfd ospf6d ripd ripngd isisd pimd ldpd nhrpd eigrpd babeld s
 prepare() {
   enabled=
   if [ -r $Q/daemons ]; then
-    enabled=$(sed -n "s/^[[:space:]]*\([a-z0-9]*\)[[:space:]]*=[[:space:]]*["']\{0,1\}\(yes\|1\)["']\{0,1\}[[:space:]]*$//p" $Q/daemons)
+    enabled=$(sed -n "s/^[[:space:]]*\([a-z0-9]*\)[[:space:]]*=[[:space:]]*[\"']\{0,1\}\(yes\|1\)[\"']\{0,1\}[[:space:]]*$/\1/p" $Q/daemons | grep -vx zebra | tr '\n' ' ')
   fi
   for d in zebra $enabled; do
     if [ -r $Q/$d.conf ]; then
@@ -183,7 +183,7 @@ prepare() {
   mkdir -p /var/log/quagga /var/run/quagga
   chown frr:frr /var/log/quagga /var/run/quagga
   chmod 775 /var/log/quagga
-  echo "quagga: $Q -> $F: zebra${enabled:+ }$(echo $enabled) (run by FRR)"
+  echo "quagga: $Q -> $F, daemons: zebra $enabled(run by FRR)"
 }
 case "$1" in
   start|restart|force-reload|reload) prepare || { echo "quagga: cannot prepare FRR's configuration" >&2; exit 1; } ;;

@@ -213,12 +213,17 @@ TEST_CASE("a Quagga lab runs on FRR and services start as labs start them", "[ru
   CHECK(lab.exec("r1", {"stat", "-c", "%U:%G %a", "/etc/frr/ripd.conf"}).out == "frr:frr 640\n");
   CHECK(lab.exec("r1", {"grep", "-c", "^ripd=yes", "/etc/frr/daemons"}).out == "1\n");
   CHECK(lab.exec("r1", {"test", "-e", "/etc/frr/frr.conf"}).status != 0);
-  CHECK(lab.exec("r1", {"test", "-s", "/var/log/quagga/ripd.log"}).status == 0);
+  CHECK(lab.exec("r1", {"test", "-f", "/var/log/quagga/ripd.log"}).status == 0);
 
   // FRR through its init script, systemctl and vtysh.
   CHECK(lab.exec("r1", {"/etc/init.d/frr", "status"}).status == 0);
   ProcessResult active = lab.exec("r1", {"systemctl", "is-active", "frr"});
   CHECK(active.out == "active\n");
+  CHECK(lab.exec("r2", {"systemctl", "stop", "frr"}).status == 0);
+  CHECK(lab.exec("r2", {"pgrep", "-x", "zebra"}).status != 0);
+  CHECK(lab.exec("r2", {"systemctl", "status", "frr"}).status == 3); // a stopped unit
+  CHECK(lab.exec("r2", {"systemctl", "start", "frr.service"}).status == 0);
+  CHECK(lab.exec("r2", {"pgrep", "-x", "zebra"}).status == 0);
   CHECK(lab.exec("r2", {"systemctl", "restart", "frr"}).status == 0);
   CHECK(lab.exec("r2", {"pgrep", "-x", "ripd"}).status == 0);
   ProcessResult version = lab.exec("r2", {"vtysh", "-c", "show version"});

@@ -15,6 +15,8 @@
 ///      /run/umlab-services; forking, oneshot: waited for), ExecStartPost=; for stop ExecStop= or
 ///      SIGTERM to the recorded process group;
 ///   4. else says "Unit <name>.service not found." (exit 5, as systemd does).
+/// Exit codes follow systemctl's: the init script's own for start, stop, restart and reload;
+/// for status and is-active 0 when it is running and 3 when not (frr's script says 1).
 /// enable, disable, is-enabled and daemon-reload do nothing but say so: nothing starts at boot
 /// here, the lab's startup commands do.
 
