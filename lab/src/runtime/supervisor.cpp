@@ -297,7 +297,12 @@ public:
     if (options_.confine) {
       std::error_code ec;
       const fs::path base = fs::canonical(gp.basePath, ec);
-      pendingJail_ = std::make_unique<Jail>(jailFor(gp.name, {ec ? gp.basePath : base.parent_path().string(), gp.argv.front()}));
+      JailSpec jail = jailFor(gp.name, {ec ? gp.basePath : base.parent_path().string(), gp.argv.front()});
+      // hostfs (`hostfs=<dir>` in argv, node.conf `mount`): the guest reads and writes that
+      // directory as the lab's uid, so it must exist in the jail, writable.
+      if (!gp.mountHostDir.empty())
+        jail.binds.push_back({gp.mountHostDir, true});
+      pendingJail_ = std::make_unique<Jail>(std::move(jail));
       o.setup = pendingJail_.get();
       // Inside the jail only the image's real directory exists, not the symlink to it.
       if (!ec)
