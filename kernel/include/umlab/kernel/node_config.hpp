@@ -37,7 +37,11 @@
 /// written to /proc/sys/<name with '.' as '/'> in file order, after the interfaces are renamed
 /// and up and after `forwarding` (so they override it), before the files are copied; a failing
 /// one is reported and the rest still apply. The hostfs mount is made before the files are
-/// copied, so `files` may put things under it.
+/// copied, so `files` may put things under it. `..` in guest paths stays in the guest, but the
+/// hostfs prefix is no boundary for guest root (`mount -t hostfs -o ../.. hostfs /mnt`, UML.md
+/// §8): under `umlab up` the UML process runs in a jail that holds only the system's programs,
+/// the lab's state and this host directory (bound writable, supervisor.cpp), as the lab's uid,
+/// which then owns what the guest writes there.
 
 #include <optional>
 #include <string>
