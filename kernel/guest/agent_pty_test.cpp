@@ -129,7 +129,7 @@ TEST_CASE("the agent greets, runs commands and reports how they ended", "[kernel
   CHECK(directory.status->code == 126);
 
   auto env = client.exec({"sh", "-c", "echo \"$PATH|$HOME|$TERM|$EXTRA\"; pwd"}, {"EXTRA=x=y", "HOME=/tmp"});
-  CHECK(env.out == "/usr/sbin:/usr/bin:/sbin:/bin|/tmp|dumb|x=y\n/\n");
+  CHECK(env.out == "/run/umlab-compat/bin:/usr/sbin:/usr/bin:/sbin:/bin|/tmp|dumb|x=y\n/\n");
 
   client.send(agent::FrameType::Exec, 900, "not an exec request");
   auto malformed = client.wait(900);

@@ -416,7 +416,7 @@ TEST_CASE("a real guest boots and serves its agent until it powers off", "[kerne
     auto env = client.exec({"sh", "-c", "echo \"$PATH $HOME $TERM $GREETING [$1]\"; pwd", "sh", ""},
                            {"GREETING=hi there", "TERM=xterm"});
     REQUIRE(env.status);
-    CHECK(env.out == "/usr/sbin:/usr/bin:/sbin:/bin /root xterm hi there []\n/\n");
+    CHECK(env.out == "/run/umlab-compat/bin:/usr/sbin:/usr/bin:/sbin:/bin /root xterm hi there []\n/\n");
 
     // stdin: fed in two frames, closed by an empty one.
     const uint32_t cat = client.startExec({"cat"}, {}, true);
@@ -526,4 +526,124 @@ TEST_CASE("a real guest boots and serves its agent until it powers off", "[kerne
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   CHECK(left.empty());
   CHECK(uml.console().find("umlab-init: powering off") != std::string::npos);
+}
+
+TEST_CASE("node.conf sysctls and a hostfs mount apply at boot and shutdown commands run at power-off", "[kernel][guest][uml]") {
+  const char* rootfs = std::getenv("UMLAB_TEST_ROOTFS");
+  if (!rootfs || !fs::is_regular_file(rootfs))
+    skip("UMLAB_TEST_ROOTFS does not name a base image (this test boots images only)");
+  const std::string kernel = findProgram("linux.uml");
+  if (kernel.empty())
+    skip("linux.uml is not in PATH (Debian package user-mode-linux)");
+  for (const char* tool : {"mkfs.ext4", "setarch"})
+    if (findProgram(tool).empty())
+      skip(std::string(tool) + " is not in PATH");
+
+  TempDir dir;
+  INFO("test directory " << dir.path);
+  const fs::path share = dir.path / "share";
+  fs::create_directories(share);
+  writeFile(share / "from-host.txt", "written on the host\n", 0644);
+  writeFile(dir.path / "outside.txt", "above the shared directory\n", 0644);
+
+  const fs::path config = dir.path / "config";
+  umlab::kernel::NodeConfig node;
+  node.hostname = kHostname;
+  node.forwarding = true;
+  node.sysctls = {{"net.ipv4.ip_forward", "0"}, // overrides `forwarding 1`
+                  {"net.ipv4.ping_group_range", "0 2147483647"},
+                  {"net.ipv4.conf.lo.rp_filter", "2"},
+                  {"net.ipv4.no_such_knob", "1"},
+                  {"net.ipv6.conf.all.forwarding", "0"}};
+  node.mountPoint = "/hostshare";
+  writeFile(config / "node.conf", umlab::kernel::renderNodeConfig(node), 0644);
+  // Files are copied after the mount: this one lands on the host.
+  writeFile(config / "files/hostshare/from-files.txt", "copied by init\n", 0644);
+  writeFile(config / "startup.sh", "echo startup ran\n", 0644);
+  writeFile(config / "shutdown.sh",
+            "echo bye from shutdown\n"
+            "echo \"$(hostname) was here\" > /hostshare/shutdown-ran\n"
+            "sleep 60\n"
+            "echo not reached\n",
+            0644);
+  fs::create_directories(config / "bin");
+  fs::copy_file(UMLAB_INIT_PATH, config / "bin/umlab-init");
+  fs::copy_file(UMLAB_AGENT_PATH, config / "bin/umlab-agent");
+  ::chmod((config / "bin/umlab-init").c_str(), 0755);
+  ::chmod((config / "bin/umlab-agent").c_str(), 0755);
+  REQUIRE(runHost({"mkfs.ext4", "-q", "-F", "-d", config.string(), (dir.path / "config.img").string(), "16M"}) == 0);
+
+  umlab::kernel::GuestSpec spec;
+  spec.kernel = kernel;
+  spec.umid = "umlab-test2-" + std::to_string(::getpid());
+  spec.umlDir = (dir.path / "uml").string();
+  spec.memoryBytes = 96ULL << 20;
+  spec.cowPath = (dir.path / "guest.cow").string();
+  spec.basePath = fs::absolute(rootfs).string();
+  spec.configDisk = (dir.path / "config.img").string();
+  spec.extraArgs = {"hostfs=" + share.string()};
+  std::vector<std::string> argv = {"setarch", "x86_64", "-R"};
+  for (auto& arg : umlab::kernel::umlCommandLine(spec))
+    argv.push_back(std::move(arg));
+  fs::create_directories(spec.umlDir);
+  if (!std::getenv("HOME"))
+    ::setenv("HOME", dir.path.c_str(), 1);
+
+  int pair[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+  UniqueFd hostEnd(pair[0]), guestEnd(pair[1]);
+  UmlProcess uml(argv, guestEnd.get(), dir.path / "console.log");
+  guestEnd.reset();
+  AgentClient client(std::move(hostEnd));
+  struct PrintConsole {
+    const UmlProcess& uml;
+    ~PrintConsole() { std::printf("---- guest console ----\n%s\n---- end of console ----\n", uml.console().c_str()); }
+  } printConsole{uml};
+  std::optional<agent::Frame> hello;
+  while ((hello = client.receive(uml.startedAt() + kBootTimeout)) && hello->type != agent::FrameType::Hello) {
+  }
+  REQUIRE(hello);
+
+  // sysctls: in order, after forwarding, values with spaces, an interface's own; a bad one is
+  // reported and the rest still apply.
+  auto sysctls = client.exec({"cat", "/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv4/ping_group_range",
+                              "/proc/sys/net/ipv4/conf/lo/rp_filter", "/proc/sys/net/ipv6/conf/all/forwarding"});
+  CHECK(sysctls.out == "0\n0\t2147483647\n2\n0\n");
+  const std::string console = uml.console();
+  CHECK(console.find("umlab-init: sysctl net.ipv4.ping_group_range=0 2147483647") != std::string::npos);
+  CHECK(console.find("umlab-init: error: sysctl net.ipv4.no_such_knob: No such file or directory") != std::string::npos);
+  CHECK(console.find("umlab-init: hostfs on /hostshare") != std::string::npos);
+
+  // hostfs: each side sees what the other writes.
+  auto fromHost = client.exec({"cat", "/hostshare/from-host.txt"});
+  CHECK(fromHost.out == "written on the host\n");
+  CHECK(readFile(share / "from-files.txt") == "copied by init\n");
+  auto write = client.exec({"sh", "-c", "echo written in the guest > /hostshare/from-guest.txt && mkdir /hostshare/d"});
+  CHECK(write.status);
+  CHECK(write.status->code == 0);
+  CHECK(readFile(share / "from-guest.txt") == "written in the guest\n");
+  CHECK(fs::is_directory(share / "d"));
+  writeFile(share / "late.txt", "written while the guest runs\n", 0644);
+  CHECK(client.exec({"cat", "/hostshare/late.txt"}).out == "written while the guest runs\n");
+  // `..` in the guest's paths stays in the guest: the host directory's parent is not reachable.
+  auto above = client.exec({"sh", "-c", "cat /hostshare/../outside.txt /hostshare/d/../../outside.txt 2>&1; ls /hostshare/.."});
+  CHECK(above.out.find("above the shared directory") == std::string::npos);
+  CHECK(above.out.find("hostshare") != std::string::npos); // /hostshare/.. is the guest's own /
+
+  // Power off: the shutdown commands run first (output on the console), for at most 10 s.
+  const auto stopAt = Clock::now();
+  client.startExec({"kill", "-TERM", "1"});
+  auto status = uml.waitExit(std::chrono::seconds(60));
+  const double stopSeconds = secondsSince(stopAt);
+  REQUIRE(status);
+  CHECK(WIFEXITED(*status));
+  std::printf("power-off with a shutdown script that sleeps: %.1f s\n", stopSeconds);
+  CHECK(stopSeconds >= 9.5);
+  CHECK(stopSeconds < 25);
+  const std::string after = uml.console();
+  CHECK(after.find("umlab-init: shutdown: bye from shutdown") != std::string::npos);
+  CHECK(after.find("umlab-init: shutdown: still running after 10 s; going on without it") != std::string::npos);
+  CHECK(after.find("not reached") == std::string::npos);
+  CHECK(after.find("umlab-init: powering off") < after.find("umlab-init: shutdown: bye from shutdown"));
+  CHECK(readFile(share / "shutdown-ran") == std::string(kHostname) + " was here\n");
 }

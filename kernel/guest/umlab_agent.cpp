@@ -16,7 +16,7 @@
 ///
 /// A command runs with execvp in its own process group (SIGNAL goes to the group), in /, with
 /// stdin from /dev/null unless the request says it reads stdin, and with the environment
-/// PATH, HOME=/root, TERM=dumb plus the request's entries. A command that cannot be started
+/// PATH (umlab-init's compat wrappers first), HOME=/root, TERM=dumb plus the request's entries. A command that cannot be started
 /// (the exec fails: ENOENT, EACCES, ...) ends with EXIT {127 or 126, 0, errno}, learnt through a
 /// close-on-exec pipe from the child.
 
@@ -47,7 +47,7 @@ using umlab::guest::errnoText;
 namespace {
 
 constexpr size_t kHighWater = 256 * 1024;
-const std::vector<std::string> kBaseEnvironment = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=dumb"};
+const std::vector<std::string> kBaseEnvironment = {"PATH=/run/umlab-compat/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=dumb"};
 
 void logError(const std::string& text) { umlab::guest::writeAll(STDERR_FILENO, "umlab-agent: " + text + "\n"); }
 

@@ -7,12 +7,21 @@
 ///   mount /proc /sys /dev /dev/pts /dev/shm /run /tmp (each only if not mounted yet)
 ///   read /run/umlab/node.conf (node_config.hpp); hostname; lo up; load ipv6
 ///   per `iface`: rename the device (vecN -> ethN), set the MAC, add the address, bring it up
-///   routes; IPv4/IPv6 forwarding
+///   routes; IPv4/IPv6 forwarding; node.conf `sysctl` lines, in order (they override forwarding)
+///   node.conf `mount`: hostfs at that directory (the host gave `hostfs=<dir>` to the kernel)
 ///   copy /run/umlab/files onto /
+///   link halt/poweroff/reboot, and what Kathara labs expect (compat_tools.hpp): ip/ifconfig
+///     wrappers in /run/umlab-compat/bin (first on PATH), systemctl, service, /etc/init.d/quagga
 ///   run /run/umlab/startup.sh (one /bin/sh, one command at a time, output prefixed on the console)
 ///   start umlab-agent on /dev/ttyS1 and a login getty on the console (tty0); say "ready"
 ///   loop: reap every child (PID 1 adopts all orphans), respawn the agent and the getty,
-///         power off on SIGTERM/SIGINT/SIGPWR/SIGUSR2, reboot on SIGUSR1
+///         power off on SIGTERM/SIGINT/SIGPWR/SIGUSR2, reboot on SIGUSR1: first run
+///         /run/umlab/shutdown.sh like startup.sh (output prefixed "shutdown:", at most 10 s),
+///         then SIGTERM everything, SIGKILL after 3 s, sync, remount / read-only
+///
+/// Interfaces are up before startup runs, as in Kathara (Docker) where labs rely on it (they add
+/// addresses without `ip link set up`). A MAC change on an interface that is up fails with EBUSY
+/// on UML; the `ip` and `ifconfig` wrappers retry it around a down/up (compat_tools.hpp).
 ///
 /// Nothing in the boot line is fatal: a failed step is reported ("umlab-init: error: ...") and
 /// boot goes on, because a guest that reaches its agent can be inspected and one that stops
@@ -23,7 +32,11 @@
 /// even without a handler, so `kill -TERM 1` and Ctrl-Alt-Del (RB_DISABLE_CAD turns it into
 /// SIGINT; mconsole `cad`) both reach the loop. Invoked under another PID as `halt`,
 /// `poweroff` or `reboot` (init links those names to itself when the image has none), it
-/// signals PID 1 and exits.
+/// signals PID 1 and exits; as `ip`, `ifconfig`, `systemctl` or `service` it is that tool
+/// (compat_tools.hpp), under any PID.
+///
+/// A host SIGTERM ends UML at once, without any of this: `umlab down` asks init to power off
+/// through the agent (kill -TERM 1) when a node has shutdown commands (supervisor.cpp teardown).
 ///
 /// Startup commands: the host writes the node's `startup` list one command per line. A small
 /// sh driver reads the file, joins lines until `sh -n` accepts them as a complete command (so
@@ -31,6 +44,7 @@
 /// evals it in the same shell (variables and `cd` carry over) with stdin from /dev/null, and
 /// reports a failure without stopping.
 
+#include "compat_tools.hpp"
 #include "guest_io.hpp"
 #include "umlab/base/unique_fd.hpp"
 #include "umlab/kernel/node_config.hpp"
@@ -69,10 +83,15 @@ constexpr const char* kConfigDir = "/run/umlab";
 constexpr const char* kSelf = "/run/umlab/bin/umlab-init";
 constexpr const char* kAgent = "/run/umlab/bin/umlab-agent";
 constexpr const char* kAgentTty = "/dev/ttyS1";
-constexpr const char* kPath = "/usr/sbin:/usr/bin:/sbin:/bin";
+/// The compat wrappers (ip, ifconfig: compat_tools.hpp) come first for everything init starts.
+constexpr const char* kCompatDir = "/run/umlab-compat";
+constexpr const char* kCompatBinDir = "/run/umlab-compat/bin";
+constexpr const char* kPath = "/run/umlab-compat/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const std::vector<std::string> kGetty = {"/sbin/agetty", "--noclear", "-8", "-L", "tty0", "115200", "vt100"};
 
 constexpr auto kShutdownGrace = std::chrono::seconds(3);
+/// How long the node's shutdown commands (/run/umlab/shutdown.sh) may take before init goes on.
+constexpr auto kShutdownScriptPatience = std::chrono::seconds(10);
 /// After this long the agent and the getty start even though startup.sh is still running (a
 /// command that never returns), so the guest can still be reached and inspected.
 constexpr auto kStartupPatience = std::chrono::seconds(60);
@@ -81,7 +100,7 @@ constexpr auto kMaxRespawnDelay = std::chrono::seconds(30);
 
 /// The startup driver, run as `sh -c kStartupDriver umlab-startup <startup.sh>` (design note above).
 constexpr const char* kStartupDriver = R"sh(n=0 failed=0 cmd= why= finished=
-trap '[ -n "$finished" ] || echo "command $n ended the startup script (exit status $?)"' EXIT
+trap '[ -n "$finished" ] || echo "command $n ended the ${0#umlab-} script (exit status $?)"' EXIT
 run() {
   n=$((n + 1))
   printf '$ %s\n' "$cmd"
@@ -115,6 +134,61 @@ done 9<"$1"
 finished=1
 [ $n -eq 1 ] && commands=command || commands=commands
 echo "finished: $n $commands, $failed failed"
+)sh";
+
+/// /etc/init.d/quagga on images with FRR and no Quagga (Debian 12 has no quagga package), so
+/// that Quagga labs run unchanged: their /etc/quagga/daemons and per-daemon files become FRR's
+/// configuration, then FRR's own init script does the work. FRR 8.4's frrcommon.sh gives each
+/// daemon its /etc/frr/<daemon>.conf when /etc/frr/frr.conf is absent, and `vtysh -b` applies
+/// frr.conf only when it exists; `no service integrated-vtysh-config` makes vtysh's `write`
+/// keep per-daemon files too. Quagga's zebra.conf held static routes, which FRR's staticd now
+/// owns: those lines are copied into staticd.conf.
+constexpr const char* kQuaggaScript = R"sh(#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          quagga
+# Required-Start:    $network
+# Required-Stop:     $network
+# Short-Description: Quagga routing daemons, run by FRR (written by umlab-init)
+### END INIT INFO
+Q=/etc/quagga F=/etc/frr
+FRR_DAEMONS="bgpd ospfd ospf6d ripd ripngd isisd pimd ldpd nhrpd eigrpd babeld sharpd pbrd bfdd fabricd vrrpd pathd"
+prepare() {
+  enabled=
+  if [ -r $Q/daemons ]; then
+    enabled=$(sed -n "s/^[[:space:]]*\([a-z0-9]*\)[[:space:]]*=[[:space:]]*[\"']\{0,1\}\(yes\|1\)[\"']\{0,1\}[[:space:]]*$/\1/p" $Q/daemons | grep -vx zebra | tr '\n' ' ')
+  fi
+  for d in zebra $enabled; do
+    if [ -r $Q/$d.conf ]; then
+      install -o frr -g frr -m 640 $Q/$d.conf $F/$d.conf || return 1
+    fi
+  done
+  if [ -r $Q/zebra.conf ] && grep -Eq '^[[:space:]]*ipv?6?[[:space:]]+route[[:space:]]' $Q/zebra.conf; then
+    grep -E '^[[:space:]]*ipv?6?[[:space:]]+route[[:space:]]' $Q/zebra.conf > $F/staticd.conf
+    chown frr:frr $F/staticd.conf; chmod 640 $F/staticd.conf
+  fi
+  [ -f $F/daemons.umlab-orig ] || cp -p $F/daemons $F/daemons.umlab-orig || return 1
+  cp -p $F/daemons.umlab-orig $F/daemons.new || return 1
+  for d in $FRR_DAEMONS; do
+    v=no
+    for e in $enabled; do [ "$e" = "$d" ] && v=yes; done
+    sed -i "s/^$d=.*/$d=$v/" $F/daemons.new
+  done
+  mv $F/daemons.new $F/daemons
+  rm -f $F/frr.conf
+  if [ -f $F/vtysh.conf ] && grep -q '^[[:space:]]*service integrated-vtysh-config' $F/vtysh.conf; then
+    sed -i 's/^[[:space:]]*service integrated-vtysh-config/no service integrated-vtysh-config/' $F/vtysh.conf
+  elif ! grep -q 'no service integrated-vtysh-config' $F/vtysh.conf 2>/dev/null; then
+    echo 'no service integrated-vtysh-config' >> $F/vtysh.conf
+  fi
+  mkdir -p /var/log/quagga /var/run/quagga
+  chown frr:frr /var/log/quagga /var/run/quagga
+  chmod 775 /var/log/quagga
+  echo "quagga: $Q -> $F, daemons: zebra $enabled(run by FRR)"
+}
+case "$1" in
+  start|restart|force-reload|reload) prepare || { echo "quagga: cannot prepare FRR's configuration" >&2; exit 1; } ;;
+esac
+exec /etc/init.d/frr "$@"
 )sh";
 
 using Clock = std::chrono::steady_clock;
@@ -348,6 +422,33 @@ void configureNetwork(const umlab::kernel::NodeConfig& config) {
     say("forwarding on");
 }
 
+/// node.conf `sysctl` lines, in order; each failure is reported and the rest still apply.
+void applySysctls(const umlab::kernel::NodeConfig& config) {
+  for (const auto& [name, value] : config.sysctls) {
+    std::string path = "/proc/sys/" + name;
+    std::replace(path.begin() + 10, path.end(), '.', '/');
+    if (writeTextFile(path.c_str(), value + "\n"))
+      say("sysctl " + name + "=" + value);
+    else
+      sayError("sysctl " + name + ": " + errnoText(errno));
+  }
+}
+
+/// node.conf `mount`: UML's hostfs at that directory, rooted at the host directory the kernel
+/// was given as `hostfs=<host dir>`.
+void mountHostfs(const std::string& dir) {
+  if (dir.empty())
+    return;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    sayError("mount hostfs on " + dir + ": " + ec.message());
+  else if (::mount("none", dir.c_str(), "hostfs", 0, nullptr) != 0)
+    sayError("mount hostfs on " + dir + ": " + errnoText(errno));
+  else
+    say("hostfs on " + dir);
+}
+
 // --- files ----------------------------------------------------------------------------------
 
 /// Copies one regular file or symlink by writing a temporary beside `to` and renaming it over,
@@ -444,6 +545,35 @@ void linkPowerCommands() {
   }
 }
 
+/// What Kathara labs run and a umlab guest lacks (compat_tools.hpp): the ip and ifconfig
+/// wrappers in kCompatBinDir (first on PATH), systemctl (and service) when the image has none,
+/// and /etc/init.d/quagga when FRR is there and Quagga is not. Links made on the root file system
+/// point at this build's init on the config disk and stay in the node's COW file.
+void linkCompatCommands() {
+  ::mkdir(kCompatDir, 0755);
+  ::mkdir(kCompatBinDir, 0755);
+  for (const char* tool : {"ip", "ifconfig"})
+    ::symlink(kSelf, (std::string(kCompatBinDir) + "/" + tool).c_str());
+  auto exists = [](const char* path) {
+    struct stat st;
+    return ::lstat(path, &st) == 0;
+  };
+  if (!exists("/usr/bin/systemctl") && !exists("/bin/systemctl"))
+    ::symlink(kSelf, "/usr/bin/systemctl");
+  if (!exists("/usr/sbin/service") && !exists("/sbin/service"))
+    ::symlink(kSelf, "/usr/sbin/service");
+  if (::access("/etc/init.d/frr", X_OK) == 0) {
+    const std::string script = std::string(kCompatDir) + "/quagga";
+    {
+      std::ofstream out(script, std::ios::trunc);
+      out << kQuaggaScript;
+    }
+    ::chmod(script.c_str(), 0755);
+    if (!exists("/etc/init.d/quagga"))
+      ::symlink(script.c_str(), "/etc/init.d/quagga");
+  }
+}
+
 double uptimeSeconds() {
   double seconds = 0;
   if (auto text = readTextFile("/proc/uptime"))
@@ -476,6 +606,7 @@ private:
   void reap();
   void readStartupOutput(bool drainOnly);
   void shutdown(int rebootCommand);
+  void runShutdownScript();
 
   UniqueFd signals_;
   UniqueFd startupOut_;
@@ -588,8 +719,11 @@ void Init::boot() {
   // net.ipv6 sysctls. modprobe is quiet when it is built in.
   runStep({"modprobe", "-q", "ipv6"}, "ipv6");
   configureNetwork(config);
+  applySysctls(config);
+  mountHostfs(config.mountPoint);
   copyFiles(std::string(kConfigDir) + "/files", "/");
   linkPowerCommands();
+  linkCompatCommands();
   startStartup();
   if (startupPid_ < 0)
     finishBoot();
@@ -692,8 +826,62 @@ void Init::reap() {
   }
 }
 
+/// Runs /run/umlab/shutdown.sh through the startup driver, its output prefixed "shutdown: ",
+/// for at most kShutdownScriptPatience; then shutdown goes on whatever it is doing.
+void Init::runShutdownScript() {
+  const std::string script = std::string(kConfigDir) + "/shutdown.sh";
+  if (::access(script.c_str(), R_OK) != 0)
+    return;
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    sayError("shutdown: pipe: " + errnoText(errno));
+    return;
+  }
+  UniqueFd readEnd(fds[0]), writeEnd(fds[1]);
+  const pid_t pid = spawn({"/bin/sh", "-c", kStartupDriver, "umlab-shutdown", script}, -1, writeEnd.get(), writeEnd.get());
+  writeEnd.reset();
+  if (pid < 0)
+    return;
+  say("shutdown: running " + script);
+  umlab::guest::LineSplitter lines;
+  auto print = [](std::string_view line) { say("shutdown: " + std::string(line)); };
+  const auto deadline = Clock::now() + kShutdownScriptPatience;
+  bool isDriverDone = false, isPipeOpen = true;
+  while (!isDriverDone && Clock::now() < deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    pollfd p{readEnd.get(), POLLIN, 0};
+    if (isPipeOpen && ::poll(&p, 1, static_cast<int>(std::clamp<long long>(left, 0, 100))) > 0) {
+      char buffer[4096];
+      const ssize_t n = ::read(readEnd.get(), buffer, sizeof buffer);
+      if (n > 0)
+        lines.feed(std::string_view(buffer, static_cast<size_t>(n)), print);
+      else if (n == 0)
+        isPipeOpen = false;
+    } else if (!isPipeOpen) {
+      ::usleep(20000);
+    }
+    int status = 0;
+    pid_t done;
+    while ((done = ::waitpid(-1, &status, WNOHANG)) > 0)
+      if (done == pid)
+        isDriverDone = true;
+  }
+  // What the driver printed last (a daemon it started may hold the pipe open: do not wait).
+  ::fcntl(readEnd.get(), F_SETFL, O_NONBLOCK);
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(readEnd.get(), buffer, sizeof buffer)) > 0)
+    lines.feed(std::string_view(buffer, static_cast<size_t>(n)), print);
+  lines.finish(print);
+  if (!isDriverDone) {
+    say("shutdown: still running after " + std::to_string(kShutdownScriptPatience.count()) + " s; going on without it");
+    ::kill(-pid, SIGKILL);
+  }
+}
+
 void Init::shutdown(int rebootCommand) {
   say(rebootCommand == RB_AUTOBOOT ? "rebooting" : "powering off");
+  runShutdownScript();
   ::kill(-1, SIGTERM);
   ::kill(-1, SIGCONT);
   const auto deadline = Clock::now() + kShutdownGrace;
@@ -750,6 +938,13 @@ int signalInit(const std::string& name) {
 
 int main(int argc, char** argv) {
   const std::string name = argc > 0 ? fs::path(argv[0]).filename().string() : "umlab-init";
+  const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+  if (name == "ip" || name == "ifconfig")
+    return umlab::guest::runNetWrapper(name, args);
+  if (name == "systemctl")
+    return umlab::guest::runSystemctl(args);
+  if (name == "service")
+    return umlab::guest::runService(args);
   if (::getpid() != 1) {
     if (name == "halt" || name == "poweroff" || name == "reboot")
       return signalInit(name);

@@ -33,6 +33,16 @@ bool isValidIfaceName(std::string_view name) {
   return true;
 }
 
+/// A sysctl name as /proc/sys takes it: dotted words, no way out of /proc/sys.
+bool isValidSysctlName(std::string_view name) {
+  if (name.empty() || name.front() == '.' || name.back() == '.' || name.find("..") != std::string_view::npos)
+    return false;
+  for (char c : name)
+    if (c == '/' || static_cast<unsigned char>(c) <= ' ' || c == 0x7f)
+      return false;
+  return true;
+}
+
 bool isValidHostname(std::string_view name) {
   if (name.empty() || name.size() > kMaxHostnameLength || name.front() == '-' || name.front() == '.')
     return false;
@@ -59,6 +69,10 @@ std::string renderNodeConfig(const NodeConfig& config) {
            (iface.address.empty() ? std::string("-") : iface.address) + "\n";
   for (const auto& route : config.routes)
     out += "route " + route.destination + " " + route.gateway + "\n";
+  for (const auto& [name, value] : config.sysctls)
+    out += "sysctl " + name + " " + value + "\n";
+  if (!config.mountPoint.empty())
+    out += "mount " + config.mountPoint + "\n";
   return out;
 }
 
@@ -81,6 +95,21 @@ std::optional<NodeConfig> parseNodeConfig(const std::string& text, std::string* 
     if (line.empty() || line.front() == '#')
       continue;
 
+    if (line == "sysctl" || line.starts_with("sysctl ")) {
+      // The value is the rest of the line, spaces and all.
+      for (char c : line)
+        if (static_cast<unsigned char>(c) < ' ' || c == 0x7f)
+          return fail("control character in 'sysctl' line");
+      const std::string_view args = line.substr(std::min<size_t>(line.size(), 7));
+      const size_t space = args.find(' ');
+      if (space == std::string_view::npos || space == 0 || space + 1 == args.size())
+        return fail("'sysctl' takes a name and a value: sysctl <name> <value>");
+      const std::string_view name = args.substr(0, space);
+      if (!isValidSysctlName(name))
+        return fail("invalid sysctl name " + quoted(name));
+      config.sysctls.emplace_back(std::string(name), std::string(args.substr(space + 1)));
+      continue;
+    }
     const auto fields = splitFields(line);
     for (const auto& field : fields) {
       if (field.empty())
@@ -155,6 +184,15 @@ std::optional<NodeConfig> parseNodeConfig(const std::string& text, std::string* 
           return fail("route to " + quoted(route.destination) + " has a gateway of another address family");
       }
       config.routes.push_back(std::move(route));
+    } else if (directive == "mount") {
+      if (!expect(1, "mount <guest dir>"))
+        return std::nullopt;
+      if (!config.mountPoint.empty())
+        return fail("duplicate 'mount'");
+      const std::string_view dir = fields[1];
+      if (dir.front() != '/' || dir == "/" || dir.find("/../") != std::string_view::npos || dir.ends_with("/.."))
+        return fail("'mount' takes an absolute directory other than '/', not " + quoted(dir));
+      config.mountPoint = dir;
     } else {
       return fail("unknown directive " + quoted(directive));
     }

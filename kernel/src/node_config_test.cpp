@@ -15,6 +15,8 @@ NodeConfig sampleConfig() {
                    {"eth2", "eth2", "02:00:00:00:00:03", "2001:db8::1/64"}};
   config.ifaces[1].address.clear();
   config.routes = {{"default", "10.0.0.254"}, {"192.168.0.0/16", "10.0.0.2"}, {"2001:db8:1::/48", "2001:db8::2"}};
+  config.sysctls = {{"net.ipv4.conf.eth0.rp_filter", "0"}, {"net.ipv4.ping_group_range", "0 2147483647"}};
+  config.mountPoint = "/shared";
   return config;
 }
 
@@ -34,7 +36,10 @@ TEST_CASE("a node config renders to the documented text", "[kernel][node-config]
                                             "iface eth2 eth2 02:00:00:00:00:03 2001:db8::1/64\n"
                                             "route default 10.0.0.254\n"
                                             "route 192.168.0.0/16 10.0.0.2\n"
-                                            "route 2001:db8:1::/48 2001:db8::2\n");
+                                            "route 2001:db8:1::/48 2001:db8::2\n"
+                                            "sysctl net.ipv4.conf.eth0.rp_filter 0\n"
+                                            "sysctl net.ipv4.ping_group_range 0 2147483647\n"
+                                            "mount /shared\n");
   CHECK(renderNodeConfig(NodeConfig{}) == "forwarding 0\n");
 }
 
@@ -58,6 +63,8 @@ TEST_CASE("a rendered node config parses back to the same config", "[kernel][nod
     CHECK(parsed->routes[i].destination == config.routes[i].destination);
     CHECK(parsed->routes[i].gateway == config.routes[i].gateway);
   }
+  CHECK(parsed->sysctls == config.sysctls);
+  CHECK(parsed->mountPoint == config.mountPoint);
   CHECK(renderNodeConfig(*parsed) == renderNodeConfig(config));
 }
 
@@ -103,6 +110,26 @@ TEST_CASE("node config errors name the line and what is wrong", "[kernel][node-c
         "line 1: invalid route destination '10.0.0.0' (expected a prefix or 'default')");
   CHECK(parseError("route 2001:db8::/32 10.0.0.1\n") ==
         "line 1: route to '2001:db8::/32' has a gateway of another address family");
+}
+
+TEST_CASE("sysctl values keep their spaces; sysctl and mount lines are checked", "[kernel][node-config]") {
+  auto parsed = parseNodeConfig("sysctl kernel.domainname  two  spaces \nsysctl net.ipv4.ip_forward 0\nsysctl a.b 1\n");
+  REQUIRE(parsed);
+  using Sysctl = std::pair<std::string, std::string>;
+  CHECK(parsed->sysctls == std::vector<Sysctl>{{"kernel.domainname", " two  spaces "}, {"net.ipv4.ip_forward", "0"}, {"a.b", "1"}});
+  CHECK(parseError("sysctl net.ipv4.ip_forward\n") == "line 1: 'sysctl' takes a name and a value: sysctl <name> <value>");
+  CHECK(parseError("sysctl net.ipv4.ip_forward \n") == "line 1: 'sysctl' takes a name and a value: sysctl <name> <value>");
+  CHECK(parseError("sysctl  x 1\n") == "line 1: 'sysctl' takes a name and a value: sysctl <name> <value>");
+  CHECK(parseError("sysctl\n") == "line 1: 'sysctl' takes a name and a value: sysctl <name> <value>");
+  CHECK(parseError("sysctl ../../etc/passwd x\n") == "line 1: invalid sysctl name '../../etc/passwd'");
+  CHECK(parseError("sysctl net..x 1\n") == "line 1: invalid sysctl name 'net..x'");
+  CHECK(parseError("sysctl net.x 1\r\n") == "line 1: control character in 'sysctl' line");
+  CHECK(parseError("mount\n") == "line 1: 'mount' takes 1 field: mount <guest dir>");
+  CHECK(parseError("mount shared\n") == "line 1: 'mount' takes an absolute directory other than '/', not 'shared'");
+  CHECK(parseError("mount /\n") == "line 1: 'mount' takes an absolute directory other than '/', not '/'");
+  CHECK(parseError("mount /a/../..\n") == "line 1: 'mount' takes an absolute directory other than '/', not '/a/../..'");
+  CHECK(parseError("mount /a\nmount /b\n") == "line 2: duplicate 'mount'");
+  CHECK(parseNodeConfig("mount /hosthome\n")->mountPoint == "/hosthome");
 }
 
 TEST_CASE("parseNodeConfig works without an error sink", "[kernel][node-config]") {

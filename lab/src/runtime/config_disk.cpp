@@ -58,6 +58,8 @@ void writeConfigDisk(const GuestPlan& g, const std::string& binDir) {
     c.ifaces.push_back({i.name, i.device, i.mac, i.ip});
   for (const RoutePlan& r : g.routes)
     c.routes.push_back({r.to, r.via});
+  c.sysctls = g.sysctls;
+  c.mountPoint = g.mountHostDir.empty() ? std::string() : g.mountPoint; // the host dir rides on `hostfs=` in argv
   writeText(tree / "node.conf", kernel::renderNodeConfig(c), fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
 
   std::string script = "#!/bin/sh\n# startup commands of node '" + g.name + "', from the topology\n";
@@ -65,6 +67,13 @@ void writeConfigDisk(const GuestPlan& g, const std::string& binDir) {
     script += s + (s.empty() || s.back() != '\n' ? "\n" : "");
   writeText(tree / "startup.sh", script, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                             fs::perms::others_read | fs::perms::others_exec);
+  if (!g.shutdown.empty()) {
+    std::string down = "#!/bin/sh\n# shutdown commands of node '" + g.name + "', from the topology\n";
+    for (const std::string& s : g.shutdown)
+      down += s + (s.empty() || s.back() != '\n' ? "\n" : "");
+    writeText(tree / "shutdown.sh", down, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                              fs::perms::others_read | fs::perms::others_exec);
+  }
 
   for (const GuestFile& f : g.files) {
     fs::path target = tree / "files" / fs::path(f.guestPath).relative_path();

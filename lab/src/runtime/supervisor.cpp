@@ -344,7 +344,9 @@ public:
       std::error_code ec;
       const fs::path base = fs::canonical(gp.basePath, ec);
       JailSpec jail = jailFor(gp.name, {ec ? gp.basePath : base.parent_path().string(), gp.argv.front()});
-      if (!gp.mountHostDir.empty()) // the guest's hostfs directory, which it may write
+      // hostfs (`hostfs=<dir>` in argv, node.conf `mount`): the guest reads and writes that
+      // directory as the lab's uid, so it must exist in the jail, writable.
+      if (!gp.mountHostDir.empty())
         jail.binds.push_back({gp.mountHostDir, true});
       pendingJail_ = std::make_unique<Jail>(std::move(jail));
       o.setup = pendingJail_.get();
@@ -1615,12 +1617,13 @@ private:
       return;
     done_ = true;
     labEvent("stopping");
-    // Guests with `shutdown` commands power off on their own (init runs them first, for at most
-    // 10 s), as do all guests whose COW files are kept.
-    const bool hasShutdown = std::any_of(plan_.guests.begin(), plan_.guests.end(),
-                                         [](const GuestPlan& g) { return !g.shutdown.empty(); });
-    if (keepCow || hasShutdown)
-      powerOffGuests(std::chrono::seconds(15));
+    // A clean power-off when the COW files are kept, or when a node has `shutdown` commands:
+    // its init runs them (at most 10 s, umlab_init.cpp) before it powers off. A host SIGTERM
+    // would end UML at once, without them.
+    const bool hasShutdownCommands =
+        std::any_of(guests_.begin(), guests_.end(), [](const auto& g) { return !g->plan.shutdown.empty(); });
+    if (keepCow || hasShutdownCommands)
+      powerOffGuests(std::chrono::seconds(20));
     processes_.stopAll(this); // guests, then taps, then switches
     if (options_.confine)
       grantMountedDirectories(false);

@@ -32,6 +32,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace umlab::lab {
@@ -136,10 +137,10 @@ struct GuestPlan {
   std::vector<InterfacePlan> interfaces;
   std::vector<RoutePlan> routes;
   std::vector<std::string> startup;
+  std::vector<std::string> shutdown; ///< run by the guest's init when it powers off (config disk /shutdown.sh)
+  std::vector<std::pair<std::string, std::string>> sysctls; ///< {name, value}, applied in order at boot
+  std::string mountPoint, mountHostDir; ///< hostfs: host dir mountHostDir at guest dir mountPoint
   std::vector<GuestFile> files;
-  std::vector<std::string> shutdown;
-  std::vector<std::pair<std::string, std::string>> sysctls;
-  std::string mountPoint, mountHostDir;
   std::vector<std::string> dependsOn; ///< guests that must be ready before this one starts
   std::vector<std::string> argv;
 
