@@ -49,6 +49,7 @@ KatharaImageMapping mapKatharaImage(const std::string& name, const std::map<std:
   if (base.empty() || base == "kathara/base" || base == "kathara/bind") {
     m.outcome = KatharaImageMapping::Outcome::Image;
     m.image = kKatharaDefaultImage;
+    m.isBind911 = base == "kathara/bind";
     return m;
   }
   if (base == "kathara/frr" || base == "kathara/quagga") {

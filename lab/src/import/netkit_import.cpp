@@ -493,6 +493,9 @@ std::optional<std::string> importNetkitLab(const std::string& dir, const ImportO
       startup.push_back("export " + v);
     for (std::string& c : katharaPrelude(image.image == "kathara-frr", hasWww))
       startup.push_back(std::move(c));
+    if (image.isBind911) // kathara/bind:9.11's configurations on Debian 12's BIND 9.18
+      startup.push_back("sed -i -E 's/^([[:space:]]*)((dnssec-enable|dnssec-lookaside|filter-aaaa-on-v4)[[:space:]].*)$/\\1# "
+                        "not in BIND 9.18: \\2/' /etc/bind/named.conf* 2>/dev/null; true");
     if (!sharedStartup.empty())
       startup.push_back(sharedStartup);
     if (!own.empty())

@@ -115,6 +115,8 @@ struct LabDir {
 TEST_CASE("Kathara images map to umlab's, and those that cannot run are refused at their line", "[lab][import]") {
   CHECK(mapKatharaImage("kathara/base").image == "kathara-base");
   CHECK(mapKatharaImage("kathara/bind:9.11").image == "kathara-base");
+  CHECK(mapKatharaImage("kathara/bind:9.11").isBind911);
+  CHECK_FALSE(mapKatharaImage("kathara/base").isBind911);
   CHECK(mapKatharaImage("docker.io/kathara/frr:latest").image == "kathara-frr");
   CHECK(mapKatharaImage("kathara/quagga").startsQuagga);
   CHECK(mapKatharaImage("").image == "kathara-base");

@@ -6,7 +6,10 @@
 /// catalogues use to the recipe that carries the same software:
 ///
 ///   kathara/base[:tag]     -> kathara-base  (the usual lab tools, bind9, apache2, dhcp, ...)
-///   kathara/bind[:tag]     -> kathara-base  (kathara/bind is kathara/base's bind9)
+///   kathara/bind[:tag]     -> kathara-base  (kathara/bind is kathara/base's bind9); the options
+///                             BIND 9.18 refuses (dnssec-enable, dnssec-lookaside,
+///                             filter-aaaa-on-v4: named would not start) are commented out in
+///                             /etc/bind before startup, by a command the topology shows
 ///   kathara/frr[:tag]      -> kathara-frr   (kathara-base + FRR)
 ///   kathara/quagga[:tag]   -> kathara-frr, and the device starts Quagga's configuration with
 ///                             FRR's daemons (`/etc/init.d/quagga start`), as Kathará's quagga
@@ -30,6 +33,9 @@ struct KatharaImageMapping {
   enum class Outcome { Image, Omit, Refuse } outcome = Outcome::Refuse;
   std::string image;   ///< Image: the umlab image
   bool startsQuagga = false; ///< Image: the device starts /etc/quagga's daemons at boot
+  /// Image: the device's BIND configuration was written for BIND 9.11 (kathara/bind:9.11), and
+  /// options that Debian 12's BIND 9.18 no longer accepts are commented out before startup.
+  bool isBind911 = false;
   std::string note;    ///< Omit and Refuse: why, and what to do instead
 };
 
