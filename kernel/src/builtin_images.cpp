@@ -30,7 +30,9 @@ std::vector<ImageLayer> makeTable() {
                          kKatharaBaseImageName,
                          {"frr", "frr-pythontools", "frr-snmp"},
                          {},
-                         {},
+                         // As kathara/frr's Dockerfile: no integrated configuration by default, so
+                         // that labs shipping per-daemon files (bgpd.conf, ospfd.conf) run them.
+                         {"sed -i -e 's/service/no service/' /etc/frr/vtysh.conf", "rm -f /etc/frr/frr.conf"},
                          "",
                          "kathara-base plus the FRR routing suite, as Kathara's kathara/frr"});
   return t;
