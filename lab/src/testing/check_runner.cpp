@@ -158,9 +158,12 @@ public:
     return retry(
         a.node, script,
         [&](const ExecResult& r) {
+          // The same address however it is spelt: ip prints 2001:0:0:1:200:ff:fe00:1 as
+          // 2001::1:200:ff:fe00:1.
+          const std::optional<IpPrefix> wanted = IpPrefix::parse(a.ip);
           std::istringstream words(r.out);
           for (std::string w; words >> w;)
-            if (w == a.ip)
+            if (w == a.ip || (wanted && IpPrefix::parse(w) == wanted))
               return r.exitCode == 0;
           return false;
         },

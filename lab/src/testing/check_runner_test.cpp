@@ -152,6 +152,8 @@ TEST_CASE("command, address, route and process checks read the guest's answers",
   CHECK(wrong.evidence.find("expected exit status 0 and output holding '-P FORWARD ACCEPT'") != std::string::npos);
   CHECK(wrong.evidence.find("-P FORWARD DROP") != std::string::npos);
   CHECK(fx.run(fx.make(AddressCheck{"a", "eth0", "10.0.0.1/24"}), fake).passed);
+  CHECK(fx.run(fx.make(AddressCheck{"a", "eth0", "fe80:0:0::1/64"}), fake).passed); // however it is spelt
+  CHECK_FALSE(fx.run(fx.make(AddressCheck{"a", "eth0", "fe80::1/65"}, Duration(600)), fake).passed);
   CHECK_FALSE(fx.run(fx.make(AddressCheck{"a", "eth0", "10.0.0.1/2"}, Duration(600)), fake).passed);
   CHECK(fx.run(fx.make(RouteCheck{"a", "default", std::string("10.0.0.254"), std::string("eth0")}), fake).passed);
   CHECK_FALSE(fx.run(fx.make(RouteCheck{"a", "default", std::string("10.0.0.25"), std::nullopt}, Duration(600)), fake).passed);
