@@ -421,7 +421,13 @@ std::optional<std::string> importNetkitLab(const std::string& dir, const ImportO
         used.insert(s);
         domainName[dm.first] = s;
       }
-  std::string labName = options.name.empty() ? sanitize(root.filename().string()) : options.name;
+  // The catalogues name directories "kathara-lab_ospf"; the prefix would eat the 24 characters
+  // a lab name has, and every lab would start alike.
+  std::string dirName = root.filename().string();
+  for (const char* prefix : {"kathara-lab_", "kathara-lab-", "netkit-lab_", "netkit-lab-"})
+    if (dirName.rfind(prefix, 0) == 0 && dirName.size() > std::string(prefix).size())
+      dirName = dirName.substr(std::string(prefix).size());
+  std::string labName = options.name.empty() ? sanitize(dirName) : options.name;
   labName = labName.substr(0, kMaxLabNameLength);
 
   auto hostPath = [&](const fs::path& p) {
