@@ -133,9 +133,25 @@ void checkHost(const LaunchPlan& p) {
       throw RuntimeError("image '" + image + "' of this topology is not built (no '" + b +
                          "', the build of its recipe as the file says it now); build it with 'umlab image build " +
                          p.sourcePath + "'");
-    if (::access(b.c_str(), R_OK) != 0)
-      throw RuntimeError("the base image '" + b + "' is missing; build it with 'umlab image build" +
-                         (image == "debian" ? std::string() : " --name " + image) + "' (a few minutes, once)");
+  }
+  // Every missing built-in image at once, each with the command that builds it.
+  std::vector<std::string> missing, commands;
+  for (const auto& [b, image] : bases)
+    if (::access(b.c_str(), R_OK) != 0) {
+      missing.push_back("'" + b + "'");
+      commands.push_back("umlab image build" + (image == "debian" ? std::string() : " --name " + image));
+    }
+  if (missing.size() == 1)
+    throw RuntimeError("the base image " + missing[0] + " is missing; build it with '" + commands[0] +
+                       "' (a few minutes, once)");
+  if (!missing.empty()) {
+    std::string list, run;
+    for (size_t i = 0; i < missing.size(); ++i) {
+      list += (i ? ", " : "") + missing[i];
+      run += (i ? " && " : "") + commands[i];
+    }
+    throw RuntimeError("the base images " + list + " are missing; build them with '" + run +
+                       "' (a few minutes each, once)");
   }
 }
 
