@@ -1,5 +1,7 @@
 #include "image_command.hpp"
 
+#include "umlab/lab/import/netkit_import.hpp"
+
 #include "umlab/base/signal_fd.hpp"
 
 #include "cli.hpp"
@@ -79,10 +81,19 @@ std::optional<k::ImageRecipe> currentRecipe(const std::string& name, std::string
 }
 
 /// A topology compiled for its images; diagnostics go to `err` when given.
+/// A Kathara/Netkit lab directory counts as the topology 'umlab up DIR' would boot.
 std::optional<lab::Topology> loadTopology(const std::string& path, std::ostream* err) {
   SourceManager sources;
   Diagnostics diags;
-  auto compiled = lab::compileFile(path, sources, diags);
+  std::optional<lab::Compiled> compiled;
+  if (std::error_code ec; fs::is_directory(path, ec) && fs::exists(fs::path(path) / "lab.conf", ec)) {
+    if (std::optional<std::string> text = lab::importNetkitLab(path, {}, sources, diags))
+      compiled = lab::compileText((fs::path(path) / "lab.yaml").string(), *text, sources, diags);
+    if (compiled) // the import's warnings are 'umlab import's to show, not the image builder's
+      return std::move(compiled->topology);
+  } else {
+    compiled = lab::compileFile(path, sources, diags);
+  }
   if (err)
     renderDiagnostics(diags, *err);
   if (!compiled)
