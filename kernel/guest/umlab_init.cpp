@@ -142,7 +142,9 @@ echo "finished: $n $commands, $failed failed"
 /// daemon its /etc/frr/<daemon>.conf when /etc/frr/frr.conf is absent, and `vtysh -b` applies
 /// frr.conf only when it exists; `no service integrated-vtysh-config` makes vtysh's `write`
 /// keep per-daemon files too. Quagga's zebra.conf held static routes, which FRR's staticd now
-/// owns: those lines are copied into staticd.conf.
+/// owns: those lines are copied into staticd.conf. Quagga's BGP defaults differ from FRR 8's
+/// (no policy needed on eBGP sessions, no RIB check for `network`): each `router bgp` of a
+/// Quagga bgpd.conf gets them back explicitly.
 constexpr const char* kQuaggaScript = R"sh(#!/bin/sh
 ### BEGIN INIT INFO
 # Provides:          quagga
@@ -162,6 +164,12 @@ prepare() {
       install -o frr -g frr -m 640 $Q/$d.conf $F/$d.conf || return 1
     fi
   done
+  # Quagga's BGP announced without a policy and whatever its 'network' lines named; FRR 8
+  # defaults to the opposite (ebgp-requires-policy, network import-check), which would
+  # leave a Quagga lab's eBGP sessions up and empty.
+  if [ -r $Q/bgpd.conf ] && [ -f $F/bgpd.conf ]; then
+    sed -i -E 's/^([[:space:]]*router[[:space:]]+bgp[[:space:]].*)$/\1\n no bgp ebgp-requires-policy\n no bgp network import-check/' $F/bgpd.conf
+  fi
   if [ -r $Q/zebra.conf ] && grep -Eq '^[[:space:]]*ipv?6?[[:space:]]+route[[:space:]]' $Q/zebra.conf; then
     grep -E '^[[:space:]]*ipv?6?[[:space:]]+route[[:space:]]' $Q/zebra.conf > $F/staticd.conf
     chown frr:frr $F/staticd.conf; chmod 640 $F/staticd.conf
