@@ -1,6 +1,8 @@
 #include "umlab/lab/runtime/lab_processes.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 #include <stdexcept>
 
 using namespace umlab;
@@ -32,6 +34,7 @@ class RecordingHooks final : public LaunchHooks {
 public:
   std::vector<std::string> calls;
   std::string failAfterStartOf; ///< a name whose *Started hook throws (its sockets never appear)
+  std::vector<std::string> deferred; ///< guests the hooks start later (depends-on)
 
   ProcessSpec switchSpec(const SwitchPlan& p) override {
     calls.push_back("spec switch " + p.segment);
@@ -43,6 +46,12 @@ public:
       throw std::runtime_error("switch '" + p.segment + "' did not create its sockets");
   }
   void beforeGuests() override { calls.push_back("taps"); }
+  bool isGuestDeferred(const GuestPlan& p) override {
+    const bool wait = std::find(deferred.begin(), deferred.end(), p.name) != deferred.end();
+    if (wait)
+      calls.push_back("defer guest " + p.name);
+    return wait;
+  }
   ProcessSpec guestSpec(const GuestPlan& p) override {
     calls.push_back("spec guest " + p.name);
     return spec("guest " + p.name, p.argv);
@@ -127,4 +136,21 @@ TEST_CASE("an ended process is recorded once, and stopping one process leaves th
   CHECK(processes.find(ProcessRole::Switch, "dmz") == nullptr);
   CHECK(processes.find(ProcessRole::Switch, "lan") != nullptr);
   CHECK(runner.events().back() == "stop switch dmz");
+}
+
+TEST_CASE("a guest the hooks defer is left for them to start later, and stops like the others", "[lab][launcher]") {
+  FakeProcessRunner runner;
+  RecordingHooks hooks;
+  hooks.deferred = {"pc1"};
+  const LaunchPlan plan = threeSwitchesTwoGuests();
+  LabProcesses processes(runner);
+  processes.startAll(plan, hooks);
+  CHECK(runner.running().size() == 4); // three switches and fw
+  CHECK(std::find(hooks.calls.begin(), hooks.calls.end(), "defer guest pc1") != hooks.calls.end());
+  CHECK(std::find(hooks.calls.begin(), hooks.calls.end(), "spec guest pc1") == hooks.calls.end());
+  // What the supervisor does once fw is ready:
+  processes.start(ProcessRole::Guest, "pc1", hooks.guestSpec(plan.guests[0]));
+  CHECK(runner.running().size() == 5);
+  processes.stopAll(&hooks);
+  CHECK(runner.running().empty());
 }
