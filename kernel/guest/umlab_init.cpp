@@ -5,6 +5,7 @@
 /// new build of init never needs a new base image. Boot is one straight line, then a loop:
 ///
 ///   mount /proc /sys /dev /dev/pts /dev/shm /run /tmp (each only if not mounted yet)
+///   /proc/cpuinfo: end UML's processor entry with an empty line, so procps can read it
 ///   read /run/umlab/node.conf (node_config.hpp); hostname; lo up; load ipv6
 ///   per `iface`: rename the device (vecN -> ethN), set the MAC, add the address, bring it up
 ///   routes; IPv4/IPv6 forwarding; node.conf `sysctl` lines, in order (they override forwarding)
@@ -83,6 +84,8 @@ constexpr const char* kConfigDir = "/run/umlab";
 constexpr const char* kSelf = "/run/umlab/bin/umlab-init";
 constexpr const char* kAgent = "/run/umlab/bin/umlab-agent";
 constexpr const char* kAgentTty = "/dev/ttyS1";
+/// Holds the completed copy of /proc/cpuinfo that is bind-mounted over it (completeCpuinfo).
+constexpr const char* kProcFixDir = "/run/umlab-proc";
 /// The compat wrappers (ip, ifconfig: compat_tools.hpp) come first for everything init starts.
 constexpr const char* kCompatDir = "/run/umlab-compat";
 constexpr const char* kCompatBinDir = "/run/umlab-compat/bin";
@@ -364,6 +367,36 @@ void mountFilesystems() {
     ::symlink(target, link);
   ::mkdir("/run/lock", 01777);
   ::chmod("/run/lock", 01777);
+}
+
+/// UML's /proc/cpuinfo (show_cpuinfo in arch/um/kernel/um_arch.c) ends its one processor entry
+/// at end of file, without the empty line that ends every entry on x86. libproc2 4.0.2
+/// (bookworm's procps) reads each entry up to that line in stat_cores_verify() and fails with
+/// EIO at end of file, so procps_stat_new() fails everywhere: `ps` with a start time ("Unable to
+/// get system boot time"), `vmstat`. procps 4.0.4 tolerates it (procps-ng commit 133a8339,
+/// issue #272). UML's cpuinfo never changes after boot (one CPU, bogomips calibrated once), so a
+/// copy that ends in the empty line, bind-mounted read-only over the file, is exact. Nothing
+/// happens when the kernel already ends the file so.
+void completeCpuinfo() {
+  constexpr const char* kCpuinfo = "/proc/cpuinfo";
+  std::optional<std::string> text = readTextFile(kCpuinfo);
+  if (!text || text->empty() || text->ends_with("\n\n"))
+    return;
+  text->append(text->ends_with('\n') ? "\n" : "\n\n");
+  const std::string copy = std::string(kProcFixDir) + "/cpuinfo";
+  ::mkdir(kProcFixDir, 0755);
+  UniqueFd fd(::open(copy.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444));
+  if (!fd || !writeAll(fd.get(), *text)) {
+    sayError("write " + copy + ": " + errnoText(errno));
+    return;
+  }
+  fd.reset();
+  if (::mount(copy.c_str(), kCpuinfo, nullptr, MS_BIND, nullptr) != 0) {
+    sayError("bind " + copy + " on " + kCpuinfo + ": " + errnoText(errno));
+    return;
+  }
+  if (::mount(nullptr, kCpuinfo, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0)
+    sayError(std::string("remount ") + kCpuinfo + " read-only: " + errnoText(errno));
 }
 
 // --- network --------------------------------------------------------------------------------
@@ -703,6 +736,7 @@ void Init::boot() {
   if (::chdir("/") != 0)
     sayError("chdir /: " + errnoText(errno));
   mountFilesystems();
+  completeCpuinfo();
   say("starting");
 
   const std::string confPath = std::string(kConfigDir) + "/node.conf";

@@ -13,6 +13,7 @@
 #include "umlab/base/unix_socket.hpp"
 #include "umlab/transports/pcap_file.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -28,6 +29,7 @@
 #include <dirent.h>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -222,6 +224,46 @@ TEST_CASE("exec passes exit codes, separate streams, timeouts and large output",
   ProcessResult noLab = run({"exec", "rt-nolab", "a", "--", "true"});
   CHECK(noLab.status == 1);
   CHECK(noLab.err.find("no lab named 'rt-nolab' is running") != std::string::npos);
+}
+
+// procps 4.0.2 (bookworm) fails on UML's /proc/cpuinfo as the kernel writes it; umlab-init
+// completes the file at boot (umlab_init.cpp, completeCpuinfo).
+TEST_CASE("ps aux, ps -ef and vmstat work in a guest and list its init and agent", "[runtime][guests][procps]") {
+  REQUIRE_RUNTIME();
+  Lab lab("rt-procps", "name: rt-procps\nnodes:\n  a: {}\n");
+  REQUIRE(run({"up", lab.file()}).status == 0);
+
+  ProcessResult aux = run({"exec", "rt-procps", "a", "--", "ps", "aux"});
+  CHECK(aux.status == 0);
+  CHECK(aux.err.empty());
+  // USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND: START is hh:mm for a process
+  // started today, which ps computes from the boot time it could not read before.
+  const std::regex row(R"(^(\S+) +(\d+) +\S+ +\S+ +\d+ +\d+ +\S+ +\S+ +(\d\d:\d\d) +\S+ +(.*)$)");
+  std::istringstream lines(aux.out);
+  std::string line;
+  std::getline(lines, line);
+  CHECK(line.starts_with("USER "));
+  std::map<std::string, std::string> commandOf; // by pid
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    CHECK(std::regex_match(line, m, row));
+    if (!m.empty())
+      commandOf[m[2]] = m[4];
+  }
+  CHECK(commandOf.size() > 5);
+  CHECK(commandOf["1"] == "/run/umlab/bin/umlab-init");
+  CHECK(std::any_of(commandOf.begin(), commandOf.end(), [](const auto& entry) {
+    return entry.second.starts_with("/run/umlab/bin/umlab-agent");
+  }));
+
+  ProcessResult ef = run({"exec", "rt-procps", "a", "--", "ps", "-ef"});
+  CHECK(ef.status == 0);
+  CHECK(ef.err.empty());
+  CHECK(ef.out.find("/run/umlab/bin/umlab-agent") != std::string::npos);
+
+  ProcessResult vmstat = run({"exec", "rt-procps", "a", "--", "vmstat"});
+  CHECK(vmstat.status == 0);
+  CHECK(vmstat.err.empty());
 }
 
 TEST_CASE("a killed guest shows as dead, and a killed supervisor is cleaned up", "[runtime][guests][faults]") {
