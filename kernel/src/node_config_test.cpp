@@ -112,7 +112,7 @@ TEST_CASE("node config errors name the line and what is wrong", "[kernel][node-c
         "line 1: route to '2001:db8::/32' has a gateway of another address family");
 }
 
-TEST_CASE("sysctl values keep their spaces; sysctl and mount lines are checked", "[kernel][node-config]") {
+TEST_CASE("sysctl values keep their spaces, and sysctl and mount lines are checked", "[kernel][node-config]") {
   auto parsed = parseNodeConfig("sysctl kernel.domainname  two  spaces \nsysctl net.ipv4.ip_forward 0\nsysctl a.b 1\n");
   REQUIRE(parsed);
   using Sysctl = std::pair<std::string, std::string>;

@@ -72,7 +72,7 @@ TEST_CASE("systemctl verbs and their init script actions", "[kernel][service-uni
   CHECK(initScriptAction(UnitVerb::Enable).empty());
 }
 
-TEST_CASE("unit names: X and X.service are the same service; other unit types are not services", "[kernel][service-unit]") {
+TEST_CASE("unit names: X and X.service are the same service, and other unit types are not services", "[kernel][service-unit]") {
   CHECK(serviceName("frr") == "frr");
   CHECK(serviceName("frr.service") == "frr");
   CHECK(serviceName("bind9.service") == "bind9");
