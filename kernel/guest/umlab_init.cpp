@@ -588,7 +588,8 @@ void linkPowerCommands() {
 
 /// What Kathara labs run and a umlab guest lacks (compat_tools.hpp): the ip and ifconfig
 /// wrappers in kCompatBinDir (first on PATH), systemctl (and service) when the image has none,
-/// and /etc/init.d/quagga when FRR is there and Quagga is not. Links made on the root file system
+/// and /etc/init.d/quagga (and zebra, as kathara/quagga has it) when FRR is there and Quagga is
+/// not. Links made on the root file system
 /// point at this build's init on the config disk and stay in the node's COW file.
 void linkCompatCommands() {
   ::mkdir(kCompatDir, 0755);
@@ -610,8 +611,10 @@ void linkCompatCommands() {
       out << kQuaggaScript;
     }
     ::chmod(script.c_str(), 0755);
-    if (!exists("/etc/init.d/quagga"))
-      ::symlink(script.c_str(), "/etc/init.d/quagga");
+    // kathara/quagga links zebra to quagga too: Netkit-era startups run /etc/init.d/zebra.
+    for (const char* name : {"/etc/init.d/quagga", "/etc/init.d/zebra"})
+      if (!exists(name))
+        ::symlink(script.c_str(), name);
   }
 }
 

@@ -199,7 +199,7 @@ bool startsQuagga(const std::string& script) {
   std::istringstream in(script);
   for (std::string line; std::getline(in, line);) {
     line = trim(line.substr(0, line.find('#')));
-    if (line.find("quagga") != std::string::npos &&
+    if ((line.find("quagga") != std::string::npos || line.find("init.d/zebra") != std::string::npos) &&
         (line.find("start") != std::string::npos || line.find("restart") != std::string::npos))
       return true;
   }
