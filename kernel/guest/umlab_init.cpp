@@ -596,6 +596,15 @@ void linkCompatCommands() {
   ::mkdir(kCompatBinDir, 0755);
   for (const char* tool : {"ip", "ifconfig"})
     ::symlink(kSelf, (std::string(kCompatBinDir) + "/" + tool).c_str());
+  // Login shells (the console's getty, `su -`) set PATH from /etc/profile, which then reads
+  // /etc/profile.d: the wrappers come first there too.
+  struct stat profileDir;
+  if (::stat("/etc/profile.d", &profileDir) == 0 && S_ISDIR(profileDir.st_mode)) {
+    std::ofstream profile("/etc/profile.d/umlab-compat.sh", std::ios::trunc);
+    profile << "# written by umlab-init at boot: umlab's ip and ifconfig wrappers first on PATH\n"
+               "case \":$PATH:\" in *:" << kCompatBinDir << ":*) ;; *) PATH=" << kCompatBinDir
+            << ":$PATH; export PATH ;; esac\n";
+  }
   auto exists = [](const char* path) {
     struct stat st;
     return ::lstat(path, &st) == 0;

@@ -193,6 +193,8 @@ TEST_CASE("MAC changes in startup take effect on interfaces that are up (ip and 
   ProcessResult noDevice = lab.exec("b", {"ifconfig", "eth9", "hw", "ether", "00:00:00:00:00:03"});
   CHECK(noDevice.status != 0);
   CHECK(lab.exec("a", {"sh", "-c", "command -v ip"}).out == "/run/umlab-compat/bin/ip\n");
+  // A login shell (the console's) resets PATH from /etc/profile, and gets the wrappers back.
+  CHECK(lab.exec("a", {"env", "-i", "sh", "-lc", "command -v ip"}).out == "/run/umlab-compat/bin/ip\n");
 }
 
 TEST_CASE("a Quagga lab runs on FRR and services start as labs start them", "[runtime][guests][kathara]") {
