@@ -187,14 +187,7 @@ public:
     struct stat st;
     return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
   }
-  std::optional<std::string> read(const std::string& path) const override {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-      return std::nullopt;
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
+  std::optional<std::string> read(const std::string& path) const override { return guest::readTextFile(path); }
   std::vector<std::string> list(const std::string& dir) const override {
     std::vector<std::string> names;
     if (DIR* d = ::opendir(dir.c_str())) {

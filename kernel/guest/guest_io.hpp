@@ -5,6 +5,9 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <unistd.h>
@@ -26,6 +29,16 @@ inline bool writeAll(int fd, std::string_view data) {
 }
 
 inline std::string errnoText(int error) { return std::strerror(error); }
+
+/// The whole file, or nullopt when it cannot be opened.
+inline std::optional<std::string> readTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 /// In a freshly forked child: unblock every signal and restore default dispositions, so that
 /// the program it execs does not inherit the parent's signalfd mask or ignored SIGPIPE.

@@ -76,6 +76,7 @@
 namespace fs = std::filesystem;
 using umlab::UniqueFd;
 using umlab::guest::errnoText;
+using umlab::guest::readTextFile;
 using umlab::guest::writeAll;
 
 namespace {
@@ -305,15 +306,6 @@ bool runStep(const std::vector<std::string>& argv, std::string_view what) {
 bool writeTextFile(const char* path, std::string_view text) {
   UniqueFd fd(::open(path, O_WRONLY | O_CLOEXEC));
   return fd && writeAll(fd.get(), text);
-}
-
-std::optional<std::string> readTextFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // --- mounts ---------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 // /etc/init.d), and a Quagga lab's configuration run by FRR (/etc/init.d/quagga). The guests run
 // the 'services' image (frr, dnsmasq, net-tools): CTest makes it first (image.build-services).
 // Needs root, like the runtime tests; skipped with a warning otherwise.
-#include "run_process.hpp"
+#include "runtime_lab.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -21,71 +21,6 @@ using namespace umlab::test;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::string umlabBin() { return UMLAB_BINARY_DIR "/bin/umlab"; }
-
-std::string missingCapability() {
-  if (::geteuid() != 0)
-    return "not root: the lab's network namespace needs root";
-  if (::access("/usr/bin/linux.uml", X_OK) != 0)
-    return "linux.uml is not installed (apt-get install user-mode-linux)";
-  const char* state = std::getenv("UMLAB_STATE_DIR");
-  if (!state || !*state)
-    return "UMLAB_STATE_DIR is not set (run through CTest)";
-  return "";
-}
-
-#define REQUIRE_RUNTIME()                                                                                              \
-  do {                                                                                                                 \
-    std::string why = missingCapability();                                                                             \
-    if (!why.empty()) {                                                                                                \
-      WARN("SKIPPED: " << why);                                                                                        \
-      return;                                                                                                          \
-    }                                                                                                                  \
-  } while (0)
-
-ProcessResult run(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(300)) {
-  args.insert(args.begin(), umlabBin());
-  ProcessResult r = runProcess(args, timeout);
-  std::string line;
-  for (size_t i = 1; i < args.size(); ++i)
-    line += args[i] + " ";
-  UNSCOPED_INFO("$ umlab " << line << "\n-> exit " << r.status << "\nstdout:\n" << r.out << "stderr:\n" << r.err);
-  return r;
-}
-
-/// A lab (lab.yaml plus the files it names) in a temp directory, brought down and cleaned when
-/// the test ends, whatever happened.
-class Lab {
-public:
-  Lab(const std::string& name, const std::string& yaml, const std::vector<std::pair<std::string, std::string>>& files = {})
-      : name_(name) {
-    dir_ = fs::temp_directory_path() / ("umlab-rt-" + name);
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "lab.yaml") << std::regex_replace(yaml, std::regex("NAME"), name);
-    for (const auto& [path, text] : files) {
-      fs::create_directories((dir_ / path).parent_path());
-      std::ofstream(dir_ / path) << text;
-    }
-  }
-  ~Lab() {
-    runProcess({umlabBin(), "down", name_}, std::chrono::seconds(60));
-    runProcess({umlabBin(), "clean", name_}, std::chrono::seconds(60));
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string file() const { return (dir_ / "lab.yaml").string(); }
-  ProcessResult exec(const std::string& node, const std::vector<std::string>& argv) const {
-    std::vector<std::string> args = {"exec", name_, node, "--"};
-    args.insert(args.end(), argv.begin(), argv.end());
-    return run(args, std::chrono::seconds(120));
-  }
-
-private:
-  std::string name_;
-  fs::path dir_;
-};
 
 // Kathara semantics: the interfaces are up when startup runs; a lab changes the MAC first, then
 // adds its address without `ip link set up` (a), or changes the MAC with ifconfig (b).

@@ -3,7 +3,7 @@
 // base image (the image.build test builds it first). Every lab here lives under the state root
 // that CTest passes in UMLAB_STATE_DIR, and the leftovers test checks at the end that nothing
 // of them is left: no process, no file.
-#include "run_process.hpp"
+#include "runtime_lab.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -37,70 +37,6 @@ namespace fs = std::filesystem;
 using namespace umlab::test;
 
 namespace {
-
-std::string binDir() { return UMLAB_BINARY_DIR "/bin"; }
-std::string umlabBin() { return binDir() + "/umlab"; }
-std::string stateRoot() {
-  const char* s = std::getenv("UMLAB_STATE_DIR");
-  return s ? s : "";
-}
-
-/// Why the runtime cannot run here, or empty when it can.
-std::string missingCapability() {
-  if (::geteuid() != 0)
-    return "not root: the lab's network namespace needs root";
-  if (::access("/usr/bin/linux.uml", X_OK) != 0)
-    return "linux.uml is not installed (apt-get install user-mode-linux)";
-  if (::access((binDir() + "/umlab-switchd").c_str(), X_OK) != 0)
-    return "umlab-switchd is not built";
-  if (stateRoot().empty())
-    return "UMLAB_STATE_DIR is not set (run through CTest)";
-  return "";
-}
-
-#define REQUIRE_RUNTIME()                                                                                              \
-  do {                                                                                                                 \
-    std::string why = missingCapability();                                                                             \
-    if (!why.empty()) {                                                                                                \
-      WARN("SKIPPED: " << why);                                                                                        \
-      return;                                                                                                          \
-    }                                                                                                                  \
-  } while (0)
-
-ProcessResult run(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(300)) {
-  args.insert(args.begin(), umlabBin());
-  ProcessResult r = runProcess(args, timeout);
-  UNSCOPED_INFO("$ umlab " << [&] {
-    std::string s;
-    for (size_t i = 1; i < args.size(); ++i)
-      s += args[i] + " ";
-    return s;
-  }() << "\n-> exit " << r.status << "\nstdout:\n" << r.out << "stderr:\n" << r.err);
-  return r;
-}
-
-/// A lab written to a temp file and brought up; taken down (or cleaned) when the test ends,
-/// whatever happened.
-class Lab {
-public:
-  Lab(const std::string& name, const std::string& yaml) : name_(name) {
-    dir_ = fs::temp_directory_path() / ("umlab-rt-" + name);
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "lab.yaml") << yaml;
-  }
-  ~Lab() {
-    runProcess({umlabBin(), "down", name_}, std::chrono::seconds(60));
-    runProcess({umlabBin(), "clean", name_}, std::chrono::seconds(60));
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string file() const { return (dir_ / "lab.yaml").string(); }
-  const std::string& name() const { return name_; }
-
-private:
-  std::string name_;
-  fs::path dir_;
-};
 
 /// Processes whose command line mentions `needle`.
 std::vector<std::string> processesMentioning(const std::string& needle) {

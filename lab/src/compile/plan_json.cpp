@@ -106,9 +106,7 @@ public:
     }
   }
 
-  /// Keys that plans written by older builds lack.
-  const JsonValue* optional(const char* key) { return takeOptional(key); }
-
+  // Keys that plans written by older builds lack:
   void optionalString(const char* key, std::string& out) {
     if (const JsonValue* v = takeOptional(key))
       readString(errors_, *v, pathOf(key), out);
@@ -322,7 +320,7 @@ void readGuest(Errors& errors, const JsonValue& v, const std::string& path, Gues
   o.strings("startup", g.startup);
   o.array("files", g.files, readFile);
   o.optionalStrings("shutdown", g.shutdown);
-  if (const JsonValue* s = o.optional("sysctls")) {
+  if (const JsonValue* s = o.takeOptional("sysctls")) {
     const JsonArray* entries = s->asArray();
     for (size_t i = 0; entries && i < entries->size(); ++i) {
       const JsonArray* pair = (*entries)[i].asArray();

@@ -1,5 +1,7 @@
 #include "umlab/lab/compile/resolve.hpp"
 
+#include "guest_file.hpp"
+
 #include "umlab/base/quantity.hpp"
 #include "umlab/base/spelling.hpp"
 
@@ -267,10 +269,8 @@ private:
                                         "/sys, /dev or /run, and without '.' or '..'");
       return std::nullopt;
     }
-    fs::path host(f.hostPath.text);
-    std::string hostPath = host.is_absolute() ? host.lexically_normal().string()
-                                              : (fs::path(raw_.baseDir) / host).lexically_normal().string();
-    hostPath = fs::absolute(hostPath).lexically_normal().string(); // UML's hostfs= needs it absolute
+    // UML's hostfs= needs it absolute.
+    std::string hostPath = fs::absolute(hostPathIn(raw_.baseDir, f.hostPath.text)).lexically_normal().string();
     if (hostPath.size() > 1 && hostPath.back() == '/')
       hostPath.pop_back();
     if (f.hostPath.text.empty() || !options_.pathExists(hostPath)) {
@@ -289,26 +289,7 @@ private:
   }
 
   std::optional<GuestFile> guestFile(const RawFile& f, const std::string& owner) {
-    const std::string& g = f.guestPath.text;
-    fs::path gp(g);
-    bool ok = gp.is_absolute() && gp.filename() != "";
-    for (const auto& part : gp)
-      ok = ok && part != ".." && part != ".";
-    if (!ok) {
-      diags_.error(f.guestPath.loc, "guest path " + quote(g) + " of " + owner +
-                                        " must be an absolute path to a file, such as '/etc/motd', without '.' or '..'");
-      return std::nullopt;
-    }
-    fs::path host(f.hostPath.text);
-    std::string hostPath = host.is_absolute() ? host.lexically_normal().string()
-                                              : (fs::path(raw_.baseDir) / host).lexically_normal().string();
-    if (f.hostPath.text.empty() || !options_.pathExists(hostPath)) {
-      diags_.error(f.hostPath.loc, "file " + quote(f.hostPath.text) + " for " + quote(g) + " of " + owner +
-                                       " does not exist (looked for " + quote(hostPath) +
-                                       "); paths are relative to the topology file");
-      return std::nullopt;
-    }
-    return GuestFile{g, hostPath, f.guestPath.loc};
+    return resolveGuestFile(f, owner, raw_.baseDir, options_.pathExists, diags_);
   }
 
   std::optional<IpPrefix> prefix(const RawScalar& s, const std::string& owner) {
@@ -924,8 +905,7 @@ private:
       rp.segment = *seg;
       ok = true;
     }
-    fs::path p(r.pcap.text);
-    rp.pcapPath = p.is_absolute() ? p.lexically_normal().string() : (fs::path(raw_.baseDir) / p).lexically_normal().string();
+    rp.pcapPath = hostPathIn(raw_.baseDir, r.pcap.text);
     if (r.pcap.text.empty() || !options_.pathExists(rp.pcapPath)) {
       diags_.error(r.pcap.loc, "capture " + quote(r.pcap.text) + " of " + what + " does not exist (looked for " +
                                    quote(rp.pcapPath) + "); paths are relative to the topology file");

@@ -1,5 +1,7 @@
 #include "resolve_images.hpp"
 
+#include "guest_file.hpp"
+
 #include "umlab/base/quantity.hpp"
 #include "umlab/base/spelling.hpp"
 #include "umlab/kernel/builtin_images.hpp"
@@ -131,27 +133,7 @@ private:
   }
 
   std::optional<GuestFile> guestFile(const RawFile& f, const std::string& owner) {
-    const std::string& g = f.guestPath.text;
-    fs::path gp(g);
-    bool ok = gp.is_absolute() && gp.filename() != "";
-    for (const auto& part : gp)
-      ok = ok && part != ".." && part != ".";
-    if (!ok) {
-      diags_.error(f.guestPath.loc, "guest path " + quote(g) + " of " + owner +
-                                        " must be an absolute path to a file, such as '/etc/motd', without '.' or '..'");
-      return std::nullopt;
-    }
-    fs::path host(f.hostPath.text);
-    std::string hostPath = host.is_absolute() ? host.lexically_normal().string()
-                                              : (fs::path(raw_.baseDir) / host).lexically_normal().string();
-    const bool exists = options_.pathExists ? options_.pathExists(hostPath) : fs::exists(hostPath);
-    if (f.hostPath.text.empty() || !exists) {
-      diags_.error(f.hostPath.loc, "file " + quote(f.hostPath.text) + " for " + quote(g) + " of " + owner +
-                                       " does not exist (looked for " + quote(hostPath) +
-                                       "); paths are relative to the topology file");
-      return std::nullopt;
-    }
-    return GuestFile{g, hostPath, f.guestPath.loc};
+    return resolveGuestFile(f, owner, raw_.baseDir, options_.pathExists, diags_);
   }
 
   /// A `from` chain inside the file that comes back to where it started, reported once per image

@@ -18,6 +18,7 @@
 
 namespace umlab::lab {
 
+/// `options.pathExists` must be set (the Resolver sets its default before calling).
 std::vector<TopologyImage> resolveImages(const RawTopology& raw, Diagnostics& diags, const ResolveOptions& options);
 
 /// True for a Debian package name as the policy defines it.

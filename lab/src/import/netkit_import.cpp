@@ -139,22 +139,13 @@ std::vector<std::pair<std::string, fs::path>> treeFiles(const fs::path& root) {
 /// "512", "512m", "1G" (Docker's units; a bare number is MiB, as in Netkit) -> "512M"; nullopt
 /// when it is not a size.
 std::optional<uint64_t> memoryMiB(std::string v) {
-  uint64_t factor = 1;
-  if (!v.empty()) {
-    const char unit = static_cast<char>(std::tolower(static_cast<unsigned char>(v.back())));
-    if (unit == 'm' || unit == 'g' || unit == 'k') {
-      factor = unit == 'g' ? 1024 : 1;
-      if (unit == 'k')
-        factor = 0;
-      v.pop_back();
-      if (!v.empty() && std::tolower(static_cast<unsigned char>(v.back())) == 'b')
-        v.pop_back();
-    }
-  }
-  std::optional<uint64_t> n = parseUnsigned(v);
-  if (!n || factor == 0)
+  const char unit = v.empty() ? '\0' : static_cast<char>(std::tolower(static_cast<unsigned char>(v.back())));
+  if (unit == 'm' || unit == 'g')
+    v.pop_back();
+  const std::optional<uint64_t> n = parseUnsigned(v);
+  if (!n)
     return std::nullopt;
-  return *n * factor;
+  return unit == 'g' ? *n * 1024 : *n;
 }
 
 /// Kathará's device defaults (DockerMachine.py): every device forwards IPv4, does no reverse

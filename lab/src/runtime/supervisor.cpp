@@ -262,10 +262,7 @@ public:
 
   /// A guest waits until every guest it depends on is ready (`depends-on`, Kathará's lab.dep).
   bool isGuestDeferred(const GuestPlan& gp) override {
-    const bool wait = std::any_of(gp.dependsOn.begin(), gp.dependsOn.end(), [&](const std::string& d) {
-      const Guest* g = findGuest(d);
-      return !g || g->state != Guest::State::Ready;
-    });
+    const bool wait = !areDependenciesReady(gp);
     if (wait) {
       deferred_.push_back(gp);
       std::string after;
@@ -276,15 +273,18 @@ public:
     return wait;
   }
 
+  bool areDependenciesReady(const GuestPlan& gp) {
+    return std::all_of(gp.dependsOn.begin(), gp.dependsOn.end(), [&](const std::string& d) {
+      const Guest* g = findGuest(d);
+      return g && g->state == Guest::State::Ready;
+    });
+  }
+
   /// Starts the deferred guests whose dependencies are all ready now.
   void startDeferredGuests() {
     for (size_t i = 0; i < deferred_.size();) {
       const GuestPlan gp = deferred_[i];
-      const bool ready = std::all_of(gp.dependsOn.begin(), gp.dependsOn.end(), [&](const std::string& d) {
-        const Guest* g = findGuest(d);
-        return g && g->state == Guest::State::Ready;
-      });
-      if (!ready) {
+      if (!areDependenciesReady(gp)) {
         ++i;
         continue;
       }

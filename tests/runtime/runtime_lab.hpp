@@ -1,0 +1,101 @@
+#pragma once
+// What the runtime tests share: the umlab binary, why the runtime cannot run here (a skip names
+// it), `umlab` runs logged into the test's report, and a lab in a temp directory that is taken
+// down and cleaned when the test ends, whatever happened.
+
+#include "run_process.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+namespace umlab::test {
+
+inline std::string binDir() { return UMLAB_BINARY_DIR "/bin"; }
+inline std::string umlabBin() { return binDir() + "/umlab"; }
+inline std::string stateRoot() {
+  const char* s = std::getenv("UMLAB_STATE_DIR");
+  return s ? s : "";
+}
+
+/// Why the runtime cannot run here, or empty when it can.
+inline std::string missingCapability() {
+  if (::geteuid() != 0)
+    return "not root: the lab's network namespace needs root";
+  if (::access("/usr/bin/linux.uml", X_OK) != 0)
+    return "linux.uml is not installed (apt-get install user-mode-linux)";
+  if (::access((binDir() + "/umlab-switchd").c_str(), X_OK) != 0)
+    return "umlab-switchd is not built";
+  if (stateRoot().empty())
+    return "UMLAB_STATE_DIR is not set (run through CTest)";
+  return "";
+}
+
+#define REQUIRE_RUNTIME()                                                                                              \
+  do {                                                                                                                 \
+    std::string why = ::umlab::test::missingCapability();                                                              \
+    if (!why.empty()) {                                                                                                \
+      WARN("SKIPPED: " << why);                                                                                        \
+      return;                                                                                                          \
+    }                                                                                                                  \
+  } while (0)
+
+/// `umlab ARGS...`, with the command and what it printed in the test's report.
+inline ProcessResult run(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(300)) {
+  args.insert(args.begin(), umlabBin());
+  ProcessResult r = runProcess(args, timeout);
+  std::string line;
+  for (size_t i = 1; i < args.size(); ++i)
+    line += args[i] + " ";
+  UNSCOPED_INFO("$ umlab " << line << "\n-> exit " << r.status << "\nstdout:\n" << r.out << "stderr:\n" << r.err);
+  return r;
+}
+
+/// A lab (lab.yaml, with NAME replaced by its name, plus the files it names) in a temp
+/// directory; down and cleaned when the test ends.
+class Lab {
+public:
+  Lab(const std::string& name, const std::string& yaml, const std::vector<std::pair<std::string, std::string>>& files = {})
+      : name_(name) {
+    namespace fs = std::filesystem;
+    dir_ = fs::temp_directory_path() / ("umlab-rt-" + name);
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "lab.yaml") << std::regex_replace(yaml, std::regex("NAME"), name);
+    for (const auto& [path, text] : files) {
+      fs::create_directories((dir_ / path).parent_path());
+      std::ofstream(dir_ / path) << text;
+    }
+  }
+  ~Lab() {
+    runProcess({umlabBin(), "down", name_}, std::chrono::seconds(60));
+    runProcess({umlabBin(), "clean", name_}, std::chrono::seconds(60));
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  Lab(const Lab&) = delete;
+  Lab& operator=(const Lab&) = delete;
+
+  std::string file() const { return (dir_ / "lab.yaml").string(); }
+  const std::string& name() const { return name_; }
+  /// `umlab exec LAB NODE -- ARGV...`
+  ProcessResult exec(const std::string& node, const std::vector<std::string>& argv) const {
+    std::vector<std::string> args = {"exec", name_, node, "--"};
+    args.insert(args.end(), argv.begin(), argv.end());
+    return run(args, std::chrono::seconds(120));
+  }
+
+private:
+  std::string name_;
+  std::filesystem::path dir_;
+};
+
+} // namespace umlab::test
