@@ -2,6 +2,8 @@
 
 #include "umlab/kernel/image_store.hpp"
 
+#include "cache_build.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -26,7 +28,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using build::Clock;
+using build::StepFailure;
+using build::describeErrno;
+using build::diskUsage;
+using build::joined;
+using build::linkTarget;
+using build::pointLink;
+using build::readTail;
+using build::secondsSince;
+using build::utcNow;
 
 constexpr const char* kPolicyRcPath = "/usr/sbin/policy-rc.d";
 constexpr const char* kRootPassword = "root";
@@ -40,44 +51,6 @@ std::vector<std::pair<std::string, std::string>> toolEnvironment() {
           {"DEBCONF_NONINTERACTIVE_SEEN", "true"},
           {"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}};
 }
-
-double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-std::string joined(const std::vector<std::string>& words, const std::string& separator) {
-  std::string text;
-  for (const std::string& w : words)
-    text += (text.empty() ? "" : separator) + w;
-  return text;
-}
-
-std::string utcNow() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
-std::string readTail(const fs::path& path, size_t count) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-    if (lines.size() > count)
-      lines.erase(lines.begin());
-  }
-  return joined(lines, "\n");
-}
-
-std::string describeErrno(const std::string& what, int error) { return what + ": " + std::strerror(error); }
-
-/// Why a step stopped.
-struct StepFailure {
-  std::string message;
-  std::vector<std::string> lastOutput;
-  bool isInterrupted = false;
-};
 
 /// Mount points at or below `path`, deepest first, from /proc/self/mountinfo (field 5, with
 /// its octal escapes for space, tab, newline and backslash undone).
@@ -132,41 +105,14 @@ void removeBelow(const fs::path& path, dev_t device, std::string& firstError) {
     firstError = describeErrno(path.string(), errno);
 }
 
-/// Points `<imagesDir>/<name>` at `target` (a sibling directory name): a new symlink, renamed
-/// over the old one.
-void pointLink(const fs::path& imagesDir, const std::string& name, const std::string& target) {
-  const fs::path link = imagesDir / name;
-  const fs::path temp = imagesDir / ("." + name + ".link-" + std::to_string(::getpid()));
-  ::unlink(temp.c_str());
-  if (::symlink(target.c_str(), temp.c_str()) != 0)
-    throw std::system_error(errno, std::generic_category(), "symlink " + temp.string());
-  if (::rename(temp.c_str(), link.c_str()) != 0) {
-    int error = errno;
-    ::unlink(temp.c_str());
-    throw std::system_error(error, std::generic_category(), "rename " + temp.string() + " to " + link.string());
-  }
-}
-
-/// The directory name a symlink names, or empty when it is not a symlink.
-std::string linkTarget(const fs::path& link) {
-  std::error_code ec;
-  if (!fs::is_symlink(fs::symlink_status(link, ec)))
-    return "";
-  return fs::read_symlink(link, ec).string();
-}
-
-uint64_t diskUsage(const fs::path& file) {
-  struct stat st {};
-  return ::stat(file.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_blocks) * 512 : 0;
-}
-
 /// One build, from the cache check to the link.
 class BuildRun {
 public:
   BuildRun(const ImageRecipe& recipe, const ImageBuildOptions& options, CommandRunner& runner, ImageProgress& progress)
       : recipe_(recipe), options_(options), runner_(runner), progress_(progress), hash_(recipeHash(recipe)),
         images_(options.imagesDir), finalDir_(images_ / imageDirName(recipe)), link_(images_ / recipe.name),
-        work_(images_ / (".build-" + imageDirName(recipe))), root_(work_ / "root"), workImage_(work_ / "rootfs.img") {}
+        work_(images_ / (".build-" + imageDirName(recipe))), root_(work_ / "root"), workImage_(work_ / "rootfs.img"),
+        steps_(runner, progress, toolEnvironment()) {}
 
   ImageBuildResult run() {
     const auto start = Clock::now();
@@ -182,14 +128,15 @@ public:
       fs::create_directories(images_, ec);
       if (ec)
         return failed(start, describeErrno("cannot create '" + images_.string() + "'", ec.value()));
-      if (std::string problem = checkLink(); !problem.empty())
+      if (std::string problem = build::checkLink(link_); !problem.empty())
         return failed(start, problem);
-      lock_ = takeLock();
+      lock_ = build::lockCache(images_, "waiting for another 'umlab image build' to finish with '" + images_.string() + "'...",
+                               runner_, progress_);
       if (!lock_)
         return failed(start, "interrupted while waiting for another build");
       if (!options_.isForced && isCached()) // another build made it while we waited
         return cached(start);
-      removeLeftovers();
+      build::removeLeftovers(images_, progress_);
       progress_.note("building image '" + recipe_.name + "' (recipe " + hash_ + ", " + recipe_.suite + " " +
                      recipe_.variant + ", UML kernel " + recipe_.kernelVersion + ") from " + options_.mirror +
                      (options_.mirrorOrigin.empty() ? "" : " (" + options_.mirrorOrigin + ")"));
@@ -259,51 +206,8 @@ private:
     return "";
   }
 
-  std::string checkLink() const {
-    std::error_code ec;
-    auto status = fs::symlink_status(link_, ec);
-    if (fs::exists(status) && !fs::is_symlink(status))
-      return "'" + link_.string() + "' is not a symlink; move it away so that umlab can manage it";
-    return "";
-  }
-
-  /// Blocks until no other build holds the cache's lock; an invalid fd when cancelled.
-  UniqueFd takeLock() {
-    const fs::path path = images_ / ".lock";
-    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-    if (!fd)
-      throw std::system_error(errno, std::generic_category(), "open " + path.string());
-    bool isWaiting = false;
-    while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-      if (errno != EWOULDBLOCK && errno != EINTR)
-        throw std::system_error(errno, std::generic_category(), "flock " + path.string());
-      if (!isWaiting)
-        progress_.note("waiting for another 'umlab image build' to finish with '" + images_.string() + "'...");
-      isWaiting = true;
-      if (runner_.isCancelled())
-        return UniqueFd();
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return fd;
-  }
-
-  /// Work directories and temporary links of builds that were killed (we hold the lock, so
-  /// none of them is running).
-  void removeLeftovers() {
-    std::error_code ec;
-    std::vector<fs::path> stale;
-    for (fs::directory_iterator it(images_, ec), end; !ec && it != end; it.increment(ec)) {
-      const std::string name = it->path().filename().string();
-      if (name.rfind(".build-", 0) == 0 || (name[0] == '.' && name.find(".link-") != std::string::npos))
-        stale.push_back(it->path());
-    }
-    for (const fs::path& p : stale)
-      if (std::string problem = removeTree(p.string()); !problem.empty())
-        progress_.note("warning: cannot remove the leftover '" + p.string() + "': " + problem);
-  }
-
   bool runSteps() {
-    std::vector<std::pair<std::string, std::function<std::string()>>> steps{
+    std::vector<build::StepRunner::Step> steps{
         {"debootstrap " + recipe_.suite + " (" + recipe_.variant + ", " + std::to_string(recipe_.packages.size()) +
              " packages)",
          [this] { return debootstrap(); }},
@@ -314,72 +218,17 @@ private:
         {"install the image", [this] { return install(); }},
     };
     if (!recipe_.files.empty() || !recipe_.commands.empty())
-      steps.insert(steps.begin() + 3, {"add " + countOf(recipe_.files.size(), "file") + " and run " +
+      steps.insert(steps.begin() + 3, build::StepRunner::Step{"add " + countOf(recipe_.files.size(), "file") + " and run " +
                                            countOf(recipe_.commands.size(), "command"),
                                        [this] { return customize(); }});
-    const int stepCount = static_cast<int>(steps.size());
-    for (size_t i = 0; i < steps.size(); ++i) {
-      const int index = static_cast<int>(i) + 1;
-      stepStart_ = Clock::now();
-      progress_.stepStarted(index, stepCount, steps[i].first);
-      std::string summary;
-      std::optional<StepFailure> failure;
-      try {
-        if (runner_.isCancelled())
-          throw StepFailure{"interrupted", {}, true};
-        summary = steps[i].second();
-      } catch (const StepFailure& f) {
-        failure = f;
-      } catch (const std::exception& e) {
-        failure = StepFailure{e.what(), {}};
-      }
-      const double seconds = secondsSince(stepStart_);
-      result_.steps.push_back({steps[i].first, seconds});
-      if (failure) {
-        progress_.stepFinished("failed", seconds);
-        result_.message = "step " + std::to_string(index) + "/" + std::to_string(stepCount) + " (" + steps[i].first +
-                          "): " + failure->message;
-        result_.lastOutput = failure->lastOutput;
-        return false;
-      }
-      progress_.stepFinished(summary, seconds);
-    }
-    return true;
-  }
-
-  /// Runs a tool, reporting `detail()` (when given) as the step's progress; throws StepFailure
-  /// when it fails.
-  CommandResult runTool(Command command, const std::function<void(std::string_view)>& onLine = {},
-                        const std::function<std::string()>& detail = {}) {
-    command.env = toolEnvironment();
-    std::string lastDetail;
-    auto report = [&] {
-      std::string d = detail ? detail() : "";
-      progress_.stepUpdated(d, secondsSince(stepStart_));
-    };
-    CommandResult r = runner_.run(
-        command,
-        [&](std::string_view line) {
-          if (onLine)
-            onLine(line);
-          if (detail && detail() != lastDetail) {
-            lastDetail = detail();
-            report();
-          }
-        },
-        report);
-    if (r.isCancelled) // the user knows why; the tool's last words are noise
-      throw StepFailure{"interrupted", {}, true};
-    if (!r.isSuccess())
-      throw StepFailure{"'" + command.display() + "' " + r.status.describe(), r.lastLines};
-    return r;
+    return steps_.run(steps, result_.steps, result_.message, result_.lastOutput);
   }
 
   CommandResult inChroot(std::vector<std::string> argv, std::string input = "") {
     argv.insert(argv.begin(), {"chroot", root_.string()});
     Command c{std::move(argv)};
     c.input = std::move(input);
-    return runTool(std::move(c));
+    return steps_.tool(std::move(c));
   }
 
   std::string debootstrap() {
@@ -387,7 +236,7 @@ private:
     Command c{{"debootstrap", "--variant=" + recipe_.variant, "--include=" + joined(recipe_.packages, ","),
                "--arch=" + recipe_.architecture, recipe_.suite, root_.string(), options_.mirror}};
     try {
-      runTool(c, [&](std::string_view line) { counter.feed(line); }, [&] { return counter.describe(); });
+      steps_.tool(c, [&](std::string_view line) { counter.feed(line); }, [&] { return counter.describe(); });
     } catch (StepFailure& f) {
       // debootstrap's own log says more than its last lines; it is removed with the work tree.
       const fs::path log = root_ / "debootstrap" / "debootstrap.log";
@@ -520,7 +369,7 @@ private:
         const std::string& command = recipe_.commands[i];
         progress_.stepUpdated("command " + std::to_string(i + 1) + "/" + std::to_string(recipe_.commands.size()) +
                                   ": " + command,
-                              secondsSince(stepStart_));
+                              steps_.stepSeconds());
         try {
           inChroot({"/bin/sh", "-c", command});
         } catch (StepFailure& f) {
@@ -539,14 +388,14 @@ private:
   }
 
   std::string makeFilesystem() {
-    runTool({{"mkfs.ext4", "-q", "-F", "-L", "umlab-root", "-d", root_.string(), workImage_.string(), recipe_.imageSize}});
+    steps_.tool({{"mkfs.ext4", "-q", "-F", "-L", "umlab-root", "-d", root_.string(), workImage_.string(), recipe_.imageSize}});
     return formatSize(diskUsage(workImage_)) + " on disk";
   }
 
   /// debugfs's answer to one request, without its version banner.
   std::string debugfs(const std::string& request) {
     std::string text;
-    runTool({{"debugfs", "-R", request, workImage_.string()}}, [&text](std::string_view line) {
+    steps_.tool({{"debugfs", "-R", request, workImage_.string()}}, [&text](std::string_view line) {
       if (line.rfind("debugfs ", 0) != 0)
         text += std::string(line) + "\n";
     });
@@ -594,16 +443,7 @@ private:
       throw std::system_error(errno, std::generic_category(), "write " + (work_ / "recipe.txt").string());
     if (std::string problem = removeTree(root_.string()); !problem.empty())
       throw StepFailure{"cannot remove the work tree: " + problem, {}};
-    std::error_code ec;
-    if (fs::exists(finalDir_, ec)) {
-      // --force: swap the new directory in, then remove the old one.
-      if (::renameat2(AT_FDCWD, work_.c_str(), AT_FDCWD, finalDir_.c_str(), RENAME_EXCHANGE) != 0)
-        throw std::system_error(errno, std::generic_category(), "exchange " + work_.string() + " and " + finalDir_.string());
-      if (std::string problem = removeTree(work_.string()); !problem.empty())
-        progress_.note("warning: cannot remove the replaced image: " + problem);
-    } else if (::rename(work_.c_str(), finalDir_.c_str()) != 0) {
-      throw std::system_error(errno, std::generic_category(), "rename " + work_.string() + " to " + finalDir_.string());
-    }
+    build::moveIntoPlace(work_, finalDir_, progress_);
     pointLink(images_, recipe_.name, finalDir_.filename().string());
     return "'" + link_.filename().string() + "' -> " + finalDir_.filename().string();
   }
@@ -615,7 +455,7 @@ private:
   const std::string hash_;
   const fs::path images_, finalDir_, link_, work_, root_, workImage_;
   UniqueFd lock_;
-  Clock::time_point stepStart_;
+  build::StepRunner steps_;
   ImageBuildResult result_;
 };
 

@@ -2,6 +2,8 @@
 
 #include "cli_args.hpp"
 #include "image_command.hpp"
+#include "kernel_command.hpp"
+#include "kernel_command.hpp"
 #include "runtime_commands.hpp"
 #include "segment_commands.hpp"
 #include "umlab/lab/testing/test_spec.hpp"
@@ -61,6 +63,7 @@ constexpr const char* kUsage =
     "  down LAB...        stop a lab and remove its state\n"
     "  clean [LAB...]     remove what crashed labs left behind\n"
     "  image build|ls     build or list base images\n"
+    "  kernel build|ls    build or list umlab's own UML kernel (nodes choose it with 'kernel: umlab')\n"
     "  help [COMMAND]     show help for a command\n"
     "\n"
     "options:\n"
@@ -355,6 +358,10 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
         out << kImageHelp;
         return kExitOk;
       }
+      if (rest[0] == "kernel") {
+        out << kKernelHelp;
+        return kExitOk;
+      }
       auto it = helpTexts().find(rest[0]);
       if (it == helpTexts().end())
         throw CliUsageError{"no help for unknown command '" + rest[0] + "'"};
@@ -377,7 +384,9 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       return runImportCommand(rest, out, err);
     if (command == "image")
       return runImageCommand(rest, out, err);
-    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "events", "apply", "link", "capture", "replay", "host", "test", "import", "down", "clean", "image", "help"};
+    if (command == "kernel")
+      return runKernelCommand(rest, out, err);
+    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "events", "apply", "link", "capture", "replay", "host", "test", "import", "down", "clean", "image", "kernel", "help"};
     std::string hint = didYouMean(command, commands);
     throw CliUsageError{"unknown command '" + command + "'" + (hint.empty() ? "; run 'umlab --help' for the list" : hint)};
   } catch (const CliUsageError& e) {

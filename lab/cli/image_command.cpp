@@ -22,6 +22,7 @@
 #include "umlab/lab/runtime/lab_client.hpp"
 
 #include "image_listing.hpp"
+#include "interrupt_signals.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -46,25 +47,6 @@ namespace k = umlab::kernel;
 namespace fs = std::filesystem;
 
 constexpr int kExitFailed = 1; ///< the build (or listing) failed
-
-/// SIGINT, SIGTERM and SIGHUP as a readable fd for the build's lifetime (base/signal_fd.hpp), so
-/// that a build can stop its tools and clean up instead of dying with a half-written cache.
-/// Signals that arrived are consumed on destruction (the build already reported "interrupted").
-class InterruptSignals {
-public:
-  InterruptSignals() = default;
-  ~InterruptSignals() {
-    while (signals_.next()) {
-    }
-  }
-  InterruptSignals(const InterruptSignals&) = delete;
-  InterruptSignals& operator=(const InterruptSignals&) = delete;
-
-  int fd() const { return signals_.fd(); }
-
-private:
-  SignalFd signals_{SIGINT, SIGTERM, SIGHUP};
-};
 
 std::string imagesDir() { return lab::hostLayoutFromEnvironment("umlab").imageDir; }
 

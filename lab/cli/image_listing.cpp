@@ -1,6 +1,9 @@
 #include "image_listing.hpp"
 
+#include "umlab/kernel/kernel_recipe.hpp"
+
 #include <algorithm>
+#include <ctime>
 #include <set>
 
 namespace umlab::cli {
@@ -62,6 +65,37 @@ std::string renderImageListing(const std::vector<ListedRecipe>& recipes, const s
             renderTable(orphans);
   text += plural(recipes.size(), "recipe") + ", " + plural(builds.size(), "build") + " (" + k::formatSize(totalDisk) +
           " on disk) in '" + imagesDir + "'\n";
+  return text;
+}
+
+std::string renderKernelListing(const PackagedKernel& debian, const std::vector<k::BuiltKernel>& builds,
+                                const std::string& currentHash, const std::string& kernelsDir) {
+  auto date = [](int64_t t) {
+    std::time_t time = static_cast<std::time_t>(t);
+    std::tm tm{};
+    ::gmtime_r(&time, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &tm);
+    return std::string(text);
+  };
+  std::vector<std::vector<std::string>> rows{{"NAME", "HASH", "RELEASE", "SIZE", "BUILT (UTC)", "STATE", "PATH"}};
+  rows.push_back({std::string(k::kDebianKernelName), "-", debian.release.empty() ? std::string("-") : debian.release,
+                  debian.release.empty() ? std::string("-") : k::formatSize(debian.size), "(package)",
+                  debian.release.empty() ? "not installed" : "installed", debian.path});
+  bool isCurrentBuilt = false;
+  for (const k::BuiltKernel& b : builds) {
+    const bool isCurrentRecipe = b.hash == currentHash;
+    isCurrentBuilt = isCurrentBuilt || isCurrentRecipe;
+    std::string state = isCurrentRecipe ? "current recipe" : "older recipe";
+    if (b.isCurrent)
+      state += ", booted by 'kernel: " + b.name + "'";
+    rows.push_back({b.name, b.hash, b.release.empty() ? "?" : b.release, k::formatSize(b.size), date(b.builtTime), state,
+                    b.kernelPath});
+  }
+  std::string text = renderTable(rows);
+  text += plural(builds.size(), "build") + " in " + kernelsDir + "\n";
+  if (!currentHash.empty() && !isCurrentBuilt)
+    text += "umlab's kernel (recipe " + currentHash + ") is not built; 'umlab kernel build' builds it\n";
   return text;
 }
 

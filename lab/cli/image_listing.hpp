@@ -1,8 +1,10 @@
 #pragma once
-// What `umlab image ls` prints (image_command.cpp), as a pure function of the recipes it knows
-// and the builds in the cache, so that the table is tested without a cache or a kernel.
+// What `umlab image ls` and `umlab kernel ls` print (image_command.cpp, kernel_command.cpp), as pure
+// functions of the recipes they know and the builds in the cache, so that the tables are tested
+// without a cache or a kernel.
 
 #include "umlab/kernel/image_store.hpp"
+#include "umlab/kernel/kernel_store.hpp"
 
 #include <string>
 #include <vector>
@@ -21,5 +23,19 @@ struct ListedRecipe {
 /// then a summary line naming `imagesDir`.
 std::string renderImageListing(const std::vector<ListedRecipe>& recipes, const std::vector<kernel::BuiltImage>& builds,
                                const std::string& imagesDir);
+
+/// Debian's packaged kernel as `umlab kernel ls` shows it beside the builds.
+struct PackagedKernel {
+  std::string path;    ///< /usr/bin/linux.uml (or $UMLAB_KERNEL)
+  std::string release; ///< "6.1.176"; empty when it is not installed
+  uint64_t size = 0;
+};
+
+/// The kernels a topology's `kernel:` can name: `debian` (the packaged one), then every build in
+/// the cache (name, hash, release, size, build date in UTC, and whether it is the build of the
+/// recipe this umlab carries, `currentHash`, and the one `kernel: <name>` boots), then a summary
+/// naming `kernelsDir` and, when the current recipe is not built, the command that builds it.
+std::string renderKernelListing(const PackagedKernel& debian, const std::vector<kernel::BuiltKernel>& builds,
+                                const std::string& currentHash, const std::string& kernelsDir);
 
 } // namespace umlab::cli

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cerrno>
+#include <unistd.h>
 #include <cstring>
 #include <new>
 #include <sys/socket.h>
@@ -61,6 +62,28 @@ EgressQueue::FlushResult EgressQueue::flush(int fd, const void* to, unsigned toL
     count_ -= size_t(sent);
     if (size_t(sent) < n)
       break; // the socket took part of the batch: it is full now
+  }
+  if (count_ == 0)
+    head_ = 0;
+  return r;
+}
+
+EgressQueue::FlushResult EgressQueue::flushWrites(int fd) noexcept {
+  FlushResult r;
+  while (count_ > 0) {
+    const ssize_t n = ::write(fd, slot(head_), lengths_[head_]);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
+      break;
+    if (n < 0)
+      ++r.failed;
+    else {
+      ++r.sent;
+      r.sentBytes += static_cast<uint64_t>(n);
+    }
+    head_ = (head_ + 1) % capacity_;
+    --count_;
   }
   if (count_ == 0)
     head_ = 0;

@@ -19,6 +19,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: umlab-switchd --ctl PATH [--hub] [--admin PATH] [--bess PATH] [--monitor PATH]\n"
+    "                     [--mirror-tap DEVICE[:FD]]...\n"
     "                     [--uplink [NAME=]PATH]... [--port NAME=MAC]... [--set COMMAND]...\n"
     "                     [--seed N] [--capture FILE] [--ring-size BYTES] [--queue FRAMES]\n"
     "                     [--fdb-size N] [--aging SECONDS]\n"
@@ -36,6 +37,11 @@ constexpr const char* kUsage =
     "  --monitor PATH     a second daemon-protocol control socket whose ports are read-only\n"
     "                     mirrors: they receive every frame the segment carries, and what they\n"
     "                     send is dropped\n"
+    "  --mirror-tap DEVICE[:FD]  write a copy of every frame the segment carries into the tap\n"
+    "                     DEVICE, where libpcap can sniff it (UML's pcap transport); nothing is\n"
+    "                     read from it. With FD: an inherited descriptor already attached to it\n"
+    "                     (/dev/net/tun is often root's only); without: attach to the existing\n"
+    "                     DEVICE, which this user must own\n"
     "  --uplink [NAME=]PATH  join the switch whose control socket is PATH as one of its clients\n"
     "                     (a trunk between two segments); NAME names the port (default uplinkN)\n"
     "  --port NAME=MAC    name the port whose client sends from MAC (e.g. pc1:eth0)\n"
@@ -106,6 +112,10 @@ int main(int argc, char** argv) {
     } else if (arg == "--monitor") {
       if (!value(options.monitorPath))
         return usageError("--monitor needs a path");
+    } else if (arg == "--mirror-tap") {
+      if (!value(text) || text.empty())
+        return usageError("--mirror-tap needs a device name");
+      options.mirrorTaps.push_back(text);
     } else if (arg == "--uplink") {
       if (!value(text))
         return usageError("--uplink needs [NAME=]PATH");

@@ -2,7 +2,8 @@
 // in its own file:
 //   event_loop      epoll, the stop signals, deferred removal of handlers
 //   frame_path      the ports of the segment and every frame they carry, flow control
-//   port            the interface of a port; daemon_port, bess_port, uplink, replay: its kinds
+//   port            the interface of a port; daemon_port, bess_port, uplink, replay, tap_mirror:
+//                   its kinds
 //   port_listeners  the control, monitor and bess sockets, and the daemon handshake
 //   port_names      names by MAC, conditions kept by name, seeds
 //   capture         the capture file and ring
@@ -18,6 +19,7 @@
 #include "port_listeners.hpp"
 #include "port_names.hpp"
 #include "replay.hpp"
+#include "tap_mirror.hpp"
 #include "uplink.hpp"
 
 #include <algorithm>
@@ -26,6 +28,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace umlab::switchd {
@@ -80,6 +83,13 @@ SwitchDaemon::Impl::Impl(const SwitchOptions& o, const Clock& c)
     std::string reply = commands.execute(command);
     if (reply.starts_with("error: "))
       throw std::invalid_argument("'" + command + "': " + reply.substr(7));
+  }
+  for (const std::string& spec : options.mirrorTaps) {
+    auto [device, fd] = openMirrorTap(spec);
+    Port* p = path.addPort(std::make_unique<TapMirrorPort>(std::move(fd), device));
+    if (!p)
+      throw std::system_error(errno, std::generic_category(), "--mirror-tap " + device + ": watch");
+    p->setName("mirror:" + device);
   }
   for (auto& u : uplinks)
     u->join();

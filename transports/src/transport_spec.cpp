@@ -11,7 +11,8 @@ const char* transportName(const TransportSpec& spec) {
   return std::visit(Overloaded{[](const DaemonSpec&) { return "daemon"; },
                                [](const McastSpec&) { return "mcast"; },
                                [](const BessSpec&) { return "bess"; },
-                               [](const TapSpec&) { return "tap"; }},
+                               [](const TapSpec&) { return "tap"; },
+                               [](const PcapSpec&) { return "pcap"; }},
                     spec);
 }
 
@@ -38,7 +39,9 @@ std::string renderUmlDeviceArg(const TransportSpec& spec, unsigned index, const 
             if (t.fd >= 0)
               return "vec" + n + ":transport=fd,fd=" + std::to_string(t.fd) + ",vec=0,mac=" + m;
             return "vec" + n + ":transport=tap,ifname=" + t.device + ",mac=" + m;
-          }},
+          },
+          // The options: promisc, and the default (no BPF optimiser); the MAC comes last.
+          [&](const PcapSpec& p) { return "eth" + n + "=\"pcap," + p.device + "," + p.filter + ",promisc,," + m + "\""; }},
       spec);
 }
 
@@ -47,6 +50,13 @@ bool isSafeUmlValue(std::string_view value) {
     if (c == ',' || c == '=' || c <= ' ' || c == 0x7f)
       return false;
   return true;
+}
+
+bool isSafePcapFilter(std::string_view filter) {
+  for (unsigned char c : filter)
+    if (c == ',' || c == '"' || c < ' ' || c == 0x7f)
+      return false;
+  return filter.empty() || (filter.front() != ' ' && filter.back() != ' ');
 }
 
 } // namespace umlab::transports

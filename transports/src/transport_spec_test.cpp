@@ -29,3 +29,19 @@ TEST_CASE("values UML would split are unsafe", "[transports]") {
   CHECK_FALSE(isSafeUmlValue("/tmp/a=b"));
   CHECK_FALSE(isSafeUmlValue("/tmp/a b"));
 }
+
+TEST_CASE("transport spec: pcap is quoted whole, with its filter, options and MAC last") {
+  const TransportSpec spec = PcapSpec{"umm0", "icmp or tcp port 80"};
+  CHECK(std::string(transportName(spec)) == "pcap");
+  CHECK(guestDeviceName(spec, 1) == "eth1");
+  CHECK(renderUmlDeviceArg(spec, 1, *MacAddress::parse("02:00:00:00:00:05")) ==
+        "eth1=\"pcap,umm0,icmp or tcp port 80,promisc,,02:00:00:00:00:05\"");
+  CHECK(renderUmlDeviceArg(PcapSpec{"umm0", ""}, 2, *MacAddress::parse("02:00:00:00:00:05")) ==
+        "eth2=\"pcap,umm0,,promisc,,02:00:00:00:00:05\"");
+  CHECK(isSafePcapFilter("icmp or tcp port 80"));
+  CHECK(isSafePcapFilter(""));
+  CHECK_FALSE(isSafePcapFilter("tcp port 80,81"));
+  CHECK_FALSE(isSafePcapFilter("host \"a\""));
+  CHECK_FALSE(isSafePcapFilter(" icmp"));
+  CHECK_FALSE(isSafePcapFilter("icmp\n"));
+}

@@ -168,7 +168,7 @@ private:
   }
 
   void readSettings(const Node& n, const std::string& what, bool allowKind, RawSettings& s) {
-    std::vector<std::string> keys{"memory", "image", "startup", "shutdown", "files", "forwarding", "sysctls", "mounts"};
+    std::vector<std::string> keys{"memory", "image", "kernel", "startup", "shutdown", "files", "forwarding", "sysctls", "mounts"};
     if (allowKind)
       keys.insert(keys.begin(), "kind");
     MapReader m(doc_, n, what, keys, diags_);
@@ -180,6 +180,7 @@ private:
       s.kind = m.scalar("kind", "a kind name such as 'router'");
     s.memory = m.scalar("memory", "a size such as '96M'");
     s.image = m.scalar("image", "an image name");
+    s.kernel = m.scalar("kernel", "'debian' or 'umlab'");
     s.forwarding = m.scalar("forwarding", "true or false");
     readCommands(m, "startup", s.startup, s.startupLoc);
     readCommands(m, "shutdown", s.shutdown, s.shutdownLoc);
@@ -264,7 +265,7 @@ private:
       return node;
     }
     MapReader m(doc_, n, "node '" + key.text + "'",
-                {"kind", "description", "memory", "image", "startup", "shutdown", "files", "forwarding", "sysctls", "mounts",
+                {"kind", "description", "memory", "image", "kernel", "startup", "shutdown", "files", "forwarding", "sysctls", "mounts",
                  "depends-on", "routes", "layout"},
                 diags_);
     node.description = m.scalar("description", "text");
@@ -393,9 +394,10 @@ private:
       expected(n, what, "a mapping such as '{node: ids, iface: eth1, mirror: lan}'");
       return std::nullopt;
     }
-    MapReader m(doc_, n, what, {"node", "iface", "mirror", "mac"}, diags_);
+    MapReader m(doc_, n, what, {"node", "iface", "mirror", "mac", "filter"}, diags_);
     RawMonitor r{m.scalar("node", "a node name"), m.scalar("iface", "an interface name such as 'eth1'"),
-                 m.scalar("mirror", "a segment name"), m.scalar("mac", "a MAC address"), n.loc, index};
+                 m.scalar("mirror", "a segment name"), m.scalar("mac", "a MAC address"),
+                 m.scalar("filter", "a libpcap filter such as 'tcp port 80'"), n.loc, index};
     for (auto [field, name] : {std::pair{&r.node, "node"}, {&r.iface, "iface"}, {&r.mirror, "mirror"}})
       if (!*field)
         diags_.error(n.loc, what + " needs '" + name + "', as in '{node: ids, iface: eth1, mirror: lan}'");

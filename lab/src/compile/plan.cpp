@@ -2,6 +2,8 @@
 
 #include "umlab/base/hash.hpp"
 #include "umlab/lab/compile/plan_render.hpp"
+#include "umlab/kernel/kernel_recipe.hpp"
+#include "umlab/kernel/kernel_store.hpp"
 #include "umlab/kernel/uml_command_line.hpp"
 #include "umlab/transports/transport_spec.hpp"
 
@@ -35,6 +37,10 @@ HostLayout hostLayoutFromEnvironment(const std::string& selfPath) {
     cache = !env("XDG_CACHE_HOME").empty() ? env("XDG_CACHE_HOME") + "/umlab"
                                            : (env("HOME").empty() ? std::string("/tmp") : env("HOME")) + "/.cache/umlab";
   h.imageDir = cache + "/images";
+  h.umlabKernel = kernel::cachedKernelPath(cache + "/kernels", kernel::kUmlabKernelName);
+  std::error_code kec;
+  if (std::filesystem::path real = std::filesystem::canonical(h.umlabKernel, kec); !kec)
+    h.umlabKernel = real.string();
   std::error_code ec;
   std::filesystem::path self = std::filesystem::canonical(selfPath, ec);
   h.switchd = ec ? std::string("umlab-switchd") : (self.parent_path() / "umlab-switchd").string();
@@ -163,8 +169,12 @@ private:
     sw.adminPath = base + ".admin";
     if (seg.transport == SwitchTransport::Bess)
       sw.bessPath = base + ".bess";
-    if (!seg.monitors.empty())
-      sw.monitorPath = base + ".mon";
+    for (const Member& m : seg.monitors) {
+      if (t_.nodes[m.node].findInterface(m.interface)->pcapFilter)
+        sw.mirrorTap = "umm" + std::to_string(s);
+      else
+        sw.monitorPath = base + ".mon";
+    }
     for (const std::string* path : {&sw.ctlPath, &sw.adminPath, &sw.bessPath, &sw.monitorPath})
       checkSocket(*path, seg.loc);
     for (const Member& m : seg.members) {
@@ -176,7 +186,8 @@ private:
     }
     for (const Member& m : seg.monitors) {
       const Interface* i = t_.nodes[m.node].findInterface(m.interface);
-      sw.ports.push_back(PortPlan{t_.interfaceName(m) + " (monitor)", i->mac.str(), {}});
+      if (!i->pcapFilter) // a pcap monitor is no port of the switch: it listens on the mirror tap
+        sw.ports.push_back(PortPlan{t_.interfaceName(m) + " (monitor)", i->mac.str(), {}});
     }
     switchIndex_[s] = p_.switches.size();
     p_.switches.push_back(std::move(sw));
@@ -211,6 +222,10 @@ private:
       a.push_back("--monitor");
       a.push_back(sw.monitorPath);
     }
+    if (!sw.mirrorTap.empty()) {
+      a.push_back("--mirror-tap"); // the supervisor attaches it and passes the descriptor
+      a.push_back(sw.mirrorTap + ":" + std::to_string(kMirrorTapFd));
+    }
     // Uplink ports are named after the segment they join ("trunk:<segment>"), as in `ports`.
     for (const std::string& u : sw.uplinks) {
       a.push_back("--uplink");
@@ -236,6 +251,13 @@ private:
     return a;
   }
 
+  std::string umlabKernel() const {
+    if (!h_.umlabKernel.empty())
+      return h_.umlabKernel;
+    return kernel::cachedKernelPath((std::filesystem::path(h_.imageDir).parent_path() / "kernels").string(),
+                                    kernel::kUmlabKernelName);
+  }
+
   void planGuest(NodeIndex n) {
     const Node& node = t_.nodes[n];
     GuestPlan g;
@@ -244,6 +266,7 @@ private:
     g.umid = t_.name + "." + node.name;
     g.memoryBytes = node.memoryBytes;
     g.image = node.image;
+    g.kernel = node.kernel;
     g.cowPath = p_.stateDir + "/cow/" + node.name + ".cow";
     const auto built = h_.imageDirs.find(node.image);
     g.basePath = h_.imageDir + "/" + (built == h_.imageDirs.end() ? node.image : built->second) + "/rootfs.img";
@@ -261,7 +284,7 @@ private:
     }
     g.dependsOn = node.dependsOn;
     kernel::GuestSpec spec;
-    spec.kernel = h_.kernel;
+    spec.kernel = node.kernel == kernel::kUmlabKernelName ? umlabKernel() : h_.kernel;
     spec.umid = g.umid;
     spec.umlDir = p_.stateDir + "/uml";
     spec.memoryBytes = node.memoryBytes;
@@ -292,6 +315,9 @@ private:
         g.routes.push_back(RoutePlan{"default", i.gateway->str()});
     for (const Route& r : node.routes)
       g.routes.push_back(RoutePlan{r.to ? r.to->str() : "default", r.via.str()});
+    if (node.kernel == kernel::kUmlabKernelName)
+      for (const char* arg : kernel::kUmlabKernelArgs)
+        spec.extraArgs.push_back(arg);
     if (!g.mountHostDir.empty()) // hostfs mounts are confined to this directory
       spec.extraArgs.push_back("hostfs=" + g.mountHostDir);
     g.argv = kernel::umlCommandLine(spec);
@@ -311,6 +337,10 @@ private:
       return tp::McastSpec{*IpAddress::parse(m.group), m.port, m.ttl};
     }
     const SwitchPlan& sw = p_.switches[switchIndex_[s]];
+    if (i.pcapFilter) {
+      attachedTo = "pcap monitor " + seg.name + (i.pcapFilter->empty() ? "" : " (" + *i.pcapFilter + ")");
+      return tp::PcapSpec{sw.mirrorTap, *i.pcapFilter};
+    }
     if (i.isMonitor) {
       attachedTo = "monitor " + seg.name;
       return tp::DaemonSpec{sw.monitorPath};

@@ -249,6 +249,7 @@ void readSwitch(Errors& errors, const JsonValue& v, const std::string& path, Swi
   o.string("ctl", sw.ctlPath);
   o.string("bess", sw.bessPath);
   o.string("monitor", sw.monitorPath);
+  o.optionalString("mirrorTap", sw.mirrorTap);
   o.string("admin", sw.adminPath);
   o.strings("uplinks", sw.uplinks);
   o.array("ports", sw.ports, readPort);
@@ -310,6 +311,7 @@ void readGuest(Errors& errors, const JsonValue& v, const std::string& path, Gues
   o.string("umid", g.umid);
   o.integer("memoryBytes", g.memoryBytes);
   o.string("image", g.image);
+  o.optionalString("kernel", g.kernel);
   o.string("cow", g.cowPath);
   o.string("base", g.basePath);
   o.string("config", g.configDisk);

@@ -89,6 +89,7 @@ std::string renderPlanText(const LaunchPlan& p) {
     line(out, "  ", "ctl", sw.ctlPath);
     if (!sw.bessPath.empty()) line(out, "  ", "bess", sw.bessPath);
     if (!sw.monitorPath.empty()) line(out, "  ", "monitor", sw.monitorPath);
+    if (!sw.mirrorTap.empty()) line(out, "  ", "mirror-tap", sw.mirrorTap + " (in the lab's network namespace; pcap monitors listen on it)");
     line(out, "  ", "admin", sw.adminPath);
     for (const std::string& u : sw.uplinks)
       line(out, "  ", "uplink", u);
@@ -110,8 +111,9 @@ std::string renderPlanText(const LaunchPlan& p) {
     out += "\ntap " + t.device + " (in the lab's network namespace) for " + t.interface + "\n";
   for (const GuestPlan& g : p.guests) {
     out += "\nguest " + g.name + " (" + g.kind + ", " + formatByteSize(g.memoryBytes) + ", image " + g.image +
-           (g.forwarding ? ", forwarding" : "") + ")\n";
+           ", kernel " + g.kernel + (g.forwarding ? ", forwarding" : "") + ")\n";
     line(out, "  ", "umid", g.umid);
+    line(out, "  ", "kernel", g.argv.empty() ? "" : g.argv.front());
     line(out, "  ", "cow", g.cowPath);
     line(out, "  ", "base", g.basePath);
     line(out, "  ", "config", g.configDisk);
@@ -174,6 +176,8 @@ std::string renderPlanJson(const LaunchPlan& p) {
     w.beginObject().field("segment", sw.segment).field("mode", sw.mode).field("implicit", sw.implicit);
     w.field("transport", sw.transport).field("ctl", sw.ctlPath).field("bess", sw.bessPath);
     w.field("monitor", sw.monitorPath).field("admin", sw.adminPath);
+    if (!sw.mirrorTap.empty())
+      w.field("mirrorTap", sw.mirrorTap);
     w.key("uplinks");
     stringArray(w, sw.uplinks);
     w.key("ports").beginArray();
@@ -205,7 +209,7 @@ std::string renderPlanJson(const LaunchPlan& p) {
   w.key("guests").beginArray();
   for (const GuestPlan& g : p.guests) {
     w.beginObject().field("name", g.name).field("kind", g.kind).field("umid", g.umid);
-    w.field("memoryBytes", g.memoryBytes).field("image", g.image).field("cow", g.cowPath).field("base", g.basePath);
+    w.field("memoryBytes", g.memoryBytes).field("image", g.image).field("kernel", g.kernel).field("cow", g.cowPath).field("base", g.basePath);
     w.field("config", g.configDisk).field("log", g.logPath).field("forwarding", g.forwarding);
     w.key("interfaces").beginArray();
     for (const InterfacePlan& i : g.interfaces) {

@@ -4,6 +4,8 @@
 
 #include "umlab/base/quantity.hpp"
 #include "umlab/base/spelling.hpp"
+#include "umlab/kernel/kernel_recipe.hpp"
+#include "umlab/transports/transport_spec.hpp"
 
 #include "resolve_images.hpp"
 
@@ -29,6 +31,7 @@ struct Settings {
   SourceLoc kindLoc;
   std::optional<uint64_t> memory;
   std::optional<std::string> image;
+  std::optional<std::string> kernel;
   std::optional<bool> forwarding;
   std::optional<std::vector<std::string>> startup;
   std::optional<std::vector<std::string>> shutdown;
@@ -195,6 +198,16 @@ private:
       else
         diags_.error(r.image.loc, "image " + quote(r.image.text) + " of " + owner +
                                       " may use only letters, digits, '.', '-' and '_', and must start with a letter or digit");
+    }
+    if (r.kernel) {
+      if (r.kernel.text == kernel::kDebianKernelName || r.kernel.text == kernel::kUmlabKernelName) {
+        s.kernel = r.kernel.text;
+      } else {
+        auto hint = suggest(r.kernel.text, {kernel::kDebianKernelName, kernel::kUmlabKernelName});
+        diags_.error(r.kernel.loc, "kernel " + quote(r.kernel.text) + " of " + owner + " is not known" +
+                                       (hint ? "; did you mean " + quote(*hint) + "?" : "") +
+                                       " ('debian' is Debian's linux.uml, 'umlab' umlab's own build: 'umlab kernel build')");
+      }
     }
     if (r.forwarding)
       s.forwarding = boolean(r.forwarding, "'forwarding' of " + owner);
@@ -459,6 +472,7 @@ private:
     };
     n.memoryBytes = pick(&Settings::memory).value_or(kDefaultMemory);
     n.image = pick(&Settings::image).value_or(kDefaultImage);
+    n.kernel = pick(&Settings::kernel).value_or(kernel::kDebianKernelName);
     auto fwd = pick(&Settings::forwarding);
     n.forwarding = fwd ? *fwd : builtin && builtin->forwarding ? *builtin->forwarding : false;
     n.startup = pick(&Settings::startup).value_or(std::vector<std::string>{});
@@ -885,6 +899,19 @@ private:
     Interface& i = addInterface(e.node, e.iface, r.node.loc);
     i.attachment = Attachment{Attachment::Kind::Segment, *seg, 0};
     i.isMonitor = true;
+    if (r.filter) {
+      const Node& node = t_.nodes[e.node];
+      if (!transports::isSafePcapFilter(r.filter.text))
+        diags_.error(r.filter.loc, what + " filter " + quote(r.filter.text) +
+                                       " may not contain ',' or '\"' (UML's command line splits on them), control "
+                                       "characters, or leading or trailing spaces");
+      else if (node.kernel != kernel::kUmlabKernelName)
+        diags_.error(r.filter.loc, what + " has a filter, so it uses UML's pcap transport, which Debian's linux.uml "
+                                       "lacks; give node " + quote(node.name) +
+                                       " 'kernel: umlab' (umlab's own kernel: 'umlab kernel build')");
+      else
+        i.pcapFilter = r.filter.text;
+    }
     addressing(i, e.node, RawScalar{}, RawScalar{}, r.mac);
     s.monitors.push_back(Member{e.node, e.iface});
   }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sys/mount.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -97,8 +98,20 @@ int enterJail(const JailSpec& j, const std::vector<Jail::Step>& plan) {
   if (::chdir(j.root.c_str()) != 0 || ::syscall(SYS_pivot_root, ".", ".") != 0 || ::umount2(".", MNT_DETACH) != 0 ||
       ::chdir("/") != 0)
     return errno;
+  if (j.keepNetRaw && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
+    return errno;
   if (::setgroups(0, nullptr) != 0 || ::setresgid(j.gid, j.gid, j.gid) != 0 || ::setresuid(j.uid, j.uid, j.uid) != 0)
     return errno;
+  if (j.keepNetRaw) {
+    // Permitted, effective and inheritable hold CAP_NET_RAW alone; the ambient set carries it
+    // across exec for a program without file capabilities.
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    data[0].effective = data[0].permitted = data[0].inheritable = 1u << CAP_NET_RAW;
+    if (::syscall(SYS_capset, &header, data) != 0 ||
+        ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0) != 0)
+      return errno;
+  }
   ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   ::umask(umask);
   return 0;

@@ -3,6 +3,7 @@
 #include "umlab/base/process_runner.hpp"
 #include "umlab/base/unique_fd.hpp"
 #include "umlab/kernel/cow_file.hpp"
+#include "umlab/kernel/kernel_recipe.hpp"
 #include "umlab/lab/runtime/config_disk.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
@@ -14,6 +15,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -114,9 +116,16 @@ std::string followSupervisor(int fd, LaunchProgress& progress, const std::string
 void checkHost(const LaunchPlan& p) {
   if (::geteuid() != 0)
     throw RuntimeError("umlab up needs root: each lab runs in its own network namespace; run it as root (e.g. with sudo)");
-  if (!p.guests.empty() && ::access(p.guests.front().argv.front().c_str(), X_OK) != 0)
-    throw RuntimeError("the UML kernel '" + p.guests.front().argv.front() +
+  std::set<std::string> kernels;
+  for (const GuestPlan& g : p.guests) {
+    if (g.argv.empty() || !kernels.insert(g.argv.front()).second || ::access(g.argv.front().c_str(), X_OK) == 0)
+      continue;
+    if (g.kernel == kernel::kUmlabKernelName)
+      throw RuntimeError("node '" + g.name + "' runs on 'kernel: umlab', which is not built yet ('" + g.argv.front() +
+                         "' is missing); build it with 'umlab kernel build' (about 10 minutes on 2 cores, once)");
+    throw RuntimeError("the UML kernel '" + g.argv.front() +
                        "' is missing; install it with 'apt-get install user-mode-linux' or set UMLAB_KERNEL");
+  }
   if (!p.switches.empty() && ::access(p.switches.front().argv.front().c_str(), X_OK) != 0)
     throw RuntimeError("the switch daemon '" + p.switches.front().argv.front() +
                        "' is missing; build umlab completely (scripts/test.sh builds it)");

@@ -21,7 +21,7 @@ std::map<std::string, const T*> byName(const std::vector<T>& items, Key key) {
 /// The switch as it starts: what a running switch cannot take on later.
 bool sameSwitchIdentity(const SwitchPlan& a, const SwitchPlan& b) {
   return a.mode == b.mode && a.transport == b.transport && a.ctlPath == b.ctlPath && a.bessPath == b.bessPath &&
-         a.monitorPath == b.monitorPath && a.adminPath == b.adminPath && a.uplinks == b.uplinks;
+         a.monitorPath == b.monitorPath && a.mirrorTap == b.mirrorTap && a.adminPath == b.adminPath && a.uplinks == b.uplinks;
 }
 
 /// An interface as the guest sees it (its conditions live on the switch).
@@ -37,6 +37,8 @@ std::vector<std::string> nodeDifferences(const GuestPlan& a, const GuestPlan& b)
     d.push_back("memory " + formatByteSize(a.memoryBytes) + " -> " + formatByteSize(b.memoryBytes));
   if (a.image != b.image || a.basePath != b.basePath)
     d.push_back("image " + a.image + " -> " + b.image);
+  if (a.kernel != b.kernel || (!a.argv.empty() && !b.argv.empty() && a.argv.front() != b.argv.front()))
+    d.push_back("kernel " + a.kernel + " -> " + b.kernel);
   if (a.kind != b.kind)
     d.push_back("kind " + a.kind + " -> " + b.kind);
   if (a.startup != b.startup)

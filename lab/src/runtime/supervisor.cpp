@@ -217,6 +217,14 @@ public:
     o.argv = sp.argv; // umlab-switchd --ctl ... [--hub] --admin ..., as planned
     o.fds = {{0, pendingFds_.back().get()}, {1, log.get()}, {2, log.get()}};
     pendingFds_.push_back(std::move(log));
+    // The segment's mirror tap, for its pcap monitors: made here, and attached here for the switch,
+    // which inherits the descriptor (tap_device.hpp).
+    if (!sp.mirrorTap.empty()) {
+      mirrorTaps_.emplace_back(sp.mirrorTap, uid_, uid_, TapDevice::Mode::Mirror);
+      pendingFds_.push_back(mirrorTaps_.back().openForGuest());
+      o.fds.push_back({kMirrorTapFd, pendingFds_.back().get()});
+      say("tap " + sp.mirrorTap + " up (mirror of " + sp.segment + ")");
+    }
     if (options_.confine) {
       pendingJail_ = std::make_unique<Jail>(jailFor("switch-" + sp.segment, {sp.argv.front()}));
       o.setup = pendingJail_.get();
@@ -348,6 +356,10 @@ public:
       // directory as the lab's uid, so it must exist in the jail, writable.
       if (!gp.mountHostDir.empty())
         jail.binds.push_back({gp.mountHostDir, true});
+      // UML's pcap transport opens a packet socket on the segment's mirror tap: the guest keeps
+      // CAP_NET_RAW (only in the lab's own network namespace, which is all it can see).
+      jail.keepNetRaw = std::any_of(gp.interfaces.begin(), gp.interfaces.end(),
+                                    [](const InterfacePlan& i) { return i.transport == "pcap"; });
       pendingJail_ = std::make_unique<Jail>(std::move(jail));
       o.setup = pendingJail_.get();
       // Inside the jail only the image's real directory exists, not the symlink to it.
@@ -1661,6 +1673,7 @@ private:
   std::vector<GuestPlan> deferred_; ///< guests waiting for the guests they depend on
   std::vector<std::unique_ptr<Switch>> switches_;
   std::vector<TapDevice> taps_;
+  std::vector<TapDevice> mirrorTaps_; ///< removed when the supervisor ends, after the switches
   std::map<int, Client> clients_;
   std::vector<int> closing_;
   std::vector<int> downClients_;

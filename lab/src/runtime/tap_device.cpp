@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <system_error>
+#include <unistd.h>
 
 namespace umlab::lab::runtime {
 namespace {
@@ -32,7 +33,7 @@ UniqueFd attach(const std::string& name, short flags = IFF_TAP | IFF_NO_PI | IFF
 
 } // namespace
 
-TapDevice::TapDevice(std::string name, uid_t uid, gid_t gid) : name_(std::move(name)) {
+TapDevice::TapDevice(std::string name, uid_t uid, gid_t gid, Mode mode) : name_(std::move(name)) {
   if (name_.empty() || name_.size() >= IFNAMSIZ)
     throw std::system_error(EINVAL, std::generic_category(), "tap device name '" + name_ + "'");
   UniqueFd fd = attach(name_);
@@ -47,6 +48,13 @@ TapDevice::TapDevice(std::string name, uid_t uid, gid_t gid) : name_(std::move(n
   std::strncpy(ifr.ifr_name, name_.c_str(), IFNAMSIZ - 1);
   if (!s || ::ioctl(s.get(), SIOCGIFFLAGS, &ifr) != 0)
     fail(name_, "SIOCGIFFLAGS");
+  if (mode == Mode::Mirror) {
+    // Silent: no IPv6 on it (written before it is up, so no DAD or solicitation ever leaves), no ARP.
+    const std::string sysctl = "/proc/sys/net/ipv6/conf/" + name_ + "/disable_ipv6";
+    if (UniqueFd f{::open(sysctl.c_str(), O_WRONLY | O_CLOEXEC)}; f && ::write(f.get(), "1", 1) != 1)
+      fail(name_, "write " + sysctl);
+    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_NOARP);
+  }
   ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
   if (::ioctl(s.get(), SIOCSIFFLAGS, &ifr) != 0)
     fail(name_, "set up");

@@ -47,6 +47,8 @@ public:
   /// the socket is full: to `to` (`toLength` bytes of address) when given, else to the socket's
   /// connected peer.
   FlushResult flush(int fd, const void* to = nullptr, unsigned toLength = 0) noexcept;
+  /// As `flush`, for a descriptor that is no socket (a tap): one write(2) per frame.
+  FlushResult flushWrites(int fd) noexcept;
 
   size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }

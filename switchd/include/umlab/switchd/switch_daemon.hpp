@@ -81,6 +81,9 @@ struct SwitchOptions {
   std::string adminPath;   ///< empty: no admin socket
   std::string bessPath;    ///< empty: no bess (SOCK_SEQPACKET) listener
   std::string monitorPath; ///< empty: no read-only monitor listener
+  /// Tap devices that get a copy of every frame (`--mirror-tap DEVICE[:FD]`, tap_mirror.hpp):
+  /// "DEVICE" or "DEVICE:FD" (an inherited descriptor attached to it).
+  std::vector<std::string> mirrorTaps;
   std::vector<Uplink> uplinks;
   std::vector<PortName> portNames;
   /// Admin commands run once at start, in order ("set port pc1:eth0 delay 20ms"); a failing one

@@ -6,6 +6,8 @@
 ///   mcast   eth<N>=mcast,<mac>,<group>,<port>,<ttl>   UML's own multicast; lab netns only
 ///   bess    vec<N>:transport=bess,dst=<path>,mac=<mac>   SOCK_SEQPACKET to an umlab-switchd
 ///   tap     vec<N>:transport=tap,ifname=<dev>,mac=<mac>  a tap device in the lab netns
+///   pcap    eth<N>="pcap,<dev>,<filter>,promisc,,<mac>"  read-only: libpcap on a device of the lab
+///           netns (a switch's mirror tap), with a capture filter; umlab's own kernel only
 ///
 /// The legacy `ethN=` transports are gone from Linux 6.16; `vecN:` is the lasting path. UML
 /// splits these arguments on ',' (and vector options on '='), so no value may contain either:
@@ -45,9 +47,18 @@ struct TapSpec {
   int fd = -1;
 };
 
-using TransportSpec = std::variant<DaemonSpec, McastSpec, BessSpec, TapSpec>;
+/// UML's pcap transport (UML.md §3, kernel/uml/patches): the guest's interface receives what
+/// libpcap sees on `device` in the lab's namespace, filtered by `filter`, and cannot send.
+/// Debian's linux.uml lacks it. The filter may hold spaces, so the whole value is quoted for the
+/// kernel's command-line parser; it may not hold ',' (UML splits on it) or '"' (`isSafePcapFilter`).
+struct PcapSpec {
+  std::string device;
+  std::string filter; ///< libpcap syntax; empty: every frame
+};
 
-/// "daemon", "mcast", "bess" or "tap".
+using TransportSpec = std::variant<DaemonSpec, McastSpec, BessSpec, TapSpec, PcapSpec>;
+
+/// "daemon", "mcast", "bess", "tap" or "pcap".
 const char* transportName(const TransportSpec& spec);
 /// True for transports that the guest sees as `vecN` rather than `ethN`.
 bool isVectorTransport(const TransportSpec& spec);
@@ -58,5 +69,7 @@ std::string renderUmlDeviceArg(const TransportSpec& spec, unsigned index, const 
 /// False when `value` holds a character that UML's argument parser splits on (',', '=',
 /// whitespace) or a control byte.
 bool isSafeUmlValue(std::string_view value);
+/// False when a pcap filter holds ',' or '"', a control byte, or starts or ends with a space.
+bool isSafePcapFilter(std::string_view filter);
 
 } // namespace umlab::transports

@@ -47,11 +47,16 @@ struct HostLayout {
   /// ("web-<hash>"), filled by `locateTopologyImages` (topology_images.hpp). An image missing
   /// here is found through the <imageDir>/<X> link.
   std::map<std::string, std::string> imageDirs;
+  /// The binary of `kernel: umlab` (kernel_store.hpp): the build <cache>/kernels/umlab points at
+  /// (resolved, so that the plan names the build), or that link's path when there is none. Empty:
+  /// <imageDir>/../kernels/umlab/linux.
+  std::string umlabKernel;
 };
 
 /// The layout for this process: $UMLAB_STATE_DIR, else $XDG_RUNTIME_DIR/umlab, else /run/umlab
 /// for root and /tmp/umlab-<uid> for others; $UMLAB_KERNEL or /usr/bin/linux.uml;
-/// $UMLAB_CACHE_DIR (else $XDG_CACHE_HOME/umlab or ~/.cache/umlab) + /images; umlab-switchd
+/// $UMLAB_CACHE_DIR (else $XDG_CACHE_HOME/umlab or ~/.cache/umlab) + /images, and + /kernels/umlab
+/// for `kernel: umlab`; umlab-switchd
 /// beside `selfPath`.
 HostLayout hostLayoutFromEnvironment(const std::string& selfPath);
 
@@ -63,6 +68,9 @@ struct PortPlan {
   bool operator==(const PortPlan&) const = default;
 };
 
+/// The descriptor a switch inherits attached to its mirror tap (`--mirror-tap DEVICE:3`).
+inline constexpr int kMirrorTapFd = 3;
+
 struct SwitchPlan {
   std::string segment;
   std::string mode; ///< "switch" or "hub"
@@ -70,7 +78,11 @@ struct SwitchPlan {
   std::string transport; ///< "daemon" or "bess"
   std::string ctlPath;
   std::string bessPath;    ///< empty unless transport is bess
-  std::string monitorPath; ///< empty unless the segment is mirrored
+  std::string monitorPath; ///< empty unless the segment has a (daemon) monitor
+  /// A tap device in the lab's namespace that the switch copies every frame to, where monitors on
+  /// UML's pcap transport listen (`filter:`); empty when the segment has none. The supervisor
+  /// creates it before the switch starts.
+  std::string mirrorTap;
   std::string adminPath;
   std::vector<std::string> uplinks; ///< control sockets of earlier switches this one joins
   std::vector<PortPlan> ports;
@@ -129,6 +141,7 @@ struct GuestPlan {
   std::string umid;
   uint64_t memoryBytes = 0;
   std::string image;
+  std::string kernel = "debian"; ///< the node's `kernel:`; argv[0] is its binary
   std::string cowPath;
   std::string basePath;
   std::string configDisk;

@@ -34,6 +34,7 @@ struct RawSettings {
   RawScalar kind; ///< not allowed under `kinds`
   RawScalar memory;
   RawScalar image;
+  RawScalar kernel;
   RawScalar forwarding;
   std::optional<std::vector<RawScalar>> startup;
   SourceLoc startupLoc;
@@ -114,6 +115,7 @@ struct RawMonitor {
   RawScalar iface;
   RawScalar mirror;
   RawScalar mac;
+  RawScalar filter; ///< a libpcap filter: the monitor uses UML's pcap transport
   SourceLoc loc;
   size_t number = 0; ///< 1-based position under `monitors:`
 };

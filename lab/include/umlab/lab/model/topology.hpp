@@ -60,6 +60,9 @@ struct Interface {
   std::optional<IpAddress> gateway;
   Attachment attachment;
   bool isMonitor = false; ///< read-only mirror of a segment
+  /// A monitor on UML's pcap transport (`filter:`; kernel: umlab only): it listens with this libpcap
+  /// filter ("" for every frame) on its segment's mirror tap.
+  std::optional<std::string> pcapFilter;
   LinkConditions conditions;
   SourceLoc loc;
 };
@@ -100,6 +103,7 @@ struct Node {
   std::string description;
   uint64_t memoryBytes = 0;
   std::string image;
+  std::string kernel = "debian"; ///< "debian" (linux.uml) or "umlab" (kernel_recipe.hpp)
   bool forwarding = false;
   std::vector<std::string> startup;
   std::vector<std::string> shutdown;    ///< run when the guest powers off (`umlab down`)

@@ -24,6 +24,9 @@ struct JailSpec {
   };
   std::vector<Bind> binds;
   std::vector<std::string> tmpfs; ///< fresh writable tmpfs mounts (e.g. /tmp for UML's memory file)
+  /// Keep CAP_NET_RAW, as an ambient capability, after changing to `uid`: UML's pcap transport
+  /// opens a packet socket (in the lab's own network namespace).
+  bool keepNetRaw = false;
   uid_t uid = 65534;
   gid_t gid = 65534;
 };

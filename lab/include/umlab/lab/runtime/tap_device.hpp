@@ -12,6 +12,11 @@
 /// (`umlab host LAB -- ip addr add ... dev umt0`).
 /// It lives in the lab's namespace only, so nothing on it reaches the host's own interfaces.
 /// Destroying a `TapDevice` clears TUNSETPERSIST, which deletes the device.
+///
+/// A segment's mirror tap (`Mode::Mirror`) is where monitors on UML's pcap transport listen: the
+/// segment's umlab-switchd writes a copy of every frame into it. Such a device must stay silent, or
+/// the monitors would see the namespace's own chatter: it gets no IPv6 (no router solicitations,
+/// no duplicate address detection) and IFF_NOARP, and never an address.
 
 #include "umlab/base/unique_fd.hpp"
 
@@ -24,7 +29,8 @@ class TapDevice {
 public:
   /// Creates (or takes over) the persistent tap `name`, owned by `uid`/`gid`, and sets it up.
   /// Throws std::system_error naming the device.
-  TapDevice(std::string name, uid_t uid, gid_t gid);
+  enum class Mode { HostLink, Mirror };
+  TapDevice(std::string name, uid_t uid, gid_t gid, Mode mode = Mode::HostLink);
   ~TapDevice();
   TapDevice(TapDevice&& o) noexcept : name_(std::move(o.name_)) { o.name_.clear(); }
   TapDevice& operator=(TapDevice&&) = delete;
