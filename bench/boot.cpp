@@ -4,7 +4,10 @@
 // (issue targets on a 2-core machine: 100 guests ready in under 60 s, under 40 MB per idle guest
 // at mem=96M, down of 100 guests in under 5 s). Run by hand, as root, after 'umlab image build':
 //
-//   build/bin/bench_boot [--sizes 10,50,100] [--settle 5]
+//   build/bin/bench_boot [--sizes 10,50,100] [--settle 5] [--kernels debian,umlab]
+//
+// With --kernels, every size is booted once per kernel (the topology's `kernel:`), in that order, so
+// that umlab's own kernel is measured against Debian's in the same run.
 //
 // Memory per guest is reported twice: the proportional set size (PSS, /proc/<pid>/smaps_rollup)
 // of each distinct address space in the guest's PID namespace (UML's memory file is shared
@@ -59,10 +62,11 @@ uint64_t memAvailableKiB() {
 int main(int argc, char** argv) {
   std::vector<size_t> sizes{10, 50, 100};
   int settle = 5;
+  std::vector<std::string> kernels{"debian"};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
-      std::cout << "usage: bench_boot [--sizes 10,50,100] [--settle SECONDS]\n"
+      std::cout << "usage: bench_boot [--sizes 10,50,100] [--settle SECONDS] [--kernels debian,umlab]\n"
                    "Boots generated star labs in-process (Launcher) and reports time to ready, PSS per idle guest\n"
                    "and time of 'umlab down'. Needs root and a base image ('umlab image build').\n";
       return 0;
@@ -71,6 +75,11 @@ int main(int argc, char** argv) {
       std::stringstream s(argv[++i]);
       for (std::string n; std::getline(s, n, ',');)
         sizes.push_back(std::stoul(n));
+    } else if (a == "--kernels" && i + 1 < argc) {
+      kernels.clear();
+      std::stringstream s(argv[++i]);
+      for (std::string k; std::getline(s, k, ',');)
+        kernels.push_back(k);
     } else if (a == "--settle" && i + 1 < argc) {
       settle = std::atoi(argv[++i]);
     } else {
@@ -87,14 +96,19 @@ int main(int argc, char** argv) {
   const umlab::lab::runtime::LabClient client(stateRoot);
   Quiet quiet;
 
-  std::printf("%7s %10s %12s %14s %16s %10s\n", "guests", "up s", "s per guest", "PSS/guest MiB", "host MiB/guest", "down s");
-  for (size_t n : sizes) {
+  std::printf("%7s %7s %10s %12s %14s %16s %10s\n", "kernel", "guests", "up s", "s per guest", "PSS/guest MiB",
+              "host MiB/guest", "down s");
+  for (size_t n : sizes)
+  for (const std::string& kernel : kernels) {
     umlab::bench::GenOptions o;
     o.nodeCount = n;
     o.shape = umlab::bench::Shape::Star;
     o.name = "boot" + std::to_string(n);
     const std::string file = work + "/" + o.name + ".yaml";
-    std::ofstream(file) << umlab::bench::generateLab(o);
+    std::string text = umlab::bench::generateLab(o);
+    if (const size_t at = text.find("\ndefaults:\n"); at != std::string::npos)
+      text.insert(at + 11, "  kernel: " + kernel + "\n");
+    std::ofstream(file) << text;
 
     umlab::SourceManager sources;
     umlab::Diagnostics diags;
@@ -133,7 +147,7 @@ int main(int argc, char** argv) {
     const double down = std::chrono::duration<double>(Clock::now() - t0).count();
     const double perGuest = guests ? 1.0 / static_cast<double>(guests) : 0.0;
     const double hostUsed = availableBefore > availableAfter ? static_cast<double>(availableBefore - availableAfter) : 0.0;
-    std::printf("%7zu %10.1f %12.2f %14.1f %16.1f %10.2f\n", n, up, up / static_cast<double>(n),
+    std::printf("%7s %7zu %10.1f %12.2f %14.1f %16.1f %10.2f\n", kernel.c_str(), n, up, up / static_cast<double>(n),
                 static_cast<double>(pss) / 1024.0 * perGuest, hostUsed / 1024.0 * perGuest, down);
     std::fflush(stdout);
   }
