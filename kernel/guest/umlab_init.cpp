@@ -428,6 +428,14 @@ void configureNetwork(const umlab::kernel::NodeConfig& config) {
     bool ok = runStep({"ip", "link", "set", "dev", iface.name, "address", iface.mac}, iface.name + ": set MAC");
     if (!iface.address.empty())
       ok = runStep({"ip", "address", "add", iface.address, "dev", iface.name}, iface.name + ": add address") && ok;
+    if (std::find(config.listenOnly.begin(), config.listenOnly.end(), iface.name) != config.listenOnly.end()) {
+      // A monitor: nothing of the guest's own (IPv6 autoconfiguration, ARP) goes out or shows in
+      // its tcpdump; set before the interface is up, so not even duplicate address detection runs.
+      const std::string noV6 = "/proc/sys/net/ipv6/conf/" + iface.name + "/disable_ipv6";
+      if (::access(noV6.c_str(), F_OK) == 0 && !writeTextFile(noV6.c_str(), "1\n"))
+        sayError(iface.name + ": disable_ipv6: " + errnoText(errno));
+      ok = runStep({"ip", "link", "set", "dev", iface.name, "arp", "off"}, iface.name + ": arp off") && ok;
+    }
     ok = runStep({"ip", "link", "set", "dev", iface.name, "up"}, iface.name + ": up") && ok;
     if (ok)
       say(iface.name + " " + (iface.address.empty() ? std::string("(no address)") : iface.address) + " up");

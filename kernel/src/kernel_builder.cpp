@@ -96,7 +96,7 @@ public:
       build::removeLeftovers(kernels_, progress_);
       progress_.note("building UML kernel '" + recipe_.name + "' (recipe " + hash_ + ") from " + recipe_.sourcePackage +
                      " " + recipe_.sourceVersion + " with " + std::to_string(recipe_.patches.size()) +
-                     " patches, make -j" + std::to_string(jobs()) + "; a cold build takes about 10 minutes on 2 cores");
+                     " patches, make -j" + std::to_string(jobs()) + "; a cold build takes about 15 minutes on 2 cores");
       fs::create_directories(sources_);
       if (!runSteps()) {
         std::string note = removeTree(work_.string());

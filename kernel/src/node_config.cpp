@@ -67,6 +67,8 @@ std::string renderNodeConfig(const NodeConfig& config) {
   for (const auto& iface : config.ifaces)
     out += "iface " + iface.name + " " + iface.device + " " + iface.mac + " " +
            (iface.address.empty() ? std::string("-") : iface.address) + "\n";
+  for (const auto& name : config.listenOnly)
+    out += "listen " + name + "\n";
   for (const auto& route : config.routes)
     out += "route " + route.destination + " " + route.gateway + "\n";
   for (const auto& [name, value] : config.sysctls)
@@ -184,6 +186,12 @@ std::optional<NodeConfig> parseNodeConfig(const std::string& text, std::string* 
           return fail("route to " + quoted(route.destination) + " has a gateway of another address family");
       }
       config.routes.push_back(std::move(route));
+    } else if (directive == "listen") {
+      if (!expect(1, "listen <interface>"))
+        return std::nullopt;
+      if (!isValidIfaceName(fields[1]))
+        return fail("invalid interface name " + quoted(fields[1]));
+      config.listenOnly.emplace_back(fields[1]);
     } else if (directive == "mount") {
       if (!expect(1, "mount <guest dir>"))
         return std::nullopt;

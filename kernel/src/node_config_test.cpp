@@ -135,3 +135,18 @@ TEST_CASE("sysctl values keep their spaces, and sysctl and mount lines are check
 TEST_CASE("parseNodeConfig works without an error sink", "[kernel][node-config]") {
   CHECK_FALSE(parseNodeConfig("bogus\n"));
 }
+
+TEST_CASE("listen lines name the interfaces that only listen, and survive a round trip", "[kernel][node-config]") {
+  NodeConfig c;
+  c.ifaces.push_back({"eth0", "eth0", "02:00:00:00:00:01", ""});
+  c.listenOnly = {"eth0"};
+  const std::string text = renderNodeConfig(c);
+  CHECK(text.find("\nlisten eth0\n") != std::string::npos);
+  auto parsed = parseNodeConfig(text);
+  REQUIRE(parsed);
+  CHECK(parsed->listenOnly == std::vector<std::string>{"eth0"});
+  std::string error;
+  CHECK_FALSE(parseNodeConfig("listen\n", &error));
+  CHECK_FALSE(parseNodeConfig("listen eth0/../x\n", &error));
+  CHECK(error.find("invalid interface name") != std::string::npos);
+}

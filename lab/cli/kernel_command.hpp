@@ -20,7 +20,7 @@ inline constexpr const char* kKernelHelp =
     "commands:\n"
     "  build            build the kernel unless the build of its current recipe is cached. Needs\n"
     "                   the packages linux-source-6.1 bc bison flex libelf-dev libpcap-dev (no\n"
-    "                   root); a cold build takes about 10 minutes on 2 cores and 1.5 GB of disk\n"
+    "                   root); a cold build takes about 15 minutes on 2 cores and 1.5 GB of disk\n"
     "                   while it runs (25 MB after)\n"
     "  ls               list Debian's kernel and every build in the cache: name, recipe hash,\n"
     "                   release, size, date, and which one 'kernel: umlab' boots\n"

@@ -60,7 +60,7 @@ links:
   - {endpoints: [a:eth0, left], ip: 10.41.0.2/24, gateway: 10.41.0.1}
   - {endpoints: [b:eth0, right], ip: 10.41.1.2/24, gateway: 10.41.1.1}
 monitors:
-  - {node: ids, iface: eth0, mirror: left, filter: icmp[icmptype] == icmp-echo and dst host 10.41.1.2}
+  - {node: ids, iface: eth0, mirror: left, filter: "icmp[icmptype] == icmp-echo and dst host 10.41.1.2"}
 )";
 
 // Pings from a to b are dropped and counted; TCP to port 7 passes (answered by b's RST).
@@ -105,7 +105,7 @@ TEST_CASE("umlab's kernel: nftables filters and counts, a MAC changes while up, 
     ProcessResult counter = lab.exec("fw", {"nft", "list", "counter", "inet", "fw", "pings"});
     CHECK(counter.out.find("packets 2 ") != std::string::npos);
     // TCP passes: b answers the SYN to its closed port 7 with a RST, so nc says "refused".
-    ProcessResult tcp = lab.exec("a", {"nc", "-z", "-w", "3", "10.41.1.2", "7"});
+    ProcessResult tcp = lab.exec("a", {"nc", "-zv", "-w", "3", "10.41.1.2", "7"});
     CHECK(tcp.err.find("refused") != std::string::npos);
     // the Debian guests route through the firewall both ways
     REQUIRE(lab.exec("fw", {"nft", "flush", "ruleset"}).status == 0);

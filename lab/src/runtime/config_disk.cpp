@@ -54,8 +54,11 @@ void writeConfigDisk(const GuestPlan& g, const std::string& binDir) {
   kernel::NodeConfig c;
   c.hostname = g.name;
   c.forwarding = g.forwarding;
-  for (const InterfacePlan& i : g.interfaces)
+  for (const InterfacePlan& i : g.interfaces) {
     c.ifaces.push_back({i.name, i.device, i.mac, i.ip});
+    if (isMonitorInterface(i))
+      c.listenOnly.push_back(i.name);
+  }
   for (const RoutePlan& r : g.routes)
     c.routes.push_back({r.to, r.via});
   c.sysctls = g.sysctls;

@@ -29,6 +29,9 @@
 ///   route <destination or default> <gateway>
 ///   sysctl <name> <value>     e.g. "sysctl net.ipv4.conf.eth0.rp_filter 0"; the value is the
 ///                             rest of the line and may hold spaces ("net.ipv4.ping_group_range 0 0")
+///   listen <name>             the interface only listens (a monitor): no IPv6 and no ARP on it,
+///                             set before it comes up, so that its tcpdump shows the segment's
+///                             frames and none of the guest's own
 ///   mount <guest dir>         mount UML hostfs there (the host directory is the kernel's
 ///                             `hostfs=<host dir>` argument, which the host adds); at most one
 ///
@@ -66,6 +69,7 @@ struct NodeConfig {
   std::vector<Iface> ifaces;
   std::vector<Route> routes;
   std::vector<std::pair<std::string, std::string>> sysctls; ///< {"net.ipv4.ip_forward", "1"}, in order
+  std::vector<std::string> listenOnly; ///< interfaces (names of `ifaces`) that only listen
   std::string mountPoint; ///< where hostfs is mounted; none when empty
 };
 

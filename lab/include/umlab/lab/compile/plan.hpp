@@ -135,6 +135,11 @@ struct RoutePlan {
   bool operator==(const RoutePlan&) const = default;
 };
 
+/// A monitor's interface (daemon or pcap): it only listens, and the guest keeps it silent.
+inline bool isMonitorInterface(const InterfacePlan& i) {
+  return i.transport == "pcap" || i.attachedTo.rfind("monitor ", 0) == 0;
+}
+
 struct GuestPlan {
   std::string name;
   std::string kind;
