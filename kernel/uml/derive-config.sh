@@ -9,8 +9,9 @@
 #   * No loadable modules (CONFIG_MODULES=n). Debian's modules in the base image are built for
 #     Debian's kernel; ours must not need them. Every `=m` option whose Kconfig lives under a
 #     directory in KEEP_DIRS below becomes `=y` (networking, netfilter, qdiscs, bridging, 802.1Q,
-#     crypto for IPsec/WireGuard, the file systems labs use); every other `=m` (RAID, SCSI, MTD, IIO,
-#     exotic file systems) is dropped, which keeps a cold build near 10 minutes on 2 cores.
+#     crypto for IPsec/WireGuard, the file systems labs use), and loop and nbd; every other `=m` (RAID,
+#     SCSI, MTD, IIO, DRBD, exotic file systems, test modules) is dropped: a shorter build, and
+#     guests that still boot at mem=64M.
 #   * nftables with every family (inet, ip, ip6, arp, bridge, netdev) and every expression, plus the
 #     rest of netfilter (conntrack, NAT, xtables) switched on as far as Kconfig allows.
 #   * The legacy transports daemon/mcast/pcap (pcap is off in Debian's build), the vector transports;
@@ -24,7 +25,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 KEEP_DIRS=(net drivers/net crypto lib security/keys fs/nfs fs/nfsd fs/lockd fs/nfs_common fs/overlayfs
            fs/fuse fs/9p fs/autofs fs/squashfs fs/isofs fs/fat fs/nls fs/netfs fs/fscache fs/smb
-           drivers/tty drivers/char drivers/block drivers/connector block mm init)
+           drivers/connector block init)
+# Single `=m` options kept from elsewhere. Not the rest of drivers/block: DRBD, built in, takes
+# 32 MB of every guest's memory at boot for its page pool, and a 64M guest then cannot boot.
+KEEP_SYMBOLS=(BLK_DEV_LOOP BLK_DEV_NBD)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -43,9 +47,12 @@ if [[ $debian_config == *.gz ]]; then zcat "$debian_config"; else cat "$debian_c
   sed -E 's#^\./(.*)/Kconfig[^:]*:[[:space:]]*(menu)?config[[:space:]]+([A-Z0-9_]+).*#\3 \1#') > "$work/symdirs"
 
 keep_re="^($(IFS='|'; echo "${KEEP_DIRS[*]}"))(/|$)"
-awk -v re="$keep_re" 'NR==FNR { if (!($1 in dir)) dir[$1] = $2; next }
+keep_syms=" ${KEEP_SYMBOLS[*]} "
+# Test modules (XZ_DEC_TEST, ...) are never kept.
+awk -v re="$keep_re" -v syms="$keep_syms" 'NR==FNR { if (!($1 in dir)) dir[$1] = $2; next }
   /=m$/ { sym = substr($0, 8, length($0) - 9); d = dir[sym];
-          if (d ~ re) print "CONFIG_" sym "=y"; else print "# CONFIG_" sym " is not set"; next }
+          keep = (d ~ re || index(syms, " " sym " ") > 0) && sym !~ /(^|_)TEST(_|$)/;
+          if (keep) print "CONFIG_" sym "=y"; else print "# CONFIG_" sym " is not set"; next }
   { print }' "$work/symdirs" "$work/config" > "$work/config.kept"
 
 cp "$work/config.kept" "$tree/.config"
