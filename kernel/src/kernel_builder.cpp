@@ -236,9 +236,7 @@ private:
   std::string check() {
     const fs::path binary = tree_ / "linux";
     std::string output;
-    CommandResult r = steps_.tool({{binary.string(), "--version"}},
-                                  [&](std::string_view line) { output += std::string(line) + "\n"; });
-    (void)r;
+    steps_.tool({{binary.string(), "--version"}}, [&](std::string_view line) { output += std::string(line) + "\n"; });
     while (!output.empty() && (output.back() == '\n' || output.back() == ' '))
       output.pop_back();
     if (output != release_)
