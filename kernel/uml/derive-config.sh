@@ -73,6 +73,9 @@ cfg --disable EQUALIZER --disable ATALK --disable IEEE802154 --disable NET_SCH_T
 cfg --disable ATM --disable CAN --disable 6LOWPAN --disable NFC --disable CAIF --disable RDS --disable TIPC \
     --disable PHONET --disable X25 --disable LAPB --disable AF_RXRPC --disable CEPH_LIB --disable VSOCKETS \
     --disable AF_KCM --disable BTRFS_FS --disable XFS_FS --disable JFS_FS
+# bpfilter (experimental, unused by iptables and nft) starts a user-mode helper process from an
+# initcall; in a UML guest booting under load that fork failed and the guest hung at boot.
+cfg --disable BPFILTER
 # netfilter: families first, then everything under the netfilter directories that Kconfig offers
 cfg --enable NETFILTER_INGRESS --enable NETFILTER_EGRESS --enable NF_TABLES --enable NF_TABLES_INET \
     --enable NF_TABLES_IPV4 --enable NF_TABLES_IPV6 --enable NF_TABLES_ARP --enable NF_TABLES_NETDEV \
