@@ -26,12 +26,6 @@ const char* hostArchitecture() {
 #endif
 }
 
-std::string hex64(uint64_t h) {
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
-  return text;
-}
-
 std::string joined(const std::vector<std::string>& words, char separator) {
   std::string text;
   for (const std::string& w : words)
@@ -142,13 +136,8 @@ std::optional<std::string> findUmlKernelVersion(const std::string& modulesRoot, 
 }
 
 std::string recipeHash(const ImageRecipe& recipe) {
-  uint64_t h = kFnvOffset;
-  auto field = [&h](std::string_view key, std::string_view value) {
-    h = fnv1a64(key, h);
-    h = fnv1a64("=" + std::to_string(value.size()) + ":", h);
-    h = fnv1a64(value, h);
-    h = fnv1a64("\n", h);
-  };
+  FieldHash hash;
+  auto field = [&hash](std::string_view key, std::string_view value) { hash.field(key, value); };
   field("format", std::to_string(recipe.formatVersion));
   field("name", recipe.name);
   field("suite", recipe.suite);
@@ -179,7 +168,7 @@ std::string recipeHash(const ImageRecipe& recipe) {
     for (const std::string& c : recipe.commands)
       field("command", c);
   }
-  return hex64(h);
+  return hash.hex();
 }
 
 std::string imageDirName(const ImageRecipe& recipe) { return recipe.name + "-" + recipeHash(recipe); }

@@ -49,15 +49,6 @@ void writeFile(const fs::path& path, const std::string& text) {
     throw std::system_error(errno, std::generic_category(), "write " + path.string());
 }
 
-std::string configString(const std::string& config, const std::string& option) {
-  std::istringstream in(config);
-  const std::string prefix = option + "=\"";
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(prefix, 0) == 0 && line.size() > prefix.size() && line.back() == '"')
-      return line.substr(prefix.size(), line.size() - prefix.size() - 1);
-  return "";
-}
-
 class KernelBuildRun {
 public:
   KernelBuildRun(const KernelRecipe& recipe, const KernelBuildOptions& options, CommandRunner& runner,
@@ -65,6 +56,7 @@ public:
       : recipe_(recipe), options_(options), runner_(runner), progress_(progress), hash_(kernelRecipeHash(recipe)),
         kernels_(options.kernelsDir), finalDir_(kernels_ / kernelDirName(recipe)), link_(kernels_ / recipe.name),
         work_(kernels_ / (".build-" + kernelDirName(recipe))), sources_(work_ / "src"),
+        release_(expectedKernelRelease(recipe)),
         steps_(runner, progress,
                {{"LC_ALL", "C"},
                 {"KBUILD_BUILD_USER", "umlab"},
@@ -96,7 +88,7 @@ public:
       build::removeLeftovers(kernels_, progress_);
       progress_.note("building UML kernel '" + recipe_.name + "' (recipe " + hash_ + ") from " + recipe_.sourcePackage +
                      " " + recipe_.sourceVersion + " with " + std::to_string(recipe_.patches.size()) +
-                     " patches, make -j" + std::to_string(jobs()) + "; a cold build takes about 15 minutes on 2 cores");
+                     " patches, make -j" + std::to_string(jobs()) + "; a cold build takes " + kKernelBuildTime);
       fs::create_directories(sources_);
       if (!runSteps()) {
         std::string note = removeTree(work_.string());
@@ -220,7 +212,6 @@ private:
                             "; derive the configuration again with kernel/uml/derive-config.sh and rebuild umlab",
                         shown};
     }
-    release_ = expectedKernelRelease(recipe_);
     return "configuration holds (" + release_ + ")";
   }
 
@@ -273,7 +264,7 @@ private:
   const std::string hash_;
   const fs::path kernels_, finalDir_, link_, work_, sources_;
   fs::path tree_;
-  std::string release_;
+  const std::string release_; ///< what `linux --version` must say
   size_t objects_ = 0;
   build::StepRunner steps_;
   UniqueFd lock_;
@@ -283,11 +274,5 @@ private:
 } // namespace
 
 KernelBuildResult KernelBuilder::build() { return KernelBuildRun(recipe_, options_, runner_, progress_).run(); }
-
-std::string expectedKernelRelease(const KernelRecipe& recipe) {
-  // Debian's version "6.1.192-3" (or "6.1.192-3+deb12u1"): the upstream part is before the '-'.
-  std::string upstream = recipe.sourceVersion.substr(0, recipe.sourceVersion.find('-'));
-  return upstream + configString(recipe.config, "CONFIG_LOCALVERSION");
-}
 
 } // namespace umlab::kernel

@@ -2,7 +2,6 @@
 
 #include "umlab/base/hash.hpp"
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -13,12 +12,6 @@ namespace umlab::kernel {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string hex64(uint64_t h) {
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
-  return text;
-}
 
 /// `CONFIG_X` -> "y", "\"-umlab\"", or "" for "# CONFIG_X is not set".
 std::map<std::string, std::string, std::less<>> parseConfig(std::string_view text) {
@@ -94,23 +87,20 @@ std::optional<KernelSource> findKernelSource(const std::string& package, std::st
 }
 
 std::string kernelRecipeHash(const KernelRecipe& r) {
-  uint64_t h = kFnvOffset;
-  auto field = [&h](std::string_view key, std::string_view value) {
-    h = fnv1a64(key, h);
-    h = fnv1a64("=" + std::to_string(value.size()) + ":", h);
-    h = fnv1a64(value, h);
-    h = fnv1a64("\n", h);
-  };
-  field("name", r.name);
-  field("source-package", r.sourcePackage);
-  field("source-version", r.sourceVersion);
-  field("config", r.config);
-  for (const KernelPatch& p : r.patches) {
-    field("patch", p.name);
-    field("patch-text", p.text);
-  }
-  field("format", std::to_string(r.formatVersion));
-  return hex64(h);
+  FieldHash hash;
+  hash.field("name", r.name).field("source-package", r.sourcePackage).field("source-version", r.sourceVersion);
+  hash.field("config", r.config);
+  for (const KernelPatch& p : r.patches)
+    hash.field("patch", p.name).field("patch-text", p.text);
+  return hash.field("format", std::to_string(r.formatVersion)).hex();
+}
+
+std::string expectedKernelRelease(const KernelRecipe& recipe) {
+  // Debian's version "6.1.192-3" (or "6.1.192-3+deb12u1"): the upstream part is before the '-'.
+  std::string local = parseConfig(recipe.config)["CONFIG_LOCALVERSION"];
+  if (local.size() >= 2 && local.front() == '"' && local.back() == '"')
+    local = local.substr(1, local.size() - 2);
+  return recipe.sourceVersion.substr(0, recipe.sourceVersion.find('-')) + local;
 }
 
 std::string kernelDirName(const KernelRecipe& recipe) { return recipe.name + "-" + kernelRecipeHash(recipe); }

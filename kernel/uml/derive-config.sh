@@ -61,21 +61,24 @@ cfg --disable MODULES --disable DEBUG_INFO --enable DEBUG_INFO_NONE --disable DE
     --disable DEBUG_INFO_COMPRESSED --disable UML_NET_VDE --enable UML_NET_PCAP \
     --enable UML_NET_DAEMON --enable UML_NET_MCAST --enable UML_NET_VECTOR \
     --set-str LOCALVERSION "-umlab" --disable LOCALVERSION_AUTO
-# Built in, these would each add an interface to every guest's `ip link` (eql, ipddp0, wpan0/1,
-# teql0) for protocols no lab uses. (bond0 and ifb0/1 are turned off on the kernel command line,
-# bonding.max_bonds=0 ifb.numifbs=0, since labs use bonding and ifb.)
-cfg --disable EQUALIZER --disable ATALK --disable IEEE802154 --disable NET_SCH_TEQL
-# Every built-in driver costs each guest memory (its code is part of the guest's memory, its init
-# allocates): at mem=64M with many guests booting at once, this kernel ran out of memory at boot
-# until these went. Protocol families and file systems no lab of a network course uses (ATM, CAN,
-# 6LoWPAN, NFC, CAIF, RDS, TIPC, Phonet, X.25, RxRPC, Ceph, vsock, KCM; btrfs, XFS, JFS: guest roots
-# are ext4) are off.
-cfg --disable ATM --disable CAN --disable 6LOWPAN --disable NFC --disable CAIF --disable RDS --disable TIPC \
-    --disable PHONET --disable X25 --disable LAPB --disable AF_RXRPC --disable CEPH_LIB --disable VSOCKETS \
-    --disable AF_KCM --disable BTRFS_FS --disable XFS_FS --disable JFS_FS
-# bpfilter (experimental, unused by iptables and nft) starts a user-mode helper process from an
-# initcall; in a UML guest booting under load that fork failed and the guest hung at boot.
-cfg --disable BPFILTER
+# Options that stay off, also when the netfilter round below would turn on what its directories
+# offer:
+#  * built in, these would each add an interface to every guest's `ip link` (eql, ipddp0, wpan0/1,
+#    teql0) for protocols no lab uses (bond0 and ifb0/1 are turned off on the kernel command line,
+#    bonding.max_bonds=0 ifb.numifbs=0, since labs use bonding and ifb);
+#  * every built-in driver costs each guest memory (its code is part of the guest's memory, its init
+#    allocates): at mem=64M with many guests booting at once, this kernel ran out of memory at boot
+#    until protocol families and file systems no lab of a network course uses went (ATM, CAN,
+#    6LoWPAN, NFC, CAIF, RDS, TIPC, Phonet, X.25, RxRPC, Ceph, vsock, KCM; btrfs, XFS, JFS: guest
+#    roots are ext4);
+#  * bpfilter (experimental, unused by iptables and nft) starts a user-mode helper process from an
+#    initcall; in a UML guest booting under load that fork failed and the guest hung at boot.
+OFF=(EQUALIZER ATALK IEEE802154 NET_SCH_TEQL
+     ATM CAN 6LOWPAN NFC CAIF RDS TIPC PHONET X25 LAPB AF_RXRPC CEPH_LIB VSOCKETS AF_KCM BTRFS_FS XFS_FS JFS_FS
+     BPFILTER)
+off_args=()
+for s in "${OFF[@]}"; do off_args+=(--disable "$s"); done
+cfg "${off_args[@]}"
 # netfilter: families first, then everything under the netfilter directories that Kconfig offers
 cfg --enable NETFILTER_INGRESS --enable NETFILTER_EGRESS --enable NF_TABLES --enable NF_TABLES_INET \
     --enable NF_TABLES_IPV4 --enable NF_TABLES_IPV6 --enable NF_TABLES_ARP --enable NF_TABLES_NETDEV \
@@ -86,10 +89,11 @@ for round in 1 2 3; do
   mapfile -t unset < <(awk -v re="$nf_dirs_re" 'NR==FNR { if (!($1 in dir)) dir[$1] = $2; next }
     /^# CONFIG_.* is not set$/ { sym = $2; sub(/^CONFIG_/, "", sym); if (dir[sym] ~ re) print sym }' \
     "$work/symdirs" "$tree/.config")
-  # debugging and deprecated knobs stay off
+  # debugging and deprecated knobs stay off, and so does OFF
   args=()
   for s in "${unset[@]}"; do
-    case $s in *DEBUG*|*_TEST*|NET_SCH_TEQL|ATM|CAN|6LOWPAN|NFC|CAIF|RDS|TIPC|PHONET|X25|LAPB|NF_CONNTRACK_PROCFS|NETFILTER_XTABLES_COMPAT|IP_NF_TARGET_CLUSTERIP|NET_SCH_DEFAULT|NF_CT_PROTO_*|NET_EMATCH_STACK) continue ;; esac
+    case $s in *DEBUG*|*_TEST*|NF_CONNTRACK_PROCFS|NETFILTER_XTABLES_COMPAT|IP_NF_TARGET_CLUSTERIP|NET_SCH_DEFAULT|NF_CT_PROTO_*|NET_EMATCH_STACK) continue ;; esac
+    [[ " ${OFF[*]} " == *" $s "* ]] && continue
     args+=(--enable "$s")
   done
   [[ ${#args[@]} -eq 0 ]] && break

@@ -21,6 +21,7 @@
 #include "umlab/lab/compile/topology_images.hpp"
 #include "umlab/lab/runtime/lab_client.hpp"
 
+#include "build_report.hpp"
 #include "image_listing.hpp"
 #include "interrupt_signals.hpp"
 
@@ -111,14 +112,7 @@ bool buildOne(const k::ImageRecipe& recipe, bool isForced, std::ostream& out, st
     break;
   }
   out.flush();
-  err << "umlab: error: " << (r.steps.empty() ? "" : "image build failed at ") << r.message << "\n";
-  if (!r.lastOutput.empty()) {
-    err << "  last output:\n";
-    for (const std::string& line : r.lastOutput)
-      err << "    " << line << "\n";
-  }
-  if (!r.steps.empty())
-    err << "umlab: note: the partial build was removed; '" << r.linkPath << "' is unchanged\n";
+  reportBuildFailure(err, "image", !r.steps.empty(), r.message, r.lastOutput, r.linkPath);
   return false;
 }
 

@@ -1,5 +1,6 @@
 #include "kernel_command.hpp"
 
+#include "build_report.hpp"
 #include "cli.hpp"
 #include "cli_args.hpp"
 #include "image_listing.hpp"
@@ -13,7 +14,6 @@
 #include "umlab/lab/compile/plan.hpp"
 
 #include <charconv>
-#include <filesystem>
 #include <iostream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,14 +23,10 @@ namespace umlab::cli {
 namespace {
 
 namespace k = umlab::kernel;
-namespace fs = std::filesystem;
 
 constexpr int kExitFailed = 1;
 
-/// <cache>/kernels, beside <cache>/images.
-std::string kernelsDir() {
-  return (fs::path(lab::hostLayoutFromEnvironment("umlab").imageDir).parent_path() / "kernels").string();
-}
+std::string kernelsDir() { return lab::kernelCacheDir(lab::hostLayoutFromEnvironment("umlab")); }
 
 int build(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   k::KernelBuildOptions options;
@@ -65,14 +61,7 @@ int build(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     return kExitOk;
   }
   out.flush();
-  err << "umlab: error: " << (r.steps.empty() ? "" : "kernel build failed at ") << r.message << "\n";
-  if (!r.lastOutput.empty()) {
-    err << "  last output:\n";
-    for (const std::string& line : r.lastOutput)
-      err << "    " << line << "\n";
-  }
-  if (!r.steps.empty())
-    err << "umlab: note: the partial build was removed; '" << r.linkPath << "' is unchanged\n";
+  reportBuildFailure(err, "kernel", !r.steps.empty(), r.message, r.lastOutput, r.linkPath);
   return kExitFailed;
 }
 

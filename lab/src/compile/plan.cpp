@@ -37,7 +37,7 @@ HostLayout hostLayoutFromEnvironment(const std::string& selfPath) {
     cache = !env("XDG_CACHE_HOME").empty() ? env("XDG_CACHE_HOME") + "/umlab"
                                            : (env("HOME").empty() ? std::string("/tmp") : env("HOME")) + "/.cache/umlab";
   h.imageDir = cache + "/images";
-  h.umlabKernel = kernel::cachedKernelPath(cache + "/kernels", kernel::kUmlabKernelName);
+  h.umlabKernel = kernel::cachedKernelPath(kernelCacheDir(h), kernel::kUmlabKernelName);
   std::error_code kec;
   if (std::filesystem::path real = std::filesystem::canonical(h.umlabKernel, kec); !kec)
     h.umlabKernel = real.string();
@@ -45,6 +45,10 @@ HostLayout hostLayoutFromEnvironment(const std::string& selfPath) {
   std::filesystem::path self = std::filesystem::canonical(selfPath, ec);
   h.switchd = ec ? std::string("umlab-switchd") : (self.parent_path() / "umlab-switchd").string();
   return h;
+}
+
+std::string kernelCacheDir(const HostLayout& host) {
+  return (std::filesystem::path(host.imageDir).parent_path() / "kernels").string();
 }
 
 namespace {
@@ -254,8 +258,7 @@ private:
   std::string umlabKernel() const {
     if (!h_.umlabKernel.empty())
       return h_.umlabKernel;
-    return kernel::cachedKernelPath((std::filesystem::path(h_.imageDir).parent_path() / "kernels").string(),
-                                    kernel::kUmlabKernelName);
+    return kernel::cachedKernelPath(kernelCacheDir(h_), kernel::kUmlabKernelName);
   }
 
   void planGuest(NodeIndex n) {

@@ -122,7 +122,7 @@ void checkHost(const LaunchPlan& p) {
       continue;
     if (g.kernel == kernel::kUmlabKernelName)
       throw RuntimeError("node '" + g.name + "' runs on 'kernel: umlab', which is not built yet ('" + g.argv.front() +
-                         "' is missing); build it with 'umlab kernel build' (about 15 minutes on 2 cores, once)");
+                         "' is missing); build it with 'umlab kernel build' (" + kernel::kKernelBuildTime + ", once)");
     throw RuntimeError("the UML kernel '" + g.argv.front() +
                        "' is missing; install it with 'apt-get install user-mode-linux' or set UMLAB_KERNEL");
   }

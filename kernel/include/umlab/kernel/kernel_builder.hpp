@@ -68,8 +68,4 @@ private:
   ImageProgress& progress_;
 };
 
-/// The release a configuration builds: the source version's upstream part plus LOCALVERSION, e.g.
-/// "6.1.192-umlab" for package version "6.1.192-3" and CONFIG_LOCALVERSION="-umlab".
-std::string expectedKernelRelease(const KernelRecipe& recipe);
-
 } // namespace umlab::kernel

@@ -56,6 +56,10 @@ struct KernelRecipe {
 /// each make devices (bond0, ifb0, ifb1) in every guest, which Debian's modules make only when loaded.
 inline constexpr const char* kUmlabKernelArgs[] = {"bonding.max_bonds=0", "ifb.numifbs=0"};
 
+/// What a cold build costs, for messages ("... takes about 15 minutes on 2 cores"): measured 11 min
+/// alone and 14.5 min beside other work (docs/kernel.md).
+constexpr const char* kKernelBuildTime = "about 15 minutes on 2 cores";
+
 /// The source package umlab's configuration was derived for.
 constexpr const char* kKernelSourcePackage = "linux-source-6.1";
 
@@ -75,6 +79,10 @@ std::optional<KernelSource> findKernelSource(const std::string& package, std::st
 
 /// 16 lowercase hex digits (FNV-1a 64) over the hashed fields.
 std::string kernelRecipeHash(const KernelRecipe& recipe);
+
+/// The release a recipe builds: the source version's upstream part plus LOCALVERSION, e.g.
+/// "6.1.192-umlab" for package version "6.1.192-3" and CONFIG_LOCALVERSION="-umlab".
+std::string expectedKernelRelease(const KernelRecipe& recipe);
 
 /// "<name>-<hash>", the build's directory in the kernel cache.
 std::string kernelDirName(const KernelRecipe& recipe);

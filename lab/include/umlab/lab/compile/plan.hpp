@@ -60,6 +60,9 @@ struct HostLayout {
 /// beside `selfPath`.
 HostLayout hostLayoutFromEnvironment(const std::string& selfPath);
 
+/// The kernel cache (kernel_store.hpp): `kernels` beside the layout's image directory.
+std::string kernelCacheDir(const HostLayout& host);
+
 struct PortPlan {
   std::string name; ///< "pc1:eth0", or "trunk:<segment>"
   std::string mac;  ///< empty for trunks
