@@ -101,12 +101,20 @@ TEST_CASE("two guests on a switch ping each other, and down removes every trace"
   CHECK(addr.status == 0);
   CHECK(addr.out.find("10.9.0.2/24") != std::string::npos);
 
-  ProcessResult ps = run({"ps", "rt-ping"});
+  // umlab-switchd's own counters, read from its admin socket: both guests joined, and the pings
+  // went through it. The supervisor's cache of them is refreshed once a second (and later on a
+  // loaded machine), so ps is asked until a refresh after the pings has landed.
+  ProcessResult ps;
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    ps = run({"ps", "rt-ping"});
+    if (ps.out.find(", 2 ports, ") != std::string::npos && ps.out.find(" frames in, 0 out") == std::string::npos)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  INFO(ps.out);
   CHECK(ps.status == 0);
   CHECK(ps.out.find("ready") != std::string::npos);
   CHECK(pidOf(ps.out, "a") > 0);
-  // umlab-switchd's own counters, read from its admin socket: both guests joined, and the pings
-  // went through it.
   CHECK(ps.out.find("switch lan: up, pid ") != std::string::npos);
   CHECK(ps.out.find(", 2 ports, ") != std::string::npos);
   CHECK(ps.out.find(" frames in, 0 out") == std::string::npos);
