@@ -358,7 +358,7 @@ private:
 /// The lab's network namespace and unprivileged uid, for what the bench adds to it.
 struct LabContext {
   pid_t nsPid = -1; ///< a process in the lab's network namespace (the supervisor), for nsenter
-  UniqueFd netns;   ///< the namespace itself (LabClient::networkNamespace), for setns
+  UniqueFd netns;   ///< the namespace itself (/proc/<supervisor>/ns/net; the bench runs as root), for setns
   uid_t uid = 0;    ///< the owner of the lab's state directory: the uid its guests run as
   gid_t gid = 0;
   std::string netnsPath() const { return "/proc/" + std::to_string(nsPid) + "/ns/net"; }
@@ -846,7 +846,9 @@ int runBench(const Options& opt, const std::string& self) {
       throw std::runtime_error("lab '" + std::string(kLab) + "' is " + status.state + " (supervisor pid " +
                                std::to_string(status.supervisorPid) + ") right after it started");
     context.nsPid = pid_t(status.supervisorPid);
-    context.netns = lab.client().networkNamespace(kLab);
+    context.netns = UniqueFd(::open(context.netnsPath().c_str(), O_RDONLY | O_CLOEXEC));
+    if (!context.netns)
+      throw std::runtime_error("cannot open " + context.netnsPath() + ": " + std::strerror(errno));
     std::error_code ec;
     if (fs::read_symlink(context.netnsPath(), ec) == fs::read_symlink("/proc/self/ns/net"))
       throw std::runtime_error("the lab's supervisor (pid " + std::to_string(context.nsPid) +

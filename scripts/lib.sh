@@ -17,6 +17,7 @@ UMLAB_PACKAGES=(
   user-mode-linux uml-utilities vde2        # the guests' kernel; uml_switch and vde_switch, the switch anchors
   debootstrap e2fsprogs                     # building the base image (mkfs.ext4 -d, debugfs)
   acl                                       # setfacl: guests (the lab's uid) may write the directories they mount
+  uidmap                                    # newuidmap/newgidmap: rootless labs run their guests under subordinate ids
   linux-source-6.1 make patch xz-utils bc bison flex libelf-dev   # umlab kernel build: umlab's own UML kernel (kernel/uml)
   qt6-base-dev qt6-svg-dev fonts-dejavu-core  # umlab-gui: Qt 6 Widgets, SVG export, a font for offscreen screenshots
 )

@@ -193,10 +193,9 @@ int cmdHost(const std::string& self, const CliArgs& a, std::ostream&, std::ostre
   if (pos.size() < 2)
     throw CliUsageError{"host needs a lab and a command, as in 'umlab host lab -- ip addr add 10.0.9.1/24 dev umt0'"};
   const LabClient client = clientFor(self, a, pos[0]);
-  UniqueFd ns = client.networkNamespace(pos[0]);
-  if (::setns(ns.get(), CLONE_NEWNET) != 0)
-    throw CliFailure{"cannot enter the network namespace of lab '" + pos[0] + "': " + std::strerror(errno) +
-                     " (it needs root)"};
+  // In a rootless lab, COMMAND runs as root of the lab's user namespace: the user, with the
+  // capabilities to configure the lab's taps and nothing outside the lab.
+  client.enterNetwork(pos[0]);
   std::vector<char*> argv;
   for (size_t i = 1; i < pos.size(); ++i)
     argv.push_back(const_cast<char*>(pos[i].c_str()));

@@ -6,7 +6,9 @@
 #include <sys/mount.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
+#include <linux/securebits.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -82,9 +84,26 @@ int enterJail(const JailSpec& j, const std::vector<Jail::Step>& plan) {
     case Jail::Step::Bind:
       rc = ::mount(s.a.c_str(), s.b.c_str(), nullptr, MS_BIND, nullptr); // not recursive: no mounts below
       break;
-    case Jail::Step::ReadOnly:
-      rc = ::mount(nullptr, s.b.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, nullptr);
+    case Jail::Step::ReadOnly: {
+      // The bound mount's own flags stay: in a user namespace they are locked, and a remount
+      // that would clear one (nodev of /dev, an atime mode) fails with EPERM.
+      unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID;
+      struct statvfs vfs {};
+      if (::statvfs(s.b.c_str(), &vfs) == 0) {
+        if (vfs.f_flag & ST_NODEV)
+          flags |= MS_NODEV;
+        if (vfs.f_flag & ST_NOEXEC)
+          flags |= MS_NOEXEC;
+        if (vfs.f_flag & ST_NOATIME)
+          flags |= MS_NOATIME;
+        if (vfs.f_flag & ST_NODIRATIME)
+          flags |= MS_NODIRATIME;
+        if (vfs.f_flag & ST_RELATIME)
+          flags |= MS_RELATIME;
+      }
+      rc = ::mount(nullptr, s.b.c_str(), nullptr, flags, nullptr);
       break;
+    }
     case Jail::Step::Symlink:
       rc = ::symlink(s.a.c_str(), s.b.c_str());
       break;
@@ -98,9 +117,33 @@ int enterJail(const JailSpec& j, const std::vector<Jail::Step>& plan) {
   if (::chdir(j.root.c_str()) != 0 || ::syscall(SYS_pivot_root, ".", ".") != 0 || ::umount2(".", MNT_DETACH) != 0 ||
       ::chdir("/") != 0)
     return errno;
+  if (j.staysRoot) {
+    // No exec may give capabilities back to uid 0, and none outside the bounding set at all.
+    for (int cap = 0; cap <= CAP_LAST_CAP; ++cap)
+      if (!(j.keepNetRaw && cap == CAP_NET_RAW) && ::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+        return errno;
+    if (::prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+                                       SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED,
+                0, 0, 0) != 0)
+      return errno;
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    if (j.keepNetRaw)
+      data[0].effective = data[0].permitted = data[0].inheritable = 1u << CAP_NET_RAW;
+    if (::syscall(SYS_capset, &header, data) != 0)
+      return errno;
+    if (j.keepNetRaw && ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0) != 0)
+      return errno;
+    ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    ::umask(umask);
+    return 0;
+  }
   if (j.keepNetRaw && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
     return errno;
-  if (::setgroups(0, nullptr) != 0 || ::setresgid(j.gid, j.gid, j.gid) != 0 || ::setresuid(j.uid, j.uid, j.uid) != 0)
+  // In a rootless lab mapped without newgidmap, setgroups is denied (and there are no groups
+  // to drop: only the user's own gid is mapped).
+  if ((::setgroups(0, nullptr) != 0 && errno != EPERM) || ::setresgid(j.gid, j.gid, j.gid) != 0 ||
+      ::setresuid(j.uid, j.uid, j.uid) != 0)
     return errno;
   if (j.keepNetRaw) {
     // Permitted, effective and inheritable hold CAP_NET_RAW alone; the ambient set carries it

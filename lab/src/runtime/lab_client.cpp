@@ -11,6 +11,7 @@
 #include "umlab/lab/runtime/lab_state.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
 #include "umlab/lab/runtime/switch_admin.hpp"
+#include "umlab/lab/runtime/user_namespace.hpp"
 #include "umlab/base/quantity.hpp"
 #include "umlab/transports/pcap_file.hpp"
 
@@ -27,6 +28,7 @@
 #include <poll.h>
 #include <sstream>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -547,41 +549,80 @@ void LabClient::startPlannedReplays(const LaunchPlan& plan) const {
 }
 
 UniqueFd LabClient::mcastListener(const std::string& lab, const std::string& group, uint16_t port) const {
-  UniqueFd ns = networkNamespace(lab);
   // The socket must be made inside the lab's network namespace, where the group's route stays
-  // on lo; a thread of its own enters it, so the caller's threads stay where they are. The
-  // socket keeps its namespace afterwards. It only listens: nothing is sent.
-  UniqueFd sock;
-  std::string error;
-  std::thread([&] {
-    if (::setns(ns.get(), CLONE_NEWNET) != 0) {
-      error = "cannot enter the network namespace of lab '" + lab + "': " + std::strerror(errno) +
-              " (capturing an mcast segment needs root)";
-      return;
+  // on lo. A rootless lab's namespace is reached through its user namespace, which only a
+  // single-threaded process may join (a GUI is not one): a child joins both, makes the socket
+  // and passes it back; the socket keeps its namespace. It only listens: nothing is sent.
+  const pid_t supervisor = supervisorPid(lab);
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+    throw RuntimeError(std::string("socketpair: ") + std::strerror(errno));
+  UniqueFd mine(pair[0]), theirs(pair[1]);
+  in_addr groupAddr{};
+  if (::inet_pton(AF_INET, group.c_str(), &groupAddr) != 1)
+    throw RuntimeError("segment group '" + group + "' is not an IPv4 address");
+  const std::string userNs = "/proc/" + std::to_string(supervisor) + "/ns/user";
+  const std::string netNs = "/proc/" + std::to_string(supervisor) + "/ns/net";
+  const pid_t child = ::fork();
+  if (child < 0)
+    throw RuntimeError(std::string("fork: ") + std::strerror(errno));
+  if (child == 0) {
+    // Between fork and _exit only system calls: the parent may have threads. The tag byte says
+    // which step failed; the errno travels as the exit status.
+    mine.reset();
+    auto failed = [&](char step) {
+      const int e = errno;
+      ::send(theirs.get(), &step, 1, MSG_NOSIGNAL);
+      ::_exit(e & 0xff);
+    };
+    struct stat self {}, labs {};
+    if (::stat("/proc/self/ns/user", &self) != 0 || ::stat(userNs.c_str(), &labs) != 0)
+      failed('u');
+    if (self.st_ino != labs.st_ino && ::geteuid() != 0) {
+      const int user = ::open(userNs.c_str(), O_RDONLY | O_CLOEXEC);
+      if (user < 0 || ::setns(user, CLONE_NEWUSER) != 0)
+        failed('u');
     }
-    sock.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    const int net = ::open(netNs.c_str(), O_RDONLY | O_CLOEXEC);
+    if (net < 0 || ::setns(net, CLONE_NEWNET) != 0)
+      failed('n');
+    const int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     const int one = 1;
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
-    if (!sock || ::inet_pton(AF_INET, group.c_str(), &addr.sin_addr) != 1 ||
-        ::setsockopt(sock.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        ::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      error = "cannot listen on " + group + ":" + std::to_string(port) + ": " + std::strerror(errno);
-      sock.reset();
-      return;
-    }
+    addr.sin_addr = groupAddr;
+    if (sock < 0 || ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        ::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      failed('b');
     ip_mreq mreq{};
-    mreq.imr_multiaddr = addr.sin_addr;
+    mreq.imr_multiaddr = groupAddr;
     mreq.imr_interface.s_addr = htonl(INADDR_LOOPBACK);
-    if (::setsockopt(sock.get(), IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) != 0) {
-      error = "cannot join " + group + " on lo in lab '" + lab + "': " + std::strerror(errno);
-      sock.reset();
-    }
-  }).join();
-  if (!sock)
-    throw RuntimeError(error);
-  return sock;
+    if (::setsockopt(sock, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) != 0)
+      failed('j');
+    ::_exit(sendDescriptor(theirs.get(), sock, 'k') ? 0 : 1);
+  }
+  theirs.reset();
+  char step = 0;
+  UniqueFd sock = receiveDescriptor(mine.get(), &step);
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (sock)
+    return sock;
+  const std::string why = WIFEXITED(status) ? std::strerror(WEXITSTATUS(status)) : "the helper process died";
+  switch (step) {
+  case 'u':
+    throw RuntimeError("cannot enter the user namespace of lab '" + lab + "': " + why);
+  case 'n':
+    throw RuntimeError("cannot enter the network namespace of lab '" + lab + "': " + why);
+  case 'b':
+    throw RuntimeError("cannot listen on " + group + ":" + std::to_string(port) + ": " + why);
+  case 'j':
+    throw RuntimeError("cannot join " + group + " on lo in lab '" + lab + "': " + why);
+  default:
+    throw RuntimeError("cannot listen to segment group " + group + " of lab '" + lab + "': " + why);
+  }
 }
 
 long long LabClient::capture(const std::string& lab, const std::string& segment, int outFd, std::chrono::milliseconds duration,
@@ -659,17 +700,16 @@ long long LabClient::capture(const std::string& lab, const std::string& segment,
   return std::atoll(stop.text.c_str() + std::string("captured ").size());
 }
 
-UniqueFd LabClient::networkNamespace(const std::string& lab) const {
+pid_t LabClient::supervisorPid(const std::string& lab) const {
   LabState state(stateRoot_, lab);
   const std::optional<ProcessEntry> sup = state.liveSupervisor();
   if (!sup)
     throw RuntimeError(state.exists() ? "lab '" + lab + "' is not running: its supervisor is gone; 'umlab clean " + lab +
                                             "' removes what it left"
                                       : "no lab named '" + lab + "' is running; 'umlab ps' lists the running labs");
-  UniqueFd ns(::open(("/proc/" + std::to_string(sup->id.pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
-  if (!ns)
-    throw RuntimeError("cannot open the network namespace of lab '" + lab + "': " + std::strerror(errno));
-  return ns;
+  return sup->id.pid;
 }
+
+void LabClient::enterNetwork(const std::string& lab) const { joinLabNamespaces(supervisorPid(lab), lab); }
 
 } // namespace umlab::lab::runtime

@@ -39,11 +39,33 @@ bool keptCowOnly(const std::string& dir) {
   return any;
 }
 
+/// The directory of every lab of this user: theirs, and 0700, so that nobody else sees their
+/// labs, sockets or consoles (another user's /tmp/umlab-<uid> planted in advance is refused).
+void makePrivateStateRoot(const std::string& root) {
+  std::error_code ec;
+  fs::create_directories(fs::path(root).parent_path(), ec);
+  if (::mkdir(root.c_str(), 0700) != 0 && errno != EEXIST)
+    throw RuntimeError("cannot create the state directory '" + root + "': " + std::strerror(errno) +
+                       "; set UMLAB_STATE_DIR to a directory of yours");
+  struct stat st {};
+  if (::lstat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw RuntimeError("the state directory '" + root + "' is not a directory; remove it or set UMLAB_STATE_DIR");
+  if (st.st_uid != ::geteuid())
+    throw RuntimeError("the state directory '" + root + "' belongs to uid " + std::to_string(st.st_uid) +
+                       ", not to you; set UMLAB_STATE_DIR to a directory of yours (or ask the administrator to "
+                       "remove it)");
+  if ((st.st_mode & (S_ISVTX | S_IWOTH)) != 0)
+    throw RuntimeError("the state directory '" + root + "' is shared with other users; set UMLAB_STATE_DIR to a "
+                       "directory of umlab's own (such as " + root + "/umlab)");
+  if ((st.st_mode & 077) != 0 && ::chmod(root.c_str(), 0700) != 0)
+    throw RuntimeError("cannot make the state directory '" + root + "' private: " + std::strerror(errno));
+}
+
 /// The lab's directory is made 0700 whatever the caller's umask (a front-end's umask is its own:
 /// it is not changed here), so nothing in it is reachable by other users.
 void makeStateDirs(const LaunchPlan& p, bool reuseCow) {
   std::error_code ec;
-  fs::create_directories(fs::path(p.stateDir).parent_path(), ec);
+  makePrivateStateRoot(fs::path(p.stateDir).parent_path().string());
   if (!reuseCow && ::mkdir(p.stateDir.c_str(), 0700) != 0)
     throw RuntimeError("cannot create the state directory '" + p.stateDir + "': " + std::strerror(errno));
   for (const char* sub : {"sw", "cow", "uml", "log", "nodes"})
@@ -114,8 +136,6 @@ std::string followSupervisor(int fd, LaunchProgress& progress, const std::string
 } // namespace
 
 void checkHost(const LaunchPlan& p) {
-  if (::geteuid() != 0)
-    throw RuntimeError("umlab up needs root: each lab runs in its own network namespace; run it as root (e.g. with sudo)");
   std::set<std::string> kernels;
   for (const GuestPlan& g : p.guests) {
     if (g.argv.empty() || !kernels.insert(g.argv.front()).second || ::access(g.argv.front().c_str(), X_OK) == 0)

@@ -21,6 +21,7 @@
 #include "umlab/lab/runtime/process_info.hpp"
 #include "umlab/lab/runtime/switch_admin.hpp"
 #include "umlab/lab/runtime/tap_device.hpp"
+#include "umlab/lab/runtime/user_namespace.hpp"
 #include "umlab/lab/compile/plan_render.hpp"
 
 #include <algorithm>
@@ -417,6 +418,16 @@ private:
     ::setsid();
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     ::umask(077);
+    // A rootless lab: a user namespace of the user's own first (user_namespace.hpp); it owns the
+    // network namespace made next, and the lab's processes run as its guest id.
+    rootless_ = isRootless();
+    if (rootless_) {
+      const UserNamespacePlan users = planUserNamespaceForCaller(plan_.lab);
+      enterUserNamespace(users);
+      uid_ = users.guestId;
+      if (!users.note.empty())
+        say("note: " + users.note);
+    }
     enterLabNetworkNamespace();
     if (options_.confine) {
       // The lab's directory stays root's, traversable only (0711): the files root trusts there
@@ -444,6 +455,8 @@ private:
   /// back) exactly that uid, leaving the files' owners and modes alone. Without setfacl (package
   /// acl) the guests can read but not write there, which the supervisor log says.
   void grantMountedDirectories(bool grant) {
+    if (uid_ == 0)
+      return; // a rootless lab without subordinate ids: the guests are the user, who owns them
     std::vector<std::string> dirs;
     for (const GuestPlan& g : plan_.guests)
       if (!g.mountHostDir.empty() && std::find(dirs.begin(), dirs.end(), g.mountHostDir) == dirs.end())
@@ -483,6 +496,7 @@ private:
     fs::create_directories(j.root);
     j.uid = uid_;
     j.gid = uid_;
+    j.staysRoot = uid_ == 0; // only in a rootless lab without subordinate ids
     for (const char* p : {"/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/etc/ld.so.cache"})
       j.binds.push_back({p, false});
     for (const char* dev : {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"})
@@ -935,6 +949,16 @@ private:
       const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0)
         return;
+      // Only the lab's owner (uid 0 here: root, or the user in a rootless lab's namespace) and,
+      // for a rootless lab, root from outside (unmapped, so seen as the overflow uid) get past
+      // the 0700 state directories; anything else (a guest's uid) is refused here too.
+      ucred peer{};
+      socklen_t len = sizeof peer;
+      if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 ||
+          !(peer.uid == 0 || (rootless_ && peer.uid == overflowUid()))) {
+        ::close(fd);
+        continue;
+      }
       Client c;
       c.fd.reset(fd);
       clients_.emplace(nextClient_++, std::move(c));
@@ -1680,6 +1704,7 @@ private:
   std::vector<UniqueFd> pendingFds_;   ///< the child's ends, kept open until it has started
   std::unique_ptr<Jail> pendingJail_;  ///< the jail of the process being started
   unsigned uid_ = labUid(plan_.lab);
+  bool rootless_ = false; ///< run by an ordinary user, in a user namespace of its own
   Clock::time_point nextRefresh_{};
   size_t sizeCursor_ = 0;
   int nextClient_ = 1;
@@ -1691,7 +1716,7 @@ private:
 
 } // namespace
 
-unsigned labUid(const std::string& lab) { return 100000 + static_cast<unsigned>(fnv1a64(lab) % 50000); }
+unsigned labUid(const std::string& lab) { return 2000000000u + static_cast<unsigned>(fnv1a64(lab) % 100000000); }
 
 int runSupervisor(const LaunchPlan& plan, const SupervisorOptions& options, ProcessRunner& runner, int progressFd) {
   Supervisor s(plan, options, runner, progressFd);

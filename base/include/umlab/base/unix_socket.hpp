@@ -51,4 +51,9 @@ std::optional<std::string> readLine(int fd, std::chrono::milliseconds timeout);
 /// Reads until EOF or `timeout`; returns what came.
 std::string readAll(int fd, std::chrono::milliseconds timeout);
 
+/// Passes the descriptor `fd` (SCM_RIGHTS) over the unix socket `sock`, with one byte `tag`.
+bool sendDescriptor(int sock, int fd, char tag = 'f');
+/// Receives a descriptor sent by `sendDescriptor` (invalid when none came; `tag` gets the byte).
+UniqueFd receiveDescriptor(int sock, char* tag = nullptr);
+
 } // namespace umlab

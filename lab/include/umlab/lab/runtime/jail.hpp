@@ -5,6 +5,10 @@
 /// then runs as `uid`/`gid` with no supplementary groups and no new privileges. Host symlinks
 /// such as /lib -> usr/lib are recreated as symlinks.
 ///
+/// It works the same inside a rootless lab's user namespace (user_namespace.hpp), where the
+/// mounts it binds from the host are locked: a read-only remount keeps the flags the host mount
+/// has (nosuid, nodev, noexec, atime), as the kernel demands there.
+///
 /// A `Jail` is a `ChildSetup` (base/process.hpp): its mount steps are planned when it is made,
 /// so the child between fork and exec only makes system calls.
 
@@ -29,6 +33,10 @@ struct JailSpec {
   bool keepNetRaw = false;
   uid_t uid = 65534;
   gid_t gid = 65534;
+  /// Keep the uid (0 in a rootless lab's user namespace: the user itself, who has no other id to
+  /// give the guest) and drop every capability instead, for good: the bounding set is emptied
+  /// and the securebits stop exec from granting root's capabilities again.
+  bool staysRoot = false;
 };
 
 class Jail final : public ChildSetup {

@@ -121,12 +121,15 @@ public:
 
   /// Captures SEGMENT to `outFd` in pcap format while `keepGoing()` and until `duration` (0: no
   /// limit); returns the number of frames. A switch or hub segment is captured by its switch;
-  /// an mcast segment by a member of its group inside the lab's network namespace (root).
+  /// an mcast segment by a member of its group inside the lab's network namespace.
   /// `last` > 0 instead writes what the switch's ring holds of the last `last` at once.
   long long capture(const std::string& lab, const std::string& segment, int outFd, std::chrono::milliseconds duration,
                     std::chrono::milliseconds last, const std::function<bool()>& keepGoing) const;
-  /// An fd of the lab's network namespace (for `umlab host` and mcast captures); throws.
-  UniqueFd networkNamespace(const std::string& lab) const;
+  /// Moves the calling process, which must be single-threaded, into the lab's network namespace
+  /// (through its user namespace for a rootless lab: user_namespace.hpp), for `umlab host`; throws.
+  void enterNetwork(const std::string& lab) const;
+  /// The pid of the lab's live supervisor; throws when the lab is not running.
+  pid_t supervisorPid(const std::string& lab) const;
 
 private:
   /// Connects to the lab's supervisor and sends `request` (one JSON line); throws when the lab

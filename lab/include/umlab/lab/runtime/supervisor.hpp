@@ -25,6 +25,11 @@
 /// (read-only), the lab's state directory, and private tmpfs /tmp and /dev/shm for UML's memory
 /// file (jail.hpp). Switches run as the same uid in the same kind of jail.
 ///
+/// Rootless: run by an ordinary user, the supervisor first enters a user namespace of the user's
+/// own (user_namespace.hpp) that owns the lab's network namespace; everything above then happens
+/// inside it, the lab's uid being a subordinate id of the user's (or the user, capabilities
+/// dropped, when the user has none).
+///
 /// Readiness: a guest is ready when its agent says HELLO. The launcher learns of progress through
 /// a pipe: one line per event, then "READY" or "FAILED <reason>". On failure, or when `down`
 /// arrives, every process group is stopped and reaped and the state directory is removed
@@ -45,8 +50,10 @@ struct SupervisorOptions {
   bool isReusingCow = false; ///< the COW files were kept by `down --keep`: a failed start keeps them
 };
 
-/// The unprivileged uid (and gid) a lab's processes run as: 100000 + a hash of the lab name
-/// modulo 50000, a range no Debian account uses.
+/// The unprivileged uid (and gid) a root-run lab's processes run as: 2 000 000 000 + a hash of
+/// the lab name modulo 100 000 000, a range neither Debian accounts nor the subordinate ids
+/// useradd hands out (100000..600100000, /etc/login.defs) use. A rootless lab's processes run
+/// as an id of the user's own instead (user_namespace.hpp).
 unsigned labUid(const std::string& lab);
 
 /// Runs `plan` until `down`. Call in a fresh child process: it moves the process into a new
