@@ -17,6 +17,7 @@
 #include "umlab/lab/runtime/lab_event.hpp"
 #include "umlab/lab/runtime/launcher.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
+#include "umlab/lab/runtime/state_roots.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -27,6 +28,7 @@
 #include <map>
 #include <ostream>
 #include <poll.h>
+#include <sstream>
 #include <termios.h>
 #include <unistd.h>
 
@@ -45,7 +47,10 @@ void requireLabName(const std::string& s) {
     throw CliUsageError{problem};
 }
 
-LabClient clientFor(const std::string& self, const CliArgs& a) { return LabClient(stateRootFor(self, a)); }
+/// The client for LAB: under the first of the caller's state roots (or --user's) that holds it.
+LabClient clientFor(const std::string& self, const CliArgs& a, const std::string& lab) {
+  return LabClient(stateRootFor(self, a, lab));
+}
 
 /// Progress lines from the launcher, indented under the command's own lines.
 class PrintProgress final : public runtime::LaunchProgress {
@@ -131,21 +136,34 @@ int cmdUp(const std::string& self, const CliArgs& a, std::ostream& out, std::ost
 // ---- ps ------------------------------------------------------------------------------------
 
 int cmdPs(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
-  const LabClient client = clientFor(self, a);
   const std::string fmt = a.get("--format").value_or("text");
   if (fmt != "text" && fmt != "json")
     throw CliUsageError{"--format must be 'text' or 'json', not '" + fmt + "'"};
-  std::vector<std::string> labs = a.positional();
-  for (const std::string& l : labs)
+  const bool all = a.has("--all");
+  if (all && ::geteuid() != 0)
+    throw CliUsageError{"--all lists every account's labs, which only root may see; 'umlab ps' lists yours"};
+  if (all && (a.has("--user") || a.has("--state-dir") || !a.positional().empty()))
+    throw CliUsageError{"--all lists every lab; it takes no lab names, --user or --state-dir"};
+  const std::vector<std::string> roots = stateRootsFor(a);
+  // (lab, the root it is under)
+  std::vector<std::pair<std::string, std::string>> labs;
+  for (const std::string& l : a.positional()) {
     requireLabName(l);
-  if (labs.empty())
-    labs = client.labs();
+    labs.emplace_back(l, runtime::rootOfLab(roots, l));
+  }
+  if (all)
+    for (const runtime::LabLocation& l : runtime::everyUsersLabs())
+      labs.emplace_back(l.lab, l.root);
+  else if (labs.empty())
+    for (const std::string& root : roots)
+      for (const std::string& l : LabClient(root).labs())
+        labs.emplace_back(l, root);
   std::vector<std::string> shown;
   int status = kExitOk;
-  for (const std::string& name : labs) {
+  for (const auto& [name, root] : labs) {
     try {
-      const runtime::LabStatus s = client.status(name);
-      shown.push_back(fmt == "json" ? runtime::labStatusJson(s) : runtime::renderLabStatusText(s));
+      const runtime::LabStatus s = LabClient(root).status(name);
+      shown.push_back(fmt == "json" ? runtime::labStatusJson(s) : runtime::renderLabStatusText(s, all));
     } catch (const RuntimeError& e) {
       err << "umlab: error: " << e.what() << "\n";
       status = a.positional().empty() ? status : kExitInputError;
@@ -164,8 +182,12 @@ int cmdPs(const std::string& self, const CliArgs& a, std::ostream& out, std::ost
   }
   for (size_t i = 0; i < shown.size(); ++i)
     out << (i ? "\n" : "") << shown[i];
-  if (shown.empty() && status == kExitOk)
-    out << "no labs are running (state directory " << client.stateRoot() << ")\n";
+  if (shown.empty() && status == kExitOk) {
+    std::string where;
+    for (const std::string& r : all ? std::vector<std::string>{} : roots)
+      where += (where.empty() ? "" : " or ") + r;
+    out << "no labs are running" << (where.empty() ? "" : " (state directory " + where + ")") << "\n";
+  }
   return status;
 }
 
@@ -183,7 +205,7 @@ int cmdExec(const std::string& self, const CliArgs& a, std::ostream& out, std::o
   o.onStderr = [](const std::string& d) { writeAll(2, d); };
   out.flush();
   const std::vector<std::string> argv(pos.begin() + 2, pos.end());
-  const runtime::ExecResult r = clientFor(self, a).exec(pos[0], pos[1], argv, o);
+  const runtime::ExecResult r = clientFor(self, a, pos[0]).exec(pos[0], pos[1], argv, o);
   if (!r.error.empty())
     err << "umlab: error: " << r.error << "\n";
   if (r.exitCode < 0)
@@ -198,7 +220,7 @@ int cmdConsole(const std::string& self, const CliArgs& a, std::ostream& out, std
   if (pos.size() != 2)
     throw CliUsageError{"console needs a lab and a node, as in 'umlab console lan pc1'"};
   requireLabName(pos[0]);
-  UniqueFd fd = clientFor(self, a).console(pos[0], pos[1]);
+  UniqueFd fd = clientFor(self, a, pos[0]).console(pos[0], pos[1]);
   const bool tty = ::isatty(0);
   out << "connected to the console of " << pos[1] << " in lab " << pos[0]
       << "; press Enter for a login prompt (root/root), Ctrl-] to leave\r\n";
@@ -273,7 +295,7 @@ int cmdEvents(const std::string& self, const CliArgs& a, std::ostream& out, std:
   if (fmt != "text" && fmt != "json")
     throw CliUsageError{"--format must be 'text' or 'json', not '" + fmt + "'"};
   const bool withCounters = fmt == "json" || a.has("--counters");
-  clientFor(self, a).events(pos[0], [&](const runtime::LabEvent& e) {
+  clientFor(self, a, pos[0]).events(pos[0], [&](const runtime::LabEvent& e) {
     if (fmt == "json")
       out << runtime::labEventJson(e);
     else if (withCounters || e.type != runtime::LabEvent::Type::Counters)
@@ -289,10 +311,18 @@ int cmdEvents(const std::string& self, const CliArgs& a, std::ostream& out, std:
 int cmdApply(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
   if (a.positional().size() != 1)
     throw CliUsageError{"apply takes the lab's edited topology file, as in 'umlab apply topologies/lan.yaml'"};
-  const std::string stateRoot = stateRootFor(self, a);
-  const std::optional<lab::LaunchPlan> plan = planFile(self, a.positional()[0], stateRoot, err);
+  std::string stateRoot = stateRootFor(self, a);
+  std::optional<lab::LaunchPlan> plan = planFile(self, a.positional()[0], stateRoot, err);
   if (!plan)
     return kExitInputError;
+  // The lab may run under another of the caller's state roots (state_roots.hpp): plan it there.
+  if (std::string root = stateRootFor(self, a, plan->lab); root != stateRoot) {
+    stateRoot = root;
+    std::ostringstream ignored;
+    plan = planFile(self, a.positional()[0], stateRoot, ignored);
+    if (!plan)
+      return kExitInputError;
+  }
   const LabClient client(stateRoot);
   if (!client.isRunning(plan->lab))
     throw CliFailure{"lab '" + plan->lab + "' is not running; start it with 'umlab up " + a.positional()[0] + "'"};
@@ -347,10 +377,10 @@ void reportDown(const std::string& name, const runtime::DownResult& r, bool keep
 int cmdDown(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
   if (a.positional().empty())
     throw CliUsageError{"down needs the name of a lab, as in 'umlab down lan'; 'umlab ps' lists them"};
-  const LabClient client = clientFor(self, a);
   int status = kExitOk;
   for (const std::string& name : a.positional()) {
     requireLabName(name);
+    const LabClient client = clientFor(self, a, name);
     try {
       reportDown(name, client.down(name, a.has("--keep")), a.has("--keep"), client.stateRoot(), out);
     } catch (const RuntimeError& e) {
@@ -362,16 +392,18 @@ int cmdDown(const std::string& self, const CliArgs& a, std::ostream& out, std::o
 }
 
 int cmdClean(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
-  const LabClient client = clientFor(self, a);
   std::vector<std::string> labs = a.positional();
   const bool isNamed = !labs.empty();
   for (const std::string& l : labs)
     requireLabName(l);
   if (!isNamed)
-    labs = client.labs();
+    for (const std::string& root : stateRootsFor(a))
+      for (const std::string& l : LabClient(root).labs())
+        labs.push_back(l);
   size_t cleaned = 0;
   int status = kExitOk;
   for (const std::string& name : labs) {
+    const LabClient client = clientFor(self, a, name);
     std::error_code ec;
     if (!fs::is_directory(client.stateRoot() + "/" + name, ec)) {
       err << "umlab: error: there is nothing of lab '" << name << "' to clean\n";
@@ -409,10 +441,25 @@ int cmdClean(const std::string& self, const CliArgs& a, std::ostream& out, std::
 
 } // namespace
 
-std::string stateRootFor(const std::string& self, const CliArgs& a) {
+std::vector<std::string> stateRootsFor(const CliArgs& a) {
   if (auto v = a.get("--state-dir"))
-    return *v;
-  return lab::hostLayoutFromEnvironment(self).stateRoot;
+    return {*v};
+  if (auto user = a.get("--user")) {
+    if (::geteuid() != 0)
+      throw CliUsageError{"--user acts on another account's labs, which only root may do; your own labs need no --user"};
+    try {
+      return runtime::accountStateRoots(*user);
+    } catch (const RuntimeError& e) {
+      throw CliUsageError{e.what()};
+    }
+  }
+  return runtime::callerStateRoots();
+}
+
+std::string stateRootFor(const std::string&, const CliArgs& a) { return stateRootsFor(a).front(); }
+
+std::string stateRootFor(const std::string&, const CliArgs& a, const std::string& lab) {
+  return runtime::rootOfLab(stateRootsFor(a), lab);
 }
 
 int bootLab(const std::string& self, const BootRequest& req, runtime::LaunchProgress& progress, std::ostream& out,
@@ -492,14 +539,16 @@ const char* const kUpHelp =
     "shared base image, and a switch per switch or hub segment, all in the lab's own network\n"
     "namespace. Returns when every guest's agent answers; the lab keeps running afterwards\n"
     "('umlab events LAB' follows it, 'umlab apply FILE' changes it, 'umlab down LAB' stops it).\n"
-    "Needs root and a base image ('umlab image build').\n"
+    "Runs as root or as any user (rootless: the lab's namespaces belong to a user namespace of\n"
+    "the user's own, docs/classroom.md); needs a base image ('umlab image build').\n"
     "\n"
     "options:\n"
     "  --timeout D        give up when a guest is not ready after D (default 180s)\n"
     "  --startup-dir DIR  NODE.startup files in DIR replace those nodes' startup commands\n"
     "                     (a variant of the lab, e.g. a student's)\n"
     "  --state-dir DIR    keep the lab's state under DIR (default $UMLAB_STATE_DIR, else\n"
-    "                     $XDG_RUNTIME_DIR/umlab, else /run/umlab for root)\n"
+    "                     $XDG_RUNTIME_DIR/umlab, else /run/umlab for root, /tmp/umlab-UID\n"
+    "                     for others)\n"
     "  -h, --help         show this help\n";
 
 const char* const kPsHelp =
@@ -510,6 +559,8 @@ const char* const kPsHelp =
     "\n"
     "options:\n"
     "  --format text|json   output format (default text)\n"
+    "  --all                (root) every account's labs, each with its owner\n"
+    "  --user NAME          (root) the labs of account NAME\n"
     "  --state-dir DIR      where labs keep their state\n"
     "  -h, --help           show this help\n";
 
@@ -524,6 +575,7 @@ const char* const kExecHelp =
     "  --timeout D        kill the command after D (e.g. 30s); default: no limit\n"
     "  -i, --interactive  pass standard input to the command\n"
     "  --state-dir DIR    where labs keep their state\n"
+    "  --user NAME        (root) act on the labs of account NAME\n"
     "  -h, --help         show this help\n";
 
 const char* const kConsoleHelp =
@@ -534,6 +586,7 @@ const char* const kConsoleHelp =
     "\n"
     "options:\n"
     "  --state-dir DIR    where labs keep their state\n"
+    "  --user NAME        (root) act on the labs of account NAME\n"
     "  -h, --help         show this help\n";
 
 const char* const kDownHelp =
@@ -545,6 +598,7 @@ const char* const kDownHelp =
     "options:\n"
     "  --keep             keep the guests' COW files (in the state directory's cow/)\n"
     "  --state-dir DIR    where labs keep their state\n"
+    "  --user NAME        (root) act on the labs of account NAME\n"
     "  -h, --help         show this help\n";
 
 const char* const kCleanHelp =
@@ -556,6 +610,7 @@ const char* const kCleanHelp =
     "\n"
     "options:\n"
     "  --state-dir DIR    where labs keep their state\n"
+    "  --user NAME        (root) act on the labs of account NAME\n"
     "  -h, --help         show this help\n";
 
 const char* const kEventsHelp =
@@ -574,6 +629,7 @@ const char* const kEventsHelp =
     "  --format text|json   output format (default text)\n"
     "  --counters           in text, print the counters too\n"
     "  --state-dir DIR      where labs keep their state\n"
+    "  --user NAME          (root) act on the labs of account NAME\n"
     "  -h, --help           show this help\n";
 
 const char* const kApplyHelp =
@@ -602,13 +658,13 @@ int runRuntimeCommand(const std::string& self, const std::string& command, const
   };
   static const std::map<std::string, Spec> specs{
       {"up", {kUpHelp, {"-h", "--help"}, {"--timeout", "--state-dir", "--startup-dir"}, cmdUp}},
-      {"ps", {kPsHelp, {"-h", "--help"}, {"--format", "--state-dir"}, cmdPs}},
-      {"exec", {kExecHelp, {"-h", "--help", "-i", "--interactive"}, {"--timeout", "--state-dir"}, cmdExec}},
-      {"console", {kConsoleHelp, {"-h", "--help"}, {"--state-dir"}, cmdConsole}},
-      {"events", {kEventsHelp, {"-h", "--help", "--counters"}, {"--format", "--state-dir"}, cmdEvents}},
+      {"ps", {kPsHelp, {"-h", "--help", "--all"}, {"--format", "--state-dir", "--user"}, cmdPs}},
+      {"exec", {kExecHelp, {"-h", "--help", "-i", "--interactive"}, {"--timeout", "--state-dir", "--user"}, cmdExec}},
+      {"console", {kConsoleHelp, {"-h", "--help"}, {"--state-dir", "--user"}, cmdConsole}},
+      {"events", {kEventsHelp, {"-h", "--help", "--counters"}, {"--format", "--state-dir", "--user"}, cmdEvents}},
       {"apply", {kApplyHelp, {"-h", "--help", "--dry-run", "--restart-changed"}, {"--state-dir"}, cmdApply}},
-      {"down", {kDownHelp, {"-h", "--help", "--keep"}, {"--state-dir"}, cmdDown}},
-      {"clean", {kCleanHelp, {"-h", "--help"}, {"--state-dir"}, cmdClean}},
+      {"down", {kDownHelp, {"-h", "--help", "--keep"}, {"--state-dir", "--user"}, cmdDown}},
+      {"clean", {kCleanHelp, {"-h", "--help"}, {"--state-dir", "--user"}, cmdClean}},
   };
   const Spec& spec = specs.at(command);
   // For exec, everything after the node (or after "--") is the command, options included.

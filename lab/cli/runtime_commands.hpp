@@ -17,9 +17,12 @@ namespace umlab::cli {
 /// Runs `command` (one of up, ps, exec, console, events, apply, down, clean) with its arguments.
 int runRuntimeCommand(const std::string& self, const std::string& command, const std::vector<std::string>& args,
                       std::ostream& out, std::ostream& err);
-/// Where labs keep their state: --state-dir, else the host layout's state root. Every verb
-/// that reaches a running lab uses this.
+/// Where labs keep their state (runtime/state_roots.hpp): --state-dir alone, or --user NAME's
+/// roots (root only), else the caller's. New labs start under the first.
+std::vector<std::string> stateRootsFor(const CliArgs& a);
 std::string stateRootFor(const std::string& self, const CliArgs& a);
+/// The root that holds LAB (the first, when none does). Every verb that reaches a lab uses this.
+std::string stateRootFor(const std::string& self, const CliArgs& a, const std::string& lab);
 
 /// What `umlab up` (and `umlab test`, which boots labs the same way) starts.
 struct BootRequest {

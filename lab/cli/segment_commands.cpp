@@ -48,7 +48,7 @@ using Clock = std::chrono::steady_clock;
 LabClient clientFor(const std::string& self, const CliArgs& a, const std::string& lab) {
   if (std::string problem = runtime::checkLabName(lab); !problem.empty())
     throw CliUsageError{problem};
-  return LabClient(stateRootFor(self, a));
+  return LabClient(stateRootFor(self, a, lab));
 }
 
 std::chrono::milliseconds durationOption(const CliArgs& a, const std::string& name) {
@@ -387,12 +387,12 @@ int runSegmentCommand(const std::string& self, const std::string& command, const
   static const std::map<std::string, Spec> specs{
       {"link",
        {{"-h", "--help", "--down", "--up", "--clear"},
-        {"--delay", "--jitter", "--loss", "--rate", "--duplicate", "--corrupt", "--direction", "--seed", "--ip",
+        {"--delay", "--jitter", "--loss", "--rate", "--duplicate", "--corrupt", "--direction", "--seed", "--ip", "--user",
          "--state-dir"},
         cmdLink}},
-      {"capture", {{"-h", "--help"}, {"-w", "--duration", "--last", "--state-dir"}, cmdCapture}},
-      {"host", {{"-h", "--help"}, {"--state-dir"}, cmdHost}},
-      {"replay", {{"-h", "--help", "--no-wait"}, {"--speed", "--loop", "--rewrite-dst", "--state-dir"}, cmdReplay}},
+      {"capture", {{"-h", "--help"}, {"-w", "--duration", "--last", "--state-dir", "--user"}, cmdCapture}},
+      {"host", {{"-h", "--help"}, {"--state-dir", "--user"}, cmdHost}},
+      {"replay", {{"-h", "--help", "--no-wait"}, {"--speed", "--loop", "--rewrite-dst", "--state-dir", "--user"}, cmdReplay}},
   };
   const Spec& spec = specs.at(command);
   // For host, everything after "--" (or after the lab) is the command, options included.

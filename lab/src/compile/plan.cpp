@@ -5,6 +5,7 @@
 #include "umlab/kernel/kernel_recipe.hpp"
 #include "umlab/kernel/kernel_store.hpp"
 #include "umlab/kernel/uml_command_line.hpp"
+#include "umlab/lab/runtime/state_roots.hpp"
 #include "umlab/transports/transport_spec.hpp"
 
 #include <cstdlib>
@@ -23,14 +24,7 @@ HostLayout hostLayoutFromEnvironment(const std::string& selfPath) {
     return v && *v ? v : "";
   };
   HostLayout h;
-  if (std::string s = env("UMLAB_STATE_DIR"); !s.empty())
-    h.stateRoot = s;
-  else if (std::string x = env("XDG_RUNTIME_DIR"); !x.empty())
-    h.stateRoot = x + "/umlab";
-  else if (::geteuid() == 0)
-    h.stateRoot = "/run/umlab";
-  else
-    h.stateRoot = "/tmp/umlab-" + std::to_string(::geteuid());
+  h.stateRoot = runtime::callerStateRoots().front(); // new labs start in the first (state_roots.hpp)
   h.kernel = env("UMLAB_KERNEL").empty() ? "/usr/bin/linux.uml" : env("UMLAB_KERNEL");
   std::string cache = env("UMLAB_CACHE_DIR");
   if (cache.empty())

@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <poll.h>
+#include <pwd.h>
 #include <sstream>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -115,10 +116,17 @@ LabStatus LabClient::status(const std::string& lab) const {
   LabState state(stateRoot_, lab);
   if (!state.exists() || !checkLabName(lab).empty())
     throw RuntimeError("no lab named '" + lab + "' is running; 'umlab ps' lists the running labs");
+  struct stat st {};
+  std::string owner;
+  if (::stat(state.dir().c_str(), &st) == 0) {
+    const passwd* pw = ::getpwuid(st.st_uid);
+    owner = pw ? pw->pw_name : std::to_string(st.st_uid);
+  }
   if (!state.liveSupervisor()) {
     LabStatus s;
     s.lab = lab;
     s.stateDir = state.dir();
+    s.owner = owner;
     s.state = "crashed";
     return s;
   }
@@ -141,6 +149,7 @@ LabStatus LabClient::status(const std::string& lab) const {
   }
   if (!s)
     throw RuntimeError("the status of lab '" + lab + "' is unreadable: " + error);
+  s->owner = owner;
   return *s;
 }
 
@@ -323,10 +332,8 @@ DownResult LabClient::down(const std::string& lab, bool keep) const {
   for (const ProcessEntry& e : state.processes())
     left.push_back(e.id);
   r.strayGroups = stopForeignProcessGroups(left);
-  if (!keep) {
-    std::error_code ec;
-    fs::remove_all(state.dir(), ec);
-  }
+  if (!keep)
+    removeLabTree(state.dir());
   return r;
 }
 
@@ -338,8 +345,8 @@ std::optional<size_t> LabClient::cleanCrashed(const std::string& lab) const {
   for (const ProcessEntry& e : state.processes())
     ids.push_back(e.id);
   const size_t stopped = stopForeignProcessGroups(ids);
-  std::error_code ec;
-  fs::remove_all(state.dir(), ec);
+  if (!removeLabTree(state.dir()))
+    throw RuntimeError("cannot remove everything in " + state.dir() + "; remove it as root");
   return stopped;
 }
 

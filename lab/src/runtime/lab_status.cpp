@@ -50,7 +50,7 @@ std::vector<PortStatus> parseShowPorts(const std::string& reply) {
 
 std::string labStatusJson(const LabStatus& s) {
   JsonWriter w(JsonWriter::kOneLine);
-  w.beginObject().field("lab", s.lab).field("stateDir", s.stateDir).field("state", s.state).field("supervisor", s.supervisorPid);
+  w.beginObject().field("lab", s.lab).field("stateDir", s.stateDir).field("owner", s.owner).field("state", s.state).field("supervisor", s.supervisorPid);
   w.key("nodes").beginArray();
   for (const NodeStatus& n : s.nodes) {
     w.beginObject().field("name", n.name).field("state", n.state).field("pid", n.pid).field("uptimeSeconds", n.uptimeSeconds)
@@ -127,6 +127,8 @@ std::optional<LabStatus> readLabStatus(const JsonValue& json, std::string& error
   Fields f(json, "status", error);
   s.lab = f.str("lab");
   s.stateDir = f.str("stateDir");
+  if (const JsonValue* owner = json.find("owner"); owner && owner->asString())
+    s.owner = *owner->asString();
   s.state = f.str("state");
   s.supervisorPid = f.i64("supervisor");
   const JsonArray& nodes = f.array("nodes");
@@ -176,16 +178,17 @@ std::optional<LabStatus> readLabStatus(const JsonValue& json, std::string& error
   return s;
 }
 
-std::string renderLabStatusText(const LabStatus& s) {
+std::string renderLabStatusText(const LabStatus& s, bool showOwner) {
   std::ostringstream o;
   if (s.state == "crashed") {
-    o << "lab " << s.lab << ": not running; its supervisor is gone. 'umlab clean " << s.lab << "' removes what it left\n";
+    o << "lab " << s.lab << (showOwner ? " of " + s.owner : "") << ": not running; its supervisor is gone. 'umlab clean "
+      << s.lab << "' removes what it left\n";
     return o.str();
   }
   char line[512];
   std::snprintf(line, sizeof line, "%-14s %-18s %8s %8s %10s  %s\n", "NODE", "STATE", "PID", "UPTIME", "MEMORY",
                 "INTERFACES");
-  o << "lab " << s.lab << " (" << s.stateDir << ")\n" << line;
+  o << "lab " << s.lab << (showOwner ? " of " + s.owner : "") << " (" << s.stateDir << ")\n" << line;
   for (const NodeStatus& n : s.nodes) {
     std::string ifaces;
     for (const InterfaceStatus& i : n.interfaces)

@@ -9,6 +9,7 @@
 #include "umlab/lab/runtime/runtime_error.hpp"
 #include "umlab/lab/runtime/supervisor.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -149,8 +150,15 @@ void checkHost(const LaunchPlan& p) {
   if (!p.switches.empty() && ::access(p.switches.front().argv.front().c_str(), X_OK) != 0)
     throw RuntimeError("the switch daemon '" + p.switches.front().argv.front() +
                        "' is missing; build umlab completely (scripts/test.sh builds it)");
-  if (!p.taps.empty() && ::access("/dev/net/tun", R_OK | W_OK) != 0)
-    throw RuntimeError("links to the host need /dev/net/tun, which is missing here; load the tun module ('modprobe tun')");
+  const bool needsTun = !p.taps.empty() || std::any_of(p.switches.begin(), p.switches.end(),
+                                                       [](const SwitchPlan& s) { return !s.mirrorTap.empty(); });
+  if (needsTun && ::access("/dev/net/tun", R_OK | W_OK) != 0) {
+    const std::string what = p.taps.empty() ? "pcap monitors" : "links to the host";
+    if (errno == EACCES)
+      throw RuntimeError(what + " need /dev/net/tun, which this user may not open (Debian's default mode is 0666; "
+                                "here it is not): ask the administrator to run 'chmod 0666 /dev/net/tun', or run as root");
+    throw RuntimeError(what + " need /dev/net/tun, which is missing here; load the tun module ('modprobe tun')");
+  }
   std::map<std::string, std::string> bases; // path -> image name
   for (const GuestPlan& g : p.guests)
     bases.emplace(g.basePath, g.image);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <pwd.h>
 #include <sched.h>
@@ -110,7 +111,7 @@ UserNamespacePlan planUserNamespace(unsigned uid, unsigned gid, const std::strin
              "its own subordinate uid)";
   else
     p.note = "guests run as " + user + " itself: " + user + " has no subordinate " +
-             (subuid ? "gids in /etc/subgid" : "uids in /etc/subuid") + " (the administrator adds them with 'usermod --add-subuids 100000-165535 --add-subgids 100000-165535 " + user + "')";
+             (subuid ? "gids in /etc/subgid" : "uids in /etc/subuid") + " (the administrator gives it a range no other user has, e.g. 'usermod --add-subuids 700000-765535 --add-subgids 700000-765535 " + user + "')";
   return p;
 }
 
@@ -201,6 +202,33 @@ void enterUserNamespace(const UserNamespacePlan& plan) {
 }
 
 bool isRootless() { return ::geteuid() != 0; }
+
+bool removeLabTree(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (!std::filesystem::exists(dir, ec) || !isRootless())
+    return !std::filesystem::exists(dir, ec);
+  const UserNamespacePlan plan = planUserNamespaceForCaller("");
+  if (!plan.usesNewidmap)
+    return false; // only the user's own id was ever mapped: nothing to gain
+  const pid_t child = ::fork();
+  if (child < 0)
+    return false;
+  if (child == 0) {
+    try {
+      enterUserNamespace(plan);
+      std::error_code e;
+      std::filesystem::remove_all(dir, e);
+      ::_exit(e ? 1 : 0);
+    } catch (...) {
+      ::_exit(1);
+    }
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  return !std::filesystem::exists(dir, ec);
+}
 
 unsigned overflowUid() {
   const std::string text = readFile("/proc/sys/kernel/overflowuid");

@@ -53,8 +53,9 @@ struct HostLayout {
   std::string umlabKernel;
 };
 
-/// The layout for this process: $UMLAB_STATE_DIR, else $XDG_RUNTIME_DIR/umlab, else /run/umlab
-/// for root and /tmp/umlab-<uid> for others; $UMLAB_KERNEL or /usr/bin/linux.uml;
+/// The layout for this process: the first of its state roots (runtime/state_roots.hpp:
+/// $UMLAB_STATE_DIR, else $XDG_RUNTIME_DIR/umlab, else /run/umlab for root and /tmp/umlab-<uid>
+/// for others); $UMLAB_KERNEL or /usr/bin/linux.uml;
 /// $UMLAB_CACHE_DIR (else $XDG_CACHE_HOME/umlab or ~/.cache/umlab) + /images, and + /kernels/umlab
 /// for `kernel: umlab`; umlab-switchd
 /// beside `selfPath`.

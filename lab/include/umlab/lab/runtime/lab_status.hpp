@@ -52,6 +52,9 @@ struct NodeStatus {
 struct LabStatus {
   std::string lab;
   std::string stateDir;
+  /// The account whose lab it is: the owner of its state directory, as the client sees it (a
+  /// rootless supervisor is uid 0 in its own namespace and cannot say).
+  std::string owner;
   std::string state = "running"; ///< "running", or "crashed" when the supervisor is gone
   int64_t supervisorPid = 0;
   std::vector<NodeStatus> nodes;
@@ -65,7 +68,7 @@ std::vector<PortStatus> parseShowPorts(const std::string& reply);
 std::string labStatusJson(const LabStatus& status);
 /// The one reader of `labStatusJson`; nullopt with `error` naming the field on bad input.
 std::optional<LabStatus> readLabStatus(const JsonValue& json, std::string& error);
-/// The table `umlab ps` prints.
-std::string renderLabStatusText(const LabStatus& status);
+/// The table `umlab ps` prints; `showOwner` names the lab's owner (`ps --all`).
+std::string renderLabStatusText(const LabStatus& status, bool showOwner = false);
 
 } // namespace umlab::lab::runtime

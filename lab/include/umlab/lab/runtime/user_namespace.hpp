@@ -77,6 +77,11 @@ bool isRootless();
 /// The uid a process sees for ids its user namespace does not map (/proc/sys/kernel/overflowuid).
 unsigned overflowUid();
 
+/// Removes a lab's state directory `dir`. In a rootless lab some of its files belong to the lab's
+/// subordinate ids, which the user cannot remove as themself: what is left is removed by a child
+/// in a user namespace mapped as the lab's was. Returns false when something stayed.
+bool removeLabTree(const std::string& dir);
+
 /// Moves the calling, single-threaded process into the network namespace of the process
 /// `pid` (a lab's supervisor), joining its user namespace first when that differs from the
 /// caller's (a rootless lab). Throws RuntimeError.
