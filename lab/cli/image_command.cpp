@@ -14,6 +14,7 @@
 #include "umlab/kernel/image_mirror.hpp"
 #include "umlab/kernel/image_recipe.hpp"
 #include "umlab/kernel/image_store.hpp"
+#include "umlab/kernel/system_images.hpp"
 #include "umlab/base/diagnostics.hpp"
 #include "umlab/kernel/builtin_images.hpp"
 #include "umlab/lab/compile/compile.hpp"
@@ -50,6 +51,17 @@ namespace fs = std::filesystem;
 constexpr int kExitFailed = 1; ///< the build (or listing) failed
 
 std::string imagesDir() { return lab::hostLayoutFromEnvironment("umlab").imageDir; }
+std::string systemImagesDir() { return lab::hostLayoutFromEnvironment("umlab").systemImageDir; }
+/// The directory `build`, `rm` and `prune` change: the system's with --system, else the user's.
+std::string targetDir(const CliArgs& a) { return a.has("--system") ? systemImagesDir() : imagesDir(); }
+
+bool isRoot() { return ::geteuid() == 0; }
+
+/// Throws the reason this user may not run `umlab image ARGS` (imageRootProblem), if any.
+void requireRootFor(const std::vector<std::string>& args) {
+  if (std::string problem = imageRootProblem(isRoot(), systemImagesDir(), args); !problem.empty())
+    throw CliFailure{problem};
+}
 
 std::optional<std::string> kernelVersion(std::string* error) {
   return k::findUmlKernelVersion(k::kUmlModulesRoot, error);
@@ -90,14 +102,15 @@ std::string absolutePath(const std::string& path) {
 }
 
 /// Runs one build and prints its outcome; false when it failed.
-bool buildOne(const k::ImageRecipe& recipe, bool isForced, std::ostream& out, std::ostream& err) {
+bool buildOne(const k::ImageRecipe& recipe, const std::string& dir, bool isForced, std::ostream& out,
+              std::ostream& err) {
   k::ImageBuildOptions options;
-  options.imagesDir = imagesDir();
+  options.imagesDir = dir;
   k::MirrorChoice mirror = k::findHostMirror(recipe.suite);
   options.mirror = mirror.uri;
   options.mirrorOrigin = mirror.origin == "default" ? "the default mirror" : "from " + mirror.origin;
   options.isForced = isForced;
-  options.hasRoot = ::geteuid() == 0;
+  options.hasRoot = isRoot();
 
   InterruptSignals signals;
   SystemCommandRunner runner(signals.fd());
@@ -124,11 +137,15 @@ struct BuildJob {
 };
 
 int cmdBuild(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CliArgs a(args, {"--force", "-h", "--help"}, {"--name"});
+  CliArgs a(args, {"--force", "--system", "-h", "--help"}, {"--name"});
   if (a.has("-h") || a.has("--help")) {
     out << kImageHelp;
     return kExitOk;
   }
+  std::vector<std::string> command{"build"};
+  command.insert(command.end(), args.begin(), args.end());
+  if (a.has("--system") || a.has("--force"))
+    requireRootFor(command);
   const std::optional<std::string> only = a.get("--name");
   if (only && !k::isValidImageName(*only))
     throw CliUsageError{"invalid image name '" + *only +
@@ -181,13 +198,53 @@ int cmdBuild(const std::vector<std::string>& args, std::ostream& out, std::ostre
       return kExitOk;
     }
   }
+  const std::string dir = targetDir(a);
+  // Without --system (and --force), a build the system's directory holds is the one labs boot
+  // (kernel/system_images.hpp); only the others are built, which needs root.
+  std::set<std::string> shared;
+  if (!a.has("--system") && !a.has("--force")) {
+    bool isMissing = false;
+    for (const BuildJob& job : jobs) {
+      const std::string build = k::imageDirName(job.recipe);
+      if (!k::findImageBuild({dir}, build).empty())
+        continue; // the builder finds it cached
+      if (k::findImageBuild({systemImagesDir()}, build).empty()) {
+        isMissing = true;
+        continue;
+      }
+      // A built-in image is booted through the <name> link of the first directory that has one.
+      if (job.topology.empty() && !k::findImageBuild({dir}, job.recipe.name).empty()) {
+        if (!isRoot())
+          throw CliFailure{"the system's directory has image '" + job.recipe.name + "' as its recipe is now (" +
+                           systemImagesDir() + "/" + build + "), but your labs boot your own older build, '" + dir +
+                           "/" + job.recipe.name + "', first; remove your builds with 'umlab image rm " +
+                           job.recipe.name + "' to boot the system's"};
+        continue; // root rebuilds its own, as before there was a system directory
+      }
+      shared.insert(build);
+    }
+    if (isMissing)
+      requireRootFor(command);
+  }
+  if (a.has("--system"))
+    if (std::string problem = k::prepareSharedImagesDir(dir); !problem.empty())
+      throw CliFailure{problem};
   std::set<std::string> built;
   for (const BuildJob& job : jobs) {
-    const std::string dir = k::imageDirName(job.recipe);
-    if (built.insert(dir).second && !buildOne(job.recipe, a.has("--force"), out, err))
+    const std::string build = k::imageDirName(job.recipe);
+    if (shared.count(build)) {
+      if (built.insert(build).second)
+        out << "image '" << job.recipe.name << "' is shared by the system (recipe " << k::recipeHash(job.recipe)
+            << "): " << systemImagesDir() << "/" << build << "/rootfs.img; nothing to build\n";
+      continue;
+    }
+    if (built.insert(build).second && !buildOne(job.recipe, dir, a.has("--force"), out, err))
       return kExitFailed;
     if (!job.topology.empty())
-      k::recordImageUser(imagesDir(), dir, job.topology);
+      k::recordImageUser(dir, build, job.topology);
+    if (a.has("--system"))
+      if (std::string problem = k::shareImageBuild(dir, build); !problem.empty())
+        throw CliFailure{"cannot make '" + dir + "/" + build + "' readable by every user: " + problem};
   }
   return kExitOk;
 }
@@ -232,8 +289,11 @@ int cmdLs(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   }
   bool hasFailed = false;
   std::vector<ListedRecipe> recipes = knownRecipes(a.positional(), err, &hasFailed);
-  const std::string dir = imagesDir();
-  out << renderImageListing(recipes, k::listBuiltImages(dir), dir);
+  const std::string dir = imagesDir(), shared = systemImagesDir();
+  std::error_code ec;
+  const bool isSameDir = fs::equivalent(dir, shared, ec); // root pointing its cache at the system's
+  out << renderImageListing(recipes, k::listBuiltImages(dir), dir,
+                            isSameDir ? std::vector<k::BuiltImage>{} : k::listBuiltImages(shared), shared);
   return hasFailed ? kExitInputError : kExitOk;
 }
 
@@ -250,7 +310,8 @@ UniqueFd lockCache(const std::string& dir) {
   return fd;
 }
 
-/// Build directories that running labs boot from -> the lab, through their plans' base paths.
+/// Build directories (canonical paths) that running labs boot from -> the lab, through their
+/// plans' base paths.
 std::map<std::string, std::string> imagesInUse() {
   std::map<std::string, std::string> inUse;
   const lab::runtime::LabClient client(lab::hostLayoutFromEnvironment("umlab").stateRoot);
@@ -262,13 +323,22 @@ std::map<std::string, std::string> imagesInUse() {
         std::error_code ec;
         const fs::path base = fs::canonical(g.basePath, ec);
         if (!ec)
-          inUse.emplace(base.parent_path().filename().string(), name);
+          inUse.emplace(base.parent_path().string(), name);
       }
     } catch (const std::exception&) {
       // a lab that vanished while we looked uses nothing
     }
   }
   return inUse;
+}
+
+/// The lab using the build `<dir>/<dirName>`, or nullptr.
+const std::string* userOf(const std::map<std::string, std::string>& inUse, const std::string& dir,
+                          const std::string& dirName) {
+  std::error_code ec;
+  const fs::path build = fs::canonical(fs::path(dir) / dirName, ec);
+  auto it = ec ? inUse.end() : inUse.find(build.string());
+  return it == inUse.end() ? nullptr : &it->second;
 }
 
 /// Removes `victims` and the links left pointing at nothing; prints each with its size.
@@ -293,15 +363,18 @@ uint64_t removeBuilds(const std::string& dir, const std::vector<k::BuiltImage>& 
 }
 
 int cmdRm(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CliArgs a(args, {"-h", "--help"}, {});
+  CliArgs a(args, {"--system", "-h", "--help"}, {});
   if (a.has("-h") || a.has("--help")) {
     out << kImageHelp;
     return kExitOk;
   }
   if (a.positional().size() != 1)
     throw CliUsageError{"image rm takes one image name (or one build, NAME-HASH), as in 'umlab image rm web'"};
+  std::vector<std::string> command{"rm"};
+  command.insert(command.end(), args.begin(), args.end());
+  requireRootFor(command);
   const std::string& name = a.positional()[0];
-  const std::string dir = imagesDir();
+  const std::string dir = targetDir(a);
   UniqueFd lock = lockCache(dir);
   std::vector<k::BuiltImage> victims;
   std::vector<std::string> names;
@@ -310,13 +383,19 @@ int cmdRm(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     if (b.name == name || b.dirName == name)
       victims.push_back(b);
   }
+  if (victims.empty() && !a.has("--system"))
+    for (const k::BuiltImage& b : k::listBuiltImages(systemImagesDir()))
+      if (b.name == name || b.dirName == name)
+        throw CliFailure{"no build of image '" + name + "' in '" + dir + "'; the system's directory '" +
+                         systemImagesDir() + "' has one, which only root removes: 'sudo umlab image rm --system " +
+                         name + "'"};
   if (victims.empty())
     throw CliFailure{"no build of image '" + name + "' in '" + dir + "'" + didYouMean(name, names)};
   const std::map<std::string, std::string> inUse = imagesInUse();
   for (const k::BuiltImage& b : victims)
-    if (auto it = inUse.find(b.dirName); it != inUse.end())
-      throw CliFailure{"image '" + b.dirName + "' is in use by the running lab '" + it->second +
-                       "'; stop it with 'umlab down " + it->second + "' first"};
+    if (const std::string* lab = userOf(inUse, dir, b.dirName))
+      throw CliFailure{"image '" + b.dirName + "' is in use by the running lab '" + *lab +
+                       "'; stop it with 'umlab down " + *lab + "' first"};
   bool hasFailed = false;
   const uint64_t freed = removeBuilds(dir, victims, out, err, &hasFailed);
   out << "freed " << k::formatSize(freed) << "\n";
@@ -324,14 +403,18 @@ int cmdRm(const std::vector<std::string>& args, std::ostream& out, std::ostream&
 }
 
 int cmdPrune(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CliArgs a(args, {"--dry-run", "-h", "--help"}, {});
+  CliArgs a(args, {"--dry-run", "--system", "-h", "--help"}, {});
   if (a.has("-h") || a.has("--help")) {
     out << kImageHelp;
     return kExitOk;
   }
   if (!a.positional().empty())
-    throw CliUsageError{"image prune takes no arguments, only '--dry-run'"};
-  const std::string dir = imagesDir();
+    throw CliUsageError{"image prune takes no arguments, only '--dry-run' and '--system'"};
+  std::vector<std::string> command{"prune"};
+  command.insert(command.end(), args.begin(), args.end());
+  if (!a.has("--dry-run"))
+    requireRootFor(command);
+  const std::string dir = targetDir(a);
   UniqueFd lock = lockCache(dir);
   std::string error;
   auto version = kernelVersion(&error);
@@ -341,8 +424,11 @@ int cmdPrune(const std::vector<std::string>& args, std::ostream& out, std::ostre
   for (const k::ImageLayer& l : k::builtinImageLayers())
     if (auto r = k::flattenImage(l.name, {}, *version, &error))
       kept.insert(k::imageDirName(*r));
+  std::error_code ec;
+  const fs::path canonicalDir = fs::canonical(dir, ec);
   for (const auto& [build, lab] : imagesInUse())
-    kept.insert(build);
+    if (fs::path(build).parent_path() == canonicalDir)
+      kept.insert(fs::path(build).filename().string());
   std::map<std::string, std::optional<lab::Topology>> topologies; // each read once
   auto currentHash = [&](const std::string& path, const std::string& name) -> std::optional<std::string> {
     auto it = topologies.find(path);
@@ -377,6 +463,27 @@ int cmdPrune(const std::vector<std::string>& args, std::ostream& out, std::ostre
 }
 
 } // namespace
+
+std::string imageRootProblem(bool isRoot, const std::string& systemDir, const std::vector<std::string>& args) {
+  if (isRoot || args.empty())
+    return "";
+  std::string rest; // the arguments after the command, for the command to run instead
+  bool isSystem = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    isSystem = isSystem || args[i] == "--system";
+    if (args[i] != "--system")
+      rest += " " + (args[i].find_first_of(" '\"$") == std::string::npos ? args[i] : "'" + args[i] + "'");
+  }
+  const std::string& command = args[0];
+  if (isSystem)
+    return "'umlab image " + command + " --system' changes the images every user shares in '" + systemDir +
+           "' and needs root; run it as root: 'sudo umlab image " + command + " --system" + rest + "'";
+  if (command != "build")
+    return "";
+  return "building an image needs root (debootstrap and chroot); ask the administrator to run 'sudo umlab image "
+         "build --system" + rest + "' (it is then shared with every user from '" + systemDir +
+         "'), or run 'sudo umlab image build" + rest + "' for root's own labs";
+}
 
 int runImageCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   try {

@@ -32,39 +32,58 @@ std::string plural(size_t n, const std::string& word) { return std::to_string(n)
 } // namespace
 
 std::string renderImageListing(const std::vector<ListedRecipe>& recipes, const std::vector<k::BuiltImage>& builds,
-                               const std::string& imagesDir) {
-  std::set<std::string> named;
-  uint64_t totalDisk = 0;
-  for (const k::BuiltImage& b : builds)
-    totalDisk += b.diskSize;
+                               const std::string& imagesDir, const std::vector<k::BuiltImage>& systemBuilds,
+                               const std::string& systemDir) {
+  std::set<std::string> named, namedShared;
+  auto diskOf = [](const std::vector<k::BuiltImage>& of) {
+    uint64_t total = 0;
+    for (const k::BuiltImage& b : of)
+      total += b.diskSize;
+    return total;
+  };
+  auto find = [](const std::vector<k::BuiltImage>& of, const ListedRecipe& r) -> const k::BuiltImage* {
+    for (const k::BuiltImage& b : of)
+      if (!r.hash.empty() && b.dirName == r.name + "-" + r.hash)
+        return &b;
+    return nullptr;
+  };
   std::vector<std::vector<std::string>> rows{{"NAME", "FROM", "HASH", "BUILT", "ON DISK", "APPARENT", "DEFINED IN"}};
   for (const ListedRecipe& r : recipes) {
-    const k::BuiltImage* build = nullptr;
-    for (const k::BuiltImage& b : builds)
-      if (!r.hash.empty() && b.dirName == r.name + "-" + r.hash)
-        build = &b;
-    if (build)
-      named.insert(build->dirName);
-    rows.push_back({r.name, r.from, r.hash.empty() ? "unknown" : r.hash, build ? "yes" : "no",
+    const k::BuiltImage* own = find(builds, r);
+    const k::BuiltImage* shared = find(systemBuilds, r);
+    if (own)
+      named.insert(own->dirName);
+    if (shared)
+      namedShared.insert(shared->dirName);
+    const k::BuiltImage* build = own ? own : shared;
+    rows.push_back({r.name, r.from, r.hash.empty() ? "unknown" : r.hash, own ? "yes" : shared ? "system" : "no",
                     build ? k::formatSize(build->diskSize) : "-", build ? k::formatSize(build->apparentSize) : "-",
                     r.source});
   }
   std::string text = renderTable(rows);
   std::vector<std::vector<std::string>> orphans{{"BUILD", "ON DISK", "APPARENT", "RECORDED USERS"}};
-  for (const k::BuiltImage& b : builds) {
-    if (named.count(b.dirName))
-      continue;
-    std::string users;
-    for (const std::string& u : b.users)
-      users += (users.empty() ? "" : ", ") + u;
-    orphans.push_back({b.dirName, k::formatSize(b.diskSize), k::formatSize(b.apparentSize), users.empty() ? "-" : users});
-  }
+  auto addOrphans = [&](const std::vector<k::BuiltImage>& of, const std::set<std::string>& skip, const char* mark) {
+    for (const k::BuiltImage& b : of) {
+      if (skip.count(b.dirName))
+        continue;
+      std::string users;
+      for (const std::string& u : b.users)
+        users += (users.empty() ? "" : ", ") + u;
+      orphans.push_back({b.dirName + mark, k::formatSize(b.diskSize), k::formatSize(b.apparentSize),
+                         users.empty() ? "-" : users});
+    }
+  };
+  addOrphans(builds, named, "");
+  addOrphans(systemBuilds, namedShared, " (system)");
   if (orphans.size() > 1)
     text += "\nbuilds that no recipe above names (orphans; 'umlab image prune' removes those no recorded user "
             "names either):\n" +
             renderTable(orphans);
-  text += plural(recipes.size(), "recipe") + ", " + plural(builds.size(), "build") + " (" + k::formatSize(totalDisk) +
-          " on disk) in '" + imagesDir + "'\n";
+  text += plural(recipes.size(), "recipe") + ", " + plural(builds.size(), "build") + " (" +
+          k::formatSize(diskOf(builds)) + " on disk) in '" + imagesDir + "'\n";
+  if (!systemBuilds.empty())
+    text += plural(systemBuilds.size(), "build") + " (" + k::formatSize(diskOf(systemBuilds)) +
+            " on disk) shared read-only by the system in '" + systemDir + "'\n";
   return text;
 }
 

@@ -20,9 +20,14 @@ struct ListedRecipe {
 
 /// One table of recipes (hash, whether `<name>-<hash>` is built, its sizes), then one of the
 /// builds that no listed recipe names ("orphans", with the topologies recorded as their users),
-/// then a summary line naming `imagesDir`.
+/// then a summary line naming `imagesDir`. `systemBuilds`, those of the system's read-only
+/// directory `systemDir` (kernel/system_images.hpp), count as built too: BUILT says "system" when
+/// only it has a recipe's build ("yes" when the user's own cache has one, which labs boot first;
+/// the sizes are of that build), its orphans are marked "(system)", and a second summary line
+/// names `systemDir` when it has builds.
 std::string renderImageListing(const std::vector<ListedRecipe>& recipes, const std::vector<kernel::BuiltImage>& builds,
-                               const std::string& imagesDir);
+                               const std::string& imagesDir, const std::vector<kernel::BuiltImage>& systemBuilds = {},
+                               const std::string& systemDir = "");
 
 /// Debian's packaged kernel as `umlab kernel ls` shows it beside the builds.
 struct PackagedKernel {

@@ -77,12 +77,13 @@ std::chrono::milliseconds durationOption(const CliArgs& a, const std::string& na
 }
 
 /// Records `file` as a user of the builds of its own images that exist (image_store.hpp), so
-/// that `umlab image prune` keeps them while the file names them.
+/// that `umlab image prune` keeps them while the file names them. Builds in the system's
+/// directory (kernel/system_images.hpp) are read-only here and not recorded.
 void recordTopologyImageUsers(const lab::HostLayout& host, const std::string& file) {
   std::error_code ec;
   const std::string absolute = fs::absolute(file, ec).lexically_normal().string();
   for (const auto& [name, dir] : host.imageDirs) {
-    if (!fs::exists(fs::path(host.imageDir) / dir / "rootfs.img", ec))
+    if (host.imageRoots.count(name) || !fs::exists(fs::path(host.imageDir) / dir / "rootfs.img", ec))
       continue;
     try {
       kernel::recordImageUser(host.imageDir, dir, absolute);

@@ -4,6 +4,7 @@
 #include "umlab/lab/compile/plan_render.hpp"
 #include "umlab/kernel/kernel_recipe.hpp"
 #include "umlab/kernel/kernel_store.hpp"
+#include "umlab/kernel/system_images.hpp"
 #include "umlab/kernel/uml_command_line.hpp"
 #include "umlab/lab/runtime/state_roots.hpp"
 #include "umlab/transports/transport_spec.hpp"
@@ -31,6 +32,7 @@ HostLayout hostLayoutFromEnvironment(const std::string& selfPath) {
     cache = !env("XDG_CACHE_HOME").empty() ? env("XDG_CACHE_HOME") + "/umlab"
                                            : (env("HOME").empty() ? std::string("/tmp") : env("HOME")) + "/.cache/umlab";
   h.imageDir = cache + "/images";
+  h.systemImageDir = env("UMLAB_SYSTEM_IMAGES").empty() ? kernel::kSystemImagesDir : env("UMLAB_SYSTEM_IMAGES");
   h.umlabKernel = kernel::cachedKernelPath(kernelCacheDir(h), kernel::kUmlabKernelName);
   std::error_code kec;
   if (std::filesystem::path real = std::filesystem::canonical(h.umlabKernel, kec); !kec)
@@ -266,7 +268,11 @@ private:
     g.kernel = node.kernel;
     g.cowPath = p_.stateDir + "/cow/" + node.name + ".cow";
     const auto built = h_.imageDirs.find(node.image);
-    g.basePath = h_.imageDir + "/" + (built == h_.imageDirs.end() ? node.image : built->second) + "/rootfs.img";
+    const auto root = h_.imageRoots.find(node.image);
+    if (root != h_.imageRoots.end() && root->second != h_.imageDir)
+      checkValue(root->second, "the system image directory", "set UMLAB_SYSTEM_IMAGES to a directory without them");
+    g.basePath = (root == h_.imageRoots.end() ? h_.imageDir : root->second) + "/" +
+                 (built == h_.imageDirs.end() ? node.image : built->second) + "/rootfs.img";
     g.configDisk = p_.stateDir + "/nodes/" + node.name + "/config.img";
     g.logPath = p_.stateDir + "/log/" + node.name + ".log";
     g.forwarding = node.forwarding;

@@ -1,5 +1,7 @@
 #include "umlab/lab/compile/topology_images.hpp"
 
+#include "umlab/kernel/system_images.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -43,7 +45,23 @@ std::optional<kernel::ImageRecipe> topologyImageRecipe(const Topology& topology,
   return kernel::flattenImage(name, *layers, kernelVersion, error);
 }
 
-std::string locateTopologyImages(const Topology& topology, HostLayout& host, const std::string& modulesRoot) {
+namespace {
+
+/// Fills `host.imageRoots` for every image a node boots: the user's own cache when it holds the
+/// build, else the system's directory when that does; neither leaves the image in `imageDir`.
+void locateBuilds(const Topology& topology, HostLayout& host) {
+  for (const Node& n : topology.nodes) {
+    const auto built = host.imageDirs.find(n.image);
+    const std::string build = built == host.imageDirs.end() ? n.image : built->second;
+    const std::string root = kernel::findImageBuild({host.imageDir, host.systemImageDir}, build);
+    if (!root.empty() && root != host.imageDir)
+      host.imageRoots[n.image] = root;
+    else
+      host.imageRoots.erase(n.image);
+  }
+}
+
+std::string locateOwnImages(const Topology& topology, HostLayout& host, const std::string& modulesRoot) {
   if (topology.images.empty())
     return "";
   std::string error;
@@ -60,6 +78,14 @@ std::string locateTopologyImages(const Topology& topology, HostLayout& host, con
     host.imageDirs[image.name] = kernel::imageDirName(*recipe);
   }
   return "";
+}
+
+} // namespace
+
+std::string locateTopologyImages(const Topology& topology, HostLayout& host, const std::string& modulesRoot) {
+  const std::string problem = locateOwnImages(topology, host, modulesRoot);
+  locateBuilds(topology, host);
+  return problem;
 }
 
 } // namespace umlab::lab

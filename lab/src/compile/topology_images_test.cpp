@@ -5,6 +5,7 @@
 #include "umlab/lab/compile/plan.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -117,4 +118,62 @@ TEST_CASE("a topology image boots from the build of its recipe as it is now", "[
   CHECK(locateTopologyImages(t, noKernel, (lab.dir.path() / "none").string()) ==
         "user-mode-linux is not installed; apt-get install user-mode-linux");
   CHECK(noKernel.imageDirs.empty());
+}
+
+TEST_CASE("an image the user has not built boots from the system's directory; the user's own wins",
+          "[lab][images][plan]") {
+  Lab lab;
+  Topology t = lab.compile();
+  const fs::path own = lab.dir.path() / "own", shared = lab.dir.path() / "shared";
+  HostLayout host{"/run/umlab", "/usr/bin/linux.uml", own.string(), "/usr/lib/umlab/umlab-switchd", {}};
+  host.systemImageDir = shared.string();
+  std::string error;
+  const std::string webDir = kernel::imageDirName(*topologyImageRecipe(t, "web", "6.1.176", &error));
+  auto addBuild = [](const fs::path& images, const std::string& dirName, const std::string& link) {
+    fs::create_directories(images / dirName);
+    std::ofstream(images / dirName / "rootfs.img") << "ext4";
+    if (!link.empty())
+      fs::create_directory_symlink(dirName, images / link);
+  };
+  addBuild(shared, webDir, "web");
+  addBuild(shared, "debian-1111111111111111", "debian");
+  addBuild(own, "kathara-frr-2222222222222222", "kathara-frr");
+  addBuild(own, "debian-0000000000000000", ""); // not what the link names: not found
+  auto basePaths = [&] {
+    REQUIRE(locateTopologyImages(t, host, lab.modules().string()) == "");
+    Diagnostics diags;
+    auto p = plan(t, host, diags);
+    REQUIRE(p);
+    return std::vector<std::string>{p->guests[0].basePath, p->guests[1].basePath, p->guests[2].basePath};
+  };
+  CHECK(basePaths() == std::vector<std::string>{(shared / webDir / "rootfs.img").string(),
+                                                (own / "kathara-frr/rootfs.img").string(),
+                                                (shared / "debian/rootfs.img").string()});
+  // The user builds web and debian: their own builds win from now on.
+  addBuild(own, webDir, "");
+  fs::create_directory_symlink("debian-0000000000000000", own / "debian");
+  CHECK(basePaths() == std::vector<std::string>{(own / webDir / "rootfs.img").string(),
+                                                (own / "kathara-frr/rootfs.img").string(),
+                                                (own / "debian/rootfs.img").string()});
+  // Neither directory has it: the user's own path, which 'umlab up' reports missing.
+  fs::remove_all(own);
+  fs::remove_all(shared / webDir);
+  const auto missing = basePaths();
+  CHECK(missing[0] == (own / webDir / "rootfs.img").string());
+  CHECK(missing[1] == (own / "kathara-frr/rootfs.img").string());
+  CHECK(missing[2] == (shared / "debian/rootfs.img").string());
+}
+
+TEST_CASE("the system's image directory comes from UMLAB_SYSTEM_IMAGES, else /var/lib/umlab/images",
+          "[lab][images]") {
+  const char* old = std::getenv("UMLAB_SYSTEM_IMAGES");
+  const std::string saved = old ? old : "";
+  ::unsetenv("UMLAB_SYSTEM_IMAGES");
+  CHECK(hostLayoutFromEnvironment("umlab").systemImageDir == "/var/lib/umlab/images");
+  ::setenv("UMLAB_SYSTEM_IMAGES", "/srv/class/images", 1);
+  CHECK(hostLayoutFromEnvironment("umlab").systemImageDir == "/srv/class/images");
+  if (old)
+    ::setenv("UMLAB_SYSTEM_IMAGES", saved.c_str(), 1);
+  else
+    ::unsetenv("UMLAB_SYSTEM_IMAGES");
 }

@@ -162,14 +162,26 @@ void checkHost(const LaunchPlan& p) {
   std::map<std::string, std::string> bases; // path -> image name
   for (const GuestPlan& g : p.guests)
     bases.emplace(g.basePath, g.image);
+  // Building needs root; others ask root for a build in the system's directory, which every
+  // user's labs find (kernel/system_images.hpp).
+  const bool isRoot = ::geteuid() == 0;
+  auto howToBuild = [isRoot](const std::string& commands, const std::string& it, const std::string& time) {
+    if (isRoot)
+      return "build " + it + " with '" + commands + "' (" + time + ")";
+    std::string shared = commands;
+    const std::string build = "umlab image build";
+    for (size_t at = 0; (at = shared.find(build, at)) != std::string::npos; at += build.size())
+      shared.insert(at + build.size(), " --system");
+    return "ask root to run '" + shared + "' (" + time + "), which shares " + it + " with every user";
+  };
   for (const auto& [b, image] : bases) {
     // A topology's own image lives in <images>/<name>-<hash> (topology_images.hpp); a built-in
     // one is reached through the <images>/<name> link.
     const bool isTopologyImage = std::filesystem::path(b).parent_path().filename() != image;
     if (isTopologyImage && ::access(b.c_str(), R_OK) != 0)
       throw RuntimeError("image '" + image + "' of this topology is not built (no '" + b +
-                         "', the build of its recipe as the file says it now); build it with 'umlab image build " +
-                         p.sourcePath + "'");
+                         "', the build of its recipe as the file says it now); " +
+                         howToBuild("umlab image build " + p.sourcePath, "it", "a few minutes, once"));
   }
   // Every missing built-in image at once, each with the command that builds it.
   std::vector<std::string> missing, commands;
@@ -179,16 +191,14 @@ void checkHost(const LaunchPlan& p) {
       commands.push_back("umlab image build" + (image == "debian" ? std::string() : " --name " + image));
     }
   if (missing.size() == 1)
-    throw RuntimeError("the base image " + missing[0] + " is missing; build it with '" + commands[0] +
-                       "' (a few minutes, once)");
+    throw RuntimeError("the base image " + missing[0] + " is missing; " + howToBuild(commands[0], "it", "a few minutes, once"));
   if (!missing.empty()) {
     std::string list, run;
     for (size_t i = 0; i < missing.size(); ++i) {
       list += (i ? ", " : "") + missing[i];
       run += (i ? " && " : "") + commands[i];
     }
-    throw RuntimeError("the base images " + list + " are missing; build them with '" + run +
-                       "' (a few minutes each, once)");
+    throw RuntimeError("the base images " + list + " are missing; " + howToBuild(run, "them", "a few minutes each, once"));
   }
 }
 

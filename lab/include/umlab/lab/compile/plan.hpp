@@ -51,14 +51,20 @@ struct HostLayout {
   /// (resolved, so that the plan names the build), or that link's path when there is none. Empty:
   /// <imageDir>/../kernels/umlab/linux.
   std::string umlabKernel;
+  /// Read-only images root builds for every user (kernel/system_images.hpp), looked up after
+  /// imageDir.
+  std::string systemImageDir;
+  /// Image name -> the directory of images that holds its build (imageDir or systemImageDir),
+  /// filled by `locateTopologyImages`. An image missing here is in imageDir.
+  std::map<std::string, std::string> imageRoots;
 };
 
 /// The layout for this process: the first of its state roots (runtime/state_roots.hpp:
 /// $UMLAB_STATE_DIR, else $XDG_RUNTIME_DIR/umlab, else /run/umlab for root and /tmp/umlab-<uid>
 /// for others); $UMLAB_KERNEL or /usr/bin/linux.uml;
 /// $UMLAB_CACHE_DIR (else $XDG_CACHE_HOME/umlab or ~/.cache/umlab) + /images, and + /kernels/umlab
-/// for `kernel: umlab`; umlab-switchd
-/// beside `selfPath`.
+/// for `kernel: umlab`; $UMLAB_SYSTEM_IMAGES or /var/lib/umlab/images for the system's images;
+/// umlab-switchd beside `selfPath`.
 HostLayout hostLayoutFromEnvironment(const std::string& selfPath);
 
 /// The kernel cache (kernel_store.hpp): `kernels` beside the layout's image directory.

@@ -10,6 +10,9 @@
 /// booting through it would silently run an image the file no longer describes. With the hash
 /// in the path, an edited recipe has no build until `umlab image build FILE` makes one, and
 /// `umlab up` says so (launcher.hpp `checkHost`). Built-in images keep the link, as before.
+///
+/// Either kind is looked up in the user's own cache, then in the system's shared directory
+/// (`umlab image build --system`); the plan names the build found.
 
 #include "umlab/kernel/image_recipe.hpp"
 #include "umlab/lab/compile/plan.hpp"
@@ -31,8 +34,11 @@ std::optional<kernel::ImageRecipe> topologyImageRecipe(const Topology& topology,
                                                        const std::string& kernelVersion, std::string* error);
 
 /// Fills `host.imageDirs` with "<name>-<hash>" for every image the topology defines, for the UML
-/// kernel whose modules are in `modulesRoot`. Returns an empty string, or why it could not (no
-/// UML kernel, an unreadable file); then `plan` uses the `<name>` link for those images.
+/// kernel whose modules are in `modulesRoot`, and `host.imageRoots` with the directory holding
+/// each build its nodes boot: `host.imageDir` first, then `host.systemImageDir`
+/// (kernel/system_images.hpp). Returns an empty string, or why the topology's own images could
+/// not be located (no UML kernel, an unreadable file); then `plan` uses the `<name>` link for
+/// those images, still looked up in both directories.
 std::string locateTopologyImages(const Topology& topology, HostLayout& host,
                                  const std::string& modulesRoot = kernel::kUmlModulesRoot);
 
