@@ -241,14 +241,18 @@ std::optional<Limits> loadLimits(const std::string& path, SourceManager& sources
     diags.error({}, "the limits file '" + path + "' is not a regular file; make it one, such as " + kLimitsFile);
     return std::nullopt;
   }
-  // The loader bounds the size; reading one byte past its bound is enough for it to say so.
+  if (static_cast<uint64_t>(st.st_size) > yaml::kMaxFileSize) {
+    diags.error({}, "the limits file '" + path + "' is larger than " + std::to_string(yaml::kMaxFileSize >> 20) +
+                        " MiB; it needs a few lines (docs/limits.md has the format)");
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diags.error({}, "cannot read the limits file '" + path + "': " + std::strerror(errno) +
                         "; the machine's administrator should make it readable by every user (chmod 644)");
     return std::nullopt;
   }
-  std::string text(std::min<uint64_t>(static_cast<uint64_t>(st.st_size), yaml::kMaxFileSize + 1), '\0');
+  std::string text(static_cast<size_t>(st.st_size), '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
   return loadLimitsText(path, std::move(text), sources, diags);

@@ -205,7 +205,7 @@ TEST_CASE("a missing limits file limits nobody and is not an error", "[lab][limi
   CHECK_FALSE(checkLimits(e, {1000, 1000 * kGiB}, {1000, 1000 * kGiB}));
 }
 
-TEST_CASE("loadLimits reads a file from disk and refuses a directory", "[lab][limits]") {
+TEST_CASE("loadLimits reads a file from disk and refuses a directory or a huge file", "[lab][limits]") {
   TempDir dir;
   const std::string path = dir.file("limits.yaml");
   std::ofstream(path) << "users:\n  alice: {max-guests: 3}\n";
@@ -223,6 +223,15 @@ TEST_CASE("loadLimits reads a file from disk and refuses a directory", "[lab][li
   renderDiagnostics(dirDiags, out);
   CHECK(out.str() == "umlab: error: the limits file '" + dir.file("limits.d") +
                          "' is not a regular file; make it one, such as /etc/umlab/limits.yaml\n");
+
+  std::ofstream(dir.file("big.yaml")).close();
+  std::filesystem::resize_file(dir.file("big.yaml"), 50 << 20);
+  Diagnostics bigDiags;
+  CHECK_FALSE(loadLimits(dir.file("big.yaml"), sources, bigDiags));
+  std::ostringstream bigOut;
+  renderDiagnostics(bigDiags, bigOut);
+  CHECK(bigOut.str() == "umlab: error: the limits file '" + dir.file("big.yaml") +
+                            "' is larger than 4 MiB; it needs a few lines (docs/limits.md has the format)\n");
 }
 
 TEST_CASE("a user's own entry wins over groups, even when a group gives more", "[lab][limits]") {
