@@ -11,7 +11,7 @@
 namespace umlab::lab::runtime {
 
 struct UserAccount {
-  uint32_t uid = 0;
+  uint32_t uid = UINT32_MAX;       ///< (uid_t)-1 until known: a default account is not root
   std::string name;                ///< the login name; the uid as text when it has no entry
   std::vector<std::string> groups; ///< every group name the user is in, primary group first
 
