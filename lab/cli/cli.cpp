@@ -9,6 +9,7 @@
 #include "umlab/lab/testing/test_spec.hpp"
 #include "test_command.hpp"
 #include "import_command.hpp"
+#include "limits_command.hpp"
 
 #include "umlab/base/child_process.hpp"
 #include "umlab/base/diagnostics.hpp"
@@ -64,6 +65,7 @@ constexpr const char* kUsage =
     "  clean [LAB...]     remove what crashed labs left behind\n"
     "  image build|ls     build or list base images\n"
     "  kernel build|ls    build or list umlab's own UML kernel (nodes choose it with 'kernel: umlab')\n"
+    "  limits             check /etc/umlab/limits.yaml and show your limits (guests, memory)\n"
     "  help [COMMAND]     show help for a command\n"
     "\n"
     "options:\n"
@@ -350,6 +352,7 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
                           : segmentHelp(rest[0]) ? segmentHelp(rest[0])
                           : rest[0] == "test"    ? kTestHelp
                           : rest[0] == "import"  ? kImportHelp
+                          : rest[0] == "limits"  ? kLimitsHelp
                                                  : nullptr) {
         out << h;
         return kExitOk;
@@ -386,7 +389,9 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       return runImageCommand(rest, out, err);
     if (command == "kernel")
       return runKernelCommand(rest, out, err);
-    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "events", "apply", "link", "capture", "replay", "host", "test", "import", "down", "clean", "image", "kernel", "help"};
+    if (command == "limits")
+      return runLimitsCommand(rest, out, err);
+    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "events", "apply", "link", "capture", "replay", "host", "test", "import", "down", "clean", "image", "kernel", "limits", "help"};
     std::string hint = didYouMean(command, commands);
     throw CliUsageError{"unknown command '" + command + "'" + (hint.empty() ? "; run 'umlab --help' for the list" : hint)};
   } catch (const CliUsageError& e) {

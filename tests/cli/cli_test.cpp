@@ -2,6 +2,8 @@
 // test time rather than stored (a 50 MB file).
 #include "test_support.hpp"
 
+#include "umlab/lab/runtime/user_account.hpp"
+
 #include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,7 +12,7 @@ namespace fs = std::filesystem;
 using namespace umlab::test;
 
 TEST_CASE("every command has --help and exits 0 with it", "[cli]") {
-  for (const char* cmd : {"validate", "plan", "graph"}) {
+  for (const char* cmd : {"validate", "plan", "graph", "limits"}) {
     CliResult r = runUmlab({cmd, "--help"});
     CHECK(r.status == 0);
     CHECK(r.out.rfind(std::string("usage: umlab ") + cmd, 0) == 0);
@@ -111,4 +113,23 @@ TEST_CASE("graph draws every node, segment and link", "[cli][graph]") {
   } else {
     WARN("graphviz 'neato' is not installed: the SVG output is not checked");
   }
+}
+
+TEST_CASE("limits without --user shows the limits of whoever runs it", "[cli][limits]") {
+  TempDir dir;
+  writeFile(dir.path() / "limits.yaml", "default: {max-guests: 3}\n");
+  CliResult r = runUmlab({"limits", "--file", "limits.yaml"}, dir.path());
+  CHECK(r.status == 0);
+  CHECK(r.err.empty());
+  const umlab::lab::runtime::UserAccount me = umlab::lab::runtime::currentUserAccount();
+  if (me.isRoot()) {
+    CHECK(r.out == "limits.yaml: ok: default\nlimits of " + me.name + ": none, root is never limited\n");
+  } else {
+    CHECK(r.out.find("limits of " + me.name + " (") != std::string::npos);
+    CHECK(r.out.find("  max-guests  3          default, limits.yaml:1:23\n") != std::string::npos);
+  }
+  CliResult args = runUmlab({"limits", "limits.yaml"}, dir.path());
+  CHECK(args.status == 2);
+  CHECK(args.err == "umlab: error: limits takes no arguments; give the file with '--file PATH' and the user with "
+                    "'--user NAME'\n");
 }
