@@ -9,6 +9,7 @@
 #include "umlab/lab/compile/resolve.hpp"
 #include "umlab/lab/runtime/config_disk.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
+#include "umlab/lab/runtime/limit_gate.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
 #include "umlab/lab/runtime/switch_admin.hpp"
 #include "umlab/lab/runtime/user_namespace.hpp"
@@ -378,6 +379,11 @@ std::vector<std::string> LabClient::apply(const std::string& lab, const LaunchPl
   }
   if (changes.empty())
     return {};
+  // The machine's limits (limit_gate.hpp), when the change makes the lab bigger.
+  const Usage now = usageOf(plan(lab)), after = usageOf(next);
+  if (after.guests > now.guests || after.memoryBytes > now.memoryBytes)
+    if (std::optional<std::string> refusal = limitRefusal(next, lab))
+      throw RuntimeError("nothing was changed: " + *refusal);
   // New and restarted nodes boot from their config disks: made here, where waiting on
   // mkfs.ext4 stalls nobody, not in the supervisor.
   std::vector<std::string> boot = changes.addedGuests;

@@ -6,6 +6,7 @@
 #include "umlab/kernel/kernel_recipe.hpp"
 #include "umlab/lab/runtime/config_disk.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
+#include "umlab/lab/runtime/limit_gate.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
 #include "umlab/lab/runtime/supervisor.hpp"
 
@@ -216,6 +217,8 @@ LaunchResult Launcher::launch(const LaunchPlan& plan, const LaunchOptions& optio
                          "; remove it with 'umlab clean " + plan.lab + "'");
   }
   checkHost(plan);
+  if (std::optional<std::string> refusal = limitRefusal(plan, ""))
+    throw RuntimeError("lab '" + plan.lab + "' was not started: " + *refusal);
   if (result.reusedCow)
     progress_.step("reusing the COW files that 'umlab down --keep' kept in " + state.dir() + "/cow");
   makeStateDirs(plan, result.reusedCow);

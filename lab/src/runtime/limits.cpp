@@ -85,9 +85,10 @@ private:
     }
     for (const auto& [k, id] : n.entries) {
       const Node& v = doc_.node(id);
-      if (k.text == "max-guests")
+      // max_guests/max_memory, as the first announcement of this file spelt them, are the same keys.
+      if (k.text == "max-guests" || k.text == "max_guests")
         e.maxGuests = guests(v, source);
-      else if (k.text == "max-memory")
+      else if (k.text == "max-memory" || k.text == "max_memory")
         e.maxMemory = memory(v, source);
       else
         diags_.error(k.loc, "unknown key '" + k.text + "' in '" + source + "'" + didYouMean(k.text, kEntryKeys) +

@@ -96,7 +96,7 @@ TEST_CASE("a limits file reads default, groups and users with their places", "[l
 TEST_CASE("bad limits files get every error at file:line:col with suggestions", "[lab][limits]") {
   auto l = load(R"(defaults: {max-guests: 20}
 groups:
-  students: {max_guests: 12, max-memroy: 2G}
+  students: {max-gusts: 12, max-memroy: 2G}
   staff: {max-guests: 0, max-memory: 4X}
   lab: {max-guests: -3, max-memory: 16M}
   ops: {max-guests: lots, max-memory: {size: 4G}}
@@ -108,11 +108,11 @@ users:
   CHECK(l->text() == R"(/etc/umlab/limits.yaml:1:1: error: unknown key 'defaults' in the limits file; did you mean 'default'? (keys: default, groups, users)
 defaults: {max-guests: 20}
 ^
-/etc/umlab/limits.yaml:3:14: error: unknown key 'max_guests' in 'groups.students'; did you mean 'max-guests'? (keys: max-guests, max-memory)
-  students: {max_guests: 12, max-memroy: 2G}
+/etc/umlab/limits.yaml:3:14: error: unknown key 'max-gusts' in 'groups.students'; did you mean 'max-guests'? (keys: max-guests, max-memory)
+  students: {max-gusts: 12, max-memroy: 2G}
              ^
 /etc/umlab/limits.yaml:3:30: error: unknown key 'max-memroy' in 'groups.students'; did you mean 'max-memory'? (keys: max-guests, max-memory)
-  students: {max_guests: 12, max-memroy: 2G}
+  students: {max-gusts: 12, max-memroy: 2G}
                              ^
 /etc/umlab/limits.yaml:4:23: error: max-guests '0' of 'groups.staff' is not a number of guests from 1 up; write a count such as '20', or 'unlimited'
   staff: {max-guests: 0, max-memory: 4X}
