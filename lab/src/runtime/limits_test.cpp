@@ -111,9 +111,9 @@ defaults: {max-guests: 20}
 /etc/umlab/limits.yaml:3:14: error: unknown key 'max-gusts' in 'groups.students'; did you mean 'max-guests'? (keys: max-guests, max-memory)
   students: {max-gusts: 12, max-memroy: 2G}
              ^
-/etc/umlab/limits.yaml:3:30: error: unknown key 'max-memroy' in 'groups.students'; did you mean 'max-memory'? (keys: max-guests, max-memory)
+/etc/umlab/limits.yaml:3:29: error: unknown key 'max-memroy' in 'groups.students'; did you mean 'max-memory'? (keys: max-guests, max-memory)
   students: {max-gusts: 12, max-memroy: 2G}
-                             ^
+                            ^
 /etc/umlab/limits.yaml:4:23: error: max-guests '0' of 'groups.staff' is not a number of guests from 1 up; write a count such as '20', or 'unlimited'
   staff: {max-guests: 0, max-memory: 4X}
                       ^
