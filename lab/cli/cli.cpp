@@ -10,6 +10,7 @@
 #include "test_command.hpp"
 #include "import_command.hpp"
 #include "limits_command.hpp"
+#include "class_command.hpp"
 
 #include "umlab/base/child_process.hpp"
 #include "umlab/base/diagnostics.hpp"
@@ -66,6 +67,7 @@ constexpr const char* kUsage =
     "  image build|ls     build or list base images\n"
     "  kernel build|ls    build or list umlab's own UML kernel (nodes choose it with 'kernel: umlab')\n"
     "  limits             check /etc/umlab/limits.yaml and show your limits (guests, memory)\n"
+    "  class up|ps|test|down   a copy of a lab for each student account (root)\n"
     "  help [COMMAND]     show help for a command\n"
     "\n"
     "options:\n"
@@ -353,6 +355,7 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
                           : rest[0] == "test"    ? kTestHelp
                           : rest[0] == "import"  ? kImportHelp
                           : rest[0] == "limits"  ? kLimitsHelp
+                          : rest[0] == "class"   ? kClassHelp
                                                  : nullptr) {
         out << h;
         return kExitOk;
@@ -391,7 +394,9 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       return runKernelCommand(rest, out, err);
     if (command == "limits")
       return runLimitsCommand(rest, out, err);
-    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "events", "apply", "link", "capture", "replay", "host", "test", "import", "down", "clean", "image", "kernel", "limits", "help"};
+    if (command == "class")
+      return runClassCommand(self, rest, out, err);
+    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "events", "apply", "link", "capture", "replay", "host", "test", "import", "down", "clean", "image", "kernel", "limits", "class", "help"};
     std::string hint = didYouMean(command, commands);
     throw CliUsageError{"unknown command '" + command + "'" + (hint.empty() ? "; run 'umlab --help' for the list" : hint)};
   } catch (const CliUsageError& e) {

@@ -390,6 +390,18 @@ int cmdTest(const std::string& self, const CliArgs& a, std::ostream& out, std::o
 
 } // namespace
 
+std::vector<CheckRun> runChecksOnLab(const lab::testing::TestSpec& spec, const lab::Topology& topology,
+                                     const std::string& stateRoot, const std::string& lab, std::ostream* progress) {
+  RunningLab running(stateRoot, lab);
+  std::vector<CheckRun> rows;
+  for (const Result& r : runChecks(spec, topology, running, Clock::now(), progress))
+    rows.push_back({r.check->name, r.outcome.passed, r.outcome.evidence, r.outcome.seconds});
+  return rows;
+}
+
+std::string csvQuote(const std::string& s) { return csvField(s); }
+std::string xmlQuote(const std::string& s) { return xmlEscape(s); }
+
 const char* const kTestHelp =
     "usage: umlab test [options] TESTS-FILE\n"
     "\n"
