@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Rootless and classroom labs (issue 16, docs/classroom.md), on real guests, run by CTest as
+# root but driving umlab as unprivileged accounts that this script creates and removes:
+#   users    two users run same-named labs at once; neither sees, execs into, captures or stops
+#            the other's; guests run under each user's subordinate ids; root's ps --all and
+#            down --user; a user without subordinate ids (guests as the user, no capabilities)
+#   limits   /etc/umlab/limits.yaml refuses an over-limit up and apply, naming limit and file
+#   class    a class of three accounts booted, graded to CSV and JUnit, and torn down
+# Usage: rootless_test.sh users|limits|class UMLAB_BINARY_DIR SOURCE_DIR
+# Exit 77 (CTest: skipped) only when the host cannot run rootless labs, saying why.
+set -uo pipefail
+part=$1 bindir=$2 srcdir=$3
+
+skip() { echo "SKIPPED: $*"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "creating test accounts needs root"
+command -v runuser >/dev/null || skip "runuser (util-linux) is missing"
+command -v useradd >/dev/null || skip "useradd (passwd) is missing"
+command -v newuidmap >/dev/null || skip "newuidmap is missing (apt-get install uidmap)"
+[ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ] ||
+  skip "unprivileged user namespaces are off (kernel.unprivileged_userns_clone=0)"
+
+failures=0
+pass() { echo "PASS  $*"; }
+fail() { echo "FAIL  $*"; failures=$((failures + 1)); }
+check() { # check NAME COMMAND... : passes when COMMAND succeeds
+  local name=$1; shift
+  if "$@"; then pass "$name"; else fail "$name"; fi
+}
+contains() { grep -qF -- "$2" <<<"$1"; }
+
+# ---- a world-readable copy of umlab, a system image directory, the labs ------------------------
+work=$(mktemp -d /tmp/umlab-rootless.XXXXXX)
+chmod 755 "$work"
+accounts=()
+cleanup() {
+  set +e
+  if [ -n "${limits_backup:-}" ]; then
+    if [ "$limits_backup" = none ]; then rm -f /etc/umlab/limits.yaml; rmdir /etc/umlab 2>/dev/null
+    else mv "$limits_backup" /etc/umlab/limits.yaml; fi
+  fi
+  UMLAB_CLASS_DIR=$work/classes "$work/bin/umlab" class down rl-class >/dev/null 2>&1
+  for a in "${accounts[@]}"; do
+    uid=$(id -u "$a" 2>/dev/null) || continue
+    for root in "/tmp/umlab-$uid" "/run/user/$uid/umlab"; do
+      for lab in "$root"/*; do [ -d "$lab" ] && "$work/bin/umlab" down --user "$a" "$(basename "$lab")" >/dev/null 2>&1; done
+      rm -rf "$root"
+    done
+    userdel -r "$a" >/dev/null 2>&1
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/bin" "$work/images" "$work/labs"
+for b in umlab umlab-switchd umlab-init umlab-agent; do cp "$bindir/bin/$b" "$work/bin/"; done
+cache=${UMLAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/umlab}
+image=$(readlink -f "$cache/images/debian") || true
+[ -f "$image/rootfs.img" ] || { echo "FAIL  no debian image in $cache/images (the umlab_image fixture builds it)"; exit 1; }
+mkdir "$work/images/$(basename "$image")"
+for f in "$image"/*; do
+  ln "$f" "$work/images/$(basename "$image")/" 2>/dev/null || cp -p --sparse=always "$f" "$work/images/$(basename "$image")/"
+done
+ln -s "$(basename "$image")" "$work/images/debian"
+chmod -R a+rX "$work"
+export UMLAB_SYSTEM_IMAGES=$work/images
+umlab=$work/bin/umlab
+
+# as ACCOUNT COMMAND...: COMMAND as ACCOUNT, with a clean login-like environment
+as() {
+  local a=$1; shift
+  runuser -u "$a" -- env -i HOME="/home/$a" USER="$a" PATH=/usr/bin:/bin UMLAB_SYSTEM_IMAGES="$UMLAB_SYSTEM_IMAGES" "$@"
+}
+new_account() { # new_account NAME [system]: a fresh account (a system one has no subordinate ids)
+  local a=$1
+  id "$a" >/dev/null 2>&1 && userdel -r "$a" >/dev/null 2>&1
+  if [ "${2:-}" = system ]; then useradd -r -m -s /bin/bash "$a"; else useradd -m -s /bin/bash "$a"; fi || exit 1
+  accounts+=("$a")
+}
+lab_file() { # lab_file NAME GUESTS: a switch with GUESTS hosts, 10.0.0.N/24
+  local f=$work/labs/$1.yaml i
+  { echo "name: $1"; echo "nodes:"; for i in $(seq 1 "$2"); do echo "  pc$i: {memory: 64M}"; done
+    echo "segments:"; echo "  sw: {type: switch}"; echo "links:"
+    for i in $(seq 1 "$2"); do echo "  - {endpoints: [pc$i:eth0, sw], ip: 10.0.0.$i/24}"; done; } >"$f"
+  chmod 644 "$f"
+  echo "$f"
+}
+guest_uids() { # the distinct uids of the UML processes of a lab's state directory
+  local pid
+  for pid in $(awk '$1 == "guest" {print $3}' "$1/processes" 2>/dev/null); do stat -c %u "/proc/$pid"; done | sort -u
+}
+
+# ---- users ------------------------------------------------------------------------------------
+part_users() {
+  new_account umlt-ann; new_account umlt-bob; new_account umlt-cal system
+  local ann bob cal f out
+  ann=$(id -u umlt-ann) bob=$(id -u umlt-bob) cal=$(id -u umlt-cal)
+  f=$(lab_file lan 2)
+
+  out=$(as umlt-ann "$umlab" up "$f" 2>&1); echo "$out"
+  check "ann's lab 'lan' comes up without root" contains "$out" "lab 'lan' is up: 2 guests ready"
+  out=$(as umlt-bob "$umlab" up "$f" 2>&1); echo "$out"
+  check "bob's lab of the same name comes up at the same time" contains "$out" "lab 'lan' is up: 2 guests ready"
+  check "ann's state is hers and private (0700)" test "$(stat -c '%u %a' /tmp/umlab-$ann)" = "$ann 700"
+
+  out=$(as umlt-ann "$umlab" exec lan pc1 -- ping -c1 -W5 10.0.0.2 2>&1)
+  check "ann's guests ping each other" contains "$out" "1 received"
+  out=$(as umlt-bob "$umlab" exec lan pc2 -- ip -br addr show eth0 2>&1)
+  check "bob's guests have their addresses" contains "$out" "10.0.0.2/24"
+
+  local range uids
+  range=$(awk -F: -v u=umlt-ann '$1 == u {print $2, $2 + $3}' /etc/subuid)
+  uids=$(guest_uids "/tmp/umlab-$ann/lan")
+  echo "ann's subordinate ids: $range; her guests' uids: $uids"
+  check "ann's guests run as one of her subordinate ids, not as her" \
+    awk -v r="$range" -v u="$uids" 'BEGIN { split(r, b, " "); exit !(u != "" && u !~ / / && u >= b[1] && u < b[2]) }'
+
+  out=$(as umlt-bob "$umlab" ps 2>&1)
+  check "bob's ps shows his lab only" bash -c '[[ "$1" == *"/tmp/umlab-'"$bob"'/lan"* && "$1" != *"/tmp/umlab-'"$ann"'"* ]]' _ "$out"
+  out=$(as umlt-bob "$umlab" exec --state-dir "/tmp/umlab-$ann" lan pc1 -- id 2>&1)
+  check "bob cannot exec into ann's lab (for him it does not exist)" contains "$out" "no lab named 'lan'"
+  out=$(as umlt-bob "$umlab" down --state-dir "/tmp/umlab-$ann" lan 2>&1)
+  check "bob cannot stop ann's lab" contains "$out" "no lab named 'lan'"
+  out=$(as umlt-bob "$umlab" capture --state-dir "/tmp/umlab-$ann" lan sw --duration 1s -w /tmp/umlt-x.pcap 2>&1)
+  check "bob cannot capture ann's segments" contains "$out" "error"
+  out=$(as umlt-bob "$umlab" ps --user umlt-ann 2>&1)
+  check "--user is root's alone" contains "$out" "only root may do"
+  check "bob cannot read ann's state directory" bash -c "! runuser -u umlt-bob -- ls /tmp/umlab-$ann >/dev/null 2>&1"
+  check "bob cannot connect to ann's control socket" bash -c "! runuser -u umlt-bob -- python3 -c 'import socket; s=socket.socket(socket.AF_UNIX); s.connect(\"/tmp/umlab-$ann/lan/control.sock\")' 2>/dev/null"
+  check "ann's lab still runs" contains "$(as umlt-ann "$umlab" ps lan 2>&1)" "switch sw: up"
+
+  out=$(as umlt-ann "$umlab" host lan -- ip -br link 2>&1)
+  check "ann's 'umlab host' runs in her lab's network namespace" contains "$out" "lo"
+
+  out=$("$umlab" ps --all 2>&1); echo "$out" | grep '^lab'
+  check "root's ps --all lists both labs with their owners" \
+    bash -c '[[ "$1" == *"lab lan of umlt-ann"* && "$1" == *"lab lan of umlt-bob"* ]]' _ "$out"
+  out=$("$umlab" down --user umlt-bob lan 2>&1)
+  check "root stops bob's lab" contains "$out" "lab 'lan' is down"
+  check "bob's lab left nothing" test -z "$(ls -A /tmp/umlab-$bob)"
+  out=$(as umlt-ann "$umlab" down lan 2>&1)
+  check "ann stops her own lab" contains "$out" "lab 'lan' is down"
+  check "ann's lab left nothing" test -z "$(ls -A /tmp/umlab-$ann)"
+
+  # A user with no subordinate ids: guests run as the user, every capability dropped.
+  out=$(as umlt-cal "$umlab" up "$f" 2>&1); echo "$out"
+  check "a user without subordinate ids runs a lab" contains "$out" "lab 'lan' is up"
+  check "and is told once that guests run as that user" test "$(grep -c 'guests run as umlt-cal itself' <<<"$out")" = 1
+  check "those guests run as the user" test "$(guest_uids /tmp/umlab-$cal/lan)" = "$cal"
+  local pid; pid=$(awk '$1 == "guest" {print $3; exit}' "/tmp/umlab-$cal/lan/processes")
+  check "with no capabilities" test "$(awk '/^CapEff/ {print $2}' /proc/$pid/status)" = 0000000000000000
+  check "cal's lab goes down" contains "$(as umlt-cal "$umlab" down lan 2>&1)" "is down"
+}
+
+# ---- limits -----------------------------------------------------------------------------------
+part_limits() {
+  new_account umlt-dee
+  local f2 f3 out
+  f2=$(lab_file small 2); f3=$(lab_file big 3)
+  mkdir -p /etc/umlab
+  if [ -e /etc/umlab/limits.yaml ]; then limits_backup=$work/limits.yaml.saved; cp -p /etc/umlab/limits.yaml "$limits_backup"
+  else limits_backup=none; fi
+  printf 'default: {max-guests: 10}\nusers:\n  umlt-dee: {max_guests: 2, max_memory: 1G}\n' >/etc/umlab/limits.yaml
+  chmod 644 /etc/umlab/limits.yaml
+  out=$(as umlt-dee "$umlab" up "$f3" 2>&1); echo "$out"
+  check "an up over max-guests is refused" contains "$out" "your limit is max-guests: 2 (users.umlt-dee in /etc/umlab/limits.yaml)"
+  check "and started nothing" test -z "$(ls -A /tmp/umlab-$(id -u umlt-dee) 2>/dev/null)"
+  out=$(as umlt-dee "$umlab" up "$f2" 2>&1)
+  check "a lab within the limit comes up" contains "$out" "lab 'small' is up"
+  sed 's/name: big/name: small/' "$f3" >"$work/labs/small3.yaml"; chmod 644 "$work/labs/small3.yaml"
+  out=$(as umlt-dee "$umlab" apply "$work/labs/small3.yaml" 2>&1); echo "$out"
+  check "an apply that would pass the limit is refused" contains "$out" "max-guests: 2"
+  check "and changed nothing" test "$(as umlt-dee "$umlab" ps small | grep -c '^pc')" = 2
+  printf 'users:\n  umlt-dee: {max-guests: lots}\n' >/etc/umlab/limits.yaml
+  out=$(as umlt-dee "$umlab" up "$f3" 2>&1); echo "$out"
+  check "a broken limits file refuses users, with its errors at file:line:col" contains "$out" "/etc/umlab/limits.yaml:2:"
+  as umlt-dee "$umlab" down small >/dev/null 2>&1
+}
+
+# ---- class ------------------------------------------------------------------------------------
+part_class() {
+  local s out
+  for s in umlt-s1 umlt-s2 umlt-s3; do new_account "$s"; done
+  printf '# a class of three\numlt-s1\numlt-s2\numlt-s3\n' >"$work/students.txt"
+  cp "$srcdir/topologies/lan.yaml" "$srcdir/topologies/lan.tests.yaml" "$work/labs/"
+  chmod -R a+rX "$work/labs" "$work/students.txt"
+  export UMLAB_CLASS_DIR=$work/classes
+  out=$("$umlab" class up "$work/labs/lan.yaml" --students "$work/students.txt" --name rl-class 2>&1); echo "$out"
+  check "a class of three boots" contains "$out" "class rl-class: 3 of 3 students' labs up"
+  check "with progress per student" bash -c '[[ "$1" == *"[umlt-s1]"*"[umlt-s2]"* || "$1" == *"[umlt-s2]"*"[umlt-s1]"* ]]' _ "$out"
+  out=$("$umlab" class ps rl-class 2>&1); echo "$out"
+  check "class ps shows every copy running" contains "$out" "3 of 3 students' labs running"
+  out=$(as umlt-s2 "$umlab" exec lan pc1 -- ping -c1 -W5 10.0.0.3 2>&1)
+  check "a student reaches their copy as themself" contains "$out" "1 received"
+  as umlt-s3 "$umlab" exec lan pc3 -- ip addr flush dev eth0 >/dev/null 2>&1 # s3 breaks pc3
+  "$umlab" class test "$work/labs/lan.tests.yaml" --students "$work/students.txt" -o "$work/grades.csv" \
+    --junit "$work/grades.xml" >"$work/class-test.log" 2>&1
+  cat "$work/class-test.log" | tail -3; cat "$work/grades.csv"
+  check "grades have a header and a row per student" test "$(wc -l <"$work/grades.csv")" = 4
+  check "s1 passed every check" grep -q '^umlt-s1,.*,8,0,$' "$work/grades.csv"
+  check "s3's broken pc3 fails checks" grep -q '^umlt-s3,.*fail' "$work/grades.csv"
+  check "JUnit has a suite per student" test "$(grep -c '<testsuite ' "$work/grades.xml")" = 3
+  out=$("$umlab" class down rl-class 2>&1); echo "$out"
+  check "class down stops every copy" contains "$out" "3 students' labs stopped"
+  local left=""
+  for s in umlt-s1 umlt-s2 umlt-s3; do left+=$(ls -A "/tmp/umlab-$(id -u $s)" 2>/dev/null); done
+  check "nothing of the class is left" test -z "$left$(ls -A "$work/classes" 2>/dev/null)"
+}
+
+case $part in
+users) part_users ;;
+limits) part_limits ;;
+class) part_class ;;
+*) echo "usage: $0 users|limits|class BINARY_DIR SOURCE_DIR" >&2; exit 2 ;;
+esac
+echo "$failures failed"
+[ "$failures" -eq 0 ]
