@@ -131,6 +131,17 @@ part_users() {
   out=$(as umlt-ann "$umlab" host lan -- ip -br link 2>&1)
   check "ann's 'umlab host' runs in her lab's network namespace" contains "$out" "lo"
 
+  out=$(as umlt-ann "$umlab" link lan pc1:eth0 --delay 20ms 2>&1)
+  check "ann changes a link of her lab (its switch runs as her subordinate id)" contains "$out" "delay 20ms"
+  out=$(as umlt-ann "$umlab" exec lan pc1 -- ping -c1 -W5 10.0.0.2 2>&1)
+  check "the delay is on the wire" bash -c '[[ "$1" =~ time=([0-9]+) ]] && (( BASH_REMATCH[1] >= 20 ))' _ "$out"
+  cp "$srcdir/captures/ping.pcap" "/home/umlt-ann/ping.pcap"; chown umlt-ann "/home/umlt-ann/ping.pcap"
+  out=$(as umlt-ann "$umlab" replay lan sw /home/umlt-ann/ping.pcap 2>&1)
+  check "ann replays a capture into her segment" contains "$out" "replayed"
+  out=$(as umlt-ann "$umlab" capture lan sw --last 30s -w /home/umlt-ann/last.pcap 2>&1)
+  check "ann captures her segment" contains "$out" "frames of the last"
+  check "and tcpdump reads it" bash -c "tcpdump -nr /home/umlt-ann/last.pcap 2>/dev/null | grep -q ICMP"
+
   out=$("$umlab" ps --all 2>&1); echo "$out" | grep '^lab'
   check "root's ps --all lists both labs with their owners" \
     bash -c '[[ "$1" == *"lab lan of umlt-ann"* && "$1" == *"lab lan of umlt-bob"* ]]' _ "$out"

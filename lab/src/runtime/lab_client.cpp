@@ -455,8 +455,8 @@ std::pair<std::string, std::string> LabClient::linkConditions(const std::string&
     return std::any_of(sw.ports.begin(), sw.ports.end(), [&](const PortPlan& p) { return p.name == port; });
   });
   for (const SwitchPlan& sw : switches) {
-    const AdminReply r = words.empty() ? switchAdmin(sw.adminPath, "show ports")
-                                       : switchAdmin(sw.adminPath, "set port " + port + " " + direction + words);
+    const AdminReply r = words.empty() ? askSwitch(lab, sw.adminPath, "show ports")
+                                       : askSwitch(lab, sw.adminPath, "set port " + port + " " + direction + words);
     if (!r.reached)
       continue;
     if (words.empty()) {
@@ -475,7 +475,7 @@ std::pair<std::string, std::string> LabClient::linkConditions(const std::string&
     if (!r.ok)
       throw RuntimeError(r.text);
     if (seed) {
-      const AdminReply s = switchAdmin(sw.adminPath, "set seed " + *seed);
+      const AdminReply s = askSwitch(lab, sw.adminPath, "set seed " + *seed);
       if (!s.ok)
         throw RuntimeError("--seed: " + s.text);
     }
@@ -502,12 +502,19 @@ std::string LabClient::captureDir(const std::string& lab) const {
   struct stat existing {};
   if (::lstat(dir.c_str(), &existing) == 0 && !S_ISDIR(existing.st_mode))
     throw RuntimeError(dir + " is not a directory; 'umlab down " + lab + "' and up again");
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    throw RuntimeError("cannot create " + dir + ": " + std::strerror(errno));
   // The lab's (unprivileged, jailed) switches write here: they see the state directory at the
-  // same path, as its owner.
-  if (::lchown(dir.c_str(), st.st_uid, st.st_gid) != 0)
-    throw RuntimeError("cannot hand " + dir + " to the lab's user: " + std::strerror(errno));
+  // same path, as its owner. In a rootless lab that owner is one of the user's subordinate ids,
+  // which only root of the lab's user namespace may give it to.
+  // (Ids are read where they are used: inside the lab's user namespace they read otherwise.)
+  const std::string sw = state.dir() + "/sw";
+  const LabSide side(supervisorPid(lab));
+  if (const int e = side.run([&] { return ::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST ? 0 : -errno; }))
+    throw RuntimeError("cannot create " + dir + ": " + std::strerror(e));
+  if (const int e = side.run([&] {
+        struct stat owner {};
+        return ::stat(sw.c_str(), &owner) == 0 && ::lchown(dir.c_str(), owner.st_uid, owner.st_gid) == 0 ? 0 : -errno;
+      }))
+    throw RuntimeError("cannot hand " + dir + " to the lab's user: " + std::strerror(e));
   return dir;
 }
 
@@ -517,20 +524,42 @@ void LabClient::startReplay(const std::string& lab, const std::string& segment, 
   const std::string dir = captureDir(lab);
   // The switch is confined to the lab's state: it reads a copy there, all of it at start.
   const std::string copy = dir + "/replay." + segment + "." + uniqueSuffix() + ".pcap";
-  std::error_code ec;
-  ::unlink(copy.c_str()); // a name made here; whatever stands there is not followed
-  fs::copy_file(capture, copy, ec);
-  if (ec)
-    throw RuntimeError("cannot read the capture " + capture + ": " + ec.message());
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) == 0 && ::lchown(copy.c_str(), st.st_uid, st.st_gid) != 0)
-    throw RuntimeError("cannot hand " + copy + " to the lab's user: " + std::strerror(errno));
+  UniqueFd source(::open(capture.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!source)
+    throw RuntimeError("cannot read the capture " + capture + ": " + std::strerror(errno));
+  const LabSide side(supervisorPid(lab));
+  // A new file of the switch's (the name is made here: O_EXCL follows nothing planted there).
+  UniqueFd target = side.descriptor([&] {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0)
+      return -errno;
+    const int fd = ::open(copy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+      return -errno;
+    if (::fchown(fd, st.st_uid, st.st_gid) != 0) {
+      const int e = errno;
+      ::close(fd);
+      ::unlink(copy.c_str());
+      return -e;
+    }
+    return fd;
+  });
+  if (!target)
+    throw RuntimeError("cannot hand a copy of the capture to the lab's switch (" + copy + "): " + std::strerror(errno));
+  char buf[65536];
+  for (ssize_t n; (n = ::read(source.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 || !writeAll(target.get(), std::string_view(buf, static_cast<size_t>(n))))
+      throw RuntimeError("cannot copy the capture " + capture + ": " + std::strerror(errno));
+  }
+  target.reset();
   std::ostringstream words;
   words << " speed " << options.speed << " loop " << options.loop;
   if (!options.rewriteDst.empty())
     words << " dst " << options.rewriteDst;
-  const AdminReply start = switchAdmin(admin, "replay start " + copy + words.str(), std::chrono::seconds(30));
-  ::unlink(copy.c_str());
+  const AdminReply start = askSwitch(lab, admin, "replay start " + copy + words.str(), std::chrono::seconds(30));
+  side.run([&] { return ::unlink(copy.c_str()) == 0 ? 0 : -errno; });
   if (!start.ok) {
     std::string why = start.text;
     if (size_t at = why.find(copy); at != std::string::npos)
@@ -540,14 +569,14 @@ void LabClient::startReplay(const std::string& lab, const std::string& segment, 
 }
 
 std::pair<long long, bool> LabClient::replayProgress(const std::string& lab, const std::string& segment) const {
-  const AdminReply s = switchAdmin(switchAdminPath(lab, segment), "show replay");
+  const AdminReply s = askSwitch(lab, switchAdminPath(lab, segment), "show replay");
   if (!s.ok)
     throw RuntimeError("segment " + segment + ": " + s.text);
   return {adminValue(s.text, "replay_frames_sent=", "replay_frames_sent"), s.text.rfind("replay=-", 0) != 0};
 }
 
 void LabClient::stopReplay(const std::string& lab, const std::string& segment) const {
-  switchAdmin(switchAdminPath(lab, segment), "replay stop");
+  askSwitch(lab, switchAdminPath(lab, segment), "replay stop");
 }
 
 void LabClient::startPlannedReplays(const LaunchPlan& plan) const {
@@ -673,21 +702,24 @@ long long LabClient::capture(const std::string& lab, const std::string& segment,
   const std::string admin = switchAdminPath(lab, segment);
   const std::string file = captureDir(lab) + "/" + segment + "." + uniqueSuffix() + ".pcap";
   struct Remove {
+    LabSide side;
     std::string path;
-    ~Remove() { ::unlink(path.c_str()); }
-  } remove{file};
+    ~Remove() {
+      side.run([this] { return ::unlink(path.c_str()) == 0 ? 0 : -errno; });
+    }
+  } remove{LabSide(supervisorPid(lab)), file};
   if (last.count() > 0) {
     const std::string seconds = std::to_string(std::max<long long>(1, last.count() / 1000)) + "s";
-    const AdminReply r = switchAdmin(admin, "capture dump " + file + " " + seconds);
+    const AdminReply r = askSwitch(lab, admin, "capture dump " + file + " " + seconds);
     if (!r.ok)
       throw RuntimeError("segment " + segment + ": " + r.text);
-    UniqueFd in(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd in = openLabFile(lab, file);
     off_t offset = 0;
     if (!in || !copyNew(in.get(), offset, outFd))
       throw RuntimeError(std::string("cannot copy the capture: ") + std::strerror(errno));
     return std::atoll(r.text.c_str() + std::string("dumped ").size());
   }
-  const AdminReply start = switchAdmin(admin, "capture start " + file);
+  const AdminReply start = askSwitch(lab, admin, "capture start " + file);
   if (!start.ok)
     throw RuntimeError("segment " + segment + ": " + start.text);
   UniqueFd in;
@@ -697,13 +729,13 @@ long long LabClient::capture(const std::string& lab, const std::string& segment,
   while (keepGoing() && isOutputOk && (duration.count() == 0 || SteadyClock::now() < end)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (!in)
-      in.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+      in = openLabFile(lab, file);
     if (in)
       isOutputOk = copyNew(in.get(), offset, outFd);
   }
-  const AdminReply stop = switchAdmin(admin, "capture stop");
+  const AdminReply stop = askSwitch(lab, admin, "capture stop");
   if (!in)
-    in.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    in = openLabFile(lab, file);
   if (in && isOutputOk)
     isOutputOk = copyNew(in.get(), offset, outFd);
   if (!stop.ok)
@@ -711,6 +743,22 @@ long long LabClient::capture(const std::string& lab, const std::string& segment,
   if (!isOutputOk)
     throw RuntimeError(std::string("cannot write the capture: ") + std::strerror(errno));
   return std::atoll(stop.text.c_str() + std::string("captured ").size());
+}
+
+AdminReply LabClient::askSwitch(const std::string& lab, const std::string& adminPath, const std::string& command,
+                                std::chrono::milliseconds timeout) const {
+  UniqueFd fd = LabSide(supervisorPid(lab)).descriptor([&] {
+    UniqueFd c = tryConnectUnixStream(adminPath, ConnectMode::Now);
+    return c ? c.release() : -errno;
+  });
+  return switchAdmin(std::move(fd), adminPath, command, timeout);
+}
+
+UniqueFd LabClient::openLabFile(const std::string& lab, const std::string& path) const {
+  return LabSide(supervisorPid(lab)).descriptor([&] {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+  });
 }
 
 pid_t LabClient::supervisorPid(const std::string& lab) const {

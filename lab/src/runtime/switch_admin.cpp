@@ -14,10 +14,14 @@
 namespace umlab::lab::runtime {
 
 AdminReply switchAdmin(const std::string& adminPath, const std::string& command, std::chrono::milliseconds timeout) {
-  AdminReply r;
   // Never wait to connect: a stopped switch whose backlog is full would hold the caller (the
   // supervisor's loop) until it runs again.
-  UniqueFd fd = tryConnectUnixStream(adminPath, ConnectMode::Now);
+  return switchAdmin(tryConnectUnixStream(adminPath, ConnectMode::Now), adminPath, command, timeout);
+}
+
+AdminReply switchAdmin(UniqueFd fd, const std::string& adminPath, const std::string& command,
+                       std::chrono::milliseconds timeout) {
+  AdminReply r;
   if (!fd) {
     r.text = "cannot reach the switch at " + adminPath + ": " + std::strerror(errno);
     return r;

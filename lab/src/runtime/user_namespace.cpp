@@ -3,6 +3,7 @@
 #include "umlab/base/child_process.hpp"
 #include "umlab/base/hash.hpp"
 #include "umlab/base/unique_fd.hpp"
+#include "umlab/base/unix_socket.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
 
 #include <cerrno>
@@ -14,6 +15,7 @@
 #include <pwd.h>
 #include <sched.h>
 #include <sstream>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -233,6 +235,70 @@ bool removeLabTree(const std::string& dir) {
 unsigned overflowUid() {
   const std::string text = readFile("/proc/sys/kernel/overflowuid");
   return text.empty() ? 65534u : static_cast<unsigned>(std::strtoul(text.c_str(), nullptr, 10));
+}
+
+LabSide::LabSide(pid_t supervisor) : supervisor_(supervisor), isDirect_(true) {
+  if (::geteuid() == 0)
+    return;
+  struct stat mine {}, theirs {};
+  isDirect_ = ::stat("/proc/self/ns/user", &mine) != 0 ||
+              ::stat(("/proc/" + std::to_string(supervisor) + "/ns/user").c_str(), &theirs) != 0 ||
+              mine.st_ino == theirs.st_ino;
+}
+
+UniqueFd LabSide::descriptor(const std::function<int()>& call) const {
+  if (isDirect_) {
+    const int fd = call();
+    if (fd < 0) {
+      errno = -fd;
+      return UniqueFd();
+    }
+    return UniqueFd(fd);
+  }
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+    return UniqueFd();
+  UniqueFd mine(pair[0]), theirs(pair[1]);
+  const std::string userNs = "/proc/" + std::to_string(supervisor_) + "/ns/user";
+  const pid_t child = ::fork();
+  if (child < 0)
+    return UniqueFd();
+  if (child == 0) {
+    const int ns = ::open(userNs.c_str(), O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || ::setns(ns, CLONE_NEWUSER) != 0)
+      ::_exit(errno & 0xff);
+    const int fd = call();
+    if (fd < 0)
+      ::_exit((-fd) & 0xff);
+    ::_exit(sendDescriptor(theirs.get(), fd) ? 0 : EIO);
+  }
+  theirs.reset();
+  UniqueFd fd = receiveDescriptor(mine.get());
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!fd)
+    errno = WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : EIO;
+  return fd;
+}
+
+int LabSide::run(const std::function<int()>& call) const {
+  if (isDirect_)
+    return -call();
+  const std::string userNs = "/proc/" + std::to_string(supervisor_) + "/ns/user";
+  const pid_t child = ::fork();
+  if (child < 0)
+    return errno;
+  if (child == 0) {
+    const int ns = ::open(userNs.c_str(), O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || ::setns(ns, CLONE_NEWUSER) != 0)
+      ::_exit(errno & 0xff);
+    ::_exit((-call()) & 0xff);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
 }
 
 void joinLabNamespaces(pid_t pid, const std::string& lab) {

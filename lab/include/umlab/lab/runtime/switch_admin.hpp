@@ -2,6 +2,8 @@
 /// A client of umlab-switchd's text admin socket (docs/switchd.md): one command, one reply.
 /// Used by `umlab ps` (counters), `umlab link` (conditions), `umlab capture` and `umlab replay`.
 
+#include "umlab/base/unique_fd.hpp"
+
 #include <chrono>
 #include <string>
 
@@ -15,6 +17,9 @@ struct AdminReply {
 
 /// Sends `command` to the admin socket at `adminPath` and waits up to `timeout` for the reply.
 AdminReply switchAdmin(const std::string& adminPath, const std::string& command,
+                       std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+/// The same over a connection already made to the switch at `adminPath` (invalid: "cannot reach").
+AdminReply switchAdmin(UniqueFd connection, const std::string& adminPath, const std::string& command,
                        std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
 
 /// The value of `key=` in a reply's line that contains `marker` (e.g. " name=pc1:eth0 "), or

@@ -26,6 +26,9 @@
 /// Other processes reach a rootless lab's network namespace by joining the user namespace first
 /// (`joinLabNamespaces`); the user owns it, so that needs no privilege. Root joins directly.
 
+#include "umlab/base/unique_fd.hpp"
+
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,5 +89,25 @@ bool removeLabTree(const std::string& dir);
 /// `pid` (a lab's supervisor), joining its user namespace first when that differs from the
 /// caller's (a rootless lab). Throws RuntimeError.
 void joinLabNamespaces(pid_t pid, const std::string& lab);
+
+/// System calls on a running lab's own files and sockets (its switches' sockets, capture files),
+/// which in a rootless lab belong to the lab's subordinate ids: the user reaches them only as
+/// root of the lab's user namespace. For root, and for a lab in the caller's own user namespace,
+/// the calls run here; otherwise in a child that joins the lab's user namespace, and a
+/// descriptor comes back over a socket. Works from threaded callers (a GUI): the child only
+/// makes the call.
+class LabSide {
+public:
+  /// For the lab whose supervisor is `supervisor`.
+  explicit LabSide(pid_t supervisor);
+  /// `call` returns a descriptor to hand back, or -errno; the result is invalid (errno set) then.
+  UniqueFd descriptor(const std::function<int()>& call) const;
+  /// `call` returns 0 or -errno; returns 0 or the errno.
+  int run(const std::function<int()>& call) const;
+
+private:
+  pid_t supervisor_;
+  bool isDirect_;
+};
 
 } // namespace umlab::lab::runtime
