@@ -36,13 +36,14 @@ say "what an error looks like"
 printf 'name: demo\nnodes:\n  pc1: {memroy: 96M}\nlinks:\n  - {endpoints: [pc2:eth0, lan]}\n' > "$out/broken.yaml"
 (cd "$out" && "$umlab" validate broken.yaml) || true
 
-if [ "$(id -u)" -ne 0 ]; then
-  say "booting a lab needs root (each lab gets its own network namespace); run 'sudo scripts/demo.sh' to see it"
-  exit 0
+say "the base image (built once, then cached by recipe hash under ~/.cache/umlab, or shared by root in /var/lib/umlab/images)"
+if ! "$umlab" image build; then
+  [ "$(id -u)" -ne 0 ] && echo "umlab: as root, run 'sudo scripts/setup-system.sh' once; then this demo runs for every user" >&2
+  exit 1
 fi
-
-say "the base image (built once, then cached by recipe hash under ~/.cache/umlab)"
-"$umlab" image build
+if [ "$(id -u)" -ne 0 ]; then
+  say "running as $(id -un), without root: each lab's namespaces belong to a user namespace of yours"
+fi
 
 # A lab named 'lan' left by an earlier, interrupted demo would block 'up'.
 "$umlab" clean lan >/dev/null 2>&1 || true

@@ -4,6 +4,7 @@
 #include "umlab/base/unique_fd.hpp"
 #include "umlab/lab/compile/compile.hpp"
 #include "umlab/lab/compile/plan.hpp"
+#include "umlab/lab/compile/topology_images.hpp"
 #include "umlab/lab/runtime/config_disk.hpp"
 #include "umlab/lab/runtime/launcher.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
@@ -270,9 +271,13 @@ void LabRunner::start() {
       Diagnostics diags;
       std::optional<lab::Compiled> compiled = lab::compileFile(file, sources, diags);
       std::optional<lab::LaunchPlan> plan;
-      if (compiled)
-        plan = lab::plan(compiled->topology, host, diags);
       std::ostringstream text;
+      if (compiled) {
+        // The builds of the images the nodes boot: the user's own, else the system's shared ones.
+        if (std::string problem = lab::locateTopologyImages(compiled->topology, host); !problem.empty())
+          text << "warning: cannot find the builds of the topology's images: " << problem << "\n";
+        plan = lab::plan(compiled->topology, host, diags);
+      }
       renderDiagnostics(diags, text);
       if (const std::string t = text.str(); !t.empty())
         mailbox->post([t = q(t).trimmed()](LabRunner& r) {

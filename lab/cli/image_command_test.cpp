@@ -227,7 +227,7 @@ TEST_CASE("image ls marks the builds of the system's directory", "[cli][image][s
         std::string::npos);
 }
 
-TEST_CASE("image build finds a build in the system's directory; --system fills it readable by all",
+TEST_CASE("image build finds a build in the system's directory, --system fills it readable by all",
           "[cli][image][system]") {
   TempCache cache;
   auto recipe = installedRecipe();

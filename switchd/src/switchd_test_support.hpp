@@ -27,6 +27,7 @@
 #include <sys/un.h>
 #include <system_error>
 #include <thread>
+#include <cerrno>
 #include <unistd.h>
 #include <vector>
 
@@ -184,9 +185,19 @@ private:
 class AdminClient {
 public:
   explicit AdminClient(const std::string& path) {
-    fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    // The socket's file appears at bind(), a moment before the switch listens on it: a connect
+    // in between is refused, so a refusal is retried for a while (a loaded machine is slow).
     sockaddr_un a = pathAddress(path);
-    REQUIRE(::connect(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+    int rc = -1;
+    for (int attempt = 0; attempt < 500 && rc != 0; ++attempt) {
+      fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      rc = ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a));
+      if (rc != 0 && errno != ECONNREFUSED && errno != ENOENT)
+        break;
+      if (rc != 0)
+        ::usleep(10000);
+    }
+    REQUIRE(rc == 0);
   }
   std::string command(const std::string& line) {
     std::string text = line + "\n";

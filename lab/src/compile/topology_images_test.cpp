@@ -120,7 +120,7 @@ TEST_CASE("a topology image boots from the build of its recipe as it is now", "[
   CHECK(noKernel.imageDirs.empty());
 }
 
-TEST_CASE("an image the user has not built boots from the system's directory; the user's own wins",
+TEST_CASE("an image the user has not built boots from the system's directory, the user's own wins",
           "[lab][images][plan]") {
   Lab lab;
   Topology t = lab.compile();
