@@ -21,7 +21,11 @@ if [ "$(stat -c %a /dev/net/tun 2>/dev/null)" != 666 ]; then
   say "note: /dev/net/tun is not 0666 here: users' labs with links to the host or pcap monitors need it"
   echo "    ('chmod 0666 /dev/net/tun', Debian's default, lets them)"
 fi
-if ! grep -q "^$(logname 2>/dev/null || echo none):" /etc/subuid 2>/dev/null; then
-  say "users without a range in /etc/subuid run their guests as themselves; 'usermod --add-subuids ... USER' gives one"
+# Accounts of people (uid 1000-59999) without subordinate ids run their guests as themselves.
+without=$(awk -F: 'NR == FNR { has[$1] = 1; next } $3 >= 1000 && $3 < 60000 && !($1 in has) { print $1 }' \
+  /etc/subuid /etc/passwd 2>/dev/null | tr '\n' ' ')
+if [ -n "$without" ]; then
+  say "these accounts have no range in /etc/subuid, so their guests run as themselves: $without"
+  echo "    ('usermod --add-subuids FIRST-LAST --add-subgids FIRST-LAST USER' gives one a range no other user has)"
 fi
 say "done: any user can now run 'scripts/demo.sh' and 'umlab up ...' without root"
