@@ -142,6 +142,18 @@ part_users() {
   check "ann captures her segment" contains "$out" "frames of the last"
   check "and tcpdump reads it" bash -c "tcpdump -nr /home/umlt-ann/last.pcap 2>/dev/null | grep -q ICMP"
 
+  out=$( (sleep 2; printf '\n'; sleep 2) | as umlt-ann timeout 8 "$umlab" console lan pc2 2>&1)
+  check "ann's console reaches her guest's login prompt" contains "$out" "login:"
+  sed -e 's/^  pc2: {memory: 64M}$/  pc2: {memory: 64M}\n  pc3: {memory: 64M}/' "$f" >"$work/labs/lan3.yaml"
+  printf '  - {endpoints: [pc3:eth0, sw], ip: 10.0.0.3/24}\n' >>"$work/labs/lan3.yaml"; chmod 644 "$work/labs/lan3.yaml"
+  out=$(as umlt-ann "$umlab" apply "$work/labs/lan3.yaml" 2>&1); echo "$out"
+  out=$(as umlt-ann "$umlab" exec lan pc3 -- ping -c1 -W5 10.0.0.1 2>&1)
+  check "ann's apply adds a guest to her running lab" contains "$out" "1 received"
+  printf 'lab: lan3.yaml\nchecks:\n  - reach: {from: pc1, to: pc3}\n  - traffic: {segment: sw, seen: "icmp"}\n' >"$work/labs/lan3.tests.yaml"
+  chmod 644 "$work/labs/lan3.tests.yaml"
+  out=$(as umlt-ann "$umlab" test "$work/labs/lan3.tests.yaml" 2>&1); echo "$out" | tail -3
+  check "ann's umlab test checks her running lab" contains "$out" "2 passed, 0 failed"
+
   out=$("$umlab" ps --all 2>&1); echo "$out" | grep '^lab'
   check "root's ps --all lists both labs with their owners" \
     bash -c '[[ "$1" == *"lab lan of umlt-ann"* && "$1" == *"lab lan of umlt-bob"* ]]' _ "$out"
