@@ -23,7 +23,6 @@
 #include <map>
 #include <ostream>
 #include <poll.h>
-#include <pwd.h>
 #include <sstream>
 #include <sys/wait.h>
 #include <thread>
@@ -56,13 +55,6 @@ std::vector<Student> studentsFrom(const std::string& path, std::ostream& err) {
   if (!students)
     throw CliFailure{"the students file " + path + " has errors; nothing was started"};
   return *students;
-}
-
-std::optional<Student> studentNamed(const std::string& account) {
-  const passwd* pw = ::getpwnam(account.c_str());
-  if (!pw)
-    return std::nullopt;
-  return Student{pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir ? pw->pw_dir : "/"};
 }
 
 /// The class named by the only positional argument, or the only class there is.
