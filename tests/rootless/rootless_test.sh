@@ -75,6 +75,12 @@ new_account() { # new_account NAME [system]: a fresh account (a system one has n
   id "$a" >/dev/null 2>&1 && userdel -r "$a" >/dev/null 2>&1
   if [ "${2:-}" = system ]; then useradd -r -m -s /bin/bash "$a"; else useradd -m -s /bin/bash "$a"; fi || exit 1
   accounts+=("$a")
+  # useradd gives a new account subordinate ids where /etc/subuid exists; make sure it has them.
+  if [ "${2:-}" != system ] && ! grep -q "^$a:" /etc/subuid 2>/dev/null; then
+    local first
+    first=$(awk -F: 'BEGIN { m = 100000 } { if ($2 + $3 > m) m = $2 + $3 } END { print m }' /etc/subuid /etc/subgid 2>/dev/null)
+    usermod --add-subuids "$first-$((first + 65535))" --add-subgids "$first-$((first + 65535))" "$a" || exit 1
+  fi
 }
 lab_file() { # lab_file NAME GUESTS: a switch with GUESTS hosts, 10.0.0.N/24
   local f=$work/labs/$1.yaml i
