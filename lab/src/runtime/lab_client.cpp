@@ -388,15 +388,23 @@ std::vector<std::string> LabClient::apply(const std::string& lab, const LaunchPl
   // mkfs.ext4 stalls nobody, not in the supervisor.
   std::vector<std::string> boot = changes.addedGuests;
   boot.insert(boot.end(), changes.restartedGuests.begin(), changes.restartedGuests.end());
+  // In a rootless lab nodes/ belongs to the lab's subordinate id: the disks are written from
+  // inside its user namespace (LabSide), and the supervisor gives them to the lab's uid.
+  const LabSide side(supervisorPid(lab));
   for (const GuestPlan& g : next.guests)
     if (std::find(boot.begin(), boot.end(), g.name) != boot.end()) {
-      std::error_code ec;
-      fs::create_directories(fs::path(g.configDisk).parent_path(), ec);
-      try {
-        writeConfigDisk(g, guestBinDir);
-      } catch (const std::system_error& e) {
-        throw RuntimeError("cannot write the config disk of node '" + g.name + "': " + e.what());
-      }
+      const std::string failure = side.attempt([&]() -> std::string {
+        std::error_code ec;
+        fs::create_directories(fs::path(g.configDisk).parent_path(), ec);
+        try {
+          writeConfigDisk(g, guestBinDir);
+        } catch (const std::system_error& e) {
+          return e.what();
+        }
+        return "";
+      });
+      if (!failure.empty())
+        throw RuntimeError("cannot write the config disk of node '" + g.name + "': " + failure);
     }
   // The plan travels inside the request as the JSON its one writer makes, on one line.
   JsonError parseError;

@@ -301,6 +301,42 @@ int LabSide::run(const std::function<int()>& call) const {
   return WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
 }
 
+std::string LabSide::attempt(const std::function<std::string()>& call) const {
+  if (isDirect_)
+    return call();
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0)
+    return std::string("pipe: ") + std::strerror(errno);
+  UniqueFd reportRead(report[0]), reportWrite(report[1]);
+  const std::string userNs = "/proc/" + std::to_string(supervisor_) + "/ns/user";
+  const pid_t child = ::fork();
+  if (child < 0)
+    return std::string("fork: ") + std::strerror(errno);
+  if (child == 0) {
+    reportRead.reset();
+    const int ns = ::open(userNs.c_str(), O_RDONLY | O_CLOEXEC);
+    std::string failure;
+    if (ns < 0 || ::setns(ns, CLONE_NEWUSER) != 0)
+      failure = std::string("cannot enter the lab's user namespace: ") + std::strerror(errno);
+    else
+      failure = call();
+    if (!failure.empty())
+      (void)!::write(reportWrite.get(), failure.data(), failure.size());
+    ::_exit(failure.empty() ? 0 : 1);
+  }
+  reportWrite.reset();
+  std::string failure;
+  char buf[1024];
+  for (ssize_t n; (n = ::read(reportRead.get(), buf, sizeof buf)) > 0;)
+    failure.append(buf, static_cast<size_t>(n));
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (failure.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    failure = "the helper in the lab's user namespace failed";
+  return failure;
+}
+
 void joinLabNamespaces(pid_t pid, const std::string& lab) {
   const std::string proc = "/proc/" + std::to_string(pid) + "/ns/";
   struct stat mine {}, theirs {};

@@ -104,6 +104,8 @@ public:
   UniqueFd descriptor(const std::function<int()>& call) const;
   /// `call` returns 0 or -errno; returns 0 or the errno.
   int run(const std::function<int()>& call) const;
+  /// `call` returns "" or what went wrong, in words; returns the same.
+  std::string attempt(const std::function<std::string()>& call) const;
 
 private:
   pid_t supervisor_;
