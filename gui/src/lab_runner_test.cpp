@@ -196,8 +196,13 @@ std::string binDir() { return UMLAB_BINARY_DIR "/bin"; }
 
 /// Why guests cannot run here, or empty when they can.
 std::string missingCapability() {
-  if (::geteuid() != 0)
-    return "not root: a lab's network namespace needs root";
+  // Root, or any user where unprivileged user namespaces are allowed (a rootless lab).
+  if (::geteuid() != 0) {
+    std::ifstream clone("/proc/sys/kernel/unprivileged_userns_clone");
+    int allowed = 1;
+    if (clone >> allowed; allowed == 0)
+      return "not root, and unprivileged user namespaces are off (kernel.unprivileged_userns_clone=0)";
+  }
   if (::access("/usr/bin/linux.uml", X_OK) != 0)
     return "linux.uml is not installed (apt-get install user-mode-linux)";
   if (::access((binDir() + "/umlab-switchd").c_str(), X_OK) != 0)

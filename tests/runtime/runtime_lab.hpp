@@ -29,7 +29,7 @@ inline std::string stateRoot() {
 /// Why the runtime cannot run here, or empty when it can.
 inline std::string missingCapability() {
   if (::geteuid() != 0)
-    return "not root: the lab's network namespace needs root";
+    return "not root: these tests check labs run by root (tests/rootless/ checks rootless labs)";
   if (::access("/usr/bin/linux.uml", X_OK) != 0)
     return "linux.uml is not installed (apt-get install user-mode-linux)";
   if (::access((binDir() + "/umlab-switchd").c_str(), X_OK) != 0)
