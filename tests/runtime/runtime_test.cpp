@@ -628,7 +628,10 @@ TEST_CASE("missing host pieces get a one-line error that says what to do", "[run
                         "user-mode-linux' or set UMLAB_KERNEL\n");
   const fs::path emptyCache = fs::temp_directory_path() / "umlab-rt-empty-cache";
   fs::create_directories(emptyCache);
-  ProcessResult noImage = runProcess({umlabBin(), "up", lab.file()}, std::chrono::seconds(60), {"UMLAB_CACHE_DIR=" + emptyCache.string()});
+  // No image of the user's, and none shared by the system (/var/lib/umlab/images may have one).
+  ProcessResult noImage = runProcess({umlabBin(), "up", lab.file()}, std::chrono::seconds(60),
+                                     {"UMLAB_CACHE_DIR=" + emptyCache.string(),
+                                      "UMLAB_SYSTEM_IMAGES=" + (emptyCache / "system").string()});
   CHECK(noImage.status == 1);
   CHECK(noImage.err == "umlab: error: the base image '" + emptyCache.string() +
                            "/images/debian/rootfs.img' is missing; build it with 'umlab image build' (a few minutes, once)\n");
