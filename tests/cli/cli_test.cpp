@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 using namespace umlab::test;
 
 TEST_CASE("every command has --help and exits 0 with it", "[cli]") {
-  for (const char* cmd : {"validate", "plan", "graph", "limits"}) {
+  for (const char* cmd : {"validate", "plan", "graph", "limits", "class"}) {
     CliResult r = runUmlab({cmd, "--help"});
     CHECK(r.status == 0);
     CHECK(r.out.rfind(std::string("usage: umlab ") + cmd, 0) == 0);
@@ -132,4 +132,30 @@ TEST_CASE("limits without --user shows the limits of whoever runs it", "[cli][li
   CHECK(args.status == 2);
   CHECK(args.err == "umlab: error: limits takes no arguments; give the file with '--file PATH' and the user with "
                     "'--user NAME'\n");
+}
+
+TEST_CASE("class checks its arguments and its students file before it starts anything", "[cli][class]") {
+  TempDir dir("umlab-cli-class");
+  writeFile(dir.path() / "lab.yaml", "name: cls\nnodes: {pc1: {}}\n");
+  writeFile(dir.path() / "students.txt", "# group A\nroot\nno-such-account-umlab\n");
+  ::setenv("UMLAB_CLASS_DIR", (dir.path() / "classes").c_str(), 1);
+  CliResult noStudents = runUmlab({"class", "up", "lab.yaml"}, dir.path());
+  CHECK(noStudents.status == 2);
+  CHECK(noStudents.err.find("class up needs --students FILE") != std::string::npos);
+  CliResult bad = runUmlab({"class", "up", "lab.yaml", "--students", "students.txt"}, dir.path());
+  CHECK(bad.status == 1);
+  CHECK(bad.err.find("students.txt:2:1: error: 'root' is root") != std::string::npos);
+  CHECK(bad.err.find("students.txt:3:1: error: there is no account 'no-such-account-umlab'") != std::string::npos);
+  CHECK(bad.err.find("nothing was started") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir.path() / "classes"));
+  CliResult ps = runUmlab({"class", "ps"}, dir.path());
+  CHECK(ps.status == 0);
+  CHECK(ps.out == "no class is running\n");
+  CliResult down = runUmlab({"class", "down", "nope"}, dir.path());
+  CHECK(down.status == 1);
+  CHECK(down.err.find("there is no class 'nope'") != std::string::npos);
+  CliResult verb = runUmlab({"class", "start"}, dir.path());
+  CHECK(verb.status == 2);
+  CHECK(verb.err.find("unknown class command 'start'; it is up, ps, test or down") != std::string::npos);
+  ::unsetenv("UMLAB_CLASS_DIR");
 }
