@@ -23,6 +23,10 @@
 #include <map>
 #include <ostream>
 #include <poll.h>
+#include <cerrno>
+#include <optional>
+#include <functional>
+#include <pwd.h>
 #include <sstream>
 #include <sys/wait.h>
 #include <thread>
@@ -42,9 +46,8 @@ using Clock = std::chrono::steady_clock;
 
 void requireRoot(const std::string& verb) {
   if (::geteuid() != 0)
-    throw CliFailure{"umlab class " + verb + " needs root: it reaches every student's own lab. A teacher runs it "
-                     "through sudo ('%teachers ALL=(root) /usr/bin/umlab class *' in /etc/sudoers.d/umlab; "
-                     "docs/classroom.md)"};
+    throw CliFailure{"umlab class " + verb + " needs root: it starts and reaches a lab as every student "
+                     "(docs/classroom.md, 'A teacher who is not root')"};
 }
 
 std::vector<Student> studentsFrom(const std::string& path, std::ostream& err) {
@@ -96,6 +99,42 @@ std::string labNameOf(const std::string& file, std::ostream& err) {
   return compiled->topology.name;
 }
 
+/// Runs `work` as `student` (classroom.hpp startAsStudent) and waits; each line it prints goes
+/// to `onLine`. Root acts on a student's lab with the student's rights alone: the lab's files
+/// are the student's to write. Returns the exit status.
+int asStudent(const Student& student, const std::function<int()>& work,
+              const std::function<void(const std::string&)>& onLine) {
+  const runtime::StudentRun run = runtime::startAsStudent(student, work);
+  std::string partial;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(run.outputFd, buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      break;
+    partial.append(buf, static_cast<size_t>(n));
+    for (size_t nl; (nl = partial.find('\n')) != std::string::npos; partial.erase(0, nl + 1))
+      onLine(partial.substr(0, nl));
+  }
+  if (!partial.empty())
+    onLine(partial);
+  ::close(run.outputFd);
+  int status = 0;
+  while (::waitpid(run.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::optional<Student> accountOf(const std::string& name) {
+  const passwd* pw = ::getpwnam(name.c_str());
+  if (!pw)
+    return std::nullopt;
+  return Student{pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir ? pw->pw_dir : "/"};
+}
+
+/// The prefix of the lines a student's `class test` child reports each check's outcome with.
+constexpr const char* kCheckLine = "@umlab-check ";
+
 // ---- class up ---------------------------------------------------------------------------------
 
 /// What `class up` prints for the boot of one student's copy: the child's lines, prefixed.
@@ -127,6 +166,9 @@ int cmdClassUp(const std::string& self, const CliArgs& a, std::ostream& out, std
   const std::string lab = labNameOf(topology, err);
   ClassRecord record;
   record.name = a.get("--name").value_or(lab);
+  if (record.name.empty() || record.name.size() > 64 || record.name.front() == '.' ||
+      record.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != std::string::npos)
+    throw CliUsageError{"--name '" + record.name + "' is not a class name (letters, digits, '-', '_' and '.')"};
   record.topology = topology;
   record.lab = lab;
   const char* sudoUser = std::getenv("SUDO_USER");
@@ -311,13 +353,40 @@ int cmdClassTest(const std::string&, const CliArgs& a, std::ostream& out, std::o
     const auto started = Clock::now();
     std::vector<CheckRun> rows;
     std::string note;
-    const std::string root = studentRoot(s.account, lab);
-    if (!LabClient(root).isRunning(lab)) {
+    // The checks run as the student, against the student's lab: one line per check comes back,
+    // "@umlab-check INDEX pass|fail EVIDENCE'S FIRST LINE", the rest is the report.
+    const int status = asStudent(
+        s,
+        [&] {
+          const std::string root = runtime::rootOfLab(runtime::callerStateRoots(), lab);
+          if (!LabClient(root).isRunning(lab))
+            return 3;
+          const std::vector<CheckRun> done = runChecksOnLab(*spec, compiled->topology, root, lab, &std::cout);
+          for (size_t i = 0; i < done.size(); ++i)
+            std::cout << kCheckLine << i << " " << (done[i].passed ? "pass" : "fail") << " "
+                      << done[i].evidence.substr(0, done[i].evidence.find('\n')) << "\n";
+          std::cout.flush();
+          return 0;
+        },
+        [&](const std::string& line) {
+          if (line.rfind(kCheckLine, 0) != 0) {
+            human << line << "\n";
+            return;
+          }
+          std::istringstream in(line.substr(std::strlen(kCheckLine)));
+          size_t index = 0;
+          std::string verdict, evidence;
+          in >> index >> verdict;
+          std::getline(in >> std::ws, evidence);
+          if (index == rows.size() && index < spec->checks.size())
+            rows.push_back({spec->checks[index].name, verdict == "pass", evidence, 0});
+        });
+    if (status == 3)
       note = "lab '" + lab + "' is not running";
-      human << s.account << ": " << note << "; every check counts as failed\n";
-    } else {
-      rows = runChecksOnLab(*spec, compiled->topology, root, lab, &human);
-    }
+    else if (status != 0 || rows.size() != spec->checks.size())
+      note = "the checks did not run to the end (exit status " + std::to_string(status) + ")";
+    if (!note.empty())
+      human << s.account << ": " << note << "; the checks not run count as failed\n";
     size_t passed = 0;
     for (const CheckRun& r : rows)
       passed += r.passed ? 1 : 0;
@@ -362,19 +431,30 @@ int cmdClassDown(const std::string&, const CliArgs& a, std::ostream& out, std::o
   int status = kExitOk;
   size_t stopped = 0;
   for (const std::string& s : record.students) {
-    try {
-      const LabClient client(studentRoot(s, record.lab));
-      if (!fs::exists(client.stateRoot() + "/" + record.lab)) {
-        out << "[" << s << "] no lab '" << record.lab << "' (already down)\n";
-        continue;
-      }
-      client.down(record.lab);
-      ++stopped;
-      out << "[" << s << "] lab '" << record.lab << "' is down\n";
-    } catch (const RuntimeError& e) {
-      err << "umlab: error: [" << s << "] " << e.what() << "\n";
+    const std::optional<Student> student = accountOf(s);
+    if (!student) {
+      err << "umlab: error: [" << s << "] the account is gone; root removes what it left with 'umlab clean'\n";
       status = kExitHostFailure;
+      continue;
     }
+    // As the student: the lab's `processes` and sockets are the student's to write.
+    const int rc = asStudent(
+        *student,
+        [&] {
+          const LabClient client(runtime::rootOfLab(runtime::callerStateRoots(), record.lab));
+          if (!fs::exists(client.stateRoot() + "/" + record.lab)) {
+            std::cout << "no lab '" << record.lab << "' (already down)\n";
+            return 4;
+          }
+          client.down(record.lab);
+          std::cout << "lab '" << record.lab << "' is down\n";
+          return 0;
+        },
+        [&](const std::string& line) { out << "[" << s << "] " << line << "\n" << std::flush; });
+    if (rc == 0)
+      ++stopped;
+    else if (rc != 4)
+      status = kExitHostFailure;
   }
   if (status == kExitOk)
     runtime::removeClass(record.name);
@@ -393,7 +473,7 @@ const char* const kClassHelp =
     "\n"
     "Run a class (docs/classroom.md): one copy of a lab for each student account, owned by that\n"
     "student, who then uses 'umlab exec/console/capture ...' on it as themself and sees only\n"
-    "their own. Needs root (a teacher gets it through sudo).\n"
+    "their own. Needs root (docs/classroom.md).\n"
     "\n"
     "  up     boot a copy of TOPOLOGY (a file every student can read) for each account in FILE\n"
     "         (one per line; # comments; a CSV's first column), N at a time (default: the\n"

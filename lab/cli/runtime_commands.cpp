@@ -28,6 +28,10 @@
 #include <map>
 #include <ostream>
 #include <poll.h>
+#include <cstdlib>
+#include <sys/prctl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sstream>
 #include <termios.h>
 #include <unistd.h>
@@ -442,11 +446,57 @@ int cmdClean(const std::string& self, const CliArgs& a, std::ostream& out, std::
 
 } // namespace
 
+namespace {
+
+const passwd* accountNamed(const std::string& user) {
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (!pw && !user.empty() && std::all_of(user.begin(), user.end(), [](unsigned char c) { return std::isdigit(c); }))
+    pw = ::getpwuid(static_cast<uid_t>(std::strtoul(user.c_str(), nullptr, 10)));
+  if (!pw)
+    throw CliUsageError{"there is no account named '" + user + "'"};
+  return pw;
+}
+
+} // namespace
+
+void actAsAccountFor(const CliArgs& a) {
+  const auto user = a.get("--user");
+  if (!user)
+    return;
+  if (a.get("--state-dir"))
+    throw CliUsageError{"--user picks that account's state directories; it does not go with --state-dir"};
+  if (::geteuid() != 0)
+    throw CliUsageError{"--user acts on another account's labs, which only root may do; your own labs need no --user"};
+  const passwd* pw = accountNamed(*user);
+  const uid_t uid = pw->pw_uid;
+  const gid_t gid = pw->pw_gid;
+  const std::string name = pw->pw_name, home = pw->pw_dir ? pw->pw_dir : "/";
+  std::vector<gid_t> groups(64);
+  int count = static_cast<int>(groups.size());
+  if (::getgrouplist(name.c_str(), gid, groups.data(), &count) < 0) {
+    groups.resize(static_cast<size_t>(count));
+    ::getgrouplist(name.c_str(), gid, groups.data(), &count);
+  }
+  groups.resize(static_cast<size_t>(std::max(count, 0)));
+  // Root acts on a user's lab as that user, for the rest of this command: whatever the lab's
+  // files say (they are the user's to write), nothing is done with more than the user's rights.
+  if (::setgroups(groups.size(), groups.data()) != 0 || ::setresgid(gid, gid, gid) != 0 ||
+      ::setresuid(uid, uid, uid) != 0)
+    throw CliFailure{"cannot act as " + name + ": " + std::strerror(errno)};
+  ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); // its own /proc files, so that it reaches its labs' namespaces
+  ::setenv("HOME", home.c_str(), 1);
+  ::setenv("USER", name.c_str(), 1);
+  ::setenv("LOGNAME", name.c_str(), 1);
+  ::unsetenv("UMLAB_STATE_DIR");
+  ::unsetenv("XDG_RUNTIME_DIR");
+}
+
 std::vector<std::string> stateRootsFor(const CliArgs& a) {
   if (auto v = a.get("--state-dir"))
     return {*v};
   if (auto user = a.get("--user")) {
-    if (::geteuid() != 0)
+    // actAsAccountFor made this process the account already.
+    if (::geteuid() != accountNamed(*user)->pw_uid)
       throw CliUsageError{"--user acts on another account's labs, which only root may do; your own labs need no --user"};
     try {
       return runtime::accountStateRoots(*user);
@@ -684,7 +734,10 @@ int runRuntimeCommand(const std::string& self, const std::string& command, const
   }
   if (!tail.empty())
     a.appendPositional(tail);
-  return reportFailures(err, [&] { return spec.run(self, a, out, err); });
+  return reportFailures(err, [&] {
+    actAsAccountFor(a);
+    return spec.run(self, a, out, err);
+  });
 }
 
 const char* runtimeHelp(const std::string& command) {

@@ -20,6 +20,10 @@ int runRuntimeCommand(const std::string& self, const std::string& command, const
 /// Where labs keep their state (runtime/state_roots.hpp): --state-dir alone, or --user NAME's
 /// roots (root only), else the caller's. New labs start under the first.
 std::vector<std::string> stateRootsFor(const CliArgs& a);
+/// With --user NAME (root only, not with --state-dir): this process becomes that account for
+/// good, so that root acts on a user's lab with the user's rights alone (the lab's files are the
+/// user's to write). Every verb that takes --user calls it before it does anything.
+void actAsAccountFor(const CliArgs& a);
 std::string stateRootFor(const std::string& self, const CliArgs& a);
 /// The root that holds LAB (the first, when none does). Every verb that reaches a lab uses this.
 std::string stateRootFor(const std::string& self, const CliArgs& a, const std::string& lab);

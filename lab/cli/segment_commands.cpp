@@ -411,7 +411,10 @@ int runSegmentCommand(const std::string& self, const std::string& command, const
     out << segmentHelp(command);
     return kExitOk;
   }
-  return reportFailures(err, [&] { return spec.run(self, a, out, err); });
+  return reportFailures(err, [&] {
+    actAsAccountFor(a);
+    return spec.run(self, a, out, err);
+  });
 }
 
 } // namespace umlab::cli

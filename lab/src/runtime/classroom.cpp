@@ -15,6 +15,7 @@
 #include <pwd.h>
 #include <set>
 #include <sstream>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -213,6 +214,10 @@ StudentRun startAsStudent(const Student& student, const std::function<int()>& wo
       std::fprintf(stderr, "cannot become %s: %s\n", student.account.c_str(), std::strerror(errno));
       ::_exit(70);
     }
+    // A process that changed uid is not dumpable: its /proc files (ns/*, uid_map) would stay
+    // root's, and the student could not reach the lab this process starts (user_namespace.hpp).
+    // The student may: it is theirs from here on.
+    ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
     ::setenv("HOME", student.home.c_str(), 1);
     ::setenv("USER", student.account.c_str(), 1);
     ::setenv("LOGNAME", student.account.c_str(), 1);
@@ -226,6 +231,8 @@ StudentRun startAsStudent(const Student& student, const std::function<int()>& wo
       status = work();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s\n", e.what());
+    } catch (...) {
+      std::fprintf(stderr, "the boot failed\n"); // nothing may unwind into the teacher's loop
     }
     std::fflush(nullptr);
     ::_exit(status);

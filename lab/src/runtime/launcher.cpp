@@ -70,7 +70,7 @@ void makeStateDirs(const LaunchPlan& p, bool reuseCow) {
   makePrivateStateRoot(fs::path(p.stateDir).parent_path().string());
   if (!reuseCow && ::mkdir(p.stateDir.c_str(), 0700) != 0)
     throw RuntimeError("cannot create the state directory '" + p.stateDir + "': " + std::strerror(errno));
-  for (const char* sub : {"sw", "cow", "uml", "log", "nodes"})
+  for (const char* sub : kLabSubdirectories)
     if (!(reuseCow && std::string(sub) == "cow") && ::mkdir((p.stateDir + "/" + sub).c_str(), 0700) != 0)
       throw RuntimeError("cannot create '" + p.stateDir + "/" + sub + "': " + std::strerror(errno));
   for (const GuestPlan& g : p.guests)

@@ -508,7 +508,11 @@ private:
       if (path.rfind("/usr/", 0) != 0)
         j.binds.push_back({path, false});
     }
-    j.binds.push_back({plan_.stateDir, true});
+    // The lab's subdirectories, not the state directory itself: what the supervisor trusts
+    // there (control.sock, processes, plan.json) stays out of every jail, even where the lab's
+    // uid is the user's own (a rootless lab without subordinate ids).
+    for (const char* sub : kLabSubdirectories)
+      j.binds.push_back({plan_.stateDir + "/" + sub, true});
     j.tmpfs = {"/tmp", "/dev/shm"};
     return j;
   }

@@ -6,6 +6,7 @@
 #include "umlab/base/unix_socket.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -101,8 +102,11 @@ UserNamespacePlan planUserNamespace(unsigned uid, unsigned gid, const std::strin
     p.uidMap = {{0, uid, 1}, {1, subuid->start, count}};
     p.gidMap = {{0, gid, 1}, {1, subgid->start, count}};
     // Never 1..999 (system ids inside) when the range allows; one id per lab.
+    // Never 65534 or 65535 either: unmapped ids show as 65534 inside, and the supervisor tells
+    // root (from outside) by it.
     const unsigned low = count > 2000 ? 1000 : 1;
-    p.guestId = low + static_cast<unsigned>(fnv1a64(lab) % (count - low + 1));
+    const unsigned high = std::min(count, 65533u);
+    p.guestId = low + static_cast<unsigned>(fnv1a64(lab) % (high - low + 1));
     return p;
   }
   p.uidMap = {{0, uid, 1}};
@@ -145,9 +149,12 @@ void enterUserNamespace(const UserNamespacePlan& plan) {
   // newuidmap/newgidmap map a process from outside its new namespace: a helper, forked before
   // the unshare, waits for word that it happened, maps this process, and reports on `report`.
   int go[2], report[2];
-  if (::pipe2(go, O_CLOEXEC) != 0 || ::pipe2(report, O_CLOEXEC) != 0)
+  if (::pipe2(go, O_CLOEXEC) != 0)
     throw RuntimeError(std::string("pipe: ") + std::strerror(errno));
-  UniqueFd goRead(go[0]), goWrite(go[1]), reportRead(report[0]), reportWrite(report[1]);
+  UniqueFd goRead(go[0]), goWrite(go[1]);
+  if (::pipe2(report, O_CLOEXEC) != 0)
+    throw RuntimeError(std::string("pipe: ") + std::strerror(errno));
+  UniqueFd reportRead(report[0]), reportWrite(report[1]);
   const pid_t self = ::getpid();
   const pid_t helper = ::fork();
   if (helper < 0)
@@ -240,9 +247,11 @@ unsigned overflowUid() {
 LabSide::LabSide(pid_t supervisor) : supervisor_(supervisor), isDirect_(true) {
   if (::geteuid() == 0)
     return;
+  // Only a lab known to share the caller's user namespace is reached directly; when that cannot
+  // be told, the child's setns says why.
   struct stat mine {}, theirs {};
-  isDirect_ = ::stat("/proc/self/ns/user", &mine) != 0 ||
-              ::stat(("/proc/" + std::to_string(supervisor) + "/ns/user").c_str(), &theirs) != 0 ||
+  isDirect_ = ::stat("/proc/self/ns/user", &mine) == 0 &&
+              ::stat(("/proc/" + std::to_string(supervisor) + "/ns/user").c_str(), &theirs) == 0 &&
               mine.st_ino == theirs.st_ino;
 }
 
@@ -267,7 +276,12 @@ UniqueFd LabSide::descriptor(const std::function<int()>& call) const {
     const int ns = ::open(userNs.c_str(), O_RDONLY | O_CLOEXEC);
     if (ns < 0 || ::setns(ns, CLONE_NEWUSER) != 0)
       ::_exit(errno & 0xff);
-    const int fd = call();
+    int fd = -EIO;
+    try {
+      fd = call();
+    } catch (...) {
+      ::_exit(EIO); // never unwind into the caller's code in this copy of its process
+    }
     if (fd < 0)
       ::_exit((-fd) & 0xff);
     ::_exit(sendDescriptor(theirs.get(), fd) ? 0 : EIO);
@@ -293,12 +307,18 @@ int LabSide::run(const std::function<int()>& call) const {
     const int ns = ::open(userNs.c_str(), O_RDONLY | O_CLOEXEC);
     if (ns < 0 || ::setns(ns, CLONE_NEWUSER) != 0)
       ::_exit(errno & 0xff);
-    ::_exit((-call()) & 0xff);
+    int rc = -EIO;
+    try {
+      rc = call();
+    } catch (...) {
+    }
+    ::_exit((-rc) & 0xff);
   }
   int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  pid_t waited;
+  while ((waited = ::waitpid(child, &status, 0)) < 0 && errno == EINTR) {
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
+  return waited == child && WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
 }
 
 std::string LabSide::attempt(const std::function<std::string()>& call) const {
@@ -319,7 +339,11 @@ std::string LabSide::attempt(const std::function<std::string()>& call) const {
     if (ns < 0 || ::setns(ns, CLONE_NEWUSER) != 0)
       failure = std::string("cannot enter the lab's user namespace: ") + std::strerror(errno);
     else
-      failure = call();
+      try {
+        failure = call();
+      } catch (...) {
+        failure = "the call in the lab's user namespace failed";
+      }
     if (!failure.empty())
       (void)!::write(reportWrite.get(), failure.data(), failure.size());
     ::_exit(failure.empty() ? 0 : 1);
@@ -330,9 +354,10 @@ std::string LabSide::attempt(const std::function<std::string()>& call) const {
   for (ssize_t n; (n = ::read(reportRead.get(), buf, sizeof buf)) > 0;)
     failure.append(buf, static_cast<size_t>(n));
   int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  pid_t waited;
+  while ((waited = ::waitpid(child, &status, 0)) < 0 && errno == EINTR) {
   }
-  if (failure.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+  if (failure.empty() && !(waited == child && WIFEXITED(status) && WEXITSTATUS(status) == 0))
     failure = "the helper in the lab's user namespace failed";
   return failure;
 }

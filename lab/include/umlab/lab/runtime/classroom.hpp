@@ -3,8 +3,7 @@
 /// and run rootless under the student's own uid (user_namespace.hpp), so that the student then
 /// uses `umlab console/exec/...` as themself and sees only their own copy.
 ///
-/// The teacher runs `umlab class up` as root (a teacher who is not root gets it through one
-/// sudoers line, docs/classroom.md). For each student a child process takes the student's
+/// The teacher runs `umlab class up` as root. For each student a child process takes the student's
 /// identity for good (groups, gid, uid; HOME, USER; no $XDG_RUNTIME_DIR, $UMLAB_STATE_DIR or
 /// $UMLAB_CACHE_DIR of the teacher's) and boots the lab exactly as the student's own `umlab up`
 /// would: under the student's session-less state root /tmp/umlab-<uid> (state_roots.hpp), on

@@ -36,6 +36,11 @@
 
 namespace umlab::lab::runtime {
 
+/// The subdirectories of a lab's state directory that belong to the lab's uid and are all its
+/// jailed processes see of it (switches' sockets, COW files, UML's own, logs, config disks,
+/// capture and replay files).
+inline constexpr const char* kLabSubdirectories[] = {"sw", "cow", "uml", "log", "nodes", "captures"};
+
 struct ProcessEntry {
   std::string kind; ///< "supervisor", "switch" or "guest"
   std::string name;
