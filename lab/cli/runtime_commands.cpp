@@ -16,6 +16,7 @@
 #include "umlab/lab/runtime/lab_client.hpp"
 #include "umlab/lab/runtime/lab_event.hpp"
 #include "umlab/lab/runtime/launcher.hpp"
+#include "umlab/lab/runtime/classroom.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
 #include "umlab/lab/runtime/state_roots.hpp"
 
@@ -29,8 +30,6 @@
 #include <ostream>
 #include <poll.h>
 #include <cstdlib>
-#include <sys/prctl.h>
-#include <grp.h>
 #include <pwd.h>
 #include <sstream>
 #include <termios.h>
@@ -140,7 +139,7 @@ int cmdUp(const std::string& self, const CliArgs& a, std::ostream& out, std::ost
 
 // ---- ps ------------------------------------------------------------------------------------
 
-int cmdPs(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
+int cmdPs(const std::string&, const CliArgs& a, std::ostream& out, std::ostream& err) {
   const std::string fmt = a.get("--format").value_or("text");
   if (fmt != "text" && fmt != "json")
     throw CliUsageError{"--format must be 'text' or 'json', not '" + fmt + "'"};
@@ -468,27 +467,11 @@ void actAsAccountFor(const CliArgs& a) {
   if (::geteuid() != 0)
     throw CliUsageError{"--user acts on another account's labs, which only root may do; your own labs need no --user"};
   const passwd* pw = accountNamed(*user);
-  const uid_t uid = pw->pw_uid;
-  const gid_t gid = pw->pw_gid;
-  const std::string name = pw->pw_name, home = pw->pw_dir ? pw->pw_dir : "/";
-  std::vector<gid_t> groups(64);
-  int count = static_cast<int>(groups.size());
-  if (::getgrouplist(name.c_str(), gid, groups.data(), &count) < 0) {
-    groups.resize(static_cast<size_t>(count));
-    ::getgrouplist(name.c_str(), gid, groups.data(), &count);
-  }
-  groups.resize(static_cast<size_t>(std::max(count, 0)));
   // Root acts on a user's lab as that user, for the rest of this command: whatever the lab's
   // files say (they are the user's to write), nothing is done with more than the user's rights.
-  if (::setgroups(groups.size(), groups.data()) != 0 || ::setresgid(gid, gid, gid) != 0 ||
-      ::setresuid(uid, uid, uid) != 0)
-    throw CliFailure{"cannot act as " + name + ": " + std::strerror(errno)};
-  ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); // its own /proc files, so that it reaches its labs' namespaces
-  ::setenv("HOME", home.c_str(), 1);
-  ::setenv("USER", name.c_str(), 1);
-  ::setenv("LOGNAME", name.c_str(), 1);
-  ::unsetenv("UMLAB_STATE_DIR");
-  ::unsetenv("XDG_RUNTIME_DIR");
+  const runtime::Student account{pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir ? pw->pw_dir : "/"};
+  if (const int e = runtime::becomeAccount(account); e != 0)
+    throw CliFailure{"cannot act as " + account.account + ": " + std::strerror(e)};
 }
 
 std::vector<std::string> stateRootsFor(const CliArgs& a) {

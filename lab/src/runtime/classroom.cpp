@@ -182,20 +182,38 @@ void removeClass(const std::string& name) {
   fs::remove(classDirectory(), ec); // only when empty
 }
 
+int becomeAccount(const Student& account) {
+  std::vector<gid_t> groups(64);
+  int count = static_cast<int>(groups.size());
+  if (::getgrouplist(account.account.c_str(), account.gid, groups.data(), &count) < 0) {
+    groups.resize(static_cast<size_t>(count));
+    ::getgrouplist(account.account.c_str(), account.gid, groups.data(), &count);
+  }
+  groups.resize(static_cast<size_t>(std::max(count, 0)));
+  if (::setgroups(groups.size(), groups.data()) != 0 || ::setresgid(account.gid, account.gid, account.gid) != 0 ||
+      ::setresuid(account.uid, account.uid, account.uid) != 0)
+    return errno;
+  if (::geteuid() != account.uid)
+    return EPERM;
+  // A process that changed uid is not dumpable: its /proc files (ns/*, uid_map) would stay
+  // root's, and the account could not reach the labs it starts (user_namespace.hpp). They are
+  // the account's from here on.
+  ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+  ::setenv("HOME", account.home.c_str(), 1);
+  ::setenv("USER", account.account.c_str(), 1);
+  ::setenv("LOGNAME", account.account.c_str(), 1);
+  for (const char* v : {"XDG_RUNTIME_DIR", "UMLAB_STATE_DIR", "UMLAB_CACHE_DIR", "XDG_CACHE_HOME", "SUDO_USER",
+                        "SUDO_UID", "SUDO_GID", "SUDO_COMMAND"})
+    ::unsetenv(v);
+  return 0;
+}
+
 StudentRun startAsStudent(const Student& student, const std::function<int()>& work) {
   if (::geteuid() != 0)
     throw RuntimeError("only root can start a lab for another account");
   int pipeFds[2];
   if (::pipe2(pipeFds, O_CLOEXEC) != 0)
     throw RuntimeError(std::string("pipe: ") + std::strerror(errno));
-  // Everything the child needs, made before fork.
-  std::vector<gid_t> groups(64);
-  int count = static_cast<int>(groups.size());
-  if (::getgrouplist(student.account.c_str(), student.gid, groups.data(), &count) < 0) {
-    groups.resize(static_cast<size_t>(count));
-    ::getgrouplist(student.account.c_str(), student.gid, groups.data(), &count);
-  }
-  groups.resize(static_cast<size_t>(std::max(count, 0)));
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(pipeFds[0]);
@@ -209,21 +227,10 @@ StudentRun startAsStudent(const Student& student, const std::function<int()>& wo
     ::close(pipeFds[1]);
     const int devnull = ::open("/dev/null", O_RDONLY);
     ::dup2(devnull, 0);
-    if (::setgroups(groups.size(), groups.data()) != 0 || ::setresgid(student.gid, student.gid, student.gid) != 0 ||
-        ::setresuid(student.uid, student.uid, student.uid) != 0 || ::geteuid() != student.uid) {
-      std::fprintf(stderr, "cannot become %s: %s\n", student.account.c_str(), std::strerror(errno));
+    if (const int e = becomeAccount(student); e != 0) {
+      std::fprintf(stderr, "cannot become %s: %s\n", student.account.c_str(), std::strerror(e));
       ::_exit(70);
     }
-    // A process that changed uid is not dumpable: its /proc files (ns/*, uid_map) would stay
-    // root's, and the student could not reach the lab this process starts (user_namespace.hpp).
-    // The student may: it is theirs from here on.
-    ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-    ::setenv("HOME", student.home.c_str(), 1);
-    ::setenv("USER", student.account.c_str(), 1);
-    ::setenv("LOGNAME", student.account.c_str(), 1);
-    for (const char* v : {"XDG_RUNTIME_DIR", "UMLAB_STATE_DIR", "UMLAB_CACHE_DIR", "XDG_CACHE_HOME", "SUDO_USER",
-                          "SUDO_UID", "SUDO_GID", "SUDO_COMMAND"})
-      ::unsetenv(v);
     if (::chdir(student.home.c_str()) != 0 && ::chdir("/") != 0) {
     }
     int status = 70;

@@ -59,6 +59,12 @@ ClassRecord loadClass(const std::string& name);
 std::vector<std::string> listClasses();
 void removeClass(const std::string& name);
 
+/// Makes the calling process `account` for good: its groups, gid and uid, dumpable again (its
+/// /proc files are the account's), HOME/USER/LOGNAME set, and none of the caller's
+/// $XDG_RUNTIME_DIR, $UMLAB_STATE_DIR, $UMLAB_CACHE_DIR or sudo variables. Root only. Returns 0
+/// or the errno.
+int becomeAccount(const Student& account);
+
 /// Runs `work` in a child process that has become `student` for good; what it writes to its
 /// stdout and stderr reaches `onLine`, a line at a time. Returns the child's exit status.
 /// Only root may call it.
