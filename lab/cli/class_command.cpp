@@ -2,6 +2,7 @@
 
 #include "cli.hpp"
 #include "cli_args.hpp"
+#include "import_command.hpp"
 #include "runtime_commands.hpp"
 #include "test_command.hpp"
 
@@ -26,7 +27,6 @@
 #include <cerrno>
 #include <optional>
 #include <functional>
-#include <pwd.h>
 #include <sstream>
 #include <sys/wait.h>
 #include <thread>
@@ -86,13 +86,16 @@ std::string studentRoot(const std::string& account, const std::string& lab) {
 
 /// The lab's name, from the topology (as root, before any student reads it).
 std::string labNameOf(const std::string& file, std::ostream& err) {
-  if (std::error_code ec; fs::is_directory(file, ec))
-    return fs::path(file).lexically_normal().filename().string().empty()
-               ? fs::path(file).lexically_normal().parent_path().filename().string()
-               : fs::path(file).lexically_normal().filename().string();
+  // A Netkit/Kathara lab directory is named as `umlab up DIR` names it: by its import.
+  std::optional<ImportedLab> imported;
+  if (std::error_code ec; fs::is_directory(file, ec)) {
+    imported = importForUp(file, err);
+    if (!imported)
+      throw CliFailure{file + " cannot be imported; nothing was started"};
+  }
   SourceManager sources;
   Diagnostics diags;
-  std::optional<lab::Compiled> compiled = lab::compileFile(file, sources, diags);
+  std::optional<lab::Compiled> compiled = lab::compileFile(imported ? imported->file : file, sources, diags);
   renderDiagnostics(diags, err);
   if (!compiled || diags.hasErrors())
     throw CliFailure{file + " has errors; nothing was started"};
@@ -123,13 +126,6 @@ int asStudent(const Student& student, const std::function<int()>& work,
   while (::waitpid(run.pid, &status, 0) < 0 && errno == EINTR) {
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::optional<Student> accountOf(const std::string& name) {
-  const passwd* pw = ::getpwnam(name.c_str());
-  if (!pw)
-    return std::nullopt;
-  return Student{pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir ? pw->pw_dir : "/"};
 }
 
 /// The prefix of the lines a student's `class test` child reports each check's outcome with.
@@ -431,7 +427,7 @@ int cmdClassDown(const std::string&, const CliArgs& a, std::ostream& out, std::o
   int status = kExitOk;
   size_t stopped = 0;
   for (const std::string& s : record.students) {
-    const std::optional<Student> student = accountOf(s);
+    const std::optional<Student> student = runtime::findAccount(s);
     if (!student) {
       err << "umlab: error: [" << s << "] the account is gone; root removes what it left with 'umlab clean'\n";
       status = kExitHostFailure;

@@ -30,7 +30,6 @@
 #include <ostream>
 #include <poll.h>
 #include <cstdlib>
-#include <pwd.h>
 #include <sstream>
 #include <termios.h>
 #include <unistd.h>
@@ -447,13 +446,11 @@ int cmdClean(const std::string& self, const CliArgs& a, std::ostream& out, std::
 
 namespace {
 
-const passwd* accountNamed(const std::string& user) {
-  const passwd* pw = ::getpwnam(user.c_str());
-  if (!pw && !user.empty() && std::all_of(user.begin(), user.end(), [](unsigned char c) { return std::isdigit(c); }))
-    pw = ::getpwuid(static_cast<uid_t>(std::strtoul(user.c_str(), nullptr, 10)));
-  if (!pw)
+runtime::Student accountNamed(const std::string& user) {
+  std::optional<runtime::Student> account = runtime::findAccount(user);
+  if (!account)
     throw CliUsageError{"there is no account named '" + user + "'"};
-  return pw;
+  return *account;
 }
 
 } // namespace
@@ -466,10 +463,9 @@ void actAsAccountFor(const CliArgs& a) {
     throw CliUsageError{"--user picks that account's state directories; it does not go with --state-dir"};
   if (::geteuid() != 0)
     throw CliUsageError{"--user acts on another account's labs, which only root may do; your own labs need no --user"};
-  const passwd* pw = accountNamed(*user);
   // Root acts on a user's lab as that user, for the rest of this command: whatever the lab's
   // files say (they are the user's to write), nothing is done with more than the user's rights.
-  const runtime::Student account{pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir ? pw->pw_dir : "/"};
+  const runtime::Student account = accountNamed(*user);
   if (const int e = runtime::becomeAccount(account); e != 0)
     throw CliFailure{"cannot act as " + account.account + ": " + std::strerror(e)};
 }
@@ -479,7 +475,7 @@ std::vector<std::string> stateRootsFor(const CliArgs& a) {
     return {*v};
   if (auto user = a.get("--user")) {
     // actAsAccountFor made this process the account already.
-    if (::geteuid() != accountNamed(*user)->pw_uid)
+    if (::geteuid() != accountNamed(*user).uid)
       throw CliUsageError{"--user acts on another account's labs, which only root may do; your own labs need no --user"};
     try {
       return runtime::accountStateRoots(*user);

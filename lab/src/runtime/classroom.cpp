@@ -25,13 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::optional<Student> lookupAccount(const std::string& name) {
-  const passwd* pw = ::getpwnam(name.c_str());
-  if (!pw)
-    return std::nullopt;
-  return Student{pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir ? pw->pw_dir : "/"};
-}
-
 std::string trim(std::string s) {
   const auto space = [](unsigned char c) { return std::isspace(c); };
   s.erase(s.begin(), std::find_if_not(s.begin(), s.end(), space));
@@ -110,7 +103,7 @@ std::optional<std::vector<Student>> loadStudents(const std::string& path, Source
     diags.error(SourceLoc{&sources.add(path, ""), 0, 0}, "no such file; the students file lists one account per line");
     return std::nullopt;
   }
-  return parseStudents(path, readText(path), sources, diags, lookupAccount);
+  return parseStudents(path, readText(path), sources, diags, findAccount);
 }
 
 std::string classDirectory() {

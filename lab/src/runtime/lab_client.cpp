@@ -448,6 +448,29 @@ std::optional<std::pair<std::string, uint16_t>> LabClient::mcastGroup(const std:
   return std::nullopt;
 }
 
+namespace {
+
+/// Asks the switch at `adminPath` (switch_admin.hpp), its socket reached through `side`: the
+/// lab's user namespace when it is a rootless lab of the caller's.
+AdminReply askSwitch(const LabSide& side, const std::string& adminPath, const std::string& command,
+                     std::chrono::milliseconds timeout = std::chrono::milliseconds(2000)) {
+  UniqueFd fd = side.descriptor([&] {
+    UniqueFd c = tryConnectUnixStream(adminPath, ConnectMode::Now);
+    return c ? c.release() : -errno;
+  });
+  return switchAdmin(std::move(fd), adminPath, command, timeout);
+}
+
+/// Opens a file the lab's switches wrote (a capture), through `side` as `askSwitch` does.
+UniqueFd openLabFile(const LabSide& side, const std::string& path) {
+  return side.descriptor([&] {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+  });
+}
+
+} // namespace
+
 std::pair<std::string, std::string> LabClient::linkConditions(const std::string& lab, const std::string& port,
                                                               const std::string& direction, const std::string& words,
                                                               const std::optional<std::string>& seed) const {
@@ -459,12 +482,13 @@ std::pair<std::string, std::string> LabClient::linkConditions(const std::string&
   // The switch the plan puts the port on is asked first; the others only for a port plugged in
   // later (`link add`), so a planned port costs one round trip, not one per switch.
   std::vector<SwitchPlan> switches = plan(lab).switches;
+  const LabSide side(supervisorPid(lab));
   std::stable_partition(switches.begin(), switches.end(), [&](const SwitchPlan& sw) {
     return std::any_of(sw.ports.begin(), sw.ports.end(), [&](const PortPlan& p) { return p.name == port; });
   });
   for (const SwitchPlan& sw : switches) {
-    const AdminReply r = words.empty() ? askSwitch(lab, sw.adminPath, "show ports")
-                                       : askSwitch(lab, sw.adminPath, "set port " + port + " " + direction + words);
+    const AdminReply r = words.empty() ? askSwitch(side, sw.adminPath, "show ports")
+                                       : askSwitch(side, sw.adminPath, "set port " + port + " " + direction + words);
     if (!r.reached)
       continue;
     if (words.empty()) {
@@ -483,7 +507,7 @@ std::pair<std::string, std::string> LabClient::linkConditions(const std::string&
     if (!r.ok)
       throw RuntimeError(r.text);
     if (seed) {
-      const AdminReply s = askSwitch(lab, sw.adminPath, "set seed " + *seed);
+      const AdminReply s = askSwitch(side, sw.adminPath, "set seed " + *seed);
       if (!s.ok)
         throw RuntimeError("--seed: " + s.text);
     }
@@ -500,42 +524,41 @@ std::pair<std::string, std::string> LabClient::linkConditions(const std::string&
                      "' shows where each interface is)");
 }
 
-std::string LabClient::captureDir(const std::string& lab) const {
+std::string LabClient::captureDir(const std::string& lab, const LabSide& side) const {
   LabState state(stateRoot_, lab);
   const std::string dir = state.dir() + "/captures";
-  // The lab's switches run as the lab's uid, the owner of its subdirectories (sw/ among them).
-  struct stat st {};
-  if (::stat((state.dir() + "/sw").c_str(), &st) != 0)
-    throw RuntimeError("cannot read the state of lab '" + lab + "': " + std::strerror(errno));
+  const std::string sw = state.dir() + "/sw";
   struct stat existing {};
+  if (::stat(sw.c_str(), &existing) != 0)
+    throw RuntimeError("cannot read the state of lab '" + lab + "': " + std::strerror(errno));
   if (::lstat(dir.c_str(), &existing) == 0 && !S_ISDIR(existing.st_mode))
     throw RuntimeError(dir + " is not a directory; 'umlab down " + lab + "' and up again");
   // The lab's (unprivileged, jailed) switches write here: they see the state directory at the
-  // same path, as its owner. In a rootless lab that owner is one of the user's subordinate ids,
-  // which only root of the lab's user namespace may give it to.
-  // (Ids are read where they are used: inside the lab's user namespace they read otherwise.)
-  const std::string sw = state.dir() + "/sw";
-  const LabSide side(supervisorPid(lab));
-  if (const int e = side.run([&] { return ::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST ? 0 : -errno; }))
-    throw RuntimeError("cannot create " + dir + ": " + std::strerror(e));
-  if (const int e = side.run([&] {
-        struct stat owner {};
-        return ::stat(sw.c_str(), &owner) == 0 && ::lchown(dir.c_str(), owner.st_uid, owner.st_gid) == 0 ? 0 : -errno;
-      }))
-    throw RuntimeError("cannot hand " + dir + " to the lab's user: " + std::strerror(e));
+  // same path, as its owner, the owner of sw/. In a rootless lab that owner is one of the user's
+  // subordinate ids, which only root of the lab's user namespace may give it to; ids are read
+  // there too, since inside that namespace they read otherwise.
+  const int e = side.run([&] {
+    struct stat owner {};
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+      return -errno;
+    return ::stat(sw.c_str(), &owner) == 0 && ::lchown(dir.c_str(), owner.st_uid, owner.st_gid) == 0 ? 0 : -errno;
+  });
+  if (e != 0)
+    throw RuntimeError("cannot hand " + dir + " to the lab's switches: " + std::strerror(e) +
+                       "; 'umlab down " + lab + "' and up again");
   return dir;
 }
 
 void LabClient::startReplay(const std::string& lab, const std::string& segment, const std::string& capture,
                             const ReplayOptions& options) const {
   const std::string admin = switchAdminPath(lab, segment);
-  const std::string dir = captureDir(lab);
+  const LabSide side(supervisorPid(lab));
+  const std::string dir = captureDir(lab, side);
   // The switch is confined to the lab's state: it reads a copy there, all of it at start.
   const std::string copy = dir + "/replay." + segment + "." + uniqueSuffix() + ".pcap";
   UniqueFd source(::open(capture.c_str(), O_RDONLY | O_CLOEXEC));
   if (!source)
     throw RuntimeError("cannot read the capture " + capture + ": " + std::strerror(errno));
-  const LabSide side(supervisorPid(lab));
   // A new file of the switch's (the name is made here: O_EXCL follows nothing planted there).
   UniqueFd target = side.descriptor([&] {
     struct stat st {};
@@ -566,7 +589,7 @@ void LabClient::startReplay(const std::string& lab, const std::string& segment, 
   words << " speed " << options.speed << " loop " << options.loop;
   if (!options.rewriteDst.empty())
     words << " dst " << options.rewriteDst;
-  const AdminReply start = askSwitch(lab, admin, "replay start " + copy + words.str(), std::chrono::seconds(30));
+  const AdminReply start = askSwitch(side, admin, "replay start " + copy + words.str(), std::chrono::seconds(30));
   side.run([&] { return ::unlink(copy.c_str()) == 0 ? 0 : -errno; });
   if (!start.ok) {
     std::string why = start.text;
@@ -577,14 +600,14 @@ void LabClient::startReplay(const std::string& lab, const std::string& segment, 
 }
 
 std::pair<long long, bool> LabClient::replayProgress(const std::string& lab, const std::string& segment) const {
-  const AdminReply s = askSwitch(lab, switchAdminPath(lab, segment), "show replay");
+  const AdminReply s = askSwitch(LabSide(supervisorPid(lab)), switchAdminPath(lab, segment), "show replay");
   if (!s.ok)
     throw RuntimeError("segment " + segment + ": " + s.text);
   return {adminValue(s.text, "replay_frames_sent=", "replay_frames_sent"), s.text.rfind("replay=-", 0) != 0};
 }
 
 void LabClient::stopReplay(const std::string& lab, const std::string& segment) const {
-  askSwitch(lab, switchAdminPath(lab, segment), "replay stop");
+  askSwitch(LabSide(supervisorPid(lab)), switchAdminPath(lab, segment), "replay stop");
 }
 
 void LabClient::startPlannedReplays(const LaunchPlan& plan) const {
@@ -708,26 +731,27 @@ long long LabClient::capture(const std::string& lab, const std::string& segment,
     return frames;
   }
   const std::string admin = switchAdminPath(lab, segment);
-  const std::string file = captureDir(lab) + "/" + segment + "." + uniqueSuffix() + ".pcap";
+  const LabSide side(supervisorPid(lab));
+  const std::string file = captureDir(lab, side) + "/" + segment + "." + uniqueSuffix() + ".pcap";
   struct Remove {
-    LabSide side;
+    const LabSide& side;
     std::string path;
     ~Remove() {
       side.run([this] { return ::unlink(path.c_str()) == 0 ? 0 : -errno; });
     }
-  } remove{LabSide(supervisorPid(lab)), file};
+  } remove{side, file};
   if (last.count() > 0) {
     const std::string seconds = std::to_string(std::max<long long>(1, last.count() / 1000)) + "s";
-    const AdminReply r = askSwitch(lab, admin, "capture dump " + file + " " + seconds);
+    const AdminReply r = askSwitch(side, admin, "capture dump " + file + " " + seconds);
     if (!r.ok)
       throw RuntimeError("segment " + segment + ": " + r.text);
-    UniqueFd in = openLabFile(lab, file);
+    UniqueFd in = openLabFile(side, file);
     off_t offset = 0;
     if (!in || !copyNew(in.get(), offset, outFd))
       throw RuntimeError(std::string("cannot copy the capture: ") + std::strerror(errno));
     return std::atoll(r.text.c_str() + std::string("dumped ").size());
   }
-  const AdminReply start = askSwitch(lab, admin, "capture start " + file);
+  const AdminReply start = askSwitch(side, admin, "capture start " + file);
   if (!start.ok)
     throw RuntimeError("segment " + segment + ": " + start.text);
   UniqueFd in;
@@ -737,13 +761,13 @@ long long LabClient::capture(const std::string& lab, const std::string& segment,
   while (keepGoing() && isOutputOk && (duration.count() == 0 || SteadyClock::now() < end)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (!in)
-      in = openLabFile(lab, file);
+      in = openLabFile(side, file);
     if (in)
       isOutputOk = copyNew(in.get(), offset, outFd);
   }
-  const AdminReply stop = askSwitch(lab, admin, "capture stop");
+  const AdminReply stop = askSwitch(side, admin, "capture stop");
   if (!in)
-    in = openLabFile(lab, file);
+    in = openLabFile(side, file);
   if (in && isOutputOk)
     isOutputOk = copyNew(in.get(), offset, outFd);
   if (!stop.ok)
@@ -751,22 +775,6 @@ long long LabClient::capture(const std::string& lab, const std::string& segment,
   if (!isOutputOk)
     throw RuntimeError(std::string("cannot write the capture: ") + std::strerror(errno));
   return std::atoll(stop.text.c_str() + std::string("captured ").size());
-}
-
-AdminReply LabClient::askSwitch(const std::string& lab, const std::string& adminPath, const std::string& command,
-                                std::chrono::milliseconds timeout) const {
-  UniqueFd fd = LabSide(supervisorPid(lab)).descriptor([&] {
-    UniqueFd c = tryConnectUnixStream(adminPath, ConnectMode::Now);
-    return c ? c.release() : -errno;
-  });
-  return switchAdmin(std::move(fd), adminPath, command, timeout);
-}
-
-UniqueFd LabClient::openLabFile(const std::string& lab, const std::string& path) const {
-  return LabSide(supervisorPid(lab)).descriptor([&] {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    return fd < 0 ? -errno : fd;
-  });
 }
 
 pid_t LabClient::supervisorPid(const std::string& lab) const {

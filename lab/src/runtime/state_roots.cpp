@@ -2,6 +2,7 @@
 
 #include "umlab/lab/runtime/lab_state.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
+#include "umlab/lab/runtime/user_account.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -52,14 +53,12 @@ std::vector<std::string> callerStateRoots() {
 }
 
 std::vector<std::string> accountStateRoots(const std::string& user) {
-  const passwd* pw = ::getpwnam(user.c_str());
-  if (!pw && !user.empty() && std::all_of(user.begin(), user.end(), ::isdigit))
-    pw = ::getpwuid(static_cast<uid_t>(std::strtoul(user.c_str(), nullptr, 10)));
-  if (!pw)
+  const std::optional<LoginAccount> account = findAccount(user);
+  if (!account)
     throw RuntimeError("there is no account named '" + user + "'");
-  const std::string runtimeDir = "/run/user/" + std::to_string(pw->pw_uid);
+  const std::string runtimeDir = "/run/user/" + std::to_string(account->uid);
   std::error_code ec;
-  return userStateRoots(pw->pw_uid, fs::is_directory(runtimeDir, ec) ? runtimeDir : "");
+  return userStateRoots(account->uid, fs::is_directory(runtimeDir, ec) ? runtimeDir : "");
 }
 
 std::string rootOfLab(const std::vector<std::string>& roots, const std::string& lab) {

@@ -422,6 +422,7 @@ private:
     // network namespace made next, and the lab's processes run as its guest id.
     rootless_ = isRootless();
     if (rootless_) {
+      rootFromOutside_ = overflowUid(); // what root's uid, unmapped here, reads as inside
       const UserNamespacePlan users = planUserNamespaceForCaller(plan_.lab);
       enterUserNamespace(users);
       uid_ = users.guestId;
@@ -959,7 +960,7 @@ private:
       ucred peer{};
       socklen_t len = sizeof peer;
       if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 ||
-          !(peer.uid == 0 || (rootless_ && peer.uid == overflowUid()))) {
+          !(peer.uid == 0 || (rootless_ && peer.uid == rootFromOutside_))) {
         ::close(fd);
         continue;
       }
@@ -1709,6 +1710,7 @@ private:
   std::unique_ptr<Jail> pendingJail_;  ///< the jail of the process being started
   unsigned uid_ = labUid(plan_.lab);
   bool rootless_ = false; ///< run by an ordinary user, in a user namespace of its own
+  uid_t rootFromOutside_ = 0; ///< in a rootless lab: the overflow uid, as root's connections read
   Clock::time_point nextRefresh_{};
   size_t sizeCursor_ = 0;
   int nextClient_ = 1;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cctype>
+#include <cstdlib>
 #include <grp.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -97,6 +99,16 @@ UserAccount currentUserAccount() {
 
 std::optional<UserAccount> findUserAccount(const std::string& name) {
   return lookup(name.c_str(), ::getpwnam_r);
+}
+
+std::optional<LoginAccount> findAccount(const std::string& nameOrUid) {
+  const passwd* pw = ::getpwnam(nameOrUid.c_str());
+  if (!pw && !nameOrUid.empty() &&
+      std::all_of(nameOrUid.begin(), nameOrUid.end(), [](unsigned char c) { return std::isdigit(c); }))
+    pw = ::getpwuid(static_cast<uid_t>(std::strtoul(nameOrUid.c_str(), nullptr, 10)));
+  if (!pw)
+    return std::nullopt;
+  return LoginAccount{pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir ? pw->pw_dir : "/"};
 }
 
 } // namespace umlab::lab::runtime

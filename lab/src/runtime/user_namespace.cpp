@@ -244,16 +244,47 @@ unsigned overflowUid() {
   return text.empty() ? 65534u : static_cast<unsigned>(std::strtoul(text.c_str(), nullptr, 10));
 }
 
-LabSide::LabSide(pid_t supervisor) : supervisor_(supervisor), isDirect_(true) {
+LabSide::LabSide(pid_t supervisor)
+    : userNamespace_("/proc/" + std::to_string(supervisor) + "/ns/user"), isDirect_(true) {
   if (::geteuid() == 0)
     return;
   // Only a lab known to share the caller's user namespace is reached directly; when that cannot
   // be told, the child's setns says why.
   struct stat mine {}, theirs {};
   isDirect_ = ::stat("/proc/self/ns/user", &mine) == 0 &&
-              ::stat(("/proc/" + std::to_string(supervisor) + "/ns/user").c_str(), &theirs) == 0 &&
+              ::stat(userNamespace_.c_str(), &theirs) == 0 &&
               mine.st_ino == theirs.st_ino;
 }
+
+namespace {
+
+/// The one way LabSide leaves the caller's namespaces: a child joins the user namespace
+/// `userNs`, runs `body` and exits with what it returns (an errno, 0 for success). Nothing may
+/// unwind into the caller's code in that copy of its process. Returns the child's status, or the
+/// errno of a failed fork or setns, or EIO when the child died.
+int inUserNamespace(const std::string& userNs, const std::function<int()>& body) {
+  const pid_t child = ::fork();
+  if (child < 0)
+    return errno;
+  if (child == 0) {
+    const int ns = ::open(userNs.c_str(), O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || ::setns(ns, CLONE_NEWUSER) != 0)
+      ::_exit(errno & 0xff);
+    int status = EIO;
+    try {
+      status = body();
+    } catch (...) {
+    }
+    ::_exit(status & 0xff);
+  }
+  int status = 0;
+  pid_t waited;
+  while ((waited = ::waitpid(child, &status, 0)) < 0 && errno == EINTR) {
+  }
+  return waited == child && WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
+}
+
+} // namespace
 
 UniqueFd LabSide::descriptor(const std::function<int()>& call) const {
   if (isDirect_) {
@@ -268,57 +299,21 @@ UniqueFd LabSide::descriptor(const std::function<int()>& call) const {
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
     return UniqueFd();
   UniqueFd mine(pair[0]), theirs(pair[1]);
-  const std::string userNs = "/proc/" + std::to_string(supervisor_) + "/ns/user";
-  const pid_t child = ::fork();
-  if (child < 0)
-    return UniqueFd();
-  if (child == 0) {
-    const int ns = ::open(userNs.c_str(), O_RDONLY | O_CLOEXEC);
-    if (ns < 0 || ::setns(ns, CLONE_NEWUSER) != 0)
-      ::_exit(errno & 0xff);
-    int fd = -EIO;
-    try {
-      fd = call();
-    } catch (...) {
-      ::_exit(EIO); // never unwind into the caller's code in this copy of its process
-    }
-    if (fd < 0)
-      ::_exit((-fd) & 0xff);
-    ::_exit(sendDescriptor(theirs.get(), fd) ? 0 : EIO);
-  }
-  theirs.reset();
+  const int status = inUserNamespace(userNamespace_, [&] {
+    const int fd = call();
+    return fd < 0 ? -fd : sendDescriptor(theirs.get(), fd) ? 0 : EIO;
+  });
+  theirs.reset(); // the descriptor waits in the socket; with the child gone, EOF follows it
   UniqueFd fd = receiveDescriptor(mine.get());
-  int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
   if (!fd)
-    errno = WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : EIO;
+    errno = status ? status : EIO;
   return fd;
 }
 
 int LabSide::run(const std::function<int()>& call) const {
   if (isDirect_)
     return -call();
-  const std::string userNs = "/proc/" + std::to_string(supervisor_) + "/ns/user";
-  const pid_t child = ::fork();
-  if (child < 0)
-    return errno;
-  if (child == 0) {
-    const int ns = ::open(userNs.c_str(), O_RDONLY | O_CLOEXEC);
-    if (ns < 0 || ::setns(ns, CLONE_NEWUSER) != 0)
-      ::_exit(errno & 0xff);
-    int rc = -EIO;
-    try {
-      rc = call();
-    } catch (...) {
-    }
-    ::_exit((-rc) & 0xff);
-  }
-  int status = 0;
-  pid_t waited;
-  while ((waited = ::waitpid(child, &status, 0)) < 0 && errno == EINTR) {
-  }
-  return waited == child && WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
+  return inUserNamespace(userNamespace_, [&] { return -call(); });
 }
 
 std::string LabSide::attempt(const std::function<std::string()>& call) const {
@@ -328,37 +323,20 @@ std::string LabSide::attempt(const std::function<std::string()>& call) const {
   if (::pipe2(report, O_CLOEXEC) != 0)
     return std::string("pipe: ") + std::strerror(errno);
   UniqueFd reportRead(report[0]), reportWrite(report[1]);
-  const std::string userNs = "/proc/" + std::to_string(supervisor_) + "/ns/user";
-  const pid_t child = ::fork();
-  if (child < 0)
-    return std::string("fork: ") + std::strerror(errno);
-  if (child == 0) {
-    reportRead.reset();
-    const int ns = ::open(userNs.c_str(), O_RDONLY | O_CLOEXEC);
-    std::string failure;
-    if (ns < 0 || ::setns(ns, CLONE_NEWUSER) != 0)
-      failure = std::string("cannot enter the lab's user namespace: ") + std::strerror(errno);
-    else
-      try {
-        failure = call();
-      } catch (...) {
-        failure = "the call in the lab's user namespace failed";
-      }
-    if (!failure.empty())
-      (void)!::write(reportWrite.get(), failure.data(), failure.size());
-    ::_exit(failure.empty() ? 0 : 1);
-  }
+  // The child's words travel in the pipe (a few hundred bytes: they fit while it exits); its
+  // status only says whether it got into the namespace at all.
+  const int status = inUserNamespace(userNamespace_, [&] {
+    const std::string failure = call();
+    (void)!::write(reportWrite.get(), failure.data(), failure.size());
+    return 0;
+  });
   reportWrite.reset();
   std::string failure;
   char buf[1024];
   for (ssize_t n; (n = ::read(reportRead.get(), buf, sizeof buf)) > 0;)
     failure.append(buf, static_cast<size_t>(n));
-  int status = 0;
-  pid_t waited;
-  while ((waited = ::waitpid(child, &status, 0)) < 0 && errno == EINTR) {
-  }
-  if (failure.empty() && !(waited == child && WIFEXITED(status) && WEXITSTATUS(status) == 0))
-    failure = "the helper in the lab's user namespace failed";
+  if (failure.empty() && status != 0)
+    failure = std::string("cannot enter the lab's user namespace: ") + std::strerror(status);
   return failure;
 }
 

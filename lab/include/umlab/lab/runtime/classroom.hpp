@@ -19,6 +19,7 @@
 
 #include "umlab/base/diagnostics.hpp"
 #include "umlab/base/source.hpp"
+#include "umlab/lab/runtime/user_account.hpp"
 
 #include <functional>
 #include <optional>
@@ -28,12 +29,8 @@
 
 namespace umlab::lab::runtime {
 
-struct Student {
-  std::string account;
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::string home;
-};
+/// A student is an account of the machine's.
+using Student = LoginAccount;
 
 /// The accounts of a students file. Errors at file:line:col: an unknown account, root, a
 /// duplicate, an empty file.

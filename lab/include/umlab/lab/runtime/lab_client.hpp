@@ -17,7 +17,7 @@
 #include "umlab/lab/runtime/lab_event.hpp"
 #include "umlab/lab/runtime/lab_status.hpp"
 #include "umlab/lab/runtime/plan_diff.hpp"
-#include "umlab/lab/runtime/switch_admin.hpp"
+#include "umlab/lab/runtime/user_namespace.hpp"
 
 #include <chrono>
 #include <functional>
@@ -138,13 +138,8 @@ private:
   UniqueFd request(const std::string& lab, const std::string& requestJson) const;
   /// Reads the one-line reply; throws RuntimeError with the supervisor's error.
   JsonValue expectOk(int fd, const std::string& lab, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
-  std::string captureDir(const std::string& lab) const;
-  /// Asks the switch at `adminPath` of `lab` (switch_admin.hpp), reaching its socket through the
-  /// lab's user namespace when it is a rootless lab of the caller's (user_namespace.hpp LabSide).
-  AdminReply askSwitch(const std::string& lab, const std::string& adminPath, const std::string& command,
-                       std::chrono::milliseconds timeout = std::chrono::milliseconds(2000)) const;
-  /// Opens a file the lab's switches wrote (a capture), as `askSwitch` reaches their sockets.
-  UniqueFd openLabFile(const std::string& lab, const std::string& path) const;
+  /// The lab's captures/ directory, made and given to its switches' uid through `side`.
+  std::string captureDir(const std::string& lab, const LabSide& side) const;
   /// A UDP socket in the lab's network namespace, a member of `group` on lo.
   UniqueFd mcastListener(const std::string& lab, const std::string& group, uint16_t port) const;
 

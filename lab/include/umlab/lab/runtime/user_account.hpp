@@ -26,4 +26,16 @@ UserAccount currentUserAccount();
 /// The account named `name`, or nullopt when the machine has no such user.
 std::optional<UserAccount> findUserAccount(const std::string& name);
 
+/// An account as the system's user database has it: enough to become it (classroom.hpp
+/// becomeAccount) and to find its labs (state_roots.hpp).
+struct LoginAccount {
+  std::string account; ///< the login name
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::string home;
+};
+
+/// The account named `nameOrUid` (a login name, or a uid in digits).
+std::optional<LoginAccount> findAccount(const std::string& nameOrUid);
+
 } // namespace umlab::lab::runtime

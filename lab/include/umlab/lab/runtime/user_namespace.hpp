@@ -108,7 +108,7 @@ public:
   std::string attempt(const std::function<std::string()>& call) const;
 
 private:
-  pid_t supervisor_;
+  std::string userNamespace_; ///< /proc/<supervisor>/ns/user
   bool isDirect_;
 };
 
