@@ -12,6 +12,12 @@
 //   drag      every node moved by one undoable command and its links following (a big drag)
 //   check     one edit's revalidation: write YAML, load, resolve, analyze (after each edit)
 //   save      writing the YAML text
+//   first     what a user waits for when opening the generated file (no `layout:`): open, build
+//             the canvas, fit a 1280x800 view and paint it once
+//   event     one second of a running lab at fit zoom: a counters event from every switch
+//             (the supervisor sends one per switch per second, every port's frames moving),
+//             applied to the status, handed to the canvas, and the view painted again
+//   event100  the same at 100 % zoom, where rate labels are drawn
 //
 // Runs on the offscreen platform unless QT_QPA_PLATFORM says otherwise. Asserts nothing: read
 // the numbers, on a Release build, on an idle machine.
@@ -21,6 +27,7 @@
 #include "umlab/base/temp_dir.hpp"
 #include "umlab/gui/canvas_export.hpp"
 #include "umlab/gui/lab_editor.hpp"
+#include "umlab/gui/lab_status.hpp"
 #include "umlab/gui/topology_scene.hpp"
 #include "umlab/gui/topology_view.hpp"
 #include "umlab/gui/yaml_writer.hpp"
@@ -34,6 +41,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -84,6 +92,71 @@ std::vector<size_t> parseSizes(const char* text) {
   return out;
 }
 
+/// A running lab's status as the supervisor would report it for `lab`: every node ready, a
+/// switch per segment and per point-to-point link, a port per interface (and per trunk end).
+umlab::gui::LabStatus fakeStatus(const umlab::gui::TopologyScene& scene) {
+  using namespace umlab::gui;
+  const LabData& lab = scene.document().data();
+  runtime::LabStatus s;
+  s.lab = lab.name;
+  std::map<std::string, SwitchStatus> switches;
+  for (const NodeData& n : lab.nodes)
+    s.nodes.push_back(NodeStatus{n.name, "ready", 1000, 60, 30000, {}});
+  for (const SegmentData& seg : lab.segments)
+    switches[seg.name] = SwitchStatus{seg.name, "up", 1, true, 0.1, {}};
+  auto port = [](const std::string& name) {
+    PortStatus p;
+    p.name = name;
+    p.kind = "daemon";
+    p.conditionsIn = p.conditionsOut = "none";
+    return p;
+  };
+  for (const LinkData& l : lab.links) {
+    switch (linkShape(l)) {
+    case LinkShape::ToSegment: {
+      const int ni = interfaceEnd(l);
+      switches[endpointName(lab, l.ends[1 - ni])].ports.push_back(port(endpointText(lab, l.ends[ni])));
+      break;
+    }
+    case LinkShape::PointToPoint: {
+      const std::string name = scene.switchNameOf(l.id);
+      SwitchStatus& sw = switches[name];
+      sw = SwitchStatus{name, "up", 1, true, 0.1, {port(endpointText(lab, l.ends[0])), port(endpointText(lab, l.ends[1]))}};
+      break;
+    }
+    case LinkShape::Trunk:
+      switches[endpointName(lab, l.ends[0])].ports.push_back(port("trunk:" + endpointName(lab, l.ends[1])));
+      switches[endpointName(lab, l.ends[1])].ports.push_back(port("trunk:" + endpointName(lab, l.ends[0])));
+      break;
+    default: break;
+    }
+  }
+  for (auto& [name, sw] : switches)
+    s.switches.push_back(std::move(sw));
+  return LabStatus(std::move(s), 1e9);
+}
+
+/// The counters events of second `tick`: every port of every switch moved on by a few frames.
+void applyCountersSecond(umlab::gui::LabStatus& status, int tick) {
+  using namespace umlab::gui;
+  const std::vector<SwitchStatus> switches = status.switches;
+  for (const SwitchStatus& sw : switches) {
+    LabEvent e;
+    e.type = LabEvent::Type::Counters;
+    e.time = 1e9 + tick;
+    e.segment = sw.segment;
+    e.ageSeconds = 0.1;
+    for (PortStatus p : sw.ports) {
+      p.rxFrames += 10 + tick % 7;
+      p.rxBytes += 1000 * (10 + tick % 7);
+      p.txFrames += 20;
+      p.txBytes += 20 * 1500;
+      e.ports.push_back(std::move(p));
+    }
+    applyLabEvent(status, e);
+  }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -115,8 +188,9 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   using namespace umlab::gui;
 
-  std::printf("%6s %6s %8s %8s %8s %10s %8s %8s %8s %8s %8s   (ms, median of %d)\n", "nodes", "items", "open",
-              "reopen", "scene", "fit+paint", "zoom", "render", "drag", "check", "save", runs);
+  std::printf("%6s %6s %8s %8s %8s %10s %8s %8s %8s %8s %8s %8s %8s %8s   (ms, median of %d)\n", "nodes", "items",
+              "open", "reopen", "scene", "fit+paint", "zoom", "render", "drag", "check", "save", "first", "event",
+              "event100", runs);
   umlab::TempDir dir("bench-gui");
   for (size_t n : sizes) {
     umlab::bench::GenOptions o;
@@ -165,9 +239,39 @@ int main(int argc, char** argv) {
     });
     const double checkMs = timeMs(runs, [&] { editor.validateNow(); });
     const double saveMs = timeMs(runs, [&] { (void)writeLabYaml(lab); });
-    std::printf("%6zu %6lld %8.1f %8.1f %8.1f %10.1f %8.1f %8.1f %8.1f %8.1f %8.1f\n", n,
+
+    // The first frame of the unpositioned file, as a user opening it waits for it.
+    const double firstMs = timeMs(runs, [&] {
+      LabEditor first;
+      first.open(QString::fromStdString(path));
+      TopologyScene firstScene(first);
+      TopologyView firstView(&firstScene);
+      firstView.resize(1280, 800);
+      firstView.show();
+      firstView.fitAll();
+      QPixmap pixels(firstView.viewport()->size());
+      firstView.viewport()->render(&pixels);
+    });
+
+    // A running lab: one second of counters events, then a repaint.
+    LabStatus status = fakeStatus(*scene);
+    scene->setStatus(status);
+    int tick = 0;
+    auto second = [&] {
+      applyCountersSecond(status, ++tick);
+      scene->setStatus(status);
+      view.viewport()->render(&target);
+    };
+    second();
+    view.fitAll();
+    const double eventMs = timeMs(runs, second);
+    view.resetZoom();
+    view.centerOn(scene->contentRect().center());
+    const double event100Ms = timeMs(runs, second);
+    scene->setStatus(std::nullopt);
+    std::printf("%6zu %6lld %8.1f %8.1f %8.1f %10.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f\n", n,
                 static_cast<long long>(scene->items().size()), openMs, reopenMs, sceneMs, fitMs, zoomMs, renderMs, dragMs,
-                checkMs, saveMs);
+                checkMs, saveMs, firstMs, eventMs, event100Ms);
     std::fflush(stdout);
   }
   return 0;
