@@ -1,5 +1,6 @@
 #include "umlab/gui/element_menu.hpp"
 
+#include "umlab/gui/items.hpp"
 #include "umlab/gui/lab_runner.hpp"
 #include "umlab/gui/topology_scene.hpp"
 
@@ -9,6 +10,7 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFormLayout>
+#include <QInputDialog>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMessageBox>
@@ -80,6 +82,39 @@ QString captureSegmentOf(const TopologyScene& scene, ElementId id) {
   }
 }
 
+namespace {
+
+/// The capture actions of a switch (a segment's or a link's): into Wireshark live, to a file
+/// until stopped, or, while one runs, stop it.
+void addCaptureActions(QMenu& menu, const QString& segment, bool running, LabRunner& runner, QWidget* parent) {
+  if (runner.captures().count(segment)) {
+    QAction* stop = menu.addAction(QObject::tr("Stop capture (%1)").arg(runner.captures().at(segment)));
+    stop->setObjectName("stopCaptureAction");
+    QObject::connect(stop, &QAction::triggered, &menu, [&runner, segment] { runner.stopCapture(segment); });
+    return;
+  }
+  QAction* live = menu.addAction(QObject::tr("Capture in Wireshark"));
+  live->setObjectName("wiresharkAction");
+  live->setEnabled(running && !segment.isEmpty() && !LabRunner::wireshark().isEmpty());
+  if (LabRunner::wireshark().isEmpty())
+    live->setToolTip(QObject::tr("Wireshark is not installed"));
+  QObject::connect(live, &QAction::triggered, &menu, [&runner, segment, parent] {
+    QString error;
+    if (!runner.captureToWireshark(segment, &error))
+      QMessageBox::information(parent, QObject::tr("Capture"), error);
+  });
+  QAction* file = menu.addAction(QObject::tr("Capture to file…"));
+  file->setObjectName("captureAction");
+  file->setEnabled(running && !segment.isEmpty());
+  QObject::connect(file, &QAction::triggered, &menu, [&runner, segment, parent] {
+    const QString path = askCaptureFile(segment, parent);
+    if (!path.isEmpty())
+      runner.startCapture(segment, path);
+  });
+}
+
+} // namespace
+
 void populateElementMenu(QMenu& menu, ElementId id, TopologyScene& scene, LabRunner& runner, QWidget* parent) {
   const LabDocument& doc = scene.document();
   const bool running = runner.status().has_value();
@@ -91,12 +126,25 @@ void populateElementMenu(QMenu& menu, ElementId id, TopologyScene& scene, LabRun
   };
   if (const NodeData* n = doc.node(id)) {
     const QString node = q(n->name);
+    const NodeStatus* st = running ? runner.status()->node(n->name) : nullptr;
+    const bool isUp = st && (st->state == "ready" || st->state == "booting");
     QAction* console = live(QObject::tr("Open console"), [&runner, node, parent] {
       QString error;
       if (!runner.openConsole(node, &error))
         QMessageBox::information(parent, QObject::tr("Console"), error);
     });
     console->setObjectName("consoleAction");
+    console->setEnabled(isUp);
+    QAction* command = live(QObject::tr("Run a command…"), [&runner, node, parent] {
+      bool ok = false;
+      const QString c = QInputDialog::getText(parent, QObject::tr("Run in %1").arg(node),
+                                              QObject::tr("Command (run with sh -c; its output goes to the log):"),
+                                              QLineEdit::Normal, QStringLiteral("ip route"), &ok);
+      if (ok && !c.trimmed().isEmpty())
+        runner.runCommand(node, c);
+    });
+    command->setObjectName("commandAction");
+    command->setEnabled(st && st->state == "ready");
   } else if (const LinkData* l = doc.link(id)) {
     const QString port = linkPortOf(doc.data(), *l);
     const LinkConditions start = l->conditions;
@@ -105,29 +153,20 @@ void populateElementMenu(QMenu& menu, ElementId id, TopologyScene& scene, LabRun
         runner.setLinkConditions(port, c->first, c->second);
     });
     cond->setObjectName("conditionsAction");
+    const LinkItem* item = scene.linkItem(id);
+    const bool isDown = item && item->live().isDown;
     QAction* down = live(QObject::tr("Take down"), [&runner, port] { runner.setLinkUp(port, false); });
     down->setObjectName("downAction");
     QAction* up = live(QObject::tr("Bring up"), [&runner, port] { runner.setLinkUp(port, true); });
     up->setObjectName("upAction");
-    for (QAction* a : {cond, down, up})
-      a->setEnabled(running && !port.isEmpty());
-    const QString segment = captureSegmentOf(scene, id);
-    QAction* cap = live(QObject::tr("Capture 30 s…"), [&runner, segment, parent] {
-      const QString file = askCaptureFile(segment, parent);
-      if (!file.isEmpty())
-        runner.capture(segment, file, 30);
-    });
-    cap->setObjectName("captureAction");
-    cap->setEnabled(running && !segment.isEmpty());
+    cond->setEnabled(running && !port.isEmpty());
+    down->setEnabled(running && !port.isEmpty() && !isDown);
+    up->setEnabled(running && !port.isEmpty() && isDown);
+    menu.addSeparator();
+    addCaptureActions(menu, captureSegmentOf(scene, id), running, runner, parent);
   } else if (const SegmentData* s = doc.segment(id)) {
     const QString segment = q(s->name);
-    QAction* cap = live(QObject::tr("Capture 30 s…"), [&runner, segment, parent] {
-      const QString file = askCaptureFile(segment, parent);
-      if (!file.isEmpty())
-        runner.capture(segment, file, 30);
-    });
-    cap->setObjectName("captureAction");
-    cap->setEnabled(running);
+    addCaptureActions(menu, segment, running, runner, parent);
     QAction* replay = live(QObject::tr("Replay a capture…"), [&runner, segment, parent] {
       const QString file = QFileDialog::getOpenFileName(parent, QObject::tr("Replay into %1").arg(segment), QString(),
                                                         QObject::tr("Captures (*.pcap *.pcapng)"));

@@ -54,9 +54,10 @@ void paintLabel(QPainter& p, const LinkLabel& l) {
   p.setBrush(QColor(255, 255, 255, 225));
   p.drawRoundedRect(l.rect, 3, 3);
   p.setFont(smallFont());
-  p.setPen(l.color);
   qreal y = l.rect.top() + 1;
-  for (const QStaticText& t : l.lines) {
+  for (size_t i = 0; i < l.lines.size(); ++i) {
+    const QStaticText& t = l.lines[i];
+    p.setPen(i < l.colors.size() ? l.colors[i] : l.color);
     const QSizeF size = t.size();
     p.drawStaticText(QPointF(l.rect.center().x() - size.width() / 2, y), t);
     y += size.height();
@@ -118,7 +119,7 @@ QString counterText(const LabStatus& status, const SwitchStatus& s) {
   const SwitchTotals t = totalsOf(s);
   QString text = QStringLiteral("%1 in · %2 out").arg(t.framesIn).arg(t.framesOut);
   if (const std::optional<TrafficRate> r = status.rateOf(s.segment))
-    text += QStringLiteral(" · %1/s").arg(r->framesPerSecond, 0, 'f', r->framesPerSecond < 10 ? 1 : 0);
+    text += QStringLiteral(" · ") + q(describeRate(r->framesPerSecond, r->bytesPerSecond));
   return text;
 }
 
@@ -312,13 +313,19 @@ QVariant SegmentItem::itemChange(GraphicsItemChange change, const QVariant& valu
 
 namespace {
 
-/// A label centred on `centre`, one static text per line.
-LinkLabel makeLabel(const QString& text, QPointF centre, const QColor& color) {
+const QColor kTraffic(0x0f, 0x76, 0x6e);
+const QColor kDrops(0xdc, 0x26, 0x26);
+const QColor kIdleLine(0x47, 0x55, 0x69);
+
+/// A label centred on `centre`, one static text per line, each line in its colour (the last
+/// colour for lines beyond `colors`).
+LinkLabel makeLabel(const QStringList& lines, QPointF centre, const std::vector<QColor>& colors) {
   LinkLabel l;
-  l.color = color;
+  l.color = colors.empty() ? kInk : colors.back();
+  l.colors = colors;
   const QFont font = smallFont();
   qreal w = 0, h = 0;
-  for (const QString& line : text.split('\n')) {
+  for (const QString& line : lines) {
     QStaticText t(line);
     t.setTextFormat(Qt::PlainText);
     t.setPerformanceHint(QStaticText::AggressiveCaching);
@@ -331,6 +338,103 @@ LinkLabel makeLabel(const QString& text, QPointF centre, const QColor& color) {
   return l;
 }
 
+LinkLabel makeLabel(const QString& text, QPointF centre, const QColor& color) {
+  return makeLabel(text.split('\n'), centre, {color});
+}
+
+/// The colour of a link carrying `load` (0 idle .. 1 full): teal, through amber, to red.
+QColor loadColor(double load) {
+  auto mix = [](const QColor& a, const QColor& b, double t) {
+    return QColor::fromRgbF(a.redF() + (b.redF() - a.redF()) * t, a.greenF() + (b.greenF() - a.greenF()) * t,
+                            a.blueF() + (b.blueF() - a.blueF()) * t);
+  };
+  const QColor teal(0x0d, 0x94, 0x88), amber(0xd9, 0x77, 0x06), red(0xdc, 0x26, 0x26);
+  return load < 0.6 ? mix(teal, amber, load / 0.6) : mix(amber, red, std::min(1.0, (load - 0.6) / 0.4));
+}
+
+/// What the running lab says about a link: its conditions, its traffic both ways, its drops.
+/// The port is the switch port of the link's node end (for a trunk, of its first segment on the
+/// second's switch); "rx" on it runs from `owner` to `other`, "tx" back.
+LiveLink liveLinkOf(const TopologyScene& scene, const LinkData& l) {
+  LiveLink live;
+  const LabStatus* status = scene.status() ? &*scene.status() : nullptr;
+  if (!status)
+    return live;
+  const LabData& lab = scene.document().data();
+  const LinkShape shape = linkShape(l);
+  const int ni = interfaceEnd(l);
+  std::string port, owner, other;
+  const SwitchStatus* sw = nullptr;
+  if (shape == LinkShape::ToSegment && l.ends[ni].kind == EndpointData::Kind::Interface) {
+    port = endpointText(lab, l.ends[ni]);
+    owner = endpointName(lab, l.ends[ni]);
+    other = endpointName(lab, l.ends[1 - ni]);
+    sw = status->switchOf(other);
+  } else if (shape == LinkShape::PointToPoint) {
+    port = endpointText(lab, l.ends[0]);
+    owner = endpointName(lab, l.ends[0]);
+    other = endpointName(lab, l.ends[1]);
+    sw = status->switchOf(scene.switchNameOf(l.id));
+  } else if (shape == LinkShape::Trunk) {
+    owner = endpointName(lab, l.ends[0]);
+    other = endpointName(lab, l.ends[1]);
+    port = "trunk:" + owner;
+    sw = status->switchOf(other);
+    if (!sw || !portOf(*sw, port)) { // the trunk's port as the first segment's switch names it
+      std::swap(owner, other);
+      port = "trunk:" + owner;
+      sw = status->switchOf(other);
+    }
+  } else if (shape == LinkShape::ToHost && l.ends[ni].kind == EndpointData::Kind::Interface) {
+    return live; // a tap: no switch, no counters
+  }
+  if (!sw)
+    return live;
+  const PortStatus* p = portOf(*sw, port);
+  if (!p)
+    return live;
+  live.hasPort = true;
+  live.isDown = isPortDown(*p);
+  const std::string conditions = describeLiveConditions(p->conditionsIn, p->conditionsOut);
+  live.isImpaired = !live.isDown && !conditions.empty();
+  if (!conditions.empty()) {
+    live.lines << q(conditions);
+    live.colors.push_back(kConditions);
+  }
+  if (const PortRate* r = status->portRateOf(sw->segment, port)) {
+    if (r->rxFramesPerSecond > 0) {
+      live.lines << q("→ " + other + "  " + describeRate(r->rxFramesPerSecond, r->rxBytesPerSecond));
+      live.colors.push_back(kTraffic);
+    }
+    if (r->txFramesPerSecond > 0) {
+      live.lines << q("→ " + owner + "  " + describeRate(r->txFramesPerSecond, r->txBytesPerSecond));
+      live.colors.push_back(kTraffic);
+    }
+    if (r->dropsPerSecond > 0) {
+      live.hasDrops = true;
+      live.lines << QStringLiteral("✕ %1 drops/s").arg(r->dropsPerSecond, 0, 'f', r->dropsPerSecond < 10 ? 1 : 0);
+      live.colors.push_back(kDrops);
+    }
+    const double bits = 8 * std::max(r->rxBytesPerSecond, r->txBytesPerSecond);
+    const double limit = std::max(conditionRateBits(p->conditionsIn), conditionRateBits(p->conditionsOut));
+    if (bits > 0)
+      live.load = limit > 0 ? std::min(1.0, bits / limit) : std::min(1.0, std::log10(1 + bits) / 9); // 1 Gbit/s is full
+  }
+  return live;
+}
+
+/// The label in a link's middle: the conditions as written, or, while the lab runs, what its
+/// switch says now (conditions, traffic both ways, drops).
+void setCentreLabel(LinkGeometry& g) {
+  g.centre.reset();
+  if (g.live.hasPort) {
+    if (!g.live.lines.isEmpty())
+      g.centre = makeLabel(g.live.lines, g.line.center(), g.live.colors);
+  } else if (!g.written.isEmpty()) {
+    g.centre = makeLabel(g.written, g.line.center(), kConditions);
+  }
+}
+
 /// Where a link is drawn and what its labels say, from the document and the run state.
 LinkGeometry linkGeometry(const TopologyScene& scene, ElementId id) {
   LinkGeometry g;
@@ -339,8 +443,6 @@ LinkGeometry linkGeometry(const TopologyScene& scene, ElementId id) {
   std::array<const QGraphicsItem*, 2> items{};
   std::array<QString, 2> endText;
   QString middle;
-  const SwitchStatus* liveSwitch = nullptr;
-  std::string livePort;
   if (const LinkData* l = doc.link(id)) {
     items[0] = scene.endpointItem(l->ends[0]);
     items[1] = scene.endpointItem(l->ends[1]);
@@ -353,23 +455,7 @@ LinkGeometry linkGeometry(const TopologyScene& scene, ElementId id) {
         endText[i] = q(l->ends[i].iface) + (ip.empty() ? QString() : "\n" + q(ip));
       }
     middle = q(conditionsText(l->conditions));
-    if (scene.status()) {
-      liveSwitch = scene.status()->switchOf(scene.switchNameOf(id));
-      const int ni = interfaceEnd(*l);
-      if (shape == LinkShape::Trunk)
-        livePort = "trunk:" + endpointName(lab, l->ends[0]);
-      else if (l->ends[ni].kind == EndpointData::Kind::Interface)
-        livePort = endpointText(lab, l->ends[ni]);
-      if (shape == LinkShape::ToSegment) {
-        const int si = 1 - ni;
-        liveSwitch = scene.status()->switchOf(endpointName(lab, l->ends[si]));
-      } else if (shape == LinkShape::Trunk) {
-        liveSwitch = nullptr;
-        for (const EndpointData& e : l->ends)
-          if (const SwitchStatus* sw = scene.status()->switchOf(endpointName(lab, e)); sw && portOf(*sw, livePort))
-            liveSwitch = sw;
-      }
-    }
+    g.live = liveLinkOf(scene, *l);
   } else if (const MonitorData* m = doc.monitor(id)) {
     g.isMonitor = true;
     items[0] = scene.nodeItem(m->node);
@@ -388,12 +474,6 @@ LinkGeometry linkGeometry(const TopologyScene& scene, ElementId id) {
   g.visible = true;
   g.line = len > ea + eb ? QLineF(a + u * ea, b - u * eb) : QLineF(a, b);
 
-  if (liveSwitch && !livePort.empty()) {
-    if (const PortStatus* p = portOf(*liveSwitch, livePort)) {
-      middle = q(describeLiveConditions(p->conditionsIn, p->conditionsOut));
-      g.isDown = isPortDown(*p);
-    }
-  }
   // Interface labels sit just outside their node's symbol and name, but no further than
   // 40 % of the way along the link, so that they stay on their own side of it.
   for (int i = 0; i < 2; ++i) {
@@ -412,13 +492,24 @@ LinkGeometry linkGeometry(const TopologyScene& scene, ElementId id) {
   // A badge sits between the labels: past the middle when only the first end has one.
   const qreal badgeT = !endText[0].isEmpty() && endText[1].isEmpty() ? 0.62 : !endText[1].isEmpty() && endText[0].isEmpty() ? 0.38 : 0.5;
   g.badgeAt = g.line.pointAt(badgeT);
-  QString centre = middle;
-  if (scene.status() && doc.link(id) && linkShape(*doc.link(id)) == LinkShape::PointToPoint)
-    if (const SwitchStatus* sw = scene.status()->switchOf(scene.switchNameOf(id)))
-      centre = centre.isEmpty() ? counterText(*scene.status(), *sw) : centre + "\n" + counterText(*scene.status(), *sw);
-  if (!centre.isEmpty())
-    g.labels.push_back(makeLabel(centre, g.line.center(), kConditions));
+  g.written = middle;
+  setCentreLabel(g);
   return g;
+}
+
+} // namespace
+
+namespace {
+
+QRectF boundsOf(const LinkGeometry& g) {
+  if (!g.visible)
+    return QRectF();
+  QRectF r = QRectF(g.line.p1(), g.line.p2()).normalized().adjusted(-8, -8, 8, 8); // the widest line, the drop cross
+  for (const LinkLabel& l : g.labels)
+    r = r.united(l.rect.adjusted(-2, -2, 2, 2));
+  if (g.centre)
+    r = r.united(g.centre->rect.adjusted(-2, -2, 2, 2));
+  return r;
 }
 
 } // namespace
@@ -447,10 +538,7 @@ void LinkItem::adjust() {
     return;
   prepareGeometryChange();
   geometry_ = linkGeometry(*s, elementId());
-  QRectF r = QRectF(geometry_.line.p1(), geometry_.line.p2()).normalized().adjusted(-6, -6, 6, 6);
-  for (const LinkLabel& l : geometry_.labels)
-    r = r.united(l.rect.adjusted(-2, -2, 2, 2));
-  bounds_ = geometry_.visible ? r : QRectF();
+  bounds_ = boundsOf(geometry_);
   setVisible(geometry_.visible);
   const LabDocument& doc = s->document();
   QString tip;
@@ -459,6 +547,22 @@ void LinkItem::adjust() {
   else if (const MonitorData* m = doc.monitor(elementId()))
     tip = QStringLiteral("monitor %1 mirrors %2").arg(q(m->iface), q(m->mirrorName)).toHtmlEscaped();
   setToolTip(tooltipWithMessages(tip, s, elementId()));
+  update();
+}
+
+void LinkItem::adjustLive() {
+  const TopologyScene* s = topologyScene();
+  const LinkData* l = s ? s->document().link(elementId()) : nullptr;
+  if (!l) // a monitor shows nothing of the run
+    return;
+  LiveLink live = liveLinkOf(*s, *l);
+  if (live == geometry_.live)
+    return;
+  // Only the middle label and the line's look change: the ends and their labels stay.
+  prepareGeometryChange();
+  geometry_.live = std::move(live);
+  setCentreLabel(geometry_);
+  bounds_ = boundsOf(geometry_);
   update();
 }
 
@@ -474,20 +578,38 @@ void LinkItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     painter->setPen(QPen(QColor(0x93, 0xc5, 0xfd), 9, Qt::SolidLine, Qt::FlatCap));
     painter->drawLine(g.line);
   }
-  QPen pen(QColor(0x47, 0x55, 0x69), g.isTrunk ? 4 : 2, Qt::SolidLine, Qt::FlatCap);
+  // Width and colour follow the load; an impaired link is amber and dash-dotted, a link taken
+  // down red and dashed.
+  const qreal width = (g.isTrunk ? 4 : 2) + 5 * g.live.load;
+  QPen pen(g.live.load > 0 ? loadColor(g.live.load) : kIdleLine, width, Qt::SolidLine, Qt::FlatCap);
   if (g.isMonitor)
     pen = QPen(QColor(0x7c, 0x3a, 0xed), 2, Qt::DashLine, Qt::FlatCap);
   if (g.isHost)
     pen.setStyle(Qt::DotLine);
-  if (g.isDown)
+  if (g.live.isImpaired) {
+    pen.setStyle(Qt::DashDotLine);
+    if (g.live.load <= 0)
+      pen.setColor(QColor(0xd9, 0x77, 0x06));
+  }
+  if (g.live.isDown)
     pen = QPen(QColor(0xdc, 0x26, 0x26), 2.5, Qt::DashLine, Qt::FlatCap);
   if (auto m = s->markOf(elementId()); m && *m == Severity::Error)
     pen.setColor(QColor(0xdc, 0x26, 0x26));
   painter->setPen(pen);
   painter->drawLine(g.line);
+  if (g.live.hasDrops) { // a red cross on the line, seen at every zoom
+    const QPointF c = g.line.center();
+    painter->setPen(QPen(kDrops, 3, Qt::SolidLine, Qt::RoundCap));
+    painter->drawLine(c + QPointF(-6, -6), c + QPointF(6, 6));
+    painter->drawLine(c + QPointF(-6, 6), c + QPointF(6, -6));
+  }
   if (option->levelOfDetailFromTransform(painter->worldTransform()) >= kLabelLod)
+  {
     for (const LinkLabel& l : g.labels)
       paintLabel(*painter, l);
+    if (g.centre)
+      paintLabel(*painter, *g.centre);
+  }
   if (auto m = s->markOf(elementId()))
     paintBadge(*painter, g.badgeAt, *m);
 }

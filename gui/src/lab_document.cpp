@@ -33,6 +33,10 @@ const LinkData* LabDocument::link(ElementId id) const {
   const Slot* s = slot(id);
   return s && s->kind == ElementKind::Link ? &data_.links[s->index] : nullptr;
 }
+std::optional<size_t> LabDocument::indexOf(ElementId id) const {
+  const Slot* s = slot(id);
+  return s ? std::optional<size_t>(s->index) : std::nullopt;
+}
 const MonitorData* LabDocument::monitor(ElementId id) const {
   const Slot* s = slot(id);
   return s && s->kind == ElementKind::Monitor ? &data_.monitors[s->index] : nullptr;

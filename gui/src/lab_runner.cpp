@@ -7,6 +7,7 @@
 #include "umlab/lab/compile/topology_images.hpp"
 #include "umlab/lab/runtime/config_disk.hpp"
 #include "umlab/lab/runtime/launcher.hpp"
+#include "umlab/lab/runtime/plan_file.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
 
 #include <QCoreApplication>
@@ -14,6 +15,7 @@
 #include <QFileInfo>
 #include <QProcess>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 
 #include <algorithm>
 #include <atomic>
@@ -22,6 +24,12 @@
 #include <condition_variable>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
+#include <future>
+#include <poll.h>
+#include <csignal>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -38,6 +46,22 @@ constexpr auto kJoinDeadline = std::chrono::seconds(3);
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 std::string str(const QString& s) { return s.toStdString(); }
+
+/// Compiles and plans `file` (runtime/plan_file.hpp); what the compiler says goes to the log.
+template <class Mailbox>
+std::optional<lab::LaunchPlan> planFor(const std::shared_ptr<Mailbox>& mailbox, const std::string& file,
+                                       const std::string& self, const std::string& root) {
+  runtime::PlannedFile planned = runtime::planTopologyFile(self, file, root);
+  std::string text = planned.diagnostics;
+  if (!planned.imageWarning.empty())
+    text = "warning: cannot find the builds of the topology's images: " + planned.imageWarning + "\n" + text;
+  if (!text.empty())
+    mailbox->post([t = QString::fromStdString(text).trimmed()](LabRunner& r) {
+      for (const QString& line : t.split('\n'))
+        emit r.output(line);
+    });
+  return std::move(planned.plan);
+}
 
 double unixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -265,25 +289,7 @@ void LabRunner::start() {
     try {
       // As `umlab up` does it (lab/cli/runtime_commands.cpp, bootLab): compile, plan, launch,
       // then the plan's replays.
-      lab::HostLayout host = lab::hostLayoutFromEnvironment(self);
-      host.stateRoot = root;
-      SourceManager sources;
-      Diagnostics diags;
-      std::optional<lab::Compiled> compiled = lab::compileFile(file, sources, diags);
-      std::optional<lab::LaunchPlan> plan;
-      std::ostringstream text;
-      if (compiled) {
-        // The builds of the images the nodes boot: the user's own, else the system's shared ones.
-        if (std::string problem = lab::locateTopologyImages(compiled->topology, host); !problem.empty())
-          text << "warning: cannot find the builds of the topology's images: " << problem << "\n";
-        plan = lab::plan(compiled->topology, host, diags);
-      }
-      renderDiagnostics(diags, text);
-      if (const std::string t = text.str(); !t.empty())
-        mailbox->post([t = q(t).trimmed()](LabRunner& r) {
-          for (const QString& line : t.split('\n'))
-            emit r.output(line);
-        });
+      std::optional<lab::LaunchPlan> plan = planFor(mailbox, file, self, root);
       if (!plan)
         throw runtime::RuntimeError(file + " has errors (see the log); nothing was started");
       lab = q(plan->lab);
@@ -574,6 +580,221 @@ void LabRunner::capture(const QString& segment, const QString& file, int seconds
         }
       }
       emit r.actionFinished(QStringLiteral("capture"), error.isEmpty());
+    });
+  });
+}
+
+// ---- captures that run until stopped --------------------------------------------------------------
+
+void LabRunner::startCapture(const QString& segment, const QString& file) {
+  const std::string path = str(file);
+  spawnCapture(segment, file, [path](const std::function<bool()>&) {
+    UniqueFd out(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!out)
+      throw runtime::RuntimeError("cannot write " + path + ": " + std::strerror(errno));
+    return out;
+  });
+}
+
+bool LabRunner::captureToWireshark(const QString& segment, QString* error) {
+  const QString ws = wireshark();
+  if (ws.isEmpty()) {
+    if (error)
+      *error = tr("Wireshark is not installed ('apt-get install wireshark'); capture to a file instead, or run "
+                  "'umlab capture %1 %2 -w - | wireshark -k -i -'").arg(lab_, segment);
+    return false;
+  }
+  if (lab_.isEmpty() || captureCancels_.count(segment)) {
+    if (error)
+      *error = tr("segment %1 is being captured already").arg(segment);
+    return false;
+  }
+  // Wireshark reads the capture from its standard input, a pipe (a FIFO in a private directory,
+  // so that Wireshark can be started detached, as a window of the user's own). The capture's
+  // worker opens the FIFO's other end and writes pcap into it until Wireshark goes.
+  auto dir = std::make_shared<QTemporaryDir>(QDir::temp().filePath(QStringLiteral("umlab-wireshark-XXXXXX")));
+  const QString fifo = dir->isValid() ? dir->filePath(QStringLiteral("capture.pcap")) : QString();
+  if (fifo.isEmpty() || ::mkfifo(fifo.toLocal8Bit().constData(), 0600) != 0) {
+    if (error)
+      *error = tr("cannot make a pipe for Wireshark in %1: %2").arg(QDir::tempPath(), q(std::strerror(errno)));
+    return false;
+  }
+  emit output(QStringLiteral("$ umlab capture %1 %2 -w - | %3 -k -i -").arg(lab_, segment, ws));
+  // The two ends of a FIFO meet when both are opened: Wireshark's (its standard input, opened
+  // before it runs) blocks until a writer comes, and the worker's, opened without blocking, is
+  // refused until a reader is there. So the worker tries every 50 ms for up to 30 s; once both
+  // are open the name goes, and Wireshark's exit shows as EPIPE on the next write.
+  const std::string path = str(fifo);
+  spawnCapture(segment, QStringLiteral("wireshark"), [path, dir](const std::function<bool()>& keepGoing) {
+    for (int i = 0; i < 600 && keepGoing(); ++i) {
+      UniqueFd out(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK));
+      if (out) {
+        ::fcntl(out.get(), F_SETFL, ::fcntl(out.get(), F_GETFL) & ~O_NONBLOCK);
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+        return out;
+      }
+      if (errno != ENXIO)
+        throw runtime::RuntimeError("cannot open the pipe to Wireshark: " + std::string(std::strerror(errno)));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    throw runtime::RuntimeError("Wireshark did not open its capture pipe within 30 s");
+  });
+  QProcess wiresharkProcess;
+  wiresharkProcess.setProgram(ws);
+  wiresharkProcess.setArguments({QStringLiteral("-k"), QStringLiteral("-i"), QStringLiteral("-")});
+  wiresharkProcess.setStandardInputFile(fifo);
+  if (!wiresharkProcess.startDetached()) {
+    if (error)
+      *error = tr("cannot start '%1'").arg(ws);
+    stopCapture(segment);
+    return false;
+  }
+  return true;
+}
+
+void LabRunner::stopCapture(const QString& segment) {
+  if (auto it = captureCancels_.find(segment); it != captureCancels_.end())
+    it->second->cancel();
+}
+
+void LabRunner::spawnCapture(const QString& segment, const QString& target,
+                             std::function<UniqueFd(const std::function<bool()>&)> open) {
+  if (lab_.isEmpty() || captureCancels_.count(segment))
+    return;
+  auto cancel = std::make_shared<Cancel>();
+  captureCancels_[segment] = cancel;
+  captureTargets_[segment] = target;
+  emit capturesChanged();
+  emit output(tr("lab '%1': capturing segment %2 to %3 until stopped").arg(lab_, segment, target));
+  spawn(true, [mailbox = mailbox_, root = str(stateRoot_), lab = str(lab_), segment, target, open = std::move(open),
+               cancel, all = cancel_] {
+    // A reader that went (Wireshark closed) makes a write fail with EPIPE; SIGPIPE, which it
+    // also raises, is held back in this thread instead of ending the program.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+    QString done, error;
+    try {
+      const runtime::LabClient client(root);
+      client.switchAdminPath(lab, str(segment)); // a clear error before anything is made
+      const std::function<bool()> keepGoing = [&] { return !cancel->isCancelled() && !all->isCancelled(); };
+      UniqueFd out = open(keepGoing);
+      const long long frames = client.capture(lab, str(segment), out.get(), std::chrono::milliseconds(0),
+                                              std::chrono::milliseconds(0), keepGoing);
+      done = q("segment " + str(segment) + ": " + std::to_string(frames) + " frames captured to " + str(target));
+    } catch (const std::exception& e) {
+      // Wireshark closed: the capture ends there, which is no failure.
+      const bool readerWent = target == QStringLiteral("wireshark") && std::strstr(e.what(), std::strerror(EPIPE));
+      (readerWent ? done : error) = readerWent ? QStringLiteral("segment %1: Wireshark was closed; capture ended").arg(segment)
+                                               : q(e.what());
+    }
+    mailbox->post([segment, done, error](LabRunner& r) { r.captureEnded(segment, done, error); });
+  });
+}
+
+void LabRunner::captureEnded(const QString& segment, const QString& done, const QString& error) {
+  captureCancels_.erase(segment);
+  captureTargets_.erase(segment);
+  emit capturesChanged();
+  if (!done.isEmpty())
+    emit output(done);
+  if (!error.isEmpty())
+    emit failed(error);
+  emit actionFinished(QStringLiteral("capture"), error.isEmpty());
+}
+
+// ---- commands and apply -----------------------------------------------------------------------------
+
+void LabRunner::runCommand(const QString& node, const QString& command) {
+  if (lab_.isEmpty() || command.trimmed().isEmpty())
+    return;
+  emit output(QStringLiteral("$ umlab exec %1 %2 -- sh -c '%3'").arg(lab_, node, command));
+  spawn(false, [mailbox = mailbox_, root = str(stateRoot_), lab = str(lab_), node, command] {
+    runtime::ExecResult r;
+    QString error;
+    try {
+      runtime::ExecOptions o;
+      o.timeout = std::chrono::seconds(60);
+      r = runtime::LabClient(root).exec(lab, str(node), {"sh", "-c", str(command)}, o);
+      if (r.exitCode < 0 || r.isRefused)
+        error = q(r.error.empty() ? "the command could not run" : r.error);
+    } catch (const std::exception& e) {
+      error = q(e.what());
+    }
+    mailbox->post([node, command, r, error](LabRunner& runner) {
+      const QString text = q(r.out + r.err);
+      for (const QString& line : text.split('\n', Qt::SkipEmptyParts))
+        emit runner.output(QStringLiteral("  ") + line);
+      if (!error.isEmpty())
+        emit runner.failed(QStringLiteral("%1: %2").arg(node, error));
+      else
+        emit runner.output(QStringLiteral("%1: exit %2").arg(node).arg(r.exitCode));
+      emit runner.commandFinished(node, command, error.isEmpty() ? r.exitCode : -1, error.isEmpty() ? text : error);
+      emit runner.actionFinished(QStringLiteral("command"), error.isEmpty() && r.exitCode == 0);
+    });
+  });
+}
+
+void LabRunner::previewApply() {
+  if (lab_.isEmpty() || file_.isEmpty())
+    return;
+  spawn(false, [mailbox = mailbox_, file = str(file_), self = str(programPath_), root = str(stateRoot_)] {
+    QStringList lines;
+    bool ok = false;
+    try {
+      std::optional<lab::LaunchPlan> plan = planFor(mailbox, file, self, root);
+      if (!plan)
+        throw runtime::RuntimeError(file + " has errors (see the problems list); nothing can be applied");
+      const runtime::LabClient client(root);
+      if (!client.isRunning(plan->lab))
+        throw runtime::RuntimeError("lab '" + plan->lab + "' is not running");
+      const runtime::PlanChanges changes = client.planChanges(plan->lab, *plan, {});
+      for (const std::string& l : runtime::describeChanges(changes))
+        lines << q(l);
+      ok = changes.refused.empty();
+    } catch (const std::exception& e) {
+      lines = QStringList{q(e.what())};
+    }
+    mailbox->post([lines, ok](LabRunner& r) { emit r.applyPreviewed(lines, ok); });
+  });
+}
+
+void LabRunner::applyFile() {
+  if (lab_.isEmpty() || file_.isEmpty())
+    return;
+  emit output(tr("lab '%1': applying %2").arg(lab_, file_));
+  spawn(false, [mailbox = mailbox_, file = str(file_), self = str(programPath_), root = str(stateRoot_)] {
+    QString done, error;
+    try {
+      // As `umlab apply FILE` does it (lab/cli/runtime_commands.cpp, cmdApply).
+      std::optional<lab::LaunchPlan> plan = planFor(mailbox, file, self, root);
+      if (!plan)
+        throw runtime::RuntimeError(file + " has errors (see the problems list); nothing was applied");
+      const runtime::LabClient client(root);
+      const runtime::PlanChanges changes = client.planChanges(plan->lab, *plan, {});
+      if (changes.empty()) {
+        done = q("lab '" + plan->lab + "' already matches " + file);
+      } else {
+        if (!changes.refused.empty())
+          throw runtime::RuntimeError("nothing was changed: " + changes.refused.front());
+        const auto started = std::chrono::steady_clock::now();
+        for (const std::string& l : client.apply(plan->lab, *plan, changes, {}, runtime::guestBinDir(self)))
+          done += q("  " + l + "\n");
+        done += QStringLiteral("lab '%1' matches %2 (%3 s)")
+                    .arg(q(plan->lab), q(file))
+                    .arg(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), 0, 'f', 1);
+      }
+    } catch (const std::exception& e) {
+      error = q(e.what());
+    }
+    mailbox->post([done, error](LabRunner& r) {
+      for (const QString& line : done.split('\n', Qt::SkipEmptyParts))
+        emit r.output(line);
+      if (!error.isEmpty())
+        emit r.failed(error);
+      emit r.actionFinished(QStringLiteral("apply"), error.isEmpty());
     });
   });
 }

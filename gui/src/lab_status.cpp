@@ -1,6 +1,9 @@
 #include "umlab/gui/lab_status.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace umlab::gui {
 
@@ -26,6 +29,34 @@ void takeCounters(SwitchStatus& sw, const std::vector<PortStatus>& fresh) {
     p.conditionsOut = old ? old->conditionsOut : "none";
   }
   sw.ports = std::move(ports);
+}
+
+/// Each port's rates since its last counters; a port whose counters went back (a restarted
+/// guest or switch) starts over, and a port no longer listed is forgotten.
+void takePortRates(std::map<std::string, LabStatus::PortTraffic>& traffic, const std::vector<PortStatus>& fresh, double time) {
+  std::map<std::string, LabStatus::PortTraffic> next;
+  for (const PortStatus& p : fresh) {
+    LabStatus::PortTraffic& t = next[p.name];
+    t.time = time;
+    t.counters = p;
+    auto before = traffic.find(p.name);
+    if (before == traffic.end())
+      continue;
+    const LabStatus::PortTraffic& b = before->second;
+    const PortStatus& o = b.counters;
+    const double seconds = time - b.time;
+    if (seconds <= 0) { // the same answer again: keep what it said
+      t = b;
+      continue;
+    }
+    if (p.rxFrames < o.rxFrames || p.rxBytes < o.rxBytes || p.txFrames < o.txFrames || p.txBytes < o.txBytes ||
+        p.drops < o.drops)
+      continue;
+    t.rate = PortRate{double(p.rxFrames - o.rxFrames) / seconds, double(p.rxBytes - o.rxBytes) / seconds,
+                      double(p.txFrames - o.txFrames) / seconds, double(p.txBytes - o.txBytes) / seconds,
+                      double(p.drops - o.drops) / seconds};
+  }
+  traffic = std::move(next);
 }
 
 } // namespace
@@ -55,6 +86,14 @@ const SwitchStatus* LabStatus::switchOf(const std::string& segment) const {
 std::optional<TrafficRate> LabStatus::rateOf(const std::string& segment) const {
   auto it = rates.find(segment);
   return it == rates.end() ? std::nullopt : std::optional<TrafficRate>(it->second);
+}
+
+const PortRate* LabStatus::portRateOf(const std::string& segment, const std::string& port) const {
+  auto sw = ports.find(segment);
+  if (sw == ports.end())
+    return nullptr;
+  auto p = sw->second.find(port);
+  return p == sw->second.end() || !p->second.rate ? nullptr : &*p->second.rate;
 }
 
 bool LabStatus::isReady() const {
@@ -107,6 +146,52 @@ std::string describeLiveConditions(const std::string& in, const std::string& out
   return r;
 }
 
+std::string humanBitRate(double bits) {
+  static const char* units[] = {"bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s"};
+  int u = 0;
+  while (bits >= 999.5 && u < 4) {
+    bits /= 1000;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, bits < 9.995 && u > 0 ? "%.2f %s" : bits < 99.95 && u > 0 ? "%.1f %s" : "%.0f %s", bits,
+                units[u]);
+  return buf;
+}
+
+std::string describeRate(double frames, double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, frames < 9.95 ? "%.1f f/s" : "%.0f f/s", frames);
+  return std::string(buf) + " · " + humanBitRate(bytes * 8);
+}
+
+double conditionRateBits(const std::string& conditions) {
+  // The switch's compact form: "delay:20ms,rate:10mbit,loss:1%".
+  size_t at = conditions.find("rate:");
+  while (at != std::string::npos && at > 0 && conditions[at - 1] != ',')
+    at = conditions.find("rate:", at + 1);
+  if (at == std::string::npos)
+    return 0;
+  const char* p = conditions.c_str() + at + 5;
+  char* end = nullptr;
+  const double v = std::strtod(p, &end);
+  if (end == p || v <= 0)
+    return 0;
+  std::string unit;
+  for (const char* c = end; *c && *c != ','; ++c)
+    unit += static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
+  double scale = 1;
+  if (unit.rfind("kbit", 0) == 0 || unit == "k" || unit == "kbps")
+    scale = unit == "kbps" ? 8e3 : 1e3;
+  else if (unit.rfind("mbit", 0) == 0 || unit == "m" || unit == "mbps")
+    scale = unit == "mbps" ? 8e6 : 1e6;
+  else if (unit.rfind("gbit", 0) == 0 || unit == "g" || unit == "gbps")
+    scale = unit == "gbps" ? 8e9 : 1e9;
+  else if (unit == "bps")
+    scale = 8;
+  return v * scale;
+}
+
 bool isPortDown(const PortStatus& p) {
   auto down = [](const std::string& c) { return c.find("down") != std::string::npos; };
   return down(p.conditionsIn) || down(p.conditionsOut);
@@ -151,6 +236,7 @@ EventEffect applyLabEvent(LabStatus& status, const LabEvent& e) {
     takeCounters(*sw, e.ports);
     sw->hasCounters = true;
     sw->countersAgeSeconds = e.ageSeconds;
+    takePortRates(status.ports[e.segment], e.ports, e.time - e.ageSeconds);
     const SwitchTotals t = totalsOf(*sw);
     const TrafficSample now{e.time - e.ageSeconds, t.framesIn, t.bytesIn};
     auto before = status.samples.find(e.segment);

@@ -17,6 +17,7 @@
 #include <QGraphicsItem>
 #include <QLabel>
 #include <QMenuBar>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QStatusBar>
@@ -95,6 +96,10 @@ void MainWindow::createActions() {
   stopAction_ = new QAction(style()->standardIcon(QStyle::SP_MediaStop), tr("S&top"), this);
   stopAction_->setObjectName("stopAction");
   stopAction_->setShortcut(Qt::SHIFT | Qt::Key_F5);
+  applyAction_ = new QAction(style()->standardIcon(QStyle::SP_BrowserReload), tr("&Apply to the Running Lab…"), this);
+  applyAction_->setObjectName("applyAction");
+  applyAction_->setShortcut(Qt::Key_F6);
+  applyAction_->setToolTip(tr("Change the running lab to match the drawing (umlab apply), after showing what changes"));
 
   tools_ = new QActionGroup(this);
   auto tool = [&](const QIcon& icon, const QString& text, const QString& name, TopologyScene::Mode mode, QString what) {
@@ -137,7 +142,7 @@ void MainWindow::createMenus() {
   QMenu* tools = menuBar()->addMenu(tr("&Tools"));
   tools->addActions(tools_->actions());
   QMenu* lab = menuBar()->addMenu(tr("&Lab"));
-  lab->addActions({validateAction_, startAction_, stopAction_});
+  lab->addActions({validateAction_, startAction_, stopAction_, applyAction_});
 }
 
 void MainWindow::createToolBars() {
@@ -151,7 +156,7 @@ void MainWindow::createToolBars() {
   QToolBar* run = addToolBar(tr("Lab"));
   run->setObjectName("labToolBar");
   run->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-  run->addActions({startAction_, stopAction_});
+  run->addActions({startAction_, stopAction_, applyAction_});
   QToolBar* view = addToolBar(tr("View"));
   view->setObjectName("viewToolBar");
   view->addActions({zoomInAction_, zoomOutAction_, fitAction_});
@@ -184,6 +189,11 @@ void MainWindow::createDocks() {
   resizeDocks({panelDock}, {360}, Qt::Horizontal);
   resizeDocks({problemsDock}, {170}, Qt::Vertical);
 
+  captureLabel_ = new QLabel(this);
+  captureLabel_->setObjectName("captureIndicator");
+  captureLabel_->setStyleSheet(QStringLiteral("color: #b91c1c; font-weight: bold"));
+  captureLabel_->hide();
+  statusBar()->addPermanentWidget(captureLabel_);
   runLabel_ = new QLabel(this);
   statusBar()->addPermanentWidget(runLabel_);
 }
@@ -212,6 +222,28 @@ void MainWindow::wire() {
   connect(validateAction_, &QAction::triggered, &editor_, &LabEditor::validateNow);
   connect(startAction_, &QAction::triggered, this, &MainWindow::startLab);
   connect(stopAction_, &QAction::triggered, &runner_, &LabRunner::stop);
+  connect(applyAction_, &QAction::triggered, this, &MainWindow::applyToLab);
+  connect(&runner_, &LabRunner::applyPreviewed, this, &MainWindow::confirmApply);
+  connect(&runner_, &LabRunner::capturesChanged, this, [this] {
+    QStringList parts;
+    for (const auto& [segment, target] : runner_.captures())
+      parts << tr("%1 → %2").arg(segment, target);
+    captureLabel_->setText(QStringLiteral("● ") + tr("capturing %1").arg(parts.join(QStringLiteral(", "))));
+    captureLabel_->setToolTip(tr("Right-click the segment or link and choose Stop capture"));
+    captureLabel_->setVisible(!parts.isEmpty());
+  });
+  connect(&runner_, &LabRunner::commandFinished, this,
+          [this](const QString& node, const QString& command, int exitCode, const QString& output) {
+            auto* box = new QMessageBox(QMessageBox::NoIcon, tr("%1: %2").arg(node, command),
+                                        exitCode < 0 ? tr("The command could not run.") : tr("exit status %1").arg(exitCode),
+                                        QMessageBox::Close, this);
+            box->setObjectName("commandResult");
+            box->setDetailedText(output);
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->setModal(false);
+            box->show();
+          });
+  connect(scene_, &TopologyScene::elementActivated, this, &MainWindow::activateElement);
 
   connect(scene_, &TopologyScene::modeChanged, this, [this](TopologyScene::Mode m) {
     if (m == TopologyScene::Mode::Select)
@@ -261,8 +293,9 @@ void MainWindow::updateRunActions() {
   const LabRunner::State s = runner_.state();
   startAction_->setEnabled(s == LabRunner::State::Stopped);
   stopAction_->setEnabled(s == LabRunner::State::Running || s == LabRunner::State::Starting);
+  applyAction_->setEnabled(s == LabRunner::State::Running);
   static const char* names[] = {"stopped", "starting…", "running", "stopping…"};
-  runLabel_->setText(tr("lab %1").arg(QString::fromLatin1(names[int(s)])));
+  runLabel_->setText(tr("lab %1").arg(QString::fromUtf8(names[int(s)])));
 }
 
 bool MainWindow::openFile(const QString& path) {
@@ -334,6 +367,55 @@ void MainWindow::startLab() {
   }
   runner_.setLab(q(editor_.document().data().name), editor_.path());
   runner_.start();
+}
+
+void MainWindow::applyToLab() {
+  // What runs is what is saved: the runner plans the file.
+  if ((editor_.isModified() || editor_.path().isEmpty()) && !save())
+    return;
+  editor_.validateNow();
+  if (!editor_.report().ok()) {
+    QMessageBox::warning(this, tr("Apply"), tr("The lab has errors; see Problems."));
+    return;
+  }
+  runner_.setLab(q(editor_.document().data().name), editor_.path());
+  log_->appendPlainText(tr("lab '%1': what would %2 change?").arg(runner_.lab(), editor_.path()));
+  runner_.previewApply();
+}
+
+void MainWindow::confirmApply(const QStringList& changes, bool ok) {
+  for (const QString& line : changes)
+    log_->appendPlainText(QStringLiteral("  ") + line);
+  if (!confirmApply_) { // screenshots and tests: apply what can be applied, without asking
+    if (ok && !changes.isEmpty())
+      runner_.applyFile();
+    return;
+  }
+  if (changes.isEmpty()) {
+    QMessageBox::information(this, tr("Apply"), tr("The running lab already matches the drawing."));
+    return;
+  }
+  QMessageBox box(ok ? QMessageBox::Question : QMessageBox::Warning, tr("Apply to the running lab"),
+                  ok ? tr("These %n change(s) will be made to the running lab:", nullptr, int(changes.size()))
+                     : tr("Nothing can be applied: some changes need the lab restarted."),
+                  ok ? QMessageBox::Apply | QMessageBox::Cancel : QMessageBox::Close, this);
+  box.setInformativeText(changes.join('\n'));
+  if (box.exec() == QMessageBox::Apply)
+    runner_.applyFile();
+}
+
+void MainWindow::activateElement(ElementId id) {
+  // A double-click while the lab runs: a node's console, a link's conditions. Otherwise the
+  // properties panel already shows the element for editing.
+  if (!runner_.status())
+    return;
+  QMenu menu;
+  populateElementMenu(menu, id, *scene_, runner_, this);
+  for (const char* name : {"consoleAction", "conditionsAction"})
+    if (QAction* a = menu.findChild<QAction*>(name); a && a->isEnabled()) {
+      a->trigger();
+      return;
+    }
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -105,10 +105,9 @@ QRectF TopologyScene::contentRect() const {
 std::string TopologyScene::switchNameOf(ElementId id) const {
   if (const SegmentData* s = document().segment(id))
     return s->name;
-  const auto& links = document().data().links;
-  for (size_t i = 0; i < links.size(); ++i)
-    if (links[i].id == id)
-      return linkShape(links[i]) == LinkShape::PointToPoint ? "p2p." + std::to_string(i + 1) : std::string();
+  // The compiler names a point-to-point link's switch by the link's place in the file.
+  if (const LinkData* l = document().link(id); l && linkShape(*l) == LinkShape::PointToPoint)
+    return "p2p." + std::to_string(*document().indexOf(id) + 1);
   return {};
 }
 
@@ -356,7 +355,7 @@ void TopologyScene::setStatus(std::optional<LabStatus> status) {
   status_ = std::move(status);
   for (auto& [id, item] : items_) {
     if (auto* l = qgraphicsitem_cast<LinkItem*>(item))
-      l->adjust(); // live conditions and counters change the labels' extent
+      l->adjustLive(); // conditions and traffic change the labels' extent, when they change
     else
       item->update();
   }
@@ -381,6 +380,15 @@ void TopologyScene::setNodeKind(const QString& kind) { nodeKind_ = kind; }
 void TopologyScene::setSegmentType(const QString& type) { segmentType_ = type; }
 
 void TopologyScene::deleteSelection() { editor_.remove(selectedElements()); }
+
+void TopologyScene::mouseDoubleClickEvent(QGraphicsSceneMouseEvent* event) {
+  if (mode_ == Mode::Select && event->button() == Qt::LeftButton)
+    if (const ElementId id = elementAt(event->scenePos()); id != kNoElement) {
+      emit elementActivated(id);
+      return;
+    }
+  QGraphicsScene::mouseDoubleClickEvent(event);
+}
 
 void TopologyScene::mousePressEvent(QGraphicsSceneMouseEvent* event) {
   if (event->button() != Qt::LeftButton) {

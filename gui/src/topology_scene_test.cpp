@@ -359,6 +359,94 @@ TEST_CASE("the running lab's state colours the nodes and labels the switches", "
   CHECK(booting.red() > booting.blue());
 }
 
+TEST_CASE("each link shows its traffic both ways, its load, drops and conditions", "[gui][scene][status]") {
+  CHECK(humanBitRate(0) == "0 bit/s");
+  CHECK(humanBitRate(999) == "999 bit/s");
+  CHECK(humanBitRate(1500) == "1.50 kbit/s");
+  CHECK(humanBitRate(96000) == "96.0 kbit/s");
+  CHECK(humanBitRate(653e6) == "653 Mbit/s");
+  CHECK(describeRate(12, 1200) == "12 f/s · 9.60 kbit/s");
+  CHECK(describeRate(0.5, 50) == "0.5 f/s · 400 bit/s");
+  CHECK(conditionRateBits("delay:20ms,rate:10mbit") == Approx(10e6));
+  CHECK(conditionRateBits("rate:512kbit,loss:1%") == Approx(512e3));
+  CHECK(conditionRateBits("none") == 0);
+  CHECK(conditionRateBits("delay:5ms") == 0);
+
+  LabEditor editor;
+  REQUIRE(editor.open("topologies/dmz.yaml"));
+  TopologyScene scene(editor);
+  const LabData& lab = editor.document().data();
+  // dmz: fw:eth0 on segment "inside", fw:eth1 -- r? point to point (switch p2p.2).
+  const std::string p2pA = endpointText(lab, lab.links[1].ends[0]), p2pB = endpointText(lab, lab.links[1].ends[1]);
+  const std::string farName = endpointName(lab, lab.links[1].ends[1]);
+  runtime::LabStatus read;
+  read.lab = "dmz";
+  for (const NodeData& n : lab.nodes)
+    read.nodes.push_back({n.name, "ready", 10, 5, 30000, {}});
+  read.switches = {{"inside", "up", 12, true, 0.1, {{"fw:eth0", "daemon", 0, 0, 0, 0, 0, "none", "none"}}},
+                   {"p2p.2", "up", 13, true, 0.1, {{p2pA, "daemon", 0, 0, 0, 0, 0, "rate:1mbit", "rate:1mbit"},
+                                                   {p2pB, "daemon", 0, 0, 0, 0, 0, "rate:1mbit", "rate:1mbit"}}}};
+  LabStatus status(read, 1000);
+  auto second = [&](double t, uint64_t k, uint64_t drops) {
+    for (const SwitchStatus& sw : std::vector<SwitchStatus>(status.switches)) {
+      LabEvent e;
+      e.type = LabEvent::Type::Counters;
+      e.time = t;
+      e.segment = sw.segment;
+      for (PortStatus p : sw.ports) {
+        // Each port: the node behind it sent 10k frames of 100 bytes, received 2k of 1000.
+        p.rxFrames = 10 * k, p.rxBytes = 1000 * k, p.txFrames = 2 * k, p.txBytes = 2000 * k;
+        p.drops = p.name == "fw:eth0" ? drops : 0;
+        e.ports.push_back(p);
+      }
+      applyLabEvent(status, e);
+    }
+  };
+  second(1001, 100, 0);
+  CHECK_FALSE(status.portRateOf("inside", "fw:eth0")); // one sample is no rate
+  second(1003, 300, 40);
+  const PortRate* r = status.portRateOf("inside", "fw:eth0");
+  REQUIRE(r);
+  CHECK(r->rxFramesPerSecond == Approx(1000));
+  CHECK(r->rxBytesPerSecond == Approx(100000));
+  CHECK(r->txFramesPerSecond == Approx(200));
+  CHECK(r->dropsPerSecond == Approx(20));
+  CHECK_FALSE(status.portRateOf("inside", "nope"));
+
+  scene.setStatus(status);
+  const LiveLink& toSegment = scene.linkItem(lab.links[0].id)->live();
+  CHECK(toSegment.hasPort);
+  CHECK(toSegment.hasDrops);
+  CHECK(toSegment.load > 0);
+  CHECK(toSegment.lines.join('|').toStdString() ==
+        "→ inside  1000 f/s · 800 kbit/s|→ fw  200 f/s · 1.60 Mbit/s|✕ 20 drops/s");
+  const LiveLink& p2p = scene.linkItem(lab.links[1].id)->live();
+  CHECK(p2p.isImpaired);
+  CHECK(p2p.load == Approx(1.0)); // 1.6 Mbit/s on a 1 Mbit/s link: full
+  REQUIRE(p2p.lines.size() == 3);
+  CHECK(p2p.lines[0].toStdString() == "rate 1mbit");
+  CHECK(p2p.lines[1].toStdString() == "→ " + farName + "  1000 f/s · 800 kbit/s");
+
+  // The picture says it too: an SVG of the canvas carries the rates as text.
+  umlab::TempDir dir("gui-rates");
+  const QString svg = QString::fromStdString(dir.file("rates.svg"));
+  QString error;
+  REQUIRE(exportSvg(scene, svg, &error));
+  QFile f(svg);
+  REQUIRE(f.open(QIODevice::ReadOnly));
+  const QString text = QString::fromUtf8(f.readAll());
+  CHECK(text.contains("→ inside  1000 f/s · 800 kbit/s"));
+  CHECK(text.contains("20 drops/s"));
+
+  // Idle again: the labels go, the links are plain.
+  second(1005, 300, 40);
+  scene.setStatus(status);
+  CHECK(scene.linkItem(lab.links[0].id)->live().lines.isEmpty());
+  CHECK(scene.linkItem(lab.links[0].id)->live().load == 0);
+  scene.setStatus(std::nullopt);
+  CHECK_FALSE(scene.linkItem(lab.links[0].id)->live().hasPort);
+}
+
 TEST_CASE("link actions name the port and the switch the CLI expects", "[gui][menu]") {
   LabEditor editor;
   REQUIRE(editor.open("topologies/dmz.yaml"));

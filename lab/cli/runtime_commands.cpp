@@ -11,11 +11,11 @@
 #include "umlab/lab/compile/compile.hpp"
 #include "umlab/lab/compile/plan.hpp"
 #include "umlab/lab/compile/topology_images.hpp"
-#include "umlab/kernel/image_store.hpp"
 #include "umlab/lab/runtime/config_disk.hpp"
 #include "umlab/lab/runtime/lab_client.hpp"
 #include "umlab/lab/runtime/lab_event.hpp"
 #include "umlab/lab/runtime/launcher.hpp"
+#include "umlab/lab/runtime/plan_file.hpp"
 #include "umlab/lab/runtime/classroom.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
 #include "umlab/lab/runtime/state_roots.hpp"
@@ -78,41 +78,14 @@ std::chrono::milliseconds durationOption(const CliArgs& a, const std::string& na
   return std::chrono::duration_cast<std::chrono::milliseconds>(*d);
 }
 
-/// Records `file` as a user of the builds of its own images that exist (image_store.hpp), so
-/// that `umlab image prune` keeps them while the file names them. Builds in the system's
-/// directory (kernel/system_images.hpp) are read-only here and not recorded.
-void recordTopologyImageUsers(const lab::HostLayout& host, const std::string& file) {
-  std::error_code ec;
-  const std::string absolute = fs::absolute(file, ec).lexically_normal().string();
-  for (const auto& [name, dir] : host.imageDirs) {
-    if (host.imageRoots.count(name) || !fs::exists(fs::path(host.imageDir) / dir / "rootfs.img", ec))
-      continue;
-    try {
-      kernel::recordImageUser(host.imageDir, dir, absolute);
-    } catch (const std::system_error&) {
-      // Not fatal: a read-only shared cache just cannot record; prune then keeps nothing for it.
-    }
-  }
-}
-
 /// Compiles and plans `file` for labs under `stateRoot`; prints the diagnostics.
 std::optional<lab::LaunchPlan> planFile(const std::string& self, const std::string& file, const std::string& stateRoot,
                                         std::ostream& err) {
-  lab::HostLayout host = lab::hostLayoutFromEnvironment(self);
-  host.stateRoot = stateRoot;
-  SourceManager sources;
-  Diagnostics diags;
-  auto compiled = lab::compileFile(file, sources, diags);
-  std::optional<lab::LaunchPlan> plan;
-  if (compiled) {
-    if (std::string problem = lab::locateTopologyImages(compiled->topology, host); !problem.empty())
-      err << "umlab: warning: cannot find the builds of the topology's images: " << problem << "\n";
-    plan = lab::plan(compiled->topology, host, diags);
-  }
-  renderDiagnostics(diags, err);
-  if (plan)
-    recordTopologyImageUsers(host, file);
-  return plan;
+  runtime::PlannedFile planned = runtime::planTopologyFile(self, file, stateRoot);
+  if (!planned.imageWarning.empty())
+    err << "umlab: warning: cannot find the builds of the topology's images: " << planned.imageWarning << "\n";
+  err << planned.diagnostics;
+  return std::move(planned.plan);
 }
 
 // ---- up ------------------------------------------------------------------------------------

@@ -13,7 +13,9 @@
 #include <QGraphicsItem>
 #include <QLineF>
 #include <QStaticText>
+#include <QStringList>
 
+#include <optional>
 #include <vector>
 
 namespace umlab::gui {
@@ -83,7 +85,22 @@ private:
 struct LinkLabel {
   QRectF rect;
   std::vector<QStaticText> lines;
-  QColor color;
+  QColor color;              ///< of lines beyond `colors`
+  std::vector<QColor> colors; ///< per line
+};
+
+/// What the running lab says about a link, from its switch port: conditions, traffic both ways
+/// ("→ lan  12 f/s · 96 kbit/s", "→ pc1  ..."), drops, and the load (0 idle .. 1 full: of the
+/// port's `rate` condition when it has one, else on a log scale up to 1 Gbit/s).
+struct LiveLink {
+  bool hasPort = false; ///< the lab runs and its switch lists the link's port
+  bool isDown = false;
+  bool isImpaired = false; ///< conditions other than down
+  bool hasDrops = false;
+  double load = 0;
+  QStringList lines;
+  std::vector<QColor> colors;
+  friend bool operator==(const LiveLink&, const LiveLink&) = default;
 };
 
 /// Where a link is drawn and what its labels say, worked out from the document and the run
@@ -94,8 +111,10 @@ struct LinkGeometry {
   bool isMonitor = false;
   bool isTrunk = false;
   bool isHost = false;
-  bool isDown = false;
-  std::vector<LinkLabel> labels;
+  LiveLink live;
+  QString written;                 ///< the conditions as the file writes them
+  std::vector<LinkLabel> labels;   ///< the interface labels at the ends
+  std::optional<LinkLabel> centre; ///< in the middle: `written`, or `live` while the lab runs
   QPointF badgeAt; ///< where a validation badge goes: clear of the labels
 };
 
@@ -116,6 +135,10 @@ public:
   void refresh() override { adjust(); }
   /// Follows the two end items; hides itself while an end is not on the canvas.
   void adjust();
+  /// After a new run state: adjusts only when what the link shows of it changed (most links of
+  /// a large lab, idle, do not), so a second of counters costs no text layout for them.
+  void adjustLive();
+  const LiveLink& live() const { return geometry_.live; }
   QLineF line() const { return geometry_.line; }
 
 private:

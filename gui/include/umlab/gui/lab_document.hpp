@@ -44,6 +44,8 @@ public:
   const MonitorData* monitor(ElementId id) const;
   const ReplayData* replay(ElementId id) const;
   ElementKind kindOf(ElementId id) const;
+  /// The element's place in its list (file order), or nullopt.
+  std::optional<size_t> indexOf(ElementId id) const;
   /// The element as a snapshot (with its index); nullopt when there is none.
   std::optional<ElementSnapshot> snapshot(ElementId id) const;
   /// The links, monitors and replays that refer to `id` (a node or segment), in file order.

@@ -22,6 +22,7 @@
 
 #include "umlab/gui/lab_data.hpp"
 #include "umlab/gui/lab_status.hpp"
+#include "umlab/base/unique_fd.hpp"
 #include "umlab/lab/runtime/lab_client.hpp"
 
 #include <QObject>
@@ -30,6 +31,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -92,6 +94,23 @@ public slots:
   /// Captures SEGMENT to FILE (pcap) for `seconds`, then opens it in Wireshark when that is
   /// installed; `actionFinished("capture", ok)`.
   void capture(const QString& segment, const QString& file, int seconds);
+  /// Captures SEGMENT to FILE until `stopCapture(segment)` (or the runner goes); the capture is
+  /// listed in `captures()` while it runs. `actionFinished("capture", ok)` when it ends.
+  void startCapture(const QString& segment, const QString& file);
+  /// Captures SEGMENT straight into Wireshark, live (`wireshark -k -i -` reading a pipe), until
+  /// Wireshark is closed or `stopCapture(segment)`. False (with `error`) without Wireshark.
+  bool captureToWireshark(const QString& segment, QString* error = nullptr);
+  void stopCapture(const QString& segment);
+  /// The segments being captured now, each with where it goes (a file, or "wireshark").
+  const std::map<QString, QString>& captures() const { return captureTargets_; }
+  /// Runs COMMAND (`sh -c`) in NODE; `commandFinished(node, command, exit code, output)`.
+  void runCommand(const QString& node, const QString& command);
+  /// Compiles and plans the lab's file (saved) and asks the running lab what `apply` would
+  /// change; `applyPreviewed(lines, ok)`, where `ok` is false when a change is refused (the
+  /// lines then say why) or the file has errors.
+  void previewApply();
+  /// Applies the lab's file to the running lab (`umlab apply FILE`); `actionFinished("apply", ok)`.
+  void applyFile();
   /// Starts playing the capture FILE into SEGMENT, once, at its own pace; `actionFinished("replay", ok)`.
   void replay(const QString& segment, const QString& file);
   /// `umlab console LAB NODE` in a terminal window.
@@ -102,8 +121,11 @@ signals:
   void statusChanged(const std::optional<umlab::gui::LabStatus>& status);
   /// A line for the log: progress, what an action did.
   void output(const QString& line);
-  /// An action ended: "up", "down", "link", "capture" or "replay".
+  /// An action ended: "up", "down", "link", "capture", "replay", "apply", "command" or "node".
   void actionFinished(const QString& what, bool ok);
+  void capturesChanged();
+  void commandFinished(const QString& node, const QString& command, int exitCode, const QString& output);
+  void applyPreviewed(const QStringList& changes, bool ok);
   void failed(const QString& message);
 
 private:
@@ -139,6 +161,11 @@ private:
   void statusFailed(uint64_t generation, const QString& error, bool isRefresh);
   void eventArrived(uint64_t generation, const LabEvent& e);
   void watchEnded(uint64_t generation, bool wasSubscribed);
+  /// Starts a capture of SEGMENT on a worker, into the descriptor `open(keepGoing)` returns (or
+  /// throws for); `target` names it for people.
+  void spawnCapture(const QString& segment, const QString& target,
+                    std::function<UniqueFd(const std::function<bool()>&)> open);
+  void captureEnded(const QString& segment, const QString& done, const QString& error);
 
   QString programPath_;
   QString stateRoot_;
@@ -158,6 +185,8 @@ private:
   bool isRefreshWanted_ = false;
   uint64_t eventSerial_ = 0;      ///< events applied that were not counters
   uint64_t serialAtRefresh_ = 0;  ///< eventSerial_ when the running status read was asked
+  std::map<QString, std::shared_ptr<Cancel>> captureCancels_; ///< per segment being captured
+  std::map<QString, QString> captureTargets_;
   QTimer notifyTimer_;            ///< gathers the events of a moment into one statusChanged
 };
 

@@ -11,8 +11,8 @@
 ///   switch    the switch's state ("up", "not answering", "down")
 ///   link      one port's conditions ("delay:20ms,loss:1%", "down", "none"), in and out
 ///   counters  every port's frames, bytes and drops; with the previous counters of the same
-///             switch, its rates (the samples are timed by the switch's answer: event time minus
-///             the counters' age)
+///             switch, its rates and each port's rates both ways (the samples are timed by the
+///             switch's answer: event time minus the counters' age)
 ///   lab       "stopping", "down" (the stream's last word), "ready", "applied"
 ///
 /// An event that says less than what changed (a node that started or died has a new pid,
@@ -50,6 +50,16 @@ struct TrafficRate {
 };
 
 /// A switch's counters summed over its ports: "in" is what the switch received, "out" what it sent.
+/// One port's traffic per second between two counters events of its switch. "rx" is what the
+/// switch received on the port (what the node behind it sent), "tx" what the switch sent out of
+/// it (what the node received); drops are every drop counter of the port.
+struct PortRate {
+  double rxFramesPerSecond = 0, rxBytesPerSecond = 0;
+  double txFramesPerSecond = 0, txBytesPerSecond = 0;
+  double dropsPerSecond = 0;
+  bool isIdle() const { return rxFramesPerSecond <= 0 && txFramesPerSecond <= 0 && dropsPerSecond <= 0; }
+};
+
 struct SwitchTotals {
   uint64_t framesIn = 0, bytesIn = 0, framesOut = 0, bytesOut = 0, drops = 0;
 };
@@ -66,6 +76,8 @@ struct LabStatus : runtime::LabStatus {
   const SwitchStatus* switchOf(const std::string& segment) const;
   /// nullopt until two counters events of the switch came.
   std::optional<TrafficRate> rateOf(const std::string& segment) const;
+  /// nullopt until two counters events of the switch listed the port.
+  const PortRate* portRateOf(const std::string& segment, const std::string& port) const;
   /// Whether every node is ready.
   bool isReady() const;
   /// The node's uptime now: as read, plus the time the events have seen pass since.
@@ -73,6 +85,14 @@ struct LabStatus : runtime::LabStatus {
 
   std::map<std::string, TrafficRate> rates;     ///< per segment
   std::map<std::string, TrafficSample> samples; ///< per segment: the latest, that the next rate starts from
+  /// Per segment, per port: the latest rates, and the counters (with their time) that the next
+  /// rates start from.
+  struct PortTraffic {
+    double time = 0;
+    PortStatus counters;
+    std::optional<PortRate> rate;
+  };
+  std::map<std::string, std::map<std::string, PortTraffic>> ports;
   double readTime = 0;                          ///< when the runtime status was read
   double eventTime = 0;                         ///< the latest event's time
 };
@@ -83,6 +103,13 @@ SwitchTotals totalsOf(const SwitchStatus& s);
 /// A port's live conditions for a label: "delay:20ms,loss:1%" both ways becomes
 /// "delay 20ms · loss 1%"; different directions "in delay 5ms / out down"; "" when there are none.
 std::string describeLiveConditions(const std::string& in, const std::string& out);
+/// "12 f/s · 96 kbit/s", "0.5 f/s · 480 bit/s": a direction's traffic for people.
+std::string describeRate(double framesPerSecond, double bytesPerSecond);
+/// "1.2 kbit/s", "96 Mbit/s": bits per second in SI units, three significant digits at most.
+std::string humanBitRate(double bitsPerSecond);
+/// The rate a port's conditions limit it to ("rate:10mbit" gives 10e6), in bits per second; 0
+/// when they set none.
+double conditionRateBits(const std::string& conditions);
 /// Whether either direction of the port is taken down.
 bool isPortDown(const PortStatus& p);
 

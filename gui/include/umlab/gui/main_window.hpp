@@ -38,6 +38,10 @@ public:
   bool saveTo(const QString& path);
   /// Whether closing asks to save unsaved changes (off for tests and screenshots).
   void setConfirmClose(bool confirm) { confirmClose_ = confirm; }
+  /// Off: Apply makes the changes it can without asking (tests, scripted screenshots).
+  void setConfirmApply(bool confirm) { confirmApply_ = confirm; }
+  /// Lab > Apply: saves, then shows what `apply` would change and, once confirmed, applies it.
+  void applyToLab();
 
 protected:
   void closeEvent(QCloseEvent* event) override;
@@ -56,6 +60,8 @@ private:
   void open();
   void exportPicture(bool svg);
   void startLab();
+  void confirmApply(const QStringList& changes, bool ok);
+  void activateElement(ElementId id);
 
   LabEditor editor_;
   LabRunner runner_;
@@ -85,6 +91,9 @@ private:
   QAction* validateAction_ = nullptr;
   QAction* startAction_ = nullptr;
   QAction* stopAction_ = nullptr;
+  QAction* applyAction_ = nullptr;
+  QLabel* captureLabel_ = nullptr;
+  bool confirmApply_ = true;
   QActionGroup* tools_ = nullptr;
   QAction* selectTool_ = nullptr;
   QAction* linkTool_ = nullptr;

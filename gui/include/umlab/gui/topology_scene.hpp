@@ -91,11 +91,14 @@ signals:
   void elementContextMenu(umlab::gui::ElementId id, const QPoint& screenPos);
   /// An element was added with the mouse (the window may select it).
   void elementPlaced(umlab::gui::ElementId id);
+  /// A double-click on an element in the select tool.
+  void elementActivated(umlab::gui::ElementId id);
 
 protected:
   void mousePressEvent(QGraphicsSceneMouseEvent* event) override;
   void mouseMoveEvent(QGraphicsSceneMouseEvent* event) override;
   void mouseReleaseEvent(QGraphicsSceneMouseEvent* event) override;
+  void mouseDoubleClickEvent(QGraphicsSceneMouseEvent* event) override;
   void keyPressEvent(QKeyEvent* event) override;
   void contextMenuEvent(QGraphicsSceneContextMenuEvent* event) override;
 
