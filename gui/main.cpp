@@ -8,6 +8,7 @@
 #include <QEventLoop>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -28,7 +29,8 @@ constexpr const char* kUsage =
     "                     the canvas\n"
     "  --select NAME      select the node or segment NAME first (its properties show in the\n"
     "                     window)\n"
-    "  --live             with --screenshot: show the running lab's state first\n"
+    "  --live             with --screenshot: show the running lab's state first: nodes'\n"
+    "                     states, each link's traffic both ways, conditions, drops\n"
     "  --scale X          with --screenshot: pixels per canvas unit of a PNG (default 1)\n"
     "  -h, --help         show this help\n"
     "\n"
@@ -49,13 +51,31 @@ int usageError(const std::string& message) {
   return 2;
 }
 
-/// Waits for the runner's first look at the lab (at most 15 s).
+/// Waits for the runner's first look at the lab (at most 15 s), then, when the lab runs, for
+/// its traffic: rates need two counters events of a switch, a second apart (at most 4 s more).
 void waitForStatus(umlab::gui::LabRunner& runner) {
+  {
+    QEventLoop loop;
+    QObject::connect(&runner, &umlab::gui::LabRunner::statusChanged, &loop, &QEventLoop::quit);
+    QTimer::singleShot(15000, &loop, &QEventLoop::quit);
+    runner.watch();
+    loop.exec();
+  }
+  auto hasRates = [&] {
+    const auto& s = runner.status();
+    return !s || s->switches.empty() ||
+           std::any_of(s->ports.begin(), s->ports.end(), [](const auto& sw) {
+             return std::any_of(sw.second.begin(), sw.second.end(), [](const auto& p) { return p.second.rate.has_value(); });
+           });
+  };
   QEventLoop loop;
-  QObject::connect(&runner, &umlab::gui::LabRunner::statusChanged, &loop, &QEventLoop::quit);
-  QTimer::singleShot(15000, &loop, &QEventLoop::quit);
-  runner.watch();
-  loop.exec();
+  QObject::connect(&runner, &umlab::gui::LabRunner::statusChanged, &loop, [&] {
+    if (hasRates())
+      loop.quit();
+  });
+  QTimer::singleShot(4000, &loop, &QEventLoop::quit);
+  if (!hasRates())
+    loop.exec();
 }
 
 } // namespace

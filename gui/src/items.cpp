@@ -9,6 +9,7 @@
 #include <QPainterPathStroker>
 #include <QStyleOptionGraphicsItem>
 
+#include <algorithm>
 #include <cmath>
 
 namespace umlab::gui {
@@ -116,11 +117,12 @@ std::string conditionsText(const LinkConditions& c) {
 QString counterText(const LabStatus& status, const SwitchStatus& s) {
   if (!s.hasCounters)
     return s.state == "up" ? QStringLiteral("up") : q(s.state);
-  const SwitchTotals t = totalsOf(s);
-  QString text = QStringLiteral("%1 in · %2 out").arg(t.framesIn).arg(t.framesOut);
+  // The traffic into the switch per second, once two counters events measured it; the
+  // totals until then.
   if (const std::optional<TrafficRate> r = status.rateOf(s.segment))
-    text += QStringLiteral(" · ") + q(describeRate(r->framesPerSecond, r->bytesPerSecond));
-  return text;
+    return q(describeRate(r->framesPerSecond, r->bytesPerSecond));
+  const SwitchTotals t = totalsOf(s);
+  return QStringLiteral("%1 in · %2 out").arg(t.framesIn).arg(t.framesOut);
 }
 
 } // namespace
@@ -256,7 +258,7 @@ void SegmentItem::refresh() {
     return;
   prepareGeometryChange();
   const qreal nameWidth = QFontMetricsF(labelFont()).horizontalAdvance(q(seg->name));
-  const qreal w = std::max(nameWidth + 8, 150.0);
+  const qreal w = std::max(nameWidth + 8, 170.0);
   labelRect_ = QRectF(-w / 2, iconRect().bottom() + 4, w, 30);
   QString tip = "<b>" + q(seg->name).toHtmlEscaped() + "</b> (" + q(seg->type.empty() ? "switch" : seg->type) + ")";
   if (!seg->description.empty())
@@ -342,14 +344,17 @@ LinkLabel makeLabel(const QString& text, QPointF centre, const QColor& color) {
   return makeLabel(text.split('\n'), centre, {color});
 }
 
-/// The colour of a link carrying `load` (0 idle .. 1 full): teal, through amber, to red.
+/// The colour of a link carrying `load` (0 idle .. 1 full): teal up to 60 %, then through amber
+/// (80 %) to red. On the log scale of links without a rate, 60 % is about 4 Mbit/s.
 QColor loadColor(double load) {
   auto mix = [](const QColor& a, const QColor& b, double t) {
     return QColor::fromRgbF(a.redF() + (b.redF() - a.redF()) * t, a.greenF() + (b.greenF() - a.greenF()) * t,
                             a.blueF() + (b.blueF() - a.blueF()) * t);
   };
   const QColor teal(0x0d, 0x94, 0x88), amber(0xd9, 0x77, 0x06), red(0xdc, 0x26, 0x26);
-  return load < 0.6 ? mix(teal, amber, load / 0.6) : mix(amber, red, std::min(1.0, (load - 0.6) / 0.4));
+  if (load < 0.6)
+    return teal;
+  return load < 0.8 ? mix(teal, amber, (load - 0.6) / 0.2) : mix(amber, red, std::min(1.0, (load - 0.8) / 0.2));
 }
 
 /// What the running lab says about a link: its conditions, its traffic both ways, its drops.
@@ -433,6 +438,22 @@ void setCentreLabel(LinkGeometry& g) {
   } else if (!g.written.isEmpty()) {
     g.centre = makeLabel(g.written, g.line.center(), kConditions);
   }
+  if (!g.centre || g.line.length() < 1)
+    return;
+  // On a short link the interface labels reach the middle: move the label sideways, off the
+  // line, until it is clear of them (the nearer side first).
+  auto isClear = [&](const QRectF& r) {
+    return std::none_of(g.labels.begin(), g.labels.end(), [&](const LinkLabel& l) { return l.rect.intersects(r); });
+  };
+  if (isClear(g.centre->rect))
+    return;
+  const QPointF normal(-g.line.dy() / g.line.length(), g.line.dx() / g.line.length());
+  for (qreal step = 6; step <= 120; step += 6)
+    for (qreal side : {1.0, -1.0})
+      if (const QRectF moved = g.centre->rect.translated(normal * step * side); isClear(moved)) {
+        g.centre->rect = moved;
+        return;
+      }
 }
 
 /// Where a link is drawn and what its labels say, from the document and the run state.

@@ -18,13 +18,16 @@
 #include "umlab/base/unix_socket.hpp"
 #include "umlab/gui/canvas_export.hpp"
 #include "umlab/gui/element_menu.hpp"
+#include "umlab/gui/items.hpp"
 #include "umlab/gui/lab_editor.hpp"
 #include "umlab/gui/topology_scene.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <QAction>
 #include <QElapsedTimer>
+#include <QMenu>
 #include <QTest>
 #include <QTimer>
 
@@ -33,6 +36,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <poll.h>
 #include <sys/socket.h>
@@ -483,4 +487,234 @@ TEST_CASE("a lab keeps starting when its runner goes, and the runner does not wa
   };
   CHECK(waitFor(isReady, 180));
   CHECK(client.down(lab).wasRunning);
+}
+
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+/// The output of a shell command on the host (for tcpdump reading a capture).
+std::string hostOutput(const std::string& command) {
+  std::string out;
+  if (FILE* p = ::popen(command.c_str(), "r")) {
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;)
+      out.append(buf, n);
+    ::pclose(p);
+  }
+  return out;
+}
+
+/// Triggers the context-menu action `name` of element `id`, as a right-click then a click
+/// would; false when the menu has no such enabled action.
+bool triggerMenuAction(ElementId id, const char* name, TopologyScene& scene, LabRunner& runner) {
+  QMenu menu;
+  populateElementMenu(menu, id, scene, runner, nullptr);
+  QAction* a = menu.findChild<QAction*>(name);
+  if (!a || !a->isEnabled())
+    return false;
+  a->trigger();
+  return true;
+}
+
+/// Puts fake `x-terminal-emulator` and `wireshark` programs first on PATH while it lives: the
+/// terminal records its arguments; Wireshark records its arguments and copies its standard
+/// input (the live capture) to a file.
+struct FakeDesktop {
+  explicit FakeDesktop(const TempDir& dir) : bin(dir.file("fakebin")), oldPath(qgetenv("PATH")) {
+    std::filesystem::create_directories(bin);
+    terminalArgs = dir.file("terminal.args");
+    wiresharkArgs = dir.file("wireshark.args");
+    wiresharkPcap = dir.file("wireshark.pcap");
+    write(bin + "/x-terminal-emulator", "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + terminalArgs + "'\n");
+    write(bin + "/wireshark",
+          "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + wiresharkArgs + "'\nexec cat > '" + wiresharkPcap + "'\n");
+    qputenv("PATH", QByteArray::fromStdString(bin) + ":" + oldPath);
+  }
+  ~FakeDesktop() { qputenv("PATH", oldPath); }
+  static void write(const std::string& path, const std::string& text) {
+    std::ofstream(path) << text;
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+  }
+  std::string bin, terminalArgs, wiresharkArgs, wiresharkPcap;
+  QByteArray oldPath;
+};
+
+std::string readAll(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+} // namespace
+
+TEST_CASE("the canvas is the lab's control room: traffic, link down, console, captures, commands, apply",
+          "[.control][gui]") {
+  const std::string why = missingCapability();
+  if (!why.empty()) {
+    WARN("skipped: " << why);
+    return;
+  }
+  TempDir dir("umlab-gui-control");
+  const std::string lab = "guictl" + std::to_string(::getpid() % 100000);
+  LabEditor editor;
+  editor.newLab();
+  LabProperties props = editor.document().properties();
+  props.name = lab;
+  editor.updateProperties(props);
+  const ElementId a = editor.addNode("host", QPointF(0, 0));
+  const ElementId b = editor.addNode("host", QPointF(300, 0));
+  const ElementId sw = editor.addSegment("switch", QPointF(150, 200));
+  const ElementId la = editor.addLink(a, sw);
+  LinkData l = *editor.document().link(la);
+  l.ip = "10.9.0.1/24";
+  editor.updateLink(l);
+  editor.addLink(b, sw); // 10.9.0.2
+  const std::string path = dir.file(lab + ".yaml");
+  REQUIRE(editor.save(QString::fromStdString(path)));
+
+  ChildWatch children;
+  FakeDesktop desktop(dir);
+  TopologyScene scene(editor);
+  LabRunner runner;
+  LabGuard guard{runner.stateRoot().toStdString(), lab};
+  const runtime::LabClient client(runner.stateRoot().toStdString());
+  runner.setLab(QString::fromStdString(lab), QString::fromStdString(path));
+  QObject::connect(&runner, &LabRunner::statusChanged, &scene, &TopologyScene::setStatus);
+  QStringList log;
+  QObject::connect(&runner, &LabRunner::output, [&](const QString& line) { log << line; });
+  QObject::connect(&runner, &LabRunner::failed, [&](const QString& line) { log << "failed: " + line; });
+  std::map<QString, int> finished, succeeded;
+  QObject::connect(&runner, &LabRunner::actionFinished, [&](const QString& what, bool ok) {
+    ++finished[what];
+    succeeded[what] += ok;
+  });
+  auto waitAction = [&](const char* what, int count, double seconds) {
+    return waitFor([&] { return finished[what] >= count; }, seconds) && succeeded[what] == count;
+  };
+  runner.start();
+  REQUIRE(waitFor([&] { return scene.status() && scene.status()->isReady() && finished.count("up"); }, 400));
+  INFO("log:\n" << log.join('\n').toStdString());
+  REQUIRE(succeeded["up"] == 1);
+  const std::string pc1 = editor.document().node(a)->name, pc2 = editor.document().node(b)->name;
+  const QString sw1 = QString::fromStdString(editor.document().segment(sw)->name);
+
+  // A ping that runs while the Qt loop turns: the exec blocks a thread of its own.
+  auto ping = [&](const std::string& from, const std::string& to, const std::string& count, const std::string& interval) {
+    return std::async(std::launch::async, [&client, lab, from, to, count, interval] {
+      runtime::ExecOptions o;
+      o.timeout = std::chrono::seconds(60);
+      return client.exec(lab, from, {"ping", "-c", count, "-i", interval, "-W", "1", to}, o).exitCode;
+    });
+  };
+
+  { // traffic shows on the link, both ways, in the picture
+    INFO("traffic shows on the link, both ways, in the picture");
+    auto pinging = ping(pc1, "10.9.0.2", "25", "0.2");
+    const LinkItem* item = scene.linkItem(la);
+    REQUIRE(item);
+    CHECK(waitFor([&] { return item->live().lines.join('\n').contains("f/s"); }, 10));
+    const QString lines = item->live().lines.join('\n');
+    CHECK(lines.contains(QStringLiteral("→ %1  ").arg(sw1)));             // pc1 sends into the switch
+    CHECK(lines.contains(QStringLiteral("→ %1  ").arg(q(pc1)))); // and receives the replies
+    CHECK(item->live().load > 0);
+    const QString svg = QString::fromStdString(dir.file("traffic.svg"));
+    REQUIRE(exportSvg(scene, svg));
+    const std::string text = readAll(svg.toStdString());
+    CHECK(text.find("f/s · ") != std::string::npos);
+    CHECK(text.find("bit/s") != std::string::npos);
+    exportPng(scene, QString::fromStdString(std::string(UMLAB_BINARY_DIR) + "/gui-control-traffic.png"));
+    CHECK(pinging.get() == 0);
+  }
+
+  { // a link taken down from the canvas stops a ping, and brought up again carries it
+    INFO("a link taken down from the canvas stops a ping, and brought up again carries it");
+    REQUIRE(triggerMenuAction(la, "downAction", scene, runner));
+    REQUIRE(waitAction("link", 1, 20));
+    CHECK(waitFor([&] { return scene.linkItem(la)->live().isDown; }, 10));
+    CHECK_FALSE(triggerMenuAction(la, "downAction", scene, runner)); // down already: only "Bring up"
+    CHECK(ping(pc1, "10.9.0.2", "2", "0.3").get() != 0);
+    REQUIRE(triggerMenuAction(la, "upAction", scene, runner));
+    REQUIRE(waitAction("link", 2, 20));
+    CHECK(waitFor([&] { return !scene.linkItem(la)->live().isDown; }, 10));
+    CHECK(ping(pc1, "10.9.0.2", "2", "0.3").get() == 0);
+  }
+
+  { // a console opens in a terminal, and a double-click does the same
+    INFO("a console opens in a terminal, and a double-click does the same");
+    REQUIRE(triggerMenuAction(a, "consoleAction", scene, runner));
+    REQUIRE(waitFor([&] { return std::filesystem::exists(desktop.terminalArgs); }, 10));
+    const std::string args = readAll(desktop.terminalArgs);
+    CHECK(args.find("-e\n" + binDir() + "/umlab\nconsole\n--state-dir\n" + runner.stateRoot().toStdString() + "\n" + lab +
+                    "\n" + pc1 + "\n") != std::string::npos);
+  }
+
+  { // captures started from the canvas: to a file until stopped, and live into Wireshark
+    INFO("captures started from the canvas: to a file until stopped, and live into Wireshark");
+    const QString file = QString::fromStdString(dir.file("canvas.pcap"));
+    runner.startCapture(sw1, file);
+    CHECK(runner.captures().count(sw1));
+    QTest::qWait(500);
+    CHECK(ping(pc1, "10.9.0.2", "3", "0.2").get() == 0);
+    QTest::qWait(300);
+    REQUIRE(triggerMenuAction(sw, "stopCaptureAction", scene, runner));
+    REQUIRE(waitAction("capture", 1, 20));
+    CHECK(runner.captures().empty());
+    const std::string read = hostOutput("tcpdump -nr '" + file.toStdString() + "' 2>&1");
+    CHECK(read.find("ICMP echo request") != std::string::npos);
+    CHECK(read.find("ICMP echo reply") != std::string::npos);
+
+    // Live: the fake Wireshark copies what it reads on its standard input.
+    REQUIRE(triggerMenuAction(sw, "wiresharkAction", scene, runner));
+    REQUIRE(waitFor([&] { return std::filesystem::exists(desktop.wiresharkArgs); }, 10));
+    CHECK(readAll(desktop.wiresharkArgs) == "-k\n-i\n-\n");
+    QTest::qWait(500);
+    CHECK(ping(pc2, "10.9.0.1", "3", "0.2").get() == 0);
+    CHECK(waitFor([&] { return std::filesystem::exists(desktop.wiresharkPcap) && std::filesystem::file_size(desktop.wiresharkPcap) > 24 + 6 * 98; }, 10));
+    REQUIRE(triggerMenuAction(sw, "stopCaptureAction", scene, runner));
+    REQUIRE(waitAction("capture", 2, 20));
+    const std::string live = hostOutput("tcpdump -nr '" + desktop.wiresharkPcap + "' 2>&1");
+    CHECK(live.find("10.9.0.2 > 10.9.0.1: ICMP echo request") != std::string::npos);
+  }
+
+  { // a command runs in a node and its output comes back
+    INFO("a command runs in a node and its output comes back");
+    QString output;
+    int exitCode = -2;
+    QObject::connect(&runner, &LabRunner::commandFinished, [&](const QString&, const QString&, int code, const QString& o) {
+      exitCode = code;
+      output = o;
+    });
+    runner.runCommand(q(pc1), QStringLiteral("ip -4 -o addr show eth0"));
+    REQUIRE(waitFor([&] { return exitCode != -2; }, 30));
+    CHECK(exitCode == 0);
+    CHECK(output.contains("10.9.0.1/24"));
+  }
+
+  { // an edit applied to the running lab adds a node, after showing what changes
+    INFO("an edit applied to the running lab adds a node, after showing what changes");
+    const ElementId c = editor.addNode("host", QPointF(150, 400));
+    const ElementId lc = editor.addLink(c, sw);
+    CHECK(editor.document().link(lc)->ip == "10.9.0.3/24");
+    const std::string pc3 = editor.document().node(c)->name;
+    REQUIRE(editor.save(QString::fromStdString(path)));
+    QStringList preview;
+    std::optional<bool> previewOk;
+    QObject::connect(&runner, &LabRunner::applyPreviewed, [&](const QStringList& lines, bool ok) {
+      preview = lines;
+      previewOk = ok;
+    });
+    runner.previewApply();
+    REQUIRE(waitFor([&] { return previewOk.has_value(); }, 60));
+    CHECK(*previewOk);
+    CHECK(preview.contains(QString::fromStdString("+ node " + pc3)));
+    CHECK_FALSE(scene.status()->node(pc3)); // nothing changed yet
+    runner.applyFile();
+    REQUIRE(waitAction("apply", 1, 300));
+    CHECK(waitFor([&] { return scene.status() && scene.status()->node(pc3) && scene.status()->node(pc3)->state == "ready"; }, 30));
+    CHECK(ping(pc3, "10.9.0.1", "2", "0.3").get() == 0);
+  }
+
+  runner.stop();
+  CHECK(waitFor([&] { return runner.state() == LabRunner::State::Stopped && !scene.status(); }, 180));
+  CHECK_FALSE(children.sawUmlab());
 }
