@@ -49,7 +49,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  validate FILE...   check topology files and report every error and warning\n"
     "  plan FILE          show the launch plan: processes, arguments, sockets, start order\n"
-    "  graph FILE         draw the lab as Graphviz DOT, JSON or SVG\n"
+    "  graph FILE         draw the lab: Graphviz DOT, SVG, JSON, Mermaid or draw.io\n"
     "  up FILE|DIR        boot the lab (a Netkit/Kathara DIR is imported); returns when ready\n"
     "  ps [LAB...]        show running labs, their nodes and switches\n"
     "  exec LAB NODE -- COMMAND...   run a command in a guest\n"
@@ -110,18 +110,22 @@ constexpr const char* kPlanHelp =
 constexpr const char* kGraphHelp =
     "usage: umlab graph [options] FILE\n"
     "\n"
-    "Draw the lab: nodes, segments and links, placed by a force-directed layout (positions\n"
+    "Draw the lab: nodes, segments and links, placed by umlab's automatic layout (positions\n"
     "given in the file under 'layout:' are kept).\n"
     "\n"
     "options:\n"
-    "  --format dot|json|svg  output format (default dot); svg is drawn by graphviz's\n"
-    "                         'neato' at umlab's own positions\n"
-    "  -o, --output FILE      write to FILE instead of standard output\n"
-    "  --max-errors N         stop listing errors after N (default 20)\n"
-    "  -h, --help             show this help\n"
+    "  --format FORMAT    dot (the default): Graphviz, with umlab's positions\n"
+    "                     svg: drawn by graphviz's 'neato' at umlab's positions\n"
+    "                     json: items, interfaces and positions, for programs\n"
+    "                     mermaid: a Mermaid flowchart to paste into Markdown\n"
+    "                     drawio: a draw.io (diagrams.net) file, at umlab's positions\n"
+    "  -o, --output FILE  write to FILE instead of standard output\n"
+    "  --max-errors N     stop listing errors after N (default 20)\n"
+    "  -h, --help         show this help\n"
     "\n"
     "examples: umlab graph topologies/dmz.yaml --format svg -o dmz.svg\n"
-    "          umlab graph topologies/dmz.yaml | dot -Tsvg > dmz.svg   # graphviz's own layout\n";
+    "          umlab graph topologies/dmz.yaml | dot -Tsvg > dmz.svg   # graphviz's own layout\n"
+    "          umlab graph topologies/dmz.yaml --format drawio -o dmz.drawio\n";
 
 size_t maxErrors(const CliArgs& a) {
   auto v = a.get("--max-errors");
@@ -298,7 +302,7 @@ int cmdGraph(const std::vector<std::string>& args, std::ostream& out, std::ostre
     out << kGraphHelp;
     return kExitOk;
   }
-  const std::string fmt = format(a, {"dot", "json", "svg"});
+  const std::string fmt = format(a, {"dot", "json", "svg", "mermaid", "drawio"});
   const std::string path = oneFile(a, "graph");
   SourceManager sources;
   Diagnostics diags(maxErrors(a));
@@ -310,6 +314,10 @@ int cmdGraph(const std::vector<std::string>& args, std::ostream& out, std::ostre
   std::string text;
   if (fmt == "json") {
     text = lab::renderGraphJson(compiled->topology, layout, compiled->analysis);
+  } else if (fmt == "mermaid") {
+    text = lab::renderGraphMermaid(compiled->topology, layout);
+  } else if (fmt == "drawio") {
+    text = lab::renderGraphDrawio(compiled->topology, layout);
   } else {
     text = lab::renderGraphDot(compiled->topology, layout);
     if (fmt == "svg") {

@@ -115,6 +115,32 @@ TEST_CASE("graph draws every node, segment and link", "[cli][graph]") {
   }
 }
 
+TEST_CASE("graph writes a Mermaid flowchart and a draw.io file", "[cli][graph]") {
+  CliResult m = runUmlab({"graph", "topologies/dmz.yaml", "--format", "mermaid"}, sourceDir());
+  CHECK(m.status == 0);
+  CHECK(m.err.empty());
+  CHECK(m.out.rfind("---\ntitle: \"lab dmz\"\n---\nflowchart ", 0) == 0);
+  for (const char* item : {"  n0[[\"fw<br/>firewall\"]]:::firewall\n", "  n1(\"web<br/>server\"):::guest\n",
+                           "  s0([\"inside<br/>switch\"]):::segment\n", "  n0 ---|\"eth0<br/>10.0.0.1/24\"| s0\n",
+                           "  n0 -.-|\"fw:eth1 10.0.1.1/24<br/>web:eth0 10.0.1.10/24<br/>delay 5ms loss 0.1%\"| n1\n",
+                           "  n4 ---|\"eth0<br/>198.51.100.20/24\"| s1\n"})
+    CHECK(m.out.find(item) != std::string::npos);
+
+  TempDir dir;
+  CliResult d = runUmlab({"graph", sourceDir() + "/topologies/dmz.yaml", "--format", "drawio", "-o", "dmz.drawio"}, dir.path());
+  CHECK(d.status == 0);
+  CHECK(d.err.empty());
+  const std::string x = readFile(dir.path() / "dmz.drawio");
+  CHECK(x.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<mxfile ", 0) == 0);
+  for (const char* item : {"<mxCell id=\"n0\" value=\"fw&#10;firewall\"", "<mxCell id=\"s1\" value=\"outside&#10;switch\"",
+                           "source=\"n0\" target=\"n1\"", "value=\"delay 5ms loss 0.1%\"", "value=\"eth0&#10;10.0.1.10/24\""})
+    CHECK(x.find(item) != std::string::npos);
+  size_t edges = 0;
+  for (size_t at = x.find("edge=\"1\""); at != std::string::npos; at = x.find("edge=\"1\"", at + 1))
+    ++edges;
+  CHECK(edges == 6);
+}
+
 TEST_CASE("limits without --user shows the limits of whoever runs it", "[cli][limits]") {
   TempDir dir;
   writeFile(dir.path() / "limits.yaml", "default: {max-guests: 3}\n");
