@@ -1,6 +1,14 @@
 #include "umlab/gui/canvas_export.hpp"
 
 #include "umlab/gui/topology_scene.hpp"
+#include "umlab/gui/yaml_writer.hpp"
+#include "umlab/base/diagnostics.hpp"
+#include "umlab/lab/compile/compile.hpp"
+#include "umlab/lab/compile/graph_export.hpp"
+#include "umlab/lab/compile/layout.hpp"
+
+#include <fstream>
+#include <sstream>
 
 #include <QFileInfo>
 #include <QGraphicsItem>
@@ -73,6 +81,33 @@ bool exportSvg(TopologyScene& scene, const QString& path, QString* error) {
   if (!QFileInfo(path).isFile()) {
     if (error)
       *error = QStringLiteral("cannot write '%1'").arg(path);
+    return false;
+  }
+  return true;
+}
+
+bool exportDiagram(const LabData& lab, const QString& labPath, DiagramFormat format, const QString& path, QString* error) {
+  // The saved file's text, compiled as `umlab graph` compiles the file: every element has its
+  // canvas position in `layout:`, so the diagram is the canvas's picture.
+  SourceManager sources;
+  Diagnostics diags;
+  const std::string name = labPath.isEmpty() ? lab.name + ".yaml" : labPath.toStdString();
+  const std::optional<lab::Compiled> compiled = lab::compileText(name, writeLabYaml(lab).text, sources, diags);
+  if (!compiled) {
+    std::ostringstream text;
+    renderDiagnostics(diags, text);
+    if (error)
+      *error = QObject::tr("the lab has errors; fix them first (see Problems):\n%1").arg(QString::fromStdString(text.str()));
+    return false;
+  }
+  const lab::LabLayout layout = lab::computeLayout(compiled->topology);
+  const std::string out = format == DiagramFormat::Mermaid ? lab::renderGraphMermaid(compiled->topology, layout)
+                                                           : lab::renderGraphDrawio(compiled->topology, layout);
+  std::ofstream file(path.toStdString(), std::ios::binary | std::ios::trunc);
+  file << out;
+  if (!file.flush()) {
+    if (error)
+      *error = QObject::tr("cannot write '%1'").arg(path);
     return false;
   }
   return true;

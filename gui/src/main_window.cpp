@@ -64,6 +64,10 @@ void MainWindow::createActions() {
   saveAsAction_->setShortcut(QKeySequence::SaveAs);
   exportPngAction_ = new QAction(tr("Export &PNG…"), this);
   exportSvgAction_ = new QAction(tr("Export S&VG…"), this);
+  exportMermaidAction_ = new QAction(tr("Export &Mermaid…"), this);
+  exportMermaidAction_->setToolTip(tr("A Mermaid flowchart to paste into Markdown (umlab graph --format mermaid)"));
+  exportDrawioAction_ = new QAction(tr("Export &draw.io…"), this);
+  exportDrawioAction_->setToolTip(tr("A diagrams.net file (umlab graph --format drawio)"));
   quitAction_ = new QAction(tr("&Quit"), this);
   quitAction_->setShortcut(QKeySequence::Quit);
 
@@ -130,7 +134,7 @@ void MainWindow::createMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   file->addActions({newAction_, openAction_, saveAction_, saveAsAction_});
   file->addSeparator();
-  file->addActions({exportPngAction_, exportSvgAction_});
+  file->addActions({exportPngAction_, exportSvgAction_, exportMermaidAction_, exportDrawioAction_});
   file->addSeparator();
   file->addAction(quitAction_);
   QMenu* edit = menuBar()->addMenu(tr("&Edit"));
@@ -208,6 +212,8 @@ void MainWindow::wire() {
   connect(saveAsAction_, &QAction::triggered, this, &MainWindow::saveAs);
   connect(exportPngAction_, &QAction::triggered, this, [this] { exportPicture(false); });
   connect(exportSvgAction_, &QAction::triggered, this, [this] { exportPicture(true); });
+  connect(exportMermaidAction_, &QAction::triggered, this, [this] { exportDiagramFile(DiagramFormat::Mermaid); });
+  connect(exportDrawioAction_, &QAction::triggered, this, [this] { exportDiagramFile(DiagramFormat::Drawio); });
   connect(quitAction_, &QAction::triggered, this, &QWidget::close);
   connect(deleteAction_, &QAction::triggered, scene_, &TopologyScene::deleteSelection);
   connect(selectAllAction_, &QAction::triggered, this, [this] {
@@ -354,6 +360,21 @@ void MainWindow::exportPicture(bool svg) {
   QString error;
   if (!(svg ? exportSvg(*scene_, path, &error) : exportPng(*scene_, path, &error, 2.0)))
     QMessageBox::warning(this, tr("Export"), error);
+}
+
+void MainWindow::exportDiagramFile(DiagramFormat format) {
+  const bool mermaid = format == DiagramFormat::Mermaid;
+  const QString base = q(editor_.document().data().name);
+  const QString path = QFileDialog::getSaveFileName(this, mermaid ? tr("Export Mermaid") : tr("Export draw.io"),
+                                                    base + (mermaid ? ".mmd" : ".drawio"),
+                                                    mermaid ? tr("Mermaid (*.mmd *.md)") : tr("draw.io (*.drawio *.xml)"));
+  if (path.isEmpty())
+    return;
+  QString error;
+  if (!exportDiagram(editor_.document().data(), editor_.path(), format, path, &error))
+    QMessageBox::warning(this, tr("Export"), error);
+  else
+    statusBar()->showMessage(tr("wrote %1").arg(path), 5000);
 }
 
 void MainWindow::startLab() {

@@ -22,8 +22,11 @@
 #include <QTest>
 #include <QToolBar>
 #include <QToolButton>
+#include <QRegularExpression>
+#include <QXmlStreamReader>
 
 #include <fstream>
+#include <set>
 
 using namespace umlab;
 using namespace umlab::gui;
@@ -445,6 +448,42 @@ TEST_CASE("each link shows its traffic both ways, its load, drops and conditions
   CHECK(scene.linkItem(lab.links[0].id)->live().load == 0);
   scene.setStatus(std::nullopt);
   CHECK_FALSE(scene.linkItem(lab.links[0].id)->live().hasPort);
+}
+
+TEST_CASE("the lab exports as a Mermaid flowchart and a draw.io file at the canvas's positions", "[gui][export]") {
+  LabEditor editor;
+  REQUIRE(editor.open("topologies/dmz.yaml"));
+  const LabData& lab = editor.document().data();
+  umlab::TempDir dir("gui-diagram");
+  const QString mmd = QString::fromStdString(dir.file("dmz.mmd")), drawio = QString::fromStdString(dir.file("dmz.drawio"));
+  QString error;
+  REQUIRE(exportDiagram(lab, editor.path(), DiagramFormat::Mermaid, mmd, &error));
+  REQUIRE(exportDiagram(lab, editor.path(), DiagramFormat::Drawio, drawio, &error));
+  QFile m(mmd), d(drawio);
+  REQUIRE(m.open(QIODevice::ReadOnly));
+  REQUIRE(d.open(QIODevice::ReadOnly));
+  const QString flowchart = QString::fromUtf8(m.readAll());
+  CHECK(flowchart.contains(QRegularExpression("^flowchart ", QRegularExpression::MultilineOption)));
+  const QByteArray xml = d.readAll();
+  QXmlStreamReader reader(xml);
+  int cells = 0;
+  std::set<QString> values;
+  while (!reader.atEnd())
+    if (reader.readNext() == QXmlStreamReader::StartElement && reader.name() == QStringLiteral("mxCell")) {
+      ++cells;
+      values.insert(reader.attributes().value("value").toString().section(QChar(10), 0, 0)); // "fw\nfirewall"
+    }
+  CHECK_FALSE(reader.hasError());
+  for (const NodeData& n : lab.nodes) {
+    CHECK(flowchart.contains(QString::fromStdString(n.name)));
+    CHECK(values.count(QString::fromStdString(n.name)));
+  }
+  CHECK(cells >= int(2 + lab.nodes.size() + lab.segments.size()));
+  // A lab with errors is refused with the compiler's message.
+  LabData broken = lab;
+  broken.nodes[0].settings.memory = "lots";
+  CHECK_FALSE(exportDiagram(broken, editor.path(), DiagramFormat::Mermaid, mmd, &error));
+  CHECK(error.contains("memory"));
 }
 
 TEST_CASE("link actions name the port and the switch the CLI expects", "[gui][menu]") {

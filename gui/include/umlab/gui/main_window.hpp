@@ -4,6 +4,7 @@
 /// lab, the scene draws it, the panel edits it, the runner runs it.
 
 #include "umlab/gui/lab_editor.hpp"
+#include "umlab/gui/canvas_export.hpp"
 #include "umlab/gui/lab_runner.hpp"
 
 #include <QMainWindow>
@@ -59,6 +60,7 @@ private:
   bool saveAs();
   void open();
   void exportPicture(bool svg);
+  void exportDiagramFile(DiagramFormat format);
   void startLab();
   void confirmApply(const QStringList& changes, bool ok);
   void activateElement(ElementId id);
@@ -79,6 +81,8 @@ private:
   QAction* saveAsAction_ = nullptr;
   QAction* exportPngAction_ = nullptr;
   QAction* exportSvgAction_ = nullptr;
+  QAction* exportMermaidAction_ = nullptr;
+  QAction* exportDrawioAction_ = nullptr;
   QAction* quitAction_ = nullptr;
   QAction* undoAction_ = nullptr;
   QAction* redoAction_ = nullptr;
