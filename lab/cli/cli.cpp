@@ -4,6 +4,7 @@
 #include "image_command.hpp"
 #include "kernel_command.hpp"
 #include "kernel_command.hpp"
+#include "node_commands.hpp"
 #include "runtime_commands.hpp"
 #include "segment_commands.hpp"
 #include "umlab/lab/testing/test_spec.hpp"
@@ -54,6 +55,8 @@ constexpr const char* kUsage =
     "  ps [LAB...]        show running labs, their nodes and switches\n"
     "  exec LAB NODE -- COMMAND...   run a command in a guest\n"
     "  console LAB NODE   attach to a guest's console (login root/root)\n"
+    "  node LAB NODE stop|start|restart|crash   power a node off and on, or cut its power\n"
+    "  inspect LAB NODE   a node's addresses, routes, neighbours, sockets, firewall counters\n"
     "  events LAB         follow a running lab live (nodes, links, counters; --format json)\n"
     "  apply FILE         change a running lab to match its edited file (--dry-run)\n"
     "  link LAB NODE:IFACE [--delay D --loss P ...|--down|--up]   change a link live\n"
@@ -360,6 +363,7 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       }
       if (const char* h = runtimeHelp(rest[0]) ? runtimeHelp(rest[0])
                           : segmentHelp(rest[0]) ? segmentHelp(rest[0])
+                          : nodeHelp(rest[0])    ? nodeHelp(rest[0])
                           : rest[0] == "test"    ? kTestHelp
                           : rest[0] == "import"  ? kImportHelp
                           : rest[0] == "limits"  ? kLimitsHelp
@@ -392,6 +396,8 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       return runRuntimeCommand(self, command, rest, out, err);
     if (segmentHelp(command))
       return runSegmentCommand(self, command, rest, out, err);
+    if (nodeHelp(command))
+      return runNodeCommand(self, command, rest, out, err);
     if (command == "test")
       return runTestCommand(self, rest, out, err);
     if (command == "import")
@@ -404,7 +410,7 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       return runLimitsCommand(rest, out, err);
     if (command == "class")
       return runClassCommand(self, rest, out, err);
-    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "events", "apply", "link", "capture", "replay", "host", "test", "import", "down", "clean", "image", "kernel", "limits", "class", "help"};
+    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "node", "inspect", "events", "apply", "link", "capture", "replay", "host", "test", "import", "down", "clean", "image", "kernel", "limits", "class", "help"};
     std::string hint = didYouMean(command, commands);
     throw CliUsageError{"unknown command '" + command + "'" + (hint.empty() ? "; run 'umlab --help' for the list" : hint)};
   } catch (const CliUsageError& e) {

@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 using namespace umlab::test;
 
 TEST_CASE("every command has --help and exits 0 with it", "[cli]") {
-  for (const char* cmd : {"validate", "plan", "graph", "limits", "class"}) {
+  for (const char* cmd : {"validate", "plan", "graph", "limits", "class", "node", "inspect"}) {
     CliResult r = runUmlab({cmd, "--help"});
     CHECK(r.status == 0);
     CHECK(r.out.rfind(std::string("usage: umlab ") + cmd, 0) == 0);

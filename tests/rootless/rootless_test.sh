@@ -3,7 +3,8 @@
 # root but driving umlab as unprivileged accounts that this script creates and removes:
 #   users    two users run same-named labs at once; neither sees, execs into, captures or stops
 #            the other's; guests run under each user's subordinate ids; root's ps --all and
-#            down --user; a user without subordinate ids (guests as the user, no capabilities)
+#            down --user; node stop/start/crash and inspect; a user without subordinate ids
+#            (guests as the user, no capabilities)
 #   limits   /etc/umlab/limits.yaml refuses an over-limit up and apply, naming limit and file
 #   class    a class of three accounts booted, graded to CSV and JUnit, and torn down
 # Usage: rootless_test.sh users|limits|class UMLAB_BINARY_DIR SOURCE_DIR
@@ -162,6 +163,19 @@ part_users() {
   chmod 644 "$work/labs/lan3.tests.yaml"
   out=$(as umlt-ann "$umlab" test "$work/labs/lan3.tests.yaml" 2>&1); echo "$out" | tail -3
   check "ann's umlab test checks her running lab" contains "$out" "2 passed, 0 failed"
+  out=$(as umlt-ann "$umlab" node lan pc2 stop 2>&1); echo "$out"
+  check "ann stops a node of her lab" contains "$out" "node 'pc2' of lab 'lan' is stopped"
+  check "her ps shows it stopped" contains "$(as umlt-ann "$umlab" ps lan 2>&1)" "stopped"
+  out=$(as umlt-ann "$umlab" node lan pc2 start 2>&1); echo "$out"
+  check "and starts it again from its disk" contains "$out" "is ready"
+  out=$(as umlt-ann "$umlab" exec lan pc1 -- ping -c1 -W5 10.0.0.2 2>&1)
+  check "the started node is back on its segment" contains "$out" "1 received"
+  out=$(as umlt-ann "$umlab" node lan pc2 crash 2>&1)
+  check "ann cuts a node's power" contains "$out" "dead (signal 9)"
+  out=$(as umlt-ann "$umlab" node lan pc2 restart 2>&1)
+  check "and a restart boots the crashed node" contains "$out" "is ready again"
+  out=$(as umlt-ann "$umlab" inspect lan pc1 2>&1)
+  check "ann inspects a node of her lab" contains "$out" "10.0.0.1/24"
 
   out=$("$umlab" ps --all 2>&1); echo "$out" | grep '^lab'
   check "root's ps --all lists both labs with their owners" \

@@ -5,10 +5,14 @@
 
 #include "run_process.hpp"
 
+#include "umlab/base/unique_fd.hpp"
+#include "umlab/base/unix_socket.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -58,6 +62,41 @@ inline ProcessResult run(std::vector<std::string> args, std::chrono::seconds tim
   UNSCOPED_INFO("$ umlab " << line << "\n-> exit " << r.status << "\nstdout:\n" << r.out << "stderr:\n" << r.err);
   return r;
 }
+
+/// Runs `umlab ARGS...` in the background with its output on a pipe (for `umlab events`).
+class Background {
+public:
+  explicit Background(const std::vector<std::string>& args) {
+    int out[2];
+    REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+    ::umlab::UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    ::umlab::ProcessSpec o;
+    o.argv = {umlabBin()};
+    o.argv.insert(o.argv.end(), args.begin(), args.end());
+    o.fds = {{0, devnull.get()}, {1, out[1]}, {2, out[1]}};
+    id_ = ::umlab::spawnProcess(o);
+    ::close(out[1]);
+    from_.reset(out[0]);
+  }
+  ~Background() {
+    const ::umlab::ProcessId ids[] = {id_};
+    if (!ended_)
+      ::umlab::stopProcessGroups(ids, {}, std::chrono::milliseconds(100));
+  }
+  /// Everything it writes until it exits (or `limit`), and its exit status (-1: killed).
+  std::pair<std::string, int> finish(std::chrono::seconds limit) {
+    std::string text = ::umlab::readAll(from_.get(), limit);
+    const ::umlab::ProcessId ids[] = {id_};
+    const ::umlab::ExitStatus st = ::umlab::stopProcessGroups(ids, {}, std::chrono::seconds(2)).front();
+    ended_ = true;
+    return {text, st.code};
+  }
+
+private:
+  ::umlab::ProcessId id_;
+  ::umlab::UniqueFd from_;
+  bool ended_ = false;
+};
 
 /// A lab (lab.yaml, with NAME replaced by its name, plus the files it names) in a temp
 /// directory; down and cleaned when the test ends.

@@ -738,41 +738,6 @@ TEST_CASE("down --keep keeps the guests' disks, and the next up boots on them", 
 
 namespace {
 
-/// Runs `umlab ARGS...` in the background with its output on a pipe (for `umlab events`).
-class Background {
-public:
-  explicit Background(const std::vector<std::string>& args) {
-    int out[2];
-    REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
-    umlab::UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    umlab::ProcessSpec o;
-    o.argv = {umlabBin()};
-    o.argv.insert(o.argv.end(), args.begin(), args.end());
-    o.fds = {{0, devnull.get()}, {1, out[1]}, {2, out[1]}};
-    id_ = umlab::spawnProcess(o);
-    ::close(out[1]);
-    from_.reset(out[0]);
-  }
-  ~Background() {
-    const umlab::ProcessId ids[] = {id_};
-    if (!ended_)
-      umlab::stopProcessGroups(ids, {}, std::chrono::milliseconds(100));
-  }
-  /// Everything it writes until it exits (or `limit`), and its exit status (-1: killed).
-  std::pair<std::string, int> finish(std::chrono::seconds limit) {
-    std::string text = umlab::readAll(from_.get(), limit);
-    const umlab::ProcessId ids[] = {id_};
-    const umlab::ExitStatus st = umlab::stopProcessGroups(ids, {}, std::chrono::seconds(2)).front();
-    ended_ = true;
-    return {text, st.code};
-  }
-
-private:
-  umlab::ProcessId id_;
-  umlab::UniqueFd from_;
-  bool ended_ = false;
-};
-
 /// The average round-trip time of `count` pings, in ms, or -1.
 double averageRtt(const std::string& pingOutput) {
   std::smatch m;

@@ -369,6 +369,33 @@ PlanChanges LabClient::planChanges(const std::string& lab, const LaunchPlan& nex
   return diffPlans(plan(lab), next, restart);
 }
 
+const char* nodeActionName(NodeAction action) {
+  switch (action) {
+  case NodeAction::Stop: return "stop";
+  case NodeAction::Start: return "start";
+  case NodeAction::Restart: return "restart";
+  case NodeAction::Crash: return "crash";
+  }
+  return "?";
+}
+
+std::optional<NodeAction> parseNodeAction(std::string_view word) {
+  for (NodeAction a : {NodeAction::Stop, NodeAction::Start, NodeAction::Restart, NodeAction::Crash})
+    if (word == nodeActionName(a))
+      return a;
+  return std::nullopt;
+}
+
+void LabClient::nodeAction(const std::string& lab, const std::string& node, NodeAction action) const {
+  UniqueFd fd = request(lab, oneLine([&](JsonWriter& w) {
+                          w.field("op", "node").field("node", node).field("action", nodeActionName(action));
+                        }));
+  // A stop takes at most the supervisor's 20 s of power-off; a start, the lab's boot timeout
+  // (180 s unless `up --timeout` said otherwise), as for apply.
+  const bool boots = action == NodeAction::Start || action == NodeAction::Restart;
+  expectOk(fd.get(), lab, boots ? std::chrono::minutes(10) : std::chrono::minutes(1));
+}
+
 std::vector<std::string> LabClient::apply(const std::string& lab, const LaunchPlan& next, const PlanChanges& changes,
                                           const std::vector<std::string>& restart, const std::string& guestBinDir) const {
   if (!changes.refused.empty()) {

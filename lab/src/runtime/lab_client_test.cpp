@@ -197,3 +197,28 @@ TEST_CASE("a cancelled exec kills the command and returns at once", "[lab][clien
   sup.reset(); // joins the fake's thread, which ends when the client closed the connection
   CHECK(lastFrame == std::optional<agent::FrameType>(agent::FrameType::Signal));
 }
+
+TEST_CASE("a node action is one request that returns when done, and a refusal is the supervisor's words",
+          "[lab][client][node]") {
+  TempDir root("umlab-client");
+  FakeSupervisor sup(root.path().string(), "f",
+                     {[](const std::string&, int fd) { writeAll(fd, "{\"ok\": true}\n"); },
+                      [](const std::string&, int fd) {
+                        writeAll(fd, "{\"ok\": false, \"error\": \"node 'a' is running (ready); 'umlab node f a restart' "
+                                     "reboots it\"}\n");
+                      }});
+  LabClient client(root.path().string());
+  client.nodeAction("f", "a", NodeAction::Stop);
+  CHECK_THROWS_WITH(client.nodeAction("f", "a", NodeAction::Start),
+                    "node 'a' is running (ready); 'umlab node f a restart' reboots it");
+  CHECK(sup.requests() == std::vector<std::string>{R"({"op": "node", "node": "a", "action": "stop"})",
+                                                   R"({"op": "node", "node": "a", "action": "start"})"});
+}
+
+TEST_CASE("node actions have one word each, both ways", "[lab][client][node]") {
+  for (NodeAction a : {NodeAction::Stop, NodeAction::Start, NodeAction::Restart, NodeAction::Crash})
+    CHECK(parseNodeAction(nodeActionName(a)) == std::optional<NodeAction>(a));
+  CHECK(std::string(nodeActionName(NodeAction::Crash)) == "crash");
+  CHECK_FALSE(parseNodeAction("reboot"));
+  CHECK_FALSE(parseNodeAction(""));
+}

@@ -49,6 +49,16 @@ void LabProcesses::stop(ProcessRole role, const std::string& name) {
   entries_.erase(it);
 }
 
+void LabProcesses::kill(ProcessRole role, const std::string& name) {
+  for (const Entry& e : entries_)
+    if (e.role == role && e.name == name && !e.isReaped)
+      runner_.kill(e.id);
+}
+
+void LabProcesses::forgetEnded(ProcessRole role, const std::string& name) {
+  std::erase_if(entries_, [&](const Entry& e) { return e.role == role && e.name == name && e.isReaped; });
+}
+
 void LabProcesses::stopRole(ProcessRole role) {
   std::vector<ProcessId> ids;
   auto reaped = std::make_unique<bool[]>(entries_.size());

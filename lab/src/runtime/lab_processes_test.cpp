@@ -154,3 +154,33 @@ TEST_CASE("a guest the hooks defer is left for them to start later, and stops li
   processes.stopAll(&hooks);
   CHECK(runner.running().empty());
 }
+
+TEST_CASE("a killed guest ends by SIGKILL, is forgotten once reaped, and starts again under its name",
+          "[lab][launcher]") {
+  FakeProcessRunner runner;
+  RecordingHooks hooks;
+  const LaunchPlan plan = threeSwitchesTwoGuests();
+  LabProcesses processes(runner);
+  processes.startAll(plan, hooks);
+  processes.kill(ProcessRole::Guest, "fw"); // a power cut: no waiting
+  CHECK(runner.events().back() == "kill guest fw");
+  processes.forgetEnded(ProcessRole::Guest, "fw"); // not reaped yet: kept
+  CHECK(processes.find(ProcessRole::Guest, "fw") != nullptr);
+  const auto ended = runner.reapEnded();
+  REQUIRE(ended.size() == 1);
+  const LabProcesses::Entry* e = processes.markEnded(ended[0].first, ended[0].second);
+  REQUIRE(e);
+  CHECK(e->status.signal == 9);
+  processes.kill(ProcessRole::Guest, "fw"); // ended already: nothing is signalled
+  CHECK(runner.events().back() == "kill guest fw");
+  processes.forgetEnded(ProcessRole::Guest, "fw");
+  CHECK(processes.find(ProcessRole::Guest, "fw") == nullptr);
+  // `start`: the same name again, one entry for it.
+  processes.start(ProcessRole::Guest, "fw", hooks.guestSpec(plan.guests[1]));
+  CHECK(std::count_if(processes.entries().begin(), processes.entries().end(),
+                      [](const LabProcesses::Entry& x) { return x.name == "fw"; }) == 1);
+  processes.stopAll(&hooks);
+  CHECK(runner.running().empty());
+  // Teardown signalled only what ran: the forgotten pid was not stopped again.
+  CHECK(std::count(runner.events().begin(), runner.events().end(), "stop guest fw") == 1);
+}

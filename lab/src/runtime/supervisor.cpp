@@ -36,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <poll.h>
+#include <set>
 #include <sstream>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -55,6 +56,9 @@ constexpr size_t kClientOutputLimit = 8u << 20; // pause a guest's agent output 
 constexpr auto kRefreshPeriod = std::chrono::seconds(1);
 constexpr auto kAdminAnswerLimit = std::chrono::milliseconds(900);
 constexpr auto kSizeBudget = std::chrono::milliseconds(20); // /proc work per refresh
+/// How long a guest asked to power off (its init runs `shutdown` commands for up to 10 s, then
+/// syncs) may take before its process group is killed: `down --keep` and a node's `stop`.
+constexpr auto kPowerOffLimit = std::chrono::seconds(20);
 
 void setNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
@@ -117,7 +121,8 @@ struct Guest {
   agent::FrameDecoder decoder;
   std::string agentOut;
   std::string consoleOut;
-  enum class State { Booting, Ready, Dead } state = State::Booting;
+  /// Stopping: asked to power off (`node stop`); Stopped: it did, its COW file kept for `start`.
+  enum class State { Booting, Ready, Stopping, Stopped, Dead } state = State::Booting;
   ExitStatus exit;
   Clock::time_point startedAt;
   uint64_t memoryKiB = 0;
@@ -128,7 +133,13 @@ struct Guest {
   std::map<uint32_t, std::pair<InternalDone, std::string>> internal;
   std::vector<InterfaceStatus> hotPlugged;
   std::vector<std::function<void(bool ready, const std::string& why)>> onReady;
+  std::vector<std::function<void()>> onExit; ///< when its process has ended and been reaped
   bool isTimedOut = false; ///< booting longer than the boot timeout (reported once)
+  Clock::time_point stopDeadline{}; ///< Stopping: killed when still running then
+  bool isKilled = false;            ///< Stopping: the deadline passed and its group was killed
+
+  /// Its process runs (booting, ready or powering off).
+  bool isRunning() const { return state == State::Booting || state == State::Ready || state == State::Stopping; }
 };
 
 struct Switch {
@@ -573,8 +584,11 @@ private:
         }
       }
       reapClosedClients();
+      retiredGuests_.clear(); // no handler of this round refers to them any more
       if (!done_)
         checkReadiness();
+      if (!done_)
+        checkPowerOffs();
       if (!done_ && Clock::now() >= nextRefresh_)
         refresh();
     }
@@ -617,10 +631,13 @@ private:
         continue;
       Guest& g = *gp;
       ::kill(-pid, SIGKILL); // UML's helpers, if the leader left them behind
+      // Its pid is the kernel's to hand out again: teardown must not signal it, and `start`
+      // runs the name anew.
+      processes_.forgetEnded(ProcessRole::Guest, g.plan.name);
       const bool wasReady = g.state == Guest::State::Ready;
-      g.state = Guest::State::Dead;
+      g.state = g.state == Guest::State::Stopping ? Guest::State::Stopped : Guest::State::Dead;
       g.exit = status;
-      log("guest " + g.plan.name + " " + status.describe());
+      log("guest " + g.plan.name + " " + status.describe() + (g.state == Guest::State::Stopped ? " (stopped)" : ""));
       drainConsole(g); // what it printed last may still sit in the pty
       failRequests(g, "node '" + g.plan.name + "' stopped");
       nodeEvent(g);
@@ -632,6 +649,10 @@ private:
         fail(why);
         return;
       }
+      // Last: a node action waiting for this end may start the node again (restart), which
+      // retires this Guest (kept alive until the end of the loop's round).
+      for (auto& f : std::exchange(g.onExit, {}))
+        f();
     }
   }
 
@@ -758,7 +779,7 @@ private:
     for (size_t done = 0; done < guests_.size() && Clock::now() < until; ++done) {
       sizeCursor_ = (sizeCursor_ + 1) % guests_.size();
       Guest& g = *guests_[sizeCursor_];
-      if (g.state != Guest::State::Dead && g.process.isValid())
+      if (g.isRunning() && g.process.isValid())
         g.memoryKiB = proportionalSetSizeKiB(processesInPidNamespaceOf(g.process.pid));
     }
   }
@@ -787,7 +808,7 @@ private:
     LabEvent e = event(LabEvent::Type::Node);
     e.node = g.plan.name;
     e.state = stateName(g);
-    e.pid = g.state == Guest::State::Dead ? 0 : g.process.pid;
+    e.pid = g.isRunning() ? g.process.pid : 0;
     return e;
   }
 
@@ -848,7 +869,7 @@ private:
     const ssize_t n = ::read(g.consoleFd.get(), buf, sizeof buf);
     if (n <= 0) {
       // EIO once the guest has gone: nothing more will come.
-      if ((n == 0 || (errno != EAGAIN && errno != EINTR)) && g.state == Guest::State::Dead)
+      if ((n == 0 || (errno != EAGAIN && errno != EINTR)) && !g.isRunning())
         g.consoleFd.reset();
       return;
     }
@@ -1090,8 +1111,12 @@ private:
         problem = "lab '" + plan_.lab + "' has no node '" + node + "'";
       else if (g->state == Guest::State::Dead)
         problem = "node '" + node + "' is not running (it stopped; see " + g->plan.logPath + ")";
+      else if (g->state == Guest::State::Stopped)
+        problem = "node '" + node + "' is stopped; 'umlab node " + plan_.lab + " " + node + " start' boots it";
       else if (op == "exec" && g->state == Guest::State::Booting)
         problem = "node '" + node + "' is still booting";
+      else if (op == "exec" && g->state == Guest::State::Stopping)
+        problem = "node '" + node + "' is powering off";
       if (!problem.empty()) {
         answer(key, errorReply(problem));
         return;
@@ -1150,6 +1175,11 @@ private:
     if (op == "apply") {
       c.mode = Client::Mode::Waiting;
       apply(key, *request);
+      return;
+    }
+    if (op == "node") {
+      c.mode = Client::Mode::Waiting;
+      nodeAction(key, jsonString(*request, "node"), jsonString(*request, "action"));
       return;
     }
     if (op == "refresh") {
@@ -1345,6 +1375,144 @@ private:
     });
   }
 
+  // ---- node actions: stop, start, restart, crash ---------------------------------------------
+
+  /// Why `action` cannot be done to `node` now, or "" when it can.
+  std::string nodeActionRefusal(const std::string& node, const std::string& action) const {
+    static const std::vector<std::string> kActions{"stop", "start", "restart", "crash"};
+    if (std::find(kActions.begin(), kActions.end(), action) == kActions.end())
+      return "unknown node action '" + action + "' (stop, start, restart or crash)";
+    const Guest* g = findGuest(node);
+    if (!g)
+      return "lab '" + plan_.lab + "' has no node '" + node + "'";
+    if (!ready_)
+      return "lab '" + plan_.lab + "' is still starting; try again once 'umlab up' has returned";
+    if (applying_)
+      return "an apply is changing lab '" + plan_.lab + "'; try again when it is done";
+    if (busyNodes_.count(node))
+      return "node '" + node + "' is " + stateName(*g) + " for an earlier request; try again when it is done";
+    const std::string how = "'umlab node " + plan_.lab + " " + node;
+    if ((action == "stop" || action == "crash") && !g->isRunning())
+      return "node '" + node + "' is not running (" + stateName(*g) + "); " + how + " start' boots it";
+    if (action == "start" && g->isRunning())
+      return "node '" + node + "' is running (" + stateName(*g) + "); " + how + " restart' reboots it";
+    return "";
+  }
+
+  /// `{"op":"node",...}`: stops, starts, restarts or crashes one guest; answers `key` when done.
+  /// Each step finishes later (the guest exits, the guest is ready), so the loop runs on.
+  void nodeAction(int key, const std::string& node, const std::string& action) {
+    if (std::string refusal = nodeActionRefusal(node, action); !refusal.empty()) {
+      answer(key, errorReply(refusal));
+      return;
+    }
+    busyNodes_.insert(node);
+    log("node " + node + ": " + action);
+    auto queue = std::make_shared<StepQueue>();
+    if (action == "crash")
+      queue->add([this, node](StepQueue::Done done) { crashGuest(node, done); });
+    if (action == "stop" || action == "restart")
+      queue->add([this, node](StepQueue::Done done) { stopGuest(node, done); });
+    if (action == "start" || action == "restart")
+      queue->add([this, node](StepQueue::Done done) { startGuest(node, done); });
+    queue->run([this, key, node, action, queue](const std::string& error) {
+      busyNodes_.erase(node);
+      if (!error.empty())
+        log("node " + node + ": " + action + " failed: " + error);
+      answer(key, error.empty() ? okReply() : errorReply(error));
+    });
+  }
+
+  /// Asks the guest's init to power off (it runs the node's `shutdown` commands and syncs its
+  /// disks), as `down --keep` does; kills its process group when it has not ended within
+  /// kPowerOffLimit (checkPowerOffs). A booting guest has no agent to ask yet: it is killed at
+  /// once. Done when its process has ended: the node is then "stopped", its COW file kept.
+  /// A node that is not running is left as it is (a restart of a dead node only starts it).
+  void stopGuest(const std::string& node, StepQueue::Done done) {
+    Guest* g = findGuest(node);
+    if (!g || !g->isRunning()) {
+      done("");
+      return;
+    }
+    g->onExit.push_back([done] { done(""); });
+    const bool canAsk = g->state == Guest::State::Ready && g->agentFd;
+    if (canAsk)
+      execInternal(*g, {"kill", "-TERM", "1"}, [](int, const std::string&) {});
+    g->state = Guest::State::Stopping;
+    g->stopDeadline = Clock::now() + kPowerOffLimit;
+    g->isKilled = !canAsk;
+    nodeEvent(*g);
+    if (!canAsk)
+      processes_.kill(ProcessRole::Guest, node);
+  }
+
+  /// A power cut: SIGKILL to the guest's process group now. Done when it has been reaped; the
+  /// node is then "dead (signal 9)", its COW file kept (a later `start` boots it, fsck permitting).
+  void crashGuest(const std::string& node, StepQueue::Done done) {
+    Guest* g = findGuest(node);
+    if (!g || !g->isRunning()) {
+      done("node '" + node + "' is not running");
+      return;
+    }
+    g->onExit.push_back([done] { done(""); });
+    processes_.kill(ProcessRole::Guest, node);
+  }
+
+  /// Boots a node that is not running again, from its kept COW file, with the same plan: the
+  /// same command line, MACs and config disk, so its switch ports (named by MAC, with their
+  /// conditions: the switch keeps both by name) come back as they were. Its hot-plugged
+  /// interfaces went with the old process. Done when it is ready, or with why it is not.
+  void startGuest(const std::string& node, StepQueue::Done done) {
+    auto at = std::find_if(guests_.begin(), guests_.end(), [&](const auto& g) { return g->plan.name == node; });
+    if (at == guests_.end() || (*at)->isRunning()) {
+      done(at == guests_.end() ? "node '" + node + "' is gone" : "node '" + node + "' is running");
+      return;
+    }
+    const size_t position = static_cast<size_t>(at - guests_.begin());
+    const GuestPlan gp = (*at)->plan;
+    for (const InterfaceStatus& i : (*at)->hotPlugged)
+      interfaceEvent(node, i.name, i.attachedTo.substr(i.attachedTo.find(' ') + 1), "removed");
+    // The old Guest leaves the list first (the new one takes its name and place); it is kept
+    // until the end of this round of the loop, or put back when the start fails.
+    std::unique_ptr<Guest> old = std::move(*at);
+    guests_.erase(at);
+    // UML's directory of a killed guest (pid file, mconsole socket) would make the new one
+    // refuse its umid.
+    std::error_code ec;
+    fs::remove_all(plan_.stateDir + "/uml/" + gp.umid, ec);
+    try {
+      fixOwnership();
+      const ProcessSpec spec = guestSpec(gp); // appends the new Guest
+      std::rotate(guests_.begin() + static_cast<std::ptrdiff_t>(position), guests_.end() - 1, guests_.end());
+      const LabProcesses::Entry& e = processes_.start(ProcessRole::Guest, node, spec);
+      guestStarted(gp, e.id);
+    } catch (const std::exception& ex) {
+      pendingFds_.clear();
+      pendingJail_.reset();
+      std::erase_if(guests_, [&](const auto& g) { return g->plan.name == node; });
+      guests_.insert(guests_.begin() + static_cast<std::ptrdiff_t>(std::min(position, guests_.size())), std::move(old));
+      done("cannot start node '" + node + "': " + ex.what());
+      return;
+    }
+    retiredGuests_.push_back(std::move(old));
+    sizeCursor_ = 0;
+    findGuest(node)->onReady.push_back([done](bool ready, const std::string& why) { done(ready ? "" : why); });
+  }
+
+  /// Guests asked to power off that are still running after kPowerOffLimit: killed.
+  void checkPowerOffs() {
+    const auto now = Clock::now();
+    for (const auto& gp : guests_) {
+      Guest& g = *gp;
+      if (g.state != Guest::State::Stopping || g.isKilled || now < g.stopDeadline)
+        continue;
+      g.isKilled = true;
+      log("guest " + g.plan.name + " did not power off within " + std::to_string(kPowerOffLimit.count()) +
+          " s: killed");
+      processes_.kill(ProcessRole::Guest, g.plan.name);
+    }
+  }
+
   // ---- apply ------------------------------------------------------------------------------
 
   /// Reconciles the lab with the plan in `request` (plan_diff.hpp). The client has already
@@ -1369,7 +1537,21 @@ private:
       answer(key, errorReply("another apply is still running"));
       return;
     }
+    if (!busyNodes_.empty()) {
+      answer(key, errorReply("nothing was changed: node '" + *busyNodes_.begin() +
+                             "' is being stopped or started ('umlab node'); try again when it is done"));
+      return;
+    }
     PlanChanges changes = diffPlans(plan_, *next, restart);
+    // Interfaces change live through the guest's mconsole and agent: only on a ready node. (A
+    // stopped node would also boot later from a config disk that does not have them.)
+    for (const auto* list : {&changes.removedInterfaces, &changes.addedInterfaces})
+      for (const InterfaceChange& ic : *list)
+        if (const Guest* g = findGuest(ic.node); g && g->state != Guest::State::Ready)
+          changes.refused.push_back("node '" + ic.node + "' is " + stateName(*g) +
+                                    ": its interfaces change only while it runs; start it first ('umlab node " +
+                                    plan_.lab + " " + ic.node + " start'), or reboot it with the change "
+                                    "('--restart-changed')");
     if (!changes.refused.empty()) {
       answer(key, errorReply("nothing was changed: " + changes.refused.front()));
       return;
@@ -1572,6 +1754,8 @@ private:
     switch (g.state) {
     case Guest::State::Booting: return "booting";
     case Guest::State::Ready: return "ready";
+    case Guest::State::Stopping: return "stopping";
+    case Guest::State::Stopped: return "stopped";
     case Guest::State::Dead:
       return g.exit.signal ? "dead (signal " + std::to_string(g.exit.signal) + ")"
                            : "dead (exit " + std::to_string(g.exit.code) + ")";
@@ -1597,7 +1781,7 @@ private:
       NodeStatus n;
       n.name = g.plan.name;
       n.state = stateName(g);
-      const bool alive = g.state != Guest::State::Dead;
+      const bool alive = g.isRunning();
       n.pid = alive ? g.process.pid : 0;
       n.uptimeSeconds = alive ? std::chrono::duration_cast<std::chrono::seconds>(now - g.startedAt).count() : 0;
       n.memoryKiB = alive ? g.memoryKiB : 0;
@@ -1664,7 +1848,7 @@ private:
     const bool hasShutdownCommands =
         std::any_of(guests_.begin(), guests_.end(), [](const auto& g) { return !g->plan.shutdown.empty(); });
     if (keepCow || hasShutdownCommands)
-      powerOffGuests(std::chrono::seconds(20));
+      powerOffGuests(kPowerOffLimit);
     processes_.stopAll(this); // guests, then taps, then switches
     if (options_.confine)
       grantMountedDirectories(false);
@@ -1699,6 +1883,10 @@ private:
   std::unique_ptr<SignalFd> signals_;
   UniqueFd listener_;
   std::vector<std::unique_ptr<Guest>> guests_;
+  /// Guests replaced by a `start` of their node, kept until the end of the loop's round: a
+  /// handler of that round may still point at one (and must not find a new guest there).
+  std::vector<std::unique_ptr<Guest>> retiredGuests_;
+  std::set<std::string> busyNodes_; ///< nodes with a node action under way
   std::vector<GuestPlan> deferred_; ///< guests waiting for the guests they depend on
   std::vector<std::unique_ptr<Switch>> switches_;
   std::vector<TapDevice> taps_;

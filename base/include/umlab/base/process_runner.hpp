@@ -6,6 +6,7 @@
 
 #include "umlab/base/process.hpp"
 
+#include <csignal>
 #include <functional>
 #include <map>
 #include <set>
@@ -29,6 +30,10 @@ public:
   /// Stops `groups` (see `stopProcessGroups`: one grace period for all of them together).
   /// `reaped[i]` says the leader of `groups[i]` was already reaped by `reapEnded`.
   virtual void stop(std::span<const ProcessId> groups, std::span<const bool> reaped) = 0;
+  /// Sends SIGKILL to `group` (its process group and its leader) and returns at once: a power
+  /// cut, or a stop whose grace ran out in a caller that must not wait. The end is reported by
+  /// `reapEnded` as usual. Does nothing when the leader has already exited.
+  virtual void kill(const ProcessId& group) = 0;
 };
 
 /// The real processes.
@@ -39,6 +44,7 @@ public:
   void stop(std::span<const ProcessId> groups, std::span<const bool> reaped) override {
     stopProcessGroups(groups, reaped);
   }
+  void kill(const ProcessId& group) override { signalIfSame(group, SIGKILL); }
 };
 
 /// Records every start and stop as a line ("start switch lan", "stop guest pc1") and hands out
@@ -69,6 +75,17 @@ public:
       events_.push_back("stop " + names_[p.pid]);
       running_.erase(p.pid);
     }
+  }
+
+  /// Recorded as "kill NAME"; the process ends by SIGKILL (reported by the next `reapEnded`).
+  void kill(const ProcessId& group) override {
+    if (!running_.count(group.pid))
+      return;
+    events_.push_back("kill " + names_[group.pid]);
+    running_.erase(group.pid);
+    ExitStatus killed;
+    killed.signal = SIGKILL;
+    ended_.emplace_back(group.pid, killed);
   }
 
   void failStart(const std::string& name) { failing_.insert(name); }

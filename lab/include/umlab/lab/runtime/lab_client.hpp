@@ -3,7 +3,7 @@
 /// The CLI, `umlab test`, the GUI and the benchmarks call it; none of them runs `umlab` again.
 ///
 /// What goes where. Requests about guests and the lab's life (status, exec, console, events,
-/// down, hot-plug, apply) go to the lab's supervisor as typed requests (lab_state.hpp). Requests
+/// down, hot-plug, apply, node actions) go to the lab's supervisor as typed requests (lab_state.hpp). Requests
 /// about a segment's traffic (link conditions, capture, replay) go straight to that segment's
 /// umlab-switchd admin socket, found in the lab's plan (plan.json, read with the one reader), so
 /// the supervisor never relays frames or waits on a switch; it sees the result in its next
@@ -23,6 +23,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace umlab::lab::runtime {
@@ -51,6 +52,18 @@ struct DownResult {
   bool wasRunning = true;  ///< false: only leftovers of a crashed lab were removed
   size_t strayGroups = 0;  ///< process groups stopped after the supervisor was gone
 };
+
+/// What `LabClient::nodeAction` does to one node of a running lab.
+enum class NodeAction {
+  Stop,    ///< a clean power-off through the guest's init; its COW file kept; state "stopped"
+  Start,   ///< boots a stopped (or dead) node from its kept COW file, with the same plan
+  Restart, ///< Stop then Start: the guest keeps its changes
+  Crash,   ///< SIGKILL to the guest's processes now (a power cut); state "dead (signal 9)"
+};
+/// "stop", "start", "restart", "crash": the protocol's and the CLI's word.
+const char* nodeActionName(NodeAction action);
+/// The action a word names; nullopt for any other word.
+std::optional<NodeAction> parseNodeAction(std::string_view word);
 
 struct ReplayOptions {
   double speed = 1; ///< 0: as fast as possible
@@ -92,6 +105,12 @@ public:
   std::string plug(const std::string& lab, const std::string& node, const std::string& iface, const std::string& segment,
                    const std::string& ip) const;
   void unplug(const std::string& lab, const std::string& node, const std::string& iface) const;
+
+  /// Stops, starts, restarts or crashes NODE (NodeAction); returns when it is done: the node
+  /// stopped (at most 20 s of power-off, then killed), ready again, or dead. Throws RuntimeError
+  /// saying what to do when the lab refuses: no such node, a start of a running node, a stop of
+  /// one that is not running, the lab starting or being changed by `apply`, a boot that failed.
+  void nodeAction(const std::string& lab, const std::string& node, NodeAction action) const;
 
   /// The changes `apply` would make to take the running lab to `next`.
   PlanChanges planChanges(const std::string& lab, const LaunchPlan& next, const std::vector<std::string>& restart) const;

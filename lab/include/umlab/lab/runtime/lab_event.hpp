@@ -3,7 +3,7 @@
 /// writer (the supervisor's) and its one reader (every front-end's). On the wire each event is
 /// one JSON object on one line with a "type" and a "time" (Unix seconds):
 ///
-///   node       node, state (booting, ready, dead (...), removed), pid
+///   node       node, state (booting, ready, stopping, stopped, dead (...), removed), pid
 ///   switch     segment, state (up, not answering, down)
 ///   link       segment, port, in, out        a port's conditions, in the switch's compact form
 ///   interface  node, interface, segment, action (added, removed)

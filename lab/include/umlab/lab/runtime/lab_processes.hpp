@@ -64,6 +64,12 @@ public:
   const Entry* markEnded(pid_t pid, ExitStatus status);
   /// Stops one process (its whole group) and forgets it.
   void stop(ProcessRole role, const std::string& name);
+  /// SIGKILLs one process's group at once, without waiting (a node's power cut, or a power-off
+  /// that ran out of time); its end comes through `markEnded` as any other.
+  void kill(ProcessRole role, const std::string& name);
+  /// Forgets a process that has ended (`markEnded`), so that teardown does not signal its pid,
+  /// which the kernel may hand out again, and the name can start anew (a stopped node's start).
+  void forgetEnded(ProcessRole role, const std::string& name);
   /// Guests, then `hooks->afterGuestsStopped()` (when given), then switches.
   void stopAll(LaunchHooks* hooks);
 

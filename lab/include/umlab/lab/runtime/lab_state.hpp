@@ -24,6 +24,12 @@
 ///   {"op":"unplug","node":N,"iface":I}
 ///   {"op":"apply","plan":{...},"restart":[N...]}   reconcile with a new plan (plan_diff.hpp);
 ///                                        the reply comes when it is done and lists the changes
+///   {"op":"node","node":N,"action":A}  A: "stop" (a clean power-off through the guest's init,
+///                                        killed after 20 s; its COW file kept), "start" (boots a
+///                                        stopped or dead node from its kept COW file), "restart"
+///                                        (both), "crash" (SIGKILL now: a power cut); the reply
+///                                        comes when the node is stopped, ready or dead, or says
+///                                        why not (unknown node, not running, running, busy)
 ///   {"op":"refresh","segment":S}         a client changed switch S (link conditions): ask it for
 ///                                        its ports now, so the change is an event at once
 

@@ -41,7 +41,9 @@ struct InterfaceStatus {
 
 struct NodeStatus {
   std::string name;
-  std::string state; ///< "booting", "ready", "dead (signal 9)", "dead (exit 1)", "stopped"
+  /// "booting", "ready", "stopping" (asked to power off), "stopped" (powered off by `umlab
+  /// node`, its COW file kept), "dead (signal 9)", "dead (exit 1)"
+  std::string state;
   int64_t pid = 0;
   int64_t uptimeSeconds = 0;
   uint64_t memoryKiB = 0; ///< PSS of every process of the guest; 0 until first measured

@@ -18,6 +18,13 @@
 /// new interface through the agent, then answers. The supervisor keeps the plan it runs in
 /// memory and on disk (plan.json), rewritten after each change.
 ///
+/// Node actions (`node`: stop, start, restart, crash) are steps of the same kind: a stop asks
+/// the guest's init to power off through its agent and the loop runs on; the step ends when the
+/// guest's process is reaped, or when a deadline checked in each round of the loop has passed
+/// and its process group has been killed. A start boots the node's kept COW file with the same
+/// plan and ends when its agent says HELLO. A crash is a SIGKILL to the process group, ended
+/// by the reaping.
+///
 /// Confinement: guest root is untrusted, and Debian's UML has hostfs built in, whose `hostfs=`
 /// prefix does not stop `..` (UML.md §8). So every UML process runs as the lab's own
 /// unprivileged uid (`labUid`, no other process has it) in a mount namespace whose root shows
