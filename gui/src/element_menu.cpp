@@ -145,6 +145,22 @@ void populateElementMenu(QMenu& menu, ElementId id, TopologyScene& scene, LabRun
     });
     command->setObjectName("commandAction");
     command->setEnabled(st && st->state == "ready");
+    menu.addSeparator();
+    const bool isDown = st && !isUp; // stopped or dead: it can be started
+    struct Lifecycle {
+      const char* text;
+      const char* name;
+      runtime::NodeAction action;
+      bool enabled;
+    };
+    for (const Lifecycle& c : {Lifecycle{"Stop", "stopNodeAction", runtime::NodeAction::Stop, st && st->state == "ready"},
+                               Lifecycle{"Start", "startNodeAction", runtime::NodeAction::Start, isDown},
+                               Lifecycle{"Restart", "restartNodeAction", runtime::NodeAction::Restart, st && st->state == "ready"},
+                               Lifecycle{"Crash (power cut)", "crashNodeAction", runtime::NodeAction::Crash, isUp}}) {
+      QAction* a = live(QObject::tr(c.text), [&runner, node, action = c.action] { runner.nodeAction(node, action); });
+      a->setObjectName(c.name);
+      a->setEnabled(c.enabled);
+    }
   } else if (const LinkData* l = doc.link(id)) {
     const QString port = linkPortOf(doc.data(), *l);
     const LinkConditions start = l->conditions;

@@ -737,6 +737,30 @@ void LabRunner::runCommand(const QString& node, const QString& command) {
   });
 }
 
+void LabRunner::nodeAction(const QString& node, runtime::NodeAction action) {
+  const QString word = QString::fromLatin1(runtime::nodeActionName(action));
+  emit output(QStringLiteral("$ umlab node %1 %2 %3").arg(lab_, node, word));
+  runAction(QStringLiteral("node"), [lab = str(lab_), node = str(node), action](const runtime::LabClient& client) {
+    client.nodeAction(lab, node, action);
+    return "node " + node + ": " + runtime::nodeActionName(action) + " done";
+  });
+}
+
+void LabRunner::inspect(const QString& node) {
+  if (lab_.isEmpty())
+    return;
+  spawn(false, [mailbox = mailbox_, root = str(stateRoot_), lab = str(lab_), node] {
+    std::optional<runtime::NodeInspection> inspection;
+    QString error;
+    try {
+      inspection = runtime::inspectNode(runtime::LabClient(root), lab, str(node), std::chrono::seconds(10));
+    } catch (const std::exception& e) {
+      error = q(e.what());
+    }
+    mailbox->post([node, inspection, error](LabRunner& r) { emit r.inspected(node, inspection, error); });
+  });
+}
+
 void LabRunner::previewApply() {
   if (lab_.isEmpty() || file_.isEmpty())
     return;

@@ -4,6 +4,7 @@
 #include "umlab/gui/diagnostics_list.hpp"
 #include "umlab/gui/element_menu.hpp"
 #include "umlab/gui/icons.hpp"
+#include "umlab/gui/node_inspector.hpp"
 #include "umlab/gui/property_panel.hpp"
 #include "umlab/gui/topology_scene.hpp"
 #include "umlab/gui/topology_view.hpp"
@@ -173,6 +174,13 @@ void MainWindow::createDocks() {
   panelDock->setWidget(panel_);
   addDockWidget(Qt::RightDockWidgetArea, panelDock);
 
+  inspector_ = new NodeInspector(runner_, this);
+  auto* liveDock = new QDockWidget(tr("Live"), this);
+  liveDock->setObjectName("liveDock");
+  liveDock->setWidget(inspector_);
+  addDockWidget(Qt::RightDockWidgetArea, liveDock);
+  splitDockWidget(panelDock, liveDock, Qt::Vertical);
+
   problems_ = new DiagnosticsList(this);
   auto* problemsDock = new QDockWidget(tr("Problems"), this);
   problemsDock->setObjectName("problemsDock");
@@ -255,7 +263,12 @@ void MainWindow::wire() {
     if (m == TopologyScene::Mode::Select)
       selectTool_->setChecked(true);
   });
-  connect(scene_, &QGraphicsScene::selectionChanged, panel_, [this] { panel_->showSelection(scene_->selectedElements()); });
+  connect(scene_, &QGraphicsScene::selectionChanged, panel_, [this] {
+    const std::vector<ElementId> selected = scene_->selectedElements();
+    panel_->showSelection(selected);
+    const NodeData* node = selected.size() == 1 ? editor_.document().node(selected[0]) : nullptr;
+    inspector_->setNode(node ? q(node->name) : QString());
+  });
   connect(scene_, &TopologyScene::elementContextMenu, this,
           [this](ElementId id, const QPoint& pos) { execElementMenu(id, pos, *scene_, runner_, this); });
 

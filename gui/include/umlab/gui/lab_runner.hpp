@@ -24,6 +24,7 @@
 #include "umlab/gui/lab_status.hpp"
 #include "umlab/base/unique_fd.hpp"
 #include "umlab/lab/runtime/lab_client.hpp"
+#include "umlab/lab/runtime/node_inspection.hpp"
 
 #include <QObject>
 #include <QString>
@@ -105,6 +106,11 @@ public slots:
   const std::map<QString, QString>& captures() const { return captureTargets_; }
   /// Runs COMMAND (`sh -c`) in NODE; `commandFinished(node, command, exit code, output)`.
   void runCommand(const QString& node, const QString& command);
+  /// Stops, starts, restarts or crashes NODE (`umlab node LAB NODE ACTION`);
+  /// `actionFinished("node", ok)`.
+  void nodeAction(const QString& node, runtime::NodeAction action);
+  /// Reads NODE's live state through its agent (`umlab inspect`); `inspected(node, ...)`.
+  void inspect(const QString& node);
   /// Compiles and plans the lab's file (saved) and asks the running lab what `apply` would
   /// change; `applyPreviewed(lines, ok)`, where `ok` is false when a change is refused (the
   /// lines then say why) or the file has errors.
@@ -126,6 +132,9 @@ signals:
   void capturesChanged();
   void commandFinished(const QString& node, const QString& command, int exitCode, const QString& output);
   void applyPreviewed(const QStringList& changes, bool ok);
+  /// The inspection of NODE, or nullopt and why not.
+  void inspected(const QString& node, const std::optional<umlab::lab::runtime::NodeInspection>& inspection,
+                 const QString& error);
   void failed(const QString& message);
 
 private:

@@ -17,6 +17,7 @@ class QPlainTextEdit;
 namespace umlab::gui {
 
 class DiagnosticsList;
+class NodeInspector;
 class PropertyPanel;
 class TopologyScene;
 class TopologyView;
@@ -97,6 +98,7 @@ private:
   QAction* stopAction_ = nullptr;
   QAction* applyAction_ = nullptr;
   QLabel* captureLabel_ = nullptr;
+  NodeInspector* inspector_ = nullptr;
   bool confirmApply_ = true;
   QActionGroup* tools_ = nullptr;
   QAction* selectTool_ = nullptr;
