@@ -198,9 +198,10 @@ bool rebaseRelativePaths(LabData& lab, const std::string& newBaseDir) {
   };
   if (from != to) {
     auto rebaseSettings = [&](SettingsData& s) {
-      if (s.files)
-        for (auto& [guest, host] : *s.files)
-          rebase(host);
+      for (std::optional<KeyValueList>* list : {&s.files, &s.mounts})
+        if (*list)
+          for (auto& [guest, host] : **list)
+            rebase(host);
     };
     if (lab.defaults)
       rebaseSettings(*lab.defaults);
@@ -208,6 +209,9 @@ bool rebaseRelativePaths(LabData& lab, const std::string& newBaseDir) {
       rebaseSettings(k.settings);
     for (NodeData& n : lab.nodes)
       rebaseSettings(n.settings);
+    for (ImageData& i : lab.images)
+      for (auto& [guest, host] : i.files)
+        rebase(host);
     for (ReplayData& r : lab.replays)
       rebase(r.pcap);
   }

@@ -116,6 +116,10 @@ void LabDocument::relink() {
   for (ReplayData& r : data_.replays)
     if (r.segment == kNoElement)
       r.segment = segmentByName(r.segmentName);
+  for (NodeData& n : data_.nodes)
+    for (NodeRef& d : n.dependsOn)
+      if (d.node == kNoElement)
+        d.node = nodeByName(d.name);
 }
 
 void LabDocument::reset(LabData data) {
@@ -175,6 +179,9 @@ void LabDocument::remove(ElementId id) {
   }
   for (ReplayData& r : data_.replays)
     if (r.segment == id) { r.segment = kNoElement; r.segmentName = name; }
+  for (NodeData& n : data_.nodes)
+    for (NodeRef& d : n.dependsOn)
+      if (d.node == id) { d.node = kNoElement; d.name = name; }
   reindex();
   emit elementRemoved(id, kind);
   emit changed();
