@@ -153,6 +153,31 @@ void setEndAddressing(LinkData& l, int i, std::string ip, std::string gateway) {
   }
 }
 
+namespace {
+bool macOnEnd(const LinkData& l, int i) { return addressedOnEnd(l, i) || (l.ends[i].isMapping && !l.ends[i].mac.empty()); }
+} // namespace
+
+std::string endMac(const LinkData& l, int i) {
+  if (l.ends[i].kind != EndpointData::Kind::Interface)
+    return {};
+  if (macOnEnd(l, i))
+    return l.ends[i].mac;
+  return addressedOnLink(l, i) ? l.mac : std::string();
+}
+
+void setEndMac(LinkData& l, int i, std::string mac) {
+  EndpointData& e = l.ends[i];
+  if (e.kind != EndpointData::Kind::Interface)
+    return;
+  if (macOnEnd(l, i) || linkShape(l) == LinkShape::PointToPoint) {
+    e.mac = std::move(mac);
+    e.isMapping = e.isMapping || !e.mac.empty();
+    return;
+  }
+  if (addressedOnLink(l, i))
+    l.mac = std::move(mac);
+}
+
 std::string firstFreeInterface(const LabData& lab, ElementId node) {
   std::set<std::string> used;
   for (const LinkData& l : lab.links)
@@ -180,6 +205,25 @@ std::string firstFreeName(const LabData& lab, const std::string& prefix) {
     if (!used.count(name))
       return name;
   }
+}
+
+std::string pathForLab(const std::string& baseDir, const std::string& chosen) {
+  namespace fs = std::filesystem;
+  if (chosen.empty())
+    return chosen;
+  const fs::path base = fs::absolute(baseDir.empty() ? fs::path(".") : fs::path(baseDir)).lexically_normal();
+  const fs::path target = fs::absolute(chosen).lexically_normal();
+  const fs::path rel = target.lexically_relative(base);
+  if (rel.empty())
+    return target.string();
+  auto part = rel.begin();
+  if (part != rel.end() && *part == "..")
+    ++part;
+  // Inside the lab's directory, or in a directory beside it: no further "..".
+  for (; part != rel.end(); ++part)
+    if (*part == "..")
+      return target.string();
+  return rel.string();
 }
 
 bool rebaseRelativePaths(LabData& lab, const std::string& newBaseDir) {

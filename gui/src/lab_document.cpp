@@ -76,7 +76,9 @@ std::vector<ElementId> LabDocument::dependents(ElementId id) const {
   return out;
 }
 
-LabProperties LabDocument::properties() const { return LabProperties{data_.name, data_.description, data_.defaults}; }
+LabProperties LabDocument::properties() const {
+  return LabProperties{data_.name, data_.description, data_.defaults, data_.kinds, data_.images};
+}
 
 void LabDocument::reindex() {
   index_.clear();
@@ -225,6 +227,8 @@ void LabDocument::setProperties(const LabProperties& p) {
   data_.name = p.name;
   data_.description = p.description;
   data_.defaults = p.defaults;
+  data_.kinds = p.kinds;
+  data_.images = p.images;
   emit propertiesChanged();
   emit changed();
 }

@@ -245,11 +245,23 @@ std::string endGateway(const LinkData& link, int end);
 /// already holds its own addressing; else on the link.
 void setEndAddressing(LinkData& link, int end, std::string ip, std::string gateway);
 
+/// The MAC of a link end's interface, wherever the file put it: in the end's mapping, or on the
+/// link (a link to a segment or to the host). Empty when none is given (it is derived).
+std::string endMac(const LinkData& link, int end);
+/// Sets it where it belongs: where the end's address goes (`setEndAddressing`), or in the end's
+/// mapping when the mapping already holds its MAC.
+void setEndMac(LinkData& link, int end, std::string mac);
+
 /// The lowest "ethN" that no link or monitor of `node` uses.
 std::string firstFreeInterface(const LabData& lab, ElementId node);
 
 /// "pc3" for prefix "pc" when pc1 and pc2 exist as node or segment names.
 std::string firstFreeName(const LabData& lab, const std::string& prefix);
+
+/// A host path chosen in a file dialog, as a lab whose relative paths start at `baseDir` (see
+/// `LabData::baseDir`) should write it: relative when the file lies inside that directory or
+/// beside it (`../captures/ping.pcap`), else absolute.
+std::string pathForLab(const std::string& baseDir, const std::string& chosen);
 
 /// Rewrites relative host paths (`files` and `mounts` of the defaults, kinds and nodes, `files`
 /// of images, replay `pcap`) so that they name the same files from `newBaseDir`, and sets
