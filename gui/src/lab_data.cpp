@@ -153,6 +153,31 @@ void setEndAddressing(LinkData& l, int i, std::string ip, std::string gateway) {
   }
 }
 
+namespace {
+bool macOnEnd(const LinkData& l, int i) { return addressedOnEnd(l, i) || (l.ends[i].isMapping && !l.ends[i].mac.empty()); }
+} // namespace
+
+std::string endMac(const LinkData& l, int i) {
+  if (l.ends[i].kind != EndpointData::Kind::Interface)
+    return {};
+  if (macOnEnd(l, i))
+    return l.ends[i].mac;
+  return addressedOnLink(l, i) ? l.mac : std::string();
+}
+
+void setEndMac(LinkData& l, int i, std::string mac) {
+  EndpointData& e = l.ends[i];
+  if (e.kind != EndpointData::Kind::Interface)
+    return;
+  if (macOnEnd(l, i) || linkShape(l) == LinkShape::PointToPoint) {
+    e.mac = std::move(mac);
+    e.isMapping = e.isMapping || !e.mac.empty();
+    return;
+  }
+  if (addressedOnLink(l, i))
+    l.mac = std::move(mac);
+}
+
 std::string firstFreeInterface(const LabData& lab, ElementId node) {
   std::set<std::string> used;
   for (const LinkData& l : lab.links)
@@ -182,6 +207,25 @@ std::string firstFreeName(const LabData& lab, const std::string& prefix) {
   }
 }
 
+std::string pathForLab(const std::string& baseDir, const std::string& chosen) {
+  namespace fs = std::filesystem;
+  if (chosen.empty())
+    return chosen;
+  const fs::path base = fs::absolute(baseDir.empty() ? fs::path(".") : fs::path(baseDir)).lexically_normal();
+  const fs::path target = fs::absolute(chosen).lexically_normal();
+  const fs::path rel = target.lexically_relative(base);
+  if (rel.empty())
+    return target.string();
+  auto part = rel.begin();
+  if (part != rel.end() && *part == "..")
+    ++part;
+  // Inside the lab's directory, or in a directory beside it: no further "..".
+  for (; part != rel.end(); ++part)
+    if (*part == "..")
+      return target.string();
+  return rel.string();
+}
+
 bool rebaseRelativePaths(LabData& lab, const std::string& newBaseDir) {
   namespace fs = std::filesystem;
   const fs::path from = fs::absolute(lab.baseDir.empty() ? fs::path(".") : fs::path(lab.baseDir)).lexically_normal();
@@ -198,9 +242,10 @@ bool rebaseRelativePaths(LabData& lab, const std::string& newBaseDir) {
   };
   if (from != to) {
     auto rebaseSettings = [&](SettingsData& s) {
-      if (s.files)
-        for (auto& [guest, host] : *s.files)
-          rebase(host);
+      for (std::optional<KeyValueList>* list : {&s.files, &s.mounts})
+        if (*list)
+          for (auto& [guest, host] : **list)
+            rebase(host);
     };
     if (lab.defaults)
       rebaseSettings(*lab.defaults);
@@ -208,6 +253,9 @@ bool rebaseRelativePaths(LabData& lab, const std::string& newBaseDir) {
       rebaseSettings(k.settings);
     for (NodeData& n : lab.nodes)
       rebaseSettings(n.settings);
+    for (ImageData& i : lab.images)
+      for (auto& [guest, host] : i.files)
+        rebase(host);
     for (ReplayData& r : lab.replays)
       rebase(r.pcap);
   }

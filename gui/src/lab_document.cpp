@@ -80,7 +80,9 @@ std::vector<ElementId> LabDocument::dependents(ElementId id) const {
   return out;
 }
 
-LabProperties LabDocument::properties() const { return LabProperties{data_.name, data_.description, data_.defaults}; }
+LabProperties LabDocument::properties() const {
+  return LabProperties{data_.name, data_.description, data_.defaults, data_.kinds, data_.images};
+}
 
 void LabDocument::reindex() {
   index_.clear();
@@ -120,6 +122,10 @@ void LabDocument::relink() {
   for (ReplayData& r : data_.replays)
     if (r.segment == kNoElement)
       r.segment = segmentByName(r.segmentName);
+  for (NodeData& n : data_.nodes)
+    for (NodeRef& d : n.dependsOn)
+      if (d.node == kNoElement)
+        d.node = nodeByName(d.name);
 }
 
 void LabDocument::reset(LabData data) {
@@ -179,6 +185,9 @@ void LabDocument::remove(ElementId id) {
   }
   for (ReplayData& r : data_.replays)
     if (r.segment == id) { r.segment = kNoElement; r.segmentName = name; }
+  for (NodeData& n : data_.nodes)
+    for (NodeRef& d : n.dependsOn)
+      if (d.node == id) { d.node = kNoElement; d.name = name; }
   reindex();
   emit elementRemoved(id, kind);
   emit changed();
@@ -222,6 +231,8 @@ void LabDocument::setProperties(const LabProperties& p) {
   data_.name = p.name;
   data_.description = p.description;
   data_.defaults = p.defaults;
+  data_.kinds = p.kinds;
+  data_.images = p.images;
   emit propertiesChanged();
   emit changed();
 }

@@ -236,11 +236,110 @@ void LabEditor::updateReplay(const ReplayData& replay) {
   replaceIfChanged(document_, undoStack_, replay, QStringLiteral("Edit replay"));
 }
 
-void LabEditor::updateProperties(const LabProperties& properties) {
+void LabEditor::updateProperties(const LabProperties& properties, const QString& text) {
   const LabProperties before = document_.properties();
   if (before == properties)
     return;
-  push(new PropertiesCommand(document_, before, properties, QStringLiteral("Edit lab")));
+  push(new PropertiesCommand(document_, before, properties, text));
+}
+
+namespace {
+/// Pushes a change of the lab's properties and of some nodes as one undo step.
+void pushLabAndNodes(LabDocument& doc, QUndoStack& stack, const LabProperties& after, const std::vector<NodeData>& nodes,
+                     const QString& text) {
+  stack.beginMacro(text);
+  if (!(after == doc.properties()))
+    stack.push(new PropertiesCommand(doc, doc.properties(), after, text));
+  for (const NodeData& n : nodes)
+    if (auto before = doc.snapshot(n.id))
+      stack.push(new ReplaceCommand(doc, *before, ElementSnapshot{n, before->index}, text));
+  stack.endMacro();
+}
+} // namespace
+
+void LabEditor::renameKind(const std::string& from, const std::string& to) {
+  if (from == to)
+    return;
+  LabProperties p = document_.properties();
+  for (KindData& k : p.kinds)
+    if (k.name == from)
+      k.name = to;
+  if (p.defaults && p.defaults->kind == from)
+    p.defaults->kind = to;
+  std::vector<NodeData> nodes;
+  for (const NodeData& n : document_.data().nodes)
+    if (n.settings.kind == from) {
+      nodes.push_back(n);
+      nodes.back().settings.kind = to;
+    }
+  pushLabAndNodes(document_, undoStack_, p, nodes,
+                  QStringLiteral("Rename kind %1 to %2").arg(QString::fromStdString(from), QString::fromStdString(to)));
+}
+
+void LabEditor::renameImage(const std::string& from, const std::string& to) {
+  if (from == to)
+    return;
+  LabProperties p = document_.properties();
+  for (ImageData& i : p.images) {
+    if (i.name == from)
+      i.name = to;
+    if (i.from == from)
+      i.from = to;
+  }
+  if (p.defaults && p.defaults->image == from)
+    p.defaults->image = to;
+  for (KindData& k : p.kinds)
+    if (k.settings.image == from)
+      k.settings.image = to;
+  std::vector<NodeData> nodes;
+  for (const NodeData& n : document_.data().nodes)
+    if (n.settings.image == from) {
+      nodes.push_back(n);
+      nodes.back().settings.image = to;
+    }
+  pushLabAndNodes(document_, undoStack_, p, nodes,
+                  QStringLiteral("Rename image %1 to %2").arg(QString::fromStdString(from), QString::fromStdString(to)));
+}
+
+ElementId LabEditor::addMonitor(ElementId segment) {
+  const SegmentData* s = document_.segment(segment);
+  if (!s)
+    return kNoElement;
+  const LabData& lab = document_.data();
+  MonitorData m;
+  m.id = document_.newId();
+  m.mirror = segment;
+  auto linkedToSegment = [&](ElementId node) {
+    for (const LinkData& l : lab.links)
+      if ((l.ends[0].target == node && l.ends[1].target == segment) || (l.ends[1].target == node && l.ends[0].target == segment))
+        return true;
+    return false;
+  };
+  for (const NodeData& n : lab.nodes)
+    if (!linkedToSegment(n.id)) {
+      m.node = n.id;
+      break;
+    }
+  if (m.node == kNoElement && !lab.nodes.empty())
+    m.node = lab.nodes.front().id;
+  if (m.node != kNoElement)
+    m.iface = firstFreeInterface(lab, m.node);
+  push(new ElementsCommand(document_, {ElementSnapshot{m, lab.monitors.size()}}, false,
+                           QStringLiteral("Add monitor of %1").arg(QString::fromStdString(s->name))));
+  return m.id;
+}
+
+ElementId LabEditor::addReplay(ElementId segment, const std::string& pcap) {
+  const SegmentData* s = document_.segment(segment);
+  if (!s)
+    return kNoElement;
+  ReplayData r;
+  r.id = document_.newId();
+  r.segment = segment;
+  r.pcap = pcap;
+  push(new ElementsCommand(document_, {ElementSnapshot{r, document_.data().replays.size()}}, false,
+                           QStringLiteral("Add replay into %1").arg(QString::fromStdString(s->name))));
+  return r.id;
 }
 
 void LabEditor::arrange() {

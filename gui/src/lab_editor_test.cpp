@@ -123,3 +123,80 @@ TEST_CASE("a link whose node does not exist yet is drawn once the node appears",
   CHECK(editor.document().link(link)->ends[0].target == pc1.id);
   CHECK(scene.linkItem(link)->isVisible());
 }
+
+TEST_CASE("a renamed kind or image is renamed where nodes name it, in one undo step", "[gui][editor]") {
+  LabEditor editor;
+  LoadedLab loaded = loadLabText("k.yaml", "name: k\n"
+                                           "defaults: {kind: router, image: base}\n"
+                                           "images: {base: {packages: [curl]}, web: {from: base}}\n"
+                                           "kinds: {router: {memory: 128M, image: base}}\n"
+                                           "nodes: {r1: {}, r2: {kind: router, image: base}, pc1: {kind: host}}\n");
+  REQUIRE(loaded.lab);
+  editor.document().reset(*loaded.lab);
+  editor.renameKind("router", "core");
+  const LabData& lab = editor.document().data();
+  CHECK(lab.kinds[0].name == "core");
+  CHECK(lab.defaults->kind == "core");
+  CHECK(lab.findNodeByName("r2")->settings.kind == "core");
+  CHECK(lab.findNodeByName("pc1")->settings.kind == "host");
+  CHECK(editor.undoStack().count() == 1);
+  editor.renameImage("base", "tools");
+  CHECK(lab.images[0].name == "tools");
+  CHECK(lab.images[1].from == "tools");
+  CHECK(lab.defaults->image == "tools");
+  CHECK(lab.kinds[0].settings.image == "tools");
+  CHECK(lab.findNodeByName("r2")->settings.image == "tools");
+  CHECK(editor.undoStack().count() == 2);
+  editor.undoStack().undo();
+  editor.undoStack().undo();
+  CHECK(editor.document().data() == *loaded.lab);
+}
+
+TEST_CASE("monitors and replays are added to a segment as undoable edits", "[gui][editor]") {
+  LabEditor editor;
+  REQUIRE(editor.open("topologies/lan.yaml"));
+  const LabData& lab = editor.document().data();
+  const ElementId sw = lab.segments[0].id;
+  CHECK(editor.addMonitor(lab.nodes[0].id) == kNoElement); // not a segment
+  const ElementId m = editor.addMonitor(sw);
+  REQUIRE(editor.document().monitor(m));
+  // Every node of lan.yaml is on the switch, so the first one watches through its next interface.
+  CHECK(editor.document().monitor(m)->node == lab.nodes[0].id);
+  CHECK(editor.document().monitor(m)->iface == "eth1");
+  const ElementId r = editor.addReplay(sw, "../captures/ping.pcap");
+  REQUIRE(editor.document().replay(r));
+  CHECK(writeLabYaml(lab).text.find("replays:\n  - {segment: sw, pcap: ../captures/ping.pcap}\n") != std::string::npos);
+  editor.validateNow();
+  INFO(editor.report().text());
+  CHECK(editor.report().errorCount == 0);
+  editor.undoStack().undo();
+  editor.undoStack().undo();
+  CHECK(lab.monitors.empty());
+  CHECK(lab.replays.empty());
+}
+
+TEST_CASE("a link end's MAC is read and set where its address goes", "[gui][editor]") {
+  LinkData toSegment;
+  toSegment.ends[0] = EndpointData{EndpointData::Kind::Interface, 1, "", "eth0"};
+  toSegment.ends[1] = EndpointData{EndpointData::Kind::Named, 2, ""};
+  setEndMac(toSegment, 0, "02:00:00:00:00:01");
+  CHECK(toSegment.mac == "02:00:00:00:00:01");
+  CHECK(endMac(toSegment, 0) == "02:00:00:00:00:01");
+  CHECK(endMac(toSegment, 1).empty());
+  LinkData p2p;
+  p2p.ends[0] = EndpointData{EndpointData::Kind::Interface, 1, "", "eth0"};
+  p2p.ends[1] = EndpointData{EndpointData::Kind::Interface, 2, "", "eth0"};
+  setEndMac(p2p, 1, "02:00:00:00:00:02");
+  CHECK(p2p.mac.empty());
+  CHECK(p2p.ends[1].mac == "02:00:00:00:00:02");
+  CHECK(p2p.ends[1].isMapping);
+  CHECK(endMac(p2p, 1) == "02:00:00:00:00:02");
+}
+
+TEST_CASE("a chosen host path is relative to the lab's directory when it is inside it or beside it",
+          "[gui][editor]") {
+  CHECK(pathForLab("/labs/dmz", "/labs/dmz/web/index.html") == "web/index.html");
+  CHECK(pathForLab("/labs/dmz", "/labs/captures/ping.pcap") == "../captures/ping.pcap");
+  CHECK(pathForLab("/labs/dmz", "/srv/captures/ping.pcap") == "/srv/captures/ping.pcap");
+  CHECK(pathForLab("/labs/dmz", "") == "");
+}

@@ -105,10 +105,10 @@ ValidationReport makeReport(const StageRun& run, const std::string& path, const 
 
 /// What a span of the original file belongs to, for comments.
 struct Anchor {
-  enum class Kind : uint8_t { Section, Element, KindEntry } kind = Kind::Section;
+  enum class Kind : uint8_t { Section, Element, KindEntry, ImageEntry } kind = Kind::Section;
   std::string section; ///< the top-level key
   ElementId id = kNoElement;
-  size_t kindIndex = 0;
+  size_t entryIndex = 0; ///< KindEntry, ImageEntry: the entry's position in its section
 };
 
 struct SourceSpan {
@@ -145,6 +145,8 @@ std::vector<SourceSpan> sourceSpans(const Document& doc, uint32_t lineCount,
       Anchor a;
       if (key.text == "kinds" && value.kind == NodeKind::Mapping) {
         a = Anchor{Anchor::Kind::KindEntry, key.text, kNoElement, i};
+      } else if (key.text == "images" && value.kind == NodeKind::Mapping) {
+        a = Anchor{Anchor::Kind::ImageEntry, key.text, kNoElement, i};
       } else if (it != ids.end() && i < it->second.size() && it->second[i] != kNoElement) {
         a = Anchor{Anchor::Kind::Element, key.text, it->second[i]};
       } else {
@@ -289,7 +291,8 @@ void attachComments(LabData& lab, std::string_view text, const std::vector<Sourc
   auto commentsFor = [&](const Anchor& a) -> Comments* {
     switch (a.kind) {
     case Anchor::Kind::Section: return &lab.sectionComments[a.section];
-    case Anchor::Kind::KindEntry: return a.kindIndex < lab.kinds.size() ? &lab.kinds[a.kindIndex].comments : nullptr;
+    case Anchor::Kind::KindEntry: return a.entryIndex < lab.kinds.size() ? &lab.kinds[a.entryIndex].comments : nullptr;
+    case Anchor::Kind::ImageEntry: return a.entryIndex < lab.images.size() ? &lab.images[a.entryIndex].comments : nullptr;
     case Anchor::Kind::Element:
       for (auto& e : lab.nodes) if (e.id == a.id) return &e.comments;
       for (auto& e : lab.segments) if (e.id == a.id) return &e.comments;
@@ -327,23 +330,52 @@ void attachComments(LabData& lab, std::string_view text, const std::vector<Sourc
 
 std::string text(const lab::RawScalar& s) { return s.present ? s.text : std::string(); }
 
+std::optional<std::vector<std::string>> commandsFrom(const std::optional<std::vector<lab::RawScalar>>& r) {
+  if (!r)
+    return std::nullopt;
+  std::vector<std::string> out;
+  for (const lab::RawScalar& c : *r)
+    out.push_back(c.text);
+  return out;
+}
+
+KeyValueList pairsFrom(const std::vector<lab::RawFile>& r) {
+  KeyValueList out;
+  for (const lab::RawFile& f : r)
+    out.emplace_back(f.guestPath.text, f.hostPath.text);
+  return out;
+}
+
+std::optional<KeyValueList> pairsFrom(const std::optional<std::vector<lab::RawFile>>& r) {
+  return r ? std::optional<KeyValueList>(pairsFrom(*r)) : std::nullopt;
+}
+
 SettingsData settingsFrom(const lab::RawSettings& r) {
   SettingsData s;
   s.kind = text(r.kind);
   s.memory = text(r.memory);
   s.image = text(r.image);
+  s.kernel = text(r.kernel);
   s.forwarding = text(r.forwarding);
-  if (r.startup) {
-    s.startup.emplace();
-    for (const lab::RawScalar& c : *r.startup)
-      s.startup->push_back(c.text);
-  }
-  if (r.files) {
-    s.files.emplace();
-    for (const lab::RawFile& f : *r.files)
-      s.files->emplace_back(f.guestPath.text, f.hostPath.text);
-  }
+  s.startup = commandsFrom(r.startup);
+  s.shutdown = commandsFrom(r.shutdown);
+  s.files = pairsFrom(r.files);
+  s.sysctls = pairsFrom(r.sysctls);
+  s.mounts = pairsFrom(r.mounts);
   return s;
+}
+
+ImageData imageFrom(const lab::RawImage& r) {
+  ImageData i;
+  i.name = r.name.text;
+  i.from = text(r.from);
+  for (const lab::RawScalar& p : r.packages)
+    i.packages.push_back(p.text);
+  i.files = pairsFrom(r.files);
+  for (const lab::RawScalar& c : r.run)
+    i.run.push_back(c.text);
+  i.size = text(r.size);
+  return i;
 }
 
 std::optional<Position> positionFrom(const lab::RawLayout& l) {
@@ -381,6 +413,8 @@ Built buildLab(const lab::RawTopology& raw, const Document& doc) {
       lab.defaults = settingsFrom(raw.defaults);
   for (const lab::RawKind& k : raw.kinds)
     lab.kinds.push_back(KindData{k.name.text, settingsFrom(k.settings), {}});
+  for (const lab::RawImage& i : raw.images)
+    lab.images.push_back(imageFrom(i));
 
   auto& nodeIds = b.sectionIds["nodes"];
   for (const lab::RawNode& r : raw.nodes) {
@@ -417,6 +451,11 @@ Built buildLab(const lab::RawTopology& raw, const Document& doc) {
     const NodeData* n = lab.findNodeByName(name);
     return n ? n->id : kNoElement;
   };
+  for (size_t i = 0; i < raw.nodes.size(); ++i)
+    for (const lab::RawScalar& d : raw.nodes[i].dependsOn) {
+      const ElementId target = nodeId(d.text);
+      lab.nodes[i].dependsOn.push_back(NodeRef{target, target == kNoElement ? d.text : std::string()});
+    }
   auto segmentId = [&](const std::string& name) {
     const SegmentData* s = lab.findSegmentByName(name);
     return s ? s->id : kNoElement;
@@ -472,6 +511,8 @@ Built buildLab(const lab::RawTopology& raw, const Document& doc) {
     m.mirrorName = r.mirror.text;
     m.mirror = segmentId(m.mirrorName);
     m.mac = text(r.mac);
+    if (r.filter)
+      m.filter = r.filter.text;
     if (monitorIds.size() < r.number)
       monitorIds.resize(r.number, kNoElement);
     monitorIds[r.number - 1] = m.id;

@@ -176,3 +176,101 @@ TEST_CASE("a file that is not YAML gives no document and the CLI's message", "[g
   CHECK(loaded.report.errorCount == 1);
   CHECK(loaded.report.summary == "bad.yaml: 1 error");
 }
+
+TEST_CASE("every key of the format survives open and save, and umlab validate accepts the saved file", "[gui][io]") {
+  TempDir dir("umlab-gui-test");
+  fs::create_directories(dir.path() / "shared");
+  std::ofstream(dir.file("motd")) << "hello\n";
+  std::ofstream(dir.file("greeting.txt")) << "hi\n";
+  fs::copy_file(std::string(UMLAB_SOURCE_DIR) + "/captures/ping.pcap", dir.file("ping.pcap"));
+  const std::string path = dir.file("all.yaml");
+  std::ofstream(path) << "name: all\n"
+                         "description: every key\n"
+                         "defaults:\n"
+                         "  memory: 128M\n"
+                         "  image: debian\n"
+                         "  kernel: debian\n"
+                         "  shutdown: [sync]\n"
+                         "  sysctls: {net.ipv4.conf.all.rp_filter: 0}\n"
+                         "images:   # recipes\n"
+                         "  # a greeter\n"
+                         "  greeter:\n"
+                         "    from: debian\n"
+                         "    packages: hello\n"
+                         "    files: {/etc/greeting: greeting.txt}\n"
+                         "    run:\n"
+                         "      - echo built > /etc/recipe-ran\n"
+                         "      - |\n"
+                         "        for f in a b; do\n"
+                         "          touch /etc/$f\n"
+                         "        done\n"
+                         "    size: 1G\n"
+                         "  empty:\n"
+                         "kinds:\n"
+                         "  ids: {kernel: umlab, memory: 96M}\n"
+                         "  router:\n"
+                         "    sysctls: {net.ipv4.ip_default_ttl: 100}\n"
+                         "    mounts: {/shared: shared}\n"
+                         "nodes:\n"
+                         "  r1:\n"
+                         "    kind: router\n"
+                         "    files: {/etc/motd: motd}\n"
+                         "    shutdown: echo bye\n"
+                         "    routes:\n"
+                         "      - {to: 10.0.9.0/24, via: 10.0.0.2}\n"
+                         "  pc1: {image: greeter, depends-on: r1, sysctls: {net.ipv4.icmp_ratelimit: 0}}\n"
+                         "  pc2: {depends-on: [r1, pc1], mounts: {}, shutdown: []}\n"
+                         "  ids: {kind: ids}\n"
+                         "segments:\n"
+                         "  lan: {type: hub}\n"
+                         "links:\n"
+                         "  - {endpoints: [r1:eth0, lan], ip: 10.0.0.1/24, mac: \"02:00:00:00:00:01\"}\n"
+                         "  - {endpoints: [pc1:eth0, lan], ip: 10.0.0.2/24, gateway: 10.0.0.1, delay: 5ms, jitter: 1ms}\n"
+                         "  - {endpoints: [pc2:eth0, lan], loss: 1%, rate: 10mbit, duplicate: 0.1%, corrupt: 0.1%}\n"
+                         "monitors:\n"
+                         "  - {node: ids, iface: eth0, mirror: lan, filter: tcp port 80}\n"
+                         "  - {node: ids, iface: eth1, mirror: lan, filter: \"\", mac: \"02:00:00:00:00:09\"}\n"
+                         "replays:\n"
+                         "  - {segment: lan, pcap: ping.pcap, speed: 2, loop: 3, rewrite-mac: true}\n";
+  REQUIRE(test::runUmlab({"validate", path}).exitCode == 0);
+  LoadedLab first = loadLab(path);
+  REQUIRE(first.lab);
+  CHECK(first.report.errorCount == 0);
+  const LabData& lab = *first.lab;
+  REQUIRE(lab.images.size() == 2);
+  CHECK(lab.images[0].packages == std::vector<std::string>{"hello"});
+  CHECK(lab.images[0].run.size() == 2);
+  CHECK(lab.images[0].comments.before == std::vector<std::string>{"# a greeter"});
+  CHECK(lab.kinds[0].settings.kernel == "umlab");
+  CHECK(lab.nodes[0].settings.shutdown == std::vector<std::string>{"echo bye"});
+  CHECK(lab.nodes[2].dependsOn == std::vector<NodeRef>{{lab.nodes[0].id, ""}, {lab.nodes[1].id, ""}});
+  CHECK(lab.nodes[2].settings.mounts == KeyValueList{});
+  CHECK(lab.monitors[0].filter == "tcp port 80");
+  CHECK(lab.monitors[1].filter == "");
+
+  const std::string saved = writeLabYaml(lab).text;
+  CHECK(saved.find("  pc2: {shutdown: [], mounts: {}, depends-on: [r1, pc1], layout: {") != std::string::npos);
+  CHECK(saved.find("filter: \"\"") != std::string::npos);
+  CHECK(saved.find("images:  # recipes\n  # a greeter\n  greeter:\n    from: debian\n    packages: [hello]\n") !=
+        std::string::npos);
+  CHECK(saved.find("  empty: {}\n") != std::string::npos);
+  const std::string again = dir.file("again.yaml");
+  std::ofstream(again) << saved;
+  const test::CommandOutput cli = test::runUmlab({"validate", again});
+  CHECK(cli.exitCode == 0);
+  CHECK(test::describeTopology(path) == test::describeTopology(again));
+  CHECK(test::describeTopology(again).find("kernel=umlab") != std::string::npos);
+  LoadedLab second = loadLab(again);
+  REQUIRE(second.lab);
+  second.lab->baseDir = lab.baseDir;
+  CHECK(*second.lab == lab);
+  CHECK(writeLabYaml(*second.lab).text == saved);
+
+  // Saved elsewhere, the image's and the mount's host paths still name the same files.
+  LabData moved = lab;
+  TempDir other("umlab-gui-test");
+  rebaseRelativePaths(moved, other.path().string());
+  const std::string elsewhere = other.file("all.yaml");
+  std::ofstream(elsewhere) << writeLabYaml(moved).text;
+  CHECK(test::describeTopology(path) == test::describeTopology(elsewhere));
+}

@@ -1,15 +1,27 @@
 #include "umlab/gui/property_panel.hpp"
 
+#include "umlab/gui/collapsible_section.hpp"
+#include "umlab/gui/entry_picker.hpp"
+#include "umlab/gui/images_editor.hpp"
+#include "umlab/gui/inherited_settings.hpp"
+#include "umlab/gui/kinds_editor.hpp"
 #include "umlab/gui/lab_editor.hpp"
+#include "umlab/gui/monitor_editor.hpp"
+#include "umlab/gui/replay_editor.hpp"
+#include "umlab/gui/settings_editor.hpp"
+#include "umlab/gui/text_table.hpp"
+#include "umlab/gui/value_combo.hpp"
 
-#include <QComboBox>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QStackedWidget>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace umlab::gui {
 
@@ -25,60 +37,45 @@ void setText(QLineEdit* e, const std::string& text) {
     e->setText(t);
 }
 
-void setCombo(QComboBox* c, const std::string& text) {
-  const QString t = q(text);
-  if (c->isEditable()) {
-    if (c->currentText() != t)
-      c->setEditText(t);
-    return;
-  }
-  const int i = c->findData(t);
-  c->setCurrentIndex(i < 0 ? 0 : i);
+QLabel* newHint(const QString& text) {
+  auto* hint = new QLabel(text);
+  hint->setWordWrap(true);
+  hint->setForegroundRole(QPalette::PlaceholderText);
+  return hint;
 }
 
-std::string comboValue(const QComboBox* c) {
-  return c->isEditable() ? s(c->currentText()) : s(c->currentData().toString());
+QString dependsOnText(const LabData& lab, const std::vector<NodeRef>& refs) {
+  QStringList names;
+  for (const NodeRef& r : refs) {
+    const NodeData* n = lab.findNode(r.node);
+    names << q(n ? n->name : r.name);
+  }
+  return names.join(QStringLiteral(", "));
+}
+
+std::vector<NodeRef> dependsOnFromText(const LabData& lab, const QString& text) {
+  std::vector<NodeRef> out;
+  for (const QString& name : text.split(QRegularExpression(QStringLiteral("[\\s,]+")), Qt::SkipEmptyParts)) {
+    const NodeData* n = lab.findNodeByName(name.toStdString());
+    out.push_back(n ? NodeRef{n->id, {}} : NodeRef{kNoElement, name.toStdString()});
+  }
+  return out;
+}
+
+TextTable::Rows routeRows(const std::vector<RouteData>& routes) {
+  TextTable::Rows rows;
+  for (const RouteData& r : routes)
+    rows.push_back({r.to, r.via});
+  return rows;
+}
+
+/// Where an id sits in `ids`, else 0.
+int indexOf(const std::vector<ElementId>& ids, ElementId id) {
+  auto it = std::find(ids.begin(), ids.end(), id);
+  return it == ids.end() ? 0 : int(it - ids.begin());
 }
 
 } // namespace
-
-// ---- startup text -------------------------------------------------------------------------------
-
-void CommittingTextEdit::focusOutEvent(QFocusEvent* event) {
-  QPlainTextEdit::focusOutEvent(event);
-  emit editingFinished();
-}
-
-QString startupToText(const std::vector<std::string>& commands) {
-  QStringList lines;
-  for (const std::string& c : commands) {
-    QString cmd = q(c);
-    if (cmd.endsWith('\n'))
-      cmd.chop(1);
-    const QStringList parts = cmd.split('\n');
-    for (int i = 0; i < parts.size(); ++i)
-      lines << (i == 0 ? parts[i] : "  " + parts[i]);
-  }
-  return lines.join('\n');
-}
-
-std::vector<std::string> startupFromText(const QString& text) {
-  std::vector<std::string> out;
-  for (const QString& line : text.split('\n')) {
-    if (line.trimmed().isEmpty())
-      continue;
-    if (line.startsWith("  ") && !out.empty()) {
-      out.back() += "\n" + line.mid(2).toStdString();
-      continue;
-    }
-    out.push_back(line.trimmed().toStdString());
-  }
-  // A multi-line command ends with a newline, as a YAML literal block does.
-  for (std::string& c : out)
-    if (c.find('\n') != std::string::npos)
-      c += '\n';
-  return out;
-}
 
 // ---- the panel ----------------------------------------------------------------------------------
 
@@ -96,15 +93,38 @@ PropertyPanel::PropertyPanel(LabEditor& editor, QWidget* parent) : QWidget(paren
   stack_->addWidget(nodePage_ = buildNodePage());
   stack_->addWidget(segmentPage_ = buildSegmentPage());
   stack_->addWidget(linkPage_ = buildLinkPage());
-  stack_->addWidget(textPage_ = buildTextPage());
+  stack_->addWidget(monitorPage_ = buildMonitorPage());
+  stack_->addWidget(replayPage_ = buildReplayPage());
   auto* scroll = new QScrollArea(this);
   scroll->setWidget(stack_);
   scroll->setWidgetResizable(true);
   scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   layout->addWidget(scroll);
+  // A page is as tall as what it shows, not as the tallest page.
+  auto fitPage = [this](int current) {
+    for (int i = 0; i < stack_->count(); ++i)
+      stack_->widget(i)->setSizePolicy(QSizePolicy::Preferred, i == current ? QSizePolicy::Preferred : QSizePolicy::Ignored);
+    stack_->adjustSize();
+  };
+  connect(stack_, &QStackedWidget::currentChanged, this, fitPage);
+  fitPage(stack_->currentIndex());
   connect(&editor_.document(), &LabDocument::changed, this, &PropertyPanel::reload);
-  connect(&editor_, &LabEditor::labOpened, this, [this] { showElement(kNoElement); });
+  connect(&editor_, &LabEditor::labOpened, this, [this] {
+    shown_.reset();
+    showElement(kNoElement);
+  });
   showElement(kNoElement);
+}
+
+void PropertyPanel::setPathChooser(PathChooser chooser) {
+  labDefaults_->setPathChooser(chooser);
+  kinds_->settingsEditor()->setPathChooser(chooser);
+  nodeSettings_->setPathChooser(chooser);
+  auto file = [chooser](const QString& current) { return chooser(current, false); };
+  images_->setFileChooser(file);
+  segmentReplay_->setFileChooser(file);
+  replay_->setFileChooser(file);
 }
 
 QLineEdit* PropertyPanel::addLine(QFormLayout* form, const QString& label, const QString& objectName,
@@ -118,80 +138,159 @@ QLineEdit* PropertyPanel::addLine(QFormLayout* form, const QString& label, const
 
 QWidget* PropertyPanel::buildLabPage() {
   auto* page = new QWidget;
-  auto* form = new QFormLayout(page);
+  auto* layout = new QVBoxLayout(page);
+  auto* form = new QFormLayout;
   labName_ = addLine(form, tr("Name"), "labName", tr("letters, digits, - and _"));
   labDescription_ = addLine(form, tr("Description"), "labDescription");
-  labMemory_ = addLine(form, tr("Memory (default)"), "labMemory", tr("96M"));
-  for (QLineEdit* e : {labName_, labDescription_, labMemory_})
+  for (QLineEdit* e : {labName_, labDescription_})
     connect(e, &QLineEdit::editingFinished, this, &PropertyPanel::commitLab);
-  auto* hint = new QLabel(tr("Select a node, segment or link to edit it. Use the tools to add them: "
-                             "click to place a node or segment, drag from one item to another to link them."));
-  hint->setWordWrap(true);
-  hint->setForegroundRole(QPalette::PlaceholderText);
-  form->addRow(hint);
+  layout->addLayout(form);
+
+  auto* defaults = new QGroupBox(tr("Defaults for every node"));
+  defaults->setObjectName("labDefaults");
+  auto* dl = new QVBoxLayout(defaults);
+  labDefaults_ = new SettingsEditor(SettingsScope::Defaults, "lab");
+  connect(labDefaults_, &SettingsEditor::edited, this, &PropertyPanel::commitLab);
+  dl->addWidget(labDefaults_);
+  layout->addWidget(defaults);
+
+  kinds_ = new KindsEditor;
+  connect(kinds_, &KindsEditor::edited, this, &PropertyPanel::commitLab);
+  connect(kinds_, &KindsEditor::renameRequested, this,
+          [this](const std::string& from, const std::string& to) { editor_.renameKind(from, to); });
+  kindsSection_ = new CollapsibleSection(tr("Kinds"), kinds_);
+  kindsSection_->setObjectName("kindsSection");
+  layout->addWidget(kindsSection_);
+
+  images_ = new ImagesEditor;
+  connect(images_, &ImagesEditor::edited, this, &PropertyPanel::commitLab);
+  connect(images_, &ImagesEditor::renameRequested, this,
+          [this](const std::string& from, const std::string& to) { editor_.renameImage(from, to); });
+  imagesSection_ = new CollapsibleSection(tr("Images"), images_);
+  imagesSection_->setObjectName("imagesSection");
+  layout->addWidget(imagesSection_);
+
+  layout->addWidget(newHint(tr("Select a node, segment or link to edit it. Use the tools to add them: "
+                               "click to place a node or segment, drag from one item to another to link them.")));
+  layout->addStretch();
   return page;
 }
 
 QWidget* PropertyPanel::buildNodePage() {
   auto* page = new QWidget;
-  auto* form = new QFormLayout(page);
-  nodeName_ = addLine(form, tr("Name"), "nodeName");
-  nodeKind_ = new QComboBox;
-  nodeKind_->setObjectName("nodeKind");
-  nodeKind_->setEditable(true);
-  nodeKind_->addItems({"host", "router", "firewall", "server"});
-  form->addRow(tr("Kind"), nodeKind_);
-  nodeDescription_ = addLine(form, tr("Description"), "nodeDescription");
-  nodeMemory_ = addLine(form, tr("Memory"), "nodeMemory", tr("default (96M)"));
-  nodeImage_ = addLine(form, tr("Image"), "nodeImage", tr("default (debian)"));
-  nodeForwarding_ = new QComboBox;
-  nodeForwarding_->setObjectName("nodeForwarding");
-  nodeForwarding_->addItem(tr("from its kind"), QString());
-  nodeForwarding_->addItem(tr("on"), QStringLiteral("true"));
-  nodeForwarding_->addItem(tr("off"), QStringLiteral("false"));
-  form->addRow(tr("Forwarding"), nodeForwarding_);
-  nodeStartup_ = new CommittingTextEdit;
-  nodeStartup_->setObjectName("nodeStartup");
-  nodeStartup_->setPlaceholderText(tr("one command per line;\nindent by two spaces to continue one"));
-  nodeStartup_->setFont(QFont(QStringLiteral("DejaVu Sans Mono")));
-  nodeStartup_->setMinimumHeight(110);
-  nodeStartup_->setLineWrapMode(QPlainTextEdit::NoWrap); // a wrapped line would look like two commands
-  form->addRow(tr("Startup"), nodeStartup_);
+  auto* layout = new QVBoxLayout(page);
+  nodeSettings_ = new SettingsEditor(SettingsScope::Node, "node");
+  QFormLayout* form = nodeSettings_->form();
+  nodeName_ = new QLineEdit;
+  nodeName_->setObjectName("nodeName");
+  form->insertRow(0, tr("Name"), nodeName_);
+  nodeDescription_ = new QLineEdit;
+  nodeDescription_->setObjectName("nodeDescription");
+  form->insertRow(2, tr("Description"), nodeDescription_); // after the kind
+  nodeDependsOn_ = new QLineEdit;
+  nodeDependsOn_->setObjectName("nodeDependsOn");
+  nodeDependsOn_->setPlaceholderText(tr("nodes to wait for, e.g. r1, dns"));
+  nodeDependsOn_->setToolTip(tr("Boot this node only when these nodes are ready (their startup has run)"));
+  form->addRow(tr("Depends on"), nodeDependsOn_);
+  layout->addWidget(nodeSettings_);
+  nodeRoutes_ = new TextTable({tr("to"), tr("via")});
+  nodeRoutes_->setObjectName("nodeRoutes");
+  routesSection_ = new CollapsibleSection(tr("Routes"), nodeRoutes_);
+  routesSection_->setObjectName("nodeRoutesSection");
+  layout->addWidget(routesSection_);
+  auto* ifaces = new QFormLayout;
   nodeInterfaces_ = new QLabel;
   nodeInterfaces_->setObjectName("nodeInterfaces");
   nodeInterfaces_->setTextFormat(Qt::PlainText);
   nodeInterfaces_->setFont(QFont(QStringLiteral("DejaVu Sans Mono")));
-  form->addRow(tr("Interfaces"), nodeInterfaces_);
-  for (QLineEdit* e : {nodeName_, nodeDescription_, nodeMemory_, nodeImage_})
+  ifaces->addRow(tr("Interfaces"), nodeInterfaces_);
+  layout->addLayout(ifaces);
+  layout->addStretch();
+  for (QLineEdit* e : {nodeName_, nodeDescription_, nodeDependsOn_})
     connect(e, &QLineEdit::editingFinished, this, &PropertyPanel::commitNode);
-  connect(nodeKind_->lineEdit(), &QLineEdit::editingFinished, this, &PropertyPanel::commitNode);
-  connect(nodeKind_, &QComboBox::activated, this, &PropertyPanel::commitNode);
-  connect(nodeForwarding_, &QComboBox::activated, this, &PropertyPanel::commitNode);
-  connect(nodeStartup_, &CommittingTextEdit::editingFinished, this, &PropertyPanel::commitNode);
+  connect(nodeSettings_, &SettingsEditor::edited, this, &PropertyPanel::commitNode);
+  connect(nodeRoutes_, &TextTable::edited, this, &PropertyPanel::commitNode);
   return page;
 }
 
 QWidget* PropertyPanel::buildSegmentPage() {
   auto* page = new QWidget;
-  auto* form = new QFormLayout(page);
+  auto* layout = new QVBoxLayout(page);
+  auto* form = new QFormLayout;
   segmentName_ = addLine(form, tr("Name"), "segmentName");
-  segmentType_ = new QComboBox;
+  segmentType_ = new ValueCombo;
   segmentType_->setObjectName("segmentType");
-  segmentType_->addItem(tr("switch"), QStringLiteral("switch"));
-  segmentType_->addItem(tr("hub"), QStringLiteral("hub"));
-  segmentType_->addItem(tr("mcast"), QStringLiteral("mcast"));
+  for (const char* t : {"switch", "hub", "mcast"})
+    segmentType_->addValue(QString::fromLatin1(t));
   form->addRow(tr("Type"), segmentType_);
-  segmentTransport_ = new QComboBox;
+  segmentTransport_ = new ValueCombo;
   segmentTransport_->setObjectName("segmentTransport");
-  segmentTransport_->addItem(tr("default (daemon)"), QString());
-  segmentTransport_->addItem(tr("daemon"), QStringLiteral("daemon"));
-  segmentTransport_->addItem(tr("bess"), QStringLiteral("bess"));
+  segmentTransport_->setUnsetText(tr("default (daemon)"));
+  segmentTransport_->addValue(QStringLiteral("daemon"));
+  segmentTransport_->addValue(QStringLiteral("bess"));
   form->addRow(tr("Transport"), segmentTransport_);
   segmentDescription_ = addLine(form, tr("Description"), "segmentDescription");
+  layout->addLayout(form);
   for (QLineEdit* e : {segmentName_, segmentDescription_})
     connect(e, &QLineEdit::editingFinished, this, &PropertyPanel::commitSegment);
   connect(segmentType_, &QComboBox::activated, this, &PropertyPanel::commitSegment);
   connect(segmentTransport_, &QComboBox::activated, this, &PropertyPanel::commitSegment);
+
+  auto* monitors = new QWidget;
+  auto* ml = new QVBoxLayout(monitors);
+  ml->setContentsMargins(0, 0, 0, 0);
+  ml->addWidget(newHint(tr("A monitor is a node's interface that receives a copy of every frame on this segment "
+                           "and sends nothing (an IDS, tcpdump).")));
+  monitorPicker_ = new EntryPicker("monitor", tr("Add a monitor of this segment"), tr("Remove this monitor"));
+  ml->addWidget(monitorPicker_);
+  segmentMonitor_ = new MonitorEditor;
+  segmentMonitor_->setObjectName("segmentMonitor");
+  ml->addWidget(segmentMonitor_);
+  monitorsSection_ = new CollapsibleSection(tr("Monitors"), monitors);
+  monitorsSection_->setObjectName("segmentMonitorsSection");
+  layout->addWidget(monitorsSection_);
+  connect(monitorPicker_, &EntryPicker::currentChanged, this, [this](int i) {
+    if (i >= 0 && size_t(i) < segmentMonitors_.size())
+      shownMonitor_ = segmentMonitors_[size_t(i)];
+    reload();
+  });
+  connect(monitorPicker_, &EntryPicker::addClicked, this, &PropertyPanel::addMonitorToSegment);
+  connect(monitorPicker_, &EntryPicker::removeClicked, this, [this](int i) {
+    if (i >= 0 && size_t(i) < segmentMonitors_.size())
+      editor_.remove({segmentMonitors_[size_t(i)]});
+  });
+  connect(segmentMonitor_, &MonitorEditor::edited, this, [this] {
+    if (!loading_ && editor_.document().monitor(shownMonitor_))
+      editor_.updateMonitor(segmentMonitor_->monitor());
+  });
+
+  auto* replays = new QWidget;
+  auto* rl = new QVBoxLayout(replays);
+  rl->setContentsMargins(0, 0, 0, 0);
+  rl->addWidget(newHint(tr("A replay plays a capture file into this segment when the lab starts.")));
+  replayPicker_ = new EntryPicker("replay", tr("Add a replay of a capture file"), tr("Remove this replay"));
+  rl->addWidget(replayPicker_);
+  segmentReplay_ = new ReplayEditor;
+  segmentReplay_->setObjectName("segmentReplay");
+  rl->addWidget(segmentReplay_);
+  replaysSection_ = new CollapsibleSection(tr("Replays"), replays);
+  replaysSection_->setObjectName("segmentReplaysSection");
+  layout->addWidget(replaysSection_);
+  connect(replayPicker_, &EntryPicker::currentChanged, this, [this](int i) {
+    if (i >= 0 && size_t(i) < segmentReplays_.size())
+      shownReplay_ = segmentReplays_[size_t(i)];
+    reload();
+  });
+  connect(replayPicker_, &EntryPicker::addClicked, this, &PropertyPanel::addReplayToSegment);
+  connect(replayPicker_, &EntryPicker::removeClicked, this, [this](int i) {
+    if (i >= 0 && size_t(i) < segmentReplays_.size())
+      editor_.remove({segmentReplays_[size_t(i)]});
+  });
+  connect(segmentReplay_, &ReplayEditor::edited, this, [this] {
+    if (!loading_ && editor_.document().replay(shownReplay_))
+      editor_.updateReplay(segmentReplay_->replay());
+  });
+  layout->addStretch();
   return page;
 }
 
@@ -209,32 +308,55 @@ QWidget* PropertyPanel::buildLinkPage() {
     e.iface = addLine(form, tr("Interface"), "linkIface" + n, tr("eth0"));
     e.ip = addLine(form, tr("IP"), "linkIp" + n, tr("10.0.0.1/24"));
     e.gateway = addLine(form, tr("Gateway"), "linkGateway" + n, tr("10.0.0.254"));
-    for (QLineEdit* l : {e.iface, e.ip, e.gateway})
+    e.mac = addLine(form, tr("MAC"), "linkMac" + n, tr("derived"));
+    for (QLineEdit* l : {e.iface, e.ip, e.gateway, e.mac})
       connect(l, &QLineEdit::editingFinished, this, &PropertyPanel::commitLink);
     layout->addWidget(e.box);
   }
-  auto* conditions = new QGroupBox(tr("Conditions"));
-  auto* form = new QFormLayout(conditions);
+  conditions_ = new QGroupBox(tr("Conditions"));
+  auto* form = new QFormLayout(conditions_);
   linkDelay_ = addLine(form, tr("Delay"), "linkDelay", tr("e.g. 5ms"));
-  linkJitter_ = addLine(form, tr("Jitter"), "linkJitter", tr("e.g. 1ms"));
+  linkJitter_ = addLine(form, tr("Jitter"), "linkJitter", tr("e.g. 1ms (needs a delay)"));
   linkLoss_ = addLine(form, tr("Loss"), "linkLoss", tr("e.g. 0.5%"));
   linkRate_ = addLine(form, tr("Rate"), "linkRate", tr("e.g. 10mbit"));
   linkDuplicate_ = addLine(form, tr("Duplicate"), "linkDuplicate", tr("e.g. 0.1%"));
   linkCorrupt_ = addLine(form, tr("Corrupt"), "linkCorrupt", tr("e.g. 0.1%"));
   for (QLineEdit* l : {linkDelay_, linkJitter_, linkLoss_, linkRate_, linkDuplicate_, linkCorrupt_})
     connect(l, &QLineEdit::editingFinished, this, &PropertyPanel::commitLink);
-  layout->addWidget(conditions);
+  layout->addWidget(conditions_);
   layout->addStretch();
   return page;
 }
 
-QWidget* PropertyPanel::buildTextPage() {
+QWidget* PropertyPanel::buildMonitorPage() {
   auto* page = new QWidget;
   auto* layout = new QVBoxLayout(page);
-  text_ = new QLabel;
-  text_->setWordWrap(true);
-  text_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  layout->addWidget(text_);
+  monitorText_ = newHint(QString());
+  monitorText_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  layout->addWidget(monitorText_);
+  monitor_ = new MonitorEditor;
+  monitor_->setObjectName("selectedMonitor");
+  connect(monitor_, &MonitorEditor::edited, this, [this] {
+    if (!loading_ && editor_.document().monitor(current_))
+      editor_.updateMonitor(monitor_->monitor());
+  });
+  layout->addWidget(monitor_);
+  layout->addStretch();
+  return page;
+}
+
+QWidget* PropertyPanel::buildReplayPage() {
+  auto* page = new QWidget;
+  auto* layout = new QVBoxLayout(page);
+  replayText_ = newHint(QString());
+  layout->addWidget(replayText_);
+  replay_ = new ReplayEditor;
+  replay_->setObjectName("selectedReplay");
+  connect(replay_, &ReplayEditor::edited, this, [this] {
+    if (!loading_ && editor_.document().replay(current_))
+      editor_.updateReplay(replay_->replay());
+  });
+  layout->addWidget(replay_);
   layout->addStretch();
   return page;
 }
@@ -250,106 +372,165 @@ void PropertyPanel::showElement(ElementId id) {
 
 void PropertyPanel::reload() {
   const LabDocument& doc = editor_.document();
-  const LabData& lab = doc.data();
   if (doc.kindOf(current_) == ElementKind::None)
     current_ = kNoElement;
+  const bool isNew = shown_ != current_;
+  shown_ = current_;
   loading_ = true;
   switch (doc.kindOf(current_)) {
-  case ElementKind::None: {
-    title_->setText(tr("Lab %1").arg(q(lab.name)));
-    setText(labName_, lab.name);
-    setText(labDescription_, lab.description);
-    setText(labMemory_, lab.defaults ? lab.defaults->memory : std::string());
-    stack_->setCurrentWidget(labPage_);
-    break;
-  }
-  case ElementKind::Node: {
-    const NodeData& n = *doc.node(current_);
-    title_->setText(tr("Node %1").arg(q(n.name)));
-    setText(nodeName_, n.name);
-    setCombo(nodeKind_, n.settings.kind);
-    nodeKind_->lineEdit()->setPlaceholderText(q(effectiveKind(lab, n)));
-    setText(nodeDescription_, n.description);
-    setText(nodeMemory_, n.settings.memory);
-    setText(nodeImage_, n.settings.image);
-    setCombo(nodeForwarding_, n.settings.forwarding);
-    const QString startup = n.settings.startup ? startupToText(*n.settings.startup) : QString();
-    if (nodeStartup_->toPlainText() != startup)
-      nodeStartup_->setPlainText(startup);
-    QStringList ifaces;
-    for (const LinkData& l : lab.links)
-      for (int i = 0; i < 2; ++i)
-        if (l.ends[i].kind == EndpointData::Kind::Interface && l.ends[i].target == n.id) {
-          const std::string ip = endAddress(l, i);
-          ifaces << q(l.ends[i].iface + " -> " + endpointText(lab, l.ends[1 - i]) + (ip.empty() ? "" : "  " + ip));
-        }
-    for (const MonitorData& m : lab.monitors)
-      if (m.node == n.id)
-        ifaces << q(m.iface + " monitors " + (lab.findSegment(m.mirror) ? lab.findSegment(m.mirror)->name : m.mirrorName));
-    nodeInterfaces_->setText(ifaces.isEmpty() ? tr("none") : ifaces.join('\n'));
-    stack_->setCurrentWidget(nodePage_);
-    break;
-  }
-  case ElementKind::Segment: {
-    const SegmentData& sg = *doc.segment(current_);
-    title_->setText(tr("Segment %1").arg(q(sg.name)));
-    setText(segmentName_, sg.name);
-    setCombo(segmentType_, sg.type.empty() ? "switch" : sg.type);
-    setCombo(segmentTransport_, sg.transport);
-    setText(segmentDescription_, sg.description);
-    stack_->setCurrentWidget(segmentPage_);
-    break;
-  }
-  case ElementKind::Link: {
-    const LinkData& l = *doc.link(current_);
-    const LinkShape shape = linkShape(l);
-    const char* what = shape == LinkShape::PointToPoint ? "point-to-point link"
-                       : shape == LinkShape::Trunk      ? "trunk"
-                       : shape == LinkShape::ToHost     ? "link to the host"
-                                                        : "link";
-    title_->setText(tr("Link"));
-    linkEnds_->setText(q(endpointText(lab, l.ends[0]) + "  —  " + endpointText(lab, l.ends[1])) + "\n" + tr(what));
-    for (int i = 0; i < 2; ++i) {
-      const EndpointData& e = l.ends[i];
-      EndFields& f = ends_[i];
-      const bool isInterface = e.kind == EndpointData::Kind::Interface;
-      f.box->setVisible(isInterface);
-      if (!isInterface)
-        continue;
-      f.box->setTitle(q(endpointName(lab, e)));
-      setText(f.iface, e.iface);
-      setText(f.ip, endAddress(l, i));
-      setText(f.gateway, endGateway(l, i));
-    }
-    setText(linkDelay_, l.conditions.delay);
-    setText(linkJitter_, l.conditions.jitter);
-    setText(linkLoss_, l.conditions.loss);
-    setText(linkRate_, l.conditions.rate);
-    setText(linkDuplicate_, l.conditions.duplicate);
-    setText(linkCorrupt_, l.conditions.corrupt);
-    stack_->setCurrentWidget(linkPage_);
-    break;
-  }
+  case ElementKind::None: loadLab(isNew); break;
+  case ElementKind::Node: loadNode(isNew); break;
+  case ElementKind::Segment: loadSegment(isNew); break;
+  case ElementKind::Link: loadLink(); break;
   case ElementKind::Monitor: {
     const MonitorData& m = *doc.monitor(current_);
     title_->setText(tr("Monitor"));
-    const NodeData* n = doc.node(m.node);
-    const SegmentData* sg = doc.segment(m.mirror);
-    text_->setText(tr("%1:%2 receives a copy of every frame on %3; nothing it sends goes anywhere.")
-                       .arg(q(n ? n->name : m.nodeName), q(m.iface), q(sg ? sg->name : m.mirrorName)));
-    stack_->setCurrentWidget(textPage_);
+    monitorText_->setText(tr("%1 receives a copy of every frame on its segment; nothing it sends goes anywhere.")
+                              .arg(q(monitorLabel(doc.data(), m))));
+    monitor_->load(doc.data(), m);
+    stack_->setCurrentWidget(monitorPage_);
     break;
   }
   case ElementKind::Replay: {
     const ReplayData& r = *doc.replay(current_);
+    const SegmentData* sg = doc.segment(r.segment);
     title_->setText(tr("Replay"));
-    text_->setText(tr("%1 is played into %2 when the lab starts.").arg(q(r.pcap), q(r.segmentName)));
-    stack_->setCurrentWidget(textPage_);
+    replayText_->setText(tr("Played into %1 when the lab starts.").arg(q(sg ? sg->name : r.segmentName)));
+    replay_->load(doc.data(), r);
+    stack_->setCurrentWidget(replayPage_);
     break;
   }
   }
   loading_ = false;
 }
+
+void PropertyPanel::loadLab(bool isNew) {
+  const LabData& lab = editor_.document().data();
+  title_->setText(tr("Lab %1").arg(q(lab.name)));
+  setText(labName_, lab.name);
+  setText(labDescription_, lab.description);
+  labDefaults_->load(lab, lab.defaults.value_or(SettingsData{}), inheritedSettings(lab, SettingsScope::Defaults, {}));
+  kinds_->load(lab);
+  kindsSection_->setTitle(titleWithCount(tr("Kinds"), lab.kinds.size()));
+  images_->load(lab);
+  imagesSection_->setTitle(titleWithCount(tr("Images"), lab.images.size()));
+  if (isNew) {
+    labDefaults_->expandSectionsWithContent();
+    kindsSection_->setExpanded(!lab.kinds.empty());
+    imagesSection_->setExpanded(!lab.images.empty());
+  }
+  stack_->setCurrentWidget(labPage_);
+}
+
+void PropertyPanel::loadNode(bool isNew) {
+  const LabData& lab = editor_.document().data();
+  const NodeData& n = *editor_.document().node(current_);
+  title_->setText(tr("Node %1").arg(q(n.name)));
+  setText(nodeName_, n.name);
+  setText(nodeDescription_, n.description);
+  nodeSettings_->load(lab, n.settings, inheritedSettings(lab, SettingsScope::Node, effectiveKindOf(lab, n.settings)));
+  const QString dependsOn = dependsOnText(lab, n.dependsOn);
+  if (nodeDependsOn_->text() != dependsOn)
+    nodeDependsOn_->setText(dependsOn);
+  nodeRoutes_->setRows(routeRows(n.routes));
+  routesSection_->setTitle(titleWithCount(tr("Routes"), n.routes.size()));
+  QStringList ifaces;
+  for (const LinkData& l : lab.links)
+    for (int i = 0; i < 2; ++i)
+      if (l.ends[i].kind == EndpointData::Kind::Interface && l.ends[i].target == n.id) {
+        const std::string ip = endAddress(l, i);
+        ifaces << q(l.ends[i].iface + " -> " + endpointText(lab, l.ends[1 - i]) + (ip.empty() ? "" : "  " + ip));
+      }
+  for (const MonitorData& m : lab.monitors)
+    if (m.node == n.id)
+      ifaces << q(m.iface + " monitors " + (lab.findSegment(m.mirror) ? lab.findSegment(m.mirror)->name : m.mirrorName));
+  nodeInterfaces_->setText(ifaces.isEmpty() ? tr("none") : ifaces.join('\n'));
+  if (isNew) {
+    nodeSettings_->expandSectionsWithContent();
+    routesSection_->setExpanded(!n.routes.empty());
+  }
+  stack_->setCurrentWidget(nodePage_);
+}
+
+void PropertyPanel::loadSegment(bool isNew) {
+  const LabData& lab = editor_.document().data();
+  const SegmentData& sg = *editor_.document().segment(current_);
+  title_->setText(tr("Segment %1").arg(q(sg.name)));
+  setText(segmentName_, sg.name);
+  segmentType_->setValue(sg.type.empty() ? "switch" : sg.type);
+  segmentTransport_->setValue(sg.transport);
+  setText(segmentDescription_, sg.description);
+
+  segmentMonitors_.clear();
+  QStringList monitorLabels;
+  for (const MonitorData& m : lab.monitors)
+    if (m.mirror == sg.id) {
+      segmentMonitors_.push_back(m.id);
+      monitorLabels << q(monitorLabel(lab, m));
+    }
+  const int mi = indexOf(segmentMonitors_, shownMonitor_);
+  monitorPicker_->setEntries(monitorLabels, mi);
+  shownMonitor_ = segmentMonitors_.empty() ? kNoElement : segmentMonitors_[size_t(mi)];
+  segmentMonitor_->setVisible(shownMonitor_ != kNoElement);
+  if (const MonitorData* m = editor_.document().monitor(shownMonitor_))
+    segmentMonitor_->load(lab, *m);
+  monitorsSection_->setTitle(titleWithCount(tr("Monitors"), segmentMonitors_.size()));
+
+  segmentReplays_.clear();
+  QStringList replayLabels;
+  for (const ReplayData& r : lab.replays)
+    if (r.segment == sg.id) {
+      segmentReplays_.push_back(r.id);
+      replayLabels << q(replayLabel(r));
+    }
+  const int ri = indexOf(segmentReplays_, shownReplay_);
+  replayPicker_->setEntries(replayLabels, ri);
+  shownReplay_ = segmentReplays_.empty() ? kNoElement : segmentReplays_[size_t(ri)];
+  segmentReplay_->setVisible(shownReplay_ != kNoElement);
+  if (const ReplayData* r = editor_.document().replay(shownReplay_))
+    segmentReplay_->load(lab, *r);
+  replaysSection_->setTitle(titleWithCount(tr("Replays"), segmentReplays_.size()));
+
+  if (isNew) {
+    monitorsSection_->setExpanded(!segmentMonitors_.empty());
+    replaysSection_->setExpanded(!segmentReplays_.empty());
+  }
+  stack_->setCurrentWidget(segmentPage_);
+}
+
+void PropertyPanel::loadLink() {
+  const LabData& lab = editor_.document().data();
+  const LinkData& l = *editor_.document().link(current_);
+  const LinkShape shape = linkShape(l);
+  const char* what = shape == LinkShape::PointToPoint ? "point-to-point link"
+                     : shape == LinkShape::Trunk      ? "trunk"
+                     : shape == LinkShape::ToHost     ? "link to the host"
+                                                      : "link";
+  title_->setText(tr("Link"));
+  linkEnds_->setText(q(endpointText(lab, l.ends[0]) + "  —  " + endpointText(lab, l.ends[1])) + "\n" + tr(what));
+  for (int i = 0; i < 2; ++i) {
+    const EndpointData& e = l.ends[i];
+    EndFields& f = ends_[i];
+    const bool isInterface = e.kind == EndpointData::Kind::Interface;
+    f.box->setVisible(isInterface);
+    if (!isInterface)
+      continue;
+    f.box->setTitle(q(endpointName(lab, e)));
+    setText(f.iface, e.iface);
+    setText(f.ip, endAddress(l, i));
+    setText(f.gateway, endGateway(l, i));
+    setText(f.mac, endMac(l, i));
+  }
+  setText(linkDelay_, l.conditions.delay);
+  setText(linkJitter_, l.conditions.jitter);
+  setText(linkLoss_, l.conditions.loss);
+  setText(linkRate_, l.conditions.rate);
+  setText(linkDuplicate_, l.conditions.duplicate);
+  setText(linkCorrupt_, l.conditions.corrupt);
+  stack_->setCurrentWidget(linkPage_);
+}
+
+// ---- applying what was typed ------------------------------------------------------------------
 
 void PropertyPanel::commitLab() {
   if (loading_)
@@ -357,11 +538,11 @@ void PropertyPanel::commitLab() {
   LabProperties p = editor_.document().properties();
   p.name = s(labName_->text());
   p.description = s(labDescription_->text());
-  const std::string memory = s(labMemory_->text());
-  if (!memory.empty() && !p.defaults)
-    p.defaults = SettingsData{};
-  if (p.defaults)
-    p.defaults->memory = memory;
+  const SettingsData defaults = labDefaults_->settings();
+  if (p.defaults || !defaults.empty())
+    p.defaults = defaults;
+  p.kinds = kinds_->kinds();
+  p.images = images_->images();
   editor_.updateProperties(p);
 }
 
@@ -369,18 +550,18 @@ void PropertyPanel::commitNode() {
   const NodeData* current = editor_.document().node(current_);
   if (loading_ || !current)
     return;
+  const LabData& lab = editor_.document().data();
   NodeData n = *current;
   n.name = s(nodeName_->text());
-  n.settings.kind = comboValue(nodeKind_);
   n.description = s(nodeDescription_->text());
-  n.settings.memory = s(nodeMemory_->text());
-  n.settings.image = s(nodeImage_->text());
-  n.settings.forwarding = comboValue(nodeForwarding_);
-  const std::vector<std::string> startup = startupFromText(nodeStartup_->toPlainText());
-  const QString shown = current->settings.startup ? startupToText(*current->settings.startup) : QString();
-  if (nodeStartup_->toPlainText() != shown) // leave commands as written unless they were edited
-    n.settings.startup = startup.empty() && !current->settings.startup ? std::nullopt
-                                                                        : std::optional<std::vector<std::string>>(startup);
+  n.settings = nodeSettings_->settings();
+  if (nodeDependsOn_->text() != dependsOnText(lab, current->dependsOn)) // leave the list as written unless edited
+    n.dependsOn = dependsOnFromText(lab, nodeDependsOn_->text());
+  if (const TextTable::Rows rows = nodeRoutes_->rows(); rows != routeRows(current->routes)) {
+    n.routes.clear();
+    for (const auto& r : rows)
+      n.routes.push_back(RouteData{r[0], r[1]});
+  }
   editor_.updateNode(n);
 }
 
@@ -390,10 +571,10 @@ void PropertyPanel::commitSegment() {
     return;
   SegmentData sg = *current;
   sg.name = s(segmentName_->text());
-  const std::string type = comboValue(segmentType_);
+  const std::string type = segmentType_->value();
   if (!(current->type.empty() && type == "switch"))
     sg.type = type;
-  sg.transport = comboValue(segmentTransport_);
+  sg.transport = segmentTransport_->value();
   sg.description = s(segmentDescription_->text());
   editor_.updateSegment(sg);
 }
@@ -408,10 +589,38 @@ void PropertyPanel::commitLink() {
       continue;
     l.ends[i].iface = s(ends_[i].iface->text());
     setEndAddressing(l, i, s(ends_[i].ip->text()), s(ends_[i].gateway->text()));
+    if (s(ends_[i].mac->text()) != endMac(l, i))
+      setEndMac(l, i, s(ends_[i].mac->text()));
   }
   l.conditions = LinkConditions{s(linkDelay_->text()), s(linkJitter_->text()), s(linkLoss_->text()),
                                 s(linkRate_->text()), s(linkDuplicate_->text()), s(linkCorrupt_->text())};
   editor_.updateLink(l);
+}
+
+void PropertyPanel::addMonitorToSegment() {
+  if (!editor_.document().segment(current_))
+    return;
+  const ElementId id = editor_.addMonitor(current_);
+  if (id == kNoElement)
+    return;
+  shownMonitor_ = id;
+  monitorsSection_->setExpanded(true);
+  reload();
+}
+
+void PropertyPanel::addReplayToSegment() {
+  const SegmentData* sg = editor_.document().segment(current_);
+  if (!sg)
+    return;
+  const std::string pcap = segmentReplay_->choosePcap(editor_.document().data().baseDir, QString());
+  if (pcap.empty())
+    return;
+  const ElementId id = editor_.addReplay(current_, pcap);
+  if (id == kNoElement)
+    return;
+  shownReplay_ = id;
+  replaysSection_->setExpanded(true);
+  reload();
 }
 
 } // namespace umlab::gui

@@ -40,9 +40,17 @@ std::string describe(const std::optional<lab::Compiled>& compiled, const Diagnos
   o << "lab " << t.name << " | " << t.description << "\n";
   for (const lab::Node& n : t.nodes) {
     o << "node " << n.name << " kind=" << n.kind << " desc=" << n.description << " mem=" << n.memoryBytes
-      << " image=" << n.image << " fwd=" << n.forwarding << "\n";
+      << " image=" << n.image << " kernel=" << n.kernel << " fwd=" << n.forwarding << "\n";
     for (const std::string& s : n.startup)
       o << "  startup " << s << "\n";
+    for (const std::string& s : n.shutdown)
+      o << "  shutdown " << s << "\n";
+    for (const lab::Sysctl& s : n.sysctls)
+      o << "  sysctl " << s.name << "=" << s.value << "\n";
+    if (n.mount)
+      o << "  mount " << n.mount->guestPath << " <- " << canonical(n.mount->hostPath) << "\n";
+    for (const std::string& d : n.dependsOn)
+      o << "  depends-on " << d << "\n";
     for (const lab::GuestFile& f : n.files)
       o << "  file " << f.guestPath << " <- " << canonical(f.hostPath) << "\n";
     for (const lab::Route& r : n.routes)
@@ -50,7 +58,7 @@ std::string describe(const std::optional<lab::Compiled>& compiled, const Diagnos
     for (const lab::Interface& i : n.interfaces) {
       o << "  iface " << i.name << " mac=" << i.mac.str() << " derived=" << i.macDerived
         << " ip=" << (i.ip ? i.ip->str() : "-") << " gw=" << (i.gateway ? i.gateway->str() : "-")
-        << " monitor=" << i.isMonitor << " conditions=" << lab::describeConditions(i.conditions) << " on ";
+        << " monitor=" << i.isMonitor << " filter=" << (i.pcapFilter ? "'" + *i.pcapFilter + "'" : "-") << " conditions=" << lab::describeConditions(i.conditions) << " on ";
       if (i.attachment.kind == lab::Attachment::Kind::Tap)
         o << "tap " << i.attachment.tap;
       else
@@ -71,6 +79,15 @@ std::string describe(const std::optional<lab::Compiled>& compiled, const Diagnos
       << "\n";
   for (const lab::Tap& tap : t.taps)
     o << "tap " << t.nodes[tap.node].name << " eth" << tap.interface << "\n";
+  for (const lab::TopologyImage& i : t.images) {
+    o << "image " << i.name << " from=" << i.from.text << " size=" << i.size.text << "\n";
+    for (const lab::LocatedText& p : i.packages)
+      o << "  package " << p.text << "\n";
+    for (const lab::GuestFile& f : i.files)
+      o << "  file " << f.guestPath << " <- " << canonical(f.hostPath) << "\n";
+    for (const lab::LocatedText& c : i.commands)
+      o << "  run " << c.text << "\n";
+  }
   for (const lab::Replay& r : t.replays)
     o << "replay " << t.segments[r.segment].name << " " << canonical(r.pcapPath) << " speed=" << r.speed
       << " loop=" << r.loop << " rewrite=" << r.rewriteMac << "\n";

@@ -11,7 +11,7 @@ std::vector<std::string> exampleTopologies();
 
 /// Everything `lab::resolve` made of a file that matters to a running lab, as text: names,
 /// kinds, settings, interfaces with MACs and addresses, segments and their members, trunks,
-/// taps, replays; host paths made canonical; no source locations and no layout. Two files
+/// taps, replays, images; host paths made canonical; no source locations and no layout. Two files
 /// describe the same lab when these are equal. "<errors>..." when the file does not compile.
 std::string describeTopology(const std::string& path);
 std::string describeTopologyText(const std::string& name, const std::string& text);

@@ -1,5 +1,6 @@
 #include "umlab/gui/yaml_writer.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -125,6 +126,12 @@ public:
       for (const KindData& k : lab_.kinds)
         writeKind(k);
     }
+    if (!lab_.images.empty()) {
+      sectionComments("images");
+      line("images:" + trailing(sectionComment("images")));
+      for (const ImageData& i : lab_.images)
+        writeImage(i);
+    }
     sectionComments("nodes");
     if (lab_.nodes.empty()) {
       line("nodes: {}" + trailing(sectionComment("nodes")));
@@ -246,28 +253,79 @@ private:
       f.emplace_back(key, yamlScalar(value, true));
   }
 
-  // ---- settings, kinds, nodes ----------------------------------------------------------
+  // ---- settings, kinds, images, nodes -------------------------------------------------
 
-  /// The scalar settings in flow form (startup and files are handled by the caller).
-  static std::vector<Field> scalarSettings(const SettingsData& s, bool withKind, const std::string& description) {
+  static std::string flowPairs(const KeyValueList& pairs) {
+    std::vector<Field> f;
+    for (const auto& [k, v] : pairs)
+      f.emplace_back(yamlScalar(k, true), yamlScalar(v, true));
+    return flowMap(f);
+  }
+  static std::string flowScalars(const std::vector<std::string>& items) {
+    std::vector<std::string> out;
+    for (const std::string& i : items)
+      out.push_back(yamlScalar(i, true));
+    return flowList(out);
+  }
+  static bool isOneLine(const std::vector<std::string>& items) {
+    return std::none_of(items.begin(), items.end(), [](const std::string& i) { return i.find('\n') != std::string::npos; });
+  }
+  std::string dependsOnFlow(const std::vector<NodeRef>& refs) const {
+    std::vector<std::string> names;
+    for (const NodeRef& r : refs) {
+      const NodeData* n = lab_.findNode(r.node);
+      names.push_back(n ? n->name : r.name);
+    }
+    return flowScalars(names);
+  }
+
+  /// The scalar settings, and the collections short enough for flow form, in flow form. The
+  /// caller checks `hasBlockOnlyParts` first.
+  static std::vector<Field> flowSettings(const SettingsData& s, bool withKind, const std::string& description) {
     std::vector<Field> f;
     if (withKind)
       addIf(f, "kind", s.kind);
     addIf(f, "description", description);
     addIf(f, "memory", s.memory);
     addIf(f, "image", s.image);
+    addIf(f, "kernel", s.kernel);
     addIf(f, "forwarding", s.forwarding);
+    if (s.startup)
+      f.emplace_back("startup", "[]");
+    if (s.shutdown)
+      f.emplace_back("shutdown", "[]");
+    if (s.files)
+      f.emplace_back("files", "{}");
+    if (s.sysctls)
+      f.emplace_back("sysctls", flowPairs(*s.sysctls));
+    if (s.mounts)
+      f.emplace_back("mounts", flowPairs(*s.mounts));
     return f;
   }
+  /// Commands and files always take block style, as in the example labs.
   static bool hasBlockOnlyParts(const SettingsData& s) {
-    return (s.startup && !s.startup->empty()) || (s.files && !s.files->empty());
+    return (s.startup && !s.startup->empty()) || (s.shutdown && !s.shutdown->empty()) || (s.files && !s.files->empty());
   }
-  /// Empty lists and maps that must still be written, in flow form.
-  static void addEmptyCollections(std::vector<Field>& f, const SettingsData& s) {
-    if (s.startup && s.startup->empty())
-      f.emplace_back("startup", "[]");
-    if (s.files && s.files->empty())
-      f.emplace_back("files", "{}");
+
+  void writeCommands(const std::string& pad, size_t indent, const char* key, const std::vector<std::string>& commands) {
+    if (commands.empty()) {
+      line(pad + key + ": []");
+      return;
+    }
+    line(pad + key + ":");
+    for (const std::string& cmd : commands)
+      lineWithBlock(pad + "  - " + scalarOrBlock(cmd, indent + 2));
+  }
+  /// A mapping in flow form when `preferFlow` and it fits on the line, else one key per line.
+  void writePairs(const std::string& pad, const char* key, const KeyValueList& pairs, bool preferFlow) {
+    const std::string one = pad + key + ": " + flowPairs(pairs);
+    if (pairs.empty() || (preferFlow && one.size() <= kMaxFlowLine)) {
+      line(one);
+      return;
+    }
+    line(pad + key + ":");
+    for (const auto& [k, v] : pairs)
+      line(pad + "  " + yamlScalar(k, false) + ": " + yamlScalar(v, false));
   }
 
   /// Writes settings as block-style keys at `indent`.
@@ -282,34 +340,25 @@ private:
     scalarLine("description", description);
     scalarLine("memory", s.memory);
     scalarLine("image", s.image);
+    scalarLine("kernel", s.kernel);
     scalarLine("forwarding", s.forwarding);
-    if (s.startup) {
-      if (s.startup->empty()) {
-        line(pad + "startup: []");
-      } else {
-        line(pad + "startup:");
-        for (const std::string& cmd : *s.startup)
-          lineWithBlock(pad + "  - " + scalarOrBlock(cmd, indent + 2));
-      }
-    }
-    if (s.files) {
-      if (s.files->empty()) {
-        line(pad + "files: {}");
-      } else {
-        line(pad + "files:");
-        for (const auto& [guest, host] : *s.files)
-          line(pad + "  " + yamlScalar(guest, false) + ": " + yamlScalar(host, false));
-      }
-    }
+    if (s.startup)
+      writeCommands(pad, indent, "startup", *s.startup);
+    if (s.shutdown)
+      writeCommands(pad, indent, "shutdown", *s.shutdown);
+    if (s.files)
+      writePairs(pad, "files", *s.files, false);
+    if (s.sysctls)
+      writePairs(pad, "sysctls", *s.sysctls, true);
+    if (s.mounts)
+      writePairs(pad, "mounts", *s.mounts, true);
   }
 
   void writeKind(const KindData& k) {
     beforeComments(k.comments, 2);
     const std::string key = "  " + yamlScalar(k.name, false) + ":";
     if (!hasBlockOnlyParts(k.settings)) {
-      std::vector<Field> f = scalarSettings(k.settings, false, {});
-      addEmptyCollections(f, k.settings);
-      std::string one = key + " " + flowMap(f);
+      std::string one = key + " " + flowMap(flowSettings(k.settings, false, {}));
       if (one.size() <= kMaxFlowLine) {
         line(one + trailing(k.comments.trailing));
         return;
@@ -319,13 +368,52 @@ private:
     writeSettingsBlock(k.settings, 4, false);
   }
 
+  void writeImage(const ImageData& i) {
+    beforeComments(i.comments, 2);
+    const std::string key = "  " + yamlScalar(i.name, false) + ":";
+    std::vector<Field> f;
+    addIf(f, "from", i.from);
+    if (!i.packages.empty())
+      f.emplace_back("packages", flowScalars(i.packages));
+    if (!i.files.empty())
+      f.emplace_back("files", flowPairs(i.files));
+    if (!i.run.empty())
+      f.emplace_back("run", flowScalars(i.run));
+    addIf(f, "size", i.size);
+    const std::string one = key + " " + flowMap(f);
+    if (isOneLine(i.run) && one.size() <= kMaxFlowLine) {
+      line(one + trailing(i.comments.trailing));
+      return;
+    }
+    line(key + trailing(i.comments.trailing));
+    if (!i.from.empty())
+      line("    from: " + yamlScalar(i.from, false));
+    if (!i.packages.empty()) {
+      const std::string packages = "    packages: " + flowScalars(i.packages);
+      if (packages.size() <= kMaxFlowLine) {
+        line(packages);
+      } else {
+        line("    packages:");
+        for (const std::string& p : i.packages)
+          line("      - " + yamlScalar(p, false));
+      }
+    }
+    if (!i.files.empty())
+      writePairs("    ", "files", i.files, true);
+    if (!i.run.empty())
+      writeCommands("    ", 4, "run", i.run);
+    if (!i.size.empty())
+      line("    size: " + yamlScalar(i.size, false));
+  }
+
   void writeNode(const NodeData& n) {
     beforeComments(n.comments, 2);
     const uint32_t first = nextLine();
     const std::string key = "  " + yamlScalar(n.name, false) + ":";
     if (!hasBlockOnlyParts(n.settings)) {
-      std::vector<Field> f = scalarSettings(n.settings, true, n.description);
-      addEmptyCollections(f, n.settings);
+      std::vector<Field> f = flowSettings(n.settings, true, n.description);
+      if (!n.dependsOn.empty())
+        f.emplace_back("depends-on", dependsOnFlow(n.dependsOn));
       if (!n.routes.empty())
         f.emplace_back("routes", routesFlow(n.routes));
       f.emplace_back("layout", layoutFlow(n.position));
@@ -338,6 +426,8 @@ private:
     }
     line(key + trailing(n.comments.trailing));
     writeSettingsBlock(n.settings, 4, true, n.description);
+    if (!n.dependsOn.empty())
+      line("    depends-on: " + dependsOnFlow(n.dependsOn));
     if (!n.routes.empty()) {
       line("    routes:");
       for (const RouteData& r : n.routes)
@@ -444,6 +534,8 @@ private:
     addIf(f, "iface", m.iface);
     addIf(f, "mirror", s ? s->name : m.mirrorName);
     addIf(f, "mac", m.mac);
+    if (m.filter)
+      f.emplace_back("filter", yamlScalar(*m.filter, true));
     return f;
   }
   std::vector<Field> replayFields(const ReplayData& r) const {

@@ -74,7 +74,7 @@ TEST_CASE("coordinates are integers when they are whole and exact decimals other
 TEST_CASE("short elements are one flow line and each element's lines are recorded", "[gui][yaml]") {
   LabData lab;
   lab.name = "lan";
-  lab.nodes.push_back(NodeData{1, "pc1", "", {}, {}, {10, 20}, {}});
+  lab.nodes.push_back(NodeData{1, "pc1", "", {}, {}, {}, {10, 20}, {}});
   lab.segments.push_back(SegmentData{2, "sw", "switch", "", "", {30, 40}, {}});
   LinkData l;
   l.id = 3;

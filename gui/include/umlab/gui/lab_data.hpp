@@ -40,15 +40,26 @@ struct Comments {
   friend bool operator==(const Comments&, const Comments&) = default;
 };
 
-/// The keys `defaults`, `kinds.<k>` and `nodes.<n>` share. An empty string is an absent key.
+/// A mapping of text to text in file order (`files`, `sysctls`, `mounts`).
+using KeyValueList = std::vector<std::pair<std::string, std::string>>;
+
+/// The keys `defaults`, `kinds.<k>` and `nodes.<n>` share. An empty string is an absent key; an
+/// absent list is nullopt, and a list that is present but empty is written as `[]` or `{}`.
 struct SettingsData {
   std::string kind; ///< not written under `kinds`
   std::string memory;
   std::string image;
+  std::string kernel; ///< "debian" or "umlab"
   std::string forwarding;
-  std::optional<std::vector<std::string>> startup; ///< present but empty clears an inherited list
-  std::optional<std::vector<std::pair<std::string, std::string>>> files; ///< guest path -> host path
-  bool empty() const { return kind.empty() && memory.empty() && image.empty() && forwarding.empty() && !startup && !files; }
+  std::optional<std::vector<std::string>> startup;  ///< present but empty clears an inherited list
+  std::optional<std::vector<std::string>> shutdown; ///< the same, run when the guest powers off
+  std::optional<KeyValueList> files;   ///< guest path -> host path; merged by guest path
+  std::optional<KeyValueList> sysctls; ///< name -> value; merged by name
+  std::optional<KeyValueList> mounts;  ///< guest directory -> host directory (one entry); not merged
+  bool empty() const {
+    return kind.empty() && memory.empty() && image.empty() && kernel.empty() && forwarding.empty() && !startup &&
+           !shutdown && !files && !sysctls && !mounts;
+  }
   friend bool operator==(const SettingsData&, const SettingsData&) = default;
 };
 
@@ -58,12 +69,21 @@ struct RouteData {
   friend bool operator==(const RouteData&, const RouteData&) = default;
 };
 
+/// A node named by another element's setting (`depends-on`): its id, and the name as written
+/// while it names no node (as link ends do).
+struct NodeRef {
+  ElementId node = kNoElement;
+  std::string name;
+  friend bool operator==(const NodeRef&, const NodeRef&) = default;
+};
+
 struct NodeData {
   ElementId id = kNoElement;
   std::string name;
   std::string description;
   SettingsData settings;
   std::vector<RouteData> routes;
+  std::vector<NodeRef> dependsOn;
   Position position;
   Comments comments;
   friend bool operator==(const NodeData&, const NodeData&) = default;
@@ -131,6 +151,9 @@ struct MonitorData {
   ElementId mirror = kNoElement;
   std::string mirrorName;
   std::string mac;
+  /// A libpcap filter: the monitor listens through UML's pcap transport (kernel: umlab). Present
+  /// but empty is `filter: ""`, every frame through that transport; nullopt is the daemon transport.
+  std::optional<std::string> filter;
   Comments comments;
   friend bool operator==(const MonitorData&, const MonitorData&) = default;
 };
@@ -154,12 +177,27 @@ struct KindData {
   friend bool operator==(const KindData&, const KindData&) = default;
 };
 
+/// An entry of `images:`: a recipe on top of a built-in image or another entry. A single string
+/// for `packages` or `run` is kept as a list of one (the loader reads both the same).
+struct ImageData {
+  std::string name;
+  std::string from;
+  std::vector<std::string> packages;
+  KeyValueList files; ///< guest path -> host path
+  std::vector<std::string> run;
+  std::string size;
+  Comments comments;
+  bool empty() const { return from.empty() && packages.empty() && files.empty() && run.empty() && size.empty(); }
+  friend bool operator==(const ImageData&, const ImageData&) = default;
+};
+
 /// A whole lab. Element order is file order, and the writer keeps it.
 struct LabData {
   std::string name;
   std::string description;
   std::optional<SettingsData> defaults;
   std::vector<KindData> kinds;
+  std::vector<ImageData> images;
   std::vector<NodeData> nodes;
   std::vector<SegmentData> segments;
   std::vector<LinkData> links;
@@ -207,15 +245,27 @@ std::string endGateway(const LinkData& link, int end);
 /// already holds its own addressing; else on the link.
 void setEndAddressing(LinkData& link, int end, std::string ip, std::string gateway);
 
+/// The MAC of a link end's interface, wherever the file put it: in the end's mapping, or on the
+/// link (a link to a segment or to the host). Empty when none is given (it is derived).
+std::string endMac(const LinkData& link, int end);
+/// Sets it where it belongs: where the end's address goes (`setEndAddressing`), or in the end's
+/// mapping when the mapping already holds its MAC.
+void setEndMac(LinkData& link, int end, std::string mac);
+
 /// The lowest "ethN" that no link or monitor of `node` uses.
 std::string firstFreeInterface(const LabData& lab, ElementId node);
 
 /// "pc3" for prefix "pc" when pc1 and pc2 exist as node or segment names.
 std::string firstFreeName(const LabData& lab, const std::string& prefix);
 
-/// Rewrites relative `files` host paths and replay `pcap` paths so that they name the same
-/// files from `newBaseDir`, and sets `baseDir`. Absolute paths are left alone. Returns whether
-/// any path changed.
+/// A host path chosen in a file dialog, as a lab whose relative paths start at `baseDir` (see
+/// `LabData::baseDir`) should write it: relative when the file lies inside that directory or
+/// beside it (`../captures/ping.pcap`), else absolute.
+std::string pathForLab(const std::string& baseDir, const std::string& chosen);
+
+/// Rewrites relative host paths (`files` and `mounts` of the defaults, kinds and nodes, `files`
+/// of images, replay `pcap`) so that they name the same files from `newBaseDir`, and sets
+/// `baseDir`. Absolute paths are left alone. Returns whether any path changed.
 bool rebaseRelativePaths(LabData& lab, const std::string& newBaseDir);
 
 } // namespace umlab::gui

@@ -20,6 +20,8 @@ struct LabProperties {
   std::string name;
   std::string description;
   std::optional<SettingsData> defaults;
+  std::vector<KindData> kinds;
+  std::vector<ImageData> images;
   friend bool operator==(const LabProperties&, const LabProperties&) = default;
 };
 

@@ -61,7 +61,19 @@ public:
   void updateLink(const LinkData& link);
   void updateMonitor(const MonitorData& monitor);
   void updateReplay(const ReplayData& replay);
-  void updateProperties(const LabProperties& properties);
+  void updateProperties(const LabProperties& properties, const QString& text = QStringLiteral("Edit lab"));
+  /// Renames a kind of `kinds:` and the `kind:` of every node and of `defaults` that names it,
+  /// as one undoable edit.
+  void renameKind(const std::string& from, const std::string& to);
+  /// Renames an image of `images:` and every `image:` (defaults, kinds, nodes) and `from:` (other
+  /// images) that names it, as one undoable edit.
+  void renameImage(const std::string& from, const std::string& to);
+  /// A monitor of `segment`: its watcher is the first node with no link to the segment (else the
+  /// first node), through that node's first free interface. Returns its id; kNoElement when
+  /// `segment` is not a segment.
+  ElementId addMonitor(ElementId segment);
+  /// A replay of the capture `pcap` (as the file writes it) into `segment`. Returns its id.
+  ElementId addReplay(ElementId segment, const std::string& pcap);
   /// Places every node and segment again with the automatic layout (one undoable move).
   void arrange();
 

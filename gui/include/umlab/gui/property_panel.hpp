@@ -1,18 +1,28 @@
 #pragma once
-/// The side panel: the properties of the selected node, segment or link, or of the lab when
-/// nothing (or more than one thing) is selected. A field is applied when its editing finishes
-/// (Return, or leaving it), as one undoable edit; values are text as the file writes them, and
-/// validation judges them, so the panel never refuses what the user typed.
+/// The side panel: the properties of the selected node, segment, link or monitor, or of the lab
+/// when nothing (or more than one thing) is selected. A field is applied when its editing
+/// finishes (Return, or leaving it), as one undoable edit; values are text as the file writes
+/// them, and validation judges them, so the panel never refuses what the user typed.
 ///
-/// Startup commands are one per line; a line indented by two spaces continues the command above
-/// it (a multi-line command, such as a shell loop). Blank lines are left out.
+/// - Lab: name, description, `defaults` (every setting, in a `SettingsEditor`), `kinds`
+///   (`KindsEditor`) and `images` (`ImagesEditor`).
+/// - Node: name, description, its settings in the same `SettingsEditor` (with hints of what it
+///   inherits from its kind and the defaults), `depends-on`, `routes`, and its interfaces.
+/// - Segment: name, type, transport, description, and its monitors and replays (a picker, "+",
+///   "−" and a `MonitorEditor` or `ReplayEditor`).
+/// - Link: each node end's interface, address, gateway and MAC, and the link conditions.
+/// - Monitor (its dashed line selected on the canvas): a `MonitorEditor`.
+///
+/// Lists folded into sections open when the element shown has something in them.
 
+#include "umlab/gui/command_text_edit.hpp"
 #include "umlab/gui/lab_data.hpp"
 
-#include <QPlainTextEdit>
 #include <QWidget>
 
-class QComboBox;
+#include <functional>
+#include <optional>
+
 class QFormLayout;
 class QGroupBox;
 class QLabel;
@@ -21,30 +31,28 @@ class QStackedWidget;
 
 namespace umlab::gui {
 
+class CollapsibleSection;
+class EntryPicker;
+class ImagesEditor;
+class KindsEditor;
 class LabEditor;
-
-/// A plain text field that says when editing finished (on leaving it), as QLineEdit does.
-class CommittingTextEdit : public QPlainTextEdit {
-  Q_OBJECT
-public:
-  using QPlainTextEdit::QPlainTextEdit;
-signals:
-  void editingFinished();
-
-protected:
-  void focusOutEvent(QFocusEvent* event) override;
-};
-
-/// Startup commands <-> the text the panel shows (see above).
-QString startupToText(const std::vector<std::string>& commands);
-std::vector<std::string> startupFromText(const QString& text);
+class MonitorEditor;
+class ReplayEditor;
+class SettingsEditor;
+class TextTable;
+class ValueCombo;
 
 class PropertyPanel : public QWidget {
   Q_OBJECT
 public:
+  /// Asked for a host path (a directory when `directory`); returns its absolute path or a null
+  /// QString. The default opens a file dialog; tests give their own.
+  using PathChooser = std::function<QString(const QString& current, bool directory)>;
+
   explicit PropertyPanel(LabEditor& editor, QWidget* parent = nullptr);
 
   ElementId current() const { return current_; }
+  void setPathChooser(PathChooser chooser);
 
 public slots:
   /// Shows one element, or the lab for kNoElement.
@@ -52,14 +60,24 @@ public slots:
   /// Shows the element when exactly one is selected, else the lab.
   void showSelection(const std::vector<umlab::gui::ElementId>& selection);
 
+  /// What the segment page's "+" buttons do: a monitor (see `LabEditor::addMonitor`), and a
+  /// replay of a capture asked for with the path chooser.
+  void addMonitorToSegment();
+  void addReplayToSegment();
+
 private:
   QWidget* buildLabPage();
   QWidget* buildNodePage();
   QWidget* buildSegmentPage();
   QWidget* buildLinkPage();
-  QWidget* buildTextPage();
+  QWidget* buildMonitorPage();
+  QWidget* buildReplayPage();
   QLineEdit* addLine(QFormLayout* form, const QString& label, const QString& objectName, const QString& placeholder = {});
   void reload();
+  void loadLab(bool isNewElement);
+  void loadNode(bool isNewElement);
+  void loadSegment(bool isNewElement);
+  void loadLink();
   void commitLab();
   void commitNode();
   void commitSegment();
@@ -67,6 +85,7 @@ private:
 
   LabEditor& editor_;
   ElementId current_ = kNoElement;
+  std::optional<ElementId> shown_; ///< what the last reload showed, to open sections once per element
   bool loading_ = false;
   QStackedWidget* stack_ = nullptr;
   QLabel* title_ = nullptr;
@@ -74,23 +93,36 @@ private:
   QWidget* labPage_ = nullptr;
   QLineEdit* labName_ = nullptr;
   QLineEdit* labDescription_ = nullptr;
-  QLineEdit* labMemory_ = nullptr;
+  SettingsEditor* labDefaults_ = nullptr;
+  CollapsibleSection* kindsSection_ = nullptr;
+  KindsEditor* kinds_ = nullptr;
+  CollapsibleSection* imagesSection_ = nullptr;
+  ImagesEditor* images_ = nullptr;
 
   QWidget* nodePage_ = nullptr;
   QLineEdit* nodeName_ = nullptr;
-  QComboBox* nodeKind_ = nullptr;
   QLineEdit* nodeDescription_ = nullptr;
-  QLineEdit* nodeMemory_ = nullptr;
-  QLineEdit* nodeImage_ = nullptr;
-  QComboBox* nodeForwarding_ = nullptr;
-  CommittingTextEdit* nodeStartup_ = nullptr;
+  SettingsEditor* nodeSettings_ = nullptr;
+  QLineEdit* nodeDependsOn_ = nullptr;
+  CollapsibleSection* routesSection_ = nullptr;
+  TextTable* nodeRoutes_ = nullptr;
   QLabel* nodeInterfaces_ = nullptr;
 
   QWidget* segmentPage_ = nullptr;
   QLineEdit* segmentName_ = nullptr;
-  QComboBox* segmentType_ = nullptr;
-  QComboBox* segmentTransport_ = nullptr;
+  ValueCombo* segmentType_ = nullptr;
+  ValueCombo* segmentTransport_ = nullptr;
   QLineEdit* segmentDescription_ = nullptr;
+  CollapsibleSection* monitorsSection_ = nullptr;
+  EntryPicker* monitorPicker_ = nullptr;
+  MonitorEditor* segmentMonitor_ = nullptr;
+  std::vector<ElementId> segmentMonitors_; ///< the monitors of the segment shown, in file order
+  ElementId shownMonitor_ = kNoElement;
+  CollapsibleSection* replaysSection_ = nullptr;
+  EntryPicker* replayPicker_ = nullptr;
+  ReplayEditor* segmentReplay_ = nullptr;
+  std::vector<ElementId> segmentReplays_;
+  ElementId shownReplay_ = kNoElement;
 
   QWidget* linkPage_ = nullptr;
   QLabel* linkEnds_ = nullptr;
@@ -99,8 +131,10 @@ private:
     QLineEdit* iface = nullptr;
     QLineEdit* ip = nullptr;
     QLineEdit* gateway = nullptr;
+    QLineEdit* mac = nullptr;
   };
   EndFields ends_[2];
+  QGroupBox* conditions_ = nullptr;
   QLineEdit* linkDelay_ = nullptr;
   QLineEdit* linkJitter_ = nullptr;
   QLineEdit* linkLoss_ = nullptr;
@@ -108,8 +142,13 @@ private:
   QLineEdit* linkDuplicate_ = nullptr;
   QLineEdit* linkCorrupt_ = nullptr;
 
-  QWidget* textPage_ = nullptr;
-  QLabel* text_ = nullptr;
+  QWidget* monitorPage_ = nullptr;
+  QLabel* monitorText_ = nullptr;
+  MonitorEditor* monitor_ = nullptr;
+
+  QWidget* replayPage_ = nullptr;
+  QLabel* replayText_ = nullptr;
+  ReplayEditor* replay_ = nullptr;
 };
 
 } // namespace umlab::gui
