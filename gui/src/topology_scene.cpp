@@ -155,6 +155,7 @@ void TopologyScene::addItemFor(ElementId id) {
   }
   case ElementKind::Link:
   case ElementKind::Monitor: item = new LinkItem(id); break;
+  case ElementKind::Replay: refreshReplaySegments(); return; // drawn as "▶ replay" under its segment
   default: return;
   }
   items_[id] = item;
@@ -190,7 +191,15 @@ void TopologyScene::attachReferringLinks(ElementId id) {
   adjustLinksOf(id);
 }
 
+void TopologyScene::refreshReplaySegments() {
+  for (const SegmentData& seg : document().data().segments)
+    if (ElementItem* item = itemFor(seg.id))
+      item->update();
+}
+
 void TopologyScene::removeItemFor(ElementId id, ElementKind kind) {
+  if (kind == ElementKind::Replay)
+    refreshReplaySegments();
   auto it = items_.find(id);
   if (it == items_.end())
     return;
@@ -206,6 +215,8 @@ void TopologyScene::removeItemFor(ElementId id, ElementKind kind) {
 }
 
 void TopologyScene::changedElement(ElementId id) {
+  if (document().kindOf(id) == ElementKind::Replay)
+    refreshReplaySegments(); // moved to another segment, perhaps
   ElementItem* item = itemFor(id);
   if (!item)
     return;

@@ -113,6 +113,8 @@ private:
   void adjustLinksOf(ElementId id);
   void attachReferringLinks(ElementId id);
   void updateHost();
+  /// Replays have no item: their segments show them, so they repaint when one changes.
+  void refreshReplaySegments();
 
   LabEditor& editor_;
   Mode mode_ = Mode::Select;
