@@ -20,6 +20,7 @@
 #include "umlab/gui/element_menu.hpp"
 #include "umlab/gui/items.hpp"
 #include "umlab/gui/lab_editor.hpp"
+#include "umlab/gui/node_inspector.hpp"
 #include "umlab/gui/topology_scene.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
 
@@ -28,6 +29,8 @@
 #include <QAction>
 #include <QElapsedTimer>
 #include <QMenu>
+#include <QRegularExpression>
+#include <QTreeWidget>
 #include <QTest>
 #include <QTimer>
 
@@ -36,6 +39,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <poll.h>
@@ -688,6 +692,63 @@ TEST_CASE("the canvas is the lab's control room: traffic, link down, console, ca
     REQUIRE(waitFor([&] { return exitCode != -2; }, 30));
     CHECK(exitCode == 0);
     CHECK(output.contains("10.9.0.1/24"));
+  }
+
+  { // the live inspector shows a node's addresses, routes and listening sockets
+    INFO("the live inspector");
+    runtime::ExecOptions o;
+    o.timeout = std::chrono::seconds(20);
+    REQUIRE(client.exec(lab, pc1, {"sh", "-c", "iptables -A INPUT -p icmp -j ACCEPT && (nc -l -p 7777 >/dev/null 2>&1 </dev/null &)"}, o).exitCode == 0);
+    NodeInspector inspector(runner);
+    int updates = 0;
+    QObject::connect(&inspector, &NodeInspector::updated, [&] { ++updates; });
+    inspector.setNode(q(pc1));
+    REQUIRE(waitFor([&] { return updates >= 1; }, 30));
+    REQUIRE(inspector.inspection());
+    // Every row of a tab, nested rows too, columns joined by spaces.
+    auto treeText = [&](const char* name) {
+      QStringList rows;
+      std::function<void(const QTreeWidgetItem*)> add = [&](const QTreeWidgetItem* item) {
+        QStringList cols;
+        for (int c = 0; c < item->columnCount(); ++c)
+          cols << item->text(c);
+        rows << cols.join(' ');
+        for (int i = 0; i < item->childCount(); ++i)
+          add(item->child(i));
+      };
+      const QTreeWidget* t = inspector.findChild<QTreeWidget*>(name);
+      for (int i = 0; t && i < t->topLevelItemCount(); ++i)
+        add(t->topLevelItem(i));
+      return rows.join('\n');
+    };
+    INFO("interfaces:\n" << treeText("inspectorInterfaces").toStdString());
+    CHECK(treeText("inspectorInterfaces").contains("eth0"));
+    CHECK(treeText("inspectorInterfaces").contains("10.9.0.1/24"));
+    CHECK(treeText("inspectorRoutes").contains("10.9.0.0/24"));
+    CHECK(treeText("inspectorSockets").contains("7777"));
+    CHECK(treeText("inspectorFirewall").contains("-A INPUT -p icmp -j ACCEPT"));
+    // It reads again by itself while shown, and marks the rule a ping just matched.
+    CHECK(ping(pc2, "10.9.0.1", "3", "0.2").get() == 0);
+    CHECK(waitFor([&] { return treeText("inspectorFirewall").contains(QRegularExpression("-A INPUT -p icmp -j ACCEPT \\d+ pkts / \\d+ B \\+\\d+")); }, 10));
+    INFO("firewall:\n" << treeText("inspectorFirewall").toStdString());
+    CHECK(updates >= 2);
+  }
+
+  { // a node stopped from the canvas goes quiet, and started again comes back with its disk
+    INFO("node stop and start");
+    runtime::ExecOptions o;
+    o.timeout = std::chrono::seconds(20);
+    REQUIRE(client.exec(lab, pc2, {"sh", "-c", "echo kept > /root/mark && sync"}, o).exitCode == 0);
+    REQUIRE(triggerMenuAction(b, "stopNodeAction", scene, runner));
+    REQUIRE(waitAction("node", 1, 60));
+    CHECK(waitFor([&] { return scene.status() && scene.status()->node(pc2) && scene.status()->node(pc2)->state == "stopped"; }, 10));
+    CHECK_FALSE(triggerMenuAction(b, "stopNodeAction", scene, runner)); // stopped: only Start
+    CHECK(ping(pc1, "10.9.0.2", "2", "0.3").get() != 0);
+    REQUIRE(triggerMenuAction(b, "startNodeAction", scene, runner));
+    REQUIRE(waitAction("node", 2, 120));
+    CHECK(waitFor([&] { return scene.status() && scene.status()->node(pc2) && scene.status()->node(pc2)->state == "ready"; }, 10));
+    CHECK(client.exec(lab, pc2, {"cat", "/root/mark"}, o).out == "kept\n");
+    CHECK(ping(pc1, "10.9.0.2", "2", "0.3").get() == 0);
   }
 
   { // an edit applied to the running lab adds a node, after showing what changes
