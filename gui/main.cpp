@@ -1,6 +1,7 @@
 // umlab-gui: the canvas. Argument parsing and wiring only; MainWindow does the rest.
 #include "umlab/gui/canvas_export.hpp"
 #include "umlab/gui/main_window.hpp"
+#include "umlab/gui/node_inspector.hpp"
 #include "umlab/gui/topology_scene.hpp"
 #include "umlab/gui/topology_view.hpp"
 
@@ -149,8 +150,18 @@ int main(int argc, char** argv) {
   window.setConfirmClose(false);
   if (!window.editor().report().ok())
     std::fputs(window.editor().report().text().c_str(), stderr);
-  if (o.live)
+  if (o.live) {
     waitForStatus(window.runner());
+    // A selected node of the running lab: its live panel's first reading too (at most 10 s).
+    if (auto* inspector = window.inspector(); inspector && !inspector->node().isEmpty() && window.runner().status()) {
+      QEventLoop loop;
+      QObject::connect(inspector, &umlab::gui::NodeInspector::updated, &loop, &QEventLoop::quit);
+      QTimer::singleShot(10000, &loop, &QEventLoop::quit);
+      inspector->refresh();
+      if (!inspector->inspection())
+        loop.exec();
+    }
+  }
   const QString out = QString::fromStdString(o.screenshot);
   QString error;
   bool ok = true;

@@ -199,6 +199,7 @@ void MainWindow::createDocks() {
   tabifyDockWidget(problemsDock, logDock);
   problemsDock->raise();
   resizeDocks({panelDock}, {360}, Qt::Horizontal);
+  resizeDocks({panelDock, liveDock}, {560, 240}, Qt::Vertical);
   resizeDocks({problemsDock}, {170}, Qt::Vertical);
 
   captureLabel_ = new QLabel(this);

@@ -154,7 +154,9 @@ void NodeInspector::fillInterfaces(const rt::NodeInspection& i) {
     QStringList addresses;
     for (const rt::InspectedAddress& a : f.addresses)
       addresses << QStringLiteral("%1/%2").arg(q(a.address)).arg(a.prefixLength);
-    auto* item = new QTreeWidgetItem(interfaces_, {q(f.name), f.isUp ? q(f.operState) : tr("down"), q(f.mac),
+    // UML's network devices report no carrier state ("UNKNOWN"): up is what the flag says.
+    const QString state = !f.isUp ? tr("down") : f.operState == "UNKNOWN" || f.operState.empty() ? tr("up") : q(f.operState).toLower();
+    auto* item = new QTreeWidgetItem(interfaces_, {q(f.name), state, q(f.mac),
                                                    addresses.join(QStringLiteral(", "))});
     if (!f.isUp)
       item->setForeground(1, QColor(0xdc, 0x26, 0x26));

@@ -32,6 +32,7 @@ public:
   LabRunner& runner() { return runner_; }
   TopologyScene* scene() const { return scene_; }
   TopologyView* view() const { return view_; }
+  NodeInspector* inspector() const { return inspector_; }
   PropertyPanel* panel() const { return panel_; }
   DiagnosticsList* problems() const { return problems_; }
 
