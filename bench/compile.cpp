@@ -1,7 +1,9 @@
-// bench_compile: how long the compiler front end and the planner take on large generated labs.
+// bench_compile: how long the compiler front end, the planner and the layout take on large
+// generated labs.
 //
 // For each size, a forked child generates a campus lab (bench/genlab) in memory, then times
-// `compileText` (load + resolve + analyze) and `plan` several times on its CPU clock (or, with
+// `compileText` (load + resolve + analyze), `plan` and `computeLayout` (what `umlab graph` and the
+// GUI add to open a file without positions; not part of the total) several times on its CPU clock (or, with
 // --wall, the wall clock) and reports the medians and its peak RSS (VmHWM, read at its end)
 // through a pipe. A child per size keeps one size's heap
 // from inflating the next one's peak. Run it by hand on a Release build; it asserts nothing.
@@ -9,6 +11,7 @@
 #include "genlab/genlab.hpp"
 
 #include "umlab/lab/compile/compile.hpp"
+#include "umlab/lab/compile/layout.hpp"
 #include "umlab/lab/compile/plan.hpp"
 
 #include <algorithm>
@@ -28,8 +31,9 @@ namespace {
 constexpr const char* kUsage =
     "usage: bench_compile [options]\n"
     "\n"
-    "Time load+resolve+analyze (compileText) and plan on generated campus labs, each size in a\n"
-    "child process, and print medians, peak memory and whether the cost per node stays flat.\n"
+    "Time load+resolve+analyze (compileText), plan and the layout (computeLayout, shown apart)\n"
+    "on generated campus labs, each size in a child process, and print medians, peak memory and\n"
+    "whether the cost per node of load to plan stays flat.\n"
     "\n"
     "options:\n"
     "  --sizes N,N,...   node counts to measure (default 100,1000,10000)\n"
@@ -49,6 +53,7 @@ struct Result {
   double compileMs = 0; // medians
   double planMs = 0;
   double totalMs = 0;
+  double layoutMs = 0;
   char error[512] = {};
 };
 
@@ -98,7 +103,7 @@ Result measure(size_t nodes, unsigned runs, bool wall) {
   umlab::lab::ResolveOptions options;
   options.pathExists = [](const std::string&) { return false; };
 
-  std::vector<double> compileMs, planMs, totalMs;
+  std::vector<double> compileMs, planMs, totalMs, layoutMs;
   for (unsigned i = 0; i < runs; ++i) {
     // Everything built in one run is destroyed at the end of the iteration, outside the timing.
     std::string text = yaml;
@@ -111,6 +116,10 @@ Result measure(size_t nodes, unsigned runs, bool wall) {
     if (compiled)
       launch = umlab::lab::plan(compiled->topology, host, diags);
     const double t2 = nowMs(wall);
+    if (compiled) {
+      const umlab::lab::LabLayout layout = umlab::lab::computeLayout(compiled->topology);
+      layoutMs.push_back(nowMs(wall) - t2);
+    }
     if (!compiled || !launch) {
       std::string first = diags.all().empty() ? "no diagnostic" : umlab::renderDiagnostic(diags.all().front());
       fail(r, "the generated lab of " + std::to_string(nodes) + " nodes did not compile: " + first);
@@ -125,6 +134,7 @@ Result measure(size_t nodes, unsigned runs, bool wall) {
   r.compileMs = median(compileMs);
   r.planMs = median(planMs);
   r.totalMs = median(totalMs);
+  r.layoutMs = median(layoutMs);
   r.peakRssKiB = peakRssKiB();
   r.ok = true;
   return r;
@@ -249,9 +259,9 @@ int run(const std::vector<std::string>& args) {
 
   std::printf("campus labs (%u hosts per LAN); %s time, median of the runs; each size in its own process\n\n",
               umlab::bench::kDefaultHostsPerLan, wall ? "wall-clock" : "CPU");
-  // Column widths: 8 8 11 13 9 9 9 9 5.
-  std::printf("   nodes    links  YAML bytes  load+resolve      plan     total   \u00b5s per  peak RSS  runs\n");
-  std::printf("                               +analyze ms        ms        ms      node       MiB\n");
+  // Column widths: 8 8 11 13 9 9 9 9 9 5.
+  std::printf("   nodes    links  YAML bytes  load+resolve      plan     total   \u00b5s per  peak RSS    layout  runs\n");
+  std::printf("                               +analyze ms        ms        ms      node       MiB        ms\n");
   std::vector<Result> results;
   int status = 0;
   for (size_t n : sizes) {
@@ -261,10 +271,10 @@ int run(const std::vector<std::string>& args) {
       status = 1;
       continue;
     }
-    std::printf("%8llu %8llu %11llu %13.2f %9.2f %9.2f %9.2f %9.1f %5u\n", static_cast<unsigned long long>(r.nodes),
+    std::printf("%8llu %8llu %11llu %13.2f %9.2f %9.2f %9.2f %9.1f %9.2f %5u\n", static_cast<unsigned long long>(r.nodes),
                 static_cast<unsigned long long>(r.links), static_cast<unsigned long long>(r.yamlSize), r.compileMs,
                 r.planMs, r.totalMs, r.totalMs * 1000 / static_cast<double>(r.nodes),
-                static_cast<double>(r.peakRssKiB) / 1024, r.runs);
+                static_cast<double>(r.peakRssKiB) / 1024, r.layoutMs, r.runs);
     if (r.warnings)
       std::printf("         (%llu warnings: the generator should give none)\n", static_cast<unsigned long long>(r.warnings));
     results.push_back(r);

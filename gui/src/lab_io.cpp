@@ -597,8 +597,7 @@ ValidationReport validateLab(const LabData& lab, const std::string& path) {
 
 void computePositions(LabData& lab, const std::vector<ElementId>& pinned) {
   const std::set<ElementId> keep(pinned.begin(), pinned.end());
-  // The force-directed layout costs most of the time it takes to open a large lab; a file the
-  // GUI saved places everything itself.
+  // A file the GUI saved places everything itself: no layout to run.
   if (std::all_of(lab.nodes.begin(), lab.nodes.end(), [&](const NodeData& n) { return keep.count(n.id); }) &&
       std::all_of(lab.segments.begin(), lab.segments.end(), [&](const SegmentData& s) { return keep.count(s.id); }))
     return;

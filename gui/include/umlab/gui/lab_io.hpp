@@ -53,8 +53,8 @@ LoadedLab loadLabText(const std::string& name, std::string text);
 /// report is what `umlab validate` would say about the saved file.
 ValidationReport validateLab(const LabData& lab, const std::string& path);
 
-/// Positions for every node and segment from `lab::computeLayout` (Fruchterman–Reingold over
-/// the lab's graph, as `umlab graph` draws it). Elements listed in `pinned` keep their position.
+/// Positions for every node and segment from `lab::computeLayout` (the lab library's automatic
+/// layout, as `umlab graph` draws it). Elements listed in `pinned` keep their position.
 void computePositions(LabData& lab, const std::vector<ElementId>& pinned);
 
 } // namespace umlab::gui
