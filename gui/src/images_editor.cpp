@@ -135,21 +135,13 @@ ImagesEditor::ImagesEditor(QWidget* parent) : QWidget(parent) {
 void ImagesEditor::load(const LabData& lab) {
   lab_ = &lab;
   images_ = lab.images;
-  if (std::none_of(images_.begin(), images_.end(), [&](const ImageData& i) { return i.name == current_; }))
-    current_ = images_.empty() ? std::string() : images_.front().name;
+  current_ = keptOrFirst(images_, current_);
   showCurrent();
 }
 
 void ImagesEditor::showCurrent() {
   loading_ = true;
-  QStringList names;
-  int index = -1;
-  for (size_t i = 0; i < images_.size(); ++i) {
-    names << q(images_[i].name);
-    if (images_[i].name == current_)
-      index = int(i);
-  }
-  picker_->setEntries(names, index);
+  const int index = picker_->setNamedEntries(images_, current_);
   details_->setVisible(index >= 0);
   empty_->setVisible(index < 0);
   if (index >= 0) {

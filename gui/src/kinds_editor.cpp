@@ -66,21 +66,13 @@ KindsEditor::KindsEditor(QWidget* parent) : QWidget(parent) {
 void KindsEditor::load(const LabData& lab) {
   lab_ = &lab;
   kinds_ = lab.kinds;
-  if (std::none_of(kinds_.begin(), kinds_.end(), [&](const KindData& k) { return k.name == current_; }))
-    current_ = kinds_.empty() ? std::string() : kinds_.front().name;
+  current_ = keptOrFirst(kinds_, current_);
   showCurrent();
 }
 
 void KindsEditor::showCurrent() {
   loading_ = true;
-  QStringList names;
-  int index = -1;
-  for (size_t i = 0; i < kinds_.size(); ++i) {
-    names << q(kinds_[i].name);
-    if (kinds_[i].name == current_)
-      index = int(i);
-  }
-  picker_->setEntries(names, index);
+  const int index = picker_->setNamedEntries(kinds_, current_);
   details_->setVisible(index >= 0);
   empty_->setVisible(index < 0);
   if (index >= 0 && lab_) {

@@ -350,6 +350,33 @@ TEST_CASE("a runner that goes while watching ends its subscription at once", "[g
   QTest::qWait(50); // whatever was still queued for it must not run
 }
 
+namespace {
+
+/// Two hosts on a switch, drawn through the editor as the canvas would: pc1 (10.9.0.1/24) and
+/// pc2 (the next address of the subnet, 10.9.0.2/24), in a new lab named `lab`.
+struct TwoHosts {
+  ElementId a = kNoElement, b = kNoElement, sw = kNoElement, la = kNoElement, lb = kNoElement;
+};
+
+TwoHosts drawTwoHosts(LabEditor& editor, const std::string& lab) {
+  editor.newLab();
+  LabProperties props = editor.document().properties();
+  props.name = lab;
+  editor.updateProperties(props);
+  TwoHosts t;
+  t.a = editor.addNode("host", QPointF(0, 0));
+  t.b = editor.addNode("host", QPointF(300, 0));
+  t.sw = editor.addSegment("switch", QPointF(150, 200));
+  t.la = editor.addLink(t.a, t.sw);
+  LinkData l = *editor.document().link(t.la);
+  l.ip = "10.9.0.1/24";
+  editor.updateLink(l);
+  t.lb = editor.addLink(t.b, t.sw);
+  return t;
+}
+
+} // namespace
+
 TEST_CASE("a running lab's status reaches the canvas", "[.runtime][gui]") {
   const std::string why = missingCapability();
   if (!why.empty()) {
@@ -361,19 +388,8 @@ TEST_CASE("a running lab's status reaches the canvas", "[.runtime][gui]") {
 
   // Drawn through the editor, as the canvas would: two hosts on a switch.
   LabEditor editor;
-  editor.newLab();
-  LabProperties props = editor.document().properties();
-  props.name = lab;
-  editor.updateProperties(props);
-  const ElementId a = editor.addNode("host", QPointF(0, 0));
-  const ElementId b = editor.addNode("host", QPointF(300, 0));
-  const ElementId sw = editor.addSegment("switch", QPointF(150, 200));
-  const ElementId la = editor.addLink(a, sw);
-  LinkData l = *editor.document().link(la);
-  l.ip = "10.9.0.1/24";
-  editor.updateLink(l);
-  const ElementId lb = editor.addLink(b, sw);
-  l = *editor.document().link(lb);
+  const auto [a, b, sw, la, lb] = drawTwoHosts(editor, lab);
+  LinkData l = *editor.document().link(lb);
   CHECK(l.ip == "10.9.0.2/24"); // the next address of the segment's subnet
   const std::string path = dir.file(lab + ".yaml");
   REQUIRE(editor.save(QString::fromStdString(path)));
@@ -561,18 +577,7 @@ TEST_CASE("the canvas is the lab's control room: traffic, link down, console, ca
   TempDir dir("umlab-gui-control");
   const std::string lab = "guictl" + std::to_string(::getpid() % 100000);
   LabEditor editor;
-  editor.newLab();
-  LabProperties props = editor.document().properties();
-  props.name = lab;
-  editor.updateProperties(props);
-  const ElementId a = editor.addNode("host", QPointF(0, 0));
-  const ElementId b = editor.addNode("host", QPointF(300, 0));
-  const ElementId sw = editor.addSegment("switch", QPointF(150, 200));
-  const ElementId la = editor.addLink(a, sw);
-  LinkData l = *editor.document().link(la);
-  l.ip = "10.9.0.1/24";
-  editor.updateLink(l);
-  editor.addLink(b, sw); // 10.9.0.2
+  const auto [a, b, sw, la, lb] = drawTwoHosts(editor, lab); // pc1 10.9.0.1, pc2 10.9.0.2
   const std::string path = dir.file(lab + ".yaml");
   REQUIRE(editor.save(QString::fromStdString(path)));
 

@@ -3,7 +3,12 @@
 /// and replays): a drop-down of the entries with "+" to add one and "−" to remove the one shown.
 /// It holds only labels; its owner keeps the entries and says what the buttons do.
 
+#include <QStringList>
 #include <QWidget>
+
+#include <algorithm>
+#include <string>
+#include <vector>
 
 class QComboBox;
 class QToolButton;
@@ -18,6 +23,20 @@ public:
 
   /// Shows `labels`, with `current` (clamped) chosen; signals nothing.
   void setEntries(const QStringList& labels, int current);
+  /// Shows the `name`s of `entries` (kinds, images), with the one named `current` chosen;
+  /// returns its index, or -1 when none has that name.
+  template <class Entry>
+  int setNamedEntries(const std::vector<Entry>& entries, const std::string& current) {
+    QStringList names;
+    int index = -1;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      names << QString::fromStdString(entries[i].name);
+      if (entries[i].name == current)
+        index = int(i);
+    }
+    setEntries(names, index);
+    return index;
+  }
   int current() const;
   int count() const;
 
@@ -31,5 +50,14 @@ private:
   QComboBox* combo_ = nullptr;
   QToolButton* remove_ = nullptr;
 };
+
+/// `current` when an entry has that name, else the first entry's name, or empty when there is none:
+/// what a named-entries editor shows after its list changed.
+template <class Entry>
+std::string keptOrFirst(const std::vector<Entry>& entries, const std::string& current) {
+  if (std::any_of(entries.begin(), entries.end(), [&](const Entry& e) { return e.name == current; }))
+    return current;
+  return entries.empty() ? std::string() : entries.front().name;
+}
 
 } // namespace umlab::gui
