@@ -686,7 +686,7 @@ void LabRunner::spawnCapture(const QString& segment, const QString& target,
       done = q("segment " + str(segment) + ": " + std::to_string(frames) + " frames captured to " + str(target));
     } catch (const std::exception& e) {
       // Wireshark closed: the capture ends there, which is no failure.
-      const bool readerWent = target == QStringLiteral("wireshark") && std::strstr(e.what(), std::strerror(EPIPE));
+      const bool readerWent = target == QStringLiteral("wireshark") && std::strstr(e.what(), "cannot write the capture");
       (readerWent ? done : error) = readerWent ? QStringLiteral("segment %1: Wireshark was closed; capture ended").arg(segment)
                                                : q(e.what());
     }

@@ -705,6 +705,7 @@ TEST_CASE("the canvas is the lab's control room: traffic, link down, console, ca
     o.timeout = std::chrono::seconds(20);
     REQUIRE(client.exec(lab, pc1, {"sh", "-c", "iptables -A INPUT -p icmp -j ACCEPT && (nc -l -p 7777 >/dev/null 2>&1 </dev/null &)"}, o).exitCode == 0);
     NodeInspector inspector(runner);
+    inspector.show(); // it reads by itself only while shown
     int updates = 0;
     QObject::connect(&inspector, &NodeInspector::updated, [&] { ++updates; });
     inspector.setNode(q(pc1));

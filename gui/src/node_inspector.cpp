@@ -57,14 +57,17 @@ NodeInspector::NodeInspector(LabRunner& runner, QWidget* parent) : QWidget(paren
   tabs_->addTab(firewall_, tr("Firewall"));
   layout->addWidget(tabs_);
   timer_.setInterval(kRefreshMs);
-  connect(&timer_, &QTimer::timeout, this, &NodeInspector::refresh);
+  connect(&timer_, &QTimer::timeout, this, [this] {
+    if (isVisible()) // a closed or hidden panel costs the guest nothing
+      refresh();
+  });
   connect(&runner_, &LabRunner::inspected, this,
           [this](const QString& node, const std::optional<rt::NodeInspection>& inspection, const QString& error) {
             isReading_ = false;
             if (node != node_)
               return;
             if (inspection)
-              show(node, *inspection);
+              display(node, *inspection);
             else
               showMessage(tr("%1: %2").arg(node, error));
           });
@@ -128,7 +131,7 @@ void NodeInspector::showMessage(const QString& text) {
   tabs_->setEnabled(inspection_.has_value());
 }
 
-void NodeInspector::show(const QString& node, const rt::NodeInspection& inspection) {
+void NodeInspector::display(const QString& node, const rt::NodeInspection& inspection) {
   fillInterfaces(inspection);
   fillRoutes(inspection);
   fillNeighbours(inspection);

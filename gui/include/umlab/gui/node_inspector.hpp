@@ -44,7 +44,7 @@ signals:
   void updated();
 
 private:
-  void show(const QString& node, const lab::runtime::NodeInspection& inspection);
+  void display(const QString& node, const lab::runtime::NodeInspection& inspection);
   void showMessage(const QString& text);
   void fillInterfaces(const lab::runtime::NodeInspection& i);
   void fillRoutes(const lab::runtime::NodeInspection& i);
