@@ -761,10 +761,24 @@ void LabRunner::inspect(const QString& node) {
   });
 }
 
-void LabRunner::previewApply() {
+namespace {
+
+/// The nodes `apply` may reboot: every node of the plan with --restart-changed (as the CLI
+/// names them), else none.
+std::vector<std::string> restartList(const lab::LaunchPlan& plan, bool restartChanged) {
+  std::vector<std::string> names;
+  if (restartChanged)
+    for (const lab::GuestPlan& g : plan.guests)
+      names.push_back(g.name);
+  return names;
+}
+
+} // namespace
+
+void LabRunner::previewApply(bool restartChanged) {
   if (lab_.isEmpty() || file_.isEmpty())
     return;
-  spawn(false, [mailbox = mailbox_, file = str(file_), self = str(programPath_), root = str(stateRoot_)] {
+  spawn(false, [mailbox = mailbox_, file = str(file_), self = str(programPath_), root = str(stateRoot_), restartChanged] {
     QStringList lines;
     bool ok = false;
     try {
@@ -774,22 +788,22 @@ void LabRunner::previewApply() {
       const runtime::LabClient client(root);
       if (!client.isRunning(plan->lab))
         throw runtime::RuntimeError("lab '" + plan->lab + "' is not running");
-      const runtime::PlanChanges changes = client.planChanges(plan->lab, *plan, {});
+      const runtime::PlanChanges changes = client.planChanges(plan->lab, *plan, restartList(*plan, restartChanged));
       for (const std::string& l : runtime::describeChanges(changes))
         lines << q(l);
       ok = changes.refused.empty();
     } catch (const std::exception& e) {
       lines = QStringList{q(e.what())};
     }
-    mailbox->post([lines, ok](LabRunner& r) { emit r.applyPreviewed(lines, ok); });
+    mailbox->post([lines, ok, restartChanged](LabRunner& r) { emit r.applyPreviewed(lines, ok, restartChanged); });
   });
 }
 
-void LabRunner::applyFile() {
+void LabRunner::applyFile(bool restartChanged) {
   if (lab_.isEmpty() || file_.isEmpty())
     return;
-  emit output(tr("lab '%1': applying %2").arg(lab_, file_));
-  spawn(false, [mailbox = mailbox_, file = str(file_), self = str(programPath_), root = str(stateRoot_)] {
+  emit output(tr("lab '%1': applying %2%3").arg(lab_, file_, restartChanged ? tr(", restarting changed nodes") : QString()));
+  spawn(false, [mailbox = mailbox_, file = str(file_), self = str(programPath_), root = str(stateRoot_), restartChanged] {
     QString done, error;
     try {
       // As `umlab apply FILE` does it (lab/cli/runtime_commands.cpp, cmdApply).
@@ -797,14 +811,15 @@ void LabRunner::applyFile() {
       if (!plan)
         throw runtime::RuntimeError(file + " has errors (see the problems list); nothing was applied");
       const runtime::LabClient client(root);
-      const runtime::PlanChanges changes = client.planChanges(plan->lab, *plan, {});
+      const std::vector<std::string> restart = restartList(*plan, restartChanged);
+      const runtime::PlanChanges changes = client.planChanges(plan->lab, *plan, restart);
       if (changes.empty()) {
         done = q("lab '" + plan->lab + "' already matches " + file);
       } else {
         if (!changes.refused.empty())
           throw runtime::RuntimeError("nothing was changed: " + changes.refused.front());
         const auto started = std::chrono::steady_clock::now();
-        for (const std::string& l : client.apply(plan->lab, *plan, changes, {}, runtime::guestBinDir(self)))
+        for (const std::string& l : client.apply(plan->lab, *plan, changes, restart, runtime::guestBinDir(self)))
           done += q("  " + l + "\n");
         done += QStringLiteral("lab '%1' matches %2 (%3 s)")
                     .arg(q(plan->lab), q(file))

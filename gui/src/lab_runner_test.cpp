@@ -766,7 +766,7 @@ TEST_CASE("the canvas is the lab's control room: traffic, link down, console, ca
     REQUIRE(editor.save(QString::fromStdString(path)));
     QStringList preview;
     std::optional<bool> previewOk;
-    QObject::connect(&runner, &LabRunner::applyPreviewed, [&](const QStringList& lines, bool ok) {
+    QObject::connect(&runner, &LabRunner::applyPreviewed, [&](const QStringList& lines, bool ok, bool) {
       preview = lines;
       previewOk = ok;
     });
@@ -779,6 +779,28 @@ TEST_CASE("the canvas is the lab's control room: traffic, link down, console, ca
     REQUIRE(waitAction("apply", 1, 300));
     CHECK(waitFor([&] { return scene.status() && scene.status()->node(pc3) && scene.status()->node(pc3)->state == "ready"; }, 30));
     CHECK(ping(pc3, "10.9.0.1", "2", "0.3").get() == 0);
+
+    // A change that needs a reboot (pc3's startup) is refused, then made with a restart.
+    NodeData n = *editor.document().node(c);
+    n.settings.startup = std::vector<std::string>{"echo restarted > /root/why"};
+    editor.updateNode(n);
+    REQUIRE(editor.save(QString::fromStdString(path)));
+    previewOk.reset();
+    runner.previewApply();
+    REQUIRE(waitFor([&] { return previewOk.has_value(); }, 60));
+    CHECK_FALSE(*previewOk);
+    CHECK(preview.join('\n').contains("restart"));
+    previewOk.reset();
+    runner.previewApply(true);
+    REQUIRE(waitFor([&] { return previewOk.has_value(); }, 60));
+    CHECK(*previewOk);
+    CHECK(preview.contains(QString::fromStdString("~ node " + pc3 + " (restarted)")));
+    runner.applyFile(true);
+    REQUIRE(waitAction("apply", 2, 300));
+    CHECK(waitFor([&] { return scene.status() && scene.status()->node(pc3) && scene.status()->node(pc3)->state == "ready"; }, 30));
+    runtime::ExecOptions o;
+    o.timeout = std::chrono::seconds(20);
+    CHECK(client.exec(lab, pc3, {"cat", "/root/why"}, o).out == "restarted\n");
   }
 
   runner.stop();

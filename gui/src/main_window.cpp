@@ -21,6 +21,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QStatusBar>
 #include <QTimer>
 #include <QToolBar>
@@ -418,12 +419,14 @@ void MainWindow::applyToLab() {
   runner_.previewApply();
 }
 
-void MainWindow::confirmApply(const QStringList& changes, bool ok) {
+void MainWindow::confirmApply(const QStringList& changes, bool ok, bool restartChanged) {
   for (const QString& line : changes)
     log_->appendPlainText(QStringLiteral("  ") + line);
+  // A change that needs a node rebooted is refused unless the user agrees to restart it.
+  const bool needsRestart = !ok && !restartChanged && changes.filter(QStringLiteral("restart")).size() > 0;
   if (!confirmApply_) { // screenshots and tests: apply what can be applied, without asking
     if (ok && !changes.isEmpty())
-      runner_.applyFile();
+      runner_.applyFile(restartChanged);
     return;
   }
   if (changes.isEmpty()) {
@@ -432,11 +435,17 @@ void MainWindow::confirmApply(const QStringList& changes, bool ok) {
   }
   QMessageBox box(ok ? QMessageBox::Question : QMessageBox::Warning, tr("Apply to the running lab"),
                   ok ? tr("These %n change(s) will be made to the running lab:", nullptr, int(changes.size()))
-                     : tr("Nothing can be applied: some changes need the lab restarted."),
+                  : needsRestart ? tr("Some changes need their nodes restarted (booted again from the base image, "
+                                      "losing what changed inside them):")
+                                 : tr("Nothing can be applied while the lab runs:"),
                   ok ? QMessageBox::Apply | QMessageBox::Cancel : QMessageBox::Close, this);
   box.setInformativeText(changes.join('\n'));
-  if (box.exec() == QMessageBox::Apply)
-    runner_.applyFile();
+  QPushButton* restart = needsRestart ? box.addButton(tr("Restart Them and Apply…"), QMessageBox::AcceptRole) : nullptr;
+  box.exec();
+  if (ok && box.clickedButton() == box.button(QMessageBox::Apply))
+    runner_.applyFile(restartChanged);
+  else if (restart && box.clickedButton() == restart)
+    runner_.previewApply(true); // show what a restart changes, then ask again
 }
 
 void MainWindow::activateElement(ElementId id) {

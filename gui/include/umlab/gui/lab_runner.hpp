@@ -112,11 +112,14 @@ public slots:
   /// Reads NODE's live state through its agent (`umlab inspect`); `inspected(node, ...)`.
   void inspect(const QString& node);
   /// Compiles and plans the lab's file (saved) and asks the running lab what `apply` would
-  /// change; `applyPreviewed(lines, ok)`, where `ok` is false when a change is refused (the
-  /// lines then say why) or the file has errors.
-  void previewApply();
-  /// Applies the lab's file to the running lab (`umlab apply FILE`); `actionFinished("apply", ok)`.
-  void applyFile();
+  /// change; `applyPreviewed(lines, ok, restartChanged)`, where `ok` is false when a change is
+  /// refused (the lines then say why) or the file has errors. With `restartChanged`, nodes whose
+  /// settings changed are rebooted from the base (`umlab apply --restart-changed`) instead of
+  /// refused.
+  void previewApply(bool restartChanged = false);
+  /// Applies the lab's file to the running lab (`umlab apply FILE [--restart-changed]`);
+  /// `actionFinished("apply", ok)`.
+  void applyFile(bool restartChanged = false);
   /// Starts playing the capture FILE into SEGMENT, once, at its own pace; `actionFinished("replay", ok)`.
   void replay(const QString& segment, const QString& file);
   /// `umlab console LAB NODE` in a terminal window.
@@ -131,7 +134,7 @@ signals:
   void actionFinished(const QString& what, bool ok);
   void capturesChanged();
   void commandFinished(const QString& node, const QString& command, int exitCode, const QString& output);
-  void applyPreviewed(const QStringList& changes, bool ok);
+  void applyPreviewed(const QStringList& changes, bool ok, bool restartChanged);
   /// The inspection of NODE, or nullopt and why not.
   void inspected(const QString& node, const std::optional<umlab::lab::runtime::NodeInspection>& inspection,
                  const QString& error);

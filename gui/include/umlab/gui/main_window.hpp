@@ -64,7 +64,7 @@ private:
   void exportPicture(bool svg);
   void exportDiagramFile(DiagramFormat format);
   void startLab();
-  void confirmApply(const QStringList& changes, bool ok);
+  void confirmApply(const QStringList& changes, bool ok, bool restartChanged);
   void activateElement(ElementId id);
 
   LabEditor editor_;
