@@ -228,12 +228,12 @@ void ImagesEditor::addImage() {
 }
 
 void ImagesEditor::removeImage(int index) {
-  if (index < 0 || size_t(index) >= images_.size())
+  auto entries = images(); // with the shown entry's unapplied fields
+  const std::optional<std::string> next = removeNamedEntry(entries, index);
+  if (!next)
     return;
-  std::vector<ImageData> next = images();
-  next.erase(next.begin() + index);
-  images_ = std::move(next);
-  current_ = images_.empty() ? std::string() : images_[std::min(size_t(index), images_.size() - 1)].name;
+  images_ = std::move(entries);
+  current_ = *next;
   showCurrent();
   emit edited();
 }

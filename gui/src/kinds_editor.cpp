@@ -124,12 +124,12 @@ void KindsEditor::addKind() {
 }
 
 void KindsEditor::removeKind(int index) {
-  if (index < 0 || size_t(index) >= kinds_.size())
+  auto entries = kinds(); // with the shown entry's unapplied fields
+  const std::optional<std::string> next = removeNamedEntry(entries, index);
+  if (!next)
     return;
-  std::vector<KindData> next = kinds();
-  next.erase(next.begin() + index);
-  kinds_ = std::move(next);
-  current_ = kinds_.empty() ? std::string() : kinds_[std::min(size_t(index), kinds_.size() - 1)].name;
+  kinds_ = std::move(entries);
+  current_ = *next;
   showCurrent();
   emit edited();
 }

@@ -7,6 +7,7 @@
 #include <QWidget>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,17 @@ std::string keptOrFirst(const std::vector<Entry>& entries, const std::string& cu
   if (std::any_of(entries.begin(), entries.end(), [&](const Entry& e) { return e.name == current; }))
     return current;
   return entries.empty() ? std::string() : entries.front().name;
+}
+
+/// Removes entry `index` of `entries` and returns the name a named-entries editor shows next:
+/// the entry now at that place, else the last, else empty. nullopt (nothing removed) when
+/// `index` is out of range.
+template <class Entry>
+std::optional<std::string> removeNamedEntry(std::vector<Entry>& entries, int index) {
+  if (index < 0 || size_t(index) >= entries.size())
+    return std::nullopt;
+  entries.erase(entries.begin() + index);
+  return entries.empty() ? std::string() : entries[std::min(size_t(index), entries.size() - 1)].name;
 }
 
 } // namespace umlab::gui
