@@ -258,6 +258,10 @@ bool rebaseRelativePaths(LabData& lab, const std::string& newBaseDir) {
         rebase(host);
     for (ReplayData& r : lab.replays)
       rebase(r.pcap);
+    for (TimelineEntryData& t : lab.timeline)
+      for (auto& [key, value] : t.fields)
+        if (key == "replay")
+          rebase(value);
   }
   lab.baseDir = newBaseDir.empty() ? "." : newBaseDir;
   return changed;

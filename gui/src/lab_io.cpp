@@ -105,10 +105,10 @@ ValidationReport makeReport(const StageRun& run, const std::string& path, const 
 
 /// What a span of the original file belongs to, for comments.
 struct Anchor {
-  enum class Kind : uint8_t { Section, Element, KindEntry, ImageEntry } kind = Kind::Section;
+  enum class Kind : uint8_t { Section, Element, KindEntry, ImageEntry, TimelineEntry } kind = Kind::Section;
   std::string section; ///< the top-level key
   ElementId id = kNoElement;
-  size_t entryIndex = 0; ///< KindEntry, ImageEntry: the entry's position in its section
+  size_t entryIndex = 0; ///< KindEntry, ImageEntry, TimelineEntry: the entry's position in its section
 };
 
 struct SourceSpan {
@@ -147,6 +147,8 @@ std::vector<SourceSpan> sourceSpans(const Document& doc, uint32_t lineCount,
         a = Anchor{Anchor::Kind::KindEntry, key.text, kNoElement, i};
       } else if (key.text == "images" && value.kind == NodeKind::Mapping) {
         a = Anchor{Anchor::Kind::ImageEntry, key.text, kNoElement, i};
+      } else if (key.text == "timeline" && value.kind == NodeKind::Sequence) {
+        a = Anchor{Anchor::Kind::TimelineEntry, key.text, kNoElement, i};
       } else if (it != ids.end() && i < it->second.size() && it->second[i] != kNoElement) {
         a = Anchor{Anchor::Kind::Element, key.text, it->second[i]};
       } else {
@@ -293,6 +295,11 @@ void attachComments(LabData& lab, std::string_view text, const std::vector<Sourc
     case Anchor::Kind::Section: return &lab.sectionComments[a.section];
     case Anchor::Kind::KindEntry: return a.entryIndex < lab.kinds.size() ? &lab.kinds[a.entryIndex].comments : nullptr;
     case Anchor::Kind::ImageEntry: return a.entryIndex < lab.images.size() ? &lab.images[a.entryIndex].comments : nullptr;
+    case Anchor::Kind::TimelineEntry:
+      for (auto& e : lab.timeline)
+        if (e.number == a.entryIndex + 1)
+          return &e.comments;
+      return nullptr;
     case Anchor::Kind::Element:
       for (auto& e : lab.nodes) if (e.id == a.id) return &e.comments;
       for (auto& e : lab.segments) if (e.id == a.id) return &e.comments;
@@ -415,6 +422,22 @@ Built buildLab(const lab::RawTopology& raw, const Document& doc) {
     lab.kinds.push_back(KindData{k.name.text, settingsFrom(k.settings), {}});
   for (const lab::RawImage& i : raw.images)
     lab.images.push_back(imageFrom(i));
+  for (const lab::RawTimelineEvent& e : raw.timeline) {
+    TimelineEntryData t;
+    t.number = e.number;
+    for (const auto& [key, value] :
+         std::initializer_list<std::pair<const char*, const lab::RawScalar*>>{
+             {"at", &e.at},         {"from", &e.from},       {"to", &e.to},       {"step", &e.step},
+             {"every", &e.every},   {"times", &e.times},     {"link", &e.link},   {"node", &e.node},
+             {"segment", &e.segment}, {"down", &e.down},     {"up", &e.up},       {"clear", &e.clear},
+             {"delay", &e.delay},   {"jitter", &e.jitter},   {"loss", &e.loss},   {"rate", &e.rate},
+             {"duplicate", &e.duplicate}, {"corrupt", &e.corrupt}, {"crash", &e.crash}, {"restart", &e.restart},
+             {"stop", &e.stop},     {"start", &e.start},     {"run", &e.run},     {"replay", &e.replay},
+             {"speed", &e.speed},   {"loop", &e.loop}})
+      if (*value)
+        t.fields.emplace_back(key, value->text);
+    lab.timeline.push_back(std::move(t));
+  }
 
   auto& nodeIds = b.sectionIds["nodes"];
   for (const lab::RawNode& r : raw.nodes) {

@@ -256,6 +256,7 @@ EventEffect applyLabEvent(LabStatus& status, const LabEvent& e) {
     return EventEffect::Applied;
   }
   case LabEvent::Type::Interface: return EventEffect::NeedsStatus;
+  case LabEvent::Type::Timeline: return EventEffect::Applied; // its effects arrive as their own events
   case LabEvent::Type::Lab:
     if (e.state == "down")
       return EventEffect::LabDown;

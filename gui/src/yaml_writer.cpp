@@ -164,6 +164,17 @@ public:
       for (const ReplayData& r : lab_.replays)
         writeSimpleItem(r.id, r.comments, replayFields(r));
     }
+    if (!lab_.timeline.empty()) {
+      sectionComments("timeline");
+      line("timeline:" + trailing(sectionComment("timeline")));
+      for (const TimelineEntryData& t : lab_.timeline) {
+        std::vector<Field> f;
+        for (const auto& [key, value] : t.fields)
+          f.emplace_back(key, yamlScalar(value, true));
+        beforeComments(t.comments, 2);
+        line("  - " + flowMap(f) + trailing(t.comments.trailing));
+      }
+    }
     for (const std::string& f : lab_.footer)
       line(f);
     return std::move(out_);

@@ -271,6 +271,7 @@ LOADER_CONTEXTS = {
     ("readLink", "an endpoint of "): "#/$defs/endpointMapping",
     ("readMonitor", None): "#/$defs/monitor",
     ("readReplay", None): "#/$defs/replay",
+    ("readTimelineEvent", None): "#/$defs/timelineEntry",
 }
 # readSettings builds its list in a variable: without 'kind' for `kinds.<k>`, with it for `defaults`.
 SETTINGS_KIND = "#/$defs/kindSettings"

@@ -81,7 +81,7 @@ public:
     }
     MapReader top(doc_, root, "the topology",
                   {"name", "description", "defaults", "kinds", "nodes", "segments", "links", "monitors", "replays",
-                   "images"},
+                   "images", "timeline"},
                   diags_);
     t.name = top.scalar("name", "the lab's name");
     if (const Node* name = top.get("name"); !name)
@@ -130,6 +130,10 @@ public:
       for (size_t i = 0; i < n->items.size(); ++i)
         if (auto r = readReplay(doc_.node(n->items[i]), i + 1))
           t.replays.push_back(std::move(*r));
+    if (const Node* n = listOrNull(top, "timeline"))
+      for (size_t i = 0; i < n->items.size(); ++i)
+        if (auto e = readTimelineEvent(doc_.node(n->items[i]), i + 1))
+          t.timeline.push_back(std::move(*e));
     if (const Node* n = top.get("images"))
       readRawImages(doc_, *n, diags_, t.images);
     return t;
@@ -423,6 +427,49 @@ private:
     if (!r.segment || !r.pcap)
       return std::nullopt;
     return r;
+  }
+
+  std::optional<RawTimelineEvent> readTimelineEvent(const Node& n, size_t index) {
+    const std::string what = "timeline entry " + std::to_string(index);
+    if (n.kind != NodeKind::Mapping) {
+      expected(n, what, "a mapping such as '{at: 30s, link: r1:eth1, down: true}'");
+      return std::nullopt;
+    }
+    MapReader m(doc_, n, what,
+                {"at", "from", "to", "step", "every", "times", "link", "node", "segment", "down", "up", "clear", "delay",
+                 "jitter", "loss", "rate", "duplicate", "corrupt", "crash", "restart", "stop", "start", "run", "replay",
+                 "speed", "loop"},
+                diags_);
+    RawTimelineEvent e;
+    e.at = m.scalar("at", "a time such as '30s'");
+    e.from = m.scalar("from", "a time such as '30s'");
+    e.to = m.scalar("to", "a time such as '60s'");
+    e.step = m.scalar("step", "a time such as '1s'");
+    e.every = m.scalar("every", "a time such as '20s'");
+    e.times = m.scalar("times", "a count such as '3'");
+    e.link = m.scalar("link", "an interface such as 'r1:eth1'");
+    e.node = m.scalar("node", "a node name");
+    e.segment = m.scalar("segment", "a segment name");
+    e.down = m.scalar("down", "true");
+    e.up = m.scalar("up", "true");
+    e.clear = m.scalar("clear", "true or false");
+    e.delay = m.scalar("delay", "a duration such as '50ms', or a ramp such as '10ms -> 200ms'");
+    e.jitter = m.scalar("jitter", "a duration such as '5ms'");
+    e.loss = m.scalar("loss", "a percentage such as '1%', or a ramp such as '0% -> 20%'");
+    e.rate = m.scalar("rate", "a bit rate such as '10mbit'");
+    e.duplicate = m.scalar("duplicate", "a percentage");
+    e.corrupt = m.scalar("corrupt", "a percentage");
+    e.crash = m.scalar("crash", "true");
+    e.restart = m.scalar("restart", "true");
+    e.stop = m.scalar("stop", "true");
+    e.start = m.scalar("start", "true");
+    e.run = m.scalar("run", "a shell command");
+    e.replay = m.scalar("replay", "a path to a capture file");
+    e.speed = m.scalar("speed", "a number such as '1' or '2.5'");
+    e.loop = m.scalar("loop", "a count such as '3'");
+    e.loc = n.loc;
+    e.number = index;
+    return e;
   }
 
   const Document& doc_;

@@ -90,6 +90,7 @@ public:
       }
       p_.replays.push_back(std::move(rp));
     }
+    planTimeline();
     for (const SwitchPlan& sw : p_.switches)
       p_.startOrder.push_back("switch " + sw.segment);
     for (const TapPlan& tap : p_.taps)
@@ -105,6 +106,80 @@ public:
 
 private:
   static std::string tapDevice(size_t i) { return "umt" + std::to_string(i); }
+
+  /// The timeline's entries as single steps: ramps stepped, repeats unrolled, sorted by time
+  /// (stable: entries in file order at equal times).
+  void planTimeline() {
+    for (const TimelineEvent& e : t_.timeline) {
+      TimelineStepPlan base;
+      base.entry = e.number;
+      switch (e.action) {
+      case TimelineEvent::Action::LinkDown:
+      case TimelineEvent::Action::LinkUp:
+      case TimelineEvent::Action::LinkConditions:
+      case TimelineEvent::Action::LinkRamp: {
+        base.action = "link";
+        base.target = t_.interfaceName(Member{e.node, e.interface});
+        base.port = base.target;
+        const Interface* i = t_.nodes[e.node].findInterface(e.interface);
+        base.adminPath = p_.switches[switchIndex_[i->attachment.segment]].adminPath;
+        break;
+      }
+      case TimelineEvent::Action::Run:
+        base.action = "run";
+        base.target = t_.nodes[e.node].name;
+        base.words = e.command;
+        base.what = base.target + ": " + e.command;
+        break;
+      case TimelineEvent::Action::Replay:
+        base.action = "replay";
+        base.target = t_.segments[e.segment].name;
+        base.adminPath = p_.switches[switchIndex_[e.segment]].adminPath;
+        base.pcapPath = e.pcapPath;
+        base.pcapCopy = p_.stateDir + "/captures/timeline." + std::to_string(e.number) + ".pcap";
+        base.speed = e.speed;
+        base.loop = e.loop;
+        base.what = "replay " + std::filesystem::path(e.pcapPath).filename().string() + " into " + base.target;
+        break;
+      default:
+        base.action = "node";
+        base.target = t_.nodes[e.node].name;
+        base.words = timelineActionName(e.action);
+        base.what = base.target + " " + base.words;
+        break;
+      }
+      if (e.action == TimelineEvent::Action::LinkRamp) {
+        const int64_t from = e.at.count(), to = e.to.count(), step = e.step.count();
+        const int64_t count = (to - from + step - 1) / step + 1; // from, from+step, ..., to
+        for (int64_t k = 0; k < count; ++k) {
+          TimelineStepPlan s = base;
+          s.atMs = std::min(from + k * step, to);
+          const LinkConditions c = interpolateConditions(e.conditions, e.rampTo, double(s.atMs - from) / double(to - from));
+          s.words = describeConditions(c);
+          s.what = base.target + " " + s.words + " (ramp step " + std::to_string(k + 1) + " of " + std::to_string(count) + ")";
+          p_.timeline.push_back(std::move(s));
+        }
+        continue;
+      }
+      if (base.action == "link") {
+        base.words = e.action == TimelineEvent::Action::LinkDown ? "down"
+                     : e.action == TimelineEvent::Action::LinkUp ? "up"
+                                                                 : (e.clear ? std::string("clear") : std::string()) +
+                                                                       (e.clear && !e.conditions.empty() ? " " : "") +
+                                                                       describeConditions(e.conditions);
+        base.what = base.target + " " + base.words;
+      }
+      for (uint32_t k = 0; k < e.times; ++k) {
+        TimelineStepPlan s = base;
+        s.atMs = e.at.count() + int64_t(k) * e.every.count();
+        if (e.times > 1)
+          s.what += " (" + std::to_string(k + 1) + " of " + std::to_string(e.times) + ")";
+        p_.timeline.push_back(std::move(s));
+      }
+    }
+    std::stable_sort(p_.timeline.begin(), p_.timeline.end(),
+                     [](const TimelineStepPlan& a, const TimelineStepPlan& b) { return a.atMs < b.atMs; });
+  }
 
   /// The guests in file order, except that each comes after the guests it depends on (resolve
   /// has refused cycles).

@@ -117,6 +117,11 @@ public:
       strings(key, out);
   }
 
+  template <typename T, typename ReadOne> void optionalArray(const char* key, std::vector<T>& out, ReadOne readOne) {
+    if (takeOptional(key))
+      array(key, out, readOne);
+  }
+
   void strings(const char* key, std::vector<std::string>& out) {
     array(key, out, [](Errors& errors, const JsonValue& v, const std::string& path, std::string& s) {
       readString(errors, v, path, s);
@@ -358,6 +363,25 @@ void readReplay(Errors& errors, const JsonValue& v, const std::string& path, Rep
   o.finish();
 }
 
+void readTimelineStep(Errors& errors, const JsonValue& v, const std::string& path, TimelineStepPlan& t) {
+  ObjectReader o(errors, v, path);
+  o.integer("atMs", t.atMs);
+  o.integer("entry", t.entry);
+  o.string("action", t.action);
+  o.string("target", t.target);
+  o.optionalString("words", t.words);
+  o.optionalString("admin", t.adminPath);
+  o.optionalString("port", t.port);
+  o.optionalString("pcap", t.pcapPath);
+  o.optionalString("pcapCopy", t.pcapCopy);
+  if (!t.pcapPath.empty()) {
+    o.number("speed", t.speed);
+    o.integer("loop", t.loop);
+  }
+  o.string("what", t.what);
+  o.finish();
+}
+
 /// The reader of a parsed plan; `origin` (a file path, or empty) prefixes the error.
 std::optional<LaunchPlan> readPlanIn(const JsonValue& document, const std::string& origin, std::string& error) {
   std::string message;
@@ -379,6 +403,7 @@ std::optional<LaunchPlan> readPlanIn(const JsonValue& document, const std::strin
     o.array("taps", p.taps, readTap);
     o.array("guests", p.guests, readGuest);
     o.array("replays", p.replays, readReplay);
+    o.optionalArray("timeline", p.timeline, readTimelineStep);
     o.strings("startOrder", p.startOrder);
     o.finish();
   }

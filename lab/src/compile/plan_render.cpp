@@ -158,6 +158,11 @@ std::string renderPlanText(const LaunchPlan& p) {
   for (const ReplayPlan& r : p.replays)
     out += "\nreplay " + r.pcapPath + " into " + r.segment + " (speed " + number(r.speed) + ", loop " +
            std::to_string(r.loop) + (r.rewriteMac ? ", unicast to " + r.rewriteTo : "") + ")\n";
+  if (!p.timeline.empty()) {
+    out += "\ntimeline (from the moment every guest is ready)\n";
+    for (const TimelineStepPlan& t : p.timeline)
+      line(out, "  ", formatTimelineTime(std::chrono::milliseconds(t.atMs)), t.what);
+  }
   out += "\nstart order\n";
   for (size_t i = 0; i < p.startOrder.size(); ++i)
     out += "  " + std::to_string(i + 1) + ". " + p.startOrder[i] + "\n";
@@ -166,7 +171,8 @@ std::string renderPlanText(const LaunchPlan& p) {
 
 std::string renderPlanJson(const LaunchPlan& p) {
   // Every field of every struct, in declaration order, so that readPlanJson (plan_json.cpp) can
-  // insist on all of them. Keep the two in step, and bump kPlanJsonVersion with any change.
+  // insist on all of them. Keep the two in step, and bump kPlanJsonVersion with any change
+  // (except an optional field that is left out when empty, as `timeline`).
   JsonWriter w;
   w.beginObject();
   w.field("lab", p.lab).field("version", kPlanJsonVersion);
@@ -261,6 +267,23 @@ std::string renderPlanJson(const LaunchPlan& p) {
     w.field("rewriteTo", r.rewriteTo).endObject();
   }
   w.endArray();
+  if (!p.timeline.empty()) {
+    w.key("timeline").beginArray();
+    for (const TimelineStepPlan& t : p.timeline) {
+      w.beginObject().field("atMs", t.atMs).field("entry", uint64_t(t.entry)).field("action", t.action);
+      w.field("target", t.target);
+      if (!t.words.empty())
+        w.field("words", t.words);
+      if (!t.adminPath.empty())
+        w.field("admin", t.adminPath);
+      if (!t.port.empty())
+        w.field("port", t.port);
+      if (!t.pcapPath.empty())
+        w.field("pcap", t.pcapPath).field("pcapCopy", t.pcapCopy).field("speed", t.speed).field("loop", unsigned(t.loop));
+      w.field("what", t.what).endObject();
+    }
+    w.endArray();
+  }
   w.key("startOrder");
   stringArray(w, p.startOrder);
   w.endObject();

@@ -8,6 +8,7 @@
 #include "umlab/transports/transport_spec.hpp"
 
 #include "resolve_images.hpp"
+#include "resolve_timeline.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -106,6 +107,7 @@ public:
     t_.images = resolveImages(raw_, diags_, options_);
     for (NodeIndex i = 0; i < t_.nodes.size(); ++i)
       finishNode(i);
+    t_.timeline = resolveTimeline(raw_, t_, diags_, options_);
     deriveMacs();
     checkSubnets();
     if (diags_.errorCount() != errorsBefore)

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <iterator>
 #include <utility>
 
@@ -14,7 +15,8 @@ namespace {
 
 constexpr std::pair<const char*, LabEvent::Type> kTypes[] = {
     {"node", LabEvent::Type::Node},           {"switch", LabEvent::Type::Switch}, {"link", LabEvent::Type::Link},
-    {"interface", LabEvent::Type::Interface}, {"lab", LabEvent::Type::Lab},       {"counters", LabEvent::Type::Counters}};
+    {"interface", LabEvent::Type::Interface}, {"lab", LabEvent::Type::Lab},       {"counters", LabEvent::Type::Counters},
+    {"timeline", LabEvent::Type::Timeline}};
 
 const char* typeName(LabEvent::Type t) {
   for (const auto& [name, type] : kTypes)
@@ -66,6 +68,11 @@ std::string labEventJson(const LabEvent& e) {
           .field("framesOut", p.txFrames).field("bytesOut", p.txBytes).field("drops", p.drops).endObject();
     w.endArray();
     break;
+  case LabEvent::Type::Timeline:
+    w.field("step", e.step).field("steps", e.steps).field("entry", e.entry).field("at", e.at);
+    w.field("action", e.action).field("target", e.target).field("what", e.what).field("state", e.state);
+    w.field("detail", e.detail);
+    break;
   }
   w.endObject();
   return w.str();
@@ -95,6 +102,16 @@ std::optional<LabEvent> readLabEvent(const JsonValue& json) {
   if (const JsonValue* answering = json.find("answering"))
     e.isAnswering = answering->asBool().value_or(true);
   e.ageSeconds = number(json, "ageSeconds");
+  if (const JsonValue* v = json.find("step"))
+    e.step = v->asInt().value_or(0);
+  if (const JsonValue* v = json.find("steps"))
+    e.steps = v->asInt().value_or(0);
+  if (const JsonValue* v = json.find("entry"))
+    e.entry = v->asInt().value_or(0);
+  e.at = number(json, "at");
+  e.target = jsonString(json, "target");
+  e.what = jsonString(json, "what");
+  e.detail = jsonString(json, "detail");
   if (const JsonValue* ports = json.find("ports"); ports && ports->asArray())
     for (const JsonValue& p : *ports->asArray()) {
       PortStatus s;
@@ -129,6 +146,12 @@ std::string describeLabEvent(const LabEvent& e) {
            std::to_string(p.txFrames) + "/" + formatByteSize(p.txBytes) +
            (p.drops ? " drops " + std::to_string(p.drops) : "") + ";";
     return t;
+  }
+  case LabEvent::Type::Timeline: {
+    char at[32];
+    std::snprintf(at, sizeof at, "%.1f s", e.at);
+    return "timeline " + std::to_string(e.step) + "/" + std::to_string(e.steps) + " at " + at + ": " + e.what + " " +
+           e.state + (e.detail.empty() ? "" : " (" + e.detail + ")");
   }
   }
   return "";

@@ -72,7 +72,13 @@ std::string labStatusJson(const LabStatus& s) {
           .field("in", p.conditionsIn).field("out", p.conditionsOut).endObject();
     w.endArray().endObject();
   }
-  w.endArray().endObject();
+  w.endArray();
+  if (s.timeline.steps > 0 || s.timeline.startTime > 0) {
+    const TimelineStatus& t = s.timeline;
+    w.key("timeline").beginObject().field("steps", t.steps).field("startTime", t.startTime).field("started", t.started);
+    w.field("finished", t.finished).field("failed", t.failed).field("nextAt", t.nextAt).field("next", t.next).endObject();
+  }
+  w.endObject();
   return w.str();
 }
 
@@ -173,6 +179,16 @@ std::optional<LabStatus> readLabStatus(const JsonValue& json, std::string& error
     }
     s.switches.push_back(std::move(sw));
   }
+  if (const JsonValue* timeline = json.find("timeline")) {
+    Fields t(*timeline, "status.timeline", error);
+    s.timeline.steps = t.i64("steps");
+    s.timeline.startTime = t.dbl("startTime");
+    s.timeline.started = t.i64("started");
+    s.timeline.finished = t.i64("finished");
+    s.timeline.failed = t.i64("failed");
+    s.timeline.nextAt = t.dbl("nextAt");
+    s.timeline.next = t.str("next");
+  }
   if (!error.empty())
     return std::nullopt;
   return s;
@@ -218,6 +234,22 @@ std::string renderLabStatusText(const LabStatus& s, bool showOwner) {
     for (const PortStatus& p : sw.ports)
       if ((!p.conditionsIn.empty() && p.conditionsIn != "none") || (!p.conditionsOut.empty() && p.conditionsOut != "none"))
         o << "  link " << p.name << " in=" << p.conditionsIn << " out=" << p.conditionsOut << "\n";
+  }
+  if (const TimelineStatus& t = s.timeline; t.steps > 0) {
+    o << "timeline: ";
+    if (t.startTime == 0) {
+      o << t.steps << " steps, from when every guest is ready\n";
+    } else {
+      const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      std::snprintf(line, sizeof line, "%.1f s in, %lld of %lld steps done", now - t.startTime,
+                    static_cast<long long>(t.finished), static_cast<long long>(t.steps));
+      o << line << (t.failed ? ", " + std::to_string(t.failed) + " failed" : "");
+      if (!t.next.empty()) {
+        std::snprintf(line, sizeof line, "; next at %.1f s: ", t.nextAt);
+        o << line << t.next;
+      }
+      o << "\n";
+    }
   }
   return o.str();
 }

@@ -21,6 +21,7 @@
 #include "umlab/lab/runtime/process_info.hpp"
 #include "umlab/lab/runtime/switch_admin.hpp"
 #include "umlab/lab/runtime/tap_device.hpp"
+#include "umlab/lab/runtime/timeline_player.hpp"
 #include "umlab/lab/runtime/user_namespace.hpp"
 #include "umlab/lab/compile/plan_render.hpp"
 
@@ -200,7 +201,7 @@ class Supervisor final : public LaunchHooks {
 public:
   Supervisor(const LaunchPlan& plan, const SupervisorOptions& options, ProcessRunner& runner, int progressFd)
       : plan_(plan), options_(options), progress_(progressFd), state_(options.stateRoot, plan.lab), processes_(runner),
-        runner_(runner) {}
+        runner_(runner), timeline_(plan.timeline) {}
 
   int run() {
     try {
@@ -441,6 +442,7 @@ private:
         say("note: " + users.note);
     }
     enterLabNetworkNamespace();
+    copyTimelineCaptures();
     if (options_.confine) {
       // The lab's directory stays root's, traversable only (0711): the files root trusts there
       // (processes, plan.json, supervisor.log, control.sock) cannot be replaced by the lab's uid,
@@ -569,7 +571,10 @@ private:
       for (auto& [key, c] : clients_)
         add(c.fd.get(), static_cast<short>((c.closeWhenFlushed ? 0 : POLLIN) | (c.out.empty() ? 0 : POLLOUT)),
             [this, k = key](short r) { onClient(k, r); });
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(nextRefresh_ - Clock::now()).count();
+      Clock::time_point wake = nextRefresh_;
+      if (const auto step = timeline_.nextDue())
+        wake = std::min(wake, *step);
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now()).count();
       const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(wait, 0, 250)));
       if (n < 0 && errno != EINTR)
         break;
@@ -589,6 +594,8 @@ private:
         checkReadiness();
       if (!done_)
         checkPowerOffs();
+      if (!done_)
+        playTimeline();
       if (!done_ && Clock::now() >= nextRefresh_)
         refresh();
     }
@@ -681,6 +688,11 @@ private:
       say("READY");
       progress_.reset();
       labEvent("ready");
+      // Time 0 of the lab's timeline, and of `umlab test`'s timed checks, with or without steps.
+      timeline_.start(Clock::now());
+      timelineStartTime_ = eventTimeNow();
+      if (!timeline_.steps().empty())
+        log("timeline: " + std::to_string(timeline_.steps().size()) + " steps from now");
     }
   }
 
@@ -1402,8 +1414,14 @@ private:
   /// `{"op":"node",...}`: stops, starts, restarts or crashes one guest; answers `key` when done.
   /// Each step finishes later (the guest exits, the guest is ready), so the loop runs on.
   void nodeAction(int key, const std::string& node, const std::string& action) {
+    runNodeAction(node, action, [this, key](const std::string& error) { answer(key, error.empty() ? okReply() : errorReply(error)); });
+  }
+
+  /// Stops, starts, restarts or crashes `node`; `finished` gets "" or why not (at once when the
+  /// action is refused).
+  void runNodeAction(const std::string& node, const std::string& action, std::function<void(const std::string&)> finished) {
     if (std::string refusal = nodeActionRefusal(node, action); !refusal.empty()) {
-      answer(key, errorReply(refusal));
+      finished(refusal);
       return;
     }
     busyNodes_.insert(node);
@@ -1415,11 +1433,11 @@ private:
       queue->add([this, node](StepQueue::Done done) { stopGuest(node, done); });
     if (action == "start" || action == "restart")
       queue->add([this, node](StepQueue::Done done) { startGuest(node, done); });
-    queue->run([this, key, node, action, queue](const std::string& error) {
+    queue->run([this, node, action, queue, finished = std::move(finished)](const std::string& error) {
       busyNodes_.erase(node);
       if (!error.empty())
         log("node " + node + ": " + action + " failed: " + error);
-      answer(key, error.empty() ? okReply() : errorReply(error));
+      finished(error);
     });
   }
 
@@ -1511,6 +1529,94 @@ private:
           " s: killed");
       processes_.kill(ProcessRole::Guest, g.plan.name);
     }
+  }
+
+  // ---- the timeline ---------------------------------------------------------------------
+
+  /// Copies the captures of the timeline's replays into captures/, where the lab's switches
+  /// (confined to the state directory) read them; before the lab starts, so a missing capture
+  /// fails the start instead of a step an hour later.
+  void copyTimelineCaptures() {
+    for (const TimelineStepPlan& s : plan_.timeline) {
+      if (s.pcapPath.empty() || fs::exists(s.pcapCopy))
+        continue;
+      UniqueFd in(::open(s.pcapPath.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!in)
+        throw std::system_error(errno, std::generic_category(), "cannot read the capture " + s.pcapPath + " of timeline entry " + std::to_string(s.entry));
+      UniqueFd out(::open(s.pcapCopy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+      if (!out)
+        throw std::system_error(errno, std::generic_category(), "cannot copy a capture to " + s.pcapCopy);
+      char buf[65536];
+      for (ssize_t n; (n = ::read(in.get(), buf, sizeof buf)) != 0;) {
+        if (n < 0 && errno == EINTR)
+          continue;
+        if (n < 0 || !writeAll(out.get(), std::string_view(buf, static_cast<size_t>(n))))
+          throw std::system_error(errno, std::generic_category(), "cannot copy the capture " + s.pcapPath);
+      }
+    }
+  }
+
+  /// Begins every step that is due. A switch's part (link conditions, a replay) is one bounded
+  /// request to its admin socket; node actions and commands end later, in the loop.
+  void playTimeline() {
+    for (size_t index : timeline_.due(Clock::now()))
+      playStep(index);
+  }
+
+  void playStep(size_t index) {
+    const TimelineStepPlan& s = timeline_.steps()[index];
+    timelineEvent(index, "started", "");
+    auto finish = [this, index](bool ok, const std::string& detail) {
+      timeline_.finish(index, ok);
+      timelineEvent(index, ok ? "done" : "failed", detail);
+    };
+    auto firstLine = [](const std::string& text) { return text.substr(0, text.find('\n')); };
+    if (s.action == "link" || s.action == "replay") {
+      std::ostringstream command;
+      if (s.action == "link")
+        command << "set port " << s.port << " both " << s.words;
+      else
+        command << "replay start " << s.pcapCopy << " speed " << s.speed << " loop " << s.loop;
+      const AdminReply r = switchAdmin(s.adminPath, command.str(), std::chrono::seconds(1));
+      // Ask the switch for its ports now: the link's new state is an event at once.
+      for (const auto& sw : switches_)
+        if (sw->plan.adminPath == s.adminPath && sw->isAlive && !sw->adminFd)
+          askSwitch(*sw);
+      finish(r.ok, r.reached ? firstLine(r.text) : "the switch did not answer");
+    } else if (s.action == "run") {
+      Guest* g = findGuest(s.target);
+      if (!g) {
+        finish(false, "no node '" + s.target + "'");
+        return;
+      }
+      execInternal(*g, {"sh", "-c", s.words}, [finish](int code, const std::string& output) {
+        std::string last = output;
+        while (!last.empty() && last.back() == '\n')
+          last.pop_back();
+        last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+        finish(code == 0, "exit " + std::to_string(code) + (last.empty() ? "" : ": " + last.substr(0, 200)));
+      });
+    } else if (s.action == "node") {
+      runNodeAction(s.target, s.words, [finish](const std::string& error) { finish(error.empty(), error); });
+    } else {
+      finish(false, "unknown action '" + s.action + "'");
+    }
+  }
+
+  void timelineEvent(size_t index, const std::string& state, const std::string& detail) {
+    const TimelineStepPlan& s = timeline_.steps()[index];
+    LabEvent e = event(LabEvent::Type::Timeline);
+    e.step = static_cast<int64_t>(index + 1);
+    e.steps = static_cast<int64_t>(timeline_.steps().size());
+    e.entry = static_cast<int64_t>(s.entry);
+    e.at = double(s.atMs) / 1000;
+    e.action = s.action;
+    e.target = s.target;
+    e.what = s.what;
+    e.state = state;
+    e.detail = detail;
+    log(describeLabEvent(e));
+    broadcast(e);
   }
 
   // ---- apply ------------------------------------------------------------------------------
@@ -1801,6 +1907,15 @@ private:
       st.ports = sw.ports;
       s.switches.push_back(std::move(st));
     }
+    s.timeline.steps = static_cast<int64_t>(timeline_.steps().size());
+    s.timeline.startTime = timelineStartTime_;
+    s.timeline.started = static_cast<int64_t>(timeline_.handedOut());
+    s.timeline.finished = static_cast<int64_t>(timeline_.finished());
+    s.timeline.failed = static_cast<int64_t>(timeline_.failed());
+    if (const TimelineStepPlan* next = timeline_.upcoming()) {
+      s.timeline.nextAt = double(next->atMs) / 1000;
+      s.timeline.next = next->what;
+    }
     return s;
   }
 
@@ -1902,6 +2017,8 @@ private:
   Clock::time_point nextRefresh_{};
   size_t sizeCursor_ = 0;
   int nextClient_ = 1;
+  TimelinePlayer timeline_;
+  double timelineStartTime_ = 0; ///< Unix seconds of the timeline's time 0
   bool ready_ = false;
   bool failed_ = false;
   bool done_ = false;

@@ -53,10 +53,23 @@ std::optional<std::string> targetNode(const Topology& topology, const std::strin
   return to.substr(0, to.find(':'));
 }
 
+/// "12.5 s"
+std::string seconds(double s) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f s", s);
+  return b;
+}
+
+double toSeconds(Duration d) { return double(d.count()) / 1000; }
+
 class Runner {
 public:
   Runner(const Check& c, const Topology& t, LabAccess& lab, Duration runWindow)
       : check_(c), topology_(t), lab_(lab), runWindow_(runWindow), deadline_(Clock::now() + c.timeout) {}
+  /// A timed check: its deadline instead of the timeout, and a traffic window in Unix seconds.
+  Runner(const Check& c, const Topology& t, LabAccess& lab, Duration runWindow, Duration left,
+         std::optional<std::pair<double, double>> span)
+      : check_(c), topology_(t), lab_(lab), runWindow_(runWindow), deadline_(Clock::now() + left), span_(span) {}
 
   CheckOutcome run() {
     const auto started = Clock::now();
@@ -195,17 +208,27 @@ public:
     std::optional<transports::PcapFilter> filter = transports::PcapFilter::compile(t.filter, error);
     if (!filter)
       return {false, "bad filter '" + t.filter + "': " + error, 0};
-    const Duration window = t.window.value_or(runWindow_);
+    Duration window = t.window.value_or(runWindow_);
+    if (span_) // from the window's start until now, and a second for the rounding
+      window = Duration(static_cast<Duration::rep>((lab_.now() - span_->first) * 1000) + 1000);
     std::optional<std::vector<transports::PcapFrame>> frames = lab_.segmentFrames(t.segment, window, error);
     if (!frames)
       return {false, "cannot read the traffic of " + t.segment + ": " + error, 0};
+    if (span_)
+      std::erase_if(*frames, [&](const transports::PcapFrame& f) {
+        const double at = double(f.timestamp.time_since_epoch().count()) / 1e6;
+        return at < span_->first || at > span_->second;
+      });
     std::vector<const transports::PcapFrame*> matched;
     for (const transports::PcapFrame& f : *frames)
       if (filter->matches(f.data, f.wireSize))
         matched.push_back(&f);
     std::string evidence = std::to_string(matched.size()) + " of " + std::to_string(frames->size()) + " frames on " +
-                           t.segment + " in the last " + std::to_string((window.count() + 999) / 1000) +
-                           " s match '" + t.filter + "'";
+                           t.segment +
+                           (span_ ? " from " + seconds(toSeconds(*check_.from)) + " to " + seconds(toSeconds(*check_.to)) +
+                                        " of the timeline"
+                                  : " in the last " + std::to_string((window.count() + 999) / 1000) + " s") +
+                           " match '" + t.filter + "'";
     for (size_t i = 0; i < matched.size() && i < 3; ++i)
       evidence += "\n  " + summarizeFrame(*matched[i]);
     if (matched.size() > 3)
@@ -220,7 +243,43 @@ private:
   LabAccess& lab_;
   Duration runWindow_;
   Clock::time_point deadline_;
+  std::optional<std::pair<double, double>> span_;
 };
+
+/// A check timed against the lab's timeline: waits for its moment, then runs it by its deadline.
+CheckOutcome runTimed(const Check& check, const Topology& topology, LabAccess& lab, Duration runWindow) {
+  const std::optional<double> zero = lab.timelineZero();
+  if (!zero)
+    return {false, "the lab does not say when it was ready, so a timed check cannot be placed", 0};
+  if (check.from) {
+    const double from = *zero + toSeconds(*check.from), to = *zero + toSeconds(*check.to);
+    if (lab.now() > to + 60)
+      return {false, "the window " + seconds(toSeconds(*check.from)) + " to " + seconds(toSeconds(*check.to)) +
+                         " ended " + seconds(lab.now() - to) + " ago; the lab was already running: test it from a fresh 'up'",
+              0};
+    lab.sleepUntil(to + 1); // frames of the window's last moment reach the switch's ring
+    return Runner(check, topology, lab, runWindow, Duration(0), std::make_pair(from, to)).run();
+  }
+  const double start = *zero + toSeconds(*check.at);
+  const double end = start + toSeconds(check.timeout);
+  const std::string due = "due at " + seconds(toSeconds(*check.at)) +
+                          (check.hasWithin ? " within " + seconds(toSeconds(check.timeout)) : "") + " of the timeline";
+  if (lab.now() >= end)
+    return {false, due + ", but reached at " + seconds(lab.now() - *zero) +
+                       "; the lab was already running or earlier checks took long: test it from a fresh 'up'",
+            0};
+  lab.sleepUntil(start);
+  const double began = lab.now();
+  const Duration left(static_cast<Duration::rep>(std::max(0.0, end - began) * 1000));
+  CheckOutcome o = Runner(check, topology, lab, runWindow, left, std::nullopt).run();
+  const double ended = lab.now();
+  o.evidence = (o.passed ? "passed at " + seconds(ended - *zero) + " (" + seconds(ended - start) + " after " +
+                               seconds(toSeconds(*check.at)) + "), " + due
+                         : "failed, " + due + "; began at " + seconds(began - *zero) + ", gave up at " +
+                               seconds(ended - *zero)) +
+               "\n" + o.evidence;
+  return o;
+}
 
 } // namespace
 
@@ -238,7 +297,19 @@ std::optional<std::string> targetAddress(const Topology& topology, const std::st
 }
 
 CheckOutcome runCheck(const Check& check, const Topology& topology, LabAccess& lab, Duration runWindow) {
+  if (check.isTimed())
+    return runTimed(check, topology, lab, runWindow);
   return Runner(check, topology, lab, runWindow).run();
+}
+
+double LabAccess::now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void LabAccess::sleepUntil(double unixSeconds) {
+  const double left = unixSeconds - now();
+  if (left > 0)
+    std::this_thread::sleep_for(std::chrono::duration<double>(left));
 }
 
 std::string summarizeFrame(const transports::PcapFrame& frame) {

@@ -18,7 +18,7 @@ using yaml::NodeKind;
 
 const std::vector<std::string> kTopKeys{"lab", "timeout", "checks"};
 const std::vector<std::string> kCheckKinds{"reach", "blocked", "command", "address", "route", "process", "traffic"};
-const std::vector<std::string> kCommonKeys{"name", "timeout"};
+const std::vector<std::string> kCommonKeys{"name", "timeout", "at", "within", "from", "to"};
 
 class Reader {
 public:
@@ -74,6 +74,19 @@ private:
       return std::nullopt;
     }
     return n.scalar;
+  }
+
+  /// A moment of the timeline: 0 or more ("30s", "1m", "0s").
+  std::optional<Duration> instant(const Node& n, const std::string& what) {
+    auto s = scalar(n, what);
+    if (!s)
+      return std::nullopt;
+    auto d = parseDuration(*s);
+    if (!d || d->count() < 0) {
+      diags_.error(n.loc, what + " is a time after the lab was ready, such as 30s or 2m, not '" + *s + "'");
+      return std::nullopt;
+    }
+    return std::chrono::duration_cast<Duration>(*d);
   }
 
   std::optional<Duration> duration(const Node& n, const std::string& what) {
@@ -137,6 +150,8 @@ private:
     Check c;
     c.loc = n.loc;
     c.timeout = defaultTimeout;
+    const SourceLoc* within = nullptr;
+    const SourceLoc* timeoutLoc = nullptr;
     const Node* body = nullptr;
     std::string kind;
     bool sawUnknown = false;
@@ -148,6 +163,15 @@ private:
       } else if (key.text == "timeout") {
         if (auto d = duration(v, "'timeout'"))
           c.timeout = *d;
+        timeoutLoc = &key.loc;
+      } else if (key.text == "at" || key.text == "from" || key.text == "to") {
+        if (auto d = instant(v, "'" + key.text + "'"))
+          (key.text == "at" ? c.at : key.text == "from" ? c.from : c.to) = *d;
+      } else if (key.text == "within") {
+        within = &key.loc;
+        if (auto d = duration(v, "'within'"))
+          c.timeout = *d;
+        c.hasWithin = true;
       } else if (std::find(kCheckKinds.begin(), kCheckKinds.end(), key.text) != kCheckKinds.end()) {
         if (body) {
           diags_.error(key.loc, "one check per list item: this one is already '" + kind + "'");
@@ -173,6 +197,21 @@ private:
     if (!k)
       return std::nullopt;
     c.kind = std::move(*k);
+    if (within && !c.at)
+      diags_.error(*within, "'within' counts from 'at': give the check 'at: TIME' too, as in '{at: 30s, within: 10s, reach: ...}'");
+    if (within && timeoutLoc)
+      diags_.error(*timeoutLoc, "a check with 'within' has no 'timeout': 'within' is how long it may take");
+    const bool isTraffic = std::holds_alternative<TrafficCheck>(c.kind);
+    if ((c.from || c.to) && !isTraffic)
+      diags_.error(c.loc, "'from' and 'to' give a traffic check its window; other checks start at 'at'");
+    if (isTraffic && (c.from.has_value() != c.to.has_value()))
+      diags_.error(c.loc, "a traffic check's window needs both 'from' and 'to', as in '{from: 30s, to: 40s, traffic: ...}'");
+    if (c.from && c.to && *c.to <= *c.from)
+      diags_.error(c.loc, "'to' must come after 'from'");
+    if (isTraffic && c.at)
+      diags_.error(c.loc, "a traffic check looks at a window: give it 'from' and 'to' instead of 'at'");
+    if (isTraffic && (c.from || c.to) && std::get<TrafficCheck>(c.kind).window)
+      diags_.error(c.loc, "a traffic check has either 'window' (the last N seconds) or 'from'/'to', not both");
     if (c.name.empty())
       c.name = describeCheck(c.kind);
     return c;

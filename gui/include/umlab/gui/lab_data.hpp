@@ -170,6 +170,15 @@ struct ReplayData {
   friend bool operator==(const ReplayData&, const ReplayData&) = default;
 };
 
+/// An entry of `timeline:` (docs/scenarios.md), kept as written: its keys in the loader's order
+/// with their values as text. The canvas does not edit timelines; it keeps them.
+struct TimelineEntryData {
+  size_t number = 0; ///< 1-based position in the file it was read from
+  KeyValueList fields;
+  Comments comments;
+  friend bool operator==(const TimelineEntryData&, const TimelineEntryData&) = default;
+};
+
 struct KindData {
   std::string name;
   SettingsData settings;
@@ -203,6 +212,7 @@ struct LabData {
   std::vector<LinkData> links;
   std::vector<MonitorData> monitors;
   std::vector<ReplayData> replays;
+  std::vector<TimelineEntryData> timeline;
   std::vector<std::string> header;               ///< the file's opening comment lines
   std::vector<std::string> footer;               ///< comment lines after the last element
   std::map<std::string, Comments> sectionComments; ///< by top-level key ("nodes", "links", ...)
@@ -264,7 +274,7 @@ std::string firstFreeName(const LabData& lab, const std::string& prefix);
 std::string pathForLab(const std::string& baseDir, const std::string& chosen);
 
 /// Rewrites relative host paths (`files` and `mounts` of the defaults, kinds and nodes, `files`
-/// of images, replay `pcap`) so that they name the same files from `newBaseDir`, and sets
+/// of images, replay `pcap`, a timeline's `replay`) so that they name the same files from `newBaseDir`, and sets
 /// `baseDir`. Absolute paths are left alone. Returns whether any path changed.
 bool rebaseRelativePaths(LabData& lab, const std::string& newBaseDir);
 

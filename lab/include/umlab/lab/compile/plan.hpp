@@ -15,6 +15,7 @@
 ///     nodes/<node>/config.img     the node's read-only config disk (kernel/node_config.hpp)
 ///     uml/                        UML's uml_dir: mconsole sockets and pid files
 ///     log/<node>.log              console output
+///     captures/timeline.<N>.pcap  the capture of `timeline:` entry N's replay, copied at start
 ///
 /// Point-to-point links are two-port umlab-switchd hubs named p2p.<link number>, so that their
 /// delay, loss and rate work as on any segment. A port's conditions apply to frames in both
@@ -190,6 +191,27 @@ struct ReplayPlan {
   bool operator==(const ReplayPlan&) const = default;
 };
 
+/// One step of the lab's timeline (model/timeline.hpp) as the supervisor plays it: an entry's
+/// ramp and repeats are expanded into steps, sorted by time (entries in file order at equal times).
+struct TimelineStepPlan {
+  int64_t atMs = 0;   ///< after the lab is ready
+  size_t entry = 0;   ///< the `timeline:` entry it comes from (1-based)
+  std::string action; ///< "link", "node", "run" or "replay"
+  std::string target; ///< link: "r1:eth1"; node and run: "r1"; replay: "lan"
+  /// link: the switch's condition words ("down", "up", "clear delay 50ms", "loss 6.67%");
+  /// node: "crash", "restart", "stop" or "start"; run: the shell command
+  std::string words;
+  std::string adminPath; ///< link and replay: the switch that does it
+  std::string port;      ///< link: its port on that switch
+  std::string pcapPath;  ///< replay: the capture, and the copy the switch reads
+  std::string pcapCopy;
+  double speed = 1;
+  uint32_t loop = 1;
+  std::string what; ///< for people: "r1:eth1 down", "r1:eth0 loss 6.67% (ramp step 3 of 31)"
+
+  bool operator==(const TimelineStepPlan&) const = default;
+};
+
 struct LaunchPlan {
   std::string lab;
   std::string sourcePath;
@@ -200,6 +222,7 @@ struct LaunchPlan {
   std::vector<TapPlan> taps;
   std::vector<GuestPlan> guests;
   std::vector<ReplayPlan> replays;
+  std::vector<TimelineStepPlan> timeline; ///< sorted by atMs
   std::vector<std::string> startOrder; ///< "switch lan", "tap umt0", "guest pc1", "replay lan"
 
   bool operator==(const LaunchPlan&) const = default;

@@ -130,6 +130,19 @@ struct RawReplay {
   size_t number = 0; ///< 1-based position under `replays:`
 };
 
+/// One entry of `timeline:` (timeline.hpp); the values are checked in resolve.
+struct RawTimelineEvent {
+  RawScalar at, from, to, step, every, times;
+  RawScalar link, node, segment;
+  RawScalar down, up, clear;
+  RawScalar delay, jitter, loss, rate, duplicate, corrupt;
+  RawScalar crash, restart, stop, start;
+  RawScalar run;
+  RawScalar replay, speed, loop;
+  SourceLoc loc;
+  size_t number = 0; ///< 1-based position under `timeline:`
+};
+
 /// One entry of `images:` (load_images.hpp); lists keep each item's position.
 struct RawImage {
   RawScalar name;
@@ -157,6 +170,7 @@ struct RawTopology {
   std::vector<RawMonitor> monitors;
   std::vector<RawReplay> replays;
   std::vector<RawImage> images;
+  std::vector<RawTimelineEvent> timeline;
 };
 
 } // namespace umlab::lab

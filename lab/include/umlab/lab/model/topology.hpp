@@ -8,6 +8,7 @@
 #include "umlab/base/ip_address.hpp"
 #include "umlab/base/mac_address.hpp"
 #include "umlab/base/source.hpp"
+#include "umlab/lab/model/timeline.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -19,21 +20,6 @@ namespace umlab::lab {
 
 using NodeIndex = uint32_t;
 using SegmentIndex = uint32_t;
-
-/// Per-port link conditions, applied by umlab-switchd in both directions.
-struct LinkConditions {
-  std::optional<std::chrono::nanoseconds> delay;
-  std::optional<std::chrono::nanoseconds> jitter;
-  std::optional<double> lossPercent;
-  std::optional<uint64_t> rateBitsPerSecond;
-  std::optional<double> duplicatePercent;
-  std::optional<double> corruptPercent;
-
-  bool empty() const {
-    return !delay && !jitter && !lossPercent && !rateBitsPerSecond && !duplicatePercent && !corruptPercent;
-  }
-  bool operator==(const LinkConditions&) const = default;
-};
 
 enum class SegmentType : uint8_t { Switch, Hub, Mcast, PointToPoint };
 enum class SwitchTransport : uint8_t { Daemon, Bess };
@@ -191,6 +177,7 @@ struct Topology {
   std::vector<Tap> taps;
   std::vector<Replay> replays;
   std::vector<TopologyImage> images; ///< in file order
+  std::vector<TimelineEvent> timeline; ///< in file order (timeline.hpp)
 
   const TopologyImage* findImage(std::string_view name) const;
   std::optional<NodeIndex> findNode(std::string_view name) const;

@@ -10,6 +10,9 @@
 ///   lab        lab, state (ready, applied, stopping, down; down is the stream's last word)
 ///   counters   segment, answering, ageSeconds, ports: [{port, kind, framesIn, bytesIn,
 ///              framesOut, bytesOut, drops}]   every switch, as it answers, once a second
+///   timeline   step (1-based), steps, entry, at (seconds after ready), action (link, node, run,
+///              replay), target, what, state (started, done, failed), detail (a switch's answer,
+///              a command's exit status and last output line, why it failed)
 
 #include "umlab/base/json_value.hpp"
 #include "umlab/lab/runtime/lab_status.hpp"
@@ -21,7 +24,7 @@
 namespace umlab::lab::runtime {
 
 struct LabEvent {
-  enum class Type { Node, Switch, Link, Interface, Lab, Counters };
+  enum class Type { Node, Switch, Link, Interface, Lab, Counters, Timeline };
   Type type = Type::Lab;
   double time = 0; ///< Unix seconds
   std::string node, segment, port, interface, action, lab;
@@ -31,6 +34,9 @@ struct LabEvent {
   bool isAnswering = true;       ///< counters
   double ageSeconds = 0;         ///< counters: how old the switch's answer is
   std::vector<PortStatus> ports; ///< counters: frames, bytes and drops (no conditions)
+  int64_t step = 0, steps = 0, entry = 0; ///< timeline
+  double at = 0;                          ///< timeline: seconds after the lab was ready
+  std::string target, what, detail;       ///< timeline
 };
 
 /// The event as one line of JSON, ending with '\n'.

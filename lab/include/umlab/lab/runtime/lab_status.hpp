@@ -51,6 +51,19 @@ struct NodeStatus {
   friend bool operator==(const NodeStatus&, const NodeStatus&) = default;
 };
 
+/// The lab's timeline (model/timeline.hpp). Its time 0, the moment every guest was first ready,
+/// is set for every lab (timed checks count from it); the steps only when the topology has them.
+struct TimelineStatus {
+  int64_t steps = 0;     ///< 0: the lab has no timeline
+  double startTime = 0;  ///< Unix seconds of its time 0 (every guest ready); 0 before that
+  int64_t started = 0;   ///< steps begun so far
+  int64_t finished = 0;  ///< steps ended so far...
+  int64_t failed = 0;    ///< ...and of those, the ones that failed
+  double nextAt = 0;     ///< seconds after time 0 of the next step not begun
+  std::string next;      ///< what it does; empty when every step has begun
+  friend bool operator==(const TimelineStatus&, const TimelineStatus&) = default;
+};
+
 struct LabStatus {
   std::string lab;
   std::string stateDir;
@@ -61,6 +74,7 @@ struct LabStatus {
   int64_t supervisorPid = 0;
   std::vector<NodeStatus> nodes;
   std::vector<SwitchStatus> switches;
+  TimelineStatus timeline;
   friend bool operator==(const LabStatus&, const LabStatus&) = default;
 };
 

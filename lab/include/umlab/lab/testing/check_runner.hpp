@@ -18,6 +18,11 @@
 ///  - address / route / process: `ip -br addr show dev IFACE`, `ip route show TO`, `pgrep -x`.
 ///  - traffic: the segment's frames over the run (or the last `window`) through the pcap filter.
 /// Timing-dependent checks (everything but traffic) retry within their timeout.
+///
+/// Timed checks (test_spec.hpp) wait for their moment of the lab's timeline first: `at` starts
+/// the check then, and its deadline is `at` + `within` (or its timeout); a check reached after its
+/// deadline fails saying so (a lab that was already running). A traffic check with `from`/`to`
+/// waits until `to` has passed, then keeps the frames whose capture time lies in the window.
 
 #include "umlab/lab/model/topology.hpp"
 #include "umlab/lab/testing/test_spec.hpp"
@@ -48,6 +53,13 @@ public:
   /// Waits, up to `limit`, until no replay is playing into any segment, so that traffic checks
   /// see what the lab's replays sent. The default has no replays to wait for.
   virtual void waitForReplays(Duration limit) { (void)limit; }
+  /// Unix seconds of the lab's time 0 (the moment every guest was first ready), which timed
+  /// checks and the lab's timeline count from; nullopt when the lab cannot say.
+  virtual std::optional<double> timelineZero() { return std::nullopt; }
+  /// Unix seconds now.
+  virtual double now();
+  /// Returns at `unixSeconds` (at once when it has passed).
+  virtual void sleepUntil(double unixSeconds);
 };
 
 struct CheckOutcome {

@@ -18,7 +18,14 @@
 ///     - traffic: {segment: inside, none: "tcp port 23"}
 ///     - traffic: {segment: outside, seen: "arp", window: 30s}
 ///
-/// Each check may carry `name:` (shown in the report) and `timeout:`. `to:` is a node (its first
+/// Each check may carry `name:` (shown in the report) and `timeout:`. Checks can be timed against
+/// the lab's timeline (docs/scenarios.md), whose time 0 is the moment every guest was ready:
+///
+///     - {at: 12s, blocked: {from: pc1, to: pc2}}              starts 12 s after ready
+///     - {at: 20s, within: 10s, reach: {from: pc1, to: pc2}}   must pass by 30 s
+///     - {from: 11s, to: 19s, traffic: {segment: lan, none: icmp}}   frames in that window
+///
+/// `within` needs `at` and replaces `timeout`; `from`/`to` are for traffic checks only. `to:` is a node (its first
 /// address), NODE:IFACE (that interface's address) or an address. The loader checks the shape
 /// and the values it can check alone; names of nodes and segments are checked against the lab
 /// by `checkAgainstLab`, once the topology is compiled.
@@ -89,6 +96,11 @@ struct Check {
   SourceLoc loc;
   Duration timeout{20000};
   CheckKind kind;
+  std::optional<Duration> at;       ///< timed: starts this long after the lab was ready
+  bool hasWithin = false;           ///< `within:` given (it is the timeout, counted from `at`)
+  std::optional<Duration> from, to; ///< traffic: the frames of this window of the timeline
+
+  bool isTimed() const { return at || from; }
 };
 
 struct TestSpec {
