@@ -69,7 +69,8 @@ public:
   /// A timed check: its deadline instead of the timeout, and a traffic window in Unix seconds.
   Runner(const Check& c, const Topology& t, LabAccess& lab, Duration runWindow, Duration left,
          std::optional<std::pair<double, double>> span)
-      : check_(c), topology_(t), lab_(lab), runWindow_(runWindow), deadline_(Clock::now() + left), span_(span) {}
+      : check_(c), topology_(t), lab_(lab), runWindow_(runWindow), deadline_(Clock::now() + left), span_(span),
+        isTimed_(true) {}
 
   CheckOutcome run() {
     const auto started = Clock::now();
@@ -152,8 +153,8 @@ public:
       last = lab_.exec(node, script, std::min<Duration>(check_.timeout, Duration(30000)));
       if (ok(last))
         return {true, describeRun(node, script, last), 0};
-      if (last.exitCode < 0)
-        break; // the lab cannot be asked: no point in waiting
+      if (last.exitCode < 0 && !span_ && !isTimed_)
+        break; // the lab cannot be asked: no point in waiting (unless the timeline restarts a node)
       std::this_thread::sleep_for(kRetryPause);
     } while (Clock::now() < deadline_);
     return {false, "expected " + expected + ", got:\n" + describeRun(node, script, last), 0};
@@ -244,6 +245,7 @@ private:
   Duration runWindow_;
   Clock::time_point deadline_;
   std::optional<std::pair<double, double>> span_;
+  bool isTimed_ = false; ///< a node may be down for a moment of the timeline: keep asking
 };
 
 /// A check timed against the lab's timeline: waits for its moment, then runs it by its deadline.

@@ -175,3 +175,79 @@ TEST_CASE("traffic checks count the frames that match their filter", "[lab][test
   CHECK_FALSE(bad.passed);
   CHECK(bad.evidence.find("bad filter 'tcp port banana'") != std::string::npos);
 }
+
+namespace {
+
+/// A lab with a fake clock: `sleepUntil` moves it, so timed checks run without time passing.
+class TimedLab : public FakeLab {
+public:
+  double clock = 1000;             ///< Unix seconds now
+  std::optional<double> zero = 990; ///< the timeline's time 0
+  std::vector<double> sleptUntil;
+  std::optional<double> timelineZero() override { return zero; }
+  double now() override { return clock; }
+  void sleepUntil(double t) override {
+    sleptUntil.push_back(t);
+    clock = std::max(clock, t);
+  }
+};
+
+} // namespace
+
+TEST_CASE("timed checks wait for their moment of the timeline and say when they passed", "[lab][testing][runner]") {
+  Fixture fx;
+  TimedLab lab;
+  lab.rules.push_back({"a", "ping -c 1", [] { return ok(); }});
+  Check c = fx.make(ReachCheck{"a", "b", std::nullopt, Protocol::Icmp, true}, Duration(10000));
+  c.at = Duration(30000);
+  c.hasWithin = true;
+  CheckOutcome o = fx.run(c, lab);
+  CHECK(o.passed);
+  REQUIRE(lab.sleptUntil.size() == 1);
+  CHECK(lab.sleptUntil[0] == Approx(1020)); // 990 + 30 s
+  CHECK(o.evidence.find("passed at 30.0 s (0.0 s after 30.0 s), due at 30.0 s within 10.0 s of the timeline") == 0);
+
+  SECTION("a check reached after its deadline fails and says why") {
+    TimedLab late;
+    late.clock = 990 + 45; // 5 s after its deadline of 40 s
+    CheckOutcome l = fx.run(c, late);
+    CHECK_FALSE(l.passed);
+    CHECK(l.evidence.find("due at 30.0 s within 10.0 s of the timeline, but reached at 45.0 s") == 0);
+    CHECK(late.calls.empty()); // nothing was run
+  }
+  SECTION("a lab that cannot say when it was ready cannot place a timed check") {
+    TimedLab unknown;
+    unknown.zero.reset();
+    CHECK_FALSE(fx.run(c, unknown).passed);
+  }
+  SECTION("a node that is down for a moment is asked again until the deadline") {
+    TimedLab booting;
+    int asked = 0;
+    booting.rules.push_back({"b", "uptime", [&] { return ++asked < 3 ? ExecResult{-1, "", "node 'b' is still booting"} : ok("7"); }});
+    Check cmd = fx.make(CommandCheck{"b", "cat /proc/uptime", "7", 0}, Duration(5000));
+    cmd.at = Duration(10000);
+    CHECK(fx.run(cmd, booting).passed);
+    CHECK(asked == 3);
+  }
+}
+
+TEST_CASE("a traffic check with a window keeps the frames of that part of the timeline", "[lab][testing][runner]") {
+  Fixture fx;
+  TimedLab lab; // time 0 at 990
+  auto at = [](transports::PcapFrame f, double unixSeconds) {
+    f.timestamp = transports::PcapTimestamp(std::chrono::microseconds(static_cast<int64_t>(unixSeconds * 1e6)));
+    return f;
+  };
+  lab.frames = {at(tcpFrame(23), 990 + 5), at(tcpFrame(80), 990 + 12), at(tcpFrame(23), 990 + 25)};
+  Check c = fx.make(TrafficCheck{"lan", "tcp port 23", false, std::nullopt});
+  c.from = Duration(10000);
+  c.to = Duration(20000);
+  lab.clock = 990 + 3;
+  CheckOutcome o = fx.run(c, lab);
+  CHECK(o.passed); // the two telnet frames lie outside 10 s..20 s
+  REQUIRE(lab.sleptUntil.size() == 1);
+  CHECK(lab.sleptUntil[0] == Approx(990 + 21)); // the window's end, and a second for the ring
+  CHECK(o.evidence.find("0 of 1 frames on lan from 10.0 s to 20.0 s of the timeline match 'tcp port 23'") == 0);
+  c.from = Duration(0);
+  CHECK_FALSE(fx.run(c, lab).passed); // from 0 s the first telnet frame is in
+}

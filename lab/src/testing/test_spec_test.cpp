@@ -134,3 +134,50 @@ checks:
   CHECK(t.find("has no segment 'wan'") != std::string::npos);
   CHECK(t.find("node 'pc1' has no interface 'eth7'") != std::string::npos);
 }
+
+TEST_CASE("checks are timed with at, within, from and to, and misuse is reported", "[lab][testing]") {
+  auto l = load(R"(lab: t.yaml
+checks:
+  - {at: 30s, within: 10s, reach: {from: a, to: b}}
+  - {at: 5s, blocked: {from: a, to: b}}
+  - {from: 10s, to: 20s, traffic: {segment: lan, none: icmp}}
+  - {at: 0s, command: {node: a, run: "true"}}
+)");
+  INFO(l->text());
+  REQUIRE(l->spec);
+  const auto& c = l->spec->checks;
+  REQUIRE(c.size() == 4);
+  CHECK(c[0].at == Duration(30000));
+  CHECK(c[0].hasWithin);
+  CHECK(c[0].timeout == Duration(10000));
+  CHECK(c[1].at == Duration(5000));
+  CHECK_FALSE(c[1].hasWithin);
+  CHECK(c[1].timeout == Duration(20000));
+  CHECK(c[2].from == Duration(10000));
+  CHECK(c[2].to == Duration(20000));
+  CHECK(c[2].isTimed());
+  CHECK(c[3].isTimed());
+
+  auto bad = load(R"(lab: t.yaml
+checks:
+  - {within: 10s, reach: {from: a, to: b}}
+  - {at: 3s, within: 2s, timeout: 5s, reach: {from: a, to: b}}
+  - {from: 1s, to: 2s, reach: {from: a, to: b}}
+  - {from: 5s, traffic: {segment: lan, none: icmp}}
+  - {from: 5s, to: 2s, traffic: {segment: lan, none: icmp}}
+  - {at: 5s, traffic: {segment: lan, none: icmp}}
+  - {at: soon, reach: {from: a, to: b}}
+  - {from: 1s, to: 2s, traffic: {segment: lan, none: icmp, window: 5s}}
+)");
+  const std::string t = bad->text();
+  INFO(t);
+  CHECK_FALSE(bad->spec);
+  CHECK(t.find("t.tests.yaml:3:6: error: 'within' counts from 'at'") != std::string::npos);
+  CHECK(t.find("a check with 'within' has no 'timeout'") != std::string::npos);
+  CHECK(t.find("'from' and 'to' give a traffic check its window; other checks start at 'at'") != std::string::npos);
+  CHECK(t.find("needs both 'from' and 'to'") != std::string::npos);
+  CHECK(t.find("'to' must come after 'from'") != std::string::npos);
+  CHECK(t.find("give it 'from' and 'to' instead of 'at'") != std::string::npos);
+  CHECK(t.find("'at' is a time after the lab was ready, such as 30s or 2m, not 'soon'") != std::string::npos);
+  CHECK(t.find("either 'window' (the last N seconds) or 'from'/'to', not both") != std::string::npos);
+}
