@@ -487,6 +487,9 @@ void LabRunner::eventArrived(uint64_t generation, const LabEvent& e) {
     return;
   if (e.type != LabEvent::Type::Counters)
     ++eventSerial_;
+  // The timeline's steps go to the Log as they end, as `umlab events` shows them.
+  if (e.type == LabEvent::Type::Timeline && e.state != "started")
+    emit output(QString::fromStdString(lab::runtime::describeLabEvent(e)));
   switch (applyLabEvent(*status_, e)) {
   case EventEffect::Applied: break;
   case EventEffect::NeedsStatus: refreshStatus(); break;

@@ -91,6 +91,13 @@ std::string describe(const std::optional<lab::Compiled>& compiled, const Diagnos
   for (const lab::Replay& r : t.replays)
     o << "replay " << t.segments[r.segment].name << " " << canonical(r.pcapPath) << " speed=" << r.speed
       << " loop=" << r.loop << " rewrite=" << r.rewriteMac << "\n";
+  for (const lab::TimelineEvent& e : t.timeline)
+    o << "timeline " << e.number << " " << lab::timelineActionName(e.action) << " at=" << e.at.count()
+      << " to=" << e.to.count() << " step=" << e.step.count() << " every=" << e.every.count() << " times=" << e.times
+      << " node=" << e.node << " iface=" << e.interface << " segment=" << e.segment << " clear=" << e.clear
+      << " conditions=" << lab::describeConditions(e.conditions) << " rampTo=" << lab::describeConditions(e.rampTo)
+      << " run=" << e.command << " replay=" << (e.pcapPath.empty() ? "" : canonical(e.pcapPath)) << " speed=" << e.speed
+      << " loop=" << e.loop << "\n";
   return o.str();
 }
 
