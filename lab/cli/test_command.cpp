@@ -234,6 +234,8 @@ std::vector<Result> runChecks(const TestSpec& spec, const lab::Topology& topolog
       *progress << (r.outcome.passed ? "PASS  " : "FAIL  ") << r.check->name << "  (" << t << ")\n";
       if (!r.outcome.passed)
         *progress << indent(r.outcome.evidence) << "\n";
+      else if (r.check->at) // when on the timeline it passed
+        *progress << indent(r.outcome.evidence.substr(0, r.outcome.evidence.find('\n'))) << "\n";
       progress->flush();
     }
   };
