@@ -1,3 +1,4 @@
+#include "umlab/lab/runtime/lab_event.hpp"
 #include "umlab/lab/runtime/lab_status.hpp"
 
 #include <catch2/catch.hpp>
@@ -51,4 +52,43 @@ TEST_CASE("a status with a missing field is an error naming it", "[lab][status]"
   std::string error;
   CHECK_FALSE(readLabStatus(*json, error));
   CHECK(error == "status.nodes[0].state: missing or of the wrong type");
+}
+
+TEST_CASE("the timeline's progress and its events round-trip through their JSON", "[lab][status][timeline]") {
+  LabStatus s;
+  s.lab = "t";
+  s.stateDir = "/run/umlab/t";
+  s.supervisorPid = 1;
+  JsonError e;
+  std::string error;
+  // No timeline and not ready: no key at all.
+  CHECK(labStatusJson(s).find("timeline") == std::string::npos);
+  s.timeline = {12, 1796334617.25, 4, 3, 1, 16, "pc1:eth0 up"};
+  auto json = parseJson(labStatusJson(s), e);
+  REQUIRE(json);
+  auto back = readLabStatus(*json, error);
+  REQUIRE(back);
+  CHECK(back->timeline == s.timeline);
+  const std::string text = renderLabStatusText(s);
+  CHECK(text.find("of 12 steps done, 1 failed; next at 16.0 s: pc1:eth0 up\n") != std::string::npos);
+
+  LabEvent ev;
+  ev.type = LabEvent::Type::Timeline;
+  ev.time = 100;
+  ev.step = 3;
+  ev.steps = 12;
+  ev.entry = 2;
+  ev.at = 8;
+  ev.action = "link";
+  ev.target = "pc1:eth0";
+  ev.what = "pc1:eth0 down";
+  ev.state = "done";
+  ev.detail = "pc1:eth0 in: down";
+  auto line = parseJson(labEventJson(ev), e);
+  REQUIRE(line);
+  auto read = readLabEvent(*line);
+  REQUIRE(read);
+  CHECK(read->type == LabEvent::Type::Timeline);
+  CHECK(labEventJson(*read) == labEventJson(ev));
+  CHECK(describeLabEvent(ev) == "timeline 3/12 at 8.0 s: pc1:eth0 down done (pc1:eth0 in: down)");
 }
