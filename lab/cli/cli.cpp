@@ -54,7 +54,7 @@ constexpr const char* kUsage =
     "  graph FILE         draw the lab: Graphviz DOT, SVG, JSON, Mermaid or draw.io\n"
     "  up FILE|DIR        boot the lab (a Netkit/Kathara DIR is imported); returns when ready\n"
     "  up FILE.umlab      unpack a lab archive and boot it (--name NEW)\n"
-    "  ps [LAB...]        show running labs, their nodes and switches\n"
+    "  ps [LAB...]        show running and saved labs, their nodes and switches\n"
     "  exec LAB NODE -- COMMAND...   run a command in a guest\n"
     "  console LAB NODE   attach to a guest's console (login root/root)\n"
     "  node LAB NODE stop|start|restart|crash   power a node off and on, or cut its power\n"
