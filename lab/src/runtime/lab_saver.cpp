@@ -6,6 +6,7 @@
 #include "umlab/lab/runtime/lab_state.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
 #include "umlab/lab/runtime/sparse_copy.hpp"
+#include "umlab/lab/runtime/user_namespace.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace umlab::lab::runtime {
@@ -39,10 +41,43 @@ void makeDir(const std::string& dir) {
     throw RuntimeError("cannot create '" + dir + "': " + std::strerror(errno));
 }
 
-void copyInto(const std::string& from, const std::string& to, const std::string& what) {
+/// Copies `from` to `to` as root of a new user namespace of the caller's, where a rootless lab's
+/// files (owned by one of the user's subordinate ids: user_namespace.hpp) are readable; the copy
+/// belongs to the user. False when that is not possible or fails.
+bool copyInUserNamespace(const std::string& from, const std::string& to) {
+  if (!isRootless())
+    return false;
+  const UserNamespacePlan plan = planUserNamespaceForCaller("");
+  if (!plan.usesNewidmap)
+    return false;
+  const pid_t child = ::fork();
+  if (child < 0)
+    return false;
+  if (child == 0) {
+    try {
+      enterUserNamespace(plan);
+      copySparseFile(from, to);
+      ::_exit(0);
+    } catch (...) {
+      ::_exit(1);
+    }
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/// Keeps `from` as `to` (sparse); false when `from` does not exist. Throws RuntimeError.
+bool keepFile(const std::string& from, const std::string& to, const std::string& what) {
   try {
     copySparseFile(from, to);
+    return true;
   } catch (const std::system_error& e) {
+    if (e.code().value() == ENOENT && std::string(e.what()).rfind("open ", 0) == 0)
+      return false;
+    if ((e.code().value() == EACCES || e.code().value() == EPERM) && copyInUserNamespace(from, to))
+      return true;
     throw RuntimeError("cannot keep " + what + ": " + e.what() + "; nothing was lost: the lab's files are where they were");
   }
 }
@@ -86,11 +121,10 @@ SaveResult saveLab(const LabClient& client, const std::string& lab, const SavedL
   }
   std::error_code ec;
   if (!plan.sourcePath.empty() && fs::is_regular_file(plan.sourcePath, ec))
-    copyInto(plan.sourcePath, dir + "/topology/" + fs::path(plan.sourcePath).filename().string(), "the topology file");
+    keepFile(plan.sourcePath, dir + "/topology/" + fs::path(plan.sourcePath).filename().string(), "the topology file");
   for (const GuestPlan& g : plan.guests) {
     makeDir(dir + "/nodes/" + g.name);
-    if (fs::exists(g.configDisk, ec))
-      copyInto(g.configDisk, dir + "/nodes/" + g.name + "/config.img", "the config disk of '" + g.name + "'");
+    keepFile(g.configDisk, dir + "/nodes/" + g.name + "/config.img", "the config disk of '" + g.name + "'");
   }
 
   // The switches' capture rings, then the lab's own capture files.
@@ -122,11 +156,13 @@ SaveResult saveLab(const LabClient& client, const std::string& lab, const SavedL
     if (!e.is_regular_file(ec) || e.is_symlink(ec))
       continue;
     const std::string to = dir + "/captures/" + e.path().filename().string();
-    if (!fs::exists(to, ec)) {
-      copyInto(e.path().string(), to, "capture " + e.path().string());
+    if (!fs::exists(to, ec) && keepFile(e.path().string(), to, "capture " + e.path().string()))
       ++result.captures;
-    }
   }
+  // A rootless lab's captures/ belongs to its subordinate id; it holds only replays' copies of
+  // topology files there (`umlab capture` removes its own), so it is not worth a namespace.
+  if (ec && ec != std::errc::no_such_file_or_directory && !(ec == std::errc::permission_denied && isRootless()))
+    progress.warning("the lab's capture files in " + state.dir() + "/captures were not kept: " + ec.message());
 
   // Power off, then keep the disks.
   progress.step("stopping " + std::to_string(plan.guests.size()) + " guest" + (plan.guests.size() == 1 ? "" : "s") +
@@ -135,10 +171,10 @@ SaveResult saveLab(const LabClient& client, const std::string& lab, const SavedL
   client.down(lab, true);
   progress.step("stopped in " + seconds(std::chrono::duration<double>(Clock::now() - downStarted).count()));
   for (const GuestPlan& g : plan.guests) {
-    if (!fs::exists(g.cowPath, ec))
-      continue; // a guest that never booted has no disk of its own yet
-    copyInto(g.cowPath, dir + "/cow/" + g.name + ".cow", "the disk of '" + g.name + "' (kept in " + g.cowPath + ")");
-    progress.step("disk of " + g.name + " kept (" + kernel::formatSize(allocatedSize(g.cowPath)) + ")");
+    const std::string to = dir + "/cow/" + g.name + ".cow";
+    // A guest that never booted has no disk of its own yet.
+    if (keepFile(g.cowPath, to, "the disk of '" + g.name + "' (kept in " + g.cowPath + ")"))
+      progress.step("disk of " + g.name + " kept (" + kernel::formatSize(allocatedSize(to)) + " of data)");
   }
   SavedLabMeta meta;
   meta.lab = lab;
