@@ -87,7 +87,7 @@ void repack(const std::string& from, const std::string& to, const std::string& d
 
 } // namespace
 
-TEST_CASE("save keeps what a guest wrote and stops the lab; resume boots it again with it", "[runtime][guests][save]") {
+TEST_CASE("save keeps what a guest wrote and stops the lab, and resume boots it again with it", "[runtime][guests][save]") {
   REQUIRE_RUNTIME();
   DataDir data;
   Lab lab("rt-save", kPair);

@@ -369,6 +369,9 @@ LaunchPlan relocatePlan(const LaunchPlan& plan, const PlanRelocation& r) {
   if (!out)
     throw RuntimeError("cannot relocate the plan of lab '" + plan.lab + "': " + error);
   out->lab = lab;
+  if (const std::string old = "'umlab host " + plan.lab + " "; lab != plan.lab)
+    if (const size_t at = out->netns.find(old); at != std::string::npos)
+      out->netns.replace(at, old.size(), "'umlab host " + lab + " ");
   for (GuestPlan& g : out->guests) {
     const std::string umid = lab + "." + g.name;
     for (std::string& a : g.argv)

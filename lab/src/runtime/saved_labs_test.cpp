@@ -19,6 +19,7 @@ LaunchPlan twoGuests() {
   LaunchPlan p;
   p.lab = "lan";
   p.stateDir = "/run/umlab/lan";
+  p.netns = "own, unnamed: 'umlab host lan -- CMD' runs in it";
   SwitchPlan s;
   s.segment = "sw";
   s.mode = "switch";
@@ -58,6 +59,7 @@ TEST_CASE("a relocated plan runs under the new state root, name, kernel, switch 
   const LaunchPlan p = relocatePlan(twoGuests(), r);
   CHECK(p.lab == "lan2");
   CHECK(p.stateDir == "/work/state/lan2");
+  CHECK(p.netns == "own, unnamed: 'umlab host lan2 -- CMD' runs in it");
   CHECK(p.switches[0].ctlPath == "/work/state/lan2/sw/sw.ctl");
   CHECK(p.switches[0].argv[0] == "/work/build/bin/umlab-switchd");
   const GuestPlan& g = p.guests[1];
