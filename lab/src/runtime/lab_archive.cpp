@@ -181,6 +181,36 @@ std::optional<ArchiveManifest> readArchiveManifest(const std::string& text, std:
   return m;
 }
 
+std::optional<ArchiveEntry> parseTarListing(const std::string& line) {
+  // mode, uid/gid, size (or major,minor), date, time, then the name (GNU tar's list.c).
+  size_t at = 0;
+  std::vector<std::string> fields;
+  while (fields.size() < 5) {
+    while (at < line.size() && line[at] == ' ')
+      ++at;
+    const size_t end = line.find(' ', at);
+    if (at >= line.size() || end == std::string::npos)
+      return std::nullopt;
+    fields.push_back(line.substr(at, end - at));
+    at = end;
+  }
+  if (at >= line.size() || line[at] != ' ' || at + 1 >= line.size())
+    return std::nullopt;
+  const std::string& mode = fields[0];
+  if (mode.size() != 10 || mode.find_first_not_of("-dlhcbpsSrwxtT") != std::string::npos)
+    return std::nullopt;
+  if (fields[1].find('/') == std::string::npos || fields[3].size() != 10 || fields[3][4] != '-' || fields[4].size() < 5 ||
+      fields[4][2] != ':')
+    return std::nullopt;
+  std::string name = line.substr(at + 1);
+  // A link's target follows its name; only the name is the member's.
+  const char* arrow = mode[0] == 'l' ? " -> " : mode[0] == 'h' ? " link to " : nullptr;
+  if (arrow)
+    if (const size_t cut = name.find(arrow); cut != std::string::npos)
+      name.resize(cut);
+  return ArchiveEntry{mode[0], name};
+}
+
 std::optional<std::string> checkArchiveEntry(const ArchiveEntry& e) {
   const std::string what = "archive member " + quote(e.name);
   if (e.name.empty())
@@ -329,16 +359,31 @@ UnpackResult unpackArchive(const std::string& file, const SavedLabs& store, cons
     progress.step("image " + image.name + ": recipe hash " + image.recipeHash + ", build found at " +
                   findLocalBase(image, images, ""));
 
-  // Every member checked before anything is written.
-  const std::vector<std::string> verbose = runTool(
-      {"tar", "--list", "--verbose", "--use-compress-program=" + std::string(kCompressor), "--file=" + file}, "list " + file);
-  const std::vector<std::string> names =
-      runTool({"tar", "--list", "--use-compress-program=" + std::string(kCompressor), "--file=" + file}, "list " + file);
-  if (verbose.size() != names.size() || names.empty() || names.front() != "manifest.json")
-    throw RuntimeError(file + " is not an archive umlab wrote (its listing is not one member per line, manifest first)");
-  for (size_t i = 0; i < names.size(); ++i)
-    if (auto problem = checkArchiveEntry({verbose[i].empty() ? '?' : verbose[i][0], names[i]}))
+  // Every member checked before anything is written: one listing, each line parsed (a line that
+  // is not a member, such as a warning of tar's, refuses the archive).
+  const std::vector<std::string> listing =
+      runTool({"tar", "--list", "--verbose", "--numeric-owner", "--use-compress-program=" + std::string(kCompressor),
+               "--file=" + file},
+              "list " + file);
+  std::string warning; // tar's own messages (stderr, in the same stream): refused after the members
+  bool isFirst = true;
+  for (const std::string& line : listing) {
+    const std::optional<ArchiveEntry> entry = parseTarListing(line);
+    const std::string prefix = line.substr(0, line.find(": ")); // "tar" or "/usr/bin/tar" for tar's messages
+    if (!entry && prefix.size() < line.size() && prefix.ends_with("tar") && prefix.find(' ') == std::string::npos) {
+      warning = warning.empty() ? line : warning;
+      continue;
+    }
+    if (!entry)
+      throw RuntimeError(file + " is not an archive umlab wrote (tar lists '" + line + "'); nothing was unpacked");
+    if (isFirst && entry->name != "manifest.json")
+      throw RuntimeError(file + " is not an archive umlab wrote (its first member is not manifest.json); nothing was unpacked");
+    isFirst = false;
+    if (auto problem = checkArchiveEntry(*entry))
       throw RuntimeError(file + ": " + *problem + "; nothing was unpacked");
+  }
+  if (!warning.empty())
+    throw RuntimeError(file + " is not an archive umlab wrote ('" + warning + "'); nothing was unpacked");
 
   const std::string partial = store.makePartial(result.lab);
   struct Remove {

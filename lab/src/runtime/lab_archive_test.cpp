@@ -75,3 +75,28 @@ TEST_CASE("absolute paths, '..', links and names umlab does not write are refuse
   CHECK(checkArchiveEntry({'-', "./plan.json"}) == "archive member './plan.json' has a name umlab does not write");
   CHECK(checkArchiveEntry({'-', ""}) == "an archive member has no name");
 }
+
+TEST_CASE("tar's verbose listing is read as type and name, and anything else is not a member", "[runtime][archive]") {
+  auto e = parseTarListing("-rw------- 0/0      1074012160 2026-12-03 21:38 cow/pc1.cow");
+  REQUIRE(e);
+  CHECK(e->type == '-');
+  CHECK(e->name == "cow/pc1.cow");
+  e = parseTarListing("drwx------ 0/0               0 2026-12-03 21:38 nodes/pc2/");
+  REQUIRE(e);
+  CHECK(e->type == 'd');
+  CHECK(e->name == "nodes/pc2/");
+  e = parseTarListing("lrwxrwxrwx 0/0               0 2026-12-03 21:38 cow -> /etc");
+  REQUIRE(e);
+  CHECK(e->type == 'l');
+  CHECK(e->name == "cow");
+  CHECK(parseTarListing("hrw-r--r-- 0/0               0 2026-12-03 21:38 plan.json link to manifest.json")->name ==
+        "plan.json");
+  CHECK(checkArchiveEntry(*e)->find("type 'l'") != std::string::npos);
+  e = parseTarListing("-rw-r--r-- 0/0               5 2026-12-03 21:38 a name with spaces");
+  REQUIRE(e);
+  CHECK(e->name == "a name with spaces");
+  CHECK_FALSE(parseTarListing("tar: Removing leading `/' from member names"));
+  CHECK_FALSE(parseTarListing("tar: A lone zero block at 42"));
+  CHECK_FALSE(parseTarListing(""));
+  CHECK_FALSE(parseTarListing("-rw-r--r-- 0/0 5 2026-12-03 21:38"));
+}

@@ -70,6 +70,10 @@ struct ArchiveEntry {
   std::string name;
 };
 
+/// One line of `tar --list --verbose --numeric-owner` ("-rw------- 0/0 1074012160 2026-12-03
+/// 21:38 cow/pc1.cow") as an entry; nullopt for a line that is not one (a warning of tar's).
+std::optional<ArchiveEntry> parseTarListing(const std::string& line);
+
 /// Why `entry` may not be extracted, or nullopt when it may.
 std::optional<std::string> checkArchiveEntry(const ArchiveEntry& entry);
 
