@@ -36,6 +36,15 @@ std::optional<std::string> rebasedCowHeader(std::span<const uint8_t> header, con
   return out;
 }
 
+std::optional<CowHeader> readCowHeaderOf(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  uint8_t buf[kCowV3HeaderSize];
+  const ssize_t n = fd ? ::pread(fd.get(), buf, sizeof buf, 0) : -1;
+  if (n <= 0)
+    return std::nullopt;
+  return parseCowHeader(std::span<const uint8_t>(buf, static_cast<size_t>(n)));
+}
+
 std::optional<std::string> rebaseCowFile(const std::string& cowPath, const std::string& basePath) {
   struct stat base {};
   if (::stat(basePath.c_str(), &base) != 0)

@@ -146,8 +146,15 @@ void copySavedLab(const LaunchPlan& p, const std::string& from, LaunchProgress& 
       const std::string cow = from + "/cow/" + g.name + ".cow";
       if (fs::exists(cow, ec)) {
         copySparseFile(cow, g.cowPath);
-        if (auto problem = kernel::rebaseCowFile(g.cowPath, g.basePath))
-          throw RuntimeError("node '" + g.name + "': " + *problem);
+        // Over a copy of its base (another path: another machine, user or image directory) the
+        // header is pointed at the local file. Over the very file it names, it is left alone, so
+        // that a base changed since (another mtime) is refused below as for any COW file.
+        const std::optional<kernel::CowHeader> header = kernel::readCowHeaderOf(g.cowPath);
+        std::error_code same;
+        const bool isSameFile = header && fs::equivalent(header->backingPath, g.basePath, same) && !same;
+        if (!isSameFile)
+          if (auto problem = kernel::rebaseCowFile(g.cowPath, g.basePath))
+            throw RuntimeError("node '" + g.name + "': " + *problem);
         ++disks;
       }
       const std::string disk = from + "/nodes/" + g.name + "/config.img";

@@ -24,6 +24,9 @@ namespace umlab::kernel {
 std::optional<std::string> rebasedCowHeader(std::span<const uint8_t> header, const std::string& backingPath,
                                             uint64_t backingSize, uint32_t backingMtime, std::string& why);
 
+/// The header of the COW file at `path`; nullopt when it cannot be read or is not one.
+std::optional<CowHeader> readCowHeaderOf(const std::string& path);
+
 /// Rewrites the header of the COW file `cowPath` to name `basePath` with its current mtime.
 /// Returns nullopt when done, else a one-line message (what is wrong, what to do).
 std::optional<std::string> rebaseCowFile(const std::string& cowPath, const std::string& basePath);
