@@ -152,7 +152,8 @@ SaveResult saveLab(const LabClient& client, const std::string& lab, const SavedL
     }
   }
   LabState state(client.stateRoot(), lab);
-  for (const auto& e : fs::directory_iterator(state.dir() + "/captures", ec)) {
+  std::error_code listing;
+  for (const auto& e : fs::directory_iterator(state.dir() + "/captures", listing)) {
     if (!e.is_regular_file(ec) || e.is_symlink(ec))
       continue;
     const std::string to = dir + "/captures/" + e.path().filename().string();
@@ -161,8 +162,9 @@ SaveResult saveLab(const LabClient& client, const std::string& lab, const SavedL
   }
   // A rootless lab's captures/ belongs to its subordinate id; it holds only replays' copies of
   // topology files there (`umlab capture` removes its own), so it is not worth a namespace.
-  if (ec && ec != std::errc::no_such_file_or_directory && !(ec == std::errc::permission_denied && isRootless()))
-    progress.warning("the lab's capture files in " + state.dir() + "/captures were not kept: " + ec.message());
+  if (listing && listing != std::errc::no_such_file_or_directory &&
+      !(listing == std::errc::permission_denied && isRootless()))
+    progress.warning("the lab's capture files in " + state.dir() + "/captures were not kept: " + listing.message());
 
   // Power off, then keep the disks.
   progress.step("stopping " + std::to_string(plan.guests.size()) + " guest" + (plan.guests.size() == 1 ? "" : "s") +
