@@ -16,6 +16,7 @@ UMLAB_PACKAGES=(
   strace                                    # the test that umlab never runs umlab again
   user-mode-linux uml-utilities vde2        # the guests' kernel; uml_switch and vde_switch, the switch anchors
   debootstrap e2fsprogs                     # building the base image (mkfs.ext4 -d, debugfs)
+  zstd                                      # umlab archive / up FILE.umlab: the archive's compressor (tar runs it)
   acl                                       # setfacl: guests (the lab's uid) may write the directories they mount
   uidmap                                    # newuidmap/newgidmap: rootless labs run their guests under subordinate ids
   linux-source-6.1 make patch xz-utils bc bison flex libelf-dev   # umlab kernel build: umlab's own UML kernel (kernel/uml)

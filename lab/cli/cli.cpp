@@ -6,6 +6,7 @@
 #include "kernel_command.hpp"
 #include "node_commands.hpp"
 #include "runtime_commands.hpp"
+#include "save_commands.hpp"
 #include "segment_commands.hpp"
 #include "umlab/lab/testing/test_spec.hpp"
 #include "test_command.hpp"
@@ -40,7 +41,7 @@ namespace umlab::cli {
 
 namespace {
 
-constexpr const char* kVersion = "umlab 0.1.0";
+constexpr const char* kVersion = kUmlabVersion;
 
 constexpr const char* kUsage =
     "usage: umlab <command> [options] [arguments]\n"
@@ -52,7 +53,8 @@ constexpr const char* kUsage =
     "  plan FILE          show the launch plan: processes, arguments, sockets, start order\n"
     "  graph FILE         draw the lab: Graphviz DOT, SVG, JSON, Mermaid or draw.io\n"
     "  up FILE|DIR        boot the lab (a Netkit/Kathara DIR is imported); returns when ready\n"
-    "  ps [LAB...]        show running labs, their nodes and switches\n"
+    "  up FILE.umlab      unpack a lab archive and boot it (--name NEW)\n"
+    "  ps [LAB...]        show running and saved labs, their nodes and switches\n"
     "  exec LAB NODE -- COMMAND...   run a command in a guest\n"
     "  console LAB NODE   attach to a guest's console (login root/root)\n"
     "  node LAB NODE stop|start|restart|crash   power a node off and on, or cut its power\n"
@@ -65,7 +67,10 @@ constexpr const char* kUsage =
     "  host LAB -- COMMAND...        run a command on the host in the lab's network namespace\n"
     "  test TESTS-FILE    boot a lab and run its checks (reach, blocked, traffic, ...)\n"
     "  import DIR         turn a Netkit/Kathara lab directory into a topology\n"
-    "  down LAB...        stop a lab and remove its state\n"
+    "  save LAB           keep a lab's disks, state and captures on disk and stop it\n"
+    "  resume LAB         boot a saved lab again, with every change its guests made\n"
+    "  archive LAB -o FILE.umlab   pack a saved lab into one file ('umlab up FILE.umlab')\n"
+    "  down LAB...        stop a lab and remove its state (--saved LAB: delete a saved lab)\n"
     "  clean [LAB...]     remove what crashed labs left behind\n"
     "  image build|ls     build or list base images\n"
     "  kernel build|ls    build or list umlab's own UML kernel (nodes choose it with 'kernel: umlab')\n"
@@ -364,6 +369,7 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       if (const char* h = runtimeHelp(rest[0]) ? runtimeHelp(rest[0])
                           : segmentHelp(rest[0]) ? segmentHelp(rest[0])
                           : nodeHelp(rest[0])    ? nodeHelp(rest[0])
+                          : saveHelp(rest[0])    ? saveHelp(rest[0])
                           : rest[0] == "test"    ? kTestHelp
                           : rest[0] == "import"  ? kImportHelp
                           : rest[0] == "limits"  ? kLimitsHelp
@@ -398,6 +404,8 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       return runSegmentCommand(self, command, rest, out, err);
     if (nodeHelp(command))
       return runNodeCommand(self, command, rest, out, err);
+    if (saveHelp(command))
+      return runSaveCommand(self, command, rest, out, err);
     if (command == "test")
       return runTestCommand(self, rest, out, err);
     if (command == "import")
@@ -410,7 +418,7 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       return runLimitsCommand(rest, out, err);
     if (command == "class")
       return runClassCommand(self, rest, out, err);
-    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "node", "inspect", "events", "apply", "link", "capture", "replay", "host", "test", "import", "down", "clean", "image", "kernel", "limits", "class", "help"};
+    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "node", "inspect", "events", "apply", "link", "capture", "replay", "host", "test", "import", "save", "resume", "archive", "down", "clean", "image", "kernel", "limits", "class", "help"};
     std::string hint = didYouMean(command, commands);
     throw CliUsageError{"unknown command '" + command + "'" + (hint.empty() ? "; run 'umlab --help' for the list" : hint)};
   } catch (const CliUsageError& e) {

@@ -3,6 +3,7 @@
 // (lab/runtime/launcher.hpp, lab_client.hpp).
 #include "runtime_commands.hpp"
 #include "import_command.hpp"
+#include "save_commands.hpp"
 
 #include "umlab/base/diagnostics.hpp"
 #include "umlab/base/json_writer.hpp"
@@ -101,6 +102,10 @@ int cmdUp(const std::string& self, const CliArgs& a, std::ostream& out, std::ost
   if (req.bootTimeout < std::chrono::seconds(1))
     throw CliUsageError{"--timeout needs a duration of at least 1s"};
   req.startupDir = a.get("--startup-dir").value_or("");
+  if (isArchiveFile(req.file)) // a lab archive (save_commands.hpp)
+    return upArchive(self, a, req.stateRoot, req.bootTimeout, out, err);
+  if (a.get("--name") || a.has("--unpack-only"))
+    throw CliUsageError{"--name and --unpack-only are for lab archives (FILE.umlab)"};
   PrintProgress progress(out, err, "  ");
   std::string lab;
   const int status = bootLab(self, req, progress, out, err, &lab);
@@ -134,9 +139,16 @@ int cmdPs(const std::string&, const CliArgs& a, std::ostream& out, std::ostream&
     for (const std::string& root : roots)
       for (const std::string& l : LabClient(root).labs())
         labs.emplace_back(l, root);
-  std::vector<std::string> shown;
+  std::vector<std::string> shown, running;
   int status = kExitOk;
   for (const auto& [name, root] : labs) {
+    // A named lab that does not run may be saved (save_commands.hpp): shown below.
+    if (!a.positional().empty() && isSavedLab(name)) {
+      const std::vector<std::string> withState = LabClient(root).labs();
+      if (std::find(withState.begin(), withState.end(), name) == withState.end())
+        continue;
+    }
+    running.push_back(name);
     try {
       const runtime::LabStatus s = LabClient(root).status(name);
       shown.push_back(fmt == "json" ? runtime::labStatusJson(s) : runtime::renderLabStatusText(s, all));
@@ -145,6 +157,9 @@ int cmdPs(const std::string&, const CliArgs& a, std::ostream& out, std::ostream&
       status = a.positional().empty() ? status : kExitInputError;
     }
   }
+  if (!all && !a.has("--user")) // the caller's saved labs, after the running ones
+    for (std::string& s : savedLabsForPs(a.positional(), running, fmt))
+      shown.push_back(std::move(s));
   if (fmt == "json") {
     out << "[";
     for (size_t i = 0; i < shown.size(); ++i) {
@@ -162,7 +177,7 @@ int cmdPs(const std::string&, const CliArgs& a, std::ostream& out, std::ostream&
     std::string where;
     for (const std::string& r : all ? std::vector<std::string>{} : roots)
       where += (where.empty() ? "" : " or ") + r;
-    out << "no labs are running" << (where.empty() ? "" : " (state directory " + where + ")") << "\n";
+    out << "no labs are running or saved" << (where.empty() ? "" : " (state directory " + where + ")") << "\n";
   }
   return status;
 }
@@ -351,6 +366,8 @@ void reportDown(const std::string& name, const runtime::DownResult& r, bool keep
 }
 
 int cmdDown(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
+  if (a.has("--saved"))
+    return downSaved(a, out, err);
   if (a.positional().empty())
     throw CliUsageError{"down needs the name of a lab, as in 'umlab down lan'; 'umlab ps' lists them"};
   int status = kExitOk;
@@ -360,7 +377,11 @@ int cmdDown(const std::string& self, const CliArgs& a, std::ostream& out, std::o
     try {
       reportDown(name, client.down(name, a.has("--keep")), a.has("--keep"), client.stateRoot(), out);
     } catch (const RuntimeError& e) {
-      err << "umlab: error: " << e.what() << "\n";
+      if (!fs::exists(client.stateRoot() + "/" + name) && isSavedLab(name))
+        err << "umlab: error: lab '" << name << "' is saved, not running; 'umlab resume " << name
+            << "' boots it, 'umlab down --saved " << name << "' deletes it\n";
+      else
+        err << "umlab: error: " << e.what() << "\n";
       status = kExitInputError;
     }
   }
@@ -537,6 +558,7 @@ int bootLab(const std::string& self, const BootRequest& req, runtime::LaunchProg
 
 const char* const kUpHelp =
     "usage: umlab up [options] FILE\n"
+    "       umlab up [options] FILE.umlab\n"
     "\n"
     "Boot the lab in FILE: one UML guest per node, each on its own copy-on-write file over the\n"
     "shared base image, and a switch per switch or hub segment, all in the lab's own network\n"
@@ -544,6 +566,8 @@ const char* const kUpHelp =
     "('umlab events LAB' follows it, 'umlab apply FILE' changes it, 'umlab down LAB' stops it).\n"
     "Runs as root or as any user (rootless: the lab's namespaces belong to a user namespace of\n"
     "the user's own, docs/classroom.md); needs a base image ('umlab image build').\n"
+    "FILE.umlab, a lab archive ('umlab archive'), is unpacked into a saved lab and resumed with\n"
+    "its disks as they were (docs/save-resume.md).\n"
     "\n"
     "options:\n"
     "  --timeout D        give up when a guest is not ready after D (default 180s)\n"
@@ -552,13 +576,16 @@ const char* const kUpHelp =
     "  --state-dir DIR    keep the lab's state under DIR (default $UMLAB_STATE_DIR, else\n"
     "                     $XDG_RUNTIME_DIR/umlab, else /run/umlab for root, /tmp/umlab-UID\n"
     "                     for others)\n"
+    "  --name NEW         (FILE.umlab) run the archived lab under the name NEW\n"
+    "  --unpack-only      (FILE.umlab) unpack it as a saved lab; 'umlab resume' boots it\n"
     "  -h, --help         show this help\n";
 
 const char* const kPsHelp =
     "usage: umlab ps [options] [LAB...]\n"
     "\n"
     "Show the running labs: each node's state (booting, ready, stopping, stopped, dead), pid,\n"
-    "uptime, memory and interfaces, and each switch.\n"
+    "uptime, memory and interfaces, and each switch; then the saved labs ('umlab save'): when\n"
+    "saved and the disk they use (in JSON: state \"saved\", savedTime, diskBytes, origin).\n"
     "\n"
     "options:\n"
     "  --format text|json   output format (default text)\n"
@@ -600,6 +627,7 @@ const char* const kDownHelp =
     "\n"
     "options:\n"
     "  --keep             keep the guests' COW files (in the state directory's cow/)\n"
+    "  --saved            delete the saved labs LAB... ('umlab save'): their disks are lost\n"
     "  --state-dir DIR    where labs keep their state\n"
     "  --user NAME        (root) act on the labs of account NAME\n"
     "  -h, --help         show this help\n";
@@ -661,13 +689,13 @@ int runRuntimeCommand(const std::string& self, const std::string& command, const
     int (*run)(const std::string&, const CliArgs&, std::ostream&, std::ostream&);
   };
   static const std::map<std::string, Spec> specs{
-      {"up", {kUpHelp, {"-h", "--help"}, {"--timeout", "--state-dir", "--startup-dir"}, cmdUp}},
+      {"up", {kUpHelp, {"-h", "--help", "--unpack-only"}, {"--timeout", "--state-dir", "--startup-dir", "--name"}, cmdUp}},
       {"ps", {kPsHelp, {"-h", "--help", "--all"}, {"--format", "--state-dir", "--user"}, cmdPs}},
       {"exec", {kExecHelp, {"-h", "--help", "-i", "--interactive"}, {"--timeout", "--state-dir", "--user"}, cmdExec}},
       {"console", {kConsoleHelp, {"-h", "--help"}, {"--state-dir", "--user"}, cmdConsole}},
       {"events", {kEventsHelp, {"-h", "--help", "--counters"}, {"--format", "--state-dir", "--user"}, cmdEvents}},
       {"apply", {kApplyHelp, {"-h", "--help", "--dry-run", "--restart-changed"}, {"--state-dir"}, cmdApply}},
-      {"down", {kDownHelp, {"-h", "--help", "--keep"}, {"--state-dir", "--user"}, cmdDown}},
+      {"down", {kDownHelp, {"-h", "--help", "--keep", "--saved"}, {"--state-dir", "--user"}, cmdDown}},
       {"clean", {kCleanHelp, {"-h", "--help"}, {"--state-dir", "--user"}, cmdClean}},
   };
   const Spec& spec = specs.at(command);

@@ -3,11 +3,13 @@
 #include "umlab/base/process_runner.hpp"
 #include "umlab/base/unique_fd.hpp"
 #include "umlab/kernel/cow_file.hpp"
+#include "umlab/kernel/cow_rebase.hpp"
 #include "umlab/kernel/kernel_recipe.hpp"
 #include "umlab/lab/runtime/config_disk.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
 #include "umlab/lab/runtime/limit_gate.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
+#include "umlab/lab/runtime/sparse_copy.hpp"
 #include "umlab/lab/runtime/supervisor.hpp"
 
 #include <algorithm>
@@ -135,6 +137,43 @@ std::string followSupervisor(int fd, LaunchProgress& progress, const std::string
   return failure;
 }
 
+/// The saved lab in `from` (saved_labs.hpp) copied into the new state directory of `p`.
+void copySavedLab(const LaunchPlan& p, const std::string& from, LaunchProgress& progress) {
+  std::error_code ec;
+  size_t disks = 0, captures = 0;
+  try {
+    for (const GuestPlan& g : p.guests) {
+      const std::string cow = from + "/cow/" + g.name + ".cow";
+      if (fs::exists(cow, ec)) {
+        copySparseFile(cow, g.cowPath);
+        // Over a copy of its base (another path: another machine, user or image directory) the
+        // header is pointed at the local file. Over the very file it names, it is left alone, so
+        // that a base changed since (another mtime) is refused below as for any COW file.
+        const std::optional<kernel::CowHeader> header = kernel::readCowHeaderOf(g.cowPath);
+        std::error_code same;
+        const bool isSameFile = header && fs::equivalent(header->backingPath, g.basePath, same) && !same;
+        if (!isSameFile)
+          if (auto problem = kernel::rebaseCowFile(g.cowPath, g.basePath))
+            throw RuntimeError("node '" + g.name + "': " + *problem);
+        ++disks;
+      }
+      const std::string disk = from + "/nodes/" + g.name + "/config.img";
+      if (fs::exists(disk, ec))
+        copySparseFile(disk, g.configDisk);
+    }
+    for (const auto& e : fs::directory_iterator(from + "/captures", ec))
+      if (e.is_regular_file(ec) && !e.is_symlink(ec)) {
+        copySparseFile(e.path().string(), p.stateDir + "/captures/" + e.path().filename().string());
+        ++captures;
+      }
+  } catch (const std::system_error& e) {
+    throw RuntimeError(std::string("cannot copy the saved lab: ") + e.what() + " (the saved lab in " + from +
+                       " is untouched)");
+  }
+  progress.step("resuming from " + from + ": " + std::to_string(disks) + " disk" + (disks == 1 ? "" : "s") + ", " +
+                std::to_string(captures) + " capture" + (captures == 1 ? "" : "s"));
+}
+
 } // namespace
 
 void checkHost(const LaunchPlan& p) {
@@ -211,7 +250,10 @@ LaunchResult Launcher::launch(const LaunchPlan& plan, const LaunchOptions& optio
     if (auto sup = state.liveSupervisor())
       throw RuntimeError("lab '" + plan.lab + "' is already running (supervisor pid " + std::to_string(sup->id.pid) +
                          "); stop it with 'umlab down " + plan.lab + "' first");
-    result.reusedCow = keptCowOnly(state.dir());
+    result.reusedCow = options.resumeFrom.empty() && keptCowOnly(state.dir());
+    if (!options.resumeFrom.empty())
+      throw RuntimeError("lab '" + plan.lab + "' has state in " + state.dir() + " already; 'umlab clean " + plan.lab +
+                         "' removes it (the saved lab is not touched)");
     if (!result.reusedCow)
       throw RuntimeError("a previous run of lab '" + plan.lab + "' left its state in " + state.dir() +
                          "; remove it with 'umlab clean " + plan.lab + "'");
@@ -223,10 +265,15 @@ LaunchResult Launcher::launch(const LaunchPlan& plan, const LaunchOptions& optio
     progress_.step("reusing the COW files that 'umlab down --keep' kept in " + state.dir() + "/cow");
   makeStateDirs(plan, result.reusedCow);
   StateDirGuard guard{plan.stateDir, result.reusedCow};
+  if (!options.resumeFrom.empty())
+    copySavedLab(plan, options.resumeFrom, progress_);
   for (const GuestPlan& g : plan.guests) {
     if (auto problem = kernel::checkCow(g.cowPath, g.basePath))
       throw RuntimeError(*problem);
     try {
+      std::error_code ec;
+      if (!options.resumeFrom.empty() && fs::exists(g.configDisk, ec))
+        continue; // the saved lab's own
       writeConfigDisk(g, options.guestBinDir);
     } catch (const std::system_error& e) {
       throw RuntimeError(std::string("cannot write the config disk of node '") + g.name + "': " + e.what());

@@ -30,6 +30,14 @@ struct LaunchOptions {
   std::string stateRoot;
   std::chrono::seconds bootTimeout{180};
   std::string guestBinDir; ///< umlab-init and umlab-agent (config_disk.hpp)
+  /// A saved lab's directory (saved_labs.hpp) to boot from: its cow/<node>.cow files are copied
+  /// (sparse) to the plan's COW paths and their headers pointed at the plan's base images when
+  /// they name another file (a copy of the same build; the same file with another mtime is
+  /// refused as for any COW file), its
+  /// nodes/<node>/config.img are used instead of new config disks, and its captures/ files go
+  /// into the lab's captures/. The caller checked that each base is the build those COW files
+  /// were made on (saved_labs.hpp `findLocalBase`). Nothing in it is changed. Empty: a new lab.
+  std::string resumeFrom;
 };
 
 struct LaunchResult {
