@@ -207,6 +207,24 @@ TEST_CASE("the player hands out each due step once, in plan order, from time 0",
   CHECK_FALSE(p.upcoming());
 }
 
+TEST_CASE("a resumed timeline goes on from where it was saved", "[lab][timeline]") {
+  using runtime::TimelinePlayer;
+  auto r = planTimeline(R"(timeline:
+  - {at: 2s, link: r1:eth1, down: true}
+  - {at: 2s, node: r2, crash: true}
+  - {at: 5s, link: r1:eth1, up: true}
+)");
+  REQUIRE(r.plan);
+  TimelinePlayer p(r.plan->timeline);
+  const auto now = TimelinePlayer::Clock::time_point{} + std::chrono::hours(1);
+  // Saved 3 s in: the first two steps were played then, and come back for their links' state.
+  CHECK(p.start(now - std::chrono::seconds(3), std::chrono::seconds(3)) == std::vector<size_t>{0, 1});
+  CHECK(p.finished() == 2);
+  CHECK(p.due(now).empty());
+  CHECK(p.nextDue() == now + std::chrono::seconds(2));
+  CHECK(p.due(now + std::chrono::seconds(2)) == std::vector<size_t>{2});
+}
+
 TEST_CASE("conditions interpolate value by value", "[lab][timeline]") {
   LinkConditions a, b;
   a.lossPercent = 0;

@@ -87,6 +87,8 @@ std::string archiveManifestJson(const ArchiveManifest& m) {
   JsonWriter w;
   w.beginObject().field("format", "umlab-archive").field("formatVersion", m.formatVersion).field("lab", m.lab)
       .field("umlabVersion", m.umlabVersion).field("created", m.created).field("savedTime", m.savedTime);
+  if (m.timelineMs > 0)
+    w.field("timelineMs", m.timelineMs);
   w.key("nodes").beginArray();
   for (const ArchiveManifest::Node& n : m.nodes)
     w.beginObject().field("name", n.name).field("image", n.image).field("cowSize", n.cowSize)
@@ -143,6 +145,8 @@ std::optional<ArchiveManifest> readArchiveManifest(const std::string& text, std:
   m.umlabVersion = str(*doc, "", "umlabVersion");
   m.created = static_cast<int64_t>(num(*doc, "", "created"));
   m.savedTime = static_cast<int64_t>(num(*doc, "", "savedTime"));
+  if (const JsonValue* t = doc->find("timelineMs"))
+    m.timelineMs = t->asInt().value_or(0);
   auto array = [&](const char* key) -> const JsonArray& {
     static const JsonArray kEmpty;
     const JsonValue* f = doc->find(key);
@@ -270,6 +274,7 @@ ArchiveResult writeArchive(const SavedLabs& store, const std::string& lab, const
   m.umlabVersion = umlabVersion;
   m.created = static_cast<int64_t>(::time(nullptr));
   m.savedTime = saved.meta.savedTime;
+  m.timelineMs = saved.meta.timelineMs;
   m.images = saved.meta.images;
   std::vector<std::string> members{"plan.json", "topology", "nodes", "captures"};
   for (const GuestPlan& g : plan->guests) {
@@ -408,6 +413,7 @@ UnpackResult unpackArchive(const std::string& file, const SavedLabs& store, cons
   SavedLabMeta meta;
   meta.lab = result.lab;
   meta.savedTime = m.savedTime;
+  meta.timelineMs = m.timelineMs;
   meta.umlabVersion = m.umlabVersion;
   meta.origin = "archive " + fs::absolute(file, ec).string();
   for (const ArchiveManifest::Node& n : m.nodes)

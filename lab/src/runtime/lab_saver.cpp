@@ -166,6 +166,14 @@ SaveResult saveLab(const LabClient& client, const std::string& lab, const SavedL
       !(listing == std::errc::permission_denied && isRootless()))
     progress.warning("the lab's capture files in " + state.dir() + "/captures were not kept: " + listing.message());
 
+  // How far the timeline has gone: a resumed lab goes on from there, not from its start.
+  int64_t timelineMs = 0;
+  try {
+    const TimelineStatus t = client.status(lab).timeline;
+    if (t.steps > 0 && t.startTime > 0)
+      timelineMs = static_cast<int64_t>((eventTimeNow() - t.startTime) * 1000);
+  } catch (const RuntimeError&) {
+  }
   // Power off, then keep the disks.
   progress.step("stopping " + std::to_string(plan.guests.size()) + " guest" + (plan.guests.size() == 1 ? "" : "s") +
                 " cleanly (their disks are kept)");
@@ -186,6 +194,7 @@ SaveResult saveLab(const LabClient& client, const std::string& lab, const SavedL
   for (const GuestPlan& g : plan.guests)
     meta.nodes.push_back(g.name);
   meta.images = imagesOfPlan(plan);
+  meta.timelineMs = timelineMs;
   writeText(dir + "/saved.json", savedLabMetaJson(meta));
   store.commit(dir, lab);
   partial.isCommitted = true;
@@ -242,6 +251,7 @@ ResumeResult resumeLab(const SavedLabs& store, const std::string& lab, const Res
   launch.bootTimeout = options.bootTimeout;
   launch.guestBinDir = options.guestBinDir;
   launch.resumeFrom = store.dir(lab);
+  launch.timelineFromMs = store.read(lab).meta.timelineMs;
   result.seconds = Launcher(progress).launch(result.plan, launch).seconds;
   store.remove(lab);
   progress.step("the saved copy in " + store.dir(lab) + " was removed (the lab runs from " + result.plan.stateDir + ")");

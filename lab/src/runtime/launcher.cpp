@@ -319,6 +319,7 @@ LaunchResult Launcher::launch(const LaunchPlan& plan, const LaunchOptions& optio
     opts.stateRoot = options.stateRoot;
     opts.bootTimeout = options.bootTimeout;
     opts.isReusingCow = result.reusedCow;
+    opts.timelineFromMs = options.timelineFromMs;
     int status = 1;
     try {
       SystemProcessRunner runner;

@@ -126,7 +126,10 @@ std::string savedLabMetaJson(const SavedLabMeta& m) {
   for (const SavedImage& i : m.images)
     w.beginObject().field("name", i.name).field("recipeHash", i.recipeHash).field("basePath", i.basePath)
         .field("size", i.size).field("uuid", i.uuid).endObject();
-  w.endArray().endObject();
+  w.endArray();
+  if (m.timelineMs > 0)
+    w.field("timelineMs", m.timelineMs);
+  w.endObject();
   return w.str();
 }
 
@@ -164,6 +167,8 @@ std::optional<SavedLabMeta> readSavedLabMeta(const std::string& text, std::strin
   m.umlabVersion = *umlabVersion;
   m.origin = *origin;
   m.savedTime = *saved->asInt();
+  if (const JsonValue* t = doc->find("timelineMs"))
+    m.timelineMs = t->asInt().value_or(0);
   for (const JsonValue& n : *nodes->asArray()) {
     if (!n.asString()) {
       error = "nodes: not a list of names";

@@ -689,10 +689,21 @@ private:
       progress_.reset();
       labEvent("ready");
       // Time 0 of the lab's timeline, and of `umlab test`'s timed checks, with or without steps.
-      timeline_.start(Clock::now());
-      timelineStartTime_ = eventTimeNow();
+      const auto played = std::chrono::milliseconds(options_.timelineFromMs);
+      // A resumed lab: its links are put back as the steps played before the save left them
+      // (the switches are new); the other steps' effects are in the guests' disks.
+      for (size_t index : timeline_.start(Clock::now() - played, played))
+        if (const TimelineStepPlan& s = timeline_.steps()[index]; s.action == "link") {
+          const AdminReply r = switchAdmin(s.adminPath, "set port " + s.port + " both " + s.words, std::chrono::seconds(1));
+          log("timeline: " + s.what + " again (played before the lab was saved): " + (r.ok ? "done" : r.text));
+          for (const auto& sw : switches_)
+            if (sw->plan.adminPath == s.adminPath && sw->isAlive && !sw->adminFd)
+              askSwitch(*sw);
+        }
+      timelineStartTime_ = eventTimeNow() - double(played.count()) / 1000;
       if (!timeline_.steps().empty())
-        log("timeline: " + std::to_string(timeline_.steps().size()) + " steps from now");
+        log("timeline: " + std::to_string(timeline_.steps().size() - timeline_.handedOut()) + " steps from now" +
+            (played.count() ? " (resumed " + std::to_string(played.count() / 1000) + " s in)" : ""));
     }
   }
 

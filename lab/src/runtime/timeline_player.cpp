@@ -2,9 +2,16 @@
 
 namespace umlab::lab::runtime {
 
-void TimelinePlayer::start(Clock::time_point now) {
-  if (!started_)
-    started_ = now;
+std::vector<size_t> TimelinePlayer::start(Clock::time_point zero, std::chrono::milliseconds played) {
+  std::vector<size_t> before;
+  if (started_)
+    return before;
+  started_ = zero;
+  while (next_ < steps_.size() && steps_[next_].atMs < played.count()) {
+    before.push_back(next_++);
+    ++finished_;
+  }
+  return before;
 }
 
 std::vector<size_t> TimelinePlayer::due(Clock::time_point now) {

@@ -54,6 +54,7 @@ struct ArchiveManifest {
   std::vector<Node> nodes;
   std::vector<SavedImage> images;
   std::vector<std::string> captures; ///< file names under captures/
+  int64_t timelineMs = 0; ///< how far the lab's timeline had gone (saved_labs.hpp); optional
 
   bool operator==(const ArchiveManifest&) const = default;
 };

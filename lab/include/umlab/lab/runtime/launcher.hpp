@@ -38,6 +38,9 @@ struct LaunchOptions {
   /// into the lab's captures/. The caller checked that each base is the build those COW files
   /// were made on (saved_labs.hpp `findLocalBase`). Nothing in it is changed. Empty: a new lab.
   std::string resumeFrom;
+  /// A resumed lab's timeline goes on from this point (ms after its time 0): the steps before it
+  /// were played before the lab was saved. 0: from the start.
+  int64_t timelineFromMs = 0;
 };
 
 struct LaunchResult {

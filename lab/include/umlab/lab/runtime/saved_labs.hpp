@@ -68,6 +68,9 @@ struct SavedLabMeta {
   std::string origin;         ///< where it came from: "/run/umlab/lan" or "archive lan.umlab"
   std::vector<std::string> nodes;
   std::vector<SavedImage> images;
+  /// How far the lab's timeline had gone (ms after its time 0) when it was saved; a resumed lab
+  /// goes on from there (0: from the start). Optional in saved.json.
+  int64_t timelineMs = 0;
 
   bool operator==(const SavedLabMeta&) const = default;
 };

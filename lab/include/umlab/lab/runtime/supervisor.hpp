@@ -55,6 +55,7 @@ struct SupervisorOptions {
   std::chrono::seconds bootTimeout{180};
   bool confine = true; ///< run UML as the lab's uid in a private mount namespace
   bool isReusingCow = false; ///< the COW files were kept by `down --keep`: a failed start keeps them
+  int64_t timelineFromMs = 0; ///< a resumed lab: its timeline goes on from here (launcher.hpp)
 };
 
 /// The unprivileged uid (and gid) a root-run lab's processes run as: 2 000 000 000 + a hash of

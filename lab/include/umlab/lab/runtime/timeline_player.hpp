@@ -26,8 +26,11 @@ public:
 
   explicit TimelinePlayer(std::vector<TimelineStepPlan> steps) : steps_(std::move(steps)) {}
 
-  /// The lab is ready: time 0 is `now`. A second call changes nothing.
-  void start(Clock::time_point now);
+  /// The lab is ready: time 0 is `zero`. The steps before `played` (a resumed lab's: they ran
+  /// before it was saved) count as finished and are never handed out; they are returned, so
+  /// that the caller can put back what they left behind (a link's state). A second call
+  /// changes nothing and returns nothing.
+  std::vector<size_t> start(Clock::time_point zero, std::chrono::milliseconds played = std::chrono::milliseconds(0));
   bool isStarted() const { return started_.has_value(); }
   /// The steps due at `now` that were not handed out yet, in order (indices into `steps()`).
   std::vector<size_t> due(Clock::time_point now);
