@@ -80,10 +80,10 @@ std::string flushGuestDisk(const LabClient& client, const std::string& lab, cons
 }
 
 GuestDiff diffLabNode(const std::string& stateRoot, const std::string& lab, const std::string& node,
-                      const DiffOptions& options) {
+                      const DiffOptions& options, bool flush) {
   const GuestDisk disk = locateGuestDisk(stateRoot, lab, node);
   std::string flushProblem;
-  if (disk.isRunning)
+  if (disk.isRunning && flush)
     flushProblem = flushGuestDisk(LabClient(stateRoot), lab, node);
   GuestDiff diff;
   try {

@@ -40,9 +40,9 @@ GuestDisk locateGuestDisk(const std::string& stateRoot, const std::string& lab, 
 /// Asks the running NODE to write its disk out (above). Returns "" when it did, else why not.
 std::string flushGuestDisk(const LabClient& client, const std::string& lab, const std::string& node);
 
-/// locate, flush a running node, diff: what `umlab diff LAB NODE` shows. A failed flush is a
-/// warning in the result, not an error.
+/// locate, flush a running node (unless `flush` is false), diff: what `umlab diff LAB NODE`
+/// shows. A failed flush is a warning in the result, not an error. Throws RuntimeError.
 GuestDiff diffLabNode(const std::string& stateRoot, const std::string& lab, const std::string& node,
-                      const DiffOptions& options);
+                      const DiffOptions& options, bool flush = true);
 
 } // namespace umlab::lab::runtime
