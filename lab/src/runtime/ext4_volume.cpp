@@ -187,7 +187,7 @@ void Ext4Volume::read(uint32_t number, uint64_t limit, const std::function<bool(
   errcode_t e = ext2fs_file_open(fs_->fs, number, 0, &file);
   if (e)
     throw std::runtime_error("cannot open inode " + std::to_string(number) + " of " + label_ + ": " + errorText(e));
-  std::string buf(1 << 16, '\0');
+  std::string buf(static_cast<size_t>(std::min<uint64_t>(limit, 1 << 16)), '\0');
   uint64_t total = 0;
   while (total < limit) {
     unsigned int got = 0;
@@ -209,6 +209,9 @@ std::string Ext4Volume::readAt(uint32_t number, uint64_t offset, uint64_t size) 
   errcode_t e = ext2fs_file_open(fs_->fs, number, 0, &file);
   if (e)
     throw std::runtime_error("cannot open inode " + std::to_string(number) + " of " + label_ + ": " + errorText(e));
+  __u64 fileSize = 0;
+  ext2fs_file_get_lsize(file, &fileSize);
+  size = offset >= fileSize ? 0 : std::min<uint64_t>(size, fileSize - offset);
   std::string out(size, '\0');
   size_t done = 0;
   e = ext2fs_file_llseek(file, offset, EXT2_SEEK_SET, nullptr);

@@ -195,29 +195,27 @@ std::optional<std::string> contentOf(const Ext4Volume& v, const Ext4Inode& inode
 } // namespace
 
 std::vector<std::string> defaultIgnores() {
+  // What a freshly booted guest of the debian and services images writes (seen with
+  // --no-default-ignores), and the logs, caches and shell/editor state that any session adds.
   return {
-      "/etc/profile.d/umlab-compat.sh", // umlab-init's PATH for its ip/ifconfig wrappers
+      "/etc/profile.d/umlab-compat.sh", // umlab-init: its ip/ifconfig wrappers first on PATH
       "/usr/bin/systemctl",             // umlab-init's stand-ins where the image has none
       "/usr/sbin/service",
-      "/etc/init.d/quagga",             // ...and Quagga's name for FRR
+      "/usr/sbin/halt",
+      "/usr/sbin/poweroff",
+      "/usr/sbin/reboot",
+      "/etc/init.d/quagga", // ...and Quagga's names for FRR
       "/etc/init.d/zebra",
-      "/lost+found",
-      "/tmp/*",  // a tmpfs in a running guest; what is below it on disk is stale
-      "/run/*",  // likewise
-      "/var/log/*",
-      "/var/cache/*",
+      "/var/log/*",         // wtmp at every boot; daemons' logs
+      "/var/cache/*",       // apt's and man's caches
       "/var/lib/apt/lists/*",
-      "/var/lib/dhcp/*",
-      "/var/lib/systemd/*",
+      "/etc/ld.so.cache",   // rewritten by every package install
       "/root/.bash_history",
       "/root/.lesshst",
       "/root/.viminfo",
-      "/root/.wget-hsts",
-      "/etc/ld.so.cache",
-      "/etc/resolv.conf",
-      "/etc/hostname",
-      "/etc/mtab",
-      "/etc/machine-id",
+      "/tmp/*", // tmpfs in a running guest: what lies below on disk is not what the guest sees
+      "/run/*",
+      "/lost+found",
   };
 }
 
@@ -229,9 +227,9 @@ GuestDiff diffGuest(const std::string& cowPath, const std::string& basePath, con
   GuestDiff diff;
   diff.cowBytes = guestDisk.cowSectors() * guestDisk.layout().sectorSize;
   if (guest.needsRecovery() && guest.hasJournalTransactions())
-    diff.warnings.push_back("the guest's journal holds writes not yet in place (the guest runs, or crashed without "
-                            "a clean shutdown): they are not in this diff; stop the node cleanly ('umlab node LAB "
-                            "NODE stop') or let 'umlab diff' flush a running one, then diff again");
+    diff.warnings.push_back("the guest's journal holds writes not yet in place (the node crashed, or runs and was "
+                            "not flushed), and they are not in this list: start the node and stop it cleanly ('umlab "
+                            "node LAB NODE start', then 'stop'), or diff it running without --no-flush");
   if (guestDisk.cowSectors() == 0) // nothing written: the guest's disk is the base
     return diff;
   TreeComparison(guestDisk, base, guest, options, diff).run();
