@@ -217,7 +217,7 @@ TEST_CASE("the content of one file is shown as a unified diff, or as sizes and h
   CHECK_FALSE(none.guest);
 }
 
-TEST_CASE("a COW that holds nothing is its base; a COW over a changed base is refused", "[lab][diff]") {
+TEST_CASE("a COW that holds nothing is its base, and a COW over a changed base is refused", "[lab][diff]") {
   if (!hasTools()) {
     WARN("SKIPPED: mkfs.ext4 or debugfs (e2fsprogs) is missing");
     return;
