@@ -14,6 +14,7 @@
 #include "umlab/lab/runtime/lab_client.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
 
+#include <algorithm>
 #include <ostream>
 #include <stdexcept>
 
@@ -103,6 +104,53 @@ int cmdDiff(const std::string& self, const CliArgs& a, std::ostream& out) {
 } // namespace
 
 std::string diffHelp() { return helpText(); }
+
+std::vector<std::string> diffNodesOption(const CliArgs& a, const lab::Topology& topology) {
+  std::vector<std::string> nodes;
+  auto value = a.get("--diff");
+  if (!value)
+    return nodes;
+  std::vector<std::string> known;
+  for (const lab::Node& n : topology.nodes)
+    known.push_back(n.name);
+  size_t at = 0;
+  while (at <= value->size()) {
+    const size_t comma = std::min(value->find(',', at), value->size());
+    const std::string name = value->substr(at, comma - at);
+    at = comma + 1;
+    if (name.empty())
+      continue;
+    if (std::find(known.begin(), known.end(), name) == known.end())
+      throw CliUsageError{"--diff names node '" + name + "', which lab '" + topology.name + "' does not have" +
+                          didYouMean(name, known)};
+    nodes.push_back(name);
+  }
+  if (nodes.empty())
+    throw CliUsageError{"--diff needs the nodes whose disks to diff, as in '--diff pc1,r1'"};
+  return nodes;
+}
+
+std::string nodeDiffsReport(const std::string& stateRoot, const std::string& lab, const std::vector<std::string>& nodes,
+                            bool flush) {
+  std::string report;
+  runtime::DiffOptions options;
+  options.ignore = runtime::defaultIgnores();
+  for (const std::string& node : nodes) {
+    try {
+      const runtime::GuestDiff d = runtime::diffLabNode(stateRoot, lab, node, options, flush);
+      report += "diff of " + node + ": " + std::to_string(d.added.size()) + " added, " +
+                std::to_string(d.changed.size()) + " changed, " + std::to_string(d.removed.size()) + " removed\n";
+      const std::string text = runtime::renderGuestDiffText(d);
+      for (size_t from = 0, nl; from < text.size(); from = nl + 1) {
+        nl = text.find('\n', from);
+        report += "  " + text.substr(from, nl - from) + "\n";
+      }
+    } catch (const std::exception& e) {
+      report += "diff of " + node + ": not available: " + e.what() + "\n";
+    }
+  }
+  return report;
+}
 
 int runDiffCommand(const std::string& self, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CliArgs a(args, {"-h", "--help", "--all", "--no-default-ignores", "--no-flush"},

@@ -140,3 +140,29 @@ TEST_CASE("umlab diff on a guest that changed many files", "[runtime][guests][di
   std::fprintf(stderr, "--all lists %zu lines\n", lines(all.out).size());
   CHECK(lines(all.out).size() == changedInGuest + copied); // /opt/share/ and all below, and the changes
 }
+
+TEST_CASE("umlab test --students --diff carries each student's disk diff in the CSV and the report",
+          "[runtime][guests][diff]") {
+  REQUIRE_RUNTIME();
+  Lab lab("rt-diff-students", kOne,
+          {{"lab.tests.yaml", "lab: lab.yaml\nchecks:\n  - name: pc1 has its address\n"
+                              "    address: {node: pc1, iface: eth0, ip: 10.9.0.1/24}\n"},
+           {"students/alice/pc1.startup", "echo alice > /root/answer.txt\n"},
+           {"students/bob/pc1.startup", "rm /etc/motd\n"}});
+  const std::string dir = lab.file().substr(0, lab.file().rfind('/'));
+  ProcessResult r = run({"test", dir + "/lab.tests.yaml", "--students", dir + "/students", "--diff", "pc1", "-o",
+                         dir + "/grades.csv"});
+  CHECK(r.status == 0);
+  std::ifstream csv(dir + "/grades.csv");
+  std::stringstream text;
+  text << csv.rdbuf();
+  UNSCOPED_INFO("grades.csv:\n" << text.str());
+  CHECK(text.str() == "student,pc1 has its address,passed,failed,diff\n"
+                      "alice,pass,1,0,\"diff of pc1: 1 added, 0 changed, 0 removed\n  A /root/answer.txt\n\"\n"
+                      "bob,pass,1,0,\"diff of pc1: 0 added, 0 changed, 1 removed\n  D /etc/motd\n\"\n");
+  CHECK(r.err.find("diff of pc1: 1 added, 0 changed, 0 removed\n  A /root/answer.txt\n") != std::string::npos);
+  ProcessResult unknown = run({"test", dir + "/lab.tests.yaml", "--diff", "pc2"});
+  CHECK(unknown.status == 2);
+  CHECK(unknown.err.ends_with(
+      "umlab: error: --diff names node 'pc2', which lab 'rt-diff-students' does not have; did you mean 'pc1'?\n"));
+}
