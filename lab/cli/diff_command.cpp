@@ -13,10 +13,13 @@
 #include "umlab/lab/runtime/guest_disk.hpp"
 #include "umlab/lab/runtime/lab_client.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
+#include "umlab/lab/runtime/state_roots.hpp"
+#include "umlab/lab/runtime/user_namespace.hpp"
 
 #include <algorithm>
 #include <ostream>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace umlab::cli {
 
@@ -53,12 +56,23 @@ std::string helpText() {
          ignores +
          "  --no-flush           read a running node's disk as it is, without asking it to flush\n"
          "  --state-dir DIR      where labs keep their state\n"
-         "  --user NAME          (root) act on the labs of account NAME\n"
+         "  --user NAME          (root) a node of account NAME's lab (read as root: the COW files\n"
+         "                       belong to the lab's guest uid)\n"
          "  -h, --help           show this help\n"
          "\n"
          "examples: umlab diff lan pc1\n"
          "          umlab diff lan pc1 --content /etc/hosts\n"
          "          umlab diff lan pc1 --format json --ignore '/root/*'\n";
+}
+
+/// A rootless lab's guests run under one of the user's subordinate ids, which owns their COW
+/// files (mode 0600): the user reads them as root of a user namespace mapped as the lab's
+/// (user_namespace.hpp). Called after any flush (which talks to the lab as the user), before
+/// reading; `umlab diff` is single-threaded, as entering requires.
+void enterLabIdsIfNeeded(const runtime::GuestDisk& disk, const std::string& lab) {
+  if (::geteuid() == 0 || ::access(disk.cowPath.c_str(), R_OK) == 0)
+    return;
+  runtime::enterUserNamespace(runtime::planUserNamespaceForCaller(lab));
 }
 
 int cmdDiff(const std::string& self, const CliArgs& a, std::ostream& out) {
@@ -70,7 +84,17 @@ int cmdDiff(const std::string& self, const CliArgs& a, std::ostream& out) {
     throw CliUsageError{"--format must be 'text' or 'json', not '" + fmt + "'" + didYouMean(fmt, {"text", "json"})};
   const std::string& lab = pos[0];
   const std::string& node = pos[1];
-  const std::string root = stateRootFor(self, a, lab);
+  std::string root;
+  if (auto user = a.get("--user")) {
+    // Root stays root: the COW files belong to the lab's guest uid, not to the account.
+    if (a.get("--state-dir"))
+      throw CliUsageError{"--user picks that account's state directories; it does not go with --state-dir"};
+    if (::geteuid() != 0)
+      throw CliUsageError{"--user diffs another account's node, which only root may do; your own labs need no --user"};
+    root = runtime::rootOfLab(runtime::accountStateRoots(*user), lab);
+  } else {
+    root = stateRootFor(self, a, lab);
+  }
   if (auto path = a.get("--content")) {
     if (path->empty() || path->front() != '/')
       throw CliUsageError{"--content needs an absolute path in the guest, as in '--content /etc/hosts'"};
@@ -78,6 +102,7 @@ int cmdDiff(const std::string& self, const CliArgs& a, std::ostream& out) {
     if (disk.isRunning && !a.has("--no-flush"))
       if (std::string problem = runtime::flushGuestDisk(runtime::LabClient(root), lab, node); !problem.empty())
         out << "warning: " << problem << "\n";
+    enterLabIdsIfNeeded(disk, lab);
     runtime::FileVersions v;
     try {
       v = runtime::readFileVersions(disk.cowPath, disk.basePath, *path);
@@ -96,7 +121,19 @@ int cmdDiff(const std::string& self, const CliArgs& a, std::ostream& out) {
   for (const std::string& g : a.getAll("--ignore"))
     options.ignore.push_back(g);
   options.expandDirectories = a.has("--all");
-  const runtime::GuestDiff diff = runtime::diffLabNode(root, lab, node, options, !a.has("--no-flush"));
+  const runtime::GuestDisk disk = runtime::locateGuestDisk(root, lab, node);
+  std::string flushProblem;
+  if (disk.isRunning && !a.has("--no-flush"))
+    flushProblem = runtime::flushGuestDisk(runtime::LabClient(root), lab, node);
+  enterLabIdsIfNeeded(disk, lab);
+  runtime::GuestDiff diff;
+  try {
+    diff = runtime::diffGuest(disk.cowPath, disk.basePath, options);
+  } catch (const std::runtime_error& e) {
+    throw runtime::RuntimeError("node '" + node + "' of lab '" + lab + "': " + e.what());
+  }
+  if (!flushProblem.empty())
+    diff.warnings.insert(diff.warnings.begin(), flushProblem);
   out << (fmt == "json" ? runtime::guestDiffJson(diff, lab, node) : runtime::renderGuestDiffText(diff));
   return kExitOk;
 }
@@ -159,10 +196,7 @@ int runDiffCommand(const std::string& self, const std::vector<std::string>& args
     out << diffHelp();
     return kExitOk;
   }
-  return reportFailures(err, [&] {
-    actAsAccountFor(a);
-    return cmdDiff(self, a, out);
-  });
+  return reportFailures(err, [&] { return cmdDiff(self, a, out); });
 }
 
 } // namespace umlab::cli

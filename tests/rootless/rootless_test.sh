@@ -113,6 +113,9 @@ part_users() {
   check "ann's guests ping each other" contains "$out" "1 received"
   out=$(as umlt-bob "$umlab" exec lan pc2 -- ip -br addr show eth0 2>&1)
   check "bob's guests have their addresses" contains "$out" "10.0.0.2/24"
+  as umlt-ann "$umlab" exec lan pc1 -- sh -c 'echo ann > /root/ann.txt' >/dev/null 2>&1
+  out=$(as umlt-ann "$umlab" diff lan pc1 2>&1); echo "$out"
+  check "ann diffs her node's disk (its COW file belongs to her subordinate id)" test "$out" = "A /root/ann.txt"
 
   local range uids
   range=$(awk -F: -v u=umlt-ann '$1 == u {print $2, $2 + $3}' /etc/subuid)
