@@ -161,6 +161,11 @@ TEST_CASE("umlab test --students --diff carries each student's disk diff in the 
                       "alice,pass,1,0,\"diff of pc1: 1 added, 0 changed, 0 removed\n  A /root/answer.txt\n\"\n"
                       "bob,pass,1,0,\"diff of pc1: 0 added, 0 changed, 1 removed\n  D /etc/motd\n\"\n");
   CHECK(r.err.find("diff of pc1: 1 added, 0 changed, 0 removed\n  A /root/answer.txt\n") != std::string::npos);
+  // One run, JUnit: the diff is the suite's system-out (a fresh boot: nothing changed).
+  ProcessResult junit = run({"test", dir + "/lab.tests.yaml", "--diff", "pc1", "--format", "junit"});
+  CHECK(junit.status == 0);
+  CHECK(junit.out.find("  <system-out>diff of pc1: 0 added, 0 changed, 0 removed\n</system-out>\n</testsuite>") !=
+        std::string::npos);
   ProcessResult unknown = run({"test", dir + "/lab.tests.yaml", "--diff", "pc2"});
   CHECK(unknown.status == 2);
   CHECK(unknown.err.ends_with(

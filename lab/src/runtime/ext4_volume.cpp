@@ -79,24 +79,21 @@ errcode_t mergedWriteByte(io_channel, unsigned long, int, const void*) { return 
 errcode_t mergedFlush(io_channel) { return 0; }
 errcode_t mergedSetOption(io_channel, const char*, const char*) { return EXT2_ET_INVALID_ARGUMENT; }
 
-struct_io_manager makeManager() {
-  struct_io_manager m {};
-  m.magic = EXT2_ET_MAGIC_IO_MANAGER;
-  m.name = "umlab merged COW disk (read-only)";
-  m.open = mergedOpen;
-  m.close = mergedClose;
-  m.set_blksize = mergedSetBlockSize;
-  m.read_blk = mergedRead;
-  m.write_blk = mergedWrite;
-  m.flush = mergedFlush;
-  m.write_byte = mergedWriteByte;
-  m.set_option = mergedSetOption;
-  m.read_blk64 = mergedRead64;
-  m.write_blk64 = mergedWrite64;
-  return m;
-}
-
-struct_io_manager mergedManagerTable = makeManager();
+/// Constant-initialised (no static constructor); never written after.
+constinit struct_io_manager mergedManagerTable{
+    .magic = EXT2_ET_MAGIC_IO_MANAGER,
+    .name = "umlab merged COW disk (read-only)",
+    .open = mergedOpen,
+    .close = mergedClose,
+    .set_blksize = mergedSetBlockSize,
+    .read_blk = mergedRead,
+    .write_blk = mergedWrite,
+    .flush = mergedFlush,
+    .write_byte = mergedWriteByte,
+    .set_option = mergedSetOption,
+    .read_blk64 = mergedRead64,
+    .write_blk64 = mergedWrite64,
+};
 
 std::string errorText(errcode_t e) {
   // com_err's messages, without linking its table lookup into every message path.
