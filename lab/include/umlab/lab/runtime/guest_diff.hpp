@@ -24,9 +24,12 @@
 /// below it too. A directory present on both sides is listed only when its own mode or owner
 /// changed; its entries are compared one by one.
 ///
-/// Noise. A guest's own boot writes a few files in every guest (umlab-init's PATH wrapper,
-/// /etc/hostname ...); `defaultIgnores()` lists those globs, shown in `umlab diff --help`, and
-/// callers may replace or extend them. A glob matches the whole path with fnmatch(3) without
+/// Noise. Everything is compared; what is left out is a list of globs the caller passes.
+/// `defaultIgnores()` is what `umlab diff` passes unless told otherwise (and shows in --help):
+/// what a freshly booted guest writes in every lab (umlab-init's PATH wrapper and its halt,
+/// poweroff, reboot and systemctl stand-ins, /var/log/wtmp: seen with --no-default-ignores),
+/// plus logs, caches and shell history that any session leaves. A student's real changes are
+/// never in those places, and --no-default-ignores shows them all. A glob matches the whole path with fnmatch(3) without
 /// FNM_PATHNAME ('*' also crosses '/'); a matching directory hides everything below it.
 ///
 /// Journal. The guest's ext4 keeps a journal: writes it committed but has not yet written in
