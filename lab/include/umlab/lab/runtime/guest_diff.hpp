@@ -28,8 +28,8 @@
 /// `defaultIgnores()` is what `umlab diff` passes unless told otherwise (and shows in --help):
 /// what a freshly booted guest writes in every lab (umlab-init's PATH wrapper and its halt,
 /// poweroff, reboot and systemctl stand-ins, /var/log/wtmp: seen with --no-default-ignores),
-/// plus logs, caches and shell history that any session leaves. A student's real changes are
-/// never in those places, and --no-default-ignores shows them all. A glob matches the whole path with fnmatch(3) without
+/// plus logs, caches and shell history that any session leaves: places a lab's task rarely is
+/// about, and --no-default-ignores shows them all. A glob matches the whole path with fnmatch(3) without
 /// FNM_PATHNAME ('*' also crosses '/'); a matching directory hides everything below it.
 ///
 /// Journal. The guest's ext4 keeps a journal: writes it committed but has not yet written in
