@@ -4,6 +4,8 @@
 // `--content` shows the changed line. Times are printed on stderr (ctest -V shows them).
 #include "runtime_lab.hpp"
 
+#include "umlab/base/temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -104,9 +106,25 @@ TEST_CASE("umlab diff lists what a guest added, changed and removed, running, st
   CHECK(kept.out == running.out);
   ProcessResult noNode = run({"diff", "rt-diff", "pc9"});
   CHECK(noNode.status == 1);
-  CHECK(noNode.err == "umlab: error: lab 'rt-diff' kept no disk of node 'pc9' (it kept those of: pc1)\n");
+  CHECK(noNode.err ==
+        "umlab: error: lab 'rt-diff' (kept by 'umlab down --keep') has no disk of node 'pc9' (it has those of: pc1)\n");
   std::error_code ec;
   std::filesystem::remove_all(stateRoot() + "/rt-diff", ec); // what --keep kept
+}
+
+TEST_CASE("umlab diff reads a saved lab's disks from the data directory", "[runtime][guests][diff]") {
+  REQUIRE_RUNTIME();
+  umlab::TempDir data("umlab-rt-diff-data");
+  ::setenv("UMLAB_DATA_DIR", data.path().c_str(), 1); // inherited by the umlab runs below
+  Lab lab("rt-diff-saved", kOne);
+  REQUIRE(run({"up", lab.file()}).status == 0);
+  REQUIRE(lab.exec("pc1", {"sh", "-c", "echo saved > /root/saved.txt"}).status == 0);
+  REQUIRE(run({"save", "rt-diff-saved"}).status == 0);
+  ProcessResult saved = timedDiff({"diff", "rt-diff-saved", "pc1"}, "saved lab");
+  CHECK(saved.status == 0);
+  CHECK(saved.out == "A /root/saved.txt\n");
+  CHECK(run({"down", "--saved", "rt-diff-saved"}).status == 0);
+  ::unsetenv("UMLAB_DATA_DIR");
 }
 
 TEST_CASE("umlab diff on a guest that changed many files", "[runtime][guests][diff]") {

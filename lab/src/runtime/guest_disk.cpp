@@ -3,6 +3,7 @@
 #include "umlab/lab/runtime/lab_client.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
+#include "umlab/lab/runtime/saved_labs.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -12,14 +13,43 @@ namespace umlab::lab::runtime {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+/// The disk of NODE among the COW files in `cowDir` (what `down --keep` or `umlab save` kept);
+/// the base is the one each header names.
+GuestDisk keptDisk(const std::string& cowDir, const std::string& lab, const std::string& node, const std::string& where) {
+  GuestDisk disk;
+  disk.cowPath = cowDir + "/" + node + ".cow";
+  disk.where = where;
+  // (a rootless lab's cow/ belongs to its guests' subordinate id: the caller may not see into
+  // it, which is not a missing file; the reader enters the lab's ids to read it)
+  std::error_code ec;
+  if (!fs::exists(disk.cowPath, ec) && !ec) {
+    std::string names;
+    for (const auto& e : fs::directory_iterator(cowDir, ec))
+      if (e.path().extension() == ".cow")
+        names += (names.empty() ? "" : ", ") + e.path().stem().string();
+    throw RuntimeError("lab '" + lab + "' (" + where + ") has no disk of node '" + node + "'" +
+                       (names.empty() ? std::string(" (it has none)") : " (it has those of: " + names + ")"));
+  }
+  return disk;
+}
+
+} // namespace
+
 GuestDisk locateGuestDisk(const std::string& stateRoot, const std::string& lab, const std::string& node) {
   if (std::string problem = checkLabName(lab); !problem.empty())
     throw RuntimeError(problem);
   const LabState state(stateRoot, lab);
-  if (!state.exists())
-    throw RuntimeError("no lab named '" + lab + "' under " + stateRoot +
-                       " (running, or taken down with 'umlab down --keep'); 'umlab ps' lists the running labs");
   std::error_code ec;
+  if (!state.exists()) {
+    // A saved lab (saved_labs.hpp): its COW files in the data directory.
+    const std::string saved = dataDirFromEnvironment() + "/saved/" + lab;
+    if (fs::is_directory(saved, ec))
+      return keptDisk(saved + "/cow", lab, node, "saved");
+    throw RuntimeError("no lab named '" + lab + "' under " + stateRoot +
+                       " (running, taken down with 'umlab down --keep', or saved); 'umlab ps' lists them");
+  }
   GuestDisk disk;
   if (fs::exists(state.planFile(), ec)) {
     const LabClient client(stateRoot);
@@ -42,18 +72,7 @@ GuestDisk locateGuestDisk(const std::string& stateRoot, const std::string& lab, 
     }
   } else {
     // `umlab down --keep` left only the COW files; the base is the one each header names.
-    disk.cowPath = state.dir() + "/cow/" + node + ".cow";
-    disk.where = "kept (lab down --keep)";
-    // (a rootless lab's cow/ belongs to its guests' subordinate id: the caller may not see into
-    // it, which is not a missing file; the reader enters the lab's ids to read it)
-    if (!fs::exists(disk.cowPath, ec) && !ec) {
-      std::string names;
-      for (const auto& e : fs::directory_iterator(state.dir() + "/cow", ec))
-        if (e.path().extension() == ".cow")
-          names += (names.empty() ? "" : ", ") + e.path().stem().string();
-      throw RuntimeError("lab '" + lab + "' kept no disk of node '" + node + "'" +
-                         (names.empty() ? std::string(" (it kept none)") : " (it kept those of: " + names + ")"));
-    }
+    return keptDisk(state.dir() + "/cow", lab, node, "kept by 'umlab down --keep'");
   }
   if (!fs::exists(disk.cowPath, ec) && !ec)
     throw RuntimeError("node '" + node + "' of lab '" + lab + "' has no COW file yet (" + disk.cowPath +

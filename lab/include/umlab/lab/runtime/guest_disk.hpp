@@ -8,7 +8,9 @@
 ///   - a lab with a plan (running, or crashed): the plan's guests[].cowPath and basePath; the
 ///     node's state from the supervisor (a crashed lab's nodes count as not running);
 ///   - a lab taken down with `umlab down --keep`: only <stateRoot>/<lab>/cow/<node>.cow is left,
-///     and the base is the one its COW header names.
+///     and the base is the one its COW header names;
+///   - a saved lab (`umlab save`, saved_labs.hpp; no state directory): <dataDir>/saved/<lab>/
+///     cow/<node>.cow, the base again from its header.
 ///
 /// A running guest's disk is written by its kernel, which keeps recent writes in its page cache
 /// and its ext4 journal. `flushGuestDisk` asks it, through the lab's agent, to `sync` and then to
