@@ -9,6 +9,7 @@ UMLAB_BUILD=${UMLAB_BUILD:-$UMLAB_ROOT/build}
 UMLAB_PACKAGES=(
   cmake ninja-build g++ pkg-config          # toolchain
   libyaml-cpp-dev libboost-graph-dev libpcap-dev catch2   # libraries
+  libext2fs-dev diffutils                   # umlab diff: reads guests' ext4 disks (libext2fs), diff -u for --content
   clang libclang-rt-14-dev                  # the libFuzzer target
   graphviz                                  # umlab graph --format svg
   python3 python3-yaml python3-jsonschema   # the JSON Schema test

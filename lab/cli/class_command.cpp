@@ -2,6 +2,7 @@
 
 #include "cli.hpp"
 #include "cli_args.hpp"
+#include "diff_command.hpp"
 #include "import_command.hpp"
 #include "runtime_commands.hpp"
 #include "test_command.hpp"
@@ -10,6 +11,7 @@
 #include "umlab/base/quantity.hpp"
 #include "umlab/lab/compile/compile.hpp"
 #include "umlab/lab/runtime/classroom.hpp"
+#include "umlab/lab/runtime/guest_disk.hpp"
 #include "umlab/lab/runtime/lab_client.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
 #include "umlab/lab/runtime/state_roots.hpp"
@@ -329,6 +331,7 @@ int cmdClassTest(const std::string&, const CliArgs& a, std::ostream& out, std::o
     return kExitInputError;
   const std::vector<Student> students = studentsFrom(*studentsFile, err);
   const std::string lab = compiled->topology.name;
+  const std::vector<std::string> diffNodes = diffNodesOption(a, compiled->topology);
 
   std::ofstream csvFile, junitFile;
   if (auto o = a.get("-o")) {
@@ -341,7 +344,7 @@ int cmdClassTest(const std::string&, const CliArgs& a, std::ostream& out, std::o
   csv << "student";
   for (const auto& c : spec->checks)
     csv << "," << csvQuote(c.name);
-  csv << ",passed,failed,note\n";
+  csv << ",passed,failed,note" << (diffNodes.empty() ? "" : ",diff") << "\n";
   std::ostringstream suites;
   size_t allPassed = 0;
   for (const Student& s : students) {
@@ -361,6 +364,11 @@ int cmdClassTest(const std::string&, const CliArgs& a, std::ostream& out, std::o
           for (size_t i = 0; i < done.size(); ++i)
             std::cout << kCheckLine << i << " " << (done[i].passed ? "pass" : "fail") << " "
                       << done[i].evidence.substr(0, done[i].evidence.find('\n')) << "\n";
+          // --diff: the student's nodes write their disks out (as the student, through the
+          // lab's agent); root reads the COW files below, which the lab's uid owns.
+          for (const std::string& node : diffNodes)
+            if (std::string problem = runtime::flushGuestDisk(LabClient(root), lab, node); !problem.empty())
+              std::cout << "warning: " << problem << "\n";
           std::cout.flush();
           return 0;
         },
@@ -388,11 +396,19 @@ int cmdClassTest(const std::string&, const CliArgs& a, std::ostream& out, std::o
       passed += r.passed ? 1 : 0;
     const size_t failed = spec->checks.size() - passed;
     allPassed += failed == 0 ? 1 : 0;
+    std::string diffs;
+    if (!diffNodes.empty() && status != 3) {
+      diffs = nodeDiffsReport(studentRoot(s.account, lab), lab, diffNodes, false);
+      human << diffs;
+    }
     human << s.account << ": " << passed << " passed, " << failed << " failed\n" << std::flush;
     csv << csvQuote(s.account);
     for (size_t i = 0; i < spec->checks.size(); ++i)
       csv << "," << (i < rows.size() ? (rows[i].passed ? "pass" : "fail") : "not run");
-    csv << "," << passed << "," << failed << "," << csvQuote(note) << "\n";
+    csv << "," << passed << "," << failed << "," << csvQuote(note);
+    if (!diffNodes.empty())
+      csv << "," << csvQuote(diffs);
+    csv << "\n";
     csv.flush();
     char t[32];
     std::snprintf(t, sizeof t, "%.3f", std::chrono::duration<double>(Clock::now() - started).count());
@@ -407,6 +423,8 @@ int cmdClassTest(const std::string&, const CliArgs& a, std::ostream& out, std::o
                << "\">" << xmlQuote(rows[i].evidence) << "</failure>\n";
       suites << "  </testcase>\n";
     }
+    if (!diffs.empty())
+      suites << "  <system-out>" << xmlQuote(diffs) << "</system-out>\n";
     suites << "</testsuite>\n";
   }
   if (auto j = a.get("--junit")) {
@@ -464,7 +482,7 @@ int cmdClassDown(const std::string&, const CliArgs& a, std::ostream& out, std::o
 const char* const kClassHelp =
     "usage: umlab class up TOPOLOGY --students FILE [--name CLASS] [--parallel N]\n"
     "       umlab class ps [CLASS]\n"
-    "       umlab class test TESTS-FILE --students FILE [-o GRADES.csv] [--junit FILE]\n"
+    "       umlab class test TESTS-FILE --students FILE [-o GRADES.csv] [--junit FILE] [--diff NODE,...]\n"
     "       umlab class down [CLASS]\n"
     "\n"
     "Run a class (docs/classroom.md): one copy of a lab for each student account, owned by that\n"
@@ -485,6 +503,8 @@ const char* const kClassHelp =
     "  --parallel N     how many students' labs boot at once\n"
     "  -o FILE          (test) write the CSV of grades to FILE\n"
     "  --junit FILE     (test) write JUnit XML to FILE\n"
+    "  --diff NODE[,NODE]  (test) add each student's disk diff of those nodes ('umlab diff',\n"
+    "                   docs/diff.md) to the report, the JUnit suite and a CSV 'diff' column\n"
     "  -h, --help       show this help\n";
 
 int runClassCommand(const std::string& self, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -494,7 +514,7 @@ int runClassCommand(const std::string& self, const std::vector<std::string>& arg
   }
   const std::string verb = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
-  CliArgs a(rest, {"-h", "--help"}, {"--students", "--name", "--parallel", "-o", "--junit"});
+  CliArgs a(rest, {"-h", "--help"}, {"--students", "--name", "--parallel", "-o", "--junit", "--diff"});
   if (a.has("-h") || a.has("--help")) {
     out << kClassHelp;
     return kExitOk;

@@ -13,6 +13,7 @@
 #include "import_command.hpp"
 #include "limits_command.hpp"
 #include "class_command.hpp"
+#include "diff_command.hpp"
 
 #include "umlab/base/child_process.hpp"
 #include "umlab/base/diagnostics.hpp"
@@ -59,6 +60,7 @@ constexpr const char* kUsage =
     "  console LAB NODE   attach to a guest's console (login root/root)\n"
     "  node LAB NODE stop|start|restart|crash   power a node off and on, or cut its power\n"
     "  inspect LAB NODE   a node's addresses, routes, neighbours, sockets, firewall counters\n"
+    "  diff LAB NODE      files a node added, changed and removed on its disk (--content PATH)\n"
     "  events LAB         follow a running lab live (nodes, links, counters; --format json)\n"
     "  apply FILE         change a running lab to match its edited file (--dry-run)\n"
     "  link LAB NODE:IFACE [--delay D --loss P ...|--down|--up]   change a link live\n"
@@ -378,6 +380,10 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
         out << h;
         return kExitOk;
       }
+      if (rest[0] == "diff") {
+        out << diffHelp();
+        return kExitOk;
+      }
       if (rest[0] == "image") {
         out << kImageHelp;
         return kExitOk;
@@ -418,7 +424,9 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       return runLimitsCommand(rest, out, err);
     if (command == "class")
       return runClassCommand(self, rest, out, err);
-    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "node", "inspect", "events", "apply", "link", "capture", "replay", "host", "test", "import", "save", "resume", "archive", "down", "clean", "image", "kernel", "limits", "class", "help"};
+    if (command == "diff")
+      return runDiffCommand(self, rest, out, err);
+    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "node", "inspect", "diff", "events", "apply", "link", "capture", "replay", "host", "test", "import", "save", "resume", "archive", "down", "clean", "image", "kernel", "limits", "class", "help"};
     std::string hint = didYouMean(command, commands);
     throw CliUsageError{"unknown command '" + command + "'" + (hint.empty() ? "; run 'umlab --help' for the list" : hint)};
   } catch (const CliUsageError& e) {

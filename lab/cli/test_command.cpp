@@ -3,6 +3,7 @@
 
 #include "test_command.hpp"
 
+#include "diff_command.hpp"
 #include "import_command.hpp"
 #include "runtime_commands.hpp"
 #include "umlab/base/unique_fd.hpp"
@@ -133,7 +134,8 @@ std::string xmlEscape(const std::string& s) {
   return o;
 }
 
-std::string junit(const TestSpec& spec, const std::string& labName, const std::vector<Result>& results, double seconds) {
+std::string junit(const TestSpec& spec, const std::string& labName, const std::vector<Result>& results, double seconds,
+                  const std::string& diffs) {
   size_t failures = 0;
   for (const Result& r : results)
     failures += r.outcome.passed ? 0 : 1;
@@ -154,6 +156,8 @@ std::string junit(const TestSpec& spec, const std::string& labName, const std::v
       x << "    <system-out>" << xmlEscape(r.outcome.evidence) << "</system-out>\n";
     x << "  </testcase>\n";
   }
+  if (!diffs.empty()) // --diff: the nodes' disk diffs, for whoever reads the report
+    x << "  <system-out>" << xmlEscape(diffs) << "</system-out>\n";
   x << "</testsuite>\n</testsuites>\n";
   return x.str();
 }
@@ -284,11 +288,12 @@ struct RunSummary {
   std::vector<Result> results;
   size_t passed = 0, failed = 0;
   double seconds = 0;
+  std::string diffs; ///< --diff: the nodes' disk diffs (diff_command.hpp nodeDiffsReport)
 };
 
 /// One whole run: the lab up (unless running), the checks, the lab down (if we booted it).
 RunSummary runSuite(const std::string& self, const CliArgs& a, const TestSpec& spec, const lab::Topology& topology,
-                    const std::string& startupDir, std::ostream& out) {
+                    const std::string& startupDir, const std::vector<std::string>& diffNodes, std::ostream& out) {
   RunSummary s;
   const auto started = Clock::now();
   const std::string stateRoot = stateRootFor(self, a);
@@ -315,6 +320,10 @@ RunSummary runSuite(const std::string& self, const CliArgs& a, const TestSpec& s
   }
   RunningLab lab(stateRoot, topology.name);
   s.results = runChecks(spec, topology, lab, started, &out);
+  if (!diffNodes.empty()) { // before the lab goes down: running nodes are flushed, then read
+    s.diffs = nodeDiffsReport(stateRoot, topology.name, diffNodes, true);
+    out << s.diffs;
+  }
   if (!wasRunning && !a.has("--keep"))
     takeDown(stateRoot, topology.name);
   for (const Result& r : s.results)
@@ -360,6 +369,7 @@ int cmdTest(const std::string& self, const CliArgs& a, std::ostream& out, std::o
   if (!spec || !compiled || diags.hasErrors())
     return kExitInputError;
   const lab::Topology& topology = compiled->topology;
+  const std::vector<std::string> diffNodes = diffNodesOption(a, topology);
 
   std::ofstream file;
   if (auto o = a.get("-o")) {
@@ -383,30 +393,33 @@ int cmdTest(const std::string& self, const CliArgs& a, std::ostream& out, std::o
     dest << "student";
     for (const Check& c : spec->checks)
       dest << "," << csvField(c.name);
-    dest << ",passed,failed\n";
+    dest << ",passed,failed" << (diffNodes.empty() ? "" : ",diff") << "\n";
     size_t anyFailed = 0;
     for (const fs::path& v : variants) {
       human << "== student " << v.filename().string() << "\n";
-      RunSummary s = runSuite(self, a, *spec, topology, v.string(), human);
+      RunSummary s = runSuite(self, a, *spec, topology, v.string(), diffNodes, human);
       human << v.filename().string() << ": " << s.passed << " passed, " << s.failed << " failed\n";
       dest << csvField(v.filename().string());
       for (size_t i = 0; i < spec->checks.size(); ++i)
         dest << "," << (i < s.results.size() && s.results[i].check == &spec->checks[i]
                             ? (s.results[i].outcome.passed ? "pass" : "fail")
                             : "not run");
-      dest << "," << s.passed << "," << s.failed << "\n";
+      dest << "," << s.passed << "," << s.failed;
+      if (!diffNodes.empty())
+        dest << "," << csvField(s.diffs);
+      dest << "\n";
       dest.flush();
       anyFailed += s.failed;
     }
     return anyFailed ? kExitInputError : kExitOk;
   }
 
-  RunSummary s = runSuite(self, a, *spec, topology, "", human);
+  RunSummary s = runSuite(self, a, *spec, topology, "", diffNodes, human);
   char t[32];
   std::snprintf(t, sizeof t, "%.1f", s.seconds);
   human << s.passed << " passed, " << s.failed << " failed (" << t << " s)\n";
   if (format == "junit")
-    dest << junit(*spec, topology.name, s.results, s.seconds);
+    dest << junit(*spec, topology.name, s.results, s.seconds, s.diffs);
   return s.failed ? kExitInputError : kExitOk;
 }
 
@@ -439,11 +452,14 @@ const char* const kTestHelp =
     "  --students DIR        run the checks once per directory in DIR (a student's variant:\n"
     "                        NODE.startup files replace the nodes' startup commands) and write\n"
     "                        a CSV of the results\n"
+    "  --diff NODE[,NODE]    after the checks, diff the named nodes' disks against their base\n"
+    "                        images ('umlab diff', docs/diff.md) into the report: the text,\n"
+    "                        the JUnit XML (the suite's system-out) and the CSV (a 'diff' column)\n"
     "  --state-dir DIR       where labs keep their state\n"
     "  -h, --help            show this help\n";
 
 int runTestCommand(const std::string& self, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CliArgs a(args, {"-h", "--help", "--keep"}, {"--format", "-o", "--students", "--state-dir"});
+  CliArgs a(args, {"-h", "--help", "--keep"}, {"--format", "-o", "--students", "--state-dir", "--diff"});
   if (a.has("-h") || a.has("--help")) {
     out << kTestHelp;
     return kExitOk;

@@ -113,6 +113,9 @@ part_users() {
   check "ann's guests ping each other" contains "$out" "1 received"
   out=$(as umlt-bob "$umlab" exec lan pc2 -- ip -br addr show eth0 2>&1)
   check "bob's guests have their addresses" contains "$out" "10.0.0.2/24"
+  as umlt-ann "$umlab" exec lan pc1 -- sh -c 'echo ann > /root/ann.txt' >/dev/null 2>&1
+  out=$(as umlt-ann "$umlab" diff lan pc1 2>&1); echo "$out"
+  check "ann diffs her node's disk (its COW file belongs to her subordinate id)" test "$out" = "A /root/ann.txt"
 
   local range uids
   range=$(awk -F: -v u=umlt-ann '$1 == u {print $2, $2 + $3}' /etc/subuid)
@@ -249,6 +252,12 @@ part_class() {
   check "s1 passed every check" grep -q '^umlt-s1,.*,8,0,$' "$work/grades.csv"
   check "s3's broken pc3 fails checks" grep -q '^umlt-s3,.*fail' "$work/grades.csv"
   check "JUnit has a suite per student" test "$(grep -c '<testsuite ' "$work/grades.xml")" = 3
+  # --diff: each student's disk diff of pc1 in the report (root reads the COW files; docs/diff.md)
+  as umlt-s1 "$umlab" exec lan pc1 -- sh -c 'echo s1 > /root/s1-was-here' >/dev/null 2>&1
+  "$umlab" class test "$work/labs/lan.tests.yaml" --students "$work/students.txt" --diff pc1 \
+    --junit "$work/grades-diff.xml" >"$work/class-diff.log" 2>&1
+  check "class test --diff puts s1's new file in its JUnit suite" grep -q 'A /root/s1-was-here' "$work/grades-diff.xml"
+  check "and s2's pc1 has no change" grep -q 'diff of pc1: 0 added, 0 changed, 0 removed' "$work/grades-diff.xml"
   out=$("$umlab" class down rl-class 2>&1); echo "$out"
   check "class down stops every copy" contains "$out" "3 students' labs stopped"
   local left=""
