@@ -377,7 +377,8 @@ int cmdDown(const std::string& self, const CliArgs& a, std::ostream& out, std::o
     try {
       reportDown(name, client.down(name, a.has("--keep")), a.has("--keep"), client.stateRoot(), out);
     } catch (const RuntimeError& e) {
-      if (!fs::exists(client.stateRoot() + "/" + name) && isSavedLab(name))
+      std::error_code ec; // another user's state root cannot be looked into: not a saved lab of ours
+      if (!fs::exists(client.stateRoot() + "/" + name, ec) && !ec && isSavedLab(name))
         err << "umlab: error: lab '" << name << "' is saved, not running; 'umlab resume " << name
             << "' boots it, 'umlab down --saved " << name << "' deletes it\n";
       else
