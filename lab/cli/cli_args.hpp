@@ -10,6 +10,17 @@
 
 namespace umlab::cli {
 
+class CliArgs;
+
+/// One subcommand of a command table: its --help text, the flags and options it takes, and the
+/// function that runs it.
+struct CommandSpec {
+  const char* help;
+  std::vector<std::string> flags;
+  std::vector<std::string> options;
+  int (*run)(const std::string& self, const CliArgs& args, std::ostream& out, std::ostream& err);
+};
+
 /// Bad usage: printed as "umlab: error: ...", exit status 2.
 struct CliUsageError {
   std::string message;

@@ -683,12 +683,7 @@ const char* const kApplyHelp =
 
 int runRuntimeCommand(const std::string& self, const std::string& command, const std::vector<std::string>& args,
                       std::ostream& out, std::ostream& err) {
-  struct Spec {
-    const char* help;
-    std::vector<std::string> flags;
-    std::vector<std::string> options;
-    int (*run)(const std::string&, const CliArgs&, std::ostream&, std::ostream&);
-  };
+  using Spec = CommandSpec;
   static const std::map<std::string, Spec> specs{
       {"up", {kUpHelp, {"-h", "--help", "--unpack-only"}, {"--timeout", "--state-dir", "--startup-dir", "--name"}, cmdUp}},
       {"ps", {kPsHelp, {"-h", "--help", "--all"}, {"--format", "--state-dir", "--user"}, cmdPs}},

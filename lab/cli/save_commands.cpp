@@ -229,12 +229,7 @@ const char* const kArchiveHelp =
 
 int runSaveCommand(const std::string& self, const std::string& command, const std::vector<std::string>& args,
                    std::ostream& out, std::ostream& err) {
-  struct Spec {
-    const char* help;
-    std::vector<std::string> flags;
-    std::vector<std::string> options;
-    int (*run)(const std::string&, const CliArgs&, std::ostream&, std::ostream&);
-  };
+  using Spec = CommandSpec;
   static const std::map<std::string, Spec> specs{
       {"save", {kSaveHelp, {"-h", "--help"}, {"--state-dir"}, cmdSave}},
       {"resume", {kResumeHelp, {"-h", "--help"}, {"--state-dir", "--timeout"}, cmdResume}},

@@ -8,6 +8,7 @@
 #include "umlab/transports/transport_spec.hpp"
 
 #include "resolve_images.hpp"
+#include "replay_values.hpp"
 #include "resolve_timeline.hpp"
 
 #include <algorithm>
@@ -940,25 +941,8 @@ private:
                                    quote(rp.pcapPath) + "); paths are relative to the topology file");
       ok = false;
     }
-    if (r.speed) {
-      auto v = parseDecimal(r.speed.text);
-      if (!v || *v <= 0 || *v > 1000) {
-        diags_.error(r.speed.loc, "speed " + quote(r.speed.text) + " of " + what +
-                                      " must be a number above 0 and at most 1000 (1 is the captured timing)");
-        ok = false;
-      } else {
-        rp.speed = *v;
-      }
-    }
-    if (r.loop) {
-      auto v = parseUnsigned(r.loop.text, 1000000);
-      if (!v || *v == 0) {
-        diags_.error(r.loop.loc, "loop " + quote(r.loop.text) + " of " + what + " must be a count from 1 to 1000000");
-        ok = false;
-      } else {
-        rp.loop = static_cast<uint32_t>(*v);
-      }
-    }
+    ok = readReplaySpeed(r.speed, what, diags_, rp.speed) && ok;
+    ok = readReplayLoop(r.loop, what, diags_, rp.loop) && ok;
     if (r.rewriteMac) {
       auto b = boolean(r.rewriteMac, "'rewrite-mac' of " + what);
       ok = ok && b.has_value();

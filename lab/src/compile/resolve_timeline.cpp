@@ -1,6 +1,7 @@
 #include "resolve_timeline.hpp"
 
 #include "guest_file.hpp"
+#include "replay_values.hpp"
 #include "umlab/base/quantity.hpp"
 #include "umlab/base/spelling.hpp"
 
@@ -375,26 +376,8 @@ private:
                                      quote(e.pcapPath) + "); paths are relative to the topology file");
       ok = false;
     }
-    if (r.speed) {
-      auto v = parseDecimal(r.speed.text);
-      if (!v || *v <= 0 || *v > 1000) {
-        diags_.error(r.speed.loc, "speed " + quote(r.speed.text) + " of " + what +
-                                      " must be a number above 0 and at most 1000 (1 is the captured timing)");
-        ok = false;
-      } else {
-        e.speed = *v;
-      }
-    }
-    if (r.loop) {
-      auto v = parseUnsigned(r.loop.text, 1000000);
-      if (!v || *v == 0) {
-        diags_.error(r.loop.loc, "loop " + quote(r.loop.text) + " of " + what + " must be a count from 1 to 1000000");
-        ok = false;
-      } else {
-        e.loop = static_cast<uint32_t>(*v);
-      }
-    }
-    return ok;
+    ok = readReplaySpeed(r.speed, what, diags_, e.speed) && ok;
+    return readReplayLoop(r.loop, what, diags_, e.loop) && ok;
   }
 
   const RawTopology& raw_;

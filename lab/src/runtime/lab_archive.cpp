@@ -259,15 +259,7 @@ ArchiveResult writeArchive(const SavedLabs& store, const std::string& lab, const
   std::error_code ec;
   if (fs::exists(file, ec))
     throw RuntimeError(quote(file) + " exists; remove it or choose another file with -o");
-  std::string error;
-  std::optional<LaunchPlan> plan;
-  try {
-    plan = loadPlanJson(saved.dir + "/plan.json", error);
-  } catch (const std::system_error& e) {
-    throw RuntimeError(std::string("saved lab '") + lab + "': " + e.what());
-  }
-  if (!plan)
-    throw RuntimeError("saved lab '" + lab + "': " + error);
+  const std::optional<LaunchPlan> plan = savedPlan(saved);
 
   ArchiveManifest m;
   m.lab = lab;

@@ -45,27 +45,10 @@ void makeDir(const std::string& dir) {
 /// files (owned by one of the user's subordinate ids: user_namespace.hpp) are readable; the copy
 /// belongs to the user. False when that is not possible or fails.
 bool copyInUserNamespace(const std::string& from, const std::string& to) {
-  if (!isRootless())
-    return false;
-  const UserNamespacePlan plan = planUserNamespaceForCaller("");
-  if (!plan.usesNewidmap)
-    return false;
-  const pid_t child = ::fork();
-  if (child < 0)
-    return false;
-  if (child == 0) {
-    try {
-      enterUserNamespace(plan);
-      copySparseFile(from, to);
-      ::_exit(0);
-    } catch (...) {
-      ::_exit(1);
-    }
-  }
-  int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  return runAsLabOwner([&] {
+    copySparseFile(from, to);
+    return true;
+  });
 }
 
 /// Keeps `from` as `to` (sparse); false when `from` does not exist. Throws RuntimeError.
@@ -209,15 +192,7 @@ SaveResult saveLab(const LabClient& client, const std::string& lab, const SavedL
 LaunchPlan planForResume(const SavedLabs& store, const std::string& lab, const std::string& self,
                          const std::string& stateRoot, const std::string& newName) {
   const SavedLab saved = store.read(lab);
-  std::string error;
-  std::optional<LaunchPlan> plan;
-  try {
-    plan = loadPlanJson(saved.dir + "/plan.json", error);
-  } catch (const std::system_error& e) {
-    throw RuntimeError(std::string("saved lab '") + lab + "': " + e.what());
-  }
-  if (!plan)
-    throw RuntimeError("saved lab '" + lab + "': " + error);
+  const std::optional<LaunchPlan> plan = savedPlan(saved);
   const HostLayout host = hostLayoutFromEnvironment(self);
   PlanRelocation r;
   r.lab = newName.empty() ? saved.meta.lab : newName;

@@ -315,6 +315,19 @@ std::vector<std::string> SavedLabs::labs() const {
   return out;
 }
 
+LaunchPlan savedPlan(const SavedLab& saved) {
+  std::string error;
+  std::optional<LaunchPlan> plan;
+  try {
+    plan = loadPlanJson(saved.dir + "/plan.json", error);
+  } catch (const std::system_error& e) {
+    throw RuntimeError("saved lab '" + saved.meta.lab + "': " + e.what());
+  }
+  if (!plan)
+    throw RuntimeError("saved lab '" + saved.meta.lab + "': " + error);
+  return std::move(*plan);
+}
+
 SavedLab SavedLabs::read(const std::string& lab) const {
   if (!has(lab))
     throw RuntimeError("there is no saved lab named '" + lab + "' (in " + root() + "); 'umlab ps' lists the saved labs");

@@ -212,11 +212,9 @@ void enterUserNamespace(const UserNamespacePlan& plan) {
 
 bool isRootless() { return ::geteuid() != 0; }
 
-bool removeLabTree(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  if (!std::filesystem::exists(dir, ec) || !isRootless())
-    return !std::filesystem::exists(dir, ec);
+bool runAsLabOwner(const std::function<bool()>& work) {
+  if (!isRootless())
+    return false;
   const UserNamespacePlan plan = planUserNamespaceForCaller("");
   if (!plan.usesNewidmap)
     return false; // only the user's own id was ever mapped: nothing to gain
@@ -226,9 +224,7 @@ bool removeLabTree(const std::string& dir) {
   if (child == 0) {
     try {
       enterUserNamespace(plan);
-      std::error_code e;
-      std::filesystem::remove_all(dir, e);
-      ::_exit(e ? 1 : 0);
+      ::_exit(work() ? 0 : 1);
     } catch (...) {
       ::_exit(1);
     }
@@ -236,6 +232,19 @@ bool removeLabTree(const std::string& dir) {
   int status = 0;
   while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+bool removeLabTree(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (!std::filesystem::exists(dir, ec) || !isRootless())
+    return !std::filesystem::exists(dir, ec);
+  runAsLabOwner([&] {
+    std::error_code e;
+    std::filesystem::remove_all(dir, e);
+    return !e;
+  });
   return !std::filesystem::exists(dir, ec);
 }
 

@@ -105,6 +105,10 @@ struct SavedLab {
   uint64_t diskBytes = 0; ///< allocated on disk (the COW files' data, not their holes)
 };
 
+/// The plan a saved lab ran (its plan.json, with the one reader). Throws RuntimeError naming the
+/// saved lab when it cannot be read.
+LaunchPlan savedPlan(const SavedLab& saved);
+
 /// `ps --format json`: the fields of a running lab's status (lab_status.hpp) with state
 /// "saved", each node "saved", no switches; plus "savedTime", "diskBytes" and "origin".
 std::string savedLabJson(const SavedLab& lab);

@@ -30,6 +30,7 @@
 
 #include <functional>
 #include <optional>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -79,6 +80,12 @@ bool isRootless();
 
 /// The uid a process sees for ids its user namespace does not map (/proc/sys/kernel/overflowuid).
 unsigned overflowUid();
+
+/// Runs `work` in a child process that is root of a new user namespace of the caller's, mapped
+/// as a rootless lab's is (its subordinate ids), where the files of the lab's id can be read and
+/// removed. False when the caller is root, has no subordinate ids, or `work` throws or returns
+/// false. `work` runs in a forked child: it may not touch the parent's threads or locks.
+bool runAsLabOwner(const std::function<bool()>& work);
 
 /// Removes a lab's state directory `dir`. In a rootless lab some of its files belong to the lab's
 /// subordinate ids, which the user cannot remove as themself: what is left is removed by a child
