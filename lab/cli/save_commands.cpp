@@ -128,10 +128,12 @@ int cmdArchive(const std::string& self, const CliArgs& a, std::ostream& out, std
   }
   PrintProgress progress(out, err);
   out << "lab '" << lab << "': archiving to " << *file << "\n" << std::flush;
-  const runtime::ArchiveResult r = runtime::writeArchive(store(), lab, *file, kUmlabVersion, progress);
+  const runtime::ArchiveResult r = runtime::writeArchive(store(), lab, *file, kUmlabVersion, progress, a.has("--with-base"));
   out << *file << ": " << kernel::formatSize(r.size) << " (" << r.size << " bytes; the saved lab takes "
       << kernel::formatSize(r.savedBytes) << " on disk), written in " << secondsText(r.seconds) << "; 'umlab up " << *file
-      << "' boots it on a machine with the same image builds\n";
+      << "' boots it " << (a.has("--with-base") ? "on any machine (its base image builds are in it)"
+                                                : "on a machine with the same image builds (--with-base: on any)")
+      << "\n";
   return kExitOk;
 }
 
@@ -218,12 +220,15 @@ const char* const kArchiveHelp =
     "sizes, each base image's recipe hash and build), the plan, the topology file, config disks,\n"
     "captures and the disks (sparse), as a tar stream compressed with zstd. 'umlab up\n"
     "FILE.umlab' boots it under another state or data directory, user or machine that has the\n"
-    "same base image build (the file refuses any other, saying which). A running lab is refused\n"
-    "unless --save saves it first. The saved lab is kept.\n"
+    "same base image build (the file refuses any other, saying which), or on any machine when\n"
+    "the archive carries the builds (--with-base). A running lab is refused unless --save saves\n"
+    "it first. The saved lab is kept.\n"
     "\n"
     "options:\n"
     "  -o, --output FILE  the archive to write (must end with .umlab; must not exist)\n"
     "  --save             save the lab first when it is running (it stops)\n"
+    "  --with-base        put each guest's base image build in too (sparse; about 300 MB of\n"
+    "                     data for 'debian'): 'umlab up FILE.umlab' installs a build it lacks\n"
     "  --state-dir DIR    where labs keep their state (for --save)\n"
     "  -h, --help         show this help\n";
 
@@ -233,7 +238,7 @@ int runSaveCommand(const std::string& self, const std::string& command, const st
   static const std::map<std::string, Spec> specs{
       {"save", {kSaveHelp, {"-h", "--help"}, {"--state-dir"}, cmdSave}},
       {"resume", {kResumeHelp, {"-h", "--help"}, {"--state-dir", "--timeout"}, cmdResume}},
-      {"archive", {kArchiveHelp, {"-h", "--help", "--save"}, {"--state-dir", "-o", "--output"}, cmdArchive}},
+      {"archive", {kArchiveHelp, {"-h", "--help", "--save", "--with-base"}, {"--state-dir", "-o", "--output"}, cmdArchive}},
   };
   const Spec& spec = specs.at(command);
   CliArgs a(args, spec.flags, spec.options);

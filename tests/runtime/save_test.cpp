@@ -177,6 +177,70 @@ TEST_CASE("an archive moves a lab to another state and data directory, where it 
   CHECK(run({"down", "--saved", "rt-arch"}).status == 0);
 }
 
+/// $NAME set to `value` for the test's `umlab` runs, restored at the end.
+class EnvVar {
+public:
+  EnvVar(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name))
+      old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~EnvVar() { old_ ? ::setenv(name_, old_->c_str(), 1) : ::unsetenv(name_); }
+
+private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST_CASE("an archive that carries its base image runs where the image was never built",
+          "[runtime][guests][save][archive]") {
+  REQUIRE_RUNTIME();
+  DataDir data;
+  umlab::TempDir work("umlab-rt-withbase");
+  // "This machine": an image cache holding a copy of the debian build, and nothing else.
+  const char* cache = std::getenv("UMLAB_CACHE_DIR");
+  const char* home = std::getenv("HOME");
+  const fs::path build =
+      fs::canonical((cache ? std::string(cache) : std::string(home ? home : "/root") + "/.cache/umlab") + "/images/debian");
+  const std::string here = work.file("here"), there = work.file("there");
+  fs::create_directories(here + "/images/" + build.filename().string());
+  for (const char* f : {"rootfs.img", "recipe.txt"})
+    REQUIRE(runProcess({"/usr/bin/cp", "-a", "--sparse=always", (build / f).string(),
+                        here + "/images/" + build.filename().string() + "/" + f}).status == 0);
+  fs::create_directory_symlink(build.filename(), here + "/images/debian");
+  std::optional<EnvVar> cacheHere(std::in_place, "UMLAB_CACHE_DIR", here);
+  EnvVar noSystemImages("UMLAB_SYSTEM_IMAGES", work.file("none"));
+
+  Lab lab("rt-wbase", kPair);
+  REQUIRE(run({"up", lab.file()}).status == 0);
+  REQUIRE(lab.exec("a", {"sh", "-c", "echo travelled-with-its-base > /root/note"}).status == 0);
+  auto t = Clock::now();
+  ProcessResult archive = run({"archive", "rt-wbase", "--save", "--with-base", "-o", work.file("rt-wbase.umlab")});
+  const double archiveSeconds = secondsSince(t);
+  REQUIRE(archive.status == 0);
+  CHECK(archive.out.find("boots it on any machine (its base image builds are in it)") != std::string::npos);
+  REQUIRE(run({"down", "--saved", "rt-wbase"}).status == 0);
+  const uintmax_t size = fs::file_size(work.file("rt-wbase.umlab"));
+
+  // "Another machine": that build is gone, and the image cache there is empty.
+  fs::remove_all(here);
+  cacheHere.reset();
+  EnvVar cacheThere("UMLAB_CACHE_DIR", there);
+  t = Clock::now();
+  ProcessResult up = run({"up", work.file("rt-wbase.umlab")});
+  const double upSeconds = secondsSince(t);
+  REQUIRE(up.status == 0);
+  CHECK(up.out.find("image debian: build " + build.filename().string() + " comes with the archive") != std::string::npos);
+  CHECK(lab.exec("a", {"cat", "/root/note"}).out == "travelled-with-its-base\n");
+  CHECK(fs::exists(there + "/images/" + build.filename().string() + "/rootfs.img"));
+  CHECK(fs::read_symlink(there + "/images/debian") == build.filename()); // its default build now
+  CHECK(run({"image", "ls"}).out.find("debian        -             " + build.filename().string().substr(7) + "  yes") !=
+        std::string::npos);
+  CHECK(run({"down", "rt-wbase"}).status == 0);
+  std::fprintf(stderr, "archive with its base (2 guests): %ju bytes, archive %.2f s, up FILE.umlab %.2f s\n", size,
+               archiveSeconds, upSeconds);
+}
+
 TEST_CASE("an archive made on another base image build is refused, saying which, before anything is unpacked",
           "[runtime][guests][save][archive]") {
   REQUIRE_RUNTIME();

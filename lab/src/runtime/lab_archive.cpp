@@ -89,6 +89,12 @@ std::string archiveManifestJson(const ArchiveManifest& m) {
       .field("umlabVersion", m.umlabVersion).field("created", m.created).field("savedTime", m.savedTime);
   if (m.timelineMs > 0)
     w.field("timelineMs", m.timelineMs);
+  if (!m.bases.empty()) {
+    w.key("bases").beginArray();
+    for (const std::string& b : m.bases)
+      w.value(b);
+    w.endArray();
+  }
   w.key("nodes").beginArray();
   for (const ArchiveManifest::Node& n : m.nodes)
     w.beginObject().field("name", n.name).field("image", n.image).field("cowSize", n.cowSize)
@@ -147,6 +153,14 @@ std::optional<ArchiveManifest> readArchiveManifest(const std::string& text, std:
   m.savedTime = static_cast<int64_t>(num(*doc, "", "savedTime"));
   if (const JsonValue* t = doc->find("timelineMs"))
     m.timelineMs = t->asInt().value_or(0);
+  if (const JsonValue* b = doc->find("bases"); b && b->asArray())
+    for (const JsonValue& v : *b->asArray()) {
+      if (!v.asString() || !isPlainComponent(std::string(*v.asString()))) {
+        error = "bases: not a list of image build names";
+        return std::nullopt;
+      }
+      m.bases.emplace_back(*v.asString());
+    }
   auto array = [&](const char* key) -> const JsonArray& {
     static const JsonArray kEmpty;
     const JsonValue* f = doc->find(key);
@@ -244,15 +258,16 @@ std::optional<std::string> checkArchiveEntry(const ArchiveEntry& e) {
     isKnown = (top == "nodes" && isDir) || (!isDir && (top == "topology" || top == "captures" ||
                                                        (top == "cow" && parts[1].ends_with(".cow"))));
   else if (parts.size() == 3)
-    isKnown = !isDir && top == "nodes" && parts[2] == "config.img";
+    isKnown = !isDir && ((top == "nodes" && parts[2] == "config.img") ||
+                         (top == "images" && (parts[2] == "rootfs.img" || parts[2] == "recipe.txt")));
   if (!isKnown)
     return what + " is not part of a saved lab (manifest.json, plan.json, topology/, nodes/NODE/config.img, "
-                  "captures/, cow/NODE.cow)";
+                  "captures/, cow/NODE.cow, images/BUILD/rootfs.img)";
   return std::nullopt;
 }
 
 ArchiveResult writeArchive(const SavedLabs& store, const std::string& lab, const std::string& file,
-                           const std::string& umlabVersion, LaunchProgress& progress) {
+                           const std::string& umlabVersion, LaunchProgress& progress, bool withBase) {
   const auto started = Clock::now();
   requireTools();
   const SavedLab saved = store.read(lab);
@@ -282,6 +297,18 @@ ArchiveResult writeArchive(const SavedLabs& store, const std::string& lab, const
   for (const auto& e : fs::directory_iterator(saved.dir + "/captures", ec))
     m.captures.push_back(e.path().filename().string());
   std::sort(m.captures.begin(), m.captures.end());
+  // --with-base: each base's build directory, <images>/<name>-<hash>, stored as images/<build>/.
+  std::vector<std::pair<std::string, std::string>> bases; // {images directory, build}
+  if (withBase)
+    for (const SavedImage& image : m.images) {
+      const fs::path real = fs::canonical(image.basePath, ec);
+      if (ec || image.recipeHash.empty())
+        throw RuntimeError("image '" + image.name + "': its build (" + image.basePath +
+                           ") is not here to put in the archive: " + (ec ? ec.message() : "it has no recipe hash"));
+      const std::string build = real.parent_path().filename().string();
+      bases.emplace_back(real.parent_path().parent_path().string(), build);
+      m.bases.push_back(build);
+    }
 
   TempDir scratch("umlab-archive");
   {
@@ -303,9 +330,18 @@ ArchiveResult writeArchive(const SavedLabs& store, const std::string& lab, const
                                 "--use-compress-program=" + std::string(kCompressor), "--file=" + partial,
                                 "-C", scratch.path().string(), "manifest.json", "-C", saved.dir};
   argv.insert(argv.end(), members.begin(), members.end());
+  for (const auto& [imagesDir, build] : bases) {
+    argv.push_back("--transform=s,^" + build + "/,images/" + build + "/,");
+    argv.insert(argv.end(), {"-C", imagesDir, build + "/rootfs.img"});
+    if (fs::exists(imagesDir + "/" + build + "/recipe.txt", ec))
+      argv.push_back(build + "/recipe.txt");
+  }
   progress.step("writing " + std::to_string(m.nodes.size()) + " disk" + (m.nodes.size() == 1 ? "" : "s") + " (" +
                 kernel::formatSize(saved.diskBytes) + " on disk, sparse) and " + std::to_string(m.captures.size()) +
-                " capture" + (m.captures.size() == 1 ? "" : "s") + " to " + file + " (tar, zstd)");
+                " capture" + (m.captures.size() == 1 ? "" : "s") +
+                (bases.empty() ? "" : " and " + std::to_string(bases.size()) + " base image build" +
+                                          (bases.size() == 1 ? "" : "s")) +
+                " to " + file + " (tar, zstd)");
   runTool(argv, "write " + file);
   if (::rename(partial.c_str(), file.c_str()) != 0)
     throw RuntimeError("cannot rename " + partial + " to " + file + ": " + std::strerror(errno));
@@ -351,10 +387,24 @@ UnpackResult unpackArchive(const std::string& file, const SavedLabs& store, cons
                        "); choose another name with --name, or delete it with 'umlab down --saved " + result.lab + "'");
   progress.step("archive of lab '" + m.lab + "' (" + m.umlabVersion + "), " + std::to_string(m.nodes.size()) + " node" +
                 (m.nodes.size() == 1 ? "" : "s"));
-  // The bases first: nothing is unpacked for a lab that cannot run here.
-  for (const SavedImage& image : m.images)
-    progress.step("image " + image.name + ": recipe hash " + image.recipeHash + ", build found at " +
-                  findLocalBase(image, images, ""));
+  // The bases first: nothing is unpacked for a lab that cannot run here. A build this host lacks
+  // may come with the archive (--with-base): installed into the user's images after unpacking.
+  std::vector<std::pair<std::string, std::string>> install; // {image name, build}
+  for (const SavedImage& image : m.images) {
+    try {
+      progress.step("image " + image.name + ": recipe hash " + image.recipeHash + ", build found at " +
+                    findLocalBase(image, images, ""));
+    } catch (const RuntimeError&) {
+      const std::string build = image.name + "-" + image.recipeHash;
+      if (std::find(m.bases.begin(), m.bases.end(), build) == m.bases.end() || images.user.empty())
+        throw;
+      std::error_code e;
+      if (fs::exists(images.user + "/" + build, e))
+        throw; // another build under the same name: never replaced
+      install.emplace_back(image.name, build);
+      progress.step("image " + image.name + ": build " + build + " comes with the archive; it goes to " + images.user);
+    }
+  }
 
   // Every member checked before anything is written: one listing, each line parsed (a line that
   // is not a member, such as a warning of tar's, refuses the archive).
@@ -402,6 +452,30 @@ UnpackResult unpackArchive(const std::string& file, const SavedLabs& store, cons
       continue;
     throw RuntimeError(file + ": unpacked " + e.path().string() + ", which is not a regular file or directory; nothing was kept");
   }
+  // The base builds that came with it: into the user's images (as `umlab image build` leaves
+  // one, without moving the <name> link), checked by findLocalBase like any other; the rest of
+  // images/ is not part of the saved lab.
+  for (const auto& [name, build] : install) {
+    const std::string from = partial + "/images/" + build, to = images.user + "/" + build;
+    fs::create_directories(images.user, ec);
+    if (std::rename(from.c_str(), to.c_str()) != 0) {
+      fs::create_directories(to, ec);
+      for (const char* f : {"rootfs.img", "recipe.txt"})
+        if (fs::exists(from + "/" + f, ec))
+          copySparseFile(from + "/" + f, to + "/" + f);
+    }
+    ::chmod((to + "/rootfs.img").c_str(), 0444); // a base is never written
+    // A machine with no build of the image at all gets this one as its default, as after
+    // `umlab image build`; one that has another keeps its own.
+    const std::string link = images.user + "/" + name;
+    if (!fs::exists(fs::symlink_status(link, ec)))
+      fs::create_directory_symlink(build, link, ec);
+    progress.step("image build " + build + " installed in " + to);
+  }
+  fs::remove_all(partial + "/images", ec);
+  for (const SavedImage& image : m.images)
+    findLocalBase(image, images, ""); // throws if what came is not the build the disks need
+
   SavedLabMeta meta;
   meta.lab = result.lab;
   meta.savedTime = m.savedTime;

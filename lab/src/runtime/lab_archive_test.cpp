@@ -15,6 +15,8 @@ ArchiveManifest sample() {
   m.images = {{"debian", "602008a461a27fc0", "/root/.cache/umlab/images/debian-602008a461a27fc0/rootfs.img", 1073741824,
                "0123456789abcdef0123456789abcdef"}};
   m.captures = {"ring-sw.pcap"};
+  m.timelineMs = 12500;
+  m.bases = {"debian-602008a461a27fc0"};
   return m;
 }
 } // namespace
@@ -44,6 +46,10 @@ TEST_CASE("an archive manifest of another format, version or shape is refused, n
   CHECK_FALSE(readArchiveManifest(other, error));
   CHECK(error == "images[0].recipeHash: missing or not a string");
   CHECK_FALSE(readArchiveManifest("{", error));
+  other = text;
+  other.replace(other.find("\"debian-602008a461a27fc0\""), 25, "\"../etc\"");
+  CHECK_FALSE(readArchiveManifest(other, error));
+  CHECK(error == "bases: not a list of image build names");
 }
 
 TEST_CASE("the members a saved lab has are accepted", "[runtime][archive]") {
@@ -52,7 +58,9 @@ TEST_CASE("the members a saved lab has are accepted", "[runtime][archive]") {
                                 ArchiveEntry{'d', "nodes/"}, ArchiveEntry{'d', "nodes/pc1/"},
                                 ArchiveEntry{'-', "nodes/pc1/config.img"}, ArchiveEntry{'d', "captures/"},
                                 ArchiveEntry{'-', "captures/ring-p2p.1.pcap"}, ArchiveEntry{'d', "cow/"},
-                                ArchiveEntry{'-', "cow/web_1.cow"}}) {
+                                ArchiveEntry{'-', "cow/web_1.cow"},
+                                ArchiveEntry{'-', "images/debian-602008a461a27fc0/rootfs.img"},
+                                ArchiveEntry{'-', "images/debian-602008a461a27fc0/recipe.txt"}}) {
     INFO(e.name);
     CHECK_FALSE(checkArchiveEntry(e));
   }
@@ -74,6 +82,8 @@ TEST_CASE("absolute paths, '..', links and names umlab does not write are refuse
   CHECK(checkArchiveEntry({'-', "cow/a b.cow"}) == "archive member 'cow/a b.cow' has a name umlab does not write");
   CHECK(checkArchiveEntry({'-', "./plan.json"}) == "archive member './plan.json' has a name umlab does not write");
   CHECK(checkArchiveEntry({'-', ""}) == "an archive member has no name");
+  CHECK(checkArchiveEntry({'-', "images/debian/other"})->find("is not part of a saved lab") != std::string::npos);
+  CHECK(checkArchiveEntry({'d', "images/../x"})->find("climbs out") != std::string::npos);
 }
 
 TEST_CASE("tar's verbose listing is read as type and name, and anything else is not a member", "[runtime][archive]") {

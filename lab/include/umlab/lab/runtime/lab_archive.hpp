@@ -55,6 +55,9 @@ struct ArchiveManifest {
   std::vector<SavedImage> images;
   std::vector<std::string> captures; ///< file names under captures/
   int64_t timelineMs = 0; ///< how far the lab's timeline had gone (saved_labs.hpp); optional
+  /// The base image builds the archive carries (`--with-base`), as images/<build>/rootfs.img
+  /// and recipe.txt: "debian-602008a461a27fc0". Optional.
+  std::vector<std::string> bases;
 
   bool operator==(const ArchiveManifest&) const = default;
 };
@@ -87,8 +90,10 @@ struct ArchiveResult {
 
 /// Writes the saved `lab` of `store` to `file` (refused when it exists; written to a temporary
 /// name beside it, renamed when complete). Throws RuntimeError.
+/// With `withBase`, each guest's base image build goes in too (sparse): the archive then runs on
+/// a machine that has no build of the image, whose `umlab up FILE.umlab` installs it.
 ArchiveResult writeArchive(const SavedLabs& store, const std::string& lab, const std::string& file,
-                           const std::string& umlabVersion, LaunchProgress& progress);
+                           const std::string& umlabVersion, LaunchProgress& progress, bool withBase = false);
 
 /// The manifest of the archive `file`, read without unpacking the rest. Throws RuntimeError.
 ArchiveManifest readManifestOf(const std::string& file);
