@@ -186,6 +186,22 @@ part_users() {
   out=$("$umlab" down --user umlt-bob lan 2>&1)
   check "root stops bob's lab" contains "$out" "lab 'lan' is down"
   check "bob's lab left nothing" test -z "$(ls -A /tmp/umlab-$bob)"
+  # Saved and resumed, archived and booted again: her disks belong to her subordinate ids.
+  out=$(as umlt-ann "$umlab" save lan 2>&1); echo "$out" | tail -1
+  check "ann saves her lab" contains "$out" "lab 'lan' is saved in /home/umlt-ann/.local/share/umlab/saved/lan"
+  check "her ps shows it saved" contains "$(as umlt-ann "$umlab" ps lan 2>&1)" "'umlab resume lan' boots it again"
+  check "and nothing of it runs" test -z "$(ls -A /tmp/umlab-$ann)"
+  out=$(as umlt-ann "$umlab" resume lan 2>&1); echo "$out" | tail -1
+  check "ann resumes it" contains "$out" "lab 'lan' is up again"
+  check "with the file her guest wrote" test "$(as umlt-ann "$umlab" exec lan pc1 -- cat /root/ann.txt 2>&1)" = ann
+  out=$(as umlt-ann "$umlab" archive lan --save -o /home/umlt-ann/lan.umlab 2>&1); echo "$out" | tail -1
+  check "ann archives it" contains "$out" "/home/umlt-ann/lan.umlab: "
+  out=$(as umlt-ann "$umlab" up /home/umlt-ann/lan.umlab --name lan2 2>&1); echo "$out" | tail -1
+  check "and boots the archive as another lab" contains "$out" "lab 'lan2' is up again"
+  check "which has her file too" test "$(as umlt-ann "$umlab" exec lan2 pc1 -- cat /root/ann.txt 2>&1)" = ann
+  check "the archive's lab goes down" contains "$(as umlt-ann "$umlab" down lan2 2>&1)" "lab 'lan2' is down"
+  check "ann deletes her saved lab" contains "$(as umlt-ann "$umlab" down --saved lan 2>&1)" "saved lab 'lan' deleted"
+  out=$(as umlt-ann "$umlab" up "$f" 2>&1)
   out=$(as umlt-ann "$umlab" down lan 2>&1)
   check "ann stops her own lab" contains "$out" "lab 'lan' is down"
   check "ann's lab left nothing" test -z "$(ls -A /tmp/umlab-$ann)"
