@@ -31,6 +31,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -883,4 +884,53 @@ TEST_CASE("umlab test runs its lab in-process: no umlab child process", "[runtim
   // The trace did follow the lab's processes: the switch, the guests, their config disks.
   CHECK(seen.find("umlab-switchd") != std::string::npos);
   CHECK(seen.find("linux.uml") != std::string::npos);
+}
+
+TEST_CASE("guests boot a few at a time, the next as one is ready, and depends-on still holds", "[runtime][guests][slots]") {
+  REQUIRE_RUNTIME();
+  // Two boot slots for five guests; e waits for a as well.
+  ::setenv("UMLAB_BOOT_CONCURRENCY", "2", 1);
+  struct Unset {
+    ~Unset() { ::unsetenv("UMLAB_BOOT_CONCURRENCY"); }
+  } unset;
+  Lab lab("rt-slots", R"(name: NAME
+defaults: {memory: 64M}
+nodes:
+  a: {}
+  b: {}
+  c: {}
+  d: {}
+  e: {depends-on: [a]}
+segments: {lan: {}}
+links:
+  - {endpoints: [a:eth0, lan], ip: 10.6.0.1/24}
+  - {endpoints: [b:eth0, lan], ip: 10.6.0.2/24}
+  - {endpoints: [c:eth0, lan], ip: 10.6.0.3/24}
+  - {endpoints: [d:eth0, lan], ip: 10.6.0.4/24}
+  - {endpoints: [e:eth0, lan], ip: 10.6.0.5/24}
+)");
+  ProcessResult up = run({"up", lab.file()});
+  REQUIRE(up.status == 0);
+  CHECK(up.out.find("2 guests boot at a time on this host") != std::string::npos);
+  CHECK(up.out.find("lab 'rt-slots' is up: 5 guests ready") != std::string::npos);
+  // The progress lines in order: never more than two guests between "booting" and "ready", and
+  // e boots only after a is ready.
+  std::istringstream lines(up.out);
+  std::set<std::string> booting, ready;
+  size_t most = 0;
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, std::regex("guest (\\w+) booting")))
+      booting.insert(m[1]);
+    if (std::regex_search(line, m, std::regex("guest (\\w+) ready \\("))) {
+      booting.erase(m[1]);
+      ready.insert(m[1]);
+    }
+    if (line.find("guest e booting") != std::string::npos)
+      CHECK(ready.count("a") == 1);
+    most = std::max(most, booting.size());
+  }
+  CHECK(most == 2);
+  CHECK(ready.size() == 5);
+  CHECK(lab.exec("e", {"ping", "-c", "1", "-W", "5", "10.6.0.4"}).status == 0);
 }
