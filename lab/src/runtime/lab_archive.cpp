@@ -473,8 +473,9 @@ UnpackResult unpackArchive(const std::string& file, const SavedLabs& store, cons
     progress.step("image build " + build + " installed in " + to);
   }
   fs::remove_all(partial + "/images", ec);
-  for (const SavedImage& image : m.images)
-    findLocalBase(image, images, ""); // throws if what came is not the build the disks need
+  for (const SavedImage& image : m.images) // what came must be the build the disks need
+    if (std::any_of(install.begin(), install.end(), [&](const auto& i) { return i.first == image.name; }))
+      findLocalBase(image, images, "");
 
   SavedLabMeta meta;
   meta.lab = result.lab;

@@ -19,6 +19,7 @@
 #include "umlab/lab/runtime/network_namespace.hpp"
 #include "umlab/lab/runtime/plan_diff.hpp"
 #include "umlab/lab/runtime/process_info.hpp"
+#include "umlab/lab/runtime/sparse_copy.hpp"
 #include "umlab/lab/runtime/switch_admin.hpp"
 #include "umlab/lab/runtime/tap_device.hpp"
 #include "umlab/lab/runtime/timeline_player.hpp"
@@ -724,11 +725,8 @@ private:
       // (the switches are new); the other steps' effects are in the guests' disks.
       for (size_t index : timeline_.start(Clock::now() - played, played))
         if (const TimelineStepPlan& s = timeline_.steps()[index]; s.action == "link") {
-          const AdminReply r = switchAdmin(s.adminPath, "set port " + s.port + " both " + s.words, std::chrono::seconds(1));
+          const AdminReply r = tellSwitch(s.adminPath, linkCommand(s));
           log("timeline: " + s.what + " again (played before the lab was saved): " + (r.ok ? "done" : r.text));
-          for (const auto& sw : switches_)
-            if (sw->plan.adminPath == s.adminPath && sw->isAlive && !sw->adminFd)
-              askSwitch(*sw);
         }
       timelineStartTime_ = eventTimeNow() - double(played.count()) / 1000;
       if (!timeline_.steps().empty())
@@ -1239,8 +1237,8 @@ private:
       // A client changed a switch (link conditions): ask it now, without waiting, so that the
       // change is an event at once rather than at the next refresh.
       Switch* sw = findSwitch(jsonString(*request, "segment"));
-      if (sw && sw->isAlive && !sw->adminFd)
-        askSwitch(*sw);
+      if (sw)
+        askSwitchNow(*sw);
       answer(key, sw ? okReply() : errorReply("no switch '" + jsonString(*request, "segment") + "'"));
       return;
     }
@@ -1581,20 +1579,31 @@ private:
     for (const TimelineStepPlan& s : plan_.timeline) {
       if (s.pcapPath.empty() || fs::exists(s.pcapCopy))
         continue;
-      UniqueFd in(::open(s.pcapPath.c_str(), O_RDONLY | O_CLOEXEC));
-      if (!in)
-        throw std::system_error(errno, std::generic_category(), "cannot read the capture " + s.pcapPath + " of timeline entry " + std::to_string(s.entry));
-      UniqueFd out(::open(s.pcapCopy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-      if (!out)
-        throw std::system_error(errno, std::generic_category(), "cannot copy a capture to " + s.pcapCopy);
-      char buf[65536];
-      for (ssize_t n; (n = ::read(in.get(), buf, sizeof buf)) != 0;) {
-        if (n < 0 && errno == EINTR)
-          continue;
-        if (n < 0 || !writeAll(out.get(), std::string_view(buf, static_cast<size_t>(n))))
-          throw std::system_error(errno, std::generic_category(), "cannot copy the capture " + s.pcapPath);
+      try {
+        copySparseFile(s.pcapPath, s.pcapCopy); // a new file: refused where one (or a link) is
+      } catch (const std::system_error& e) {
+        throw std::system_error(e.code(), "the capture of timeline entry " + std::to_string(s.entry) + ": " + e.what());
       }
     }
+  }
+
+  /// The switch's admin command of a timeline step on a link.
+  static std::string linkCommand(const TimelineStepPlan& s) { return "set port " + s.port + " both " + s.words; }
+
+  /// Sends `command` to the switch at `adminPath` (waiting at most a second), then asks that
+  /// switch for its ports at once, so that what changed is an event now, not at the next refresh.
+  AdminReply tellSwitch(const std::string& adminPath, const std::string& command) {
+    const AdminReply r = switchAdmin(adminPath, command, std::chrono::seconds(1));
+    for (const auto& sw : switches_)
+      if (sw->plan.adminPath == adminPath)
+        askSwitchNow(*sw);
+    return r;
+  }
+
+  /// Asks `sw` for its ports now, unless it is gone or a question is already out.
+  void askSwitchNow(Switch& sw) {
+    if (sw.isAlive && !sw.adminFd)
+      askSwitch(sw);
   }
 
   /// Begins every step that is due. A switch's part (link conditions, a replay) is one bounded
@@ -1613,16 +1622,9 @@ private:
     };
     auto firstLine = [](const std::string& text) { return text.substr(0, text.find('\n')); };
     if (s.action == "link" || s.action == "replay") {
-      std::ostringstream command;
-      if (s.action == "link")
-        command << "set port " << s.port << " both " << s.words;
-      else
-        command << "replay start " << s.pcapCopy << " speed " << s.speed << " loop " << s.loop;
-      const AdminReply r = switchAdmin(s.adminPath, command.str(), std::chrono::seconds(1));
-      // Ask the switch for its ports now: the link's new state is an event at once.
-      for (const auto& sw : switches_)
-        if (sw->plan.adminPath == s.adminPath && sw->isAlive && !sw->adminFd)
-          askSwitch(*sw);
+      std::ostringstream replay;
+      replay << "replay start " << s.pcapCopy << " speed " << s.speed << " loop " << s.loop;
+      const AdminReply r = tellSwitch(s.adminPath, s.action == "link" ? linkCommand(s) : replay.str());
       finish(r.ok, r.reached ? firstLine(r.text) : "the switch did not answer");
     } else if (s.action == "run") {
       Guest* g = findGuest(s.target);

@@ -153,7 +153,7 @@ public:
       last = lab_.exec(node, script, std::min<Duration>(check_.timeout, Duration(30000)));
       if (ok(last))
         return {true, describeRun(node, script, last), 0};
-      if (last.exitCode < 0 && !span_ && !isTimed_)
+      if (last.exitCode < 0 && !isTimed_)
         break; // the lab cannot be asked: no point in waiting (unless the timeline restarts a node)
       std::this_thread::sleep_for(kRetryPause);
     } while (Clock::now() < deadline_);
