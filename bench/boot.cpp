@@ -15,6 +15,15 @@
 // while the lab is up, divided by the number of guests (that includes the switch and the
 // supervisor).
 // The labs are generated "star" labs (one switch), in a private state directory.
+//
+// Besides: the supervisor's own CPU time until the lab is ready; what the idle lab costs the
+// host's CPUs over --idle SECONDS (the host's busy share of all CPUs from /proc/stat, and the
+// guests', the switch's and the supervisor's CPU time in that window, as a share of one CPU;
+// nothing asks the lab anything meanwhile, as with a lab nobody looks at); and, with --bare, the
+// anchor: the same number of bare UML guests (the same kernel, base image, memory and boot
+// options, each on its own COW file, booted as many at a time as umlab boots, no umlab: no jail,
+// no switch, no NIC, no config disk, no agent) until each one's /bin/sh, its init, answers on
+// the console.
 #include "genlab/genlab.hpp"
 #include "umlab/lab/compile/compile.hpp"
 #include "umlab/lab/runtime/config_disk.hpp"
@@ -22,11 +31,16 @@
 #include "umlab/lab/runtime/launcher.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
 #include "umlab/lab/runtime/process_info.hpp"
+#include "umlab/lab/runtime/supervisor.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <csignal>
 #include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -57,18 +71,156 @@ uint64_t memAvailableKiB() {
   return 0;
 }
 
+/// Busy and total jiffies of all CPUs, from /proc/stat.
+std::pair<uint64_t, uint64_t> hostJiffies() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  in >> cpu;
+  uint64_t total = 0, idle = 0, v = 0;
+  for (int i = 0; i < 10 && in >> v; ++i) {
+    total += v;
+    if (i == 3 || i == 4) // idle, iowait
+      idle += v;
+  }
+  return {total - idle, total};
+}
+
+/// Every process of the lab's guests, its switches and its supervisor, as of now.
+struct LabProcesses {
+  std::vector<pid_t> guests, switches, supervisor;
+};
+
+LabProcesses labProcesses(const umlab::lab::runtime::LabStatus& st) {
+  LabProcesses p;
+  for (const auto& node : st.nodes)
+    for (pid_t pid : umlab::lab::runtime::processTreeOf(node.pid))
+      p.guests.push_back(pid);
+  for (const auto& sw : st.switches)
+    if (sw.pid > 0)
+      p.switches.push_back(sw.pid);
+  p.supervisor.push_back(static_cast<pid_t>(st.supervisorPid));
+  return p;
+}
+
+/// One bare UML guest: its process group, its console's output, whether its shell answered.
+struct BareGuest {
+  pid_t pid = -1;
+  int in = -1; ///< its console's input, open until the end (at end of input its console hangs up)
+  int out = -1;
+  std::string seen;
+  bool ready = false;
+};
+
+/// Boots `n` bare guests of `g`'s kernel and base image, `slots` at a time, and returns the
+/// seconds until every one's shell answered (or -1 when one died first). `dir` holds the COW files.
+double bootBare(const umlab::lab::GuestPlan& g, size_t n, size_t slots, const std::string& dir) {
+  std::vector<BareGuest> guests(n);
+  size_t started = 0, ready = 0, booting = 0;
+  bool failed = false;
+  auto start = [&](size_t i) {
+    int in[2], out[2];
+    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
+      return false;
+    const std::string id = "bare" + std::to_string(i);
+    std::vector<std::string> args{g.argv.at(0), "umid=" + id, "uml_dir=" + dir, "mem=64M",
+                                  "ubd0=" + dir + "/" + id + ".cow," + g.basePath, "root=/dev/ubda", "rw",
+                                  "con=null", "con0=fd:0,fd:1", "console=tty0", "init=/bin/sh",
+                                  "initcall_blacklist=raid6_select_algo,init_zswap", "cryptomgr.notests"};
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::setsid();
+      ::dup2(in[0], 0);
+      ::dup2(out[1], 1);
+      ::dup2(out[1], 2);
+      std::vector<char*> argv;
+      for (std::string& a : args)
+        argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(in[0]);
+    ::close(out[1]);
+    // The shell reads this once it runs; the console echoes the input, so the marker is the
+    // arithmetic's result, which only the shell prints.
+    const std::string ask = "echo BARE-$((40+2))-READY\n";
+    (void)!::write(in[1], ask.data(), ask.size());
+    guests[i].pid = pid;
+    guests[i].in = in[1];
+    guests[i].out = out[0];
+    ::fcntl(out[0], F_SETFL, O_NONBLOCK);
+    return pid > 0;
+  };
+  const auto t0 = Clock::now();
+  while (ready < n && !failed) {
+    while (booting < slots && started < n) {
+      if (!start(started++)) {
+        failed = true;
+        break;
+      }
+      ++booting;
+    }
+    std::vector<pollfd> fds;
+    std::vector<size_t> which;
+    for (size_t i = 0; i < started; ++i)
+      if (!guests[i].ready && guests[i].out >= 0) {
+        fds.push_back({guests[i].out, POLLIN, 0});
+        which.push_back(i);
+      }
+    if (::poll(fds.data(), fds.size(), 1000) < 0 && errno != EINTR)
+      break;
+    for (size_t k = 0; k < fds.size(); ++k) {
+      if (!fds[k].revents)
+        continue;
+      BareGuest& b = guests[which[k]];
+      char buf[4096];
+      const ssize_t r = ::read(b.out, buf, sizeof buf);
+      if (r <= 0) {
+        failed = true; // its console closed before the shell answered: it died
+        std::cerr << "bench_boot: bare guest " << which[k] << " ended before its shell answered:\n"
+                  << b.seen.substr(b.seen.size() > 2000 ? b.seen.size() - 2000 : 0) << "\n";
+        continue;
+      }
+      b.seen.append(buf, static_cast<size_t>(r));
+      if (b.seen.find("BARE-42-READY") != std::string::npos) {
+        b.ready = true;
+        ++ready;
+        --booting;
+      }
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  for (BareGuest& b : guests) {
+    if (b.pid > 0) {
+      ::kill(-b.pid, SIGKILL);
+      ::waitpid(b.pid, nullptr, 0);
+    }
+    if (b.out >= 0)
+      ::close(b.out);
+    if (b.in >= 0)
+      ::close(b.in);
+  }
+  return failed ? -1 : seconds;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   std::vector<size_t> sizes{10, 50, 100};
   int settle = 5;
+  int idle = 10;
+  bool bare = false;
   std::vector<std::string> kernels{"debian"};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
-      std::cout << "usage: bench_boot [--sizes 10,50,100] [--settle SECONDS] [--kernels debian,umlab]\n"
-                   "Boots generated star labs in-process (Launcher) and reports time to ready, PSS per idle guest\n"
-                   "and time of 'umlab down'. Needs root and a base image ('umlab image build').\n";
+      std::cout << "usage: bench_boot [--sizes 10,50,100] [--settle SECONDS] [--idle SECONDS] [--kernels debian,umlab]\n"
+                   "                  [--bare]\n"
+                   "Boots generated star labs in-process (Launcher) and reports time to ready, the supervisor's CPU\n"
+                   "time until then, what the idle lab costs the CPUs over --idle seconds (0: not measured), PSS per\n"
+                   "idle guest and time of 'umlab down'. --bare also boots as many bare UML guests (no umlab, the same\n"
+                   "kernel and base image, the same number at a time) as the anchor.\n"
+                   "Needs root and a base image ('umlab image build').\n";
       return 0;
     } else if (a == "--sizes" && i + 1 < argc) {
       sizes.clear();
@@ -80,6 +232,10 @@ int main(int argc, char** argv) {
       std::stringstream s(argv[++i]);
       for (std::string k; std::getline(s, k, ',');)
         kernels.push_back(k);
+    } else if (a == "--idle" && i + 1 < argc) {
+      idle = std::atoi(argv[++i]);
+    } else if (a == "--bare") {
+      bare = true;
     } else if (a == "--settle" && i + 1 < argc) {
       settle = std::atoi(argv[++i]);
     } else {
@@ -96,8 +252,12 @@ int main(int argc, char** argv) {
   const umlab::lab::runtime::LabClient client(stateRoot);
   Quiet quiet;
 
-  std::printf("%7s %7s %10s %12s %14s %16s %10s\n", "kernel", "guests", "up s", "s per guest", "PSS/guest MiB",
-              "host MiB/guest", "down s");
+  std::printf("boot slots: %zu guests at a time\n", umlab::lab::runtime::bootConcurrency());
+  std::fflush(stdout);
+  std::printf("%7s %7s %8s %8s %8s %8s %9s %9s %9s %9s %9s %8s %8s\n", "kernel", "guests", "up s", "s/guest", "sup cpu",
+              "bare s", "idle host", "guests", "switch", "superv.", "PSS MiB", "host MiB", "down s");
+  std::printf("%7s %7s %8s %8s %8s %8s %9s %9s %9s %9s %9s %8s %8s\n", "", "", "", "", "s", "", "% of all", "% of 1",
+              "% of 1", "% of 1", "/guest", "/guest", "");
   for (size_t n : sizes)
   for (const std::string& kernel : kernels) {
     umlab::bench::GenOptions o;
@@ -133,13 +293,31 @@ int main(int argc, char** argv) {
       return 1;
     }
     const double up = std::chrono::duration<double>(Clock::now() - t0).count();
-    ::sleep(static_cast<unsigned>(settle));
+    umlab::lab::runtime::LabStatus st = client.status(o.name);
+    const double supervisorCpu = umlab::lab::runtime::cpuSeconds({static_cast<pid_t>(st.supervisorPid)});
+    // A status keeps the supervisor refreshing its counters for 30 s (kWatchWindow): the idle
+    // window starts after that, so that it measures a lab nobody looks at.
+    ::sleep(static_cast<unsigned>(idle > 0 ? std::max(settle, 31) : settle));
+    double idleHost = -1, idleGuests = -1, idleSwitch = -1, idleSupervisor = -1;
+    if (idle > 0) {
+      const LabProcesses p = labProcesses(st);
+      const double g0 = umlab::lab::runtime::cpuSeconds(p.guests), s0 = umlab::lab::runtime::cpuSeconds(p.switches),
+                   v0 = umlab::lab::runtime::cpuSeconds(p.supervisor);
+      const auto h0 = hostJiffies();
+      ::sleep(static_cast<unsigned>(idle));
+      const auto h1 = hostJiffies();
+      const double window = static_cast<double>(idle) / 100.0;
+      idleGuests = (umlab::lab::runtime::cpuSeconds(p.guests) - g0) / window;
+      idleSwitch = (umlab::lab::runtime::cpuSeconds(p.switches) - s0) / window;
+      idleSupervisor = (umlab::lab::runtime::cpuSeconds(p.supervisor) - v0) / window;
+      idleHost = 100.0 * static_cast<double>(h1.first - h0.first) / static_cast<double>(h1.second - h0.second);
+    }
     const uint64_t availableAfter = memAvailableKiB();
     uint64_t pss = 0;
     size_t guests = 0;
-    for (const umlab::lab::runtime::NodeStatus& node : client.status(o.name).nodes)
+    for (const umlab::lab::runtime::NodeStatus& node : st.nodes)
       if (node.pid > 0) {
-        pss += umlab::lab::runtime::proportionalSetSizeKiB(umlab::lab::runtime::processesInPidNamespaceOf(node.pid));
+        pss += umlab::lab::runtime::proportionalSetSizeKiB(umlab::lab::runtime::processTreeOf(node.pid));
         ++guests;
       }
     t0 = Clock::now();
@@ -147,8 +325,25 @@ int main(int argc, char** argv) {
     const double down = std::chrono::duration<double>(Clock::now() - t0).count();
     const double perGuest = guests ? 1.0 / static_cast<double>(guests) : 0.0;
     const double hostUsed = availableBefore > availableAfter ? static_cast<double>(availableBefore - availableAfter) : 0.0;
-    std::printf("%7s %7zu %10.1f %12.2f %14.1f %16.1f %10.2f\n", kernel.c_str(), n, up, up / static_cast<double>(n),
-                static_cast<double>(pss) / 1024.0 * perGuest, hostUsed / 1024.0 * perGuest, down);
+    double bareSeconds = -1;
+    if (bare) {
+      const std::string bareDir = work + "/bare";
+      fs::create_directories(bareDir);
+      bareSeconds = bootBare(plan->guests.at(0), n, umlab::lab::runtime::bootConcurrency(), bareDir);
+      fs::remove_all(bareDir);
+    }
+    auto figure = [](double v, const char* format) {
+      char buf[32];
+      if (v < 0)
+        return std::string("-");
+      std::snprintf(buf, sizeof buf, format, v);
+      return std::string(buf);
+    };
+    std::printf("%7s %7zu %8.1f %8.2f %8.2f %8s %9s %9s %9s %9s %9.1f %8.1f %8.2f\n", kernel.c_str(), n, up,
+                up / static_cast<double>(n), supervisorCpu, figure(bareSeconds, "%.1f").c_str(),
+                figure(idleHost, "%.1f").c_str(), figure(idleGuests, "%.2f").c_str(), figure(idleSwitch, "%.2f").c_str(),
+                figure(idleSupervisor, "%.2f").c_str(), static_cast<double>(pss) / 1024.0 * perGuest,
+                hostUsed / 1024.0 * perGuest, down);
     std::fflush(stdout);
   }
   fs::remove_all(work);

@@ -1,8 +1,12 @@
 #include "umlab/lab/runtime/process_info.hpp"
 
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <dirent.h>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <linux/kcmp.h>
 #include <string>
 #include <sys/syscall.h>
@@ -11,29 +15,29 @@
 namespace umlab::lab::runtime {
 
 namespace {
-std::string pidNamespace(pid_t pid) {
-  char buf[64];
-  std::string link = "/proc/" + std::to_string(pid) + "/ns/pid";
-  ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
-}
-} // namespace
-
-std::vector<pid_t> processesInPidNamespaceOf(pid_t init) {
-  std::vector<pid_t> pids;
-  const std::string ns = pidNamespace(init);
-  if (ns.empty())
-    return pids;
-  DIR* d = ::opendir("/proc");
+/// The children of every thread of `pid`, appended to `out`.
+void appendChildren(pid_t pid, std::vector<pid_t>& out) {
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = ::opendir(tasks.c_str());
   while (dirent* e = d ? ::readdir(d) : nullptr) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9')
       continue;
-    const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
-    if (pidNamespace(pid) == ns)
-      pids.push_back(pid);
+    std::ifstream in(tasks + "/" + e->d_name + "/children");
+    for (pid_t child = 0; in >> child;)
+      out.push_back(child);
   }
   if (d)
     ::closedir(d);
+}
+} // namespace
+
+std::vector<pid_t> processTreeOf(pid_t root) {
+  std::vector<pid_t> pids;
+  if (root <= 0 || (::kill(root, 0) != 0 && errno == ESRCH))
+    return pids;
+  pids.push_back(root);
+  for (size_t next = 0; next < pids.size(); ++next)
+    appendChildren(pids[next], pids);
   return pids;
 }
 
@@ -52,6 +56,31 @@ uint64_t proportionalSetSizeKiB(const std::vector<pid_t>& pids) {
     while (std::getline(in, line))
       if (line.rfind("Pss:", 0) == 0)
         total += std::strtoull(line.c_str() + 4, nullptr, 10);
+  }
+  return total;
+}
+
+double cpuSeconds(const std::vector<pid_t>& pids) {
+  static const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  double total = 0;
+  for (pid_t pid : pids) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Fields after the command (which may hold spaces and parentheses): state is field 3,
+    // utime and stime are fields 14 and 15.
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos)
+      continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14)
+        utime = std::strtoull(field.c_str(), nullptr, 10);
+      if (i == 15)
+        stime = std::strtoull(field.c_str(), nullptr, 10);
+    }
+    total += static_cast<double>(utime + stime) / ticks;
   }
   return total;
 }

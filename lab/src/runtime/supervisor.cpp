@@ -59,6 +59,15 @@ constexpr size_t kClientOutputLimit = 8u << 20; // pause a guest's agent output 
 constexpr auto kRefreshPeriod = std::chrono::seconds(1);
 constexpr auto kAdminAnswerLimit = std::chrono::milliseconds(900);
 constexpr auto kSizeBudget = std::chrono::milliseconds(20); // /proc work per refresh
+/// The cache is kept fresh (a refresh a second) only while someone looks: an `events`
+/// subscriber, or a status asked within this window. An idle lab that nobody watches costs the
+/// host no wake-up of umlab's: the supervisor sleeps in poll() until something happens.
+constexpr auto kWatchWindow = std::chrono::seconds(30);
+/// A status asked after the cache went stale waits for the switches' answers, at most this long.
+constexpr auto kStatusWaitLimit = std::chrono::milliseconds(300);
+/// While something moves on a clock (a guest booting or powering off, a guest waiting for a boot
+/// slot, a status waiting for the switches) the loop looks at the clocks this often.
+constexpr auto kTick = std::chrono::milliseconds(250);
 /// How long a guest asked to power off (its init runs `shutdown` commands for up to 10 s, then
 /// syncs) may take before its process group is killed: `down --keep` and a node's `stop`.
 constexpr auto kPowerOffLimit = std::chrono::seconds(20);
@@ -198,21 +207,6 @@ private:
   std::deque<Step> steps_;
   std::function<void(const std::string&)> finished_;
 };
-
-/// How many guests boot at once: $UMLAB_BOOT_CONCURRENCY, else 5 per online CPU (at least 4).
-/// A booting UML kernel is CPU-bound and runs as six host processes under ptrace; with more of
-/// them runnable than the cores can take, the host spends its time switching between them: on 2
-/// cores, 100 guests started at once took 90 s (1.0 s of CPU each, 78 % of it host system time),
-/// in waves of 10 they took 48 s (0.5 s each). A guest is started as another becomes ready.
-size_t bootConcurrency() {
-  if (const char* v = std::getenv("UMLAB_BOOT_CONCURRENCY"); v && *v) {
-    const long n = std::strtol(v, nullptr, 10);
-    if (n > 0)
-      return static_cast<size_t>(n);
-  }
-  const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
-  return std::max<size_t>(4, 5 * static_cast<size_t>(cpus > 0 ? cpus : 1));
-}
 
 class Supervisor final : public LaunchHooks {
 public:
@@ -602,11 +596,20 @@ private:
       for (auto& [key, c] : clients_)
         add(c.fd.get(), static_cast<short>((c.closeWhenFlushed ? 0 : POLLIN) | (c.out.empty() ? 0 : POLLOUT)),
             [this, k = key](short r) { onClient(k, r); });
-      Clock::time_point wake = nextRefresh_;
+      // Sleep until the next thing due; with nothing due and nobody watching, until an fd or a
+      // signal (SIGCHLD included) wakes the loop.
+      Clock::time_point wake = Clock::time_point::max();
+      if (isWatched())
+        wake = nextRefresh_;
       if (const auto step = timeline_.nextDue())
         wake = std::min(wake, *step);
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now()).count();
-      const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(wait, 0, 250)));
+      if (needsTicks())
+        wake = std::min(wake, Clock::now() + kTick);
+      int timeout = -1;
+      if (wake != Clock::time_point::max())
+        timeout = static_cast<int>(std::clamp<long long>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now()).count(), 0, 60'000));
+      const int n = ::poll(fds.data(), fds.size(), timeout);
       if (n < 0 && errno != EINTR)
         break;
       for (size_t i = 0; i < fds.size() && !done_; ++i) {
@@ -627,9 +630,40 @@ private:
         checkPowerOffs();
       if (!done_)
         playTimeline();
-      if (!done_ && Clock::now() >= nextRefresh_)
+      if (!done_ && isWatched() && Clock::now() >= nextRefresh_)
         refresh();
+      if (!done_)
+        answerStatusWaiters();
     }
+  }
+
+  /// Someone looks at the lab's counters: an `events` subscriber, or a status asked lately.
+  bool isWatched() const { return hasSubscribers() || Clock::now() < watchedUntil_; }
+
+  /// Whether a clock, not an fd, decides what happens next (see kTick).
+  bool needsTicks() const {
+    return !ready_ || !deferred_.empty() || !statusWaiters_.empty() ||
+           std::any_of(guests_.begin(), guests_.end(), [](const auto& g) {
+             return g->state == Guest::State::Booting || g->state == Guest::State::Stopping;
+           });
+  }
+
+  /// A status asked while the cache was stale: answered once every switch asked has answered
+  /// (or was found gone or silent), at most kStatusWaitLimit after the question.
+  void answerStatusWaiters() {
+    if (statusWaiters_.empty())
+      return;
+    const bool pending = std::any_of(switches_.begin(), switches_.end(), [](const auto& sw) { return bool(sw->adminFd); });
+    const auto now = Clock::now();
+    std::string reply;
+    std::erase_if(statusWaiters_, [&](const auto& waiter) {
+      if (pending && now < waiter.second)
+        return false;
+      if (reply.empty())
+        reply = labStatusJson(status());
+      answer(waiter.first, reply);
+      return true;
+    });
   }
 
   bool agentBackpressure(const Guest& g) const {
@@ -831,7 +865,7 @@ private:
       sizeCursor_ = (sizeCursor_ + 1) % guests_.size();
       Guest& g = *guests_[sizeCursor_];
       if (g.isRunning() && g.process.isValid())
-        g.memoryKiB = proportionalSetSizeKiB(processesInPidNamespaceOf(g.process.pid));
+        g.memoryKiB = proportionalSetSizeKiB(processTreeOf(g.process.pid));
     }
   }
 
@@ -1151,7 +1185,16 @@ private:
       return;
     }
     if (op == "ps") {
-      answer(key, labStatusJson(status()));
+      const bool fresh = isWatched();
+      watchedUntil_ = Clock::now() + kWatchWindow;
+      if (fresh) {
+        answer(key, labStatusJson(status()));
+        return;
+      }
+      // Nobody looked for a while, so the counters are old: ask the switches first.
+      refresh();
+      c.mode = Client::Mode::Waiting;
+      statusWaiters_.emplace_back(key, Clock::now() + kStatusWaitLimit);
       return;
     }
     if (op == "exec" || op == "console") {
@@ -2060,6 +2103,8 @@ private:
   bool rootless_ = false; ///< run by an ordinary user, in a user namespace of its own
   uid_t rootFromOutside_ = 0; ///< in a rootless lab: the overflow uid, as root's connections read
   Clock::time_point nextRefresh_{};
+  Clock::time_point watchedUntil_{};                      ///< a status was asked until this - kWatchWindow
+  std::vector<std::pair<int, Clock::time_point>> statusWaiters_; ///< clients waiting for fresh counters, until
   size_t sizeCursor_ = 0;
   int nextClient_ = 1;
   TimelinePlayer timeline_;
@@ -2071,6 +2116,20 @@ private:
 };
 
 } // namespace
+
+// A booting UML kernel is CPU-bound and runs as six host processes under ptrace; with more of
+// them runnable than the cores can take, the host spends its time switching between them: on 2
+// cores, 100 guests started at once took 90 s (1.0 s of CPU each, 78 % of it host system time),
+// in waves of 10 they took 48 s (0.5 s each). A guest is started as another becomes ready.
+size_t bootConcurrency() {
+  if (const char* v = std::getenv("UMLAB_BOOT_CONCURRENCY"); v && *v) {
+    const long n = std::strtol(v, nullptr, 10);
+    if (n > 0)
+      return static_cast<size_t>(n);
+  }
+  const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return std::max<size_t>(4, 5 * static_cast<size_t>(cpus > 0 ? cpus : 1));
+}
 
 unsigned labUid(const std::string& lab) { return 2000000000u + static_cast<unsigned>(fnv1a64(lab) % 100000000); }
 

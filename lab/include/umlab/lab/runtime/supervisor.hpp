@@ -56,6 +56,9 @@
 
 namespace umlab::lab::runtime {
 
+/// How many guests boot at once: $UMLAB_BOOT_CONCURRENCY, else 5 per online CPU (at least 4).
+size_t bootConcurrency();
+
 struct SupervisorOptions {
   std::string stateRoot;
   std::chrono::seconds bootTimeout{180};

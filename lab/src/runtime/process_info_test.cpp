@@ -1,0 +1,63 @@
+#include "umlab/lab/runtime/process_info.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace umlab::lab::runtime;
+
+namespace {
+bool contains(const std::vector<pid_t>& v, pid_t p) { return std::find(v.begin(), v.end(), p) != v.end(); }
+} // namespace
+
+TEST_CASE("processTreeOf finds a child and a grandchild, and nothing of a process that is gone", "[process-info]") {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // The child starts a grandchild, tells its pid, and both wait to be killed.
+    const pid_t grandchild = ::fork();
+    if (grandchild == 0) {
+      ::pause();
+      ::_exit(0);
+    }
+    (void)!::write(fds[1], &grandchild, sizeof grandchild);
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  pid_t grandchild = 0;
+  REQUIRE(::read(fds[0], &grandchild, sizeof grandchild) == sizeof grandchild);
+  ::close(fds[0]);
+
+  const std::vector<pid_t> tree = processTreeOf(child);
+  CHECK(tree.front() == child);
+  CHECK(contains(tree, grandchild));
+  CHECK(tree.size() == 2);
+  const std::vector<pid_t> mine = processTreeOf(::getpid());
+  CHECK(contains(mine, child));
+  CHECK(contains(mine, grandchild));
+
+  CHECK(proportionalSetSizeKiB(tree) > 0);
+
+  ::kill(grandchild, SIGKILL);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  CHECK(processTreeOf(child).empty());
+}
+
+TEST_CASE("cpuSeconds counts the CPU a process has used", "[process-info]") {
+  const double before = cpuSeconds({::getpid()});
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  volatile unsigned long spin = 0;
+  while (std::chrono::steady_clock::now() < until)
+    spin = spin + 1;
+  const double after = cpuSeconds({::getpid()});
+  CHECK(after - before >= 0.1);
+  CHECK(cpuSeconds({}) == 0);
+}
