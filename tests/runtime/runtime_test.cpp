@@ -934,3 +934,54 @@ links:
   CHECK(ready.size() == 5);
   CHECK(lab.exec("e", {"ping", "-c", "1", "-W", "5", "10.6.0.4"}).status == 0);
 }
+
+namespace {
+/// How often `pid` has been scheduled in so far (voluntary and involuntary context switches).
+long contextSwitches(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  long total = 0;
+  for (std::string line; std::getline(in, line);)
+    if (line.find("ctxt_switches:") != std::string::npos)
+      total += std::atol(line.c_str() + line.find(':') + 1);
+  return total;
+}
+
+/// The pid of the lab's process of `role` ("supervisor", "switch") from its `processes` file,
+/// read without asking the supervisor anything.
+pid_t labProcess(const std::string& lab, const std::string& role) {
+  std::ifstream in(std::string(std::getenv("UMLAB_STATE_DIR")) + "/" + lab + "/processes");
+  std::string r, name;
+  long pid = 0;
+  unsigned long long start = 0;
+  while (in >> r >> name >> pid >> start)
+    if (r == role)
+      return static_cast<pid_t>(pid);
+  return 0;
+}
+} // namespace
+
+TEST_CASE("a lab nobody watches wakes no umlab process, and a status wakes the counters again",
+          "[runtime][guests][idle]") {
+  REQUIRE_RUNTIME();
+  Lab lab("rt-idle", twoHosts("rt-idle"));
+  REQUIRE(run({"up", lab.file()}).status == 0);
+  const pid_t supervisor = labProcess("rt-idle", "supervisor");
+  REQUIRE(supervisor > 0);
+  // Nobody has asked anything: once the guests' consoles have shown their login prompts (just
+  // after ready), the supervisor sleeps until something happens.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  long before = contextSwitches(supervisor);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const long idle = contextSwitches(supervisor) - before;
+  INFO("context switches of the supervisor in 3 s of nobody watching: " << idle);
+  CHECK(idle <= 2);
+  // A status asked now finds fresh counters (the switch is asked first) and keeps the cache
+  // fresh for a while: the supervisor refreshes once a second, so it wakes again.
+  const std::string ps = run({"ps", "--format", "json", "rt-idle"}).out;
+  CHECK(ps.find("\"hasCounters\": true") != std::string::npos);
+  before = contextSwitches(supervisor);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  const long watched = contextSwitches(supervisor) - before;
+  INFO("context switches in the 3.5 s after a status: " << watched);
+  CHECK(watched >= 3);
+}
