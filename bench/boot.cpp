@@ -16,7 +16,8 @@
 // supervisor).
 // The labs are generated "star" labs (one switch), in a private state directory.
 //
-// Besides: the supervisor's own CPU time until the lab is ready; what the idle lab costs the
+// Besides: the guests' own CPU time until the lab is ready (per guest, each guest's process tree with
+// what its UML kernel reaped), the supervisor's; what the idle lab costs the
 // host's CPUs over --idle SECONDS (the host's busy share of all CPUs from /proc/stat, and the
 // guests', the switch's and the supervisor's CPU time in that window, as a share of one CPU;
 // nothing asks the lab anything meanwhile, as with a lab nobody looks at); and, with --bare, the
@@ -111,9 +112,13 @@ struct BareGuest {
   bool ready = false;
 };
 
-/// Boots `n` bare guests of `g`'s kernel and base image, `slots` at a time, and returns the
-/// seconds until every one's shell answered (or -1 when one died first). `dir` holds the COW files.
-double bootBare(const umlab::lab::GuestPlan& g, size_t n, size_t slots, const std::string& dir) {
+struct BareBoot {
+  double seconds = -1;    ///< until every shell answered; -1 when one died first
+  double cpuPerGuest = -1; ///< CPU time of a guest's processes (reaped ones included) by then
+};
+
+/// Boots `n` bare guests of `g`'s kernel and base image, `slots` at a time. `dir` holds the COW files.
+BareBoot bootBare(const umlab::lab::GuestPlan& g, size_t n, size_t slots, const std::string& dir) {
   std::vector<BareGuest> guests(n);
   size_t started = 0, ready = 0, booting = 0;
   bool failed = false;
@@ -189,7 +194,15 @@ double bootBare(const umlab::lab::GuestPlan& g, size_t n, size_t slots, const st
       }
     }
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  BareBoot result;
+  if (!failed) {
+    result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    double cpu = 0;
+    for (const BareGuest& b : guests)
+      cpu += umlab::lab::runtime::cpuSeconds(umlab::lab::runtime::processTreeOf(b.pid),
+                                             umlab::lab::runtime::Reaped::Included);
+    result.cpuPerGuest = cpu / static_cast<double>(n);
+  }
   for (BareGuest& b : guests) {
     if (b.pid > 0) {
       ::kill(-b.pid, SIGKILL);
@@ -200,7 +213,7 @@ double bootBare(const umlab::lab::GuestPlan& g, size_t n, size_t slots, const st
     if (b.in >= 0)
       ::close(b.in);
   }
-  return failed ? -1 : seconds;
+  return result;
 }
 
 } // namespace
@@ -254,10 +267,10 @@ int main(int argc, char** argv) {
 
   std::printf("boot slots: %zu guests at a time\n", umlab::lab::runtime::bootConcurrency());
   std::fflush(stdout);
-  std::printf("%7s %7s %8s %8s %8s %8s %9s %9s %9s %9s %9s %8s %8s\n", "kernel", "guests", "up s", "s/guest", "sup cpu",
-              "bare s", "idle host", "guests", "switch", "superv.", "PSS MiB", "host MiB", "down s");
-  std::printf("%7s %7s %8s %8s %8s %8s %9s %9s %9s %9s %9s %8s %8s\n", "", "", "", "", "s", "", "% of all", "% of 1",
-              "% of 1", "% of 1", "/guest", "/guest", "");
+  std::printf("%7s %7s %8s %8s %8s %8s %8s %9s %9s %9s %9s %9s %8s %8s\n", "kernel", "guests", "up s", "s/guest",
+              "cpu s", "sup cpu", "bare s", "idle host", "guests", "switch", "superv.", "PSS MiB", "host MiB", "down s");
+  std::printf("%7s %7s %8s %8s %8s %8s %8s %9s %9s %9s %9s %9s %8s %8s\n", "", "", "", "", "/guest", "s", "", "% of all",
+              "% of 1", "% of 1", "% of 1", "/guest", "/guest", "");
   for (size_t n : sizes)
   for (const std::string& kernel : kernels) {
     umlab::bench::GenOptions o;
@@ -295,6 +308,12 @@ int main(int argc, char** argv) {
     const double up = std::chrono::duration<double>(Clock::now() - t0).count();
     umlab::lab::runtime::LabStatus st = client.status(o.name);
     const double supervisorCpu = umlab::lab::runtime::cpuSeconds({static_cast<pid_t>(st.supervisorPid)});
+    // What booting cost the guests themselves: each guest's whole tree, with the processes its
+    // UML kernel already reaped.
+    double guestCpu = 0;
+    for (const auto& node : st.nodes)
+      guestCpu += umlab::lab::runtime::cpuSeconds(umlab::lab::runtime::processTreeOf(static_cast<pid_t>(node.pid)),
+                                                  umlab::lab::runtime::Reaped::Included);
     // A status keeps the supervisor refreshing its counters for 30 s (kWatchWindow): the idle
     // window starts after that, so that it measures a lab nobody looks at.
     ::sleep(static_cast<unsigned>(idle > 0 ? std::max(settle, 31) : settle));
@@ -325,11 +344,11 @@ int main(int argc, char** argv) {
     const double down = std::chrono::duration<double>(Clock::now() - t0).count();
     const double perGuest = guests ? 1.0 / static_cast<double>(guests) : 0.0;
     const double hostUsed = availableBefore > availableAfter ? static_cast<double>(availableBefore - availableAfter) : 0.0;
-    double bareSeconds = -1;
+    BareBoot bareBoot;
     if (bare) {
       const std::string bareDir = work + "/bare";
       fs::create_directories(bareDir);
-      bareSeconds = bootBare(plan->guests.at(0), n, umlab::lab::runtime::bootConcurrency(), bareDir);
+      bareBoot = bootBare(plan->guests.at(0), n, umlab::lab::runtime::bootConcurrency(), bareDir);
       fs::remove_all(bareDir);
     }
     auto figure = [](double v, const char* format) {
@@ -339,11 +358,15 @@ int main(int argc, char** argv) {
       std::snprintf(buf, sizeof buf, format, v);
       return std::string(buf);
     };
-    std::printf("%7s %7zu %8.1f %8.2f %8.2f %8s %9s %9s %9s %9s %9.1f %8.1f %8.2f\n", kernel.c_str(), n, up,
-                up / static_cast<double>(n), supervisorCpu, figure(bareSeconds, "%.1f").c_str(),
+    std::printf("%7s %7zu %8.1f %8.2f %8.2f %8.2f %8s %9s %9s %9s %9s %9.1f %8.1f %8.2f\n", kernel.c_str(), n, up,
+                up / static_cast<double>(n), guestCpu / static_cast<double>(n), supervisorCpu, figure(bareBoot.seconds, "%.1f").c_str(),
                 figure(idleHost, "%.1f").c_str(), figure(idleGuests, "%.2f").c_str(), figure(idleSwitch, "%.2f").c_str(),
                 figure(idleSupervisor, "%.2f").c_str(), static_cast<double>(pss) / 1024.0 * perGuest,
                 hostUsed / 1024.0 * perGuest, down);
+    if (bare)
+      std::printf("%7s %7s bare UML: %s s, %s s per guest, CPU %s s per guest; umlab/bare %s\n", "", "",
+                  figure(bareBoot.seconds, "%.1f").c_str(), figure(bareBoot.seconds / static_cast<double>(n), "%.2f").c_str(),
+                  figure(bareBoot.cpuPerGuest, "%.2f").c_str(), figure(up / bareBoot.seconds, "%.2fx").c_str());
     std::fflush(stdout);
   }
   fs::remove_all(work);

@@ -60,27 +60,25 @@ uint64_t proportionalSetSizeKiB(const std::vector<pid_t>& pids) {
   return total;
 }
 
-double cpuSeconds(const std::vector<pid_t>& pids) {
+double cpuSeconds(const std::vector<pid_t>& pids, Reaped reaped) {
   static const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
   double total = 0;
   for (pid_t pid : pids) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
     std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     // Fields after the command (which may hold spaces and parentheses): state is field 3,
-    // utime and stime are fields 14 and 15.
+    // utime and stime are fields 14 and 15, cutime and cstime (reaped children) 16 and 17.
     const size_t close = stat.rfind(')');
     if (close == std::string::npos)
       continue;
     std::istringstream fields(stat.substr(close + 2));
     std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-      if (i == 14)
-        utime = std::strtoull(field.c_str(), nullptr, 10);
-      if (i == 15)
-        stime = std::strtoull(field.c_str(), nullptr, 10);
-    }
-    total += static_cast<double>(utime + stime) / ticks;
+    const int last = reaped == Reaped::Included ? 17 : 15;
+    unsigned long long used = 0;
+    for (int i = 3; i <= last && fields >> field; ++i)
+      if (i >= 14)
+        used += std::strtoull(field.c_str(), nullptr, 10);
+    total += static_cast<double>(used) / ticks;
   }
   return total;
 }

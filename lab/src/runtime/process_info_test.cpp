@@ -61,3 +61,19 @@ TEST_CASE("cpuSeconds counts the CPU a process has used", "[process-info]") {
   CHECK(after - before >= 0.1);
   CHECK(cpuSeconds({}) == 0);
 }
+
+TEST_CASE("cpuSeconds with reaped children counts a child that has ended", "[process-info]") {
+  const double before = cpuSeconds({::getpid()}, Reaped::Included);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    volatile unsigned long spin = 0;
+    while (std::chrono::steady_clock::now() < until)
+      spin = spin + 1;
+    ::_exit(0);
+  }
+  REQUIRE(::waitpid(child, nullptr, 0) == child);
+  CHECK(cpuSeconds({::getpid()}, Reaped::Included) - before >= 0.1);
+  CHECK(cpuSeconds({::getpid()}, Reaped::Excluded) < cpuSeconds({::getpid()}, Reaped::Included));
+}

@@ -26,7 +26,12 @@ std::vector<pid_t> processTreeOf(pid_t root);
 /// fairly between everything that maps it: the sum is what these processes cost the host.
 uint64_t proportionalSetSizeKiB(const std::vector<pid_t>& pids);
 
+/// Whether CPU time counts the children a process has reaped (cutime, cstime): for a whole tree
+/// (processTreeOf), Included is what the tree has used since it started, the processes that
+/// already ended too (a UML kernel reaps its guest's processes); no time is counted twice.
+enum class Reaped { Excluded, Included };
+
 /// CPU time (user + system) `pids` have used so far, in seconds, threads included.
-double cpuSeconds(const std::vector<pid_t>& pids);
+double cpuSeconds(const std::vector<pid_t>& pids, Reaped reaped = Reaped::Excluded);
 
 } // namespace umlab::lab::runtime
