@@ -23,8 +23,8 @@
 // (`-s DIR`, which answers the uml_switch v3 request on DIR/ctl) itself, inside the lab's network
 // namespace (nsenter --net=/proc/<supervisor>/ns/net: the guests' daemon data sockets are abstract
 // unix names, which exist per namespace) and as the lab's unprivileged uid (the owner of the
-// lab's state directory, which the guests share), with their sockets in <state>/<lab>/anchor/ (the
-// state directory is bind-mounted into every guest's jail at the same path). Then it hot-plugs a
+// lab's subdirectories, the uid its guests run as), with their sockets in <state>/<lab>/sw/anchor/ (the
+// lab's switch directory is bind-mounted into every guest's jail at the same path). Then it hot-plugs a
 // NIC into a and b through their mconsole sockets (`config eth1=daemon,MAC,unix,CTL` for
 // uml_switch, eth2 for vde_switch; kernel::mconsoleCommand, its reply socket in the lab's uml
 // directory, which the jailed guest sees at the same path, as the supervisor's hot-plug does), checks
@@ -253,7 +253,7 @@ int runBench(const Options& opt) {
   // The anchors' switches and NICs: destroyed (NICs removed, switches stopped) before the lab.
   std::vector<std::unique_ptr<Anchor>> anchors;
   int status = 0;
-  const std::string anchorDir = lab.stateDir() + "/anchor";
+  const std::string anchorDir = lab.anchorDir();
   for (Row& r : rows) {
     if (!r.note.empty())
       continue;

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <fstream>
+#include <vector>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -98,6 +100,23 @@ uint64_t AnchorSwitch::sendFailures() {
   return sendFailures_;
 }
 
+namespace {
+
+/// The last lines of a guest's log (its kernel's messages name why a transport failed).
+std::string logTail(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty())
+      lines.push_back(line);
+  std::string tail;
+  for (size_t i = lines.size() > 4 ? lines.size() - 4 : 0; i < lines.size(); ++i)
+    tail += (tail.empty() ? "" : " | ") + lines[i];
+  return tail.empty() ? "nothing" : tail;
+}
+
+} // namespace
+
 HotPlugNic::HotPlugNic(const BenchLab& lab, std::string node, std::string iface, const std::string& mac,
                        const std::string& ctl, const std::string& cidr)
     : lab_(lab), node_(std::move(node)), iface_(std::move(iface)) {
@@ -110,8 +129,9 @@ HotPlugNic::HotPlugNic(const BenchLab& lab, std::string node, std::string iface,
   // mconsole answers OK even when the transport's init failed: the device must exist.
   const Output o = lab.exec(node_, {"ip", "link", "show", iface_});
   if (!o.isSuccess())
-    throw std::runtime_error(node_ + ": no " + iface_ + " after 'config " + spec + "' (the transport's init failed; see " +
-                             lab.stateDir() + "/log/" + node_ + ".log): " + o.tail(2));
+    throw std::runtime_error(node_ + ": no " + iface_ + " after 'config " + spec +
+                             "' (the transport's init failed; the guest's log, removed with the lab, ends: " +
+                             logTail(lab.stateDir() + "/log/" + node_ + ".log") + ")");
   lab.execChecked(node_, {"ip", "addr", "add", cidr, "dev", iface_});
   lab.execChecked(node_, {"ip", "link", "set", iface_, "up"});
 }

@@ -8,9 +8,9 @@
 /// Where the switch runs. The guests' daemon data sockets are abstract unix names, which exist
 /// per network namespace, so the switch runs inside the lab's (nsenter --net=/proc/<supervisor>/
 /// ns/net; nsenter execs the switch, so the pid is the switch's own), and as the lab's
-/// unprivileged uid (the owner of the lab's state directory, which the guests share), with its
-/// control socket in a directory under <state>/<lab>/ (bind-mounted into every guest's jail at
-/// the same path). uml_switch listens on `-unix CTL`; vde_switch on `-s DIR`, which answers the
+/// unprivileged uid (the owner of the lab's subdirectories, the uid its guests run as), with its
+/// control socket under BenchLab::anchorDir(), <state>/<lab>/sw/anchor (the lab's switch
+/// directory, bind-mounted into every guest's jail at the same path). uml_switch listens on `-unix CTL`; vde_switch on `-s DIR`, which answers the
 /// uml_switch v3 request on DIR/ctl.
 ///
 /// The NIC. `config ethN=daemon,MAC,unix,CTL` through the guest's mconsole (kernel/mconsole.hpp;

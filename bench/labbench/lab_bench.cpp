@@ -187,6 +187,10 @@ void BenchLab::up(const std::string& yaml, std::chrono::seconds bootTimeout) {
   StopBetweenSteps progress(tool_);
   isUpAttempted_ = true;
   runtime::Launcher(progress).launch(*plan, options);
+  // The launcher makes the state root private (0700); the anchor switches, which run as the
+  // lab's uid outside the guests' jails, must traverse it to the lab's switch directory.
+  if (::chmod(stateRoot_.c_str(), 0711) != 0)
+    throw std::runtime_error("chmod " + stateRoot_ + ": " + std::strerror(errno));
 }
 
 bool BenchLab::down() noexcept {
@@ -269,9 +273,11 @@ LabContext BenchLab::context() const {
   if (fs::read_symlink(context.netnsPath(), ec) == fs::read_symlink("/proc/self/ns/net", ec))
     throw std::runtime_error("the lab's supervisor (pid " + std::to_string(context.nsPid) +
                              ") runs in the host's network namespace");
+  // The state directory itself is root's; its subdirectories belong to the lab's uid.
   struct stat st{};
-  if (::stat(stateDir().c_str(), &st) != 0)
-    throw std::runtime_error("stat " + stateDir() + ": " + std::strerror(errno));
+  const std::string sw = stateDir() + "/sw";
+  if (::stat(sw.c_str(), &st) != 0)
+    throw std::runtime_error("stat " + sw + ": " + std::strerror(errno));
   context.uid = st.st_uid;
   context.gid = st.st_gid;
   return context;

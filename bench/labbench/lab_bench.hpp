@@ -71,7 +71,7 @@ std::string joined(const std::vector<std::string>& argv);
 /// The lab's network namespace and unprivileged uid, for what a bench adds to it.
 struct LabContext {
   pid_t nsPid = -1; ///< a process in the lab's network namespace (the supervisor), for nsenter
-  uid_t uid = 0;    ///< the owner of the lab's state directory: the uid its guests run as
+  uid_t uid = 0;    ///< the uid the lab's guests run as (the owner of its subdirectories)
   gid_t gid = 0;
   std::string netnsPath() const { return "/proc/" + std::to_string(nsPid) + "/ns/net"; }
 };
@@ -112,6 +112,10 @@ public:
   /// The path of NODE's mconsole socket, and the directory its replies come to (kernel/mconsole.hpp).
   std::string mconsolePath(const std::string& node) const;
   std::string mconsoleReplyDir() const { return stateDir() + "/uml"; }
+  /// Where the anchor switches' sockets go: under the lab's switch directory, which every guest's
+  /// jail shows at the same path (the jail shows the lab's subdirectories, not the state
+  /// directory itself: lab_state.hpp, kLabSubdirectories).
+  std::string anchorDir() const { return stateDir() + "/sw/anchor"; }
 
 private:
   bool cleanIfCrashed() noexcept;
