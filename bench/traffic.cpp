@@ -422,8 +422,9 @@ void printRun(int round, int rounds, size_t pairs, const Case& c, const Run& r) 
 }
 
 void printTable(const std::vector<Row>& rows, int repeat, int seconds) {
-  std::printf("\n%4s %-5s %-10s %9s %9s %8s %8s %8s %8s %8s %8s %9s %8s %6s\n", "N", "topo", "switch", "Mbit/s",
-              "kframe/s", "fairness", "min", "max", "sw CPU%", "us/frame", "sw drops", "lost", "tx drops", "host%");
+  std::printf("\n%4s %-5s %-10s %9s %9s %8s %8s %8s %8s %8s %8s %9s %8s %6s %7s\n", "N", "topo", "switch", "Mbit/s",
+              "kframe/s", "fairness", "min", "max", "sw CPU%", "us/frame", "sw drops", "lost", "tx drops", "host%",
+              "window");
   for (const Row& row : rows) {
     const std::optional<Run> m = row.median();
     if (!m) {
@@ -433,18 +434,19 @@ void printTable(const std::vector<Row>& rows, int repeat, int seconds) {
     }
     const auto [lo, hi] = std::minmax_element(m->pairMbps.begin(), m->pairMbps.end());
     const uint64_t lost = m->framesSent > m->framesReceived ? m->framesSent - m->framesReceived : 0;
-    std::printf("%4zu %-5s %-10s %9.1f %9.1f %8.3f %8.1f %8.1f %8.1f %8.2f %8llu %9llu %8llu %6.0f\n", row.pairs,
+    std::printf("%4zu %-5s %-10s %9.1f %9.1f %8.3f %8.1f %8.1f %8.1f %8.2f %8llu %9llu %8llu %6.0f %6.1fs\n", row.pairs,
                 name(row.c.topology), name(row.c.sw), m->mbps(), m->framesPerSecond() / 1e3, m->fairness(), *lo, *hi,
                 100.0 * m->switchCpuSeconds / m->seconds, m->cpuPerFrameMicroseconds(),
                 (unsigned long long)m->switchDrops, (unsigned long long)lost, (unsigned long long)m->txDropped,
-                m->hostBusyPercent);
+                m->hostBusyPercent, m->seconds);
   }
   std::printf("(median run of %d by Mbit/s; each pair iperf3 TCP -t %d, all pairs at once. Mbit/s: sum of the pairs'\n"
               " received rates; min, max: per pair. kframe/s: frames the guests received on the case's NIC per second\n"
               " of the window (latch to last client end). sw CPU%%: the switch processes' CPU over the window, in %% of\n"
               " one CPU; us/frame: that CPU per frame received. sw drops: the switch's own drop counters (uml_switch:\n"
               " failed sends). lost: frames sent by guests that no guest received. tx drops: the guests' tx_dropped.\n"
-              " host%%: all CPUs busy.)\n",
+              " host%%: all CPUs busy. window: latch to the last client's end; longer than -t when a pair's iperf3 stalled,\n"
+              " and kframe/s, sw CPU%% and host%% are over it.)\n",
               repeat, seconds);
   std::printf("\nratios switchd / uml_switch (same N, topology, boot):\n");
   for (const Row& a : rows) {
@@ -650,12 +652,15 @@ int main(int argc, char** argv) {
                 "and iperf3\n",
                 opt.seconds, opt.repeat, ::sysconf(_SC_NPROCESSORS_ONLN));
     std::fflush(stdout);
+    const auto start = SteadyClock::now();
     std::vector<Row> rows;
     bool isOk = true;
     int port = kFirstPort;
     for (size_t pairs : opt.pairs)
       isOk = benchPairs(opt, pairs, nsenter.value_or(""), port, rows) && isOk;
     printTable(rows, opt.repeat, opt.seconds);
+    std::printf("bench_traffic: %s in %.0f s (load average %s)\n", isOk ? "done" : "done with failures",
+                std::chrono::duration<double>(SteadyClock::now() - start).count(), loadAverage().c_str());
     return isOk ? 0 : 1;
   });
 }
