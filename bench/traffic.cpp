@@ -20,14 +20,18 @@
 // hot-plugged through mconsole (labbench/anchor_switch.hpp, as bench_guest_tcp does).
 //
 // A run of one case: `iperf3 -s -1 -D` in every bK (fresh port per run), then every pair's
-// counters and the switches' CPU time (utime+stime of /proc/PID/stat) and, for umlab-switchd, its
-// port counters (`show ports` on its admin socket); then all N clients `iperf3 -c -t SECONDS -J`
-// in aK, each from its own thread, released together by a latch; when the last one ends, the same
-// readings again. Figures of a run:
+// counters and, for umlab-switchd, its port counters (`show ports` on its admin socket); then all N
+// clients `iperf3 -c -t SECONDS -J` in aK, each command from its own thread. The commands reach the
+// guests at different times (each exec is a round trip through the supervisor and the guest's
+// agent, slower as the host fills up), so each waits in its guest until a common start time T
+// (2 s + 60 ms per pair ahead; a UML guest's clock is the host's) and prints when it really
+// started: the spread of those starts is reported. At T the host reads the switches' CPU time
+// (utime+stime of /proc/PID/stat) and /proc/stat; when the last client ends, the same readings
+// again, then the counters. Figures of a run:
 //   - Mbit/s: the sum over the pairs of end.sum_received (what each server received); per pair
 //     min, max, and Jain's fairness index (sum x)^2 / (N sum x^2), 1 = equal shares
 //   - kframes/s: frames the guests received on the case's NIC (sum of rx_packets deltas, both
-//     directions: data and ACKs) over the window from the latch to the last client's end
+//     directions: data and ACKs) over the window from T to the last client's end
 //   - switch CPU: the switches' CPU seconds over that window, as a share of one CPU, and per frame
 //     delivered in microseconds
 //   - switch drops: umlab-switchd's own drop counters (every drop_* of every port); for
@@ -62,7 +66,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <latch>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -273,11 +277,12 @@ void prepare(const BenchLab& lab, const LabContext& context, const std::string& 
 /// The readings of one run (see "Method").
 struct Run {
   std::vector<double> pairMbps;
-  double seconds = 0; ///< the window: from the latch to the last client's end
+  double seconds = 0; ///< the window: from the common start time to the last client's end
   uint64_t framesSent = 0, framesReceived = 0, txDropped = 0;
   uint64_t switchDrops = 0;
   double switchCpuSeconds = 0;
   double hostBusyPercent = 0;
+  double startSpreadMs = 0; ///< from the first client's start to the last's, by the guests' clocks; -1: unknown
   std::string note; ///< not empty: the run failed
 
   double mbps() const {
@@ -299,6 +304,12 @@ struct Run {
     return framesReceived > 0 ? switchCpuSeconds * 1e6 / double(framesReceived) : 0;
   }
 };
+
+int64_t realtimeNs() {
+  timespec t{};
+  ::clock_gettime(CLOCK_REALTIME, &t);
+  return int64_t(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
 
 /// rx_packets, tx_packets, tx_dropped of every guest on the case's NIC, summed.
 struct GuestFrames {
@@ -350,28 +361,34 @@ Run measure(const BenchLab& lab, const Case& c, CaseSwitches& switches, size_t p
 
   Run run;
   run.pairMbps.assign(pairs, 0);
+  std::vector<int64_t> started(pairs, 0);
   std::vector<std::string> errors(pairs);
-  // Read before the clients' threads exist: from here to their join nothing throws.
-  const HostCpu hostBefore = HostCpu::now();
-  const double cpuBefore = switchCpu(switches.pids);
-  std::latch ready(std::ptrdiff_t(pairs) + 1);
-  std::vector<std::thread> clients;
-  for (size_t i = 0; i < pairs; ++i)
-    clients.emplace_back([&, i] {
-      ready.arrive_and_wait();
-      try {
-        run.pairMbps[i] = runIperfClient(lab, c.client(i + 1), c.ip(i + 1, 1), port, seconds).mbps;
-      } catch (const std::exception& e) { // Interrupted included: seen below
-        errors[i] = e.what();
-      }
-    });
-  const auto t0 = SteadyClock::now();
-  ready.arrive_and_wait();
-  for (std::thread& t : clients)
-    t.join();
-  run.seconds = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+  // Every client waits in its guest until `startAt`, far enough ahead for all the commands to
+  // arrive; the readings of the window are taken on the host at that time.
+  const int64_t startAt = realtimeNs() + 2'000'000'000 + int64_t(pairs) * 60'000'000;
+  HostCpu hostBefore;
+  double cpuBefore = 0;
+  {
+    std::vector<std::jthread> clients; // joined when this block ends, however it ends
+    for (size_t i = 0; i < pairs; ++i)
+      clients.emplace_back([&, i] {
+        try {
+          const IperfResult r = runIperfClient(lab, c.client(i + 1), c.ip(i + 1, 1), port, seconds, startAt);
+          run.pairMbps[i] = r.mbps;
+          started[i] = r.startedNs;
+        } catch (const std::exception& e) { // Interrupted included: seen below
+          errors[i] = e.what();
+        }
+      });
+    pause(std::chrono::milliseconds(std::max<int64_t>(0, (startAt - realtimeNs()) / 1'000'000)));
+    hostBefore = HostCpu::now();
+    cpuBefore = switchCpu(switches.pids);
+  }
+  run.seconds = double(realtimeNs() - startAt) / 1e9;
   run.switchCpuSeconds = switchCpu(switches.pids) - cpuBefore;
   run.hostBusyPercent = HostCpu::now().busyPercentSince(hostBefore);
+  const auto [first, last] = std::minmax_element(started.begin(), started.end());
+  run.startSpreadMs = *first > 0 ? double(*last - *first) / 1e6 : -1;
   checkStop();
 
   const GuestFrames framesAfter = readGuests(lab, c, pairs);
@@ -414,17 +431,17 @@ void printRun(int round, int rounds, size_t pairs, const Case& c, const Run& r) 
   }
   const auto [lo, hi] = std::minmax_element(r.pairMbps.begin(), r.pairMbps.end());
   std::printf("round %d/%d  N=%-3zu %-16s %8.1f Mbit/s  %7.1f kframes/s  fairness %.3f  pair %.1f-%.1f  switch "
-              "%.1f us/frame  drops %llu  tx drops %llu  (%.1f s)\n",
+              "%.1f us/frame  drops %llu  tx drops %llu  (%.1f s, starts within %.0f ms)\n",
               round, rounds, pairs, c.label().c_str(), r.mbps(), r.framesPerSecond() / 1e3, r.fairness(), *lo, *hi,
               r.cpuPerFrameMicroseconds(), (unsigned long long)r.switchDrops, (unsigned long long)r.txDropped,
-              r.seconds);
+              r.seconds, r.startSpreadMs);
   std::fflush(stdout);
 }
 
 void printTable(const std::vector<Row>& rows, int repeat, int seconds) {
-  std::printf("\n%4s %-5s %-10s %9s %9s %8s %8s %8s %8s %8s %8s %9s %8s %6s %7s\n", "N", "topo", "switch", "Mbit/s",
+  std::printf("\n%4s %-5s %-10s %9s %9s %8s %8s %8s %8s %8s %8s %9s %8s %6s %7s %7s\n", "N", "topo", "switch", "Mbit/s",
               "kframe/s", "fairness", "min", "max", "sw CPU%", "us/frame", "sw drops", "lost", "tx drops", "host%",
-              "window");
+              "window", "spread");
   for (const Row& row : rows) {
     const std::optional<Run> m = row.median();
     if (!m) {
@@ -434,19 +451,20 @@ void printTable(const std::vector<Row>& rows, int repeat, int seconds) {
     }
     const auto [lo, hi] = std::minmax_element(m->pairMbps.begin(), m->pairMbps.end());
     const uint64_t lost = m->framesSent > m->framesReceived ? m->framesSent - m->framesReceived : 0;
-    std::printf("%4zu %-5s %-10s %9.1f %9.1f %8.3f %8.1f %8.1f %8.1f %8.2f %8llu %9llu %8llu %6.0f %6.1fs\n", row.pairs,
+    std::printf("%4zu %-5s %-10s %9.1f %9.1f %8.3f %8.1f %8.1f %8.1f %8.2f %8llu %9llu %8llu %6.0f %6.1fs %5.0fms\n", row.pairs,
                 name(row.c.topology), name(row.c.sw), m->mbps(), m->framesPerSecond() / 1e3, m->fairness(), *lo, *hi,
                 100.0 * m->switchCpuSeconds / m->seconds, m->cpuPerFrameMicroseconds(),
                 (unsigned long long)m->switchDrops, (unsigned long long)lost, (unsigned long long)m->txDropped,
-                m->hostBusyPercent, m->seconds);
+                m->hostBusyPercent, m->seconds, m->startSpreadMs);
   }
   std::printf("(median run of %d by Mbit/s; each pair iperf3 TCP -t %d, all pairs at once. Mbit/s: sum of the pairs'\n"
               " received rates; min, max: per pair. kframe/s: frames the guests received on the case's NIC per second\n"
-              " of the window (latch to last client end). sw CPU%%: the switch processes' CPU over the window, in %% of\n"
+              " of the window (start time to last client end). sw CPU%%: the switch processes' CPU over the window, in %% of\n"
               " one CPU; us/frame: that CPU per frame received. sw drops: the switch's own drop counters (uml_switch:\n"
               " failed sends). lost: frames sent by guests that no guest received. tx drops: the guests' tx_dropped.\n"
-              " host%%: all CPUs busy. window: latch to the last client's end; longer than -t when a pair's iperf3 stalled,\n"
-              " and kframe/s, sw CPU%% and host%% are over it.)\n",
+              " host%%: all CPUs busy. window: the common start time to the last client's end; longer than -t when a\n"
+              " pair's iperf3 stalled, and kframe/s, sw CPU%% and host%% are over it. spread: from the first client's\n"
+              " start to the last's.)\n",
               repeat, seconds);
   std::printf("\nratios switchd / uml_switch (same N, topology, boot):\n");
   for (const Row& a : rows) {

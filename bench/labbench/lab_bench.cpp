@@ -322,13 +322,29 @@ void startIperfServer(const BenchLab& lab, const std::string& server, int port) 
 }
 
 IperfResult runIperfClient(const BenchLab& lab, const std::string& client, const std::string& serverIp, int port,
-                           int seconds) {
+                           int seconds, int64_t startAtNs) {
+  std::vector<std::string> argv = {"iperf3", "-c", serverIp, "-p", std::to_string(port), "-t", std::to_string(seconds),
+                                   "-J"};
+  if (startAtNs != 0) {
+    // Sleeps until startAtNs, prints the time it starts on a line of its own, then iperf3.
+    const std::string script = "d=$((" + std::to_string(startAtNs) +
+                               " - $(date +%s%N))); if [ $d -gt 0 ]; then sleep $((d / 1000000000)).$(printf %09d "
+                               "$((d % 1000000000))); fi; date +%s%N; exec " +
+                               joined(argv);
+    argv = {"sh", "-c", script};
+  }
   std::string lastError;
   for (int attempt = 0; attempt < 25; ++attempt) {
-    const Output o = lab.exec(
-        client, {"iperf3", "-c", serverIp, "-p", std::to_string(port), "-t", std::to_string(seconds), "-J"}, seconds + 60);
-    if (auto bps = jsonNumber(o.text, {"end", "sum_received", "bits_per_second"}); bps && o.isSuccess())
-      return {*bps / 1e6, jsonNumber(o.text, {"end", "sum_sent", "retransmits"}).value_or(0)};
+    const Output o = lab.exec(client, argv, seconds + 60);
+    if (auto bps = jsonNumber(o.text, {"end", "sum_received", "bits_per_second"}); bps && o.isSuccess()) {
+      IperfResult r;
+      r.mbps = *bps / 1e6;
+      r.bytes = jsonNumber(o.text, {"end", "sum_received", "bytes"}).value_or(0);
+      r.retransmits = jsonNumber(o.text, {"end", "sum_sent", "retransmits"}).value_or(0);
+      if (startAtNs != 0)
+        r.startedNs = std::strtoll(o.text.c_str(), nullptr, 10);
+      return r;
+    }
     const std::optional<std::string> error = jsonError(o.text);
     lastError = error ? *error : o.describe() + ": " + o.tail(3);
     // The daemonised server may not listen yet.

@@ -143,7 +143,9 @@ void checkReachable(const BenchLab& lab, const std::string& from, const std::str
 
 struct IperfResult {
   double mbps = 0;        ///< end.sum_received.bits_per_second: what the server received
+  double bytes = 0;       ///< end.sum_received.bytes
   double retransmits = 0; ///< end.sum_sent.retransmits
+  int64_t startedNs = 0;  ///< with a start time: when iperf3 started, by the guest's CLOCK_REALTIME
 };
 
 /// Starts `iperf3 -s -1 -D -p PORT` in `server`: one test, then it exits. Every run should use
@@ -151,8 +153,10 @@ struct IperfResult {
 void startIperfServer(const BenchLab& lab, const std::string& server, int port);
 /// Runs `iperf3 -c IP -p PORT -t SECONDS -J` in `client` and reads its report; "connection
 /// refused" (the daemonised server not listening yet) is retried. Throws naming the pair.
+/// `startAtNs` (not 0): the command waits in the guest until that CLOCK_REALTIME (a UML guest's
+/// clock is the host's), so that clients whose commands arrive at different times start together.
 IperfResult runIperfClient(const BenchLab& lab, const std::string& client, const std::string& serverIp, int port,
-                           int seconds);
+                           int seconds, int64_t startAtNs = 0);
 
 // ---- iperf3's JSON -------------------------------------------------------------------------
 
