@@ -24,7 +24,7 @@
 // clients `iperf3 -c -t SECONDS -J` in aK, each command from its own thread. The commands reach the
 // guests at different times (each exec is a round trip through the supervisor and the guest's
 // agent, slower as the host fills up), so each waits in its guest until a common start time T
-// (2 s + 60 ms per pair ahead; a UML guest's clock is the host's) and prints when it really
+// (2 s + 150 ms per pair ahead; a UML guest's clock is the host's) and prints when it really
 // started: the spread of those starts is reported. At T the host reads the switches' CPU time
 // (utime+stime of /proc/PID/stat) and /proc/stat; when the last client ends, the same readings
 // again, then the counters. Figures of a run:
@@ -365,7 +365,7 @@ Run measure(const BenchLab& lab, const Case& c, CaseSwitches& switches, size_t p
   std::vector<std::string> errors(pairs);
   // Every client waits in its guest until `startAt`, far enough ahead for all the commands to
   // arrive; the readings of the window are taken on the host at that time.
-  const int64_t startAt = realtimeNs() + 2'000'000'000 + int64_t(pairs) * 60'000'000;
+  const int64_t startAt = realtimeNs() + 2'000'000'000 + int64_t(pairs) * 150'000'000;
   HostCpu hostBefore;
   double cpuBefore = 0;
   {
