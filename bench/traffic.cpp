@@ -45,10 +45,11 @@
 // host's CPUs (2 on the reference machine), so absolute figures describe a CPU-bound system;
 // the ratios switchd/uml_switch are what compare.
 //
-// Time. Boot is the expensive part: 2 guests take ~5 s, 20 guests ~12 s, 100 guests ~50 s; the
-// uml_switch NICs are hot-plugged 8 at a time (~0.3 s per NIC on 2 cores), and each run costs
-// --seconds plus ~1 s per 10 pairs of commands. `--pairs 1,10 --seconds 10` takes about 2.5
-// minutes, `--pairs 50` alone about 5 minutes (measured on the reference machine; see the README).
+// Time (measured on the reference machine, 2 cores shared with other work). Boot is the largest
+// part: 2 guests ~1.5 s, 20 guests 10-20 s, 100 guests 65-80 s; the uml_switch NICs are
+// hot-plugged 8 at a time (100 NICs in 11-14 s with the check pings); a run lasts --seconds plus
+// the lead before the common start (2 s + 150 ms per pair), longer where uml_switch's pairs stall
+// (up to the 70 s command timeout). `--pairs 1,10 --seconds 10` took 157-208 s, `--pairs 50` 275-302 s.
 //
 // Stopping and cleaning up as bench_guest_tcp (labbench/lab_bench.hpp): SIGINT/SIGTERM are seen
 // between steps; whatever happens, the hot-plugged NICs are removed, the uml_switch processes
@@ -583,7 +584,7 @@ void usage(FILE* out) {
                "  umlab-switchd and uml_switch (NICs hot-plugged through mconsole) on the same boot: aggregate\n"
                "  Mbit/s and frames/s, fairness (Jain's index), the switch's CPU per frame, its drops, the guests'\n"
                "  tx drops, host CPU. Needs root, the base image ('umlab image build'), uml-utilities and nsenter;\n"
-               "  N=1 and 10 take about 2.5 minutes, N=50 about 5 more.\n"
+               "  N=1 and 10 take about 3 minutes, N=50 about 5 more.\n"
                "  --pairs LIST     comma-separated pair counts, 1 to %zu (default 1,10,50)\n"
                "  --seconds N      length of each iperf3 run, iperf3 -t (default 10)\n"
                "  --topology LIST  one,many (default both)\n"
