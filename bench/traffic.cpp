@@ -609,6 +609,21 @@ std::vector<std::string> splitList(const std::string& text) {
   std::exit(2);
 }
 
+/// The comma-separated names in `value`, each one of `known` (by its name()); else exit 2.
+template <typename T> std::vector<T> choices(const std::string& flag, const std::string& value, std::vector<T> known) {
+  std::vector<T> picked;
+  std::string names;
+  for (T k : known)
+    names += std::string(names.empty() ? "" : ", ") + name(k);
+  for (const std::string& item : splitList(value)) {
+    const auto it = std::find_if(known.begin(), known.end(), [&](T k) { return item == name(k); });
+    if (it == known.end())
+      badArgument(flag + ": unknown value '" + item + "' (" + names + ")");
+    picked.push_back(*it);
+  }
+  return picked;
+}
+
 Options parseOptions(int argc, char** argv) {
   Options opt;
   for (int i = 1; i < argc; ++i) {
@@ -633,19 +648,9 @@ Options parseOptions(int argc, char** argv) {
     } else if (a == "--repeat") {
       opt.repeat = positiveInt(kTool, "--repeat", value.c_str());
     } else if (a == "--topology") {
-      opt.topologies.clear();
-      for (const std::string& t : splitList(value)) {
-        if (t != "one" && t != "many")
-          badArgument("--topology: unknown topology '" + t + "' (one, many)");
-        opt.topologies.push_back(t == "one" ? Topology::One : Topology::Many);
-      }
+      opt.topologies = choices<Topology>(a, value, {Topology::One, Topology::Many});
     } else if (a == "--switch") {
-      opt.switches.clear();
-      for (const std::string& s : splitList(value)) {
-        if (s != "switchd" && s != "uml_switch")
-          badArgument("--switch: unknown switch '" + s + "' (switchd, uml_switch)");
-        opt.switches.push_back(s == "switchd" ? Switch::Switchd : Switch::UmlSwitch);
-      }
+      opt.switches = choices<Switch>(a, value, {Switch::Switchd, Switch::UmlSwitch});
     } else if (a == "--memory") {
       if (value.size() < 2 || value.find_first_not_of("0123456789") != value.size() - 1 ||
           (value.back() != 'M' && value.back() != 'G'))
