@@ -19,9 +19,9 @@
 // The anchors reuse guests a and b. The bench starts uml_switch (`-unix CTL`) and vde_switch
 // (`-s DIR`, which answers the uml_switch v3 request on DIR/ctl) itself, inside the lab's network
 // namespace (nsenter --net=/proc/<supervisor>/ns/net: the guests' daemon data sockets are abstract
-// unix names, which exist per namespace) and as the lab's unprivileged uid (the owner of the
-// lab's state directory, which the guests share), with their sockets in <state>/<lab>/anchor/ (the
-// state directory is bind-mounted into every guest's jail at the same path). Then it hot-plugs a
+// unix names, which exist per namespace) and as the guests' uid (the owner of the lab's sw/
+// directory), with their sockets in <state>/<lab>/sw/anchor/ (the lab's subdirectories are
+// bind-mounted into every guest's jail at the same path). Then it hot-plugs a
 // NIC into a and b through their mconsole sockets (`config eth1=daemon,MAC,unix,CTL` for
 // uml_switch, eth2 for vde_switch; the mconsole client runs in a thread that entered the lab's
 // namespace (LabClient::networkNamespace) with setns(), for the same abstract-name reason), checks
@@ -854,8 +854,10 @@ int runBench(const Options& opt, const std::string& self) {
       throw std::runtime_error("the lab's supervisor (pid " + std::to_string(context.nsPid) +
                                ") runs in the host's network namespace");
     struct stat st{};
-    if (::stat(lab.stateDir().c_str(), &st) != 0)
-      throw std::runtime_error("stat " + lab.stateDir() + ": " + std::strerror(errno));
+    // The guests' uid owns the lab's subdirectories (not the state directory: root's labs run
+    // their guests above the subordinate-id range), and only those are seen in the guests' jails.
+    if (::stat((lab.stateDir() + "/sw").c_str(), &st) != 0)
+      throw std::runtime_error("stat " + lab.stateDir() + "/sw: " + std::strerror(errno));
     context.uid = st.st_uid;
     context.gid = st.st_gid;
     std::printf("lab network namespace: %s (%s); lab uid %u\n", context.netnsPath().c_str(),
@@ -865,7 +867,7 @@ int runBench(const Options& opt, const std::string& self) {
   // The anchors' switches and NICs: destroyed (NICs removed, switches stopped) before the lab.
   std::vector<std::unique_ptr<Anchor>> anchors;
   int status = 0;
-  const std::string anchorDir = lab.stateDir() + "/anchor";
+  const std::string anchorDir = lab.stateDir() + "/sw/anchor";
   for (Row& r : rows) {
     if (!r.note.empty())
       continue;
