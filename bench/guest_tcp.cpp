@@ -463,6 +463,9 @@ public:
     c.argv = {nsenter, "--net=" + lab.netnsPath(), "--setuid", std::to_string(lab.uid), "--setgid",
               std::to_string(lab.gid), program};
     if (name == "uml_switch") {
+      // As root: the lab's uid cannot reach its sw/ on the host (the state root is root's, 0700),
+      // only in the guests' jails; the control socket is handed to that uid once it exists.
+      c.argv = {nsenter, "--net=" + lab.netnsPath(), program};
       ctl_ = dir + "/uml.ctl";
       c.argv.insert(c.argv.end(), {"-unix", ctl_});
     } else {
@@ -513,6 +516,8 @@ public:
         throw std::runtime_error(name + " did not create " + ctl_ + " within 10 s");
       pause(10ms);
     }
+    if (name == "uml_switch" && ::chown(ctl_.c_str(), lab.uid, lab.gid) != 0)
+      throw std::runtime_error("chown " + ctl_ + ": " + std::strerror(errno));
   }
   ~AnchorSwitch() {
     if (child_)
