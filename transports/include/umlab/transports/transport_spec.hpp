@@ -20,7 +20,7 @@
 /// The socket fills at the sender's SO_SNDBUF (the host's wmem_default, 208 KiB: about 90 full
 /// frames waiting in the switch's queue; a seqpacket peer has no queue-length limit), which a
 /// busy 2-CPU host reaches whenever the switch is not scheduled for a moment. With 64 slots, TCP
-/// between two guests lost 200-1500 frames per 5-second run; with `kBessDepth` = 256 it lost none
+/// between two guests lost 60-1600 frames per 5-second run; with `kBessDepth` = 256 it lost none
 /// (bench_guest_tcp, measured in the commit that set it). The cost is the receive ring, which UML
 /// fills with `depth` preallocated buffers of about 2 KiB per interface.
 
