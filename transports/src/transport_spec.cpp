@@ -34,7 +34,9 @@ std::string renderUmlDeviceArg(const TransportSpec& spec, unsigned index, const 
             return "eth" + n + "=mcast," + m + "," + c.group.str() + "," + std::to_string(c.port) +
                    "," + std::to_string(c.ttl);
           },
-          [&](const BessSpec& b) { return "vec" + n + ":transport=bess,dst=" + b.path + ",mac=" + m; },
+          [&](const BessSpec& b) {
+            return "vec" + n + ":transport=bess,dst=" + b.path + ",depth=" + std::to_string(b.depth) + ",mac=" + m;
+          },
           [&](const TapSpec& t) {
             if (t.fd >= 0)
               return "vec" + n + ":transport=fd,fd=" + std::to_string(t.fd) + ",vec=0,mac=" + m;

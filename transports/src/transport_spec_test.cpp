@@ -12,9 +12,18 @@ TEST_CASE("each transport renders the argument UML parses", "[transports]") {
   CHECK(renderUmlDeviceArg(McastSpec{*IpAddress::parse("239.192.0.1"), 1102, 1}, 2, mac) ==
         "eth2=mcast,02:00:00:00:00:01,239.192.0.1,1102,1");
   CHECK(renderUmlDeviceArg(BessSpec{"/s/lan.bess"}, 1, mac) ==
-        "vec1:transport=bess,dst=/s/lan.bess,mac=02:00:00:00:00:01");
+        "vec1:transport=bess,dst=/s/lan.bess,depth=256,mac=02:00:00:00:00:01");
   CHECK(renderUmlDeviceArg(TapSpec{"umt0"}, 3, mac) == "vec3:transport=tap,ifname=umt0,mac=02:00:00:00:00:01");
   CHECK(renderUmlDeviceArg(TapSpec{"umt0", 10}, 1, mac) == "vec1:transport=fd,fd=10,vec=0,mac=02:00:00:00:00:01");
+}
+
+TEST_CASE("a bess interface asks for a deeper ring than UML's 64 slots", "[transports]") {
+  MacAddress mac = *MacAddress::parse("02:00:00:00:00:07");
+  // UML drops a frame when its tx ring is full; 64 slots overflowed under guest TCP.
+  CHECK(BessSpec{}.depth == kBessDepth);
+  CHECK(kBessDepth > 64);
+  CHECK(renderUmlDeviceArg(BessSpec{"/s/b.bess", 512}, 0, mac) ==
+        "vec0:transport=bess,dst=/s/b.bess,depth=512,mac=02:00:00:00:00:07");
 }
 
 TEST_CASE("vector transports name the guest device vecN", "[transports]") {

@@ -58,7 +58,7 @@ links:
 )")->switches[1].argv.back());
   CHECK(p->switches[0].argv.back() != p->switches[1].argv.back()); // each segment its own seed
   CHECK(p->guests[1].interfaces[0].device == "vec0");
-  CHECK(p->guests[1].interfaces[0].umlArg.rfind("vec0:transport=bess,dst=/run/umlab/t/sw/s2.bess,mac=", 0) == 0);
+  CHECK(p->guests[1].interfaces[0].umlArg.rfind("vec0:transport=bess,dst=/run/umlab/t/sw/s2.bess,depth=256,mac=", 0) == 0);
   CHECK(p->guests[0].argv[4] == "ubd0=/run/umlab/t/cow/a.cow,/var/cache/umlab/images/debian/rootfs.img");
 }
 

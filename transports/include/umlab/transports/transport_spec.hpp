@@ -4,7 +4,7 @@
 ///
 ///   daemon  eth<N>=daemon,<mac>,unix,<ctl>      uml_switch v3 protocol to an umlab-switchd
 ///   mcast   eth<N>=mcast,<mac>,<group>,<port>,<ttl>   UML's own multicast; lab netns only
-///   bess    vec<N>:transport=bess,dst=<path>,mac=<mac>   SOCK_SEQPACKET to an umlab-switchd
+///   bess    vec<N>:transport=bess,dst=<path>,depth=<n>,mac=<mac>   SOCK_SEQPACKET to an umlab-switchd
 ///   tap     vec<N>:transport=tap,ifname=<dev>,mac=<mac>  a tap device in the lab netns
 ///   pcap    eth<N>="pcap,<dev>,<filter>,promisc,,<mac>"  read-only: libpcap on a device of the lab
 ///           netns (a switch's mirror tap), with a capture filter; umlab's own kernel only
@@ -12,6 +12,17 @@
 /// The legacy `ethN=` transports are gone from Linux 6.16; `vecN:` is the lasting path. UML
 /// splits these arguments on ',' (and vector options on '='), so no value may contain either:
 /// `isSafeUmlValue` is checked by the planner before any argument is rendered.
+///
+/// Design notes: the bess ring depth. UML's vector driver queues a guest's outgoing frames in a
+/// ring of `depth` slots (default 64) and hands them to the host with sendmmsg. When the host
+/// socket is full, sendmmsg says EAGAIN and the frames stay in the ring; a frame is lost
+/// (the guest's tx_dropped) only when the ring is full as well (vector_kern.c, vector_enqueue).
+/// The socket fills at the sender's SO_SNDBUF (the host's wmem_default, 208 KiB: about 90 full
+/// frames waiting in the switch's queue; a seqpacket peer has no queue-length limit), which a
+/// busy 2-CPU host reaches whenever the switch is not scheduled for a moment. With 64 slots, TCP
+/// between two guests lost 60-1600 frames per 5-second run; with `kBessDepth` = 256 it lost none
+/// (bench_guest_tcp, measured in the commit that set it). The cost is the receive ring, which UML
+/// fills with `depth` preallocated buffers of about 2 KiB per interface.
 
 #include "umlab/base/ip_address.hpp"
 #include "umlab/base/mac_address.hpp"
@@ -33,8 +44,12 @@ struct McastSpec {
   uint8_t ttl = 1;
 };
 
+/// Slots in each ring of a bess interface (UML's `depth=`); see the design notes above.
+inline constexpr unsigned kBessDepth = 256;
+
 struct BessSpec {
-  std::string path; ///< the switch's seqpacket socket
+  std::string path;           ///< the switch's seqpacket socket
+  unsigned depth = kBessDepth; ///< the vector driver's ring size, `depth=`
 };
 
 struct TapSpec {
