@@ -88,8 +88,12 @@ std::string RtNetlink::request(void* message, size_t length) {
       continue;
     if (n < 0)
       return std::string("netlink receive: ") + std::strerror(errno);
-    int left = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(reply); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+    const size_t size = static_cast<size_t>(n);
+    for (size_t at = 0; at + sizeof(nlmsghdr) <= size;) {
+      const auto* h = reinterpret_cast<const nlmsghdr*>(reply + at);
+      if (h->nlmsg_len < sizeof(nlmsghdr) || at + h->nlmsg_len > size)
+        break;
+      at += NLMSG_ALIGN(h->nlmsg_len);
       if (h->nlmsg_seq != sequence_ || h->nlmsg_type != NLMSG_ERROR)
         continue;
       const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
