@@ -22,6 +22,7 @@
 #include "umlab/lab/compile/compile.hpp"
 #include "umlab/lab/compile/graph_export.hpp"
 #include "umlab/lab/compile/layout.hpp"
+#include "umlab/lab/compile/placement.hpp"
 #include "umlab/lab/compile/plan.hpp"
 #include "umlab/lab/compile/topology_images.hpp"
 #include "umlab/lab/compile/plan_render.hpp"
@@ -115,6 +116,10 @@ constexpr const char* kPlanHelp =
     "  --kernel PATH       the UML kernel (default $UMLAB_KERNEL or /usr/bin/linux.uml)\n"
     "  --image-dir DIR     where base images live (default ~/.cache/umlab/images)\n"
     "  --max-errors N      stop listing errors after N (default 20)\n"
+    "  --hosts N           place the guests on N hosts, keeping segments whole (few VXLAN\n"
+    "                      tunnels); each guest's host is in the plan (JSON: \"host\")\n"
+    "  --host-guests N     with --hosts: at most N guests on one host\n"
+    "  --host-memory SIZE  with --hosts: at most SIZE of guest memory on one host (e.g. 16G)\n"
     "  -h, --help          show this help\n";
 
 constexpr const char* kGraphHelp =
@@ -248,11 +253,35 @@ int cmdValidate(const std::vector<std::string>& args, std::ostream& out, std::os
 }
 
 int cmdPlan(const std::string& self, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CliArgs a(args, {"-h", "--help"}, {"--format", "-o", "--output", "--state-dir", "--kernel", "--image-dir", "--max-errors"});
+  CliArgs a(args, {"-h", "--help"},
+            {"--format", "-o", "--output", "--state-dir", "--kernel", "--image-dir", "--max-errors", "--hosts",
+             "--host-guests", "--host-memory"});
   if (a.has("-h") || a.has("--help")) {
     out << kPlanHelp;
     return kExitOk;
   }
+  uint32_t hosts = 0;
+  lab::HostCapacity capacity;
+  if (auto v = a.get("--hosts")) {
+    const auto n = parseUnsigned(*v, 100000);
+    if (!n || *n == 0)
+      throw CliUsageError{"--hosts needs a number of hosts from 1 to 100000, not '" + *v + "'"};
+    hosts = static_cast<uint32_t>(*n);
+  }
+  if (auto v = a.get("--host-guests")) {
+    const auto n = parseUnsigned(*v, 1000000);
+    if (!n || *n == 0)
+      throw CliUsageError{"--host-guests needs a number of guests, not '" + *v + "'"};
+    capacity.guests = static_cast<size_t>(*n);
+  }
+  if (auto v = a.get("--host-memory")) {
+    const auto bytes = parseByteSize(*v);
+    if (!bytes || *bytes < (1u << 20))
+      throw CliUsageError{"--host-memory needs a size such as 16G or 512M, not '" + *v + "'"};
+    capacity.memoryMiB = *bytes >> 20;
+  }
+  if ((capacity.guests || capacity.memoryMiB) && hosts == 0)
+    throw CliUsageError{"--host-guests and --host-memory go with --hosts N"};
   const std::string fmt = format(a, {"text", "json"});
   const std::string path = oneFile(a, "plan");
   lab::HostLayout host = lab::hostLayoutFromEnvironment(self);
@@ -270,6 +299,13 @@ int cmdPlan(const std::string& self, const std::vector<std::string>& args, std::
   renderDiagnostics(diags, err);
   if (!p)
     return kExitInputError;
+  if (hosts > 0) {
+    std::string why;
+    if (!lab::placeGuests(compiled->topology, hosts, capacity, *p, why)) {
+      err << "umlab: error: " << path << ": " << why << "; give more hosts or raise --host-guests/--host-memory\n";
+      return kExitInputError;
+    }
+  }
   return emit(a, fmt == "json" ? lab::renderPlanJson(*p) : lab::renderPlanText(*p), out, err) ? kExitOk : kExitHostFailure;
 }
 

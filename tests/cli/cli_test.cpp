@@ -2,6 +2,9 @@
 // test time rather than stored (a 50 MB file).
 #include "test_support.hpp"
 
+#include <regex>
+#include <set>
+
 #include "umlab/lab/runtime/user_account.hpp"
 
 #include <catch2/catch.hpp>
@@ -93,6 +96,31 @@ TEST_CASE("plan refuses a state directory UML cannot take", "[cli][plan]") {
   CliResult longer = runUmlab({"plan", "topologies/lan.yaml", "--state-dir", deep}, sourceDir());
   CHECK(longer.status == 1);
   CHECK(longer.err.find("unix sockets allow 107, so set UMLAB_STATE_DIR to a shorter directory") != std::string::npos);
+}
+
+TEST_CASE("plan --hosts places every guest on a host, with fewer tunnels than round-robin", "[cli][plan]") {
+  CliResult r = runUmlab({"plan", "topologies/large.yaml", "--hosts", "4", "--format", "json"}, sourceDir());
+  REQUIRE(r.status == 0);
+  const std::regex placement(R"("placement": \{\s*"hosts": 4,\s*"tunnels": ([0-9]+),\s*"roundRobinTunnels": ([0-9]+)\s*\})");
+  std::smatch m;
+  REQUIRE(std::regex_search(r.out, m, placement));
+  CHECK(std::stoul(m[1].str()) * 4 < std::stoul(m[2].str()));
+  std::set<std::string> hosts;
+  size_t guests = 0;
+  const std::regex host(R"("host": ([0-9]+),)");
+  for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), host); it != std::sregex_iterator(); ++it, ++guests)
+    hosts.insert((*it)[1].str());
+  CHECK(guests == 200); // every guest of the 200-node lab
+  CHECK(hosts == std::set<std::string>{"0", "1", "2", "3"});
+  CliResult text = runUmlab({"plan", "topologies/large.yaml", "--hosts", "4"}, sourceDir());
+  CHECK(text.out.find("placement 4 hosts, ") != std::string::npos);
+
+  CliResult full = runUmlab({"plan", "topologies/large.yaml", "--hosts", "2", "--host-guests", "50"}, sourceDir());
+  CHECK(full.status == 1);
+  CHECK(full.err.find("200 guests do not fit on 2 hosts of 50 guests each") != std::string::npos);
+  CHECK(runUmlab({"plan", "topologies/large.yaml", "--host-guests", "50"}, sourceDir()).status == 2);
+  CHECK(runUmlab({"plan", "topologies/large.yaml", "--hosts", "0"}, sourceDir()).status == 2);
+  CHECK(runUmlab({"plan", "topologies/large.yaml", "--hosts", "4", "--host-memory", "lots"}, sourceDir()).status == 2);
 }
 
 TEST_CASE("graph draws every node, segment and link", "[cli][graph]") {

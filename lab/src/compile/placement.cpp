@@ -3,6 +3,7 @@
 #include <boost/graph/adjacency_list.hpp>
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 
 namespace umlab::lab {
@@ -207,6 +208,22 @@ std::optional<Placement> place(const PlacementGraph& g, uint32_t hosts, const Ho
       break;
   }
   return evaluate(g, std::move(hostOf));
+}
+
+bool placeGuests(const Topology& t, uint32_t hosts, const HostCapacity& capacity, LaunchPlan& plan,
+                 std::string& error) {
+  const PlacementGraph g = placementGraphOf(t);
+  const std::optional<Placement> p = place(g, hosts, capacity, error);
+  if (!p)
+    return false;
+  std::map<std::string, uint32_t> hostOf;
+  for (size_t n = 0; n < t.nodes.size(); ++n)
+    hostOf[t.nodes[n].name] = p->hostOf[n];
+  for (GuestPlan& guest : plan.guests)
+    if (auto it = hostOf.find(guest.name); it != hostOf.end())
+      guest.host = it->second;
+  plan.placement = LaunchPlan::Placement{hosts, p->tunnels, placeRoundRobin(g, hosts).tunnels};
+  return true;
 }
 
 } // namespace umlab::lab

@@ -322,6 +322,7 @@ void readGuest(Errors& errors, const JsonValue& v, const std::string& path, Gues
   o.string("config", g.configDisk);
   o.string("log", g.logPath);
   o.boolean("forwarding", g.forwarding);
+  o.optionalInteger("host", g.host);
   o.array("interfaces", g.interfaces, readInterface);
   o.array("routes", g.routes, readRoute);
   o.strings("startup", g.startup);
@@ -404,6 +405,15 @@ std::optional<LaunchPlan> readPlanIn(const JsonValue& document, const std::strin
     o.array("guests", p.guests, readGuest);
     o.array("replays", p.replays, readReplay);
     o.optionalArray("timeline", p.timeline, readTimelineStep);
+    if (const JsonValue* placement = o.takeOptional("placement")) {
+      ObjectReader r(errors, *placement, "placement");
+      LaunchPlan::Placement pl;
+      r.integer("hosts", pl.hosts);
+      r.integer("tunnels", pl.tunnels);
+      r.integer("roundRobinTunnels", pl.roundRobinTunnels);
+      r.finish();
+      p.placement = pl;
+    }
     o.strings("startOrder", p.startOrder);
     o.finish();
   }

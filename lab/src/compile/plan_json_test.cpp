@@ -177,6 +177,19 @@ TEST_CASE("every field of a plan survives its JSON", "[lab][plan][json]") {
   CHECK(back->mcast[0].ttl == 255);
   CHECK(back->guests[0].startup[1] == p.guests[0].startup[1]);
 
+  // A plan placed on several hosts keeps each guest's host and the placement's figures.
+  LaunchPlan placed = fullPlan();
+  placed.guests[0].host = 3;
+  placed.placement = LaunchPlan::Placement{4, 7, 31};
+  std::optional<LaunchPlan> placedBack = readPlanJson(renderPlanJson(placed), error);
+  INFO(error);
+  REQUIRE(placedBack);
+  CHECK(*placedBack == placed);
+  CHECK(placedBack->guests[0].host == 3u);
+  // One host: no key (a guest file's "host" is its host path, a string), old plans unchanged.
+  CHECK_FALSE(std::regex_search(renderPlanJson(p), std::regex(R"("host": [0-9])")));
+  CHECK(std::regex_search(renderPlanJson(placed), std::regex(R"("host": 3,)")));
+
   // A plan with nothing in it survives as well.
   LaunchPlan empty;
   std::optional<LaunchPlan> emptyBack = readPlanJson(renderPlanJson(empty), error);

@@ -84,6 +84,10 @@ std::string renderPlanText(const LaunchPlan& p) {
   out += "# launch plan of lab '" + p.lab + "' from " + p.sourcePath + "\n";
   line(out, "", "state", p.stateDir);
   line(out, "", "netns", p.netns);
+  if (p.placement)
+    line(out, "", "placement", std::to_string(p.placement->hosts) + " hosts, " + std::to_string(p.placement->tunnels) +
+                                   " VXLAN tunnels (round-robin placement: " +
+                                   std::to_string(p.placement->roundRobinTunnels) + ")");
   for (const SwitchPlan& sw : p.switches) {
     out += "\nswitch " + sw.segment + " (" + (sw.implicit ? "point-to-point link, hub" : sw.mode) + ", " + sw.transport + ")\n";
     line(out, "  ", "ctl", sw.ctlPath);
@@ -111,7 +115,8 @@ std::string renderPlanText(const LaunchPlan& p) {
     out += "\ntap " + t.device + " (in the lab's network namespace) for " + t.interface + "\n";
   for (const GuestPlan& g : p.guests) {
     out += "\nguest " + g.name + " (" + g.kind + ", " + formatByteSize(g.memoryBytes) + ", image " + g.image +
-           ", kernel " + g.kernel + (g.forwarding ? ", forwarding" : "") + ")\n";
+           ", kernel " + g.kernel + (g.forwarding ? ", forwarding" : "") +
+           (g.host ? ", host " + std::to_string(*g.host) : "") + ")\n";
     line(out, "  ", "umid", g.umid);
     line(out, "  ", "kernel", g.argv.empty() ? "" : g.argv.front());
     line(out, "  ", "cow", g.cowPath);
@@ -217,6 +222,8 @@ std::string renderPlanJson(const LaunchPlan& p) {
     w.beginObject().field("name", g.name).field("kind", g.kind).field("umid", g.umid);
     w.field("memoryBytes", g.memoryBytes).field("image", g.image).field("kernel", g.kernel).field("cow", g.cowPath).field("base", g.basePath);
     w.field("config", g.configDisk).field("log", g.logPath).field("forwarding", g.forwarding);
+    if (g.host)
+      w.field("host", uint64_t(*g.host));
     w.key("interfaces").beginArray();
     for (const InterfacePlan& i : g.interfaces) {
       w.beginObject().field("name", i.name).field("device", i.device).field("mac", i.mac);
@@ -267,6 +274,13 @@ std::string renderPlanJson(const LaunchPlan& p) {
     w.field("rewriteTo", r.rewriteTo).endObject();
   }
   w.endArray();
+  if (p.placement)
+    w.key("placement")
+        .beginObject()
+        .field("hosts", uint64_t(p.placement->hosts))
+        .field("tunnels", p.placement->tunnels)
+        .field("roundRobinTunnels", p.placement->roundRobinTunnels)
+        .endObject();
   if (!p.timeline.empty()) {
     w.key("timeline").beginArray();
     for (const TimelineStepPlan& t : p.timeline) {

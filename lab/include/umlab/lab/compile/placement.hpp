@@ -16,6 +16,7 @@
 /// most neighbours when that lowers `tunnels` and no host goes over its limit. Round-robin
 /// placement (node i on host i mod N) is the baseline the benchmark compares with.
 
+#include "umlab/lab/compile/plan.hpp"
 #include "umlab/lab/model/topology.hpp"
 
 #include <cstddef>
@@ -56,5 +57,10 @@ Placement placeRoundRobin(const PlacementGraph& g, uint32_t hosts);
 /// the hosts can take).
 std::optional<Placement> place(const PlacementGraph& g, uint32_t hosts, const HostCapacity& capacity,
                                std::string& error);
+
+/// Places `t`'s guests on `hosts` hosts and writes it into `plan` (each guest's `host`, and
+/// `plan.placement`); false with `error` when the lab does not fit.
+bool placeGuests(const Topology& t, uint32_t hosts, const HostCapacity& capacity, LaunchPlan& plan,
+                 std::string& error);
 
 } // namespace umlab::lab

@@ -172,6 +172,7 @@ struct GuestPlan {
   std::vector<GuestFile> files;
   std::vector<std::string> dependsOn; ///< guests that must be ready before this one starts
   std::vector<std::string> argv;
+  std::optional<uint32_t> host; ///< placed on several hosts (`umlab plan --hosts`): which one, from 0
 
   bool operator==(const GuestPlan&) const = default;
 };
@@ -224,6 +225,15 @@ struct LaunchPlan {
   std::vector<ReplayPlan> replays;
   std::vector<TimelineStepPlan> timeline; ///< sorted by atMs
   std::vector<std::string> startOrder; ///< "switch lan", "tap umt0", "guest pc1", "replay lan"
+  /// Placed on several hosts (placement.hpp): how many, and the VXLAN tunnels that needs against
+  /// round-robin placement. Absent for a lab on one host.
+  struct Placement {
+    uint32_t hosts = 0;
+    uint64_t tunnels = 0;
+    uint64_t roundRobinTunnels = 0;
+    bool operator==(const Placement&) const = default;
+  };
+  std::optional<Placement> placement;
 
   bool operator==(const LaunchPlan&) const = default;
 };
