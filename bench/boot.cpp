@@ -26,6 +26,7 @@
 // no switch, no NIC, no config disk, no agent) until each one's /bin/sh, its init, answers on
 // the console.
 #include "genlab/genlab.hpp"
+#include "labbench/lab_bench.hpp"
 #include "umlab/lab/compile/compile.hpp"
 #include "umlab/lab/runtime/config_disk.hpp"
 #include "umlab/lab/runtime/lab_client.hpp"
@@ -70,20 +71,6 @@ uint64_t memAvailableKiB() {
     if (line.rfind("MemAvailable:", 0) == 0)
       return std::strtoull(line.c_str() + 13, nullptr, 10);
   return 0;
-}
-
-/// Busy and total jiffies of all CPUs, from /proc/stat.
-std::pair<uint64_t, uint64_t> hostJiffies() {
-  std::ifstream in("/proc/stat");
-  std::string cpu;
-  in >> cpu;
-  uint64_t total = 0, idle = 0, v = 0;
-  for (int i = 0; i < 10 && in >> v; ++i) {
-    total += v;
-    if (i == 3 || i == 4) // idle, iowait
-      idle += v;
-  }
-  return {total - idle, total};
 }
 
 /// Every process of the lab's guests, its switches and its supervisor, as of now.
@@ -322,14 +309,14 @@ int main(int argc, char** argv) {
       const LabProcesses p = labProcesses(st);
       const double g0 = umlab::lab::runtime::cpuSeconds(p.guests), s0 = umlab::lab::runtime::cpuSeconds(p.switches),
                    v0 = umlab::lab::runtime::cpuSeconds(p.supervisor);
-      const auto h0 = hostJiffies();
+      const umlab::bench::HostCpu h0 = umlab::bench::HostCpu::now();
       ::sleep(static_cast<unsigned>(idle));
-      const auto h1 = hostJiffies();
+
       const double window = static_cast<double>(idle) / 100.0;
       idleGuests = (umlab::lab::runtime::cpuSeconds(p.guests) - g0) / window;
       idleSwitch = (umlab::lab::runtime::cpuSeconds(p.switches) - s0) / window;
       idleSupervisor = (umlab::lab::runtime::cpuSeconds(p.supervisor) - v0) / window;
-      idleHost = 100.0 * static_cast<double>(h1.first - h0.first) / static_cast<double>(h1.second - h0.second);
+      idleHost = umlab::bench::HostCpu::now().busyPercentSince(h0);
     }
     const uint64_t availableAfter = memAvailableKiB();
     uint64_t pss = 0;

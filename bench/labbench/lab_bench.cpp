@@ -8,6 +8,7 @@
 #include "umlab/lab/runtime/config_disk.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
 #include "umlab/lab/runtime/launcher.hpp"
+#include "umlab/lab/runtime/process_info.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -418,27 +419,9 @@ std::string loadAverage() {
 }
 
 std::optional<double> processCpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  if (!std::getline(in, text))
+  if (::access(("/proc/" + std::to_string(pid) + "/stat").c_str(), F_OK) != 0)
     return std::nullopt;
-  // The command name (field 2) is in parentheses and may hold spaces: count after its ')'.
-  const size_t close = text.rfind(')');
-  if (close == std::string::npos)
-    return std::nullopt;
-  std::istringstream fields(text.substr(close + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  // Field 3 (state) is the first here; utime and stime are fields 14 and 15.
-  for (int k = 3; k <= 15 && fields >> field; ++k) {
-    if (k == 14)
-      utime = std::strtoull(field.c_str(), nullptr, 10);
-    if (k == 15)
-      stime = std::strtoull(field.c_str(), nullptr, 10);
-  }
-  if (!fields)
-    return std::nullopt;
-  return double(utime + stime) / double(::sysconf(_SC_CLK_TCK));
+  return umlab::lab::runtime::cpuSeconds({pid});
 }
 
 HostCpu HostCpu::now() {

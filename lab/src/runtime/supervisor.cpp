@@ -57,7 +57,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kClientOutputLimit = 8u << 20; // pause a guest's agent output beyond this
 constexpr auto kRefreshPeriod = std::chrono::seconds(1);
-constexpr auto kAdminAnswerLimit = std::chrono::milliseconds(900);
 constexpr auto kSizeBudget = std::chrono::milliseconds(20); // /proc work per refresh
 /// The cache is kept fresh (a refresh a second) only while someone looks: an `events`
 /// subscriber, or a status asked within this window. An idle lab that nobody watches costs the
@@ -161,7 +160,6 @@ struct Switch {
   // The cache of its counters, refreshed without blocking (see the header).
   UniqueFd adminFd;
   std::string adminIn;
-  Clock::time_point askedAt{};
   bool isAnswering = true;
   bool hasCounters = false;
   Clock::time_point countersAt{};
@@ -806,7 +804,6 @@ private:
       return;
     sw.adminFd = std::move(fd);
     sw.adminIn.clear();
-    sw.askedAt = Clock::now();
   }
 
   void onAdminReply(Switch& sw) {
