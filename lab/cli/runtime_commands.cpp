@@ -4,6 +4,8 @@
 #include "runtime_commands.hpp"
 #include "import_command.hpp"
 #include "save_commands.hpp"
+#include "cluster_commands.hpp"
+#include "umlab/lab/runtime/cluster_lab.hpp"
 
 #include "umlab/base/diagnostics.hpp"
 #include "umlab/base/json_writer.hpp"
@@ -22,6 +24,7 @@
 #include "umlab/lab/runtime/state_roots.hpp"
 
 #include <algorithm>
+#include <iostream>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -102,6 +105,11 @@ int cmdUp(const std::string& self, const CliArgs& a, std::ostream& out, std::ost
   if (req.bootTimeout < std::chrono::seconds(1))
     throw CliUsageError{"--timeout needs a duration of at least 1s"};
   req.startupDir = a.get("--startup-dir").value_or("");
+  if (a.get("--engine")) // on several hosts (cluster_commands.hpp)
+    return upOnCluster(self, a, req, out, err);
+  for (const char* o : {"--hosts", "--partition", "--vxlan-port", "--host-guests", "--host-memory"})
+    if (a.get(o))
+      throw CliUsageError{std::string(o) + " is for a lab on several hosts: add --engine slurm"};
   if (isArchiveFile(req.file)) // a lab archive (save_commands.hpp)
     return upArchive(self, a, req.stateRoot, req.bootTimeout, out, err);
   if (a.get("--name") || a.has("--unpack-only"))
@@ -150,6 +158,10 @@ int cmdPs(const std::string&, const CliArgs& a, std::ostream& out, std::ostream&
     }
     running.push_back(name);
     try {
+      if (runtime::isClusterLab(root, name)) { // on several hosts (cluster_commands.hpp)
+        shown.push_back(clusterStatus(root, name, fmt == "json"));
+        continue;
+      }
       const runtime::LabStatus s = LabClient(root).status(name);
       shown.push_back(fmt == "json" ? runtime::labStatusJson(s) : runtime::renderLabStatusText(s, all));
     } catch (const RuntimeError& e) {
@@ -196,6 +208,11 @@ int cmdExec(const std::string& self, const CliArgs& a, std::ostream& out, std::o
   o.onStderr = [](const std::string& d) { writeAll(2, d); };
   out.flush();
   const std::vector<std::string> argv(pos.begin() + 2, pos.end());
+  if (const std::string root = stateRootFor(self, a, pos[0]); runtime::isClusterLab(root, pos[0])) {
+    std::vector<std::string> verb{"exec", pos[1], "--"};
+    verb.insert(verb.end(), argv.begin(), argv.end());
+    return execOnClusterNode(root, pos[0], pos[1], verb, err);
+  }
   const runtime::ExecResult r = clientFor(self, a, pos[0]).exec(pos[0], pos[1], argv, o);
   if (!r.error.empty())
     err << "umlab: error: " << r.error << "\n";
@@ -211,6 +228,10 @@ int cmdConsole(const std::string& self, const CliArgs& a, std::ostream& out, std
   if (pos.size() != 2)
     throw CliUsageError{"console needs a lab and a node, as in 'umlab console lan pc1'"};
   requireLabName(pos[0]);
+  if (const std::string root = stateRootFor(self, a, pos[0]); runtime::isClusterLab(root, pos[0])) {
+    out << "console of " << pos[1] << " on its host (end with Ctrl-D)\n" << std::flush;
+    return execOnClusterNode(root, pos[0], pos[1], {"console", pos[1]}, std::cerr);
+  }
   UniqueFd fd = clientFor(self, a, pos[0]).console(pos[0], pos[1]);
   const bool tty = ::isatty(0);
   out << "connected to the console of " << pos[1] << " in lab " << pos[0]
@@ -374,6 +395,15 @@ int cmdDown(const std::string& self, const CliArgs& a, std::ostream& out, std::o
   for (const std::string& name : a.positional()) {
     requireLabName(name);
     const LabClient client = clientFor(self, a, name);
+    if (runtime::isClusterLab(client.stateRoot(), name)) { // on several hosts
+      try {
+        downCluster(client.stateRoot(), name, out);
+      } catch (const RuntimeError& e) {
+        err << "umlab: error: " << e.what() << "\n";
+        status = kExitHostFailure;
+      }
+      continue;
+    }
     try {
       reportDown(name, client.down(name, a.has("--keep")), a.has("--keep"), client.stateRoot(), out);
     } catch (const RuntimeError& e) {
@@ -403,6 +433,16 @@ int cmdClean(const std::string& self, const CliArgs& a, std::ostream& out, std::
   for (const std::string& name : labs) {
     const LabClient client = clientFor(self, a, name);
     std::error_code ec;
+    if (runtime::isClusterLab(client.stateRoot(), name)) { // on several hosts: every host cleaned
+      try {
+        downCluster(client.stateRoot(), name, out);
+        ++cleaned;
+      } catch (const RuntimeError& e) {
+        err << "umlab: error: " << e.what() << "\n";
+        status = kExitHostFailure;
+      }
+      continue;
+    }
     if (!fs::is_directory(client.stateRoot() + "/" + name, ec)) {
       err << "umlab: error: there is nothing of lab '" << name << "' to clean\n";
       status = kExitInputError;
@@ -579,7 +619,17 @@ const char* const kUpHelp =
     "                     for others)\n"
     "  --name NEW         (FILE.umlab) run the archived lab under the name NEW\n"
     "  --unpack-only      (FILE.umlab) unpack it as a saved lab; 'umlab resume' boots it\n"
-    "  -h, --help         show this help\n";
+    "  -h, --help         show this help\n"
+    "\n"
+    "on several hosts (docs/multihost.md):\n"
+    "  --engine slurm     obtain the hosts from Slurm (salloc) and run one shard of the lab on\n"
+    "                     each (srun); segments that span hosts are joined by VXLAN\n"
+    "  --hosts N          how many hosts (default 2); guests are placed so that few segments\n"
+    "                     span hosts ('umlab plan FILE --hosts N' shows where each goes)\n"
+    "  --partition P      the Slurm partition (default: the cluster's default)\n"
+    "  --vxlan-port PORT  UDP port of the first spanning segment, + 1 for each next (default 4789)\n"
+    "  --host-guests G    at most G guests on a host\n"
+    "  --host-memory SIZE at most SIZE of guest memory on a host (e.g. 16G)\n";
 
 const char* const kPsHelp =
     "usage: umlab ps [options] [LAB...]\n"
@@ -685,7 +735,10 @@ int runRuntimeCommand(const std::string& self, const std::string& command, const
                       std::ostream& out, std::ostream& err) {
   using Spec = CommandSpec;
   static const std::map<std::string, Spec> specs{
-      {"up", {kUpHelp, {"-h", "--help", "--unpack-only"}, {"--timeout", "--state-dir", "--startup-dir", "--name"}, cmdUp}},
+      {"up", {kUpHelp, {"-h", "--help", "--unpack-only"},
+              {"--timeout", "--state-dir", "--startup-dir", "--name", "--engine", "--hosts", "--partition", "--vxlan-port",
+               "--host-guests", "--host-memory"},
+              cmdUp}},
       {"ps", {kPsHelp, {"-h", "--help", "--all"}, {"--format", "--state-dir", "--user"}, cmdPs}},
       {"exec", {kExecHelp, {"-h", "--help", "-i", "--interactive"}, {"--timeout", "--state-dir", "--user"}, cmdExec}},
       {"console", {kConsoleHelp, {"-h", "--help"}, {"--state-dir", "--user"}, cmdConsole}},

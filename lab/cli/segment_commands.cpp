@@ -4,6 +4,8 @@
 // (lab/runtime/lab_client.hpp) does the work.
 
 #include "segment_commands.hpp"
+#include "cluster_commands.hpp"
+#include "umlab/lab/runtime/cluster_lab.hpp"
 
 #include "runtime_commands.hpp"
 
@@ -220,6 +222,16 @@ int cmdCapture(const std::string& self, const CliArgs& a, std::ostream& out, std
     throw CliUsageError{"--duration captures from now on, --last what already happened: choose one"};
   const LabClient client = clientFor(self, a, pos[0]);
   std::ostream& info = *write == "-" ? err : out;
+  if (lab::runtime::isClusterLab(client.stateRoot(), pos[0])) { // on several hosts: every host's part
+    if (duration.count() == 0)
+      throw CliUsageError{"a lab on several hosts is captured for a --duration (e.g. --duration 10s)"};
+    UniqueFd to = openOutput(*write);
+    info << "capturing segment " << pos[1] << " of lab " << pos[0] << " on every host that has it, for "
+         << formatDuration(duration) << "\n" << std::flush;
+    const long long frames = captureCluster(client.stateRoot(), pos[0], pos[1], to.get(), duration);
+    info << "segment " << pos[1] << ": " << frames << " frames captured to " << *write << "\n";
+    return kExitOk;
+  }
   if (!client.isRunning(pos[0]))
     client.status(pos[0]); // throws with the reason
   const auto mcast = client.mcastGroup(pos[0], pos[1]);

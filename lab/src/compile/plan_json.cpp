@@ -259,6 +259,20 @@ void readSwitch(Errors& errors, const JsonValue& v, const std::string& path, Swi
   o.strings("uplinks", sw.uplinks);
   o.array("ports", sw.ports, readPort);
   o.strings("argv", sw.argv);
+  if (const JsonValue* vxlan = o.takeOptional("vxlan")) {
+    ObjectReader r(errors, *vxlan, path + ".vxlan");
+    VxlanPlan x;
+    r.integer("vni", x.vni);
+    r.string("local", x.local);
+    r.array("peers", x.peers, [](Errors& e, const JsonValue& pv, const std::string& pp, VxlanPeer& peer) {
+      ObjectReader pr(e, pv, pp);
+      pr.string("name", peer.name);
+      pr.string("address", peer.address);
+      pr.finish();
+    });
+    r.finish();
+    sw.vxlan = std::move(x);
+  }
   o.finish();
 }
 

@@ -97,6 +97,11 @@ std::string renderPlanText(const LaunchPlan& p) {
     line(out, "  ", "admin", sw.adminPath);
     for (const std::string& u : sw.uplinks)
       line(out, "  ", "uplink", u);
+    if (sw.vxlan) {
+      line(out, "  ", "vxlan", "vni " + std::to_string(sw.vxlan->vni) + " on " + sw.vxlan->local);
+      for (const VxlanPeer& peer : sw.vxlan->peers)
+        line(out, "  ", "vxlan-peer", peer.name + "  " + peer.address);
+    }
     for (const PortPlan& port : sw.ports) {
       std::string v = port.name;
       if (!port.mac.empty()) v += "  " + port.mac;
@@ -201,6 +206,13 @@ std::string renderPlanJson(const LaunchPlan& p) {
     w.endArray();
     w.key("argv");
     stringArray(w, sw.argv);
+    if (sw.vxlan) {
+      w.key("vxlan").beginObject().field("vni", uint64_t(sw.vxlan->vni)).field("local", sw.vxlan->local);
+      w.key("peers").beginArray();
+      for (const VxlanPeer& peer : sw.vxlan->peers)
+        w.beginObject().field("name", peer.name).field("address", peer.address).endObject();
+      w.endArray().endObject();
+    }
     w.endObject();
   }
   w.endArray();

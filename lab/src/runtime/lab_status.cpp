@@ -3,6 +3,7 @@
 #include "umlab/base/json_writer.hpp"
 #include "umlab/base/quantity.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -55,6 +56,8 @@ std::string labStatusJson(const LabStatus& s) {
   for (const NodeStatus& n : s.nodes) {
     w.beginObject().field("name", n.name).field("state", n.state).field("pid", n.pid).field("uptimeSeconds", n.uptimeSeconds)
         .field("memoryKiB", n.memoryKiB);
+    if (!n.host.empty())
+      w.field("host", n.host);
     w.key("interfaces").beginArray();
     for (const InterfaceStatus& i : n.interfaces)
       w.beginObject().field("name", i.name).field("mac", i.mac).field("ip", i.ip).field("attachedTo", i.attachedTo)
@@ -65,6 +68,8 @@ std::string labStatusJson(const LabStatus& s) {
   for (const SwitchStatus& sw : s.switches) {
     w.beginObject().field("segment", sw.segment).field("state", sw.state).field("pid", sw.pid)
         .field("hasCounters", sw.hasCounters).field("countersAgeSeconds", sw.countersAgeSeconds);
+    if (!sw.host.empty())
+      w.field("host", sw.host);
     w.key("ports").beginArray();
     for (const PortStatus& p : sw.ports)
       w.beginObject().field("name", p.name).field("kind", p.kind).field("rxFrames", p.rxFrames).field("rxBytes", p.rxBytes)
@@ -73,6 +78,12 @@ std::string labStatusJson(const LabStatus& s) {
     w.endArray().endObject();
   }
   w.endArray();
+  if (!s.hosts.empty()) {
+    w.key("hosts").beginArray();
+    for (const HostStatus& h : s.hosts)
+      w.beginObject().field("name", h.name).field("address", h.address).field("state", h.state).endObject();
+    w.endArray();
+  }
   if (s.timeline.steps > 0 || s.timeline.startTime > 0) {
     const TimelineStatus& t = s.timeline;
     w.key("timeline").beginObject().field("steps", t.steps).field("startTime", t.startTime).field("started", t.started);
@@ -146,6 +157,8 @@ std::optional<LabStatus> readLabStatus(const JsonValue& json, std::string& error
     ns.pid = n.i64("pid");
     ns.uptimeSeconds = n.i64("uptimeSeconds");
     ns.memoryKiB = n.u64("memoryKiB");
+    if (const JsonValue* host = nodes[i].find("host"); host && host->asString())
+      ns.host = *host->asString();
     const JsonArray& ifaces = n.array("interfaces");
     for (size_t k = 0; k < ifaces.size(); ++k) {
       Fields x(ifaces[k], n.path("interfaces", k), error);
@@ -153,6 +166,11 @@ std::optional<LabStatus> readLabStatus(const JsonValue& json, std::string& error
     }
     s.nodes.push_back(std::move(ns));
   }
+  if (const JsonValue* hosts = json.find("hosts"); hosts && hosts->asArray())
+    for (size_t i = 0; i < hosts->asArray()->size(); ++i) {
+      Fields h((*hosts->asArray())[i], f.path("hosts", i), error);
+      s.hosts.push_back({h.str("name"), h.str("address"), h.str("state")});
+    }
   const JsonArray& switches = f.array("switches");
   for (size_t i = 0; i < switches.size(); ++i) {
     Fields w(switches[i], f.path("switches", i), error);
@@ -162,6 +180,8 @@ std::optional<LabStatus> readLabStatus(const JsonValue& json, std::string& error
     sw.pid = w.i64("pid");
     sw.hasCounters = w.flag("hasCounters");
     sw.countersAgeSeconds = w.dbl("countersAgeSeconds");
+    if (const JsonValue* host = switches[i].find("host"); host && host->asString())
+      sw.host = *host->asString();
     const JsonArray& ports = w.array("ports");
     for (size_t k = 0; k < ports.size(); ++k) {
       Fields p(ports[k], w.path("ports", k), error);
@@ -202,9 +222,14 @@ std::string renderLabStatusText(const LabStatus& s, bool showOwner) {
     return o.str();
   }
   char line[512];
-  std::snprintf(line, sizeof line, "%-14s %-18s %8s %8s %10s  %s\n", "NODE", "STATE", "PID", "UPTIME", "MEMORY",
-                "INTERFACES");
-  o << "lab " << s.lab << (showOwner ? " of " + s.owner : "") << " (" << s.stateDir << ")\n" << line;
+  const bool hosts = std::any_of(s.nodes.begin(), s.nodes.end(), [](const NodeStatus& n) { return !n.host.empty(); });
+  auto hostColumn = [&](const std::string& h) { return hosts ? (h.empty() ? std::string("-") : h) : std::string(); };
+  std::snprintf(line, sizeof line, "%-14s %s%-18s %8s %8s %10s  %s\n", "NODE", hosts ? "HOST       " : "", "STATE", "PID",
+                "UPTIME", "MEMORY", "INTERFACES");
+  o << "lab " << s.lab << (showOwner ? " of " + s.owner : "") << " (" << s.stateDir << ")\n";
+  for (const HostStatus& h : s.hosts)
+    o << "host " << h.name << " (" << h.address << "): " << h.state << "\n";
+  o << line;
   for (const NodeStatus& n : s.nodes) {
     std::string ifaces;
     for (const InterfaceStatus& i : n.interfaces)
@@ -213,12 +238,15 @@ std::string renderLabStatusText(const LabStatus& s, bool showOwner) {
     const bool alive = n.pid > 0;
     const std::string mem = !alive ? "-" : n.memoryKiB == 0 ? "?" : std::to_string(n.memoryKiB / 1024) + " MiB";
     const std::string up = alive ? formatDuration(std::chrono::seconds(n.uptimeSeconds)) : "-";
-    std::snprintf(line, sizeof line, "%-14s %-18s %8s %8s %10s  %s\n", n.name.c_str(), n.state.c_str(),
+    std::string host = hostColumn(n.host);
+    if (hosts)
+      host += std::string(host.size() < 11 ? 11 - host.size() : 1, ' ');
+    std::snprintf(line, sizeof line, "%-14s %s%-18s %8s %8s %10s  %s\n", n.name.c_str(), host.c_str(), n.state.c_str(),
                   alive ? std::to_string(n.pid).c_str() : "-", up.c_str(), mem.c_str(), ifaces.c_str());
     o << line;
   }
   for (const SwitchStatus& sw : s.switches) {
-    o << "switch " << sw.segment << ": " << sw.state;
+    o << "switch " << sw.segment << (sw.host.empty() ? "" : " on " + sw.host) << ": " << sw.state;
     if (sw.pid > 0)
       o << ", pid " << sw.pid;
     if (sw.hasCounters) {

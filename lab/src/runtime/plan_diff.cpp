@@ -21,7 +21,7 @@ std::map<std::string, const T*> byName(const std::vector<T>& items, Key key) {
 /// The switch as it starts: what a running switch cannot take on later.
 bool sameSwitchIdentity(const SwitchPlan& a, const SwitchPlan& b) {
   return a.mode == b.mode && a.transport == b.transport && a.ctlPath == b.ctlPath && a.bessPath == b.bessPath &&
-         a.monitorPath == b.monitorPath && a.mirrorTap == b.mirrorTap && a.adminPath == b.adminPath && a.uplinks == b.uplinks;
+         a.monitorPath == b.monitorPath && a.mirrorTap == b.mirrorTap && a.adminPath == b.adminPath && a.uplinks == b.uplinks && a.vxlan == b.vxlan;
 }
 
 /// An interface as the guest sees it (its conditions live on the switch).

@@ -24,6 +24,7 @@
 #include "umlab/lab/runtime/tap_device.hpp"
 #include "umlab/lab/runtime/timeline_player.hpp"
 #include "umlab/lab/runtime/user_namespace.hpp"
+#include "umlab/lab/runtime/vxlan_socket.hpp"
 #include "umlab/lab/compile/plan_render.hpp"
 
 #include <algorithm>
@@ -247,6 +248,11 @@ public:
       o.fds.push_back({kMirrorTapFd, pendingFds_.back().get()});
       say("tap " + sp.mirrorTap + " up (mirror of " + sp.segment + ")");
     }
+    if (auto it = vxlanSockets_.find(sp.segment); it != vxlanSockets_.end()) {
+      o.fds.push_back({kVxlanFd, it->second.get()});
+      say("switch " + sp.segment + " joins " + std::to_string(sp.vxlan->peers.size()) + " host(s) over VXLAN (vni " +
+          std::to_string(sp.vxlan->vni) + ", " + sp.vxlan->local + ")");
+    }
     if (options_.confine) {
       pendingJail_ = std::make_unique<Jail>(jailFor("switch-" + sp.segment, {sp.argv.front()}));
       o.setup = pendingJail_.get();
@@ -256,6 +262,7 @@ public:
 
   void switchStarted(const SwitchPlan& sp, const ProcessId& id) override {
     pendingFds_.clear();
+    vxlanSockets_.erase(sp.segment); // the switch has it
     Switch& sw = *findSwitch(sp.segment);
     sw.process = id;
     sw.isAlive = true;
@@ -464,6 +471,11 @@ private:
       if (!users.note.empty())
         say("note: " + users.note);
     }
+    // A segment that spans hosts (shard_plan.hpp): its switch's VXLAN socket is bound here, in the
+    // host's network namespace, and inherited by the switch, which runs in the lab's.
+    for (const SwitchPlan& sp : plan_.switches)
+      if (sp.vxlan)
+        vxlanSockets_.emplace(sp.segment, bindVxlanSocket(sp.vxlan->local, sp.segment));
     enterLabNetworkNamespace();
     copyTimelineCaptures();
     if (options_.confine) {
@@ -2091,6 +2103,7 @@ private:
   std::vector<std::unique_ptr<Switch>> switches_;
   std::vector<TapDevice> taps_;
   std::vector<TapDevice> mirrorTaps_; ///< removed when the supervisor ends, after the switches
+  std::map<std::string, UniqueFd> vxlanSockets_; ///< by segment, until its switch inherited it
   std::map<int, Client> clients_;
   std::vector<int> closing_;
   std::vector<int> downClients_;

@@ -81,6 +81,27 @@ struct PortPlan {
 
 /// The descriptor a switch inherits attached to its mirror tap (`--mirror-tap DEVICE:3`).
 inline constexpr int kMirrorTapFd = 3;
+/// The descriptor a switch inherits bound to its VXLAN address (`--vxlan-socket 4`): the
+/// supervisor binds it in the host's network namespace, before it enters the lab's.
+inline constexpr int kVxlanFd = 4;
+
+/// One remote end of a segment's VXLAN tunnels: the segment's switch on another host.
+struct VxlanPeer {
+  std::string name;    ///< the port's name on this switch: "vxlan:<host>"
+  std::string address; ///< "10.77.0.12:4790"
+
+  bool operator==(const VxlanPeer&) const = default;
+};
+
+/// A segment whose ports lie on several hosts (a lab placed by an engine, shard_plan.hpp): this
+/// host's switch joins the others over VXLAN (RFC 7348), one VNI per segment.
+struct VxlanPlan {
+  uint32_t vni = 0;
+  std::string local; ///< "10.77.0.11:4790": the address the supervisor binds for the switch
+  std::vector<VxlanPeer> peers;
+
+  bool operator==(const VxlanPlan&) const = default;
+};
 
 struct SwitchPlan {
   std::string segment;
@@ -98,6 +119,7 @@ struct SwitchPlan {
   std::vector<std::string> uplinks; ///< control sockets of earlier switches this one joins
   std::vector<PortPlan> ports;
   std::vector<std::string> argv;
+  std::optional<VxlanPlan> vxlan; ///< a shard's part of a segment that spans hosts
 
   bool operator==(const SwitchPlan&) const = default;
 };

@@ -30,6 +30,7 @@ struct SwitchStatus {
   bool hasCounters = false; ///< false until the first answer
   double countersAgeSeconds = 0;
   std::vector<PortStatus> ports;
+  std::string host; ///< a lab on several hosts (cluster_lab.hpp): the host this switch runs on; else empty
   friend bool operator==(const SwitchStatus&, const SwitchStatus&) = default;
 };
 
@@ -48,6 +49,7 @@ struct NodeStatus {
   int64_t uptimeSeconds = 0;
   uint64_t memoryKiB = 0; ///< PSS of every process of the guest; 0 until first measured
   std::vector<InterfaceStatus> interfaces;
+  std::string host; ///< a lab on several hosts (cluster_lab.hpp): the host it runs on; else empty
   friend bool operator==(const NodeStatus&, const NodeStatus&) = default;
 };
 
@@ -64,6 +66,13 @@ struct TimelineStatus {
   friend bool operator==(const TimelineStatus&, const TimelineStatus&) = default;
 };
 
+/// One host of a lab on several hosts (cluster_lab.hpp).
+struct HostStatus {
+  std::string name, address;
+  std::string state; ///< "running", "crashed: ...", "not answering: ..."
+  friend bool operator==(const HostStatus&, const HostStatus&) = default;
+};
+
 struct LabStatus {
   std::string lab;
   std::string stateDir;
@@ -75,6 +84,7 @@ struct LabStatus {
   std::vector<NodeStatus> nodes;
   std::vector<SwitchStatus> switches;
   TimelineStatus timeline;
+  std::vector<HostStatus> hosts; ///< a lab on several hosts: each host's shard; else empty
   friend bool operator==(const LabStatus&, const LabStatus&) = default;
 };
 
