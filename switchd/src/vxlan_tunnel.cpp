@@ -32,7 +32,7 @@ UniqueFd adoptSocket(int fd) {
   int domain = 0, type = 0;
   socklen_t size = sizeof(int);
   if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &size) != 0)
-    throw std::invalid_argument(subject + ": not an open socket (" + std::strerror(errno) + ")");
+    throw std::invalid_argument(subject + ": not an IPv4 UDP socket (" + std::strerror(errno) + ")");
   size = sizeof(int);
   ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size);
   if (domain != AF_INET || type != SOCK_DGRAM)
