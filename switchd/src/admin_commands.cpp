@@ -43,12 +43,14 @@ std::string compactConditions(const LinkConditions& c) {
 
 } // namespace
 
-constexpr std::array<AdminCommands::Command, 15> AdminCommands::kCommands = {{
+constexpr std::array<AdminCommands::Command, 16> AdminCommands::kCommands = {{
     {{"show", "ports"}, "", 0, 0,
      "one line per port: name, kind, conditions, queue, frames and bytes, drops by reason", &AdminCommands::showPorts},
     {{"show", "fdb"}, "", 0, 0, "the learnt (MAC, VLAN) -> port entries, most recent first", &AdminCommands::showFdb},
     {{"show", "stats"}, "", 0, 0, "switch-wide counters: clients, refusals, uplinks", &AdminCommands::showStats},
     {{"show", "capture"}, "", 0, 0, "the capture file and the ring buffer", &AdminCommands::showCapture},
+    {{"show", "vxlan"}, "", 0, 0, "the VXLAN tunnel: VNI, local address, peers, drops by reason",
+     &AdminCommands::showVxlan},
     {{"set", "port"}, "PORT [in|out|both] CONDITION...", 2, 32,
      "delay D, jitter D, loss P%, rate R, duplicate P%, corrupt P%, down, up, clear", &AdminCommands::setPort},
     {{"set", "seed"}, "N", 1, 1, "reseed every port's random choices", &AdminCommands::setSeed},
@@ -177,6 +179,12 @@ std::string AdminCommands::showStats(Words) {
 std::string AdminCommands::showCapture(Words) { return sw_.capture.describe(); }
 
 std::string AdminCommands::showReplay(Words) { return sw_.replayer.describe(); }
+
+std::string AdminCommands::showVxlan(Words) {
+  if (!sw_.vxlan)
+    return "error: no VXLAN tunnel (start with --vxlan-bind or --vxlan-socket)";
+  return sw_.vxlan->describe();
+}
 
 // --- set -----------------------------------------------------------------------------------------
 

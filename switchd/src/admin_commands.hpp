@@ -13,6 +13,7 @@
 #include "port_names.hpp"
 #include "replay.hpp"
 #include "uplink.hpp"
+#include "vxlan_tunnel.hpp"
 
 #include "umlab/switchd/clock.hpp"
 #include "umlab/switchd/switch_daemon.hpp"
@@ -38,6 +39,7 @@ struct AdminContext {
   const std::vector<std::unique_ptr<UplinkClient>>& uplinks;
   Capture& capture;
   Replayer& replayer;
+  const VxlanTunnel* vxlan; ///< nullptr without --vxlan-socket/--vxlan-bind
 };
 
 class AdminCommands {
@@ -58,7 +60,7 @@ private:
     std::string_view help;
     std::string (AdminCommands::*handler)(Words);
   };
-  static const std::array<Command, 15> kCommands;
+  static const std::array<Command, 16> kCommands;
   static std::string usageOf(const Command& c);
 
   std::string showHelp(Words);
@@ -67,6 +69,7 @@ private:
   std::string showStats(Words);
   std::string showCapture(Words);
   std::string showReplay(Words);
+  std::string showVxlan(Words);
   std::string setPort(Words args);
   std::string setSeed(Words args);
   std::string namePort(Words args);

@@ -28,18 +28,21 @@ bool EgressQueue::push(std::span<const uint8_t> frame) noexcept {
   return true;
 }
 
-EgressQueue::FlushResult EgressQueue::flush(int fd, const void* to, unsigned toLength) noexcept {
+EgressQueue::FlushResult EgressQueue::flush(int fd, const void* to, unsigned toLength,
+                                            std::span<const uint8_t> prefix) noexcept {
   FlushResult r;
   std::array<mmsghdr, kSendBatch> msgs;
-  std::array<iovec, kSendBatch> iovs;
+  std::array<std::array<iovec, 2>, kSendBatch> iovs;
+  const bool hasPrefix = !prefix.empty();
   while (count_ > 0) {
     const size_t n = count_ < kSendBatch ? count_ : kSendBatch;
     for (size_t i = 0; i < n; ++i) {
       const size_t index = (head_ + i) % capacity_;
-      iovs[i] = {slot(index), lengths_[index]};
+      iovs[i][0] = {const_cast<uint8_t*>(prefix.data()), prefix.size()};
+      iovs[i][1] = {slot(index), lengths_[index]};
       msgs[i] = {};
-      msgs[i].msg_hdr.msg_iov = &iovs[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_iov = hasPrefix ? &iovs[i][0] : &iovs[i][1];
+      msgs[i].msg_hdr.msg_iovlen = hasPrefix ? 2 : 1;
       msgs[i].msg_hdr.msg_name = const_cast<void*>(to);
       msgs[i].msg_hdr.msg_namelen = to ? toLength : 0;
     }
@@ -56,7 +59,7 @@ EgressQueue::FlushResult EgressQueue::flush(int fd, const void* to, unsigned toL
       continue;
     }
     for (int i = 0; i < sent; ++i)
-      r.sentBytes += msgs[size_t(i)].msg_len;
+      r.sentBytes += msgs[size_t(i)].msg_len - prefix.size();
     r.sent += size_t(sent);
     head_ = (head_ + size_t(sent)) % capacity_;
     count_ -= size_t(sent);

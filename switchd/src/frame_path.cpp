@@ -109,6 +109,11 @@ std::vector<Port*> FramePath::sortedPorts() {
 
 // --- receiving -----------------------------------------------------------------------------------
 
+void FramePath::watchInput(int fd, FdHandler& handler) {
+  loop_.add(fd, isInputPaused_ ? 0u : uint32_t(EPOLLIN), handler);
+  inputs_.emplace_back(fd, &handler);
+}
+
 void FramePath::onReady(uint32_t) { receiveBurst(dataFd_.get(), nullptr, false); }
 
 void FramePath::onPortReady(Port& p, uint32_t events) {
@@ -293,11 +298,14 @@ void FramePath::enterSegment(Port* ingress, std::span<const uint8_t> frame) noex
   case ForwardAction::DropUnknownPort:
     return;
   }
+  const bool isFromTunnel = ingress->isTunnel();
   for (PortId id : outPorts_) {
     auto out = ports_.find(id);
     if (out == ports_.end() || !out->second->takesFrames())
       continue;
     Port& p = *out->second;
+    if (isFromTunnel && p.isTunnel())
+      continue; // split horizon: the full mesh reached every other host from the sender
     if (p.conditioner(Direction::Out).isActive())
       applyConditions(p, Direction::Out, frame);
     else
@@ -374,6 +382,8 @@ size_t FramePath::lowWater() const { return queueFrames_ / 4; }
 /// own sockets.
 void FramePath::setInputWatched() noexcept {
   loop_.modify(dataFd_.get(), isInputPaused_ ? 0u : uint32_t(EPOLLIN), *this);
+  for (auto& [fd, handler] : inputs_)
+    loop_.modify(fd, isInputPaused_ ? 0u : uint32_t(EPOLLIN), *handler);
   for (auto& [id, p] : ports_)
     if (p->readsOwnSocket())
       loop_.modify(p->fd(), eventsFor(*p), *p);

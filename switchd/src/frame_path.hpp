@@ -106,6 +106,13 @@ public:
   /// checks, no conditions.
   void inject(Port& source, std::span<const uint8_t> frame) noexcept;
   void endBurst() noexcept { flushDirty(); }
+  /// A frame from a socket the frame path does not read itself (a VXLAN tunnel's, which decapsulates
+  /// and finds the port), inside `beginBurst`/`endBurst`: the ingress checks and conditions apply
+  /// as to a frame the frame path received. `isTruncated`: the datagram did not fit its buffer.
+  void receive(Port& in, std::span<uint8_t> frame, bool isTruncated) noexcept { receiveFrame(in, frame, isTruncated); }
+  /// Watches `fd`, an input that `handler` reads (a VXLAN tunnel's socket), for EPOLLIN, paused
+  /// with the other inputs by flow control. Throws std::system_error.
+  void watchInput(int fd, FdHandler& handler);
 
   /// Sends or forwards the delayed frames that are due.
   void releaseDelayed();
@@ -154,6 +161,7 @@ private:
   std::unordered_map<PortId, std::unique_ptr<Port>> ports_;
   std::unordered_map<AddressKey, Port*, AddressKeyHash> bySource_;
   std::vector<Port*> mirrors_;
+  std::vector<std::pair<int, FdHandler*>> inputs_; ///< watchInput's
   std::vector<Port*> dirty_;
   std::vector<std::unique_ptr<Port>> retired_;
   std::vector<PortId> outPorts_;

@@ -6,6 +6,7 @@
 #include "umlab/switchd/switch_daemon.hpp"
 
 #include <charconv>
+#include <climits>
 #include <cstdio>
 #include <exception>
 #include <optional>
@@ -23,6 +24,8 @@ constexpr const char* kUsage =
     "                     [--uplink [NAME=]PATH]... [--port NAME=MAC]... [--set COMMAND]...\n"
     "                     [--seed N] [--capture FILE] [--ring-size BYTES] [--queue FRAMES]\n"
     "                     [--fdb-size N] [--aging SECONDS]\n"
+    "                     [--vxlan-vni N (--vxlan-socket FD | --vxlan-bind ADDR:PORT)\n"
+    "                      --vxlan-peer [NAME=]ADDR[:PORT]...]\n"
     "\n"
     "A switch (or hub) segment for User-Mode Linux guests. Guests join it with the daemon\n"
     "transport, ethN=daemon,<mac>,unix,PATH (the uml_switch v3 protocol), or with the vector\n"
@@ -44,6 +47,17 @@ constexpr const char* kUsage =
     "                     DEVICE, which this user must own\n"
     "  --uplink [NAME=]PATH  join the switch whose control socket is PATH as one of its clients\n"
     "                     (a trunk between two segments); NAME names the port (default uplinkN)\n"
+    "  --vxlan-vni N      the VXLAN network identifier of the segment, 1..16777215 (required with\n"
+    "                     the options below)\n"
+    "  --vxlan-socket FD  an inherited IPv4 UDP socket, already bound, for the VXLAN tunnels (RFC\n"
+    "                     7348); or:\n"
+    "  --vxlan-bind ADDR:PORT  bind the VXLAN socket here (port 4789 when omitted)\n"
+    "  --vxlan-peer [NAME=]ADDR[:PORT]  a remote VTEP (another umlab-switchd, a Linux vxlan device)\n"
+    "                     reached through that socket, one port each, named NAME (default vxlanN);\n"
+    "                     default port 4789. Peers are told apart by source address, so each\n"
+    "                     needs its own. Frames from a peer are never sent to another peer (the\n"
+    "                     tunnels are a full mesh); 50 bytes of encapsulation, outer packets over\n"
+    "                     the path MTU are fragmented\n"
     "  --port NAME=MAC    name the port whose client sends from MAC (e.g. pc1:eth0)\n"
     "  --set COMMAND      run the admin command 'set COMMAND' at start, e.g.\n"
     "                     --set 'port pc1:eth0 delay 20ms loss 1%'\n"
@@ -131,6 +145,37 @@ int main(int argc, char** argv) {
       if (u.name.empty() || u.ctlPath.empty())
         return usageError("--uplink needs [NAME=]PATH, got '" + text + "'");
       options.uplinks.push_back(std::move(u));
+    } else if (arg == "--vxlan-vni") {
+      std::optional<uint32_t> vni = value(text) ? parseVni(text) : std::nullopt;
+      if (!vni)
+        return usageError("--vxlan-vni needs a VNI from 1 to 16777215" + (text.empty() ? "" : ", got '" + text + "'"));
+      options.vxlan.vni = *vni;
+    } else if (arg == "--vxlan-socket") {
+      std::optional<uint64_t> fd = value(text) ? umlab::parseUnsigned(text, INT_MAX) : std::nullopt;
+      if (!fd)
+        return usageError("--vxlan-socket needs an inherited file descriptor number" +
+                          (text.empty() ? "" : ", got '" + text + "'"));
+      options.vxlan.socketFd = int(*fd);
+    } else if (arg == "--vxlan-bind") {
+      std::optional<Ipv4Endpoint> e = value(text) ? parseIpv4Endpoint(text, kVxlanDefaultPort) : std::nullopt;
+      if (!e)
+        return usageError("--vxlan-bind needs an IPv4 ADDR:PORT (e.g. 10.0.0.1:4789)" +
+                          (text.empty() ? "" : ", got '" + text + "'"));
+      options.vxlan.bind = *e;
+    } else if (arg == "--vxlan-peer") {
+      std::optional<VxlanPeer> peer =
+          value(text) ? parseVxlanPeer(text, options.vxlan.peers.size() + 1) : std::nullopt;
+      if (!peer)
+        return usageError("--vxlan-peer needs [NAME=]ADDR[:PORT] with an IPv4 ADDR (e.g. host2=10.0.0.2)" +
+                          (text.empty() ? "" : ", got '" + text + "'"));
+      for (const VxlanPeer& other : options.vxlan.peers) {
+        if (other.name == peer->name)
+          return usageError("--vxlan-peer: two peers named '" + peer->name + "'");
+        if (other.endpoint.address == peer->endpoint.address)
+          return usageError("--vxlan-peer: '" + other.name + "' and '" + peer->name + "' share the address " +
+                            peer->endpoint.addressText() + "; peers are told apart by source address");
+      }
+      options.vxlan.peers.push_back(std::move(*peer));
     } else if (arg == "--port") {
       if (!value(text))
         return usageError("--port needs NAME=MAC");
@@ -167,6 +212,14 @@ int main(int argc, char** argv) {
   }
   if (options.ctlPath.empty())
     return usageError("--ctl PATH is required");
+  if (options.vxlan.socketFd >= 0 && options.vxlan.bind)
+    return usageError("--vxlan-socket and --vxlan-bind exclude each other: give one");
+  if (!options.vxlan.peers.empty() && !options.vxlan.isEnabled())
+    return usageError("--vxlan-peer needs the tunnel's socket: --vxlan-socket FD or --vxlan-bind ADDR:PORT");
+  if (options.vxlan.isEnabled() && options.vxlan.vni == 0)
+    return usageError("the VXLAN tunnel needs --vxlan-vni N");
+  if (options.vxlan.vni != 0 && !options.vxlan.isEnabled())
+    return usageError("--vxlan-vni needs the tunnel's socket: --vxlan-socket FD or --vxlan-bind ADDR:PORT");
 
   // Each client holds two descriptors (control connection, sending socket): use all we may.
   if (rlimit limit{}; ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {

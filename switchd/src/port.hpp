@@ -10,6 +10,7 @@
 //   BessPort     a guest on the vector transport's SOCK_SEQPACKET (bess_port.hpp)
 //   UplinkPort   a trunk to another switch, which this one joined as a daemon client (uplink.hpp)
 //   ReplayPort   the source of 'replay start', with no socket (replay.hpp)
+//   VxlanPort    a remote VTEP of the segment's VXLAN tunnels (vxlan_tunnel.hpp)
 // The kinds differ in how frames leave (`flush`), whether the port reads its own socket and what
 // ends it, and how 'show ports' names it and its peer. The frame path asks these once per burst or
 // per port it sends to, never per frame. What it must know for every frame (does the port mirror
@@ -85,6 +86,9 @@ public:
   bool isMirror() const { return traits_.isMirror; }
   /// Frames the forwarder sends to it are delivered; false for a port that is only a source.
   bool takesFrames() const { return traits_.takesFrames; }
+  /// A tunnel to another host of a full mesh (VXLAN): split horizon, a frame that came from one
+  /// tunnel is never sent into another, since every host has a tunnel to every other.
+  bool isTunnel() const { return traits_.isTunnel; }
 
   PortCounters& counters() { return counters_; }
   const PortCounters& counters() const { return counters_; }
@@ -97,7 +101,7 @@ public:
 
   // --- what each kind of port provides ---------------------------------------------------------
 
-  /// The kind as 'show ports' names it: "daemon", "monitor", "bess", "uplink", "replay".
+  /// The kind as 'show ports' names it: "daemon", "monitor", "bess", "uplink", "replay", "vxlan".
   virtual std::string_view kind() const = 0;
   /// The peer's address as 'show ports' shows it; "-" when the kind shows none.
   virtual std::string address() const { return "-"; }
@@ -123,6 +127,7 @@ protected:
   struct Traits {
     bool isMirror = false;
     bool takesFrames = true;
+    bool isTunnel = false;
   };
   /// `fd` may be empty (the replay port).
   Port(UniqueFd fd, Traits traits) : fd_(std::move(fd)), traits_(traits) {}

@@ -2,8 +2,8 @@
 // in its own file:
 //   event_loop      epoll, the stop signals, deferred removal of handlers
 //   frame_path      the ports of the segment and every frame they carry, flow control
-//   port            the interface of a port; daemon_port, bess_port, uplink, replay, tap_mirror:
-//                   its kinds
+//   port            the interface of a port; daemon_port, bess_port, uplink, replay, tap_mirror,
+//                   vxlan_tunnel: its kinds
 //   port_listeners  the control, monitor and bess sockets, and the daemon handshake
 //   port_names      names by MAC, conditions kept by name, seeds
 //   capture         the capture file and ring
@@ -21,6 +21,7 @@
 #include "replay.hpp"
 #include "tap_mirror.hpp"
 #include "uplink.hpp"
+#include "vxlan_tunnel.hpp"
 
 #include <algorithm>
 #include <array>
@@ -59,6 +60,7 @@ struct SwitchDaemon::Impl {
   PortListeners listeners;
   Replayer replayer;
   std::vector<std::unique_ptr<UplinkClient>> uplinks;
+  std::unique_ptr<VxlanTunnel> vxlan; ///< when --vxlan-socket or --vxlan-bind
   AdminCommands commands;
   std::optional<AdminServer> admin;
 };
@@ -67,7 +69,8 @@ SwitchDaemon::Impl::Impl(const SwitchOptions& o, const Clock& c)
     : options(o), clock(c), started(c.now()), lastTick(started), names(options.seed), capture(options.ringBytes),
       path(options, clock, loop, names, capture), listeners(options, loop, path, clock),
       replayer(path, names, clock),
-      commands(AdminContext{options, clock, started, path, names, listeners, uplinks, capture, replayer}) {
+      vxlan(options.vxlan.isEnabled() ? std::make_unique<VxlanTunnel>(options.vxlan, path, names) : nullptr),
+      commands(AdminContext{options, clock, started, path, names, listeners, uplinks, capture, replayer, vxlan.get()}) {
   for (const PortName& p : options.portNames)
     names.declare(p.name, p.mac);
   for (const Uplink& u : options.uplinks) {

@@ -55,16 +55,19 @@ inline sockaddr_un pathAddress(const std::string& path) {
 
 /// The running switch; SIGTERMed and reaped by ChildProcess's destructor at the latest. Its
 /// sockets live in its own temporary directory unless `ctlPath` names the control socket.
+/// `wrapper` runs it (`ip netns exec NS`, a program that passes it a socket), and must exec it.
 struct SwitchProcess {
   TempDir dir{"umlab-switchd"};
   std::string ctl;
   std::string admin = dir.file("sw.admin");
   std::optional<ChildProcess> child;
 
-  explicit SwitchProcess(std::vector<std::string> extra = {}, const std::string& ctlPath = {})
+  explicit SwitchProcess(std::vector<std::string> extra = {}, const std::string& ctlPath = {},
+                         std::vector<std::string> wrapper = {})
       : ctl(ctlPath.empty() ? dir.file("sw.ctl") : ctlPath) {
     Command c;
-    c.argv = {UMLAB_SWITCHD_PATH, "--ctl", ctl, "--admin", admin};
+    c.argv = std::move(wrapper);
+    c.argv.insert(c.argv.end(), {UMLAB_SWITCHD_PATH, "--ctl", ctl, "--admin", admin});
     c.argv.insert(c.argv.end(), extra.begin(), extra.end());
     child.emplace(ChildProcess::start(c));
     const auto deadline = std::chrono::steady_clock::now() + 10s;

@@ -45,8 +45,10 @@ public:
   };
   /// Sends queued frames on socket `fd` with sendmmsg, non-blocking, until the queue is empty or
   /// the socket is full: to `to` (`toLength` bytes of address) when given, else to the socket's
-  /// connected peer.
-  FlushResult flush(int fd, const void* to = nullptr, unsigned toLength = 0) noexcept;
+  /// connected peer. A non-empty `prefix` (a tunnel's encapsulation header) goes before every
+  /// frame, gathered from its own buffer (no copy); `sentBytes` counts the frames without it.
+  FlushResult flush(int fd, const void* to = nullptr, unsigned toLength = 0,
+                    std::span<const uint8_t> prefix = {}) noexcept;
   /// As `flush`, for a descriptor that is no socket (a tap): one write(2) per frame.
   FlushResult flushWrites(int fd) noexcept;
 

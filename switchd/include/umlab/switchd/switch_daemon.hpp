@@ -14,7 +14,8 @@
 /// Other ports. `--bess` accepts the vector transport's SOCK_SEQPACKET connections (one frame
 /// per message, no handshake); `--monitor` is a second daemon-protocol listener whose ports only
 /// receive (a mirror of everything entering the segment); `--uplink` joins another switch as a
-/// daemon client (a trunk). docs/switchd.md has the details.
+/// daemon client (a trunk); `--vxlan-peer` is a remote VTEP reached through one UDP socket (RFC
+/// 7348), the segment's part on another host. docs/switchd.md has the details.
 ///
 /// Sockets. One data socket receives from every daemon client (an abstract name bound with
 /// addrlen 110 whose bytes are all deterministic, as uml_switch does); a datagram's port is
@@ -50,10 +51,12 @@
 
 #include "umlab/switchd/clock.hpp"
 #include "umlab/switchd/forwarder.hpp"
+#include "umlab/switchd/vxlan.hpp"
 
 #include "umlab/base/mac_address.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +71,16 @@ inline constexpr size_t kMaxFrameSize = 1526;
 struct PortName {
   std::string name;
   MacAddress mac;
+};
+
+/// The segment's VXLAN tunnels to its parts on other hosts (switchd/src/vxlan_tunnel.hpp). The
+/// tunnel exists when `socketFd` or `bind` is given (never both); `vni` is then required.
+struct VxlanOptions {
+  uint32_t vni = 0;                  ///< --vxlan-vni; 0: not given
+  int socketFd = -1;                 ///< --vxlan-socket: an inherited, bound IPv4 UDP socket
+  std::optional<Ipv4Endpoint> bind;  ///< --vxlan-bind
+  std::vector<VxlanPeer> peers;      ///< --vxlan-peer, one port each
+  bool isEnabled() const { return socketFd >= 0 || bind.has_value(); }
 };
 
 /// Another switch this one joins as a client, as a trunk (`--uplink [NAME=]PATH`).
@@ -85,6 +98,7 @@ struct SwitchOptions {
   /// "DEVICE" or "DEVICE:FD" (an inherited descriptor attached to it).
   std::vector<std::string> mirrorTaps;
   std::vector<Uplink> uplinks;
+  VxlanOptions vxlan;
   std::vector<PortName> portNames;
   /// Admin commands run once at start, in order ("set port pc1:eth0 delay 20ms"); a failing one
   /// stops the start with its error.
