@@ -22,6 +22,7 @@ UMLAB_PACKAGES=(
   uidmap                                    # newuidmap/newgidmap: rootless labs run their guests under subordinate ids
   linux-source-6.1 make patch xz-utils bc bison flex libelf-dev   # umlab kernel build: umlab's own UML kernel (kernel/uml)
   qt6-base-dev qt6-svg-dev fonts-dejavu-core  # umlab-gui: Qt 6 Widgets, SVG export, a font for offscreen screenshots
+  slurm-wlm munge                           # the multi-host test: a real Slurm cluster (../shared/recipes/slurm-cluster.sh)
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

@@ -457,7 +457,7 @@ LabStatus ClusterLab::status() const {
     if (std::none_of(merged.nodes.begin(), merged.nodes.end(), [&](const NodeStatus& n) { return n.name == g.name; })) {
       NodeStatus n;
       n.name = g.name;
-      n.state = "gone (host down)";
+      n.state = "gone (shard ended)";
       n.host = g.host ? record_.hosts[*g.host].name : "";
       merged.nodes.push_back(std::move(n));
     }
