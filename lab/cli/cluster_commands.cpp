@@ -5,6 +5,7 @@
 #include "umlab/base/child_process.hpp"
 #include "umlab/base/diagnostics.hpp"
 #include "umlab/base/quantity.hpp"
+#include "umlab/base/signal_fd.hpp"
 #include "umlab/lab/compile/compile.hpp"
 #include "umlab/lab/compile/plan.hpp"
 #include "umlab/lab/compile/topology_images.hpp"
@@ -13,6 +14,7 @@
 #include "umlab/lab/runtime/runtime_error.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -124,6 +126,17 @@ int execOnClusterNode(const std::string& stateRoot, const std::string& lab, cons
   ::execvp(args[0], args.data());
   err << "umlab: error: cannot run '" << argv.front() << "': " << std::strerror(errno) << "\n";
   return kExitHostFailure;
+}
+
+void eventsOnCluster(const std::string& stateRoot, const std::string& lab,
+                     const std::function<bool(const runtime::LabEvent&)>& onEvent) {
+  SystemCommandRunner runner;
+  const runtime::ClusterRecord record = runtime::readClusterRecord(stateRoot, lab);
+  std::unique_ptr<runtime::Engine> engine = runtime::engineFor(record.engine, runner);
+  // Ctrl-C (or a `timeout`) ends the feeds on every host: their srun steps are this process's
+  // children, stopped when `events` returns.
+  const SignalFd stop({SIGINT, SIGTERM, SIGHUP});
+  runtime::ClusterLab(stateRoot, lab, *engine).events(onEvent, stop.fd());
 }
 
 int downCluster(const std::string& stateRoot, const std::string& lab, std::ostream& out) {

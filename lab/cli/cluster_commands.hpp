@@ -7,6 +7,8 @@
 #include "runtime_commands.hpp"
 
 #include <chrono>
+#include <functional>
+#include "umlab/lab/runtime/lab_event.hpp"
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -21,6 +23,9 @@ std::string clusterStatus(const std::string& stateRoot, const std::string& lab, 
 /// node's host (exec, console: stdio and exit status passed through). Returns only on failure.
 int execOnClusterNode(const std::string& stateRoot, const std::string& lab, const std::string& node,
                       const std::vector<std::string>& verbArgs, std::ostream& err);
+/// Every host's events, each with its host, to `onEvent` until the lab ends or it returns false.
+void eventsOnCluster(const std::string& stateRoot, const std::string& lab,
+                     const std::function<bool(const lab::runtime::LabEvent&)>& onEvent);
 int downCluster(const std::string& stateRoot, const std::string& lab, std::ostream& out);
 /// Captures SEGMENT on every host that has it for `duration` into `outFd`.
 long long captureCluster(const std::string& stateRoot, const std::string& lab, const std::string& segment, int outFd,

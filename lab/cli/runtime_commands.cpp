@@ -307,14 +307,19 @@ int cmdEvents(const std::string& self, const CliArgs& a, std::ostream& out, std:
   if (fmt != "text" && fmt != "json")
     throw CliUsageError{"--format must be 'text' or 'json', not '" + fmt + "'"};
   const bool withCounters = fmt == "json" || a.has("--counters");
-  clientFor(self, a, pos[0]).events(pos[0], [&](const runtime::LabEvent& e) {
+  auto print = [&](const runtime::LabEvent& e) {
     if (fmt == "json")
       out << runtime::labEventJson(e);
     else if (withCounters || e.type != runtime::LabEvent::Type::Counters)
-      out << describeEvent(e) << "\n";
+      out << describeEvent(e) << (e.host.empty() ? "" : " [" + e.host + "]") << "\n";
     out.flush();
     return static_cast<bool>(out);
-  });
+  };
+  if (const std::string root = stateRootFor(self, a, pos[0]); runtime::isClusterLab(root, pos[0])) {
+    eventsOnCluster(root, pos[0], print);
+    return kExitOk;
+  }
+  clientFor(self, a, pos[0]).events(pos[0], print);
   return kExitOk;
 }
 

@@ -33,6 +33,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <iostream>
+#include <sstream>
 #include <map>
 #include <ostream>
 #include <thread>
@@ -177,6 +178,15 @@ int cmdLink(const std::string& self, const CliArgs& a, std::ostream& out, std::o
   if (direction != "in" && direction != "out" && direction != "both")
     throw CliUsageError{"--direction is in (from the node), out (to the node) or both, not '" + direction + "'"};
   const LabClient client = clientFor(self, a, pos[0]);
+  if (lab::runtime::isClusterLab(client.stateRoot(), pos[0])) { // on the host of the port's node
+    if (a.get("--seed"))
+      throw CliUsageError{"--seed is for a lab on one host"};
+    std::vector<std::string> verb{"link", port, direction};
+    std::istringstream split(words);
+    for (std::string w; split >> w;)
+      verb.push_back(w);
+    return execOnClusterNode(client.stateRoot(), pos[0], port.substr(0, port.find(':')), verb, std::cerr);
+  }
   const auto [segment, reply] = client.linkConditions(pos[0], port, direction, words, a.get("--seed"));
   if (words.empty())
     out << port << " on " << segment << ": " << reply << "\n";

@@ -7,6 +7,7 @@
 #include "umlab/lab/compile/plan_json.hpp"
 #include "umlab/lab/runtime/config_disk.hpp"
 #include "umlab/lab/runtime/lab_client.hpp"
+#include "umlab/lab/runtime/lab_event.hpp"
 #include "umlab/lab/runtime/lab_status.hpp"
 #include "umlab/lab/runtime/launcher.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
@@ -42,6 +43,8 @@ constexpr const char* kUsage =
     "       umlab-shard exec STATE_ROOT LAB NODE -- COMMAND [ARG...]\n"
     "       umlab-shard console STATE_ROOT LAB NODE\n"
     "       umlab-shard capture STATE_ROOT LAB SEGMENT SECONDS   (pcap on stdout)\n"
+    "       umlab-shard events STATE_ROOT LAB                    (JSON lines)\n"
+    "       umlab-shard link STATE_ROOT LAB NODE:IFACE in|out|both [WORDS...]\n"
     "       umlab-shard down STATE_ROOT LAB\n"
     "\n"
     "One host's part of a lab that runs on several hosts. `umlab up --engine slurm` starts\n"
@@ -213,6 +216,27 @@ int capture(const std::string& root, const std::string& lab, const std::string& 
   return 0;
 }
 
+int events(const std::string& root, const std::string& lab) {
+  LabClient(root).events(lab, [](const LabEvent& e) {
+    std::cout << labEventJson(e) << "\n" << std::flush;
+    return static_cast<bool>(std::cout);
+  });
+  return 0;
+}
+
+int link(const std::string& root, const std::string& lab, const std::string& port, const std::string& direction,
+         const std::vector<std::string>& words) {
+  std::string text;
+  for (const std::string& w : words)
+    text += " " + w;
+  const auto [segment, reply] = LabClient(root).linkConditions(lab, port, direction, text, std::nullopt);
+  if (text.empty())
+    line(port + " on " + segment + ": " + reply);
+  else
+    line("lab " + lab + ", switch " + segment + ":\n" + reply);
+  return 0;
+}
+
 int down(const std::string& root, const std::string& lab) {
   const LabClient client(root);
   const std::vector<std::string> labs = client.labs();
@@ -250,6 +274,10 @@ int main(int argc, char** argv) {
       return console(a[1], a[2], a[3]);
     if (verb == "capture" && a.size() == 5)
       return capture(a[1], a[2], a[3], a[4]);
+    if (verb == "events" && a.size() == 3)
+      return events(a[1], a[2]);
+    if (verb == "link" && a.size() >= 5)
+      return link(a[1], a[2], a[3], a[4], std::vector<std::string>(a.begin() + 5, a.end()));
     if (verb == "down" && a.size() == 3)
       return down(a[1], a[2]);
     return usage("unknown verb or wrong arguments: '" + verb + "'");

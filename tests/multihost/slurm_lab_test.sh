@@ -85,6 +85,24 @@ contains "$out" " 0% packet loss" && pass "a 1500-byte packet across the tunnel 
 out=$(umlab exec mh "$a" -- ping -c 3 -W 2 "$c" 2>&1)
 contains "$out" " 0% packet loss" && pass "routed across hosts: $a -> $c" || { echo "$out"; fail "routed ping $a -> $c"; }
 
+echo "== link conditions on $a's port (its host's switch), and the events of every host"
+SLURM_CONF=$cluster/slurm.conf UMLAB_STATE_DIR="$state" nsenter --net=/run/netns/umlab-ctl "$bindir/bin/umlab" events mh --format json >"$work/events.json" 2>&1 &
+events=$!
+sleep 2
+umlab link mh "$a:eth0" --delay 100ms | sed 's/^/  | /'
+out=$(umlab exec mh "$a" -- ping -c 2 -W 2 "$b" 2>&1)
+rtt=$(sed -n 's|.*min/avg/max/mdev = \([0-9.]*\)/.*|\1|p' <<<"$out")
+[ -n "$rtt" ] && [ "$(echo "$rtt >= 100" | bc)" = 1 ] && pass "a delay of 100ms on $a:eth0 holds across the tunnel (min rtt $rtt ms)" ||
+  { echo "$out"; fail "delay on $a:eth0 (min rtt '$rtt')"; }
+umlab link mh "$a:eth0" --clear >/dev/null
+sleep 1
+kill "$events"; wait "$events" 2>/dev/null
+python3 -c '
+import json,sys
+events=[json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+sys.exit(0 if any(e["type"]=="link" and e["port"]==sys.argv[2] and "100ms" in e["in"] and e.get("host") for e in events) else 1)' "$work/events.json" "$a:eth0" &&
+  pass "events: the link change, with the host that reported it" || { cat "$work/events.json"; fail "no link event with a host"; }
+
 echo "== capture of lan1 while $a pings $b"
 (sleep 2; umlab exec mh "$a" -- ping -c 4 -i 0.3 "$b" >/dev/null 2>&1) &
 pinger=$!

@@ -5,6 +5,7 @@
 #include "umlab/base/process.hpp"
 #include "umlab/lab/compile/plan_json.hpp"
 #include "umlab/lab/compile/shard_plan.hpp"
+#include "umlab/lab/runtime/lab_event.hpp"
 #include "umlab/lab/runtime/runtime_error.hpp"
 #include "umlab/lab/runtime/slurm_engine.hpp"
 #include "umlab/transports/pcap_file.hpp"
@@ -17,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <poll.h>
 #include <set>
 #include <sstream>
 #include <sys/stat.h>
@@ -544,6 +546,63 @@ long long ClusterLab::capture(const std::string& segment, int outFd, std::chrono
     }
   writer.close();
   return count;
+}
+
+void ClusterLab::events(const std::function<bool(const LabEvent&)>& onEvent, int cancelFd) const {
+  std::vector<ChildProcess> feeds;
+  std::vector<std::string> pending;
+  for (const ClusterHost& h : record_.hosts) {
+    Command c{engine_.commandOn(allocation(), h.name, {record_.shardProgram, "events", h.stateRoot, lab_}), {}, {}, {}};
+    feeds.push_back(ChildProcess::start(c));
+    pending.emplace_back();
+  }
+  std::vector<bool> open(feeds.size(), true);
+  char buffer[65536];
+  for (;;) {
+    std::vector<pollfd> fds;
+    std::vector<size_t> which;
+    for (size_t k = 0; k < feeds.size(); ++k)
+      if (open[k]) {
+        fds.push_back({feeds[k].outputFd().get(), POLLIN, 0});
+        which.push_back(k);
+      }
+    if (fds.empty())
+      return;
+    if (cancelFd >= 0)
+      fds.push_back({cancelFd, POLLIN, 0});
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return;
+    }
+    if (cancelFd >= 0 && fds.back().revents)
+      return; // the feeds' process groups are stopped by ~ChildProcess
+    for (size_t i = 0; i < which.size(); ++i) {
+      if (!fds[i].revents)
+        continue;
+      const size_t k = which[i];
+      const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (n <= 0) {
+        open[k] = false;
+        continue;
+      }
+      pending[k].append(buffer, size_t(n));
+      for (size_t end; (end = pending[k].find('\n')) != std::string::npos;) {
+        const std::string line = pending[k].substr(0, end);
+        pending[k].erase(0, end + 1);
+        JsonError error;
+        std::optional<JsonValue> json = parseJson(line, error);
+        if (!json)
+          continue; // the engine's own messages
+        std::optional<LabEvent> e = readLabEvent(*json);
+        if (!e)
+          continue;
+        e->host = record_.hosts[k].name;
+        if (!onEvent(*e))
+          return;
+      }
+    }
+  }
 }
 
 void ClusterLab::down(const std::function<void(const std::string&)>& say) const {

@@ -74,6 +74,8 @@ std::string labEventJson(const LabEvent& e) {
     w.field("detail", e.detail);
     break;
   }
+  if (!e.host.empty())
+    w.field("host", e.host);
   w.endObject();
   return w.str();
 }
@@ -94,6 +96,7 @@ std::optional<LabEvent> readLabEvent(const JsonValue& json) {
   e.interface = jsonString(json, "interface");
   e.action = jsonString(json, "action");
   e.lab = jsonString(json, "lab");
+  e.host = jsonString(json, "host");
   e.state = jsonString(json, "state");
   e.in = jsonString(json, "in");
   e.out = jsonString(json, "out");

@@ -106,6 +106,9 @@ public:
   /// `outFd`, by time; a frame that crossed a tunnel (seen on both hosts) is written once. Returns
   /// the number of frames.
   long long capture(const std::string& segment, int outFd, std::chrono::milliseconds duration) const;
+  /// Every host's events (lab_event.hpp), each with its `host`, as they come, until every host's
+  /// feed ends, `onEvent` returns false or `cancelFd` (when not -1) becomes readable.
+  void events(const std::function<bool(const LabEvent&)>& onEvent, int cancelFd = -1) const;
   /// Stops every shard (each host's lab down and its state removed, also where the shard
   /// crashed), releases the allocation and removes the head's directory. Lines for people
   /// through `say`.

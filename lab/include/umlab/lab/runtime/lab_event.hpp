@@ -37,6 +37,7 @@ struct LabEvent {
   int64_t step = 0, steps = 0, entry = 0; ///< timeline
   double at = 0;                          ///< timeline: seconds after the lab was ready
   std::string target, what, detail;       ///< timeline
+  std::string host; ///< a lab on several hosts (cluster_lab.hpp): the host that reported it; else empty
 };
 
 /// The event as one line of JSON, ending with '\n'.
