@@ -401,6 +401,8 @@ int cmdDown(const std::string& self, const CliArgs& a, std::ostream& out, std::o
     requireLabName(name);
     const LabClient client = clientFor(self, a, name);
     if (runtime::isClusterLab(client.stateRoot(), name)) { // on several hosts
+      if (a.has("--keep"))
+        throw CliUsageError{"--keep is for a lab on one host: a lab on several hosts keeps nothing after 'down'"};
       try {
         downCluster(client.stateRoot(), name, out);
       } catch (const RuntimeError& e) {

@@ -126,6 +126,18 @@ for _ in $(seq 1 40); do
 done
 [ -n "$reported" ] && pass "ps reports it: $(grep "host $victim" <<<"$ps_text")" || { echo "$ps_text"; fail "ps did not report the killed shard on $victim"; }
 
+second=$(python3 -c 'import json,sys; s=json.load(sys.stdin)[0]; print(sorted({n["host"] for n in s["nodes"]} - {sys.argv[1]})[0])' "$victim" <<<"$ps_json")
+echo "== the shard process on $second (umlab-shard serve, the Slurm step's task) killed with SIGKILL"
+serve=$(ps -eo pid=,args= | awk -v want="$bindir/bin/umlab-shard serve $work/umlab-$job-$second" '{pid=$1; $1=""; sub(/^ /,""); if ($0==want) print pid}')
+[ -n "$serve" ] && kill -9 $serve
+reported=""
+for _ in $(seq 1 40); do
+  ps_text=$(umlab ps mh 2>&1)
+  grep -q "host $second .*crashed" <<<"$ps_text" && { reported=1; break; }
+  sleep 0.5
+done
+[ -n "$reported" ] && pass "ps reports it: $(grep "host $second" <<<"$ps_text")" || { echo "$ps_text"; fail "ps did not report the killed shard on $second"; }
+
 echo "== down"
 out=$(umlab down mh 2>&1)
 echo "$out" | sed 's/^/  | /'

@@ -435,7 +435,13 @@ LabStatus ClusterLab::status() const {
     else if (!shard)
       hs.state = "not answering: " + (lastLine(err).empty() ? lastLine(out) : lastLine(err));
     else if (shard->state != "running")
-      hs.state = "crashed: its supervisor is gone";
+      hs.state = served.empty() || served == "ready"
+                     ? "crashed: its shard (umlab-shard serve) was killed, and the engine stopped its supervisor; "
+                       "'umlab down " + lab_ + "' stops what it left"
+                     : "crashed: its supervisor is gone";
+    else if (!isAlive(pid_t(h.servePid)))
+      hs.state = "running, but its engine step ended (umlab-shard serve was killed): the engine no longer "
+                 "holds it; 'umlab down " + lab_ + "' stops it";
     if (shard && shard->state == "running") {
       if (merged.supervisorPid == 0)
         merged.supervisorPid = shard->supervisorPid;
