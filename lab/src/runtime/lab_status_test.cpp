@@ -92,3 +92,47 @@ TEST_CASE("the timeline's progress and its events round-trip through their JSON"
   CHECK(labEventJson(*read) == labEventJson(ev));
   CHECK(describeLabEvent(ev) == "timeline 3/12 at 8.0 s: pc1:eth0 down done (pc1:eth0 in: down)");
 }
+
+TEST_CASE("a lab on several hosts: each node's and switch's host and each host's state, in JSON and text",
+          "[lab][status][shard]") {
+  LabStatus s;
+  s.lab = "mh";
+  s.stateDir = "/run/umlab/mh";
+  s.state = "degraded";
+  NodeStatus a;
+  a.name = "pc1";
+  a.state = "ready";
+  a.pid = 42;
+  a.host = "h1";
+  NodeStatus b;
+  b.name = "pc2";
+  b.state = "gone (shard ended)";
+  b.host = "h2";
+  s.nodes = {a, b};
+  SwitchStatus sw;
+  sw.segment = "lan";
+  sw.state = "up";
+  sw.host = "h1";
+  s.switches = {sw};
+  s.hosts = {{"h1", "10.77.0.11", "running"}, {"h2", "10.77.0.12", "crashed: supervisor killed by signal 9"}};
+  JsonError jerror;
+  std::optional<JsonValue> json = parseJson(labStatusJson(s), jerror);
+  REQUIRE(json);
+  std::string error;
+  std::optional<LabStatus> back = readLabStatus(*json, error);
+  INFO(error);
+  REQUIRE(back);
+  CHECK(*back == s);
+  const std::string text = renderLabStatusText(s);
+  CHECK(text.find("host h2 (10.77.0.12): crashed: supervisor killed by signal 9\n") != std::string::npos);
+  CHECK(text.find("NODE           HOST       STATE") != std::string::npos);
+  CHECK(text.find("pc1            h1         ready") != std::string::npos);
+  CHECK(text.find("switch lan on h1: up") != std::string::npos);
+  // A lab on one host shows no HOST column and writes no "host".
+  for (NodeStatus& n : s.nodes)
+    n.host.clear();
+  s.hosts.clear();
+  s.switches[0].host.clear();
+  CHECK(renderLabStatusText(s).find("HOST") == std::string::npos);
+  CHECK(labStatusJson(s).find("\"host") == std::string::npos);
+}
