@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <poll.h>
 #include <set>
@@ -334,19 +335,27 @@ LaunchResult launchOnCluster(const Topology& topology, const HostLayout& layout,
       writeRecord(dir + "/cluster.json", record);
     }
     // Every host's progress, until each is ready (or one fails).
-    std::vector<size_t> seen(record.hosts.size(), 0);
+    // Each log is read from where the last look stopped (a big lab's logs are long), whole lines only.
+    std::vector<std::streamoff> offset(record.hosts.size(), 0);
+    std::vector<std::string> partial(record.hosts.size());
+    std::vector<std::string> lastSeen(record.hosts.size());
     std::vector<bool> ready(record.hosts.size(), false);
     const auto deadline = Clock::now() + options.bootTimeout;
     for (;;) {
       bool all = true;
       for (size_t k = 0; k < record.hosts.size(); ++k) {
         const ClusterHost& h = record.hosts[k];
-        const std::string log = readText(dir + "/shards/" + h.name + ".log");
-        std::vector<std::string> lines = linesOf(log);
-        const bool complete = !log.empty() && log.back() == '\n';
-        const size_t usable = complete ? lines.size() : (lines.empty() ? 0 : lines.size() - 1);
-        for (; seen[k] < usable; ++seen[k]) {
-          const std::string& line = lines[seen[k]];
+        const bool alive = isAlive(pid_t(h.servePid)); // before reading: its last lines are then in
+        std::ifstream in(dir + "/shards/" + h.name + ".log", std::ios::binary);
+        in.seekg(offset[k]);
+        std::string chunk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        offset[k] += std::streamoff(chunk.size());
+        partial[k] += chunk;
+        for (size_t end; (end = partial[k].find('\n')) != std::string::npos;) {
+          const std::string line = partial[k].substr(0, end);
+          partial[k].erase(0, end + 1);
+          if (!line.empty())
+            lastSeen[k] = line;
           if (line.rfind("step ", 0) == 0)
             progress.step(h.name + ": " + line.substr(5));
           else if (line.rfind("warning ", 0) == 0)
@@ -359,8 +368,8 @@ LaunchResult launchOnCluster(const Topology& topology, const HostLayout& layout,
           else if (!line.empty())
             progress.step(h.name + ": " + line);
         }
-        if (!ready[k] && !isAlive(pid_t(h.servePid)))
-          throw RuntimeError("host " + h.name + ": its shard ended before it was ready: " + lastLine(log) + " (" +
+        if (!ready[k] && !alive)
+          throw RuntimeError("host " + h.name + ": its shard ended before it was ready: " + lastSeen[k] + " (" +
                              dir + "/shards/" + h.name + ".log)");
         all = all && ready[k];
       }
