@@ -73,6 +73,30 @@ void writeRecord(const std::string& path, const ClusterRecord& r) {
   writeText(path, w.str() + "\n");
 }
 
+/// In a forked child: its own process group, stdin/stdout/stderr from the files given (opened
+/// with `outFlags`; `errPath` empty: stderr to stdout's file), an empty signal mask, then `argv`.
+[[noreturn]] void execInChild(const std::vector<std::string>& argv, const std::string& inPath, const std::string& outPath,
+                              const std::string& errPath, int outFlags) {
+  ::setpgid(0, 0);
+  const int in = ::open(inPath.c_str(), O_RDONLY);
+  const int out = ::open(outPath.c_str(), O_WRONLY | O_CREAT | outFlags, 0600);
+  const int err = errPath.empty() ? out : ::open(errPath.c_str(), O_WRONLY | O_CREAT | outFlags, 0600);
+  if (in < 0 || out < 0 || err < 0)
+    ::_exit(126);
+  ::dup2(in, 0);
+  ::dup2(out, 1);
+  ::dup2(err, 2);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  std::vector<char*> args;
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  ::execvp(args[0], args.data());
+  ::_exit(127);
+}
+
 /// Starts `argv` detached from this process (its own session and process group, reparented to
 /// init once started), stdin from `inputPath`, stdout and stderr appended to `logPath`; returns
 /// its pid (also its process group).
@@ -86,25 +110,8 @@ pid_t startDetached(const std::vector<std::string>& argv, const std::string& inp
   if (child == 0) {
     ::setsid();
     const pid_t grandchild = ::fork();
-    if (grandchild == 0) {
-      ::setpgid(0, 0);
-      const int in = ::open(inputPath.c_str(), O_RDONLY);
-      const int out = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      if (in < 0 || out < 0)
-        ::_exit(126);
-      ::dup2(in, 0);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      sigset_t none;
-      sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      std::vector<char*> args;
-      for (const std::string& a : argv)
-        args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      ::_exit(127);
-    }
+    if (grandchild == 0)
+      execInChild(argv, inputPath, logPath, "", O_APPEND);
     const ssize_t ignored = ::write(pipeFds[1], &grandchild, sizeof grandchild);
     (void)ignored;
     ::_exit(0);
@@ -153,26 +160,8 @@ std::vector<HostRun> runOnHosts(const std::vector<std::pair<std::string, std::ve
     const pid_t pid = ::fork();
     if (pid < 0)
       throw RuntimeError(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-      ::setpgid(0, 0);
-      const int in = ::open("/dev/null", O_RDONLY);
-      const int out = ::open(r.outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      const int err = ::open((r.outPath + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (in < 0 || out < 0 || err < 0)
-        ::_exit(126);
-      ::dup2(in, 0);
-      ::dup2(out, 1);
-      ::dup2(err, 2);
-      sigset_t none;
-      sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      std::vector<char*> args;
-      for (const std::string& a : argv)
-        args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      ::_exit(127);
-    }
+    if (pid == 0)
+      execInChild(argv, "/dev/null", r.outPath, r.outPath + ".err", O_TRUNC);
     r.pid = pid;
     runs.push_back(std::move(r));
   }
