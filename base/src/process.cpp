@@ -124,7 +124,10 @@ ProcessId spawnProcess(const ProcessSpec& spec) {
     throw std::system_error(e, std::generic_category(), "fork for '" + spec.argv[0] + "'");
   }
   if (pid == 0) {
-    ::setpgid(0, 0);
+    if (spec.newSession)
+      ::setsid();
+    else
+      ::setpgid(0, 0);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -181,7 +184,10 @@ ProcessId spawnProcess(const ProcessSpec& spec) {
     }
     throw std::system_error(childErrno, std::generic_category(), "cannot run '" + spec.argv[0] + "'");
   }
-  ::setpgid(pid, pid); // also from the parent, so the group exists before anyone signals it
+  // Also from the parent, so the group exists before anyone signals it (a new session's leader
+  // made its group itself, before the exec reported above; setpgid would refuse it).
+  if (!spec.newSession)
+    ::setpgid(pid, pid);
   return ProcessId{pid, processStartTime(pid)};
 }
 

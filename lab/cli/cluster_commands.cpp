@@ -27,17 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 namespace runtime = umlab::lab::runtime;
 
-class Progress final : public runtime::LaunchProgress {
-public:
-  Progress(std::ostream& out, std::ostream& err) : out_(out), err_(err) {}
-  void step(const std::string& line) override { out_ << "  " << line << "\n" << std::flush; }
-  void warning(const std::string& line) override { err_ << "umlab: warning: " << line << "\n" << std::flush; }
-
-private:
-  std::ostream& out_;
-  std::ostream& err_;
-};
-
 uint32_t countOption(const CliArgs& a, const std::string& name, uint64_t otherwise, uint64_t max) {
   const auto v = a.get(name);
   if (!v)
@@ -89,7 +78,7 @@ int upOnCluster(const std::string& self, const CliArgs& a, const BootRequest& re
   out << "lab '" << compiled->topology.name << "': starting from " << req.file << " on " << o.hosts << " hosts ("
       << engine->name() << ")\n"
       << std::flush;
-  Progress progress(out, err);
+  PrintProgress progress(out, err);
   const runtime::LaunchResult r = runtime::launchOnCluster(compiled->topology, layout, *engine, o, progress);
   char t[32];
   std::snprintf(t, sizeof t, "%.1f", r.seconds);
@@ -102,9 +91,7 @@ int upOnCluster(const std::string& self, const CliArgs& a, const BootRequest& re
 
 std::string clusterStatus(const std::string& stateRoot, const std::string& lab, bool json) {
   SystemCommandRunner runner;
-  const runtime::ClusterRecord record = runtime::readClusterRecord(stateRoot, lab);
-  std::unique_ptr<runtime::Engine> engine = runtime::engineFor(record.engine, runner);
-  const runtime::LabStatus s = runtime::ClusterLab(stateRoot, lab, *engine).status();
+  const runtime::LabStatus s = runtime::ClusterLab(stateRoot, lab, runner).status();
   if (json)
     return runtime::labStatusJson(s);
   std::string text = runtime::renderLabStatusText(s);
@@ -114,9 +101,7 @@ std::string clusterStatus(const std::string& stateRoot, const std::string& lab, 
 int execOnClusterNode(const std::string& stateRoot, const std::string& lab, const std::string& node,
                       const std::vector<std::string>& verbArgs, std::ostream& err) {
   SystemCommandRunner runner;
-  const runtime::ClusterRecord record = runtime::readClusterRecord(stateRoot, lab);
-  std::unique_ptr<runtime::Engine> engine = runtime::engineFor(record.engine, runner);
-  std::vector<std::string> argv = runtime::ClusterLab(stateRoot, lab, *engine).commandOnNodeHost(node, verbArgs);
+  std::vector<std::string> argv = runtime::ClusterLab(stateRoot, lab, runner).commandOnNodeHost(node, verbArgs);
   std::cout.flush();
   std::cerr.flush();
   std::vector<char*> args;
@@ -131,19 +116,15 @@ int execOnClusterNode(const std::string& stateRoot, const std::string& lab, cons
 void eventsOnCluster(const std::string& stateRoot, const std::string& lab,
                      const std::function<bool(const runtime::LabEvent&)>& onEvent) {
   SystemCommandRunner runner;
-  const runtime::ClusterRecord record = runtime::readClusterRecord(stateRoot, lab);
-  std::unique_ptr<runtime::Engine> engine = runtime::engineFor(record.engine, runner);
   // Ctrl-C (or a `timeout`) ends the feeds on every host: their srun steps are this process's
   // children, stopped when `events` returns.
   const SignalFd stop({SIGINT, SIGTERM, SIGHUP});
-  runtime::ClusterLab(stateRoot, lab, *engine).events(onEvent, stop.fd());
+  runtime::ClusterLab(stateRoot, lab, runner).events(onEvent, stop.fd());
 }
 
 int downCluster(const std::string& stateRoot, const std::string& lab, std::ostream& out) {
   SystemCommandRunner runner;
-  const runtime::ClusterRecord record = runtime::readClusterRecord(stateRoot, lab);
-  std::unique_ptr<runtime::Engine> engine = runtime::engineFor(record.engine, runner);
-  runtime::ClusterLab(stateRoot, lab, *engine).down([&](const std::string& line) { out << "  " << line << "\n" << std::flush; });
+  runtime::ClusterLab(stateRoot, lab, runner).down([&](const std::string& line) { out << "  " << line << "\n" << std::flush; });
   out << "lab '" << lab << "' is down on every host\n";
   return kExitOk;
 }
@@ -151,9 +132,7 @@ int downCluster(const std::string& stateRoot, const std::string& lab, std::ostre
 long long captureCluster(const std::string& stateRoot, const std::string& lab, const std::string& segment, int outFd,
                          std::chrono::milliseconds duration) {
   SystemCommandRunner runner;
-  const runtime::ClusterRecord record = runtime::readClusterRecord(stateRoot, lab);
-  std::unique_ptr<runtime::Engine> engine = runtime::engineFor(record.engine, runner);
-  return runtime::ClusterLab(stateRoot, lab, *engine).capture(segment, outFd, duration);
+  return runtime::ClusterLab(stateRoot, lab, runner).capture(segment, outFd, duration);
 }
 
 } // namespace umlab::cli

@@ -58,19 +58,6 @@ LabClient clientFor(const std::string& self, const CliArgs& a, const std::string
   return LabClient(stateRootFor(self, a, lab));
 }
 
-/// Progress lines from the launcher, indented under the command's own lines.
-class PrintProgress final : public runtime::LaunchProgress {
-public:
-  PrintProgress(std::ostream& out, std::ostream& err, std::string prefix) : out_(out), err_(err), prefix_(std::move(prefix)) {}
-  void step(const std::string& line) override { out_ << prefix_ << line << "\n" << std::flush; }
-  void warning(const std::string& line) override { err_ << "umlab: warning: " << line << "\n" << std::flush; }
-
-private:
-  std::ostream& out_;
-  std::ostream& err_;
-  std::string prefix_;
-};
-
 std::chrono::milliseconds durationOption(const CliArgs& a, const std::string& name, std::chrono::milliseconds otherwise,
                                          const char* example) {
   auto v = a.get(name);

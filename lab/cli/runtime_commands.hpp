@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <iosfwd>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,20 @@ std::string stateRootFor(const std::string& self, const CliArgs& a);
 std::string stateRootFor(const std::string& self, const CliArgs& a, const std::string& lab);
 
 /// What `umlab up` (and `umlab test`, which boots labs the same way) starts.
+/// Progress lines from the launcher, indented under the command's own lines; warnings on `err`.
+class PrintProgress final : public lab::runtime::LaunchProgress {
+public:
+  PrintProgress(std::ostream& out, std::ostream& err, std::string prefix = "  ")
+      : out_(out), err_(err), prefix_(std::move(prefix)) {}
+  void step(const std::string& line) override { out_ << prefix_ << line << "\n" << std::flush; }
+  void warning(const std::string& line) override { err_ << "umlab: warning: " << line << "\n" << std::flush; }
+
+private:
+  std::ostream& out_;
+  std::ostream& err_;
+  std::string prefix_;
+};
+
 struct BootRequest {
   std::string file;       ///< a topology file or a Netkit/Kathara lab directory
   std::string stateRoot;

@@ -25,17 +25,6 @@ namespace {
 namespace runtime = umlab::lab::runtime;
 using Clock = std::chrono::steady_clock;
 
-class PrintProgress final : public runtime::LaunchProgress {
-public:
-  PrintProgress(std::ostream& out, std::ostream& err) : out_(out), err_(err) {}
-  void step(const std::string& line) override { out_ << "  " << line << "\n" << std::flush; }
-  void warning(const std::string& line) override { err_ << "umlab: warning: " << line << "\n" << std::flush; }
-
-private:
-  std::ostream& out_;
-  std::ostream& err_;
-};
-
 std::string secondsText(double s) {
   char t[32];
   std::snprintf(t, sizeof t, "%.1f s", s);

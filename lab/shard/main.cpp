@@ -125,8 +125,9 @@ int serve(const std::string& root) {
   } catch (const std::exception&) {
   }
   for (;;) {
+    // Woken by signals only: the supervisor is this subreaper's child, so its end is a SIGCHLD.
     pollfd p{signals.fd(), POLLIN, 0};
-    ::poll(&p, 1, 1000);
+    ::poll(&p, 1, -1);
     std::optional<int> signal;
     while (std::optional<int> s = signals.next())
       if (*s != SIGCHLD)

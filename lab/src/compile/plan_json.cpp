@@ -1,5 +1,7 @@
 #include "umlab/lab/compile/plan_json.hpp"
 
+#include "umlab/base/file_io.hpp"
+
 #include "umlab/base/json_value.hpp"
 #include "umlab/base/unique_fd.hpp"
 #include "umlab/lab/compile/plan_render.hpp"
@@ -459,40 +461,7 @@ std::optional<LaunchPlan> readPlanDocument(const JsonValue& document, std::strin
   return readPlanIn(document, "", error);
 }
 
-void savePlanJson(const LaunchPlan& plan, const std::string& path) {
-  const std::string text = renderPlanJson(plan);
-  const std::string pattern = path + ".XXXXXX";
-  std::string temp = pattern;
-  UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
-  if (!fd)
-    throwErrno("mkstemp " + pattern);
-  // Removes the temporary file on every way out but the rename.
-  struct RemoveTemp {
-    const std::string* path;
-    ~RemoveTemp() {
-      if (path)
-        ::unlink(path->c_str());
-    }
-  } removeTemp{&temp};
-
-  if (::fchmod(fd.get(), 0600) != 0)
-    throwErrno("chmod " + temp);
-  for (size_t done = 0; done < text.size();) {
-    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      throwErrno("write " + temp);
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd.get()) != 0)
-    throwErrno("fsync " + temp);
-  if (::close(fd.release()) != 0)
-    throwErrno("close " + temp);
-  if (::rename(temp.c_str(), path.c_str()) != 0)
-    throwErrno("rename " + temp + " to " + path);
-  removeTemp.path = nullptr;
-}
+void savePlanJson(const LaunchPlan& plan, const std::string& path) { writeFileAtomically(path, renderPlanJson(plan)); }
 
 std::optional<LaunchPlan> loadPlanJson(const std::string& path, std::string& error) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));

@@ -2,7 +2,9 @@
 
 #include "umlab/base/json_value.hpp"
 #include "umlab/base/json_writer.hpp"
+#include "umlab/base/file_io.hpp"
 #include "umlab/base/process.hpp"
+#include "umlab/base/unique_fd.hpp"
 #include "umlab/lab/compile/plan_json.hpp"
 #include "umlab/lab/compile/shard_plan.hpp"
 #include "umlab/lab/runtime/lab_event.hpp"
@@ -35,24 +37,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string readText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void writeText(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush())
-      throw RuntimeError("write " + tmp + ": " + std::strerror(errno));
-  }
-  fs::rename(tmp, path);
-}
-
 std::vector<std::string> linesOf(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -68,76 +52,38 @@ void writeRecord(const std::string& path, const ClusterRecord& r) {
   w.key("hosts").beginArray();
   for (const ClusterHost& h : r.hosts)
     w.beginObject().field("name", h.name).field("address", h.address).field("stateRoot", h.stateRoot)
-        .field("servePid", h.servePid).endObject();
+        .field("servePid", int64_t(h.serve.pid)).field("serveStartTime", uint64_t(h.serve.startTime)).endObject();
   w.endArray().endObject();
-  writeText(path, w.str() + "\n");
+  writeFileAtomically(path, w.str() + "\n");
 }
 
-/// In a forked child: its own process group, stdin/stdout/stderr from the files given (opened
-/// with `outFlags`; `errPath` empty: stderr to stdout's file), an empty signal mask, then `argv`.
-[[noreturn]] void execInChild(const std::vector<std::string>& argv, const std::string& inPath, const std::string& outPath,
-                              const std::string& errPath, int outFlags) {
-  ::setpgid(0, 0);
-  const int in = ::open(inPath.c_str(), O_RDONLY);
-  const int out = ::open(outPath.c_str(), O_WRONLY | O_CREAT | outFlags, 0600);
-  const int err = errPath.empty() ? out : ::open(errPath.c_str(), O_WRONLY | O_CREAT | outFlags, 0600);
-  if (in < 0 || out < 0 || err < 0)
-    ::_exit(126);
-  ::dup2(in, 0);
-  ::dup2(out, 1);
-  ::dup2(err, 2);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  std::vector<char*> args;
-  for (const std::string& a : argv)
-    args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  ::execvp(args[0], args.data());
-  ::_exit(127);
+UniqueFd openOrThrow(const std::string& path, int flags) {
+  UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC, 0600));
+  if (!fd)
+    throw RuntimeError("open " + path + ": " + std::strerror(errno));
+  return fd;
 }
 
-/// Starts `argv` detached from this process (its own session and process group, reparented to
-/// init once started), stdin from `inputPath`, stdout and stderr appended to `logPath`; returns
-/// its pid (also its process group).
-pid_t startDetached(const std::vector<std::string>& argv, const std::string& inputPath, const std::string& logPath) {
-  int pipeFds[2];
-  if (::pipe2(pipeFds, O_CLOEXEC) != 0)
-    throw RuntimeError(std::string("pipe: ") + std::strerror(errno));
-  const pid_t child = ::fork();
-  if (child < 0)
-    throw RuntimeError(std::string("fork: ") + std::strerror(errno));
-  if (child == 0) {
-    ::setsid();
-    const pid_t grandchild = ::fork();
-    if (grandchild == 0)
-      execInChild(argv, inputPath, logPath, "", O_APPEND);
-    const ssize_t ignored = ::write(pipeFds[1], &grandchild, sizeof grandchild);
-    (void)ignored;
-    ::_exit(0);
-  }
-  ::close(pipeFds[1]);
-  pid_t pid = -1;
-  const ssize_t n = ::read(pipeFds[0], &pid, sizeof pid);
-  ::close(pipeFds[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  if (n != sizeof pid || pid <= 0)
-    throw RuntimeError("could not start '" + argv.front() + "'");
-  return pid;
+/// Starts `argv` in a session of its own (it outlives the command that started it), stdin from
+/// `inputPath`, stdout and stderr appended to `logPath`.
+ProcessId startDetached(const std::vector<std::string>& argv, const std::string& inputPath, const std::string& logPath) {
+  const UniqueFd in = openOrThrow(inputPath, O_RDONLY);
+  const UniqueFd log = openOrThrow(logPath, O_WRONLY | O_CREAT | O_APPEND);
+  ProcessSpec spec;
+  spec.argv = argv;
+  spec.name = "shard";
+  spec.fds = {{0, in.get()}, {1, log.get()}, {2, log.get()}};
+  spec.newSession = true;
+  return spawnProcess(spec);
 }
 
-bool isAlive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+/// The process `p` still runs (not exited, not replaced by another with its pid).
+bool isRunning(const ProcessId& p) { return p.isValid() && processStartTime(p.pid) == p.startTime; }
 
-/// Stops the process group `pgid` that this process started (SIGTERM, then SIGKILL).
-void stopGroup(pid_t pgid) {
-  if (pgid <= 0 || !isAlive(pgid))
-    return;
-  ::kill(-pgid, SIGTERM);
-  for (int i = 0; i < 50 && isAlive(pgid); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  if (isAlive(pgid))
-    ::kill(-pgid, SIGKILL);
+/// Stops a serve step's process group (started by this or an earlier `umlab`) with the one policy.
+void stopServe(const ProcessId& p) {
+  if (isRunning(p))
+    stopForeignProcessGroups(std::span<const ProcessId>(&p, 1));
 }
 
 /// A command on several hosts at once, each with its own stdout file; what each printed.
@@ -157,11 +103,14 @@ std::vector<HostRun> runOnHosts(const std::vector<std::pair<std::string, std::ve
     HostRun r;
     r.host = host;
     r.outPath = dir + "/" + host + "." + tag;
-    const pid_t pid = ::fork();
-    if (pid < 0)
-      throw RuntimeError(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0)
-      execInChild(argv, "/dev/null", r.outPath, r.outPath + ".err", O_TRUNC);
+    const UniqueFd in = openOrThrow("/dev/null", O_RDONLY);
+    const UniqueFd out = openOrThrow(r.outPath, O_WRONLY | O_CREAT | O_TRUNC);
+    const UniqueFd err = openOrThrow(r.outPath + ".err", O_WRONLY | O_CREAT | O_TRUNC);
+    ProcessSpec spec;
+    spec.argv = argv;
+    spec.name = host + " " + tag;
+    spec.fds = {{0, in.get()}, {1, out.get()}, {2, err.get()}};
+    const pid_t pid = spawnProcess(spec).pid;
     r.pid = pid;
     runs.push_back(std::move(r));
   }
@@ -169,7 +118,8 @@ std::vector<HostRun> runOnHosts(const std::vector<std::pair<std::string, std::ve
     int status = 0;
     while (::waitpid(r.pid, &status, 0) < 0 && errno == EINTR) {
     }
-    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    const ExitStatus st = ExitStatus::fromWaitStatus(status);
+    r.exitCode = st.signal ? 128 + st.signal : st.code;
   }
   return runs;
 }
@@ -205,7 +155,7 @@ bool isClusterLab(const std::string& stateRoot, const std::string& lab) {
 ClusterRecord readClusterRecord(const std::string& stateRoot, const std::string& lab) {
   const std::string path = stateRoot + "/" + lab + "/cluster.json";
   JsonError error;
-  const std::optional<JsonValue> json = parseJson(readText(path), error);
+  const std::optional<JsonValue> json = parseJson(readFileOrEmpty(path), error);
   if (!json || !json->asObject())
     throw RuntimeError(path + ": not a cluster record");
   auto str = [&](const JsonValue& v, const char* key) {
@@ -223,9 +173,11 @@ ClusterRecord readClusterRecord(const std::string& stateRoot, const std::string&
   if (!hosts || !hosts->asArray())
     throw RuntimeError(path + ": 'hosts' missing");
   for (const JsonValue& h : *hosts->asArray()) {
-    ClusterHost host{str(h, "name"), str(h, "address"), str(h, "stateRoot"), 0};
+    ClusterHost host{str(h, "name"), str(h, "address"), str(h, "stateRoot"), {}};
     if (const JsonValue* pid = h.find("servePid"); pid && pid->asInt())
-      host.servePid = *pid->asInt();
+      host.serve.pid = pid_t(*pid->asInt());
+    if (const JsonValue* start = h.find("serveStartTime"); start && start->asUint())
+      host.serve.startTime = *start->asUint();
     r.hosts.push_back(std::move(host));
   }
   return r;
@@ -264,7 +216,7 @@ LaunchResult launchOnCluster(const Topology& topology, const HostLayout& layout,
   Allocation allocation;
   auto cleanUp = [&] {
     for (const ClusterHost& h : record.hosts)
-      stopGroup(pid_t(h.servePid));
+      stopServe(h.serve);
     if (!allocation.id.empty()) {
       // The shards' state on their hosts: the serve steps remove it when stopped; a step that
       // did not start leaves nothing. `scancel` ends whatever still runs.
@@ -287,7 +239,7 @@ LaunchResult launchOnCluster(const Topology& topology, const HostLayout& layout,
     std::string hostList;
     for (const EngineHost& h : allocation.hosts) {
       shardHosts.push_back({h.name, h.address});
-      record.hosts.push_back({h.name, h.address, options.shardRootBase + "/umlab-" + allocation.id + "-" + h.name, 0});
+      record.hosts.push_back({h.name, h.address, options.shardRootBase + "/umlab-" + allocation.id + "-" + h.name, {}});
       hostList += (hostList.empty() ? "" : ", ") + h.name + " " + h.address;
     }
     progress.step("job " + allocation.id + ": " + hostList);
@@ -320,7 +272,7 @@ LaunchResult launchOnCluster(const Topology& topology, const HostLayout& layout,
     for (ClusterHost& h : record.hosts) {
       const std::vector<std::string> argv =
           engine.commandOn(allocation, h.name, {options.shardProgram, "serve", h.stateRoot});
-      h.servePid = startDetached(argv, dir + "/shards/" + h.name + ".plan.json", dir + "/shards/" + h.name + ".log");
+      h.serve = startDetached(argv, dir + "/shards/" + h.name + ".plan.json", dir + "/shards/" + h.name + ".log");
       writeRecord(dir + "/cluster.json", record);
     }
     // Every host's progress, until each is ready (or one fails).
@@ -334,7 +286,7 @@ LaunchResult launchOnCluster(const Topology& topology, const HostLayout& layout,
       bool all = true;
       for (size_t k = 0; k < record.hosts.size(); ++k) {
         const ClusterHost& h = record.hosts[k];
-        const bool alive = isAlive(pid_t(h.servePid)); // before reading: its last lines are then in
+        const bool alive = isRunning(h.serve); // before reading: its last lines are then in
         std::ifstream in(dir + "/shards/" + h.name + ".log", std::ios::binary);
         in.seekg(offset[k]);
         std::string chunk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -378,9 +330,10 @@ LaunchResult launchOnCluster(const Topology& topology, const HostLayout& layout,
   return result;
 }
 
-ClusterLab::ClusterLab(std::string stateRoot, std::string lab, Engine& engine)
-    : stateRoot_(std::move(stateRoot)), lab_(std::move(lab)), engine_(engine) {
+ClusterLab::ClusterLab(std::string stateRoot, std::string lab, CommandRunner& runner)
+    : stateRoot_(std::move(stateRoot)), lab_(std::move(lab)) {
   record_ = readClusterRecord(stateRoot_, lab_);
+  engine_ = engineFor(record_.engine, runner);
   std::string error;
   std::optional<LaunchPlan> p = loadPlanJson(dir() + "/plan.json", error);
   if (!p)
@@ -409,7 +362,7 @@ const ClusterHost& ClusterLab::hostOf(const std::string& node) const {
 LabStatus ClusterLab::status() const {
   std::vector<std::pair<std::string, std::vector<std::string>>> commands;
   for (const ClusterHost& h : record_.hosts)
-    commands.push_back({h.name, engine_.commandOn(allocation(), h.name, {record_.shardProgram, "status", h.stateRoot, lab_})});
+    commands.push_back({h.name, engine_->commandOn(allocation(), h.name, {record_.shardProgram, "status", h.stateRoot, lab_})});
   const std::vector<HostRun> runs = runOnHosts(commands, dir() + "/shards", "status");
   LabStatus merged;
   merged.lab = lab_;
@@ -418,8 +371,8 @@ LabStatus ClusterLab::status() const {
   for (size_t k = 0; k < runs.size(); ++k) {
     const ClusterHost& h = record_.hosts[k];
     HostStatus hs{h.name, h.address, "running"};
-    const std::string out = readText(runs[k].outPath);
-    const std::string err = readText(runs[k].outPath + ".err");
+    const std::string out = readFileOrEmpty(runs[k].outPath);
+    const std::string err = readFileOrEmpty(runs[k].outPath + ".err");
     std::optional<LabStatus> shard;
     if (runs[k].exitCode == 0) {
       JsonError jerror;
@@ -427,7 +380,7 @@ LabStatus ClusterLab::status() const {
       if (std::optional<JsonValue> json = parseJson(lastLine(out), jerror))
         shard = readLabStatus(*json, error);
     }
-    const std::string served = serveState(readText(dir() + "/shards/" + h.name + ".log"));
+    const std::string served = serveState(readFileOrEmpty(dir() + "/shards/" + h.name + ".log"));
     if (served.rfind("ended: ", 0) == 0)
       hs.state = "crashed: " + served.substr(7);
     else if (!shard)
@@ -437,7 +390,7 @@ LabStatus ClusterLab::status() const {
                      ? "crashed: its shard (umlab-shard serve) was killed, and the engine stopped its supervisor; "
                        "'umlab down " + lab_ + "' stops what it left"
                      : "crashed: its supervisor is gone";
-    else if (!isAlive(pid_t(h.servePid)))
+    else if (!isRunning(h.serve))
       hs.state = "running, but its engine step ended (umlab-shard serve was killed): the engine no longer "
                  "holds it; 'umlab down " + lab_ + "' stops it";
     if (shard && shard->state == "running") {
@@ -478,7 +431,7 @@ std::vector<std::string> ClusterLab::commandOnNodeHost(const std::string& node, 
   argv.push_back(h.stateRoot);
   argv.push_back(lab_);
   argv.insert(argv.end(), verbArgs.begin() + 1, verbArgs.end());
-  return engine_.commandOn(allocation(), h.name, argv);
+  return engine_->commandOn(allocation(), h.name, argv);
 }
 
 ExecResult ClusterLab::exec(const std::string& node, const std::vector<std::string>& argv) const {
@@ -505,7 +458,7 @@ long long ClusterLab::capture(const std::string& segment, int outFd, std::chrono
   std::vector<std::pair<std::string, std::vector<std::string>>> commands;
   for (const ClusterHost& h : record_.hosts)
     if (hosts.count(h.name))
-      commands.push_back({h.name, engine_.commandOn(allocation(), h.name,
+      commands.push_back({h.name, engine_->commandOn(allocation(), h.name,
                                                     {record_.shardProgram, "capture", h.stateRoot, lab_, segment, seconds})});
   const std::vector<HostRun> runs = runOnHosts(commands, dir() + "/shards", "pcap");
   struct Frame {
@@ -515,7 +468,7 @@ long long ClusterLab::capture(const std::string& segment, int outFd, std::chrono
   std::vector<Frame> frames;
   for (size_t k = 0; k < runs.size(); ++k) {
     if (runs[k].exitCode != 0)
-      throw RuntimeError("capture on " + runs[k].host + " failed: " + lastLine(readText(runs[k].outPath + ".err")));
+      throw RuntimeError("capture on " + runs[k].host + " failed: " + lastLine(readFileOrEmpty(runs[k].outPath + ".err")));
     Diagnostics diags;
     std::optional<std::vector<transports::PcapFrame>> got = transports::readPcapFile(runs[k].outPath, diags);
     if (!got)
@@ -556,7 +509,7 @@ void ClusterLab::events(const std::function<bool(const LabEvent&)>& onEvent, int
   std::vector<ChildProcess> feeds;
   std::vector<std::string> pending;
   for (const ClusterHost& h : record_.hosts) {
-    Command c{engine_.commandOn(allocation(), h.name, {record_.shardProgram, "events", h.stateRoot, lab_}), {}, {}, {}};
+    Command c{engine_->commandOn(allocation(), h.name, {record_.shardProgram, "events", h.stateRoot, lab_}), {}, {}, {}};
     feeds.push_back(ChildProcess::start(c));
     pending.emplace_back();
   }
@@ -612,24 +565,24 @@ void ClusterLab::events(const std::function<bool(const LabEvent&)>& onEvent, int
 void ClusterLab::down(const std::function<void(const std::string&)>& say) const {
   std::vector<std::pair<std::string, std::vector<std::string>>> commands;
   for (const ClusterHost& h : record_.hosts)
-    commands.push_back({h.name, engine_.commandOn(allocation(), h.name, {record_.shardProgram, "down", h.stateRoot, lab_})});
+    commands.push_back({h.name, engine_->commandOn(allocation(), h.name, {record_.shardProgram, "down", h.stateRoot, lab_})});
   say("stopping the lab on " + std::to_string(record_.hosts.size()) + " hosts");
   const std::vector<HostRun> runs = runOnHosts(commands, dir() + "/shards", "down");
   for (const HostRun& r : runs) {
-    std::string said = lastLine(readText(r.outPath));
+    std::string said = lastLine(readFileOrEmpty(r.outPath));
     if (r.exitCode != 0)
-      said = "failed (" + std::to_string(r.exitCode) + "): " + lastLine(readText(r.outPath + ".err"));
+      said = "failed (" + std::to_string(r.exitCode) + "): " + lastLine(readFileOrEmpty(r.outPath + ".err"));
     say(r.host + ": " + (said.empty() ? "stopped" : said));
   }
   for (const ClusterHost& h : record_.hosts) {
     const auto deadline = Clock::now() + std::chrono::seconds(10);
-    while (isAlive(pid_t(h.servePid)) && Clock::now() < deadline)
+    while (isRunning(h.serve) && Clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    stopGroup(pid_t(h.servePid));
+    stopServe(h.serve);
   }
   std::string why;
-  if (engine_.release(allocation(), why))
-    say(engine_.name() + ": job " + record_.allocation + " ended");
+  if (engine_->release(allocation(), why))
+    say(engine_->name() + ": job " + record_.allocation + " ended");
   else
     say("warning: " + why);
   std::error_code ec;

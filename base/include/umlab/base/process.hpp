@@ -76,6 +76,9 @@ struct ProcessSpec {
   std::optional<std::pair<uid_t, gid_t>> user;
   /// When set, runs in the child after the fds are in place and before `user` is applied.
   const ChildSetup* setup = nullptr;
+  /// Start the child in a session of its own (setsid: also its own process group), detached from
+  /// this process's terminal, for a process meant to outlive the command that started it.
+  bool newSession = false;
 };
 
 /// A started process, as the kernel knows it.

@@ -15,7 +15,7 @@
 ///
 ///   <stateRoot>/<lab>/             the head's directory (mode 0700)
 ///     cluster.json                 engine, allocation, hosts (name, address, shard state root),
-///                                  the pid of each host's serve step on the head
+///                                  the serve step of each host on the head (pid, start time)
 ///     plan.json                    the lab's whole plan, placed (each guest's `host`)
 ///     shards/<host>.plan.json      the plan the host's shard runs (its stdin)
 ///     shards/<host>.log            what its `umlab-shard serve` printed (the serve protocol below)
@@ -25,6 +25,7 @@
 /// ended (`down`, or killed: "supervisor killed by signal 9; its guests stopped").
 
 #include "umlab/base/child_process.hpp"
+#include "umlab/base/process.hpp"
 #include "umlab/lab/compile/placement.hpp"
 #include "umlab/lab/compile/plan.hpp"
 #include "umlab/lab/runtime/engine.hpp"
@@ -43,7 +44,7 @@ struct ClusterHost {
   std::string name;
   std::string address;
   std::string stateRoot; ///< the shard's state root on that host
-  int64_t servePid = 0;  ///< the engine's command running its `umlab-shard serve`, on the head
+  ProcessId serve;       ///< the engine's command running its `umlab-shard serve`, on the head
 };
 
 struct ClusterRecord {
@@ -84,7 +85,9 @@ LaunchResult launchOnCluster(const Topology& topology, const HostLayout& layout,
 /// The verbs on a running lab of several hosts.
 class ClusterLab {
 public:
-  ClusterLab(std::string stateRoot, std::string lab, Engine& engine);
+  /// Reads the lab's record and plan; the engine is the one the record names, its commands run
+  /// through `runner`. Throws RuntimeError when the lab has no record or its engine is unknown.
+  ClusterLab(std::string stateRoot, std::string lab, CommandRunner& runner);
 
   const ClusterRecord& record() const { return record_; }
   /// The lab's placed plan (the head's plan.json).
@@ -119,8 +122,8 @@ private:
   Allocation allocation() const;
 
   std::string stateRoot_, lab_;
-  Engine& engine_;
   ClusterRecord record_;
+  std::unique_ptr<Engine> engine_;
   LaunchPlan plan_;
 };
 
