@@ -76,14 +76,37 @@ UniqueFd connectUnixStream(const std::string& path) {
   return fd;
 }
 
+void bindListening(int fd, const std::string& path, int backlog) {
+  const UnixAddress final = UnixAddress::path(path);
+  // A sibling name that fits: the directory, '.', this pid and a counter.
+  static unsigned counter = 0;
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+  const std::string temporary = dir + "/.listen-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  if (temporary.size() > kMaxUnixSocketPath) {
+    // No room for a sibling name: bind where the socket belongs (a connect between bind and
+    // listen is refused; the callers' peers retry a refusal).
+    if (::bind(fd, final.get(), final.length) != 0 || ::listen(fd, backlog) != 0)
+      throw std::system_error(errno, std::generic_category(), "bind " + path);
+    return;
+  }
+  const UnixAddress a = UnixAddress::path(temporary);
+  ::unlink(temporary.c_str());
+  if (::bind(fd, a.get(), a.length) != 0)
+    throw std::system_error(errno, std::generic_category(), "bind " + path + " (as " + temporary + ")");
+  if (::listen(fd, backlog) != 0 || ::rename(temporary.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    ::unlink(temporary.c_str());
+    throw std::system_error(e, std::generic_category(), "listen at " + path);
+  }
+}
+
 UniqueFd listenUnixStream(const std::string& path, int backlog) {
-  const UnixAddress a = UnixAddress::path(path);
+  UnixAddress::path(path); // throws when it does not fit
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd)
     throw std::system_error(errno, std::generic_category(), "socket for " + path);
-  ::unlink(path.c_str());
-  if (::bind(fd.get(), a.get(), a.length) != 0 || ::listen(fd.get(), backlog) != 0)
-    throw std::system_error(errno, std::generic_category(), "bind " + path);
+  bindListening(fd.get(), path, backlog); // replaces a stale socket file
   return fd;
 }
 

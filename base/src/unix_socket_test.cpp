@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -43,4 +44,44 @@ TEST_CASE("listen, connect, a line and the rest", "[base][unix-socket]") {
   CHECK_THROWS_WITH(connectUnixStream(std::string(dir) + "/none"), Catch::Contains("connect "));
   ::unlink(path.c_str());
   ::rmdir(dir);
+}
+
+TEST_CASE("a listening socket's file appears only once it listens, and replaces a stale one", "[base][unix-socket]") {
+  char dir[] = "/tmp/umlab-sock-XXXXXX";
+  REQUIRE(::mkdtemp(dir));
+  const std::string path = std::string(dir) + "/s";
+  {
+    // A stale socket file: bound, never listening (a process that died before listen).
+    UniqueFd stale(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const UnixAddress a = UnixAddress::path(path);
+    REQUIRE(::bind(stale.get(), a.get(), a.length) == 0);
+    errno = 0;
+    CHECK_FALSE(tryConnectUnixStream(path));
+    CHECK(errno == ECONNREFUSED);
+  }
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  bindListening(fd.get(), path, 4);
+  CHECK(tryConnectUnixStream(path)); // the file is there: it listens
+  // The sibling name it was bound to is gone: once `s` is removed, the directory is empty.
+  CHECK(::unlink(path.c_str()) == 0);
+  CHECK(::rmdir(dir) == 0); // empty: no temporary name left behind
+}
+
+TEST_CASE("a socket whose sibling name would not fit still listens at its path", "[base][unix-socket]") {
+  // A directory path so long that "/.listen-PID-N" does not fit, while "/s" does.
+  std::string dir = "/tmp/umlab-sock-XXXXXX";
+  REQUIRE(::mkdtemp(dir.data()));
+  const std::string top = dir;
+  while (dir.size() + 2 + 10 < kMaxUnixSocketPath) {
+    dir += "/d";
+    REQUIRE(::mkdir(dir.c_str(), 0700) == 0);
+  }
+  const std::string path = dir + "/s";
+  REQUIRE(path.size() <= kMaxUnixSocketPath);
+  UniqueFd listener = listenUnixStream(path);
+  CHECK(tryConnectUnixStream(path));
+  ::unlink(path.c_str());
+  for (std::string d = dir; d.size() > top.size(); d = d.substr(0, d.rfind('/')))
+    ::rmdir(d.c_str());
+  CHECK(::rmdir(top.c_str()) == 0);
 }

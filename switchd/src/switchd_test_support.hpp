@@ -188,18 +188,11 @@ private:
 class AdminClient {
 public:
   explicit AdminClient(const std::string& path) {
-    // The socket's file appears at bind(), a moment before the switch listens on it: a connect
-    // in between is refused, so a refusal is retried for a while (a loaded machine is slow).
+    // The switch's socket files appear only once it listens (bindListening in base): the file
+    // existing is the readiness signal SwitchProcess waits for, so one connect is enough.
     sockaddr_un a = pathAddress(path);
-    int rc = -1;
-    for (int attempt = 0; attempt < 500 && rc != 0; ++attempt) {
-      fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-      rc = ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a));
-      if (rc != 0 && errno != ECONNREFUSED && errno != ENOENT)
-        break;
-      if (rc != 0)
-        ::usleep(10000);
-    }
+    fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const int rc = ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a));
     REQUIRE(rc == 0);
   }
   std::string command(const std::string& line) {

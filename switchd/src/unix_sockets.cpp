@@ -36,23 +36,19 @@ UniqueFd listenAt(const std::string& path, int type, ScopedPath& owned) {
   UniqueFd fd(::socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd)
     throwErrno("socket for " + path);
-  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof(a)) != 0) {
-    if (errno != EADDRINUSE)
-      throwErrno("bind " + path);
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode))
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode))
       throw std::system_error(EADDRINUSE, std::generic_category(), "bind " + path + ": exists and is not a socket");
     UniqueFd probe(::socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
     if (probe && ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&a), sizeof(a)) == 0)
       throw std::system_error(EADDRINUSE, std::generic_category(),
                               "bind " + path + ": another switch is listening there");
-    ::unlink(path.c_str());
-    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof(a)) != 0)
-      throwErrno("bind " + path);
   }
+  // The file appears only once the socket listens (a stale one is replaced): a guest or a
+  // client that sees it may connect at once.
+  bindListening(fd.get(), path, 128);
   owned = ScopedPath(path);
-  if (::listen(fd.get(), 128) != 0)
-    throwErrno("listen " + path);
   return fd;
 }
 

@@ -42,6 +42,11 @@ UniqueFd tryConnectUnixStream(const std::string& path, ConnectMode mode = Connec
 /// A listening SOCK_STREAM socket at `path` (non-blocking, close-on-exec), replacing a stale
 /// socket file. Throws std::system_error ("bind <path>: ...").
 UniqueFd listenUnixStream(const std::string& path, int backlog = 64);
+/// Binds the unbound socket `fd` and listens, so that `path` appears only once it listens: the
+/// socket is bound to a sibling name and renamed onto `path` (replacing what was there). A peer
+/// that sees the file may connect at once, with no window in which a connect is refused, so
+/// "the socket file exists" is a readiness signal. Throws std::system_error naming `path`.
+void bindListening(int fd, const std::string& path, int backlog);
 
 /// Writes all of `data` to a blocking fd; false when the peer is gone.
 bool writeAll(int fd, std::string_view data);
