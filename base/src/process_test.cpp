@@ -56,7 +56,16 @@ TEST_CASE("a spawned process gets exactly the descriptors it was given, in its o
   while (::read(out.read.get(), &c, 1) == 1 && c != '\n')
     line += c;
   CHECK(line == "pgid=" + std::to_string(p.pid) + " pid=" + std::to_string(p.pid));
-  // Seen from here, the child holds its stdout and nothing else of ours.
+  // Once the shell has become `sleep` (between its echo and that exec it may hold a descriptor
+  // of its own), the child holds its stdout and nothing else of ours.
+  const std::string comm = "/proc/" + std::to_string(p.pid) + "/comm";
+  for (int i = 0; i < 1000; ++i) {
+    std::ifstream in(comm);
+    std::string name;
+    if (std::getline(in, name) && name == "sleep")
+      break;
+    ::usleep(10000);
+  }
   std::vector<std::string> fds;
   for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(p.pid) + "/fd"))
     fds.push_back(e.path().filename().string());

@@ -13,6 +13,8 @@ std::string Capture::start(const std::string& path) {
     return "error: already capturing to " + file_->name() + "; 'capture stop' first";
   try {
     file_.emplace(transports::PcapWriter::create(path));
+    // The header reaches the file at once: a reader that sees it knows the capture is running.
+    file_->flush();
   } catch (const std::system_error& e) {
     return "error: " + std::string(e.what());
   }

@@ -1,6 +1,7 @@
 #include "umlab/lab/runtime/process_info.hpp"
 
 #include <catch2/catch.hpp>
+#include <ctime>
 
 #include <algorithm>
 #include <chrono>
@@ -51,12 +52,25 @@ TEST_CASE("processTreeOf finds a child and a grandchild, and nothing of a proces
   CHECK(processTreeOf(child).empty());
 }
 
+namespace {
+/// Spins until this process has used `seconds` of CPU (its own clock, not the wall's: on a
+/// loaded machine the wall runs ahead of the CPU a process gets).
+void spinCpu(double seconds) {
+  const auto used = [] {
+    timespec t{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
+  };
+  const double until = used() + seconds;
+  volatile unsigned long spin = 0;
+  while (used() < until)
+    spin = spin + 1;
+}
+} // namespace
+
 TEST_CASE("cpuSeconds counts the CPU a process has used", "[process-info]") {
   const double before = cpuSeconds({::getpid()});
-  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
-  volatile unsigned long spin = 0;
-  while (std::chrono::steady_clock::now() < until)
-    spin = spin + 1;
+  spinCpu(0.3);
   const double after = cpuSeconds({::getpid()});
   CHECK(after - before >= 0.1);
   CHECK(cpuSeconds({}) == 0);
@@ -67,10 +81,7 @@ TEST_CASE("cpuSeconds with reaped children counts a child that has ended", "[pro
   const pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
-    volatile unsigned long spin = 0;
-    while (std::chrono::steady_clock::now() < until)
-      spin = spin + 1;
+    spinCpu(0.3);
     ::_exit(0);
   }
   REQUIRE(::waitpid(child, nullptr, 0) == child);
