@@ -2,6 +2,7 @@
 
 #include "umlab/base/child_process.hpp"
 #include "umlab/base/quantity.hpp"
+#include "umlab/kernel/image_store.hpp"
 #include "umlab/kernel/kernel_recipe.hpp"
 #include "umlab/kernel/system_images.hpp"
 #include "umlab/lab/runtime/user_namespace.hpp"
@@ -536,13 +537,13 @@ HostCheck checkTempDirectory(const HostProbe& probe, const LaunchPlan* plan) {
                 what + " is mounted noexec: UML maps its memory file executable and exits at once",
                 "export TMPDIR=DIR with DIR on an exec-allowed tmpfs (mount -o remount,exec " + dir +
                     ", or mount -t tmpfs -o size=4g tmpfs DIR)");
-  std::string reason = what + ": exec allowed, " + formatByteSize(space->freeBytes) + " free" +
+  std::string reason = what + ": exec allowed, " + kernel::formatSize(space->freeBytes) + " free" +
                        (space->isTmpfs ? " (tmpfs)" : " (not tmpfs: guest memory goes to disk)");
   reason += "; UML outside umlab's jail keeps guest RAM here (umlab's guests use a private tmpfs, see 'guest-tmpfs')";
   if (plan && totalGuestMemory(*plan) > space->freeBytes)
     return make(id, title, CheckStatus::Warn,
-                reason + "; smaller than the lab's " + formatByteSize(totalGuestMemory(*plan)) + " of guest memory",
-                "point TMPDIR at a tmpfs with at least " + formatByteSize(totalGuestMemory(*plan)) + " free");
+                reason + "; smaller than the lab's " + kernel::formatSize(totalGuestMemory(*plan)) + " of guest memory",
+                "point TMPDIR at a tmpfs with at least " + kernel::formatSize(totalGuestMemory(*plan)) + " free");
   return make(id, title, CheckStatus::Pass, reason);
 }
 
@@ -554,7 +555,7 @@ HostCheck checkGuestTmpfs(const HostProbe& probe, const LaunchPlan* plan) {
     return make(id, title, CheckStatus::Warn, "/proc/meminfo has no MemTotal: cannot size the guests' tmpfs",
                 "mount /proc (the jail's tmpfs defaults to half of MemTotal)");
   const uint64_t size = *total / 2;
-  const std::string reason = "each guest's RAM file sits in its jail's own tmpfs /tmp, " + formatByteSize(size) +
+  const std::string reason = "each guest's RAM file sits in its jail's own tmpfs /tmp, " + kernel::formatSize(size) +
                              " (half of MemTotal, the tmpfs default)";
   if (!plan)
     return make(id, title, CheckStatus::Pass, reason);
@@ -564,11 +565,11 @@ HostCheck checkGuestTmpfs(const HostProbe& probe, const LaunchPlan* plan) {
       largest = &g;
   if (largest && largest->memoryBytes > size)
     return make(id, title, CheckStatus::Fail,
-                reason + "; node '" + largest->name + "' has " + formatByteSize(largest->memoryBytes) +
+                reason + "; node '" + largest->name + "' has " + kernel::formatSize(largest->memoryBytes) +
                     " of memory and dies with SIGBUS when it touches the rest",
-                "give node '" + largest->name + "' at most 'memory: " + formatByteSize(size) + "'");
+                "give node '" + largest->name + "' at most 'memory: " + kernel::formatSize(size) + "'");
   return make(id, title, CheckStatus::Pass,
-              reason + (largest ? "; the largest guest, '" + largest->name + "', has " + formatByteSize(largest->memoryBytes)
+              reason + (largest ? "; the largest guest, '" + largest->name + "', has " + kernel::formatSize(largest->memoryBytes)
                                 : std::string()));
 }
 
@@ -578,11 +579,11 @@ HostCheck checkFreeMemory(const HostProbe& probe, const LaunchPlan* plan) {
   const std::optional<uint64_t> available = meminfoBytes(probe, "MemAvailable");
   if (!available)
     return make(id, title, CheckStatus::Warn, "/proc/meminfo has no MemAvailable", "mount /proc");
-  std::string reason = "MemAvailable " + formatByteSize(*available);
+  std::string reason = "MemAvailable " + kernel::formatSize(*available);
   if (!plan)
     return make(id, title, CheckStatus::Pass, reason);
   const uint64_t need = totalGuestMemory(*plan);
-  reason += ", the lab's " + guestCount(plan->guests.size()) + " " + formatByteSize(need);
+  reason += ", the lab's " + guestCount(plan->guests.size()) + " " + kernel::formatSize(need);
   if (need > *available)
     return make(id, title, CheckStatus::Fail, reason + ": the guests cannot all use their memory",
                 "free memory (stop other labs: 'umlab ps'), or lower the nodes' 'memory:' (defaults: {memory: ...})");

@@ -1,0 +1,79 @@
+#!/bin/sh
+# Integration tests of `umlab doctor` and of the host checks before `umlab up`, on the real host.
+# usage: doctor.sh UMLAB REPO CASE
+#   host          'umlab doctor' passes here and its JSON is valid
+#   noexec        a real noexec tmpfs as TMPDIR (mounted inside 'unshare -m', so nothing stays
+#                 mounted) is the 'tmpdir' check's failure, with the fix; root only
+#   lab-memory    'umlab doctor LAB.yaml' of a lab with more guest memory than the host has free fails
+#   up-refused    'umlab up' of that lab fails before starting anything, naming the check and the fix
+set -eu
+umlab=$1 repo=$2 case=$3
+heavy=$repo/tests/data/doctor/heavy.yaml
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# check_json FILE ID STATUS: FILE is a doctor report whose check ID has STATUS; prints its fix.
+check_json() {
+  /usr/bin/python3 - "$@" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert set(doc) == {"checks", "summary"}, doc.keys()
+for c in doc["checks"]:
+    assert set(c) == {"id", "title", "status", "reason", "fix"}, c
+    assert c["status"] in ("pass", "warn", "fail"), c
+    assert c["reason"], c
+    assert (c["fix"] == "") == (c["status"] == "pass"), c
+s = doc["summary"]
+assert s["fail"] == sum(c["status"] == "fail" for c in doc["checks"]), s
+want = {c["id"]: c for c in doc["checks"]}[sys.argv[2]]
+assert want["status"] == sys.argv[3], want
+print(want["fix"])
+PY
+}
+
+tmp=$(mktemp -d /tmp/umlab-doctor-test.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+case $case in
+host)
+  "$umlab" doctor > "$tmp/text" || { cat "$tmp/text"; fail "umlab doctor exited $? on this host"; }
+  cat "$tmp/text"
+  grep -q '^13 checks: .* 0 fail' "$tmp/text" || fail "no '0 fail' summary"
+  "$umlab" doctor --format json > "$tmp/json" || fail "umlab doctor --format json failed"
+  check_json "$tmp/json" kernel.debian pass > /dev/null
+  check_json "$tmp/json" netns pass > /dev/null
+  check_json "$tmp/json" mountns pass > /dev/null
+  ;;
+noexec)
+  [ "$(id -u)" = 0 ] || { echo "needs root (mounts a tmpfs in a private mount namespace)"; exit 0; }
+  mkdir "$tmp/noexec"
+  status=0
+  unshare -m sh -c 'mount -t tmpfs -o noexec,size=1m umlab-doctor-test "$1" && TMPDIR="$1" "$2" doctor --format json' \
+    sh "$tmp/noexec" "$umlab" > "$tmp/json" || status=$?
+  [ "$status" = 1 ] || fail "doctor exited $status with a noexec TMPDIR, not 1"
+  fix=$(check_json "$tmp/json" tmpdir fail)
+  echo "fix: $fix"
+  case $fix in *TMPDIR*exec*) ;; *) fail "the fix does not say to point TMPDIR at an exec-allowed tmpfs: $fix" ;; esac
+  grep -q noexec "$tmp/json" || fail "the reason does not say noexec"
+  ! grep -q "$tmp/noexec" /proc/self/mountinfo || fail "the tmpfs stayed mounted"
+  ;;
+lab-memory)
+  status=0
+  "$umlab" doctor --format json "$heavy" > "$tmp/json" || status=$?
+  [ "$status" = 1 ] || fail "doctor exited $status for a lab bigger than the host, not 1"
+  fix=$(check_json "$tmp/json" memory fail)
+  echo "fix: $fix"
+  /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["summary"]["lab"].endswith("heavy.yaml"), d' "$tmp/json"
+  ;;
+up-refused)
+  state=${UMLAB_STATE_DIR:?set UMLAB_STATE_DIR}
+  status=0
+  "$umlab" up "$heavy" > "$tmp/out" 2>&1 || status=$?
+  cat "$tmp/out"
+  [ "$status" != 0 ] || { "$umlab" down doctor-heavy; fail "umlab up started a lab bigger than the host"; }
+  grep -q "host check 'memory' failed" "$tmp/out" || fail "the error does not name the 'memory' check"
+  grep -q "fix: " "$tmp/out" || fail "the error gives no fix"
+  [ ! -e "$state/doctor-heavy" ] || fail "up left $state/doctor-heavy behind: it started something"
+  ;;
+*) fail "unknown case '$case'" ;;
+esac
+echo "ok: $case"
