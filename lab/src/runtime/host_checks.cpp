@@ -293,7 +293,12 @@ std::set<std::string> kernelTransports(const HostProbe& probe, const std::string
   std::set<std::string> have;
   const auto version = parseKernelVersion(release);
   const bool isLegacyEra = !version || *version < std::make_pair(6u, 16u);
-  if (std::optional<std::string> config = probe.readFile((fs::path(binary).parent_path() / "config").string())) {
+  // Only umlab's builds keep their config beside the binary (with recipe.txt, kernel_builder.hpp).
+  const fs::path dir = fs::path(binary).parent_path();
+  std::optional<std::string> config;
+  if (probe.readFile((dir / "recipe.txt").string()))
+    config = probe.readFile((dir / "config").string());
+  if (config) {
     auto enabled = [&](const std::string& option) { return config->find("\n" + option + "=y") != std::string::npos; };
     if (isLegacyEra && enabled("CONFIG_UML_NET_DAEMON"))
       have.insert("daemon");
@@ -598,7 +603,8 @@ HostCheck checkTransports(const HostProbe& probe, const LaunchPlan* plan) {
   const char* title = "UML kernel vs transports";
   if (!plan)
     return make(id, title, CheckStatus::Pass, "no lab given: 'umlab doctor LAB.yaml' checks its nodes' transports");
-  std::map<std::string, std::string> releases; // binary -> release
+  std::map<std::string, std::string> releases;                // binary -> release
+  std::map<std::string, std::set<std::string>> transports;    // binary -> the transports it has
   std::vector<std::string> problems;
   std::string fix;
   for (const GuestPlan& g : plan->guests) {
@@ -610,7 +616,9 @@ HostCheck checkTransports(const HostProbe& probe, const LaunchPlan* plan) {
     const std::string& release = releases[binary];
     if (release.empty())
       continue; // 'kernel.debian' / 'kernel.umlab' say what is missing
-    const std::set<std::string> have = kernelTransports(probe, binary, release);
+    if (!transports.count(binary))
+      transports[binary] = kernelTransports(probe, binary, release);
+    const std::set<std::string>& have = transports[binary];
     for (const InterfacePlan& i : g.interfaces) {
       if (have.count(i.transport))
         continue;

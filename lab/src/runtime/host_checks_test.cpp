@@ -352,6 +352,20 @@ TEST_CASE("doctor kernel.transports: legacy transports on 6.1 and on 6.16, pcap 
   p.files["/c/kernels/umlab-1234/config"] = "#\nCONFIG_UML_NET_DAEMON=y\nCONFIG_UML_NET_VECTOR=y\n";
   c = checkTransports(p, &lab);
   CHECK(c.status == CheckStatus::Fail);
+  CHECK(contains(c.reason, "node 'ids' eth1 uses the pcap transport"));
+  CHECK(contains(c.fix, "umlab.config"));
+  // A file named config beside a binary that is not one of umlab's builds is not read.
+  p.files.erase("/c/kernels/umlab-1234/recipe.txt");
+  CHECK(checkTransports(p, &lab).status == CheckStatus::Fail); // pcap: only a build's config says so
+  p.files["/usr/bin/config"] = "nothing about UML\n";
+  p.releases[kDebian] = "6.1.176";
+  lab.guests = {guest("pc1", 64 * kMiB)};
+  CHECK(checkTransports(p, &lab).status == CheckStatus::Pass);
+  p.files["/c/kernels/umlab-1234/recipe.txt"] = "name umlab\n";
+  lab.guests = {guest("ids", 64 * kMiB, "umlab")};
+  lab.guests[0].interfaces = {iface("eth1", "pcap")};
+  c = checkTransports(p, &lab);
+  CHECK(c.status == CheckStatus::Fail);
   CHECK(contains(c.fix, "umlab.config"));
 }
 
