@@ -6,6 +6,9 @@
 #                 mounted) is the 'tmpdir' check's failure, with the fix; root only
 #   lab-memory    'umlab doctor LAB.yaml' of a lab with more guest memory than the host has free fails
 #   up-refused    'umlab up' of that lab fails before starting anything, naming the check and the fix
+#   chroot        in a real chroot onto a plain directory (a tmpfs with the system bound in, all
+#                 inside 'unshare -m'), 'mountns' warns of the jail's chroot fallback and 'userns'
+#                 says the kernel refuses user namespaces there; root only
 set -eu
 umlab=$1 repo=$2 case=$3
 heavy=$repo/tests/data/doctor/heavy.yaml
@@ -73,6 +76,30 @@ up-refused)
   grep -q "host check 'memory' failed" "$tmp/out" || fail "the error does not name the 'memory' check"
   grep -q "fix: " "$tmp/out" || fail "the error gives no fix"
   [ ! -e "$state/doctor-heavy" ] || fail "up left $state/doctor-heavy behind: it started something"
+  ;;
+chroot)
+  [ "$(id -u)" = 0 ] || { echo "needs root (mounts and chroot in a private mount namespace)"; exit 0; }
+  mkdir "$tmp/chroot"
+  status=0
+  unshare -m --propagation private sh -eu -c '
+    t=$1 umlab=$2
+    mount -t tmpfs umlab-doctor-chroot "$t"
+    r=$t/root
+    mkdir -p "$r/usr" "$r/proc" "$r/dev" "$r/sys" "$r/tmp" "$r/etc" "$r/umlab"
+    for d in usr dev sys; do mount --rbind "/$d" "$r/$d"; done
+    for l in bin lib lib64 sbin; do [ -e "$r/usr/$l" ] && ln -s "usr/$l" "$r/$l"; done
+    cp /etc/passwd /etc/group /etc/ld.so.cache "$r/etc/"
+    mount -t proc proc "$r/proc"
+    cp "$umlab" "$r/umlab/umlab"
+    exec chroot "$r" /umlab/umlab doctor --format json' sh "$tmp/chroot" "$umlab" > "$tmp/json" || status=$?
+  # The chroot has no base image, so 'images' fails: exit status 1.
+  [ "$status" = 1 ] || fail "doctor in a chroot exited $status, not 1"
+  check_json "$tmp/json" mountns warn > /dev/null
+  grep -q "chroot fallback" "$tmp/json" || fail "'mountns' does not name the chroot fallback"
+  fix=$(check_json "$tmp/json" userns warn)
+  case $fix in *"outside the chroot"*) ;; *) fail "'userns' does not say to leave the chroot: $fix" ;; esac
+  check_json "$tmp/json" netns pass > /dev/null
+  ! grep -q umlab-doctor-chroot /proc/self/mountinfo || fail "the chroot's tmpfs stayed mounted"
   ;;
 *) fail "unknown case '$case'" ;;
 esac

@@ -248,6 +248,27 @@ ChildTrial SystemHostProbe::tryPivotRoot(bool inUserNamespace) const {
 
 namespace {
 
+/// "in a child, unshare(CLONE_NEWNET): ok" or "in a child, pivot_root: Invalid argument".
+std::string childSaid(const std::string& what, const ChildTrial& t) {
+  return "in a child, " + (t.isOk() ? what + ": ok" : t.describe());
+}
+
+/// Whether "/" is a mount point of this process (/proc/self/mountinfo shows mount points relative
+/// to the process's root, so in a chroot onto a plain directory it has no "/"); true when unreadable.
+bool rootIsMountPoint(const HostProbe& probe) {
+  const std::optional<std::string> text = probe.readFile("/proc/self/mountinfo");
+  if (!text)
+    return true;
+  std::istringstream info(*text);
+  for (std::string line; std::getline(info, line);) {
+    std::istringstream fields(line);
+    std::string mountId, parent, devs, root, mountPoint;
+    if (fields >> mountId >> parent >> devs >> root >> mountPoint && mountPoint == "/")
+      return true;
+  }
+  return false;
+}
+
 HostCheck make(const char* id, const char* title, CheckStatus status, std::string reason, std::string fix = "") {
   return HostCheck{id, title, status, std::move(reason), status == CheckStatus::Pass ? "" : std::move(fix)};
 }
@@ -426,7 +447,7 @@ HostCheck checkUserNamespaces(const HostProbe& probe) {
   const std::string maxCount = trimmed(probe.readFile("/proc/sys/user/max_user_namespaces"));
   const std::string debianClone = trimmed(probe.readFile("/proc/sys/kernel/unprivileged_userns_clone"));
   const std::string apparmor = trimmed(probe.readFile("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"));
-  std::string reason = "a child's unshare(CLONE_NEWUSER): " + t.describe();
+  std::string reason = childSaid("unshare(CLONE_NEWUSER)", t);
   reason += "; user.max_user_namespaces " + (maxCount.empty() ? std::string("unreadable") : maxCount);
   if (!debianClone.empty())
     reason += "; kernel.unprivileged_userns_clone " + debianClone;
@@ -435,7 +456,10 @@ HostCheck checkUserNamespaces(const HostProbe& probe) {
   if (t.isOk())
     return make(id, title, CheckStatus::Pass, reason);
   std::string fix;
-  if (maxCount == "0")
+  if (!rootIsMountPoint(probe))
+    fix = "run umlab outside the chroot: the kernel refuses user namespaces to a chrooted process (EPERM), so "
+          "rootless labs cannot run in one";
+  else if (maxCount == "0")
     fix = "sysctl -w user.max_user_namespaces=15000 (as root; in /etc/sysctl.d/ to keep it)";
   else if (debianClone == "0")
     fix = "sysctl -w kernel.unprivileged_userns_clone=1 (as root; in /etc/sysctl.d/ to keep it)";
@@ -454,10 +478,10 @@ HostCheck checkNetworkNamespaces(const HostProbe& probe) {
   const char* title = "network namespaces";
   const bool rootless = isRootless(probe);
   const ChildTrial t = probe.tryNetworkNamespace(rootless);
-  const std::string how = rootless ? "a child's unshare(CLONE_NEWUSER | CLONE_NEWNET)" : "a child's unshare(CLONE_NEWNET)";
+  const std::string how = rootless ? "unshare(CLONE_NEWUSER | CLONE_NEWNET)" : "unshare(CLONE_NEWNET)";
   if (t.isOk() || t.failedStep.rfind("write net.unix", 0) == 0)
-    return make(id, title, CheckStatus::Pass, how + ": ok (every lab runs in its own)");
-  return make(id, title, CheckStatus::Fail, how + ": " + t.describe() + " (every lab runs in its own)",
+    return make(id, title, CheckStatus::Pass, childSaid(how, {}) + " (every lab runs in its own)");
+  return make(id, title, CheckStatus::Fail, childSaid(how, t) + " (every lab runs in its own)",
               rootless ? "make user namespaces work first (see 'userns'), or run umlab as root"
                        : "give umlab CAP_SYS_ADMIN: in a container, --privileged (or --cap-add SYS_ADMIN with "
                          "--security-opt seccomp=unconfined)");
@@ -468,17 +492,10 @@ HostCheck checkMountNamespaces(const HostProbe& probe) {
   const char* title = "mount namespaces and pivot_root";
   const bool rootless = isRootless(probe);
   const ChildTrial t = probe.tryPivotRoot(rootless);
-  // pivot_root needs the process's root to be a mount point; in a chroot it is a plain directory,
-  // so /proc/self/mountinfo (mount points relative to the process's root) has no "/".
-  bool hasRootMount = false;
-  std::istringstream info(probe.readFile("/proc/self/mountinfo").value_or(""));
-  for (std::string line; std::getline(info, line);) {
-    std::istringstream fields(line);
-    std::string mountId, parent, devs, root, mountPoint;
-    if (fields >> mountId >> parent >> devs >> root >> mountPoint && mountPoint == "/")
-      hasRootMount = true;
-  }
-  const std::string reason = "a child's new mount namespace, tmpfs and pivot_root: " + t.describe() +
+  // pivot_root (and making "/" private) needs the process's root to be a mount point; in a chroot
+  // onto a plain directory it is not.
+  const bool hasRootMount = rootIsMountPoint(probe);
+  const std::string reason = childSaid("a new mount namespace, / private, a tmpfs, pivot_root", t) +
                              (hasRootMount ? "" : "; '/' is not a mount point here (a chroot)");
   if (t.isOk())
     return make(id, title, CheckStatus::Pass, reason);
@@ -688,10 +705,10 @@ HostCheck checkDatagramQueue(const HostProbe& probe) {
     return make(id, title, CheckStatus::Pass, reason + "; a new namespace accepts 512: ok");
   if (t.failedStep.rfind("write net.unix", 0) == 0)
     return make(id, title, CheckStatus::Fail,
-                reason + "; a new namespace refuses it (" + t.describe() + "), so every lab start fails there",
+                reason + "; a new namespace refuses it (" + childSaid("", t) + "), so every lab start fails there",
                 "make /proc/sys writable in the container (Docker/Podman: --privileged, or --security-opt "
                 "systempaths=unconfined)");
-  return make(id, title, CheckStatus::Warn, reason + "; not tried: no network namespace (" + t.describe() + ")",
+  return make(id, title, CheckStatus::Warn, reason + "; not tried: no network namespace (" + childSaid("", t) + ")",
               "see 'netns'");
 }
 

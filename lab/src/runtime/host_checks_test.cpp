@@ -205,8 +205,12 @@ TEST_CASE("doctor userns: works, refused as root (warn), refused rootless (fail)
   p.files["/proc/sys/kernel/unprivileged_userns_clone"] = "0\n";
   c = checkUserNamespaces(p);
   CHECK(c.status == CheckStatus::Warn);
-  CHECK(contains(c.reason, "Operation not permitted"));
+  CHECK(contains(c.reason, "in a child, unshare(CLONE_NEWUSER): Operation not permitted"));
   CHECK(contains(c.fix, "kernel.unprivileged_userns_clone=1"));
+
+  p.files["/proc/self/mountinfo"] = "22 1 8:1 /srv/chroot /proc rw - proc proc rw\n";
+  CHECK(contains(checkUserNamespaces(p).fix, "outside the chroot"));
+  p.files["/proc/self/mountinfo"] = "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n";
 
   p.uid = 1000;
   p.files["/proc/sys/user/max_user_namespaces"] = "0\n";
