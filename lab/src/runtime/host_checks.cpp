@@ -556,7 +556,8 @@ HostCheck checkTempDirectory(const HostProbe& probe, const LaunchPlan* plan) {
                 "create it, or point TMPDIR at an exec-allowed tmpfs with room for the guests' memory");
   if (space->isNoexec)
     return make(id, title, CheckStatus::Fail,
-                what + " is mounted noexec: UML maps its memory file executable and exits at once",
+                what + " is mounted noexec: UML maps its memory file executable and exits at once (umlab's jailed "
+                       "guests use a private tmpfs instead; UML run by hand, or a jail without its tmpfs, uses this)",
                 "export TMPDIR=DIR with DIR on an exec-allowed tmpfs (mount -o remount,exec " + dir +
                     ", or mount -t tmpfs -o size=4g tmpfs DIR)");
   std::string reason = what + ": exec allowed, " + kernel::formatSize(space->freeBytes) + " free" +
