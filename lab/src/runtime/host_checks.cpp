@@ -1,7 +1,7 @@
 #include "umlab/lab/runtime/host_checks.hpp"
 
 #include "umlab/base/child_process.hpp"
-#include "umlab/base/quantity.hpp"
+#include "umlab/base/unique_fd.hpp"
 #include "umlab/kernel/image_store.hpp"
 #include "umlab/kernel/kernel_recipe.hpp"
 #include "umlab/kernel/system_images.hpp"
@@ -65,31 +65,26 @@ template <typename Steps> ChildTrial inChild(Steps steps) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0)
     return {"pipe", errno};
+  UniqueFd readEnd(fds[0]), writeEnd(fds[1]);
   const pid_t pid = ::fork();
-  if (pid < 0) {
-    const int e = errno;
-    ::close(fds[0]);
-    ::close(fds[1]);
-    return {"fork", e};
-  }
+  if (pid < 0)
+    return {"fork", errno};
   if (pid == 0) {
-    ::close(fds[0]);
     const ChildTrial t = steps();
     const std::string msg = std::to_string(t.error) + " " + t.failedStep;
-    [[maybe_unused]] ssize_t n = ::write(fds[1], msg.data(), msg.size());
+    [[maybe_unused]] ssize_t n = ::write(writeEnd.get(), msg.data(), msg.size());
     ::_exit(0);
   }
-  ::close(fds[1]);
+  writeEnd.reset();
   std::string msg;
   char buf[256];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
+  for (ssize_t n; (n = ::read(readEnd.get(), buf, sizeof buf)) != 0;) {
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
       break;
     msg.append(buf, static_cast<size_t>(n));
   }
-  ::close(fds[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -104,13 +99,11 @@ template <typename Steps> ChildTrial inChild(Steps steps) {
 
 /// Writes `text` to `path`; 0 or errno.
 int writeText(const char* path, const std::string& text) {
-  const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
+  UniqueFd fd(::open(path, O_WRONLY | O_CLOEXEC));
+  if (!fd)
     return errno;
-  const ssize_t n = ::write(fd, text.data(), text.size());
-  const int e = n == ssize_t(text.size()) ? 0 : (n < 0 ? errno : EIO);
-  ::close(fd);
-  return e;
+  const ssize_t n = ::write(fd.get(), text.data(), text.size());
+  return n == ssize_t(text.size()) ? 0 : (n < 0 ? errno : EIO);
 }
 
 /// In the child: a new user namespace (plus `extraFlags`) with the caller mapped as 0.
@@ -154,11 +147,8 @@ bool SystemHostProbe::isExecutable(const std::string& path) const {
 bool SystemHostProbe::isReadable(const std::string& path) const { return ::access(path.c_str(), R_OK) == 0; }
 
 int SystemHostProbe::openReadWrite(const std::string& path) const {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0)
-    return errno;
-  ::close(fd);
-  return 0;
+  const UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+  return fd ? 0 : errno;
 }
 
 std::optional<DirectorySpace> SystemHostProbe::directorySpace(const std::string& dir) const {
