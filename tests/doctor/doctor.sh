@@ -6,6 +6,8 @@
 #                 mounted) is the 'tmpdir' check's failure, with the fix; root only
 #   lab-memory    'umlab doctor LAB.yaml' of a lab with more guest memory than the host has free fails
 #   up-refused    'umlab up' of that lab fails before starting anything, naming the check and the fix
+#   up-6.16       'umlab up topologies/lan.yaml' (daemon transport) with UMLAB_KERNEL a stand-in that says
+#                 it is Linux 6.16 fails on 'kernel.transports' before starting anything
 #   chroot        in a real chroot onto a plain directory (a tmpfs with the system bound in, all
 #                 inside 'unshare -m'), 'mountns' warns of the jail's chroot fallback and 'userns'
 #                 says the kernel refuses user namespaces there; root only
@@ -76,6 +78,22 @@ up-refused)
   grep -q "host check 'memory' failed" "$tmp/out" || fail "the error does not name the 'memory' check"
   grep -q "fix: " "$tmp/out" || fail "the error gives no fix"
   [ ! -e "$state/doctor-heavy" ] || fail "up left $state/doctor-heavy behind: it started something"
+  ;;
+up-6.16)
+  state=${UMLAB_STATE_DIR:?set UMLAB_STATE_DIR}
+  # Only its version matters: the check runs it with --version and the lab must stop before a guest.
+  printf '#!/bin/sh\n[ "$1" = --version ] && { echo 6.16.0; exit 0; }\necho "started as a guest" >&2; exit 3\n' \
+    > "$tmp/linux.uml"
+  chmod 755 "$tmp/linux.uml"
+  status=0
+  UMLAB_KERNEL=$tmp/linux.uml "$umlab" up "$repo/topologies/lan.yaml" > "$tmp/out" 2>&1 || status=$?
+  cat "$tmp/out"
+  [ "$status" != 0 ] || { "$umlab" down lan; fail "umlab up started lan on a 6.16 kernel"; }
+  grep -q "host check 'kernel.transports' failed: node 'pc1' eth0 uses the daemon transport" "$tmp/out" ||
+    fail "the error does not name 'kernel.transports'"
+  grep -q "kernel: umlab" "$tmp/out" || fail "the fix does not name 'kernel: umlab'"
+  ! grep -q "started as a guest" "$tmp/out" || fail "a guest was started"
+  [ ! -e "$state/lan" ] || fail "up left $state/lan behind: it started something"
   ;;
 chroot)
   [ "$(id -u)" = 0 ] || { echo "needs root (mounts and chroot in a private mount namespace)"; exit 0; }
