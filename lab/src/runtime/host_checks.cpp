@@ -614,6 +614,8 @@ HostCheck checkTransports(const HostProbe& probe, const LaunchPlan* plan) {
   std::map<std::string, std::string> releases;                // binary -> release
   std::map<std::string, std::set<std::string>> transports;    // binary -> the transports it has
   std::vector<std::string> problems;
+  std::vector<std::string> debianNodes; // nodes on a kernel other than umlab's that lack a transport
+  bool isUmlabKernelShort = false;
   std::string fix;
   for (const GuestPlan& g : plan->guests) {
     const std::string binary = kernelOf(g);
@@ -630,16 +632,31 @@ HostCheck checkTransports(const HostProbe& probe, const LaunchPlan* plan) {
     for (const InterfacePlan& i : g.interfaces) {
       if (have.count(i.transport))
         continue;
-      const bool isUmlab = g.kernel == kernel::kUmlabKernelName;
       problems.push_back("node '" + g.name + "' " + i.name + " uses the " + i.transport + " transport, which its kernel " +
                          binary + " (" + release + ") lacks");
-      if (fix.empty())
-        fix = isUmlab ? "rebuild umlab's kernel from its recipe ('umlab kernel build'; kernel/uml/umlab.config enables "
-                        "daemon, mcast, pcap and vector)"
-                      : "give node '" + g.name + "' 'kernel: umlab' ('umlab kernel build'), or install a UML kernel "
-                        "older than 6.16 (UMLAB_KERNEL=PATH), or use 'transport: bess' on its switch segments";
+      if (g.kernel == kernel::kUmlabKernelName)
+        isUmlabKernelShort = true;
+      else if (std::find(debianNodes.begin(), debianNodes.end(), g.name) == debianNodes.end())
+        debianNodes.push_back(g.name);
     }
   }
+  if (!debianNodes.empty()) {
+    std::string names; // "'a'", "'a' and 'b'", "'a', 'b', 'c' and 2 more"
+    const size_t shown = std::min<size_t>(debianNodes.size(), 3);
+    for (size_t n = 0; n < shown; ++n) {
+      const bool isLast = n + 1 == shown && shown == debianNodes.size();
+      names += std::string(n == 0 ? "" : isLast ? " and " : ", ") + "'" + debianNodes[n] + "'";
+    }
+    if (debianNodes.size() > 3)
+      names += " and " + std::to_string(debianNodes.size() - 3) + " more";
+    fix = std::string(debianNodes.size() == 1 ? "give node " : "give nodes ") + names +
+          " 'kernel: umlab' ('umlab kernel build'), or install a UML kernel older than 6.16 (UMLAB_KERNEL=PATH), "
+          "or use switch segments with 'transport: bess' (UML's vector transport, which 6.16 kept)";
+  }
+  if (isUmlabKernelShort)
+    fix += std::string(fix.empty() ? "" : "; and ") +
+           "rebuild umlab's kernel from its recipe ('umlab kernel build'; kernel/uml/umlab.config enables daemon, "
+           "mcast, pcap and vector)";
   if (!problems.empty()) {
     std::string reason = problems.front();
     if (problems.size() > 1)

@@ -342,7 +342,13 @@ TEST_CASE("doctor kernel.transports: legacy transports on 6.1 and on 6.16, pcap 
   CHECK(c.status == CheckStatus::Fail);
   CHECK(contains(c.reason, "node 'pc1' eth0 uses the daemon transport"));
   CHECK(contains(c.reason, "(and 2 more)"));
-  CHECK(contains(c.fix, "kernel: umlab"));
+  CHECK(contains(c.fix, "give nodes 'pc1' and 'pc2' 'kernel: umlab'"));
+  lab.guests.push_back(guest("pc3", 64 * kMiB));
+  lab.guests.push_back(guest("pc4", 64 * kMiB));
+  CHECK(contains(checkTransports(p, &lab).fix, "give nodes 'pc1', 'pc2', 'pc3' and 1 more 'kernel: umlab'"));
+  lab.guests.resize(1);
+  CHECK(contains(checkTransports(p, &lab).fix, "give node 'pc1' 'kernel: umlab'"));
+  lab = twoGuests();
 
   // bess is a vector transport: it outlives 6.16.
   for (GuestPlan& g : lab.guests)
