@@ -3,7 +3,7 @@
 /// labs, and if not, exactly what is missing and what to change.
 ///
 /// Two halves, as Ninja splits `DiskInterface` from the build logic:
-///   - `HostProbe` is everything the checks read from the host: files (/proc, /etc/subuid),
+///   - `HostProbe` (the real one in system_host_probe.cpp) is everything the checks read from the host: files (/proc, /etc/subuid),
 ///     statvfs of a directory, a UML binary's version, whether a program is on $PATH, and
 ///     "try it in a forked child" for namespaces and pivot_root. `SystemHostProbe` is the real
 ///     one; tests use a fake.
