@@ -3,10 +3,10 @@
 /// labs, and if not, exactly what is missing and what to change.
 ///
 /// Two halves, as Ninja splits `DiskInterface` from the build logic:
-///   - `HostProbe` (the real one in system_host_probe.cpp) is everything the checks read from the host: files (/proc, /etc/subuid),
+///   - `HostProbe` is everything the checks read from the host: files (/proc, /etc/subuid),
 ///     statvfs of a directory, a UML binary's version, whether a program is on $PATH, and
 ///     "try it in a forked child" for namespaces and pivot_root. `SystemHostProbe` is the real
-///     one; tests use a fake.
+///     one (system_host_probe.cpp); tests use a fake.
 ///   - the check functions are pure: probe facts (+ the layout, + an optional plan) ->
 ///     `HostCheck{id, title, status, reason, fix}`. `reason` says what was measured, `fix` is a
 ///     command or setting (empty on pass).
