@@ -12,6 +12,7 @@
 #include "test_command.hpp"
 #include "import_command.hpp"
 #include "limits_command.hpp"
+#include "doctor_command.hpp"
 #include "class_command.hpp"
 #include "diff_command.hpp"
 
@@ -78,6 +79,7 @@ constexpr const char* kUsage =
     "  image build|ls     build or list base images\n"
     "  kernel build|ls    build or list umlab's own UML kernel (nodes choose it with 'kernel: umlab')\n"
     "  limits             check /etc/umlab/limits.yaml and show your limits (guests, memory)\n"
+    "  doctor [LAB.yaml]  check that this machine can run labs, and what to fix if not\n"
     "  class up|ps|test|down   a copy of a lab for each student account (root)\n"
     "  help [COMMAND]     show help for a command\n"
     "\n"
@@ -411,6 +413,7 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
                           : rest[0] == "test"    ? kTestHelp
                           : rest[0] == "import"  ? kImportHelp
                           : rest[0] == "limits"  ? kLimitsHelp
+                          : rest[0] == "doctor"  ? kDoctorHelp
                           : rest[0] == "class"   ? kClassHelp
                                                  : nullptr) {
         out << h;
@@ -458,11 +461,13 @@ int run(const std::string& self, const std::vector<std::string>& args, std::ostr
       return runKernelCommand(rest, out, err);
     if (command == "limits")
       return runLimitsCommand(rest, out, err);
+    if (command == "doctor")
+      return runDoctorCommand(self, rest, out, err);
     if (command == "class")
       return runClassCommand(self, rest, out, err);
     if (command == "diff")
       return runDiffCommand(self, rest, out, err);
-    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "node", "inspect", "diff", "events", "apply", "link", "capture", "replay", "host", "test", "import", "save", "resume", "archive", "down", "clean", "image", "kernel", "limits", "class", "help"};
+    std::vector<std::string> commands{"validate", "plan", "graph", "up", "ps", "exec", "console", "node", "inspect", "diff", "events", "apply", "link", "capture", "replay", "host", "test", "import", "save", "resume", "archive", "down", "clean", "image", "kernel", "limits", "doctor", "class", "help"};
     std::string hint = didYouMean(command, commands);
     throw CliUsageError{"unknown command '" + command + "'" + (hint.empty() ? "; run 'umlab --help' for the list" : hint)};
   } catch (const CliUsageError& e) {

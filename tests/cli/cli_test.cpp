@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 using namespace umlab::test;
 
 TEST_CASE("every command has --help and exits 0 with it", "[cli]") {
-  for (const char* cmd : {"validate", "plan", "graph", "limits", "class", "node", "inspect"}) {
+  for (const char* cmd : {"validate", "plan", "graph", "limits", "doctor", "class", "node", "inspect"}) {
     CliResult r = runUmlab({cmd, "--help"});
     CHECK(r.status == 0);
     CHECK(r.out.rfind(std::string("usage: umlab ") + cmd, 0) == 0);
@@ -29,6 +29,16 @@ TEST_CASE("every command has --help and exits 0 with it", "[cli]") {
   CliResult none = runUmlab({});
   CHECK(none.status == 2);
   CHECK(none.err.rfind("usage: umlab", 0) == 0);
+}
+
+TEST_CASE("doctor refuses a format it does not know and a second file", "[cli][doctor]") {
+  CliResult format = runUmlab({"doctor", "--format", "xml"});
+  CHECK(format.status == 2);
+  CHECK(format.err == "umlab: error: --format takes 'text' or 'json', not 'xml'\n");
+  CliResult two = runUmlab({"doctor", "a.yaml", "b.yaml"});
+  CHECK(two.status == 2);
+  CHECK(two.err == "umlab: error: doctor takes at most one topology file, as in 'umlab doctor topologies/lan.yaml'\n");
+  CHECK(runUmlab({"--help"}).out.find("  doctor [LAB.yaml]") != std::string::npos);
 }
 
 TEST_CASE("a 50 MB file is refused before it is read", "[cli][diag]") {

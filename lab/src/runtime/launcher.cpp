@@ -1,4 +1,5 @@
 #include "umlab/lab/runtime/launcher.hpp"
+#include "umlab/lab/runtime/host_checks.hpp"
 
 #include "umlab/base/process_runner.hpp"
 #include "umlab/base/unique_fd.hpp"
@@ -242,6 +243,21 @@ void checkHost(const LaunchPlan& p) {
   }
 }
 
+void checkLabHost(const LaunchPlan& plan, LaunchProgress& progress) {
+  const SystemHostProbe probe;
+  std::string failures;
+  for (const HostCheck& c : runLaunchChecks(probe, plan)) {
+    if (c.status == CheckStatus::Warn)
+      progress.warning("host check '" + c.id + "': " + c.reason + "; " + c.fix);
+    if (c.status == CheckStatus::Fail)
+      failures += (failures.empty() ? "" : "; and ") + std::string("host check '") + c.id + "' failed: " + c.reason +
+                  "; fix: " + c.fix;
+  }
+  if (!failures.empty())
+    throw RuntimeError("lab '" + plan.lab + "' was not started: " + failures + " ('umlab doctor " + plan.sourcePath +
+                       "' checks the whole host)");
+}
+
 LaunchResult Launcher::launch(const LaunchPlan& plan, const LaunchOptions& options) {
   const auto started = Clock::now();
   LaunchResult result;
@@ -259,6 +275,7 @@ LaunchResult Launcher::launch(const LaunchPlan& plan, const LaunchOptions& optio
                          "; remove it with 'umlab clean " + plan.lab + "'");
   }
   checkHost(plan);
+  checkLabHost(plan, progress_);
   if (std::optional<std::string> refusal = limitRefusal(plan, ""))
     throw RuntimeError("lab '" + plan.lab + "' was not started: " + *refusal);
   if (result.reusedCow)

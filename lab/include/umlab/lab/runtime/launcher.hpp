@@ -65,4 +65,9 @@ private:
 /// how to get it.
 void checkHost(const LaunchPlan& plan);
 
+/// The cheap host checks the lab depends on (host_checks.hpp `runLaunchChecks`: transports
+/// against each node's kernel, memory, the guests' tmpfs, /dev/net/tun when needed): warnings go
+/// to `progress`; any failure throws RuntimeError naming each failed check and its fix.
+void checkLabHost(const LaunchPlan& plan, LaunchProgress& progress);
+
 } // namespace umlab::lab::runtime
