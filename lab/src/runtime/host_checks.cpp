@@ -405,8 +405,19 @@ HostCheck checkFreeMemory(const HostProbe& probe, const LaunchPlan* plan) {
     return make(id, title, CheckStatus::Pass, reason);
   const uint64_t need = totalGuestMemory(*plan);
   reason += ", the lab's " + guestCount(plan->guests.size()) + " " + kernel::formatSize(need);
+  // UML touches its memory lazily (an idle guest holds ~30 MiB of its 'memory:'), so a lab
+  // bigger than what is free boots; one bigger than all of the machine's memory and swap could
+  // never have its guests use their memory, and is refused.
+  const uint64_t total = meminfoBytes(probe, "MemTotal").value_or(0) + meminfoBytes(probe, "SwapTotal").value_or(0);
+  if (total > 0 && need > total)
+    return make(id, title, CheckStatus::Fail,
+                reason + ": more than this machine's memory and swap (" + kernel::formatSize(total) + ")",
+                "lower the nodes' 'memory:' (defaults: {memory: ...}), or run the lab on several hosts "
+                "('umlab up --engine slurm')");
   if (need > *available)
-    return make(id, title, CheckStatus::Fail, reason + ": the guests cannot all use their memory",
+    return make(id, title, CheckStatus::Warn,
+                reason + ": more than is free; the guests boot (UML touches memory lazily) but cannot all use "
+                         "their memory at once",
                 "free memory (stop other labs: 'umlab ps'), or lower the nodes' 'memory:' (defaults: {memory: ...})");
   if (need > *available / 4 * 3)
     return make(id, title, CheckStatus::Warn, reason + ": more than 3/4 of what is available",
