@@ -105,7 +105,7 @@ TEST_CASE("a jail whose root does not exist names the mount and the path", "[lab
                     "jailed sh: mount the jail's tmpfs on " + root.string() + ": No such file or directory");
 }
 
-TEST_CASE("a bind of a path that vanished names the bind, its source and its target", "[lab][jail]") {
+TEST_CASE("a jail bind of a path that vanished names the bind, its source and its target", "[lab][jail]") {
   if (const std::string why = jailUnavailable(); !why.empty()) {
     WARN(why);
     return;
