@@ -22,8 +22,8 @@ namespace {
 /// What a failure of the chroot way adds: what to do about it.
 constexpr const char* kChrootNote =
     "umlab confines every lab process in a private mount namespace, and neither pivot_root (the "
-    "current root is not a mount point: running in a chroot?) nor moving the jail onto / and "
-    "chroot works here; run umlab on the host, enter the chroot through 'unshare -m "
+    "current root is not a mount point: running in a chroot?) nor chroot into the jail works "
+    "here; run umlab on the host, enter the chroot through 'unshare -m "
     "--propagation private chroot DIR', or use a container that grants CAP_SYS_ADMIN and "
     "CAP_SYS_CHROOT ('umlab doctor' checks the host)";
 
@@ -173,11 +173,11 @@ int makeStep(const Jail::Step& s) {
   return -1;
 }
 
-/// In the child: makes the built jail the root, the chroot way: its mount moved onto "/" (over
-/// the old root, which stays mounted below, out of reach), then chroot into it.
+/// In the child, in the jail's root: makes it the root the chroot way. Not moved onto "/" first
+/// (as container runtimes do without pivot_root): where "/" is the namespace's root, the jail on
+/// top of it would no longer count as a chroot, and the kernel would then grant a user namespace,
+/// whose CAP_SYS_CHROOT walks ".." out of the jail into the old root below.
 ChildFailure enterByChroot(const JailSpec& j) {
-  if (::mount(j.root.c_str(), "/", nullptr, MS_MOVE, nullptr) != 0)
-    return ChildFailure(errno, "move-mount the jail onto / (the chroot way) from", j.root, kChrootNote);
   if (::chroot(".") != 0)
     return ChildFailure(errno, "chroot into", j.root, kChrootNote);
   if (::chdir("/") != 0)

@@ -15,11 +15,12 @@
 ///
 /// Entering the jail: pivot_root into it and detach the old root, where the current root is a
 /// mount point. Where it is not (umlab runs in a chroot), pivot_root is refused (EINVAL), so the
-/// jail's root is moved onto "/" and entered with chroot instead, in the private mount namespace
-/// (the way container runtimes build a root without pivot_root). It confines as well: the old
-/// root stays mounted below, but the jailed process has neither CAP_SYS_CHROOT nor
+/// jail is entered with chroot instead, in the private mount namespace. It confines as well: the
+/// old root stays mounted below, but the jailed process has neither CAP_SYS_CHROOT nor
 /// CAP_SYS_ADMIN (it changes to `uid`, or `staysRoot` empties its bounding set), and the kernel
-/// refuses a new user namespace to a chrooted process, so it has no way back out. In a chroot
+/// refuses a new user namespace (whose CAP_SYS_CHROOT would walk ".." out) to a chrooted
+/// process, so it has no way back out. The jail is not moved onto "/" first, as container
+/// runtimes do without pivot_root: on top of the namespace's root it would not count as a chroot. In a chroot
 /// "/" cannot be made private either: the jail is built there only when the mount holding it is
 /// known not to be shared (statmount(2), Linux 6.8; entered through `unshare -m --propagation
 /// private chroot DIR`), else the start is refused with what to do. Which way is
