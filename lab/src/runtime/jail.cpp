@@ -27,6 +27,13 @@ constexpr const char* kChrootNote =
     "--propagation private chroot DIR', or use a container that grants CAP_SYS_ADMIN and "
     "CAP_SYS_CHROOT ('umlab doctor' checks the host)";
 
+/// What a chroot whose mounts cannot be made private adds.
+constexpr const char* kPrivateNote =
+    "the current root is not a mount point (running in a chroot?), so its mounts cannot be made "
+    "private from inside, and the mount holding it is shared, or the kernel cannot tell (Linux "
+    "6.8's statmount): a jail's mounts would show on the host; enter the chroot through 'unshare "
+    "-m --propagation private chroot DIR', or run umlab on the host ('umlab doctor' checks the host)";
+
 /// True when "/" is the root of a mount for this process; false in a chroot whose directory is
 /// not a mount point, where pivot_root is refused. True when the kernel cannot tell (the child
 /// still falls back on EINVAL).
@@ -195,7 +202,7 @@ ChildFailure enterJail(const JailSpec& j, const std::vector<Jail::Step>& plan, b
   // root is not a mount point the kernel refuses it (EINVAL): the jail is built only when the
   // mount holding "/" is known not to be shared (entered through unshare --propagation private).
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 && !(errno == EINVAL && isRootMountUnshared))
-    return ChildFailure(errno, "make the mounts private from", "/", errno == EINVAL ? kChrootNote : "");
+    return ChildFailure(errno, "make the mounts private from", "/", errno == EINVAL ? kPrivateNote : "");
   if (::mount("umlab-jail", j.root.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") != 0)
     return ChildFailure(errno, "mount the jail's tmpfs on", j.root);
   for (const Jail::Step& s : plan)
