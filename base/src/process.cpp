@@ -3,11 +3,13 @@
 #include "umlab/base/child_process.hpp" // findExecutable
 
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <memory>
 #include <grp.h>
 #include <linux/close_range.h>
 #include <sched.h>
@@ -58,12 +60,64 @@ std::optional<int> reapNow(pid_t pid) {
   return std::nullopt;
 }
 
+/// What the child sends back: a whole failure in one write, so the parent never reads half.
+static_assert(sizeof(ChildFailure) <= PIPE_BUF, "a child's failure report must fit one atomic pipe write");
+
+/// Copies `text` into `out` (size `size`), cut to fit and terminated. Async-signal-safe.
+void copyText(char* out, size_t size, std::string_view text) noexcept {
+  const size_t n = text.size() < size - 1 ? text.size() : size - 1;
+  for (size_t i = 0; i < n; ++i)
+    out[i] = text[i];
+  out[n] = '\0';
+}
+
+/// A failed start: code() is the child's errno, what() the whole message (a std::system_error
+/// would put the errno's text last, after the note).
+class SpawnError : public std::system_error {
+public:
+  SpawnError(int error, std::string message)
+      : std::system_error(error, std::generic_category()), message_(std::move(message)) {}
+  const char* what() const noexcept override { return message_.c_str(); }
+
+private:
+  std::string message_;
+};
+
+/// "guest pc1: pivot_root into /x: Invalid argument (note)", "cannot run '/bin/true': chdir /x:
+/// No such file or directory", "guest pc1: cannot run '/usr/bin/linux': Permission denied".
+std::string spawnFailureMessage(const ProcessSpec& spec, const ChildFailure& f) {
+  const std::string program = "cannot run '" + spec.argv[0] + "'";
+  if (f.operation().empty()) // the exec itself
+    return (spec.name.empty() ? "" : spec.name + ": ") + program + ": " + f.describe();
+  return (spec.name.empty() ? program : spec.name) + ": " + f.describe();
+}
+
 void signalGroup(pid_t pid, int signal) {
   ::kill(-pid, signal);
   ::kill(pid, signal); // in case it left its group
 }
 
 } // namespace
+
+ChildFailure::ChildFailure(int error, std::string_view operation, std::string_view object,
+                           std::string_view note) noexcept
+    : error_(error) {
+  copyText(operation_, sizeof operation_, operation);
+  copyText(object_, sizeof object_, object);
+  copyText(note_, sizeof note_, note);
+}
+
+std::string ChildFailure::describe() const {
+  std::string out(operation_);
+  if (!out.empty() && object_[0] != '\0')
+    out += std::string(" ") + object_;
+  if (!out.empty())
+    out += ": ";
+  out += std::strerror(error_);
+  if (note_[0] != '\0')
+    out += std::string(" (") + note_ + ")";
+  return out;
+}
 
 ExitStatus ExitStatus::fromWaitStatus(int raw) {
   ExitStatus s;
@@ -104,6 +158,11 @@ ProcessId spawnProcess(const ProcessSpec& spec) {
   if (spec.fds.size() > kMaxFds)
     throw std::system_error(EINVAL, std::generic_category(), "spawn '" + spec.argv[0] + "': too many descriptors");
 
+  // The texts a failed step names, made now: the child only copies them.
+  const std::string userText = spec.user ? std::to_string(spec.user->first) + " (gid " +
+                                               std::to_string(spec.user->second) + ")"
+                                         : std::string();
+
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0)
     throw std::system_error(errno, std::generic_category(), "pipe");
@@ -137,52 +196,60 @@ ProcessId spawnProcess(const ProcessSpec& spec) {
     // Move the sources out of the way first, so that a mapping never overwrites another's source.
     int moved[kMaxFds];
     const size_t n = spec.fds.size();
-    int e = 0;
-    for (size_t i = 0; i < n && e == 0; ++i)
+    ChildFailure failure;
+    for (size_t i = 0; i < n && !failure.isFailure(); ++i)
       if ((moved[i] = ::fcntl(spec.fds[i].second, F_DUPFD_CLOEXEC, 200)) < 0)
-        e = errno;
-    for (size_t i = 0; i < n && e == 0; ++i)
+        failure = ChildFailure(errno, "duplicate a descriptor for the child");
+    for (size_t i = 0; i < n && !failure.isFailure(); ++i)
       if (::dup2(moved[i], spec.fds[i].first) < 0) // dup2 clears close-on-exec on the target
-        e = errno;
-    for (int fd = 0; fd < 1024 && e == 0; ++fd) {
+        failure = ChildFailure(errno, "place a descriptor for the child");
+    for (int fd = 0; fd < 1024 && !failure.isFailure(); ++fd) {
       bool isMapped = fd == report[1];
       for (size_t i = 0; i < n && !isMapped; ++i)
         isMapped = spec.fds[i].first == fd;
       if (!isMapped)
         ::close(fd);
     }
-    if (e == 0)
+    if (!failure.isFailure())
       ::close_range(1024, ~0U, CLOSE_RANGE_CLOEXEC); // everything above: closed at exec
-    if (!spec.workingDir.empty() && ::chdir(spec.workingDir.c_str()) != 0)
-      e = errno;
-    if (e == 0 && spec.noAslr)
+    if (!failure.isFailure() && !spec.workingDir.empty() && ::chdir(spec.workingDir.c_str()) != 0)
+      failure = ChildFailure(errno, "chdir", spec.workingDir);
+    if (!failure.isFailure() && spec.noAslr)
       ::personality(ADDR_NO_RANDOMIZE);
-    if (e == 0 && spec.setup)
-      e = spec.setup->enterInChild();
-    if (e == 0 && spec.user &&
+    if (!failure.isFailure() && spec.setup)
+      failure = spec.setup->enterInChild();
+    if (!failure.isFailure() && spec.user &&
         (::setgroups(0, nullptr) != 0 || ::setresgid(spec.user->second, spec.user->second, spec.user->second) != 0 ||
          ::setresuid(spec.user->first, spec.user->first, spec.user->first) != 0))
-      e = errno;
-    if (e == 0) {
+      failure = ChildFailure(errno, "change to uid", userText);
+    if (!failure.isFailure()) {
       ::execve(path->c_str(), argv.data(), envp.data());
-      e = errno;
+      failure = ChildFailure(errno, ""); // the exec itself: named by the parent
     }
-    ssize_t ignored = ::write(report[1], &e, sizeof e);
+    ssize_t ignored = ::write(report[1], &failure, sizeof failure);
     (void)ignored;
     ::_exit(127);
   }
   ::close(report[1]);
-  int childErrno = 0;
-  ssize_t got;
-  do {
-    got = ::read(report[0], &childErrno, sizeof childErrno);
-  } while (got < 0 && errno == EINTR);
+  // Nothing arrives when the exec succeeded (the pipe closed with it), else one whole failure.
+  auto failure = std::make_unique<ChildFailure>();
+  size_t got = 0;
+  while (got < sizeof(ChildFailure)) {
+    const ssize_t r = ::read(report[0], reinterpret_cast<char*>(failure.get()) + got, sizeof(ChildFailure) - got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    got += static_cast<size_t>(r);
+  }
   ::close(report[0]);
-  if (got == sizeof childErrno) {
+  if (got > 0) {
     int status;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    throw std::system_error(childErrno, std::generic_category(), "cannot run '" + spec.argv[0] + "'");
+    if (got != sizeof(ChildFailure)) // cannot happen: one write below PIPE_BUF arrives whole
+      throw std::system_error(EIO, std::generic_category(), "cannot run '" + spec.argv[0] + "': a cut-short report");
+    throw SpawnError(failure->error(), spawnFailureMessage(spec, *failure));
   }
   // Also from the parent, so the group exists before anyone signals it (a new session's leader
   // made its group itself, before the exec reported above; setpgid would refuse it).

@@ -80,8 +80,63 @@ TEST_CASE("a program that cannot be run is an error naming it, with no child lef
   CHECK_THROWS_WITH(spawnProcess(spec), Catch::Contains("cannot run '/nonexistent/program'"));
   spec.argv = {"/bin/true"};
   spec.workingDir = "/nonexistent-dir";
-  CHECK_THROWS_WITH(spawnProcess(spec), Catch::Contains("cannot run '/bin/true'"));
+  CHECK_THROWS_WITH(spawnProcess(spec),
+                    "cannot run '/bin/true': chdir /nonexistent-dir: No such file or directory");
   CHECK(::waitpid(-1, nullptr, WNOHANG) <= 0);
+}
+
+namespace {
+/// A setup that fails as a jail step would, with texts prepared before the fork.
+class FailingSetup final : public ChildSetup {
+public:
+  FailingSetup(std::string object, std::string note) : object_(std::move(object)), note_(std::move(note)) {}
+  ChildFailure enterInChild() const noexcept override { return ChildFailure(ENOENT, "bind-mount", object_, note_); }
+
+private:
+  std::string object_, note_;
+};
+} // namespace
+
+TEST_CASE("a failed child setup names the process, its step and the step's object", "[base][process]") {
+  FailingSetup setup("/gone onto /jail/gone", "the path vanished");
+  ProcessSpec spec;
+  spec.argv = {"/bin/true"};
+  spec.name = "guest pc1";
+  spec.setup = &setup;
+  try {
+    spawnProcess(spec);
+    FAIL("the start should fail");
+  } catch (const std::system_error& e) {
+    CHECK(e.code().value() == ENOENT);
+    CHECK(std::string(e.what()) ==
+          "guest pc1: bind-mount /gone onto /jail/gone: No such file or directory (the path vanished)");
+  }
+  spec.name.clear(); // unnamed: the program is the subject
+  CHECK_THROWS_WITH(spawnProcess(spec), "cannot run '/bin/true': bind-mount /gone onto /jail/gone: No such file or "
+                                        "directory (the path vanished)");
+  CHECK(::waitpid(-1, nullptr, WNOHANG) <= 0);
+}
+
+TEST_CASE("a child failure too long for its report is cut, not overrun", "[base][process]") {
+  const ChildFailure f(EINVAL, std::string(500, 'o'), std::string(10000, 'x'), std::string(3000, 'n'));
+  CHECK(f.error() == EINVAL);
+  CHECK(f.operation().size() < 500);
+  CHECK(f.object().size() < 10000);
+  CHECK(f.object().find_first_not_of('x') == std::string_view::npos);
+  CHECK(f.describe().find(": Invalid argument (nnn") != std::string::npos);
+  CHECK(ChildFailure(EPERM, "").describe() == "Operation not permitted");
+  CHECK_FALSE(ChildFailure().isFailure());
+}
+
+TEST_CASE("a process given a uid that cannot be taken names the uid", "[base][process]") {
+  if (::geteuid() == 0) {
+    WARN("not checked as root: root may take any uid");
+    return;
+  }
+  ProcessSpec spec;
+  spec.argv = {"/bin/true"};
+  spec.user = std::make_pair(uid_t{0}, gid_t{0});
+  CHECK_THROWS_WITH(spawnProcess(spec), Catch::Contains("change to uid 0 (gid 0): Operation not permitted"));
 }
 
 TEST_CASE("environment overrides replace inherited variables", "[base][process]") {

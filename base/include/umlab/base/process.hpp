@@ -26,6 +26,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <utility>
 #include <vector>
@@ -49,12 +50,38 @@ struct ExitStatus {
   friend bool operator==(const ExitStatus&, const ExitStatus&) = default;
 };
 
+/// Why a start stopped in the child: the errno, the operation ("pivot_root into", "bind-mount")
+/// and its object (a path, "/usr onto <root>/usr", a uid), and a note saying what to do. Made in
+/// the child without allocating (the texts are copied into fixed buffers, cut if too long) and
+/// sent whole to the parent through spawnProcess's close-on-exec report pipe.
+class ChildFailure {
+public:
+  ChildFailure() = default; ///< no failure
+  ChildFailure(int error, std::string_view operation, std::string_view object = {},
+               std::string_view note = {}) noexcept;
+
+  bool isFailure() const { return error_ != 0; }
+  int error() const { return error_; }
+  std::string_view operation() const { return operation_; }
+  std::string_view object() const { return object_; }
+  std::string_view note() const { return note_; }
+  /// "pivot_root into /x: Invalid argument (note)"; "Invalid argument" alone without an operation.
+  std::string describe() const;
+
+private:
+  int error_ = 0;
+  char operation_[96]{};
+  char object_[2560]{};
+  char note_[1024]{};
+};
+
 /// Work done in the child between fork and exec. It must be async-signal-safe: prepare
-/// everything in the constructor. Returns 0, or the errno that stops the start.
+/// everything in the constructor, including the texts a failure names. Returns a default
+/// `ChildFailure` on success, else the step that stopped the start.
 class ChildSetup {
 public:
   virtual ~ChildSetup() = default;
-  virtual int enterInChild() const noexcept = 0;
+  virtual ChildFailure enterInChild() const noexcept = 0;
 };
 
 /// What to start and how.
@@ -90,8 +117,11 @@ struct ProcessId {
   friend bool operator==(const ProcessId&, const ProcessId&) = default;
 };
 
-/// Starts `spec` in a new process group. Throws std::system_error naming the program when it
-/// cannot be started (the child reports a failed exec back through a close-on-exec pipe).
+/// Starts `spec` in a new process group. Throws std::system_error when it cannot be started:
+/// the child reports a failed step or exec back through a close-on-exec pipe, and the message
+/// names the process (`spec.name`, else the program) and the step: "guest pc1: pivot_root into
+/// /run/umlab/lab/jail/pc1: Invalid argument (…)", "cannot run '/bin/true': chdir /x: No such
+/// file or directory", "guest pc1: cannot run '/usr/bin/linux': Permission denied".
 ProcessId spawnProcess(const ProcessSpec& spec);
 
 /// The start time of `pid` in clock ticks since boot (field 22 of /proc/<pid>/stat), or 0 when
