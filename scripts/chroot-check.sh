@@ -118,6 +118,14 @@ inside() {
   mount -t tmpfs -o mode=1777 tmpfs "$dir/dev/shm"
   mount -t tmpfs -o mode=0755 tmpfs "$dir/run"
   cp -L /etc/resolv.conf "$dir/etc/resolv.conf"
+  # The host's apt sources (security and updates too): debootstrap writes only 'bookworm main',
+  # which holds older packages (an older linux-source, so another kernel recipe) than the host's.
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    cp /etc/apt/sources.list.d/debian.sources "$dir/etc/apt/sources.list.d/debian.sources"
+    : > "$dir/etc/apt/sources.list"
+  elif [ -s /etc/apt/sources.list ]; then
+    cp /etc/apt/sources.list "$dir/etc/apt/sources.list"
+  fi
   # No package may start a service in the root (munge, slurm): it would outlive the check.
   printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
   chmod 755 "$dir/usr/sbin/policy-rc.d"

@@ -14,6 +14,7 @@ UMLAB_PACKAGES=(
   graphviz                                  # umlab graph --format svg
   python3 python3-yaml python3-jsonschema   # the JSON Schema test
   tcpdump                                   # reads the project's captures in a test
+  iproute2                                  # ip: lab network namespaces, taps (minimal roots lack it)
   strace                                    # the test that umlab never runs umlab again
   user-mode-linux uml-utilities vde2        # the guests' kernel; uml_switch and vde_switch, the switch anchors
   debootstrap e2fsprogs                     # building the base image (mkfs.ext4 -d, debugfs)
