@@ -19,8 +19,10 @@ Options:
   --repo PATH      the repository (or worktree) whose committed HEAD is tested (default: this one)
   --dir DIR        where to build the root (a new directory; default: a new one under /var/tmp)
   --keep           leave the root in place afterwards (default: remove it)
-  --share-cache    bind the host's ~/.cache/umlab (kernel and image build cache) into the root,
-                   writable: skips a cold UML kernel build (11-25 min). Default: a fresh cache.
+  --share-cache    show the host's ~/.cache/umlab (kernel and image build cache) in the root
+                   through an overlay: skips a cold UML kernel build (11-25 min); what the
+                   check writes goes to the overlay's upper layer in the root, never to the
+                   host's cache. Default: a fresh cache.
   --mirror URL     the Debian mirror debootstrap uses (default: the host's first apt source)
   --log FILE       where the whole run's output goes (default: <root>.log beside the root)
   -h, --help       this text
@@ -131,8 +133,13 @@ inside() {
   chmod 755 "$dir/usr/sbin/policy-rc.d"
   mkdir -p "$dir/root/.cache/umlab"
   if [ "$share_cache" -eq 1 ] && [ -d "$HOME/.cache/umlab" ]; then
-    mount --bind "$HOME/.cache/umlab" "$dir/root/.cache/umlab"
-    say "sharing the host's ~/.cache/umlab"
+    # Read-only below, writable above: a check that builds another recipe (an older
+    # linux-source, say) or repoints a link changes only the upper layer, removed with the root.
+    mkdir -p "$dir/var/tmp/umlab-cache-upper" "$dir/var/tmp/umlab-cache-work"
+    mount -t overlay umlab-cache \
+      -o "lowerdir=$HOME/.cache/umlab,upperdir=$dir/var/tmp/umlab-cache-upper,workdir=$dir/var/tmp/umlab-cache-work" \
+      "$dir/root/.cache/umlab"
+    say "sharing the host's ~/.cache/umlab (overlay: the host's copy stays unchanged)"
   fi
   say "cloning $repo at $rev into /src/umlab"
   git clone -q --no-checkout "$repo" "$dir/src/umlab"

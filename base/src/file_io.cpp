@@ -52,9 +52,13 @@ void writeFileAtomically(const std::string& path, std::string_view text) {
   removeTemp.path = nullptr;
 }
 
-std::string readFileOrEmpty(const std::string& path) {
+std::optional<std::string> readWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return std::nullopt;
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
+
+std::string readFileOrEmpty(const std::string& path) { return readWholeFile(path).value_or(""); }
 
 } // namespace umlab

@@ -102,11 +102,10 @@ void bindListening(int fd, const std::string& path, int backlog) {
 }
 
 UniqueFd listenUnixStream(const std::string& path, int backlog) {
-  UnixAddress::path(path); // throws when it does not fit
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd)
     throw std::system_error(errno, std::generic_category(), "socket for " + path);
-  bindListening(fd.get(), path, backlog); // replaces a stale socket file
+  bindListening(fd.get(), path, backlog); // throws when the path does not fit; replaces a stale socket file
   return fd;
 }
 

@@ -1006,14 +1006,13 @@ TEST_CASE("a lab nobody watches wakes no umlab process, and a status wakes the c
     if (idle <= 2)
       break;
   }
-  long before = 0;
   INFO("context switches of the supervisor in 3 s of nobody watching: " << idle);
   CHECK(idle <= 2);
   // A status asked now finds fresh counters (the switch is asked first) and keeps the cache
   // fresh for a while: the supervisor refreshes once a second, so it wakes again.
   const std::string ps = run({"ps", "--format", "json", "rt-idle"}).out;
   CHECK(ps.find("\"hasCounters\": true") != std::string::npos);
-  before = contextSwitches(supervisor);
+  const long before = contextSwitches(supervisor);
   std::this_thread::sleep_for(std::chrono::milliseconds(3500));
   const long watched = contextSwitches(supervisor) - before;
   INFO("context switches in the 3.5 s after a status: " << watched);

@@ -3,15 +3,14 @@
 #include "umlab/lab/runtime/host_checks.hpp"
 
 #include "umlab/base/child_process.hpp"
+#include "umlab/base/file_io.hpp"
 #include "umlab/base/unique_fd.hpp"
 
 #include <cerrno>
 #include <cstdlib>
 #include <fcntl.h>
-#include <fstream>
 #include <pwd.h>
 #include <sched.h>
-#include <sstream>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -73,14 +72,13 @@ int writeText(const char* path, const std::string& text) {
   return n == ssize_t(text.size()) ? 0 : (n < 0 ? errno : EIO);
 }
 
-/// In the child: a new user namespace (plus `extraFlags`) with the caller mapped as 0.
-ChildTrial enterUserNamespace(int extraFlags) {
+/// In the child: a new user namespace (plus `extraFlags`, named `flagName`) with the caller
+/// mapped as 0.
+ChildTrial enterUserNamespace(int extraFlags, const char* flagName) {
   const uid_t uid = ::geteuid();
   const gid_t gid = ::getegid();
   if (::unshare(CLONE_NEWUSER | extraFlags) != 0)
-    return {extraFlags ? "unshare(CLONE_NEWUSER | " + std::string(extraFlags == CLONE_NEWNET ? "CLONE_NEWNET" : "CLONE_NEWNS") + ")"
-                       : "unshare(CLONE_NEWUSER)",
-            errno};
+    return {extraFlags ? "unshare(CLONE_NEWUSER | " + std::string(flagName) + ")" : "unshare(CLONE_NEWUSER)", errno};
   if (int e = writeText("/proc/self/setgroups", "deny"); e && e != ENOENT)
     return {"write /proc/self/setgroups", e};
   if (int e = writeText("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1"))
@@ -90,16 +88,19 @@ ChildTrial enterUserNamespace(int extraFlags) {
   return {};
 }
 
+/// In the child: a new namespace of kind `flag` (named `flagName`), inside a new user namespace
+/// when `inUserNamespace` (the rootless way), else directly (root's way).
+ChildTrial enterNamespace(int flag, const char* flagName, bool inUserNamespace) {
+  if (inUserNamespace)
+    return enterUserNamespace(flag, flagName);
+  if (::unshare(flag) != 0)
+    return {"unshare(" + std::string(flagName) + ")", errno};
+  return {};
+}
+
 } // namespace
 
-std::optional<std::string> SystemHostProbe::readFile(const std::string& path) const {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::optional<std::string> SystemHostProbe::readFile(const std::string& path) const { return readWholeFile(path); }
 
 std::string SystemHostProbe::environment(const std::string& name) const {
   const char* v = std::getenv(name.c_str());
@@ -158,17 +159,13 @@ std::string SystemHostProbe::userName() const {
 }
 
 ChildTrial SystemHostProbe::tryUserNamespace() const {
-  return inChild([] { return enterUserNamespace(0); });
+  return inChild([] { return enterUserNamespace(0, ""); });
 }
 
 ChildTrial SystemHostProbe::tryNetworkNamespace(bool inUserNamespace) const {
   return inChild([inUserNamespace]() -> ChildTrial {
-    if (inUserNamespace) {
-      if (ChildTrial t = enterUserNamespace(CLONE_NEWNET); !t.isOk())
-        return t;
-    } else if (::unshare(CLONE_NEWNET) != 0) {
-      return {"unshare(CLONE_NEWNET)", errno};
-    }
+    if (ChildTrial t = enterNamespace(CLONE_NEWNET, "CLONE_NEWNET", inUserNamespace); !t.isOk())
+      return t;
     // /proc/sys/net is the namespace of the process that opens it: the new one.
     if (int e = writeText("/proc/sys/net/unix/max_dgram_qlen", "512\n"))
       return {"write net.unix.max_dgram_qlen in the new namespace", e};
@@ -178,12 +175,8 @@ ChildTrial SystemHostProbe::tryNetworkNamespace(bool inUserNamespace) const {
 
 ChildTrial SystemHostProbe::tryPivotRoot(bool inUserNamespace) const {
   return inChild([inUserNamespace]() -> ChildTrial {
-    if (inUserNamespace) {
-      if (ChildTrial t = enterUserNamespace(CLONE_NEWNS); !t.isOk())
-        return t;
-    } else if (::unshare(CLONE_NEWNS) != 0) {
-      return {"unshare(CLONE_NEWNS)", errno};
-    }
+    if (ChildTrial t = enterNamespace(CLONE_NEWNS, "CLONE_NEWNS", inUserNamespace); !t.isOk())
+      return t;
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
       return {"make / private (mount MS_REC|MS_PRIVATE)", errno};
     // /tmp of this private namespace only: the mount ends with the child.
