@@ -73,6 +73,10 @@ else
 fi
 dir=$(cd "$dir" && pwd)
 [ "$dir" != / ] || die "refusing '/' as the root"
+# The root's own mode is what every user in it sees of '/': mktemp's 0700 would keep all but root
+# out (a package's postinst that runs 'su munge -s /bin/sh' fails with "Permission denied", and
+# so would the tests' own ordinary users).
+chmod 0755 "$dir"
 [ -n "$log" ] || log="$dir.log"
 
 # A process whose root is the new root (a guest, a switch the tests left) would keep the private
