@@ -459,7 +459,10 @@ void LabRunner::statusRead(uint64_t generation, const runtime::LabStatus& s, dou
     status_->update(s, readTime);
   else
     status_.emplace(s, readTime);
-  if (!isLifecycleBusy_)
+  // A lab stopping (its "stopping" event came) is left only by its end ("down", or a status read
+  // that fails): a status read says "running" until then, and one asked before the event even
+  // says less than the event (events and reads race on a busy host).
+  if (!isLifecycleBusy_ && state_ != State::Stopping)
     setState(s.state == "crashed" ? State::Stopped : State::Running);
   notifyTimer_.stop();
   emit statusChanged(status_);

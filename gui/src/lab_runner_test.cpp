@@ -145,8 +145,29 @@ public:
     return n;
   }
   int statusReads() const { return statusReads_.load(); }
+  /// Status reads wait, unanswered, until `releaseStatusReads`.
+  void holdStatusReads() {
+    std::lock_guard lock(mutex_);
+    isHolding_ = true;
+  }
+  /// Answers the held status reads with the status set now; with `keepHolding`, the next ones
+  /// wait too.
+  void releaseStatusReads(bool keepHolding = false) {
+    std::lock_guard lock(mutex_);
+    isHolding_ = keepHolding;
+    for (const UniqueFd& c : held_)
+      answerStatus(c.get());
+    held_.clear();
+  }
 
 private:
+  void answerStatus(int fd) {
+    std::string json = runtime::labStatusJson(status_);
+    if (json.empty() || json.back() != '\n')
+      json += '\n';
+    writeAll(fd, json);
+  }
+
   void serve() {
     for (;;) {
       pollfd p[2] = {{listener_.get(), POLLIN, 0}, {stopRead_.get(), POLLIN, 0}};
@@ -159,10 +180,10 @@ private:
       std::lock_guard lock(mutex_);
       if (request.find("\"ps\"") != std::string::npos) {
         ++statusReads_;
-        std::string json = runtime::labStatusJson(status_);
-        if (json.empty() || json.back() != '\n')
-          json += '\n';
-        writeAll(c.get(), json);
+        if (isHolding_)
+          held_.push_back(std::move(c));
+        else
+          answerStatus(c.get());
       } else if (request.find("\"events\"") != std::string::npos) {
         writeAll(c.get(), "{\"ok\": true}\n");
         subscribers_.push_back(std::move(c));
@@ -176,6 +197,8 @@ private:
   std::mutex mutex_;
   runtime::LabStatus status_;
   std::vector<UniqueFd> subscribers_;
+  std::vector<UniqueFd> held_; ///< status reads not answered yet
+  bool isHolding_ = false;
   std::atomic<int> statusReads_{0};
   UniqueFd listener_, stopRead_, stopWrite_;
   std::thread thread_;
@@ -274,6 +297,41 @@ TEST_CASE("a lab file with errors is not started, and the compiler's messages go
   CHECK(log.join('\n').contains("error: "));
   CHECK(failure.contains("nothing was started"));
   CHECK_FALSE(std::filesystem::exists(root.file("state") + "/broken"));
+}
+
+TEST_CASE("a status read that crosses the lab's stopping event does not make it running again", "[gui][runner]") {
+  TempDir root("umlab-gui-runner");
+  FakeLab fake(root.path().string(), "fk", fakeStatus("fk", "booting"));
+  LabRunner runner;
+  runner.setStateRoot(QString::fromStdString(root.path().string()));
+  runner.setLab("fk", "");
+  std::vector<LabRunner::State> states;
+  QObject::connect(&runner, &LabRunner::stateChanged, [&](LabRunner::State s) { states.push_back(s); });
+  runner.watch();
+  REQUIRE(waitFor([&] { return runner.status() && fake.subscriberCount() == 1; }, 5));
+
+  // A node's event asks for the status again; the read is held while the lab starts stopping.
+  fake.holdStatusReads();
+  fake.send(R"({"type": "node", "time": 1004, "node": "pc1", "state": "ready", "pid": 101})");
+  REQUIRE(waitFor([&] { return fake.statusReads() == 2; }, 5));
+  fake.send(R"({"type": "lab", "time": 1005, "lab": "fk", "state": "stopping"})");
+  REQUIRE(waitFor([&] { return runner.state() == LabRunner::State::Stopping; }, 5));
+  // The read answers now, with the status from before: the lab stays stopping. The event that
+  // came meanwhile makes the runner ask again; that read (held too) says "running" as well.
+  fake.setStatus(fakeStatus("fk", "ready"));
+  fake.releaseStatusReads(true);
+  REQUIRE(waitFor([&] { return fake.statusReads() == 3; }, 5)); // the first read was taken in
+  CHECK(runner.state() == LabRunner::State::Stopping);
+  runtime::LabStatus later = fakeStatus("fk", "ready");
+  later.nodes[1].state = "ready";
+  fake.setStatus(later);
+  fake.releaseStatusReads();
+  REQUIRE(waitFor([&] { return runner.status()->node("pc2")->state == "ready"; }, 5));
+  CHECK(runner.state() == LabRunner::State::Stopping);
+  fake.send(R"({"type": "lab", "time": 1006, "lab": "fk", "state": "down"})");
+  CHECK(waitFor([&] { return runner.state() == LabRunner::State::Stopped; }, 5));
+  CHECK(states == std::vector<LabRunner::State>{LabRunner::State::Running, LabRunner::State::Stopping,
+                                                LabRunner::State::Stopped});
 }
 
 TEST_CASE("the status is read once, then follows the lab's events", "[gui][runner]") {
