@@ -299,14 +299,23 @@ TEST_CASE("a lab file with errors is not started, and the compiler's messages go
   CHECK_FALSE(std::filesystem::exists(root.file("state") + "/broken"));
 }
 
-TEST_CASE("a status read that crosses the lab's stopping event does not make it running again", "[gui][runner]") {
-  TempDir root("umlab-gui-runner");
-  FakeLab fake(root.path().string(), "fk", fakeStatus("fk", "booting"));
+/// A runner set to the fake lab "fk" (booting), not watching yet, and the states it goes through.
+struct WatchedLab {
+  TempDir root{"umlab-gui-runner"};
+  FakeLab fake{root.path().string(), "fk", fakeStatus("fk", "booting")};
   LabRunner runner;
-  runner.setStateRoot(QString::fromStdString(root.path().string()));
-  runner.setLab("fk", "");
   std::vector<LabRunner::State> states;
-  QObject::connect(&runner, &LabRunner::stateChanged, [&](LabRunner::State s) { states.push_back(s); });
+  WatchedLab() {
+    runner.setStateRoot(QString::fromStdString(root.path().string()));
+    runner.setLab("fk", "");
+    QObject::connect(&runner, &LabRunner::stateChanged, [this](LabRunner::State s) { states.push_back(s); });
+  }
+};
+
+TEST_CASE("a status read that crosses the lab's stopping event does not make it running again", "[gui][runner]") {
+  WatchedLab w;
+  FakeLab& fake = w.fake;
+  LabRunner& runner = w.runner;
   runner.watch();
   REQUIRE(waitFor([&] { return runner.status() && fake.subscriberCount() == 1; }, 5));
 
@@ -330,20 +339,16 @@ TEST_CASE("a status read that crosses the lab's stopping event does not make it 
   CHECK(runner.state() == LabRunner::State::Stopping);
   fake.send(R"({"type": "lab", "time": 1006, "lab": "fk", "state": "down"})");
   CHECK(waitFor([&] { return runner.state() == LabRunner::State::Stopped; }, 5));
-  CHECK(states == std::vector<LabRunner::State>{LabRunner::State::Running, LabRunner::State::Stopping,
+  CHECK(w.states == std::vector<LabRunner::State>{LabRunner::State::Running, LabRunner::State::Stopping,
                                                 LabRunner::State::Stopped});
 }
 
 TEST_CASE("the status is read once, then follows the lab's events", "[gui][runner]") {
-  TempDir root("umlab-gui-runner");
-  FakeLab fake(root.path().string(), "fk", fakeStatus("fk", "booting"));
   ChildWatch children;
-  LabRunner runner;
-  runner.setStateRoot(QString::fromStdString(root.path().string()));
-  runner.setLab("fk", "");
-  std::vector<LabRunner::State> states;
-  QObject::connect(&runner, &LabRunner::stateChanged, [&](LabRunner::State s) { states.push_back(s); });
-
+  WatchedLab w;
+  FakeLab& fake = w.fake;
+  LabRunner& runner = w.runner;
+  std::vector<LabRunner::State>& states = w.states;
   runner.watch();
   REQUIRE(waitFor([&] { return runner.status() && fake.subscriberCount() == 1; }, 5));
   CHECK(runner.state() == LabRunner::State::Running);
