@@ -46,22 +46,27 @@ TEST_CASE("a spawned process gets exactly the descriptors it was given, in its o
   Pipe out;
   Pipe unrelated; // open in this process, not given to the child
   ProcessSpec spec;
-  // sleep itself, not a shell: a shell opens descriptors of its own on the way (a command
-  // substitution's pipe takes the lowest free numbers, 0 and 2 here), which is not what this tests.
+  // sleep itself, not a shell, so that the child's own descriptors are few and known.
   spec.argv = {"/bin/sleep", "5"};
   spec.fds = {{1, out.write.get()}};
   const ProcessId p = spawnProcess(spec);
   out.write.reset();
   REQUIRE(p.isValid());
   CHECK(p.startTime != 0);
-  // spawnProcess returns when the report pipe closes at exec, which the kernel does a moment
-  // before it renames the process: wait for the name.
-  std::string name;
-  for (int i = 0; i < 1000 && name != "sleep"; ++i) {
-    std::ifstream comm("/proc/" + std::to_string(p.pid) + "/comm");
-    if (!std::getline(comm, name) || name != "sleep")
-      ::usleep(10000);
+  // Wait until sleep sleeps: between its exec and its sleep it opens files of its own (its
+  // locale), on the lowest free number, 0 (the stress run saw {0,1}). /proc/PID/syscall names the
+  // system call it waits in: clock_nanosleep (230) or nanosleep (35) on x86-64.
+  std::string call;
+  for (int i = 0; i < 1000; ++i) {
+    std::ifstream in("/proc/" + std::to_string(p.pid) + "/syscall");
+    if ((in >> call) && (call == "230" || call == "35"))
+      break;
+    ::usleep(10000);
   }
+  INFO("/proc/PID/syscall of the child: " << call);
+  std::ifstream comm("/proc/" + std::to_string(p.pid) + "/comm");
+  std::string name;
+  std::getline(comm, name);
   CHECK(name == "sleep");
   // Its own process group: field 5 of /proc/PID/stat (after the parenthesised command name).
   std::ifstream statFile("/proc/" + std::to_string(p.pid) + "/stat");
