@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cerrno>
+#include <fcntl.h>
 #include <chrono>
 #include <poll.h>
 #include <system_error>
@@ -37,10 +38,16 @@ bool waitFor(int fd, short events, SteadyClock::time_point deadline) {
 }
 
 /// A non-blocking datagram socket bound to an abstract name unique to this process and socket.
-UniqueFd bindDataSocket(sockaddr_un& address) {
-  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+/// Binds `fd` (a new one when invalid) to a fresh abstract name, in the network namespace the
+/// socket was made in.
+UniqueFd bindDataSocket(sockaddr_un& address, UniqueFd fd = {}) {
+  if (!fd)
+    fd.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd)
     fail(errno, "bind data socket: socket");
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0)
+    fail(errno, "bind data socket: make it non-blocking");
   // The descriptor number is unique in the process while the socket lives; the time separates
   // processes of other PID namespaces that share this network namespace (and its abstract names).
   const auto now = SteadyClock::now().time_since_epoch();
@@ -57,14 +64,16 @@ UniqueFd bindDataSocket(sockaddr_un& address) {
 
 } // namespace
 
-SwitchClient SwitchClient::join(const std::string& ctlPath, Role role) {
+SwitchClient SwitchClient::join(const std::string& ctlPath, Role role) { return join(ctlPath, role, UniqueFd()); }
+
+SwitchClient SwitchClient::join(const std::string& ctlPath, Role role, UniqueFd dataSocket) {
   // Non-blocking, so that a switch that stopped accepting (a full backlog) fails the connect
   // instead of holding the caller.
   UniqueFd control = tryConnectUnixStream(ctlPath, ConnectMode::Now);
   if (!control)
     fail(errno, "connect to " + ctlPath);
   sockaddr_un address{};
-  UniqueFd data = bindDataSocket(address);
+  UniqueFd data = bindDataSocket(address, std::move(dataSocket));
 
   RequestV3 request{};
   request.magic = kRequestMagic;

@@ -53,6 +53,11 @@ public:
   /// switch refused the request: a probe on a switch that is not umlab-switchd, a full switch, a
   /// duplicate address), "handshake with <ctl>: no reply within 5 s", or a short reply.
   static SwitchClient join(const std::string& ctlPath, Role role);
+  /// As above, with `dataSocket` (an unbound AF_UNIX datagram socket) as the data socket. The
+  /// switch's data address is an abstract name, which lives in a network namespace: a switch in
+  /// a lab's namespace is reached through a socket made there (LabClient makes it), wherever the
+  /// caller runs.
+  static SwitchClient join(const std::string& ctlPath, Role role, UniqueFd dataSocket);
 
   SwitchClient(SwitchClient&&) noexcept = default;
   SwitchClient& operator=(SwitchClient&&) noexcept = default;
