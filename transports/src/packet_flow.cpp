@@ -18,6 +18,7 @@ public:
     return bytes(b);
   }
   Hasher& u32(uint32_t v) { return u16(static_cast<uint16_t>(v >> 16)).u16(static_cast<uint16_t>(v)); }
+  Hasher& u64(uint64_t v) { return u32(static_cast<uint32_t>(v >> 32)).u32(static_cast<uint32_t>(v)); }
   /// A length-prefixed run of bytes, so that no two field lists hash alike by concatenation.
   Hasher& data(std::span<const uint8_t> d) { return u32(static_cast<uint32_t>(d.size())).bytes(d); }
   uint64_t value() const { return h_; }
@@ -83,7 +84,7 @@ uint64_t fingerprint(const PacketView& packet) {
       return h.u16(icmp->echo->sequence).data(icmp->body).value();
     if (icmp->isError()) {
       const ParsedPacket quoted = parseIpPacket(icmp->quoted);
-      return h.u32(quoted ? static_cast<uint32_t>(quoteFingerprint(*quoted)) : 0).value();
+      return h.u64(quoted ? quoteFingerprint(*quoted) : 0).value();
     }
     return h.data(icmp->body).value();
   }

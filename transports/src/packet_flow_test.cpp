@@ -151,3 +151,22 @@ TEST_CASE("an ICMP error's quote names the packet it refused", "[transports][flo
   CHECK(fingerprintOf(error) != fingerprintOf(buildIcmpError(router, IcmpErrorType::DestinationUnreachable,
                                                              kIcmpCodePortUnreachable, syn)));
 }
+
+TEST_CASE("a later fragment has no ports, and its fingerprint is its place and bytes", "[transports][flow][fingerprint]") {
+  const Bytes whole = buildUdp(kSent, 5000, 5001, pattern(100, 1));
+  auto laterFragment = [](Bytes frame, uint16_t offsetWords) {
+    store16(frame, 14 + 6, offsetWords); // no more fragments
+    return frame;
+  };
+  const FlowTuple flow = flowOfFrame(laterFragment(whole, 4));
+  CHECK(flow == FlowTuple{kIpProtocolUdp, kSent.sourceIp, 0, kSent.destinationIp, 0});
+  const uint64_t at32 = fingerprintOf(laterFragment(whole, 4));
+  // These fake fragments start with the UDP header, so its checksum is part of their bytes.
+  CHECK(at32 != fingerprintOf(laterFragment(buildUdp(kTranslated, 5000, 5001, pattern(100, 1)), 4)));
+  CHECK(at32 != fingerprintOf(laterFragment(whole, 5)));
+  CHECK(at32 == fingerprintOf(laterFragment(whole, 4)));
+  Bytes moved = laterFragment(whole, 4);
+  moved[14 + 12] ^= 0xff; // another source address
+  moved[14 + 8] = 3;      // and TTL
+  CHECK(fingerprintOf(moved) == at32);
+}

@@ -21,7 +21,8 @@
 /// middleboxes scale or clamp it), TCP options (an MSS clamp rewrites them), and the IPv4
 /// identification. Linux keeps the identification through NAT, but IPv6 has none, a
 /// middlebox may randomise it, and the sequence numbers and data already tell packets apart.
-/// Data bytes are those captured: a packet cut by a snapshot length hashes its captured part.
+/// Data bytes are those captured: a packet cut by a snapshot length hashes its captured part, so
+/// a replay that completes a cut packet before sending it must fingerprint what it sends.
 ///
 /// Two packets with equal fingerprints are the same packet as far as a replay can tell; a
 /// retransmitted TCP segment has the fingerprint of the original, so a replay counts
