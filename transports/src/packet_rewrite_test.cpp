@@ -112,6 +112,14 @@ TEST_CASE("a rewritten frame equals the frame built on the lab's addresses", "[t
     CHECK(rewritten(echo) == buildIcmpv6Echo(kOnLab6, Icmpv6EchoType::Request, 1, 2, data));
     requireValidChecksums(rewritten(echo));
   }
+  SECTION("behind an 802.1Q tag, which stays") {
+    const Bytes tag = {0x81, 0x00, 0x00, 0x2a};
+    Bytes tagged = buildUdp(kCaptured, 5353, 53, data);
+    tagged.insert(tagged.begin() + 12, tag.begin(), tag.end());
+    Bytes expected = buildUdp(kOnLab, 5353, 53, data);
+    expected.insert(expected.begin() + 12, tag.begin(), tag.end());
+    CHECK(rewritten(tagged) == expected);
+  }
   SECTION("an address no rule covers stays, and MACs stay unless asked") {
     Ipv4Envelope outside = kCaptured;
     outside.destinationIp = ip("192.0.2.11");
