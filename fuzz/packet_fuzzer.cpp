@@ -1,5 +1,6 @@
 // libFuzzer target: arbitrary bytes as one captured Ethernet frame, through parsePacket, the
-// flow and fingerprints, the quote of an ICMP error, and rewriteFrame in both checksum modes.
+// flow, fingerprints and description, the quote of an ICMP error, and rewriteFrame in both
+// checksum modes.
 // Nothing here may crash, read or write outside the frame, or trip a sanitizer (packet.hpp: the
 // parser reads untrusted captures). Two promises are checked on top: a parse has a view or an
 // error, never both; and a frame the rewriter accepted still parses, with the same layers.
@@ -40,6 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)flowOf(*parsed);
     (void)fingerprint(*parsed);
     (void)quoteFingerprint(*parsed);
+    (void)describePacket(*parsed);
     if (const IcmpHeader* icmp = parsed->icmp(); icmp && icmp->isError())
       if (const ParsedPacket quoted = parseIpPacket(icmp->quoted))
         (void)fingerprint(*quoted);
