@@ -151,3 +151,56 @@ TEST_CASE("an ICMP error's quote names the packet it refused", "[transports][flo
   CHECK(fingerprintOf(error) != fingerprintOf(buildIcmpError(router, IcmpErrorType::DestinationUnreachable,
                                                              kIcmpCodePortUnreachable, syn)));
 }
+
+TEST_CASE("a later fragment has no ports, and its fingerprint is its place and bytes", "[transports][flow][fingerprint]") {
+  const Bytes whole = buildUdp(kSent, 5000, 5001, pattern(100, 1));
+  auto laterFragment = [](Bytes frame, uint16_t offsetWords) {
+    store16(frame, 14 + 6, offsetWords); // no more fragments
+    return frame;
+  };
+  const FlowTuple flow = flowOfFrame(laterFragment(whole, 4));
+  CHECK(flow == FlowTuple{kIpProtocolUdp, kSent.sourceIp, 0, kSent.destinationIp, 0});
+  const uint64_t at32 = fingerprintOf(laterFragment(whole, 4));
+  // These fake fragments start with the UDP header, so its checksum is part of their bytes.
+  CHECK(at32 != fingerprintOf(laterFragment(buildUdp(kTranslated, 5000, 5001, pattern(100, 1)), 4)));
+  CHECK(at32 != fingerprintOf(laterFragment(whole, 5)));
+  CHECK(at32 == fingerprintOf(laterFragment(whole, 4)));
+  Bytes moved = laterFragment(whole, 4);
+  moved[14 + 12] ^= 0xff; // another source address
+  moved[14 + 8] = 3;      // and TTL
+  CHECK(fingerprintOf(moved) == at32);
+}
+
+TEST_CASE("an answer's flow is the reversed flow of what it answers", "[transports][flow]") {
+  const FlowTuple syn = flowOfFrame(buildTcpSyn(kSent, 41922, 80, 1));
+  Ipv4Envelope back{kSent.destinationMac, kSent.sourceMac, kSent.destinationIp, kSent.sourceIp, 0, 64, false};
+  CHECK(flowOfFrame(buildTcpRst(back, 80, 41922, 1)) == syn.reversed());
+  CHECK(syn.reversed().reversed() == syn);
+  const FlowTuple request = flowOfFrame(buildIcmpEcho(kSent, IcmpEchoType::Request, 0x1d2a, 1, {}));
+  CHECK(flowOfFrame(buildIcmpEcho(back, IcmpEchoType::Reply, 0x1d2a, 1, {})) == request.reversed());
+  const FlowTuple udp = flowOfFrame(buildUdp(kSent6, 5353, 53, {}));
+  CHECK(udp.reversed() == FlowTuple{kIpProtocolUdp, kSent6.destinationIp, 53, kSent6.sourceIp, 5353});
+}
+
+TEST_CASE("a packet is described in one line", "[transports][flow]") {
+  CHECK(describePacket(viewOf(buildTcpSyn(kSent, 41922, 80, 1549868752))) ==
+        "TCP 203.0.113.7:41922 > 192.0.2.10:80 [S] seq 1549868752 len 0");
+  CHECK(describePacket(viewOf(buildTcp(kSent, TcpSegment{1, 2, 3, 4, kTcpPsh | kTcpAck, 5, std::nullopt, pattern(9, 0)}))) ==
+        "TCP 203.0.113.7:1 > 192.0.2.10:2 [P.] seq 3 ack 4 len 9");
+  CHECK(describePacket(viewOf(buildUdp(kSent6, 5353, 53, pattern(3, 0)))) ==
+        "UDP [2001:db8:7::7]:5353 > [2001:db8:10::10]:53 len 3");
+  CHECK(describePacket(viewOf(buildIcmpEcho(kSent, IcmpEchoType::Request, 7466, 1, pattern(56, 0)))) ==
+        "ICMP 203.0.113.7 > 192.0.2.10 echo request id 7466 seq 1 len 56");
+  const Ipv4Envelope router{mac("02:00:00:00:00:01"), kSent.sourceMac, ip("10.2.0.1"), kSent.sourceIp, 0, 64, false};
+  CHECK(describePacket(viewOf(buildIcmpError(router, IcmpErrorType::DestinationUnreachable, 3,
+                                             buildUdp(kSent, 33000, 53, pattern(4, 0))))) ==
+        "ICMP 10.2.0.1 > 203.0.113.7 unreachable code 3 quoting UDP 203.0.113.7:33000 > 192.0.2.10:53");
+  CHECK(describePacket(viewOf(buildNeighborSolicitation(kSent6.sourceMac, ip("fe80::1"), ip("2001:db8::2")))) ==
+        "ICMPv6 fe80::1 > ff02::1:ff00:2 neighbor solicitation target 2001:db8::2");
+  CHECK(describePacket(viewOf(buildArpRequest(kSent.sourceMac, kSent.sourceIp, kSent.destinationIp))) ==
+        "ARP who-has 192.0.2.10 tell 203.0.113.7");
+  Bytes cut = buildUdp(kSent, 1, 2, pattern(100, 0));
+  cut.resize(60);
+  store16(cut, 14 + 6, 0x2000); // more fragments
+  CHECK(describePacket(viewOf(cut)) == "UDP 203.0.113.7:1 > 192.0.2.10:2 len 100, fragment at 0+, truncated");
+}

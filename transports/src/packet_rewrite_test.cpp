@@ -112,6 +112,14 @@ TEST_CASE("a rewritten frame equals the frame built on the lab's addresses", "[t
     CHECK(rewritten(echo) == buildIcmpv6Echo(kOnLab6, Icmpv6EchoType::Request, 1, 2, data));
     requireValidChecksums(rewritten(echo));
   }
+  SECTION("behind an 802.1Q tag, which stays") {
+    const Bytes tag = {0x81, 0x00, 0x00, 0x2a};
+    Bytes tagged = buildUdp(kCaptured, 5353, 53, data);
+    tagged.insert(tagged.begin() + 12, tag.begin(), tag.end());
+    Bytes expected = buildUdp(kOnLab, 5353, 53, data);
+    expected.insert(expected.begin() + 12, tag.begin(), tag.end());
+    CHECK(rewritten(tagged) == expected);
+  }
   SECTION("an address no rule covers stays, and MACs stay unless asked") {
     Ipv4Envelope outside = kCaptured;
     outside.destinationIp = ip("192.0.2.11");
@@ -129,8 +137,12 @@ TEST_CASE("incremental updates hold for every checksum value", "[transports][rew
   for (uint32_t v = 0; v <= 0xffff; v += 97) {
     const Bytes payload = {static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
     CAPTURE(v);
-    const Bytes udp = rewritten(buildUdp(kCaptured, 1000, 2000, payload));
-    CHECK(udp == buildUdp(kOnLab, 1000, 2000, payload));
+    // The identification moves the IPv4 header checksum through its values too.
+    Ipv4Envelope captured = kCaptured;
+    Ipv4Envelope onLab = kOnLab;
+    captured.identification = onLab.identification = static_cast<uint16_t>(v * 31);
+    const Bytes udp = rewritten(buildUdp(captured, 1000, 2000, payload));
+    CHECK(udp == buildUdp(onLab, 1000, 2000, payload));
     const Bytes tcp6 = rewritten(buildTcp(kCaptured6, TcpSegment{1, 2, v, 4, kTcpAck, 5, std::nullopt, payload}));
     requireValidChecksums(tcp6);
   }

@@ -18,18 +18,21 @@
 ///    protocol. The IP version comes from the first nibble; it must agree with the EtherType.
 ///  - TCP (RFC 9293), UDP (RFC 768), ICMP (RFC 792) and ICMPv6 (RFC 4443), including echo
 ///    identifier and sequence, the quoted packet of the error messages (destination unreachable,
-///    time exceeded, parameter problem, and ICMPv6 packet too big), and the target address and
-///    link-layer option of neighbor solicitations and advertisements (RFC 4861).
+///    time exceeded, parameter problem; ICMPv4 source quench and redirect; ICMPv6 packet too
+///    big), and the target address and link-layer option of neighbor solicitations and
+///    advertisements (RFC 4861).
 ///
 /// Errors and truncation. A header the packet needs (Ethernet, the 802.1Q tag, ARP, the IP
 /// header with its options or extension headers, the upper-layer header of a whole packet) that
-/// does not fit in the bytes is an error: `parsePacket` returns the reason and no view. A packet
+/// does not fit in the bytes is an error: `parsePacket` returns the reason and no view. So are
+/// lengths that contradict each other (an IPv4 total length below its header length, a UDP
+/// length beyond the IP payload of an unfragmented packet). A packet
 /// whose IP length says more than was captured (a snapshot length, or the quote inside an ICMP
 /// error) is *truncated*, not wrong: the view is returned, `truncation` says what is missing,
-/// and the upper-layer header is read as far as its first 8 bytes go (RFC 792 guarantees an
-/// ICMP error quotes that much), which holds the ports and the TCP sequence number. The same
-/// goes for the first fragment of a fragmented packet. Later fragments carry no upper-layer
-/// header; the view then has none.
+/// and the upper-layer header is read as far as it was captured, provided that is at least its
+/// first 8 bytes (RFC 792 guarantees an ICMP error quotes that much): the ports and the TCP
+/// sequence number. The same goes for the first fragment of a fragmented packet. Later
+/// fragments carry no upper-layer header; the view then has none.
 ///
 /// Offsets. Every `offset` counts from the start of the span given to the parser, so a rewriter
 /// can patch the bytes in place. Payload spans point into that span: a view must not outlive

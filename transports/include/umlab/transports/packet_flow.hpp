@@ -21,7 +21,8 @@
 /// middleboxes scale or clamp it), TCP options (an MSS clamp rewrites them), and the IPv4
 /// identification. Linux keeps the identification through NAT, but IPv6 has none, a
 /// middlebox may randomise it, and the sequence numbers and data already tell packets apart.
-/// Data bytes are those captured: a packet cut by a snapshot length hashes its captured part.
+/// Data bytes are those captured: a packet cut by a snapshot length hashes its captured part, so
+/// a replay that completes a cut packet before sending it must fingerprint what it sends.
 ///
 /// Two packets with equal fingerprints are the same packet as far as a replay can tell; a
 /// retransmitted TCP segment has the fingerprint of the original, so a replay counts
@@ -62,12 +63,26 @@ struct FlowTuple {
   /// "TCP 192.0.2.66:41922 > 10.2.0.10:80", "ICMPv6 fd00::1 > fd00::2" (IPv6 with ports in
   /// brackets: "[fd00::1]:80").
   std::string str() const;
+  /// The flow of an answer: addresses swapped, and ports swapped for TCP and UDP. An ICMP echo
+  /// keeps its identifier as the source port, so `flowOf(reply) == flowOf(request)->reversed()`,
+  /// and so does a TCP RST or a UDP reply to the flow it answers.
+  FlowTuple reversed() const;
 
   friend auto operator<=>(const FlowTuple&, const FlowTuple&) = default;
 };
 
 /// The flow of `packet`, or nothing when it is not IP.
 std::optional<FlowTuple> flowOf(const PacketView& packet);
+
+/// One line for logs and reports, in the manner of tcpdump:
+///
+///     TCP 192.0.2.66:41922 > 10.2.0.10:80 [S] seq 1549868752 len 0
+///     ICMP 10.0.0.1 > 10.0.0.2 echo request id 7466 seq 1 len 56
+///     ICMP 10.2.0.1 > 192.0.2.66 unreachable code 3 quoting UDP 192.0.2.66:33000 > 10.2.0.10:53
+///     ARP who-has 192.0.2.1 tell 192.0.2.66
+///
+/// with ", fragment at 48" and ", truncated" appended where they apply.
+std::string describePacket(const PacketView& packet);
 
 /// The NAT-proof fingerprint described above; 0 for a packet that is not IP.
 uint64_t fingerprint(const PacketView& packet);

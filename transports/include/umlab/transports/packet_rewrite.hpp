@@ -33,7 +33,8 @@
 /// that has segments left (the checksum covers the final destination, which sits in that
 /// header and is not mapped), and a packet whose upper-layer checksum would need updating but
 /// was not captured (a first fragment cut inside the TCP header). Addresses inside IPv4 options,
-/// NDP targets and payloads (FTP, SIP) are not mapped.
+/// NDP targets and link-layer options, and payloads (FTP, SIP) are not mapped: neighbor
+/// discovery stays on one link and is not what a replay sends through a firewall.
 
 #include "umlab/base/mac_address.hpp"
 #include "umlab/transports/address_map.hpp"
