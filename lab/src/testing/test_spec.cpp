@@ -405,6 +405,9 @@ private:
     if (!capture.empty()) {
       fs::path p(capture);
       r.capture = p.is_absolute() ? p.string() : (fs::path(path_).parent_path() / p).lexically_normal().string();
+      std::error_code ec;
+      if (!fs::exists(r.capture, ec))
+        diags_.error(f->get("capture")->loc, "no capture '" + r.capture + "' (a 'capture' is found relative to the tests file)");
     }
     r.through = required(*f, body, "replay", "through").value_or("");
     if (const Node* m = f->get("map")) {
