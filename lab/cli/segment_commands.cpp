@@ -285,8 +285,8 @@ int cmdReplayThrough(const std::string& self, const CliArgs& a, std::ostream& ou
   request.capture = pos[1];
   request.node = *a.get("--through");
   for (const std::string& rule : a.getAll("--map")) {
-    if (std::string error = request.options.map.add(rule); !error.empty())
-      throw CliUsageError{"--map " + error};
+    if (std::optional<std::string> error = request.options.map.add(rule))
+      throw CliUsageError{"--map " + *error};
   }
   if (auto v = a.get("--speed")) {
     auto x = parseDecimal(*v);

@@ -103,8 +103,8 @@ public:
     request.capture = check.capture;
     request.node = check.through;
     for (const std::string& rule : check.map)
-      if (std::string why = request.options.map.add(rule); !why.empty()) {
-        error = "map " + why;
+      if (std::optional<std::string> why = request.options.map.add(rule)) {
+        error = "map " + *why;
         return std::nullopt;
       }
     request.options.speed = check.speed;

@@ -178,7 +178,7 @@ struct Run {
   Diagnostics diags;
 };
 
-Run replay(const std::string& capture, const ReplaySides& sides, SideLinks& links, ThroughReplayOptions o = {}) {
+Run runReplay(const std::string& capture, const ReplaySides& sides, SideLinks& links, ThroughReplayOptions o = {}) {
   Run run;
   std::optional<PcapReader> reader = PcapReader::open(capture, run.diags);
   REQUIRE(reader);
@@ -234,7 +234,7 @@ TEST_CASE("a handshake through an accepting node passes, each answer after the p
   REQUIRE(sides);
   FakeNode node(*sides, [](const PacketView&) { return Action::Accept; });
   TempDir dir("umlab-replay");
-  Run run = replay(writeCapture(dir, handshake(80)), *sides, node, mapped());
+  Run run = runReplay(writeCapture(dir, handshake(80)), *sides, node, mapped());
   CHECK_FALSE(run.diags.hasErrors());
   REQUIRE(run.report.flows.flows().size() == 1);
   const FlowRecord& f = run.report.flows.flows()[0];
@@ -278,7 +278,7 @@ TEST_CASE("a drop, a reset and an ICMP unreachable give dropped, rejected and re
   frames.push_back(buildTcp(clientToServer(3), {40001, 113, 7, 0, kTcpSyn, 64240, 1460, {}}));
   frames.push_back(buildUdp(clientToServer(4), 514, 514, payload));
   TempDir dir("umlab-replay");
-  Run run = replay(writeCapture(dir, frames), *sides, node, mapped());
+  Run run = runReplay(writeCapture(dir, frames), *sides, node, mapped());
   REQUIRE(run.report.flows.flows().size() == 3);
   const FlowRecord& ssh = flowTo(run.report, 22);
   CHECK(ssh.verdict() == Verdict::Dropped);
@@ -305,7 +305,7 @@ TEST_CASE("a flow that loses some packets is partial", "[replay][engine]") {
   const uint8_t get[] = {'G', 'E', 'T', ' ', '/', '\r', '\n'};
   frames.push_back(buildTcp(clientToServer(3), {40000, 80, 1001, 5001, kTcpAck | kTcpPsh, 502, std::nullopt, get}));
   TempDir dir("umlab-replay");
-  Run run = replay(writeCapture(dir, frames), *sides, node, mapped());
+  Run run = runReplay(writeCapture(dir, frames), *sides, node, mapped());
   REQUIRE(run.report.flows.flows().size() == 1);
   CHECK(run.report.flows.flows()[0].verdict() == Verdict::Partial);
   CHECK(run.report.flows.flows()[0].delivered() == 3);
@@ -329,7 +329,7 @@ TEST_CASE("what cannot cross is skipped and counted by reason", "[replay][engine
   frames.push_back(buildUdp({kClientMac, mac("ff:ff:ff:ff:ff:ff"), ip("203.0.113.7"), ip("255.255.255.255"), 1, 64, false},
                             68, 67, {}));
   TempDir dir("umlab-replay");
-  Run run = replay(writeCapture(dir, frames), *sides, node, mapped());
+  Run run = runReplay(writeCapture(dir, frames), *sides, node, mapped());
   CHECK(run.report.packetsRead == 5);
   CHECK(run.report.packetsInjected == 0);
   CHECK(run.report.packetsSkipped() == 5);
@@ -366,7 +366,7 @@ TEST_CASE("IPv6 flows cross through neighbour discovery, and an ICMPv6 refusal i
   REQUIRE_FALSE(o.map.add("2001:db8:77::/64=2001:db8:100::/64"));
   REQUIRE_FALSE(o.map.add("2001:db8:10::/64=2001:db8:101::/64"));
   TempDir dir("umlab-replay");
-  Run run = replay(writeCapture(dir, frames), *sides, node, o);
+  Run run = runReplay(writeCapture(dir, frames), *sides, node, o);
   REQUIRE(run.report.flows.flows().size() == 2);
   CHECK(flowTo(run.report, 80).verdict() == Verdict::Passed);
   CHECK(flowTo(run.report, 80).sent() == 2);
@@ -382,7 +382,7 @@ TEST_CASE("a guest's own address is left to the guest, and said so", "[replay][e
   ThroughReplayOptions o = mapped();
   o.labAddresses.insert(ip("10.0.1.10"));
   TempDir dir("umlab-replay");
-  Run run = replay(writeCapture(dir, {handshake(80)[0]}), *sides, node, o);
+  Run run = runReplay(writeCapture(dir, {handshake(80)[0]}), *sides, node, o);
   // Nobody answered the node's ARP for 10.0.1.10 (the guest would have): the SYN never left.
   REQUIRE(run.report.flows.flows().size() == 1);
   CHECK(run.report.flows.flows()[0].verdict() == Verdict::Dropped);
@@ -402,7 +402,7 @@ TEST_CASE("a replay stopped early reports the verdicts so far, without the packe
   o.keepGoing = [&] { return ++checks < 50; };
   std::vector<std::vector<uint8_t>> frames = handshake(80);
   TempDir dir("umlab-replay");
-  Run run = replay(writeCapture(dir, frames), *sides, node, o);
+  Run run = runReplay(writeCapture(dir, frames), *sides, node, o);
   CHECK_FALSE(run.report.isComplete);
   REQUIRE(run.report.flows.flows().size() == 1);
   CHECK(run.report.flows.flows()[0].sent() == 0); // the SYN was still "crossing" when stopped

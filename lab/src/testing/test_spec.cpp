@@ -420,8 +420,8 @@ private:
       transports::AddressMap check;
       for (const Node* rule : rules)
         if (auto text = scalar(*rule, "a 'map' rule")) {
-          if (std::string error = check.add(*text); !error.empty())
-            diags_.error(rule->loc, "'map' " + error);
+          if (std::optional<std::string> error = check.add(*text))
+            diags_.error(rule->loc, "'map' " + *error);
           else
             r.map.push_back(*text);
         }
