@@ -8,6 +8,8 @@
 #
 # fuzz.topology runs topology_fuzzer for a bounded, repeatable amount of work: -runs inputs with
 # -seed=1, from the seed corpus copied below (every topologies/*.yaml and tests/data/**/*.yaml).
+# fuzz.packet runs packet_fuzzer the same way from fuzz/seeds/packet/, one Ethernet frame per
+# file (IPv4, IPv6 with extension headers, ICMP errors, NDP, ARP, an 802.1Q tag).
 # Without clang++ the test still exists and is skipped (exit code 77).
 
 set(UMLAB_FUZZ_RUNS 50000 CACHE STRING "How many inputs the fuzz.* tests run")
@@ -19,9 +21,11 @@ set(fuzz_dir ${CMAKE_BINARY_DIR}/fuzz)
 
 if(NOT UMLAB_CLANGXX)
   message(STATUS "clang++ not found: the fuzz.* tests will be skipped")
-  add_test(NAME fuzz.topology
-           COMMAND sh -c "echo 'clang++ not found: the libFuzzer target needs clang (apt-get install clang)'; exit 77")
-  set_tests_properties(fuzz.topology PROPERTIES SKIP_RETURN_CODE 77 LABELS fuzz)
+  foreach(fuzzer IN ITEMS topology packet)
+    add_test(NAME fuzz.${fuzzer}
+             COMMAND sh -c "echo 'clang++ not found: the libFuzzer targets need clang (apt-get install clang)'; exit 77")
+    set_tests_properties(fuzz.${fuzzer} PROPERTIES SKIP_RETURN_CODE 77 LABELS fuzz)
+  endforeach()
   return()
 endif()
 
@@ -41,8 +45,8 @@ ExternalProject_Add(umlab_fuzzers
     -DUMLAB_FUZZ=OFF
   CMAKE_CACHE_ARGS
     -DCMAKE_PREFIX_PATH:STRING=${CMAKE_PREFIX_PATH}
-  BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR> --target topology_fuzzer -j ${UMLAB_FUZZ_BUILD_JOBS}
-  BUILD_BYPRODUCTS ${fuzz_dir}/build/bin/topology_fuzzer
+  BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR> --target topology_fuzzer packet_fuzzer -j ${UMLAB_FUZZ_BUILD_JOBS}
+  BUILD_BYPRODUCTS ${fuzz_dir}/build/bin/topology_fuzzer ${fuzz_dir}/build/bin/packet_fuzzer
   BUILD_ALWAYS ON # the sub-build decides what is out of date
   INSTALL_COMMAND ""
   USES_TERMINAL_BUILD ON)
@@ -66,6 +70,16 @@ add_test(NAME fuzz.topology
                  -runs=${UMLAB_FUZZ_RUNS} -seed=1 -max_len=4096 -timeout=10 -rss_limit_mb=2048
                  -dict=${PROJECT_SOURCE_DIR}/fuzz/topology.dict -print_final_stats=1)
 set_tests_properties(fuzz.topology PROPERTIES
+  TIMEOUT 300
+  LABELS fuzz
+  ENVIRONMENT "UBSAN_OPTIONS=print_stacktrace=1;ASAN_OPTIONS=detect_leaks=1")
+
+add_test(NAME fuzz.packet
+         COMMAND sh ${PROJECT_SOURCE_DIR}/fuzz/run_fuzzer.sh ${fuzz_dir}/build/bin/packet_fuzzer
+                 ${fuzz_dir}/run/packet ${PROJECT_SOURCE_DIR}/fuzz/seeds/packet
+                 -runs=${UMLAB_FUZZ_RUNS} -seed=1 -max_len=2048 -timeout=10 -rss_limit_mb=2048
+                 -print_final_stats=1)
+set_tests_properties(fuzz.packet PROPERTIES
   TIMEOUT 300
   LABELS fuzz
   ENVIRONMENT "UBSAN_OPTIONS=print_stacktrace=1;ASAN_OPTIONS=detect_leaks=1")

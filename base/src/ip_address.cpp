@@ -1,6 +1,7 @@
 #include "umlab/base/ip_address.hpp"
 
 #include <arpa/inet.h>
+#include <algorithm>
 #include <charconv>
 
 namespace umlab {
@@ -27,6 +28,13 @@ IpAddress IpAddress::v4(uint32_t v) {
   a.family_ = Family::V4;
   for (int i = 0; i < 4; ++i)
     a.bytes_[i] = static_cast<uint8_t>(v >> (24 - 8 * i));
+  return a;
+}
+
+IpAddress IpAddress::v6(std::span<const uint8_t, 16> networkOrder) {
+  IpAddress a;
+  a.family_ = Family::V6;
+  std::copy(networkOrder.begin(), networkOrder.end(), a.bytes_.begin());
   return a;
 }
 

@@ -37,3 +37,11 @@ TEST_CASE("special addresses are recognised", "[base][ip]") {
   CHECK(IpAddress::parse("255.255.255.255")->isLimitedBroadcast());
   CHECK(IpAddress::v4(0x0a000001).str() == "10.0.0.1");
 }
+
+TEST_CASE("an IPv6 address made from packet bytes equals the parsed one", "[base][ip]") {
+  const std::array<uint8_t, 16> bytes{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xab, 0xcd};
+  const IpAddress address = IpAddress::v6(bytes);
+  CHECK_FALSE(address.isV4());
+  CHECK(address == *IpAddress::parse("2001:db8::abcd"));
+  CHECK(address.str() == "2001:db8::abcd");
+}

@@ -43,6 +43,7 @@ namespace umlab::cli {
 namespace {
 
 namespace runtime = umlab::lab::runtime;
+namespace replay = umlab::lab::replay;
 using runtime::LabClient;
 using runtime::RuntimeError;
 using Clock = std::chrono::steady_clock;
@@ -269,7 +270,78 @@ int cmdCapture(const std::string& self, const CliArgs& a, std::ostream& out, std
 
 // ---- replay ----------------------------------------------------------------------------------
 
-int cmdReplay(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream&) {
+/// `umlab replay LAB CAPTURE --through NODE`: the capture through a node, a verdict per flow.
+int cmdReplayThrough(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
+  const auto& pos = a.positional();
+  if (pos.size() != 2)
+    throw CliUsageError{"replay --through needs a lab and a capture, as in "
+                        "'umlab replay dmz captures/web.pcap --through fw --map 192.0.2.0/24=198.51.100.0/24'"};
+  for (const char* option : {"--loop", "--rewrite-dst"})
+    if (a.has(option))
+      throw CliUsageError{std::string(option) + " plays into one segment; it does not go with --through"};
+  if (a.has("--no-wait"))
+    throw CliUsageError{"--no-wait does not go with --through: the verdicts come at the end"};
+  runtime::ThroughReplayRequest request;
+  request.capture = pos[1];
+  request.node = *a.get("--through");
+  for (const std::string& rule : a.getAll("--map")) {
+    if (std::optional<std::string> error = request.options.map.add(rule))
+      throw CliUsageError{"--map " + *error};
+  }
+  if (auto v = a.get("--speed")) {
+    auto x = parseDecimal(*v);
+    if (!x || *x < 0)
+      throw CliUsageError{"--speed needs a factor such as 2 or 0.5 (0: as fast as the node answers), not '" + *v + "'"};
+    request.options.speed = *x;
+  }
+  if (a.get("--wait"))
+    request.options.wait = durationOption(a, "--wait");
+  const std::string format = a.get("--format").value_or("text");
+  if (format != "text" && format != "json" && format != "csv")
+    throw CliUsageError{"--format is text, json or csv, not '" + format + "'"};
+  if (auto dir = a.get("--side-captures"))
+    request.sideCaptureDir = *dir;
+
+  const LabClient client = clientFor(self, a, pos[0]);
+  InterruptGuard guard;
+  request.options.keepGoing = [] { return !gInterrupted.load(); };
+  const bool isTerminal = ::isatty(STDERR_FILENO) == 1;
+  auto lastLine = std::chrono::steady_clock::now();
+  request.options.onProgress = [&](const replay::ReplayProgress& p) {
+    // A line that rewrites itself on a terminal; elsewhere one line every 10 s.
+    const auto now = std::chrono::steady_clock::now();
+    if (!isTerminal && now - lastLine < std::chrono::seconds(10))
+      return;
+    lastLine = now;
+    err << (isTerminal ? "\r" : "") << "replay: " << p.packetsRead << " packets read, " << p.packetsInjected
+        << " injected, " << p.packetsSkipped << " skipped, " << p.inFlight << " crossing, " << p.flows << " flows"
+        << (isTerminal ? "\x1b[K" : "\n");
+    err.flush();
+  };
+  Diagnostics diags;
+  replay::ReplayReport report;
+  try {
+    report = client.replayThrough(pos[0], request, diags);
+  } catch (...) {
+    renderDiagnostics(diags, err); // why the capture could not be opened
+    throw;
+  }
+  if (isTerminal)
+    err << "\r\x1b[K";
+  out << (format == "json" ? replay::renderJson(report) : format == "csv" ? replay::renderCsv(report) : replay::renderText(report));
+  out.flush();
+  renderDiagnostics(diags, err);
+  if (diags.hasErrors())
+    return kExitInputError;
+  return report.isComplete ? kExitOk : 130;
+}
+
+int cmdReplay(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
+  if (a.has("--through"))
+    return cmdReplayThrough(self, a, out, err);
+  for (const char* option : {"--map", "--format", "--wait", "--side-captures"})
+    if (a.has(option))
+      throw CliUsageError{std::string(option) + " goes with --through NODE (a replay through a node)"};
   const auto& pos = a.positional();
   if (pos.size() != 3)
     throw CliUsageError{"replay needs a lab, a segment and a capture, as in 'umlab replay dmz outside captures/port-scan.pcap'"};
@@ -362,17 +434,34 @@ const char* const kCaptureHelp =
 
 const char* const kReplayHelp =
     "usage: umlab replay [options] LAB SEGMENT CAPTURE\n"
+    "       umlab replay [options] LAB CAPTURE --through NODE [--map FROM=TO]...\n"
     "\n"
     "Play the frames of CAPTURE (pcap or pcapng, Ethernet) into SEGMENT, as if a host on it sent\n"
     "them, with their original spacing, and report how many were sent.\n"
+    "\n"
+    "With --through, play CAPTURE through NODE (a router or firewall) instead: each packet, its\n"
+    "addresses mapped onto the lab, enters on the side of NODE where its sender lies and is looked\n"
+    "for on the side of its receiver; a server's answer enters only after the client's packet has\n"
+    "crossed. Prints a verdict for every flow: passed, rejected (an ICMP unreachable or TCP reset\n"
+    "came back), dropped (nothing came back) or partial. See docs/replay.md.\n"
     "\n"
     "options:\n"
     "  --speed X          X times faster (0: as fast as possible; default 1)\n"
     "  --loop N           play it N times (0: until Ctrl-C; default 1)\n"
     "  --rewrite-dst MAC  send the capture's unicast frames to MAC (a lab host) instead\n"
     "  --no-wait          return once the replay started\n"
+    "  --through NODE     play the capture through NODE and give a verdict per flow\n"
+    "  --map FROM=TO      with --through: move the capture's addresses in FROM (a prefix) to TO,\n"
+    "                     host bits kept, e.g. --map 192.0.2.0/24=198.51.100.0/24 (repeatable;\n"
+    "                     the longest FROM wins; addresses no rule covers stay as they are)\n"
+    "  --wait D           with --through: how long a packet may take to cross (default 500ms)\n"
+    "  --format F         with --through: text (default), json or csv\n"
+    "  --side-captures DIR  with --through: write what each side saw to DIR/<segment>.pcap\n"
     "  --state-dir DIR    where labs keep their state\n"
-    "  -h, --help         show this help\n";
+    "  -h, --help         show this help\n"
+    "\n"
+    "Exit status with --through: 0 when the whole capture was played, 1 when it could not be\n"
+    "read to its end (the verdicts so far are printed), 130 after Ctrl-C.\n";
 
 const char* const kHostHelp =
     "usage: umlab host [options] LAB -- COMMAND [ARG...]\n"
@@ -414,7 +503,11 @@ int runSegmentCommand(const std::string& self, const std::string& command, const
         cmdLink}},
       {"capture", {{"-h", "--help"}, {"-w", "--duration", "--last", "--state-dir", "--user"}, cmdCapture}},
       {"host", {{"-h", "--help"}, {"--state-dir", "--user"}, cmdHost}},
-      {"replay", {{"-h", "--help", "--no-wait"}, {"--speed", "--loop", "--rewrite-dst", "--state-dir", "--user"}, cmdReplay}},
+      {"replay",
+       {{"-h", "--help", "--no-wait"},
+        {"--speed", "--loop", "--rewrite-dst", "--state-dir", "--user", "--through", "--map", "--wait", "--format",
+         "--side-captures"},
+        cmdReplay}},
   };
   const Spec& spec = specs.at(command);
   // For host, everything after "--" (or after the lab) is the command, options included.

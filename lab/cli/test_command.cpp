@@ -97,6 +97,35 @@ public:
       }
   }
 
+  std::optional<lab::replay::ReplayReport> replayThrough(const ReplayCheck& check, Duration timeout,
+                                                         std::string& error) override {
+    runtime::ThroughReplayRequest request;
+    request.capture = check.capture;
+    request.node = check.through;
+    for (const std::string& rule : check.map)
+      if (std::optional<std::string> why = request.options.map.add(rule)) {
+        error = "map " + *why;
+        return std::nullopt;
+      }
+    request.options.speed = check.speed;
+    if (check.wait)
+      request.options.wait = *check.wait;
+    const auto deadline = Clock::now() + timeout;
+    request.options.keepGoing = [deadline] { return Clock::now() < deadline; };
+    Diagnostics diags;
+    try {
+      lab::replay::ReplayReport report = client_.replayThrough(lab_, request, diags);
+      if (diags.hasErrors())
+        report.notes.push_back(diags.all().front().message);
+      return report;
+    } catch (const runtime::RuntimeError& e) {
+      error = e.what();
+      if (!diags.all().empty())
+        error += ": " + diags.all().front().message;
+      return std::nullopt;
+    }
+  }
+
   std::optional<double> timelineZero() override {
     try {
       const double zero = client_.status(lab_).timeline.startTime;

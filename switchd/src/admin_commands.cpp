@@ -154,6 +154,7 @@ std::string AdminCommands::showStats(Words) {
     << "uptime_s=" << std::chrono::duration_cast<std::chrono::seconds>(sw_.clock.now() - sw_.started).count() << '\n'
     << "ports=" << sw_.path.portCount() << '\n'
     << "monitor_ports=" << sw_.path.mirrorCount() << '\n'
+    << "probe_ports=" << sw_.path.probeCount() << '\n'
     << "seed=" << sw_.names.switchSeed() << '\n'
     << "control_accepted=" << joins.accepted << '\n'
     << "clients_joined=" << frames.clientsJoined << '\n'

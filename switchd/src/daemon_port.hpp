@@ -1,7 +1,8 @@
 #pragma once
 // The ports of clients that joined through the daemon protocol (internal to switchd/src): UML guests
-// on the daemon transport, and the read-only mirrors of the monitor listener. The handshake that
-// makes them is in port_listeners.hpp.
+// on the daemon transport, the read-only mirrors of the monitor listener, and the probes (the
+// umlab request type `kRequestProbe` on the control socket). The handshake that makes them is in
+// port_listeners.hpp.
 
 #include "port.hpp"
 #include "unix_sockets.hpp"
@@ -38,9 +39,26 @@ private:
 class MonitorPort final : public DaemonPort {
 public:
   MonitorPort(UniqueFd tx, const sockaddr_un& client)
-      : DaemonPort(std::move(tx), client, Traits{.isMirror = true, .takesFrames = true}) {}
+      : DaemonPort(std::move(tx), client, Traits{.isMirror = true, .isListenOnly = true}) {}
 
   std::string_view kind() const override { return "monitor"; }
+};
+
+/// A client that joined with `kRequestProbe`, such as the replay engine of `umlab replay
+/// --through`, which speaks for many hosts and must see whether its frames came out on the far
+/// side of a firewall: it sends like a guest (its frames are learnt, forwarded, captured and
+/// mirrored, and meet its conditions) and receives every frame that enters the segment exactly
+/// once, unicast between other ports included, but never its own. It is a mirror that is also a
+/// port of the forwarder; the forwarder's deliveries to it are skipped, the mirror copy being the
+/// one copy. It is not named by the MACs it sends from (it speaks for many hosts, none of them a
+/// declared NIC), so it has no conditions unless the admin sets them on its id.
+class ProbePort final : public DaemonPort {
+public:
+  ProbePort(UniqueFd tx, const sockaddr_un& client)
+      : DaemonPort(std::move(tx), client,
+                   Traits{.isMirror = true, .isListenOnly = false, .takesFrames = false, .isNamedBySource = false}) {}
+
+  std::string_view kind() const override { return "probe"; }
 };
 
 } // namespace umlab::switchd

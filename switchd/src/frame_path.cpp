@@ -45,8 +45,10 @@ Port* FramePath::addPort(std::unique_ptr<Port> owned) {
   names_.seed(p);
   if (p.isMirror())
     mirrors_.push_back(&p);
-  else
+  if (!p.isListenOnly())
     forwarder_.addPort(id);
+  if (p.isProbe())
+    ++probeCount_;
   if (const AddressKey* key = p.sourceKey())
     bySource_.emplace(*key, &p);
   ++counters_.clientsJoined;
@@ -66,8 +68,10 @@ void FramePath::removePort(PortId id) noexcept {
   Port& p = *it->second;
   if (p.isMirror())
     std::erase(mirrors_, &p);
-  else
+  if (!p.isListenOnly())
     forwarder_.removePort(id);
+  if (p.isProbe())
+    --probeCount_;
   if (const AddressKey* key = p.sourceKey())
     bySource_.erase(*key);
   std::erase(dirty_, &p);
@@ -211,9 +215,9 @@ void FramePath::receiveFrame(Port& in, std::span<uint8_t> frame, bool isTruncate
     return drop(in, PortDrop::Empty); // never forwarded: UML shuts a NIC down on a 0-byte datagram
   if (isTruncated || frame.size() > kMaxFrameSize)
     return drop(in, PortDrop::Oversize);
-  if (in.isMirror())
-    return drop(in, PortDrop::MonitorRx); // a mirror listens only
-  if (in.name().empty() && names_.hasMacNames() && frame.size() >= kEthernetHeaderSize)
+  if (in.isListenOnly())
+    return drop(in, PortDrop::MonitorRx); // a monitor listens only
+  if (in.name().empty() && names_.hasMacNames() && frame.size() >= kEthernetHeaderSize && in.isNamedBySource())
     names_.nameBySource(in, frame);
   if (!in.conditioner(Direction::In).isActive())
     return enterSegment(&in, frame);
@@ -272,11 +276,18 @@ void FramePath::applyConditions(Port& p, Direction dir, std::span<const uint8_t>
 
 /// A frame enters the segment from `ingress` (after that port's conditions): it is captured,
 /// mirrored, and forwarded. A null `ingress` left while its frame waited: the frame is captured
-/// and mirrored only.
+/// and mirrored only. A mirror's copy meets the mirror's outbound conditions as a forwarded frame
+/// does; a probe is a mirror that may be the ingress, and never gets its own frame back.
 void FramePath::enterSegment(Port* ingress, std::span<const uint8_t> frame) noexcept {
   capture_.record(wallTime_, frame);
-  for (Port* m : mirrors_)
-    enqueue(*m, frame);
+  for (Port* m : mirrors_) {
+    if (m == ingress)
+      continue;
+    if (m->conditioner(Direction::Out).isActive())
+      applyConditions(*m, Direction::Out, frame);
+    else
+      enqueue(*m, frame);
+  }
   if (!ingress)
     return;
   ForwardAction action;
@@ -301,6 +312,7 @@ void FramePath::enterSegment(Port* ingress, std::span<const uint8_t> frame) noex
   const bool isFromTunnel = ingress->isTunnel();
   for (PortId id : outPorts_) {
     auto out = ports_.find(id);
+    // A probe does not take frames: its mirror copy above was its one copy.
     if (out == ports_.end() || !out->second->takesFrames())
       continue;
     Port& p = *out->second;

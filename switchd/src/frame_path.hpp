@@ -23,6 +23,13 @@
 // ingress port's kind). Ports are looked up by id for the forwarder's output; a removed port is
 // kept until the end of the loop's turn (`collectRetired`), so that nothing in the turn that still
 // holds it sees it destroyed.
+//
+// Probes (ProbePort) add nothing to the path of a frame while none is attached. A probe is a
+// mirror (an entry of the mirror loop, which runs only when mirrors exist and skips the frame's
+// ingress, so a probe never gets its own frame back) and a port of the forwarder that does not
+// take frames: the output loop's `takesFrames` test, made for every output port already, skips
+// it, so a frame the forwarder floods or sends to a MAC behind the probe reaches it once, as the
+// mirror copy. What a probe sends is learnt and forwarded like a guest's.
 
 #include "capture.hpp"
 #include "event_loop.hpp"
@@ -83,7 +90,10 @@ public:
   /// Every port, by id.
   std::vector<Port*> sortedPorts();
   size_t portCount() const { return ports_.size(); }
-  size_t mirrorCount() const { return mirrors_.size(); }
+  /// The mirrors that only listen (monitors, tap mirrors).
+  size_t mirrorCount() const { return mirrors_.size() - probeCount_; }
+  /// The probes: mirrors whose frames enter the segment.
+  size_t probeCount() const { return probeCount_; }
   /// Destroys the ports removed during this turn.
   void collectRetired() { retired_.clear(); }
 
@@ -160,7 +170,8 @@ private:
   DelayQueue delayed_;
   std::unordered_map<PortId, std::unique_ptr<Port>> ports_;
   std::unordered_map<AddressKey, Port*, AddressKeyHash> bySource_;
-  std::vector<Port*> mirrors_;
+  std::vector<Port*> mirrors_; ///< every mirror, the probes included
+  size_t probeCount_ = 0;
   std::vector<std::pair<int, FdHandler*>> inputs_; ///< watchInput's
   std::vector<Port*> dirty_;
   std::vector<std::unique_ptr<Port>> retired_;

@@ -7,6 +7,7 @@
 // One subclass per kind of port, as OVS has one netdev provider per kind of device:
 //   DaemonPort   a UML guest on the daemon transport (daemon_port.hpp)
 //   MonitorPort  a read-only mirror that joined through the monitor listener (daemon_port.hpp)
+//   ProbePort    a daemon client that sends like a guest and sees every frame (daemon_port.hpp)
 //   BessPort     a guest on the vector transport's SOCK_SEQPACKET (bess_port.hpp)
 //   UplinkPort   a trunk to another switch, which this one joined as a daemon client (uplink.hpp)
 //   ReplayPort   the source of 'replay start', with no socket (replay.hpp)
@@ -16,6 +17,13 @@
 // per port it sends to, never per frame. What it must know for every frame (does the port mirror
 // the segment, is it delivered to) is fixed by the kind at construction and kept here as plain
 // members (`Traits`), so the per-frame path makes no virtual call.
+//
+// Mirrors. A mirror gets a copy of every frame that enters the segment. A listen-only mirror
+// (monitor, tap mirror) is not a port of the forwarder and its input is dropped. A probe is a
+// mirror that is also a port of the forwarder (its frames are learnt and forwarded) and does not
+// take what the forwarder sends it, since its mirror copy is already the one copy of each frame;
+// so the forwarder's output loop needs no test of its own for probes (`takesFrames` is checked
+// for every output port anyway).
 //
 // Counters, the egress queue, the link conditioners of both directions and the flow-control
 // bookkeeping are the same for every kind and live here; the `FramePath` updates them.
@@ -29,6 +37,7 @@
 #include "umlab/switchd/link_conditioner.hpp"
 
 #include <array>
+#include <cassert>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -81,11 +90,20 @@ public:
   /// The port's socket, or -1 (the replay port has none).
   int fd() const { return fd_.get(); }
 
-  /// Receives a copy of every frame that enters the segment; what it sends is dropped
-  /// (monitor_rx). A mirror is not a port of the forwarder.
+  /// Receives a copy of every frame that enters the segment (except its own).
   bool isMirror() const { return traits_.isMirror; }
-  /// Frames the forwarder sends to it are delivered; false for a port that is only a source.
+  /// A mirror that only listens: what it sends is dropped (monitor_rx), and it is not a port of
+  /// the forwarder.
+  bool isListenOnly() const { return traits_.isListenOnly; }
+  /// A mirror whose frames enter the segment as a guest's do (a probe): a port of the forwarder
+  /// that takes its frames from the mirror copies only.
+  bool isProbe() const { return traits_.isMirror && !traits_.isListenOnly; }
+  /// Frames the forwarder sends to it are delivered; false for a port that is only a source
+  /// (the replay) and for a probe, which has every frame from the mirror copies already.
   bool takesFrames() const { return traits_.takesFrames; }
+  /// The first source MAC it sends from that `--port NAME=MAC` declared names it (and gives it
+  /// that name's conditions); false for a port that speaks for many hosts (a probe).
+  bool isNamedBySource() const { return traits_.isNamedBySource; }
   /// A tunnel to another host of a full mesh (VXLAN): split horizon, a frame that came from one
   /// tunnel is never sent into another, since every host has a tunnel to every other.
   bool isTunnel() const { return traits_.isTunnel; }
@@ -101,7 +119,8 @@ public:
 
   // --- what each kind of port provides ---------------------------------------------------------
 
-  /// The kind as 'show ports' names it: "daemon", "monitor", "bess", "uplink", "replay", "vxlan".
+  /// The kind as 'show ports' names it: "daemon", "monitor", "probe", "bess", "uplink", "replay",
+  /// "vxlan".
   virtual std::string_view kind() const = 0;
   /// The peer's address as 'show ports' shows it; "-" when the kind shows none.
   virtual std::string address() const { return "-"; }
@@ -126,11 +145,17 @@ public:
 protected:
   struct Traits {
     bool isMirror = false;
+    bool isListenOnly = false; ///< only for a mirror
     bool takesFrames = true;
     bool isTunnel = false;
+    bool isNamedBySource = true;
   };
-  /// `fd` may be empty (the replay port).
-  Port(UniqueFd fd, Traits traits) : fd_(std::move(fd)), traits_(traits) {}
+  /// `fd` may be empty (the replay port). A mirror that sends into the segment must not take the
+  /// forwarder's frames too, or it would get each frame twice.
+  Port(UniqueFd fd, Traits traits) : fd_(std::move(fd)), traits_(traits) {
+    assert(!traits.isListenOnly || traits.isMirror);
+    assert(!traits.isMirror || traits.isListenOnly || !traits.takesFrames);
+  }
 
 private:
   FramePath* path_ = nullptr;

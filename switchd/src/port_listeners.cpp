@@ -16,18 +16,28 @@ namespace {
 constexpr Duration kHandshakeTimeout = std::chrono::seconds(5);
 constexpr uint64_t kLogLimitPerReason = 10;
 
+std::unique_ptr<Port> makeDaemonPort(UniqueFd tx, const sockaddr_un& client) {
+  return std::make_unique<DaemonPort>(std::move(tx), client);
+}
+std::unique_ptr<Port> makeMonitorPort(UniqueFd tx, const sockaddr_un& client) {
+  return std::make_unique<MonitorPort>(std::move(tx), client);
+}
+std::unique_ptr<Port> makeProbePort(UniqueFd tx, const sockaddr_un& client) {
+  return std::make_unique<ProbePort>(std::move(tx), client);
+}
+
 } // namespace
 
 /// A daemon-protocol control connection: its request while the handshake runs, then its port.
 struct PortListeners::ControlConnection final : FdHandler {
-  ControlConnection(PortListeners& owner, uint32_t id, UniqueFd fd, MakePort makePort, TimePoint opened)
-      : owner(owner), id(id), fd(std::move(fd)), makePort(makePort), opened(opened) {}
+  ControlConnection(PortListeners& owner, uint32_t id, UniqueFd fd, bool isMonitor, TimePoint opened)
+      : owner(owner), id(id), fd(std::move(fd)), isMonitor(isMonitor), opened(opened) {}
   void onReady(uint32_t) override { owner.onControlReady(*this); }
 
   PortListeners& owner;
   uint32_t id;
   UniqueFd fd;
-  MakePort makePort;
+  bool isMonitor; ///< came through the monitor listener
   TimePoint opened;
   std::array<uint8_t, kRequestSize> request{};
   size_t received = 0;
@@ -36,17 +46,11 @@ struct PortListeners::ControlConnection final : FdHandler {
 
 PortListeners::PortListeners(const SwitchOptions& options, EventLoop& loop, FramePath& path, const Clock& clock)
     : options_(options), loop_(loop), path_(path), clock_(clock) {
-  const MakePort daemon = [](UniqueFd tx, const sockaddr_un& client) -> std::unique_ptr<Port> {
-    return std::make_unique<DaemonPort>(std::move(tx), client);
-  };
-  const MakePort monitor = [](UniqueFd tx, const sockaddr_un& client) -> std::unique_ptr<Port> {
-    return std::make_unique<MonitorPort>(std::move(tx), client);
-  };
   control_ = std::make_unique<Listener>(loop, options.ctlPath, SOCK_STREAM,
-                                        [this, daemon] { acceptControl(*control_, daemon); });
+                                        [this] { acceptControl(*control_, false); });
   if (!options.monitorPath.empty())
     monitor_ = std::make_unique<Listener>(loop, options.monitorPath, SOCK_STREAM,
-                                          [this, monitor] { acceptControl(*monitor_, monitor); });
+                                          [this] { acceptControl(*monitor_, true); });
   if (!options.bessPath.empty())
     bess_ = std::make_unique<Listener>(loop, options.bessPath, SOCK_SEQPACKET, [this] { acceptBess(); });
 }
@@ -68,10 +72,10 @@ UniqueFd PortListeners::acceptNext(int listenerFd) {
   }
 }
 
-void PortListeners::acceptControl(Listener& listener, MakePort makePort) {
+void PortListeners::acceptControl(Listener& listener, bool isMonitor) {
   while (UniqueFd fd = acceptNext(listener.fd())) {
     const uint32_t id = nextConnectionId_++;
-    auto c = std::make_unique<ControlConnection>(*this, id, std::move(fd), makePort, clock_.now());
+    auto c = std::make_unique<ControlConnection>(*this, id, std::move(fd), isMonitor, clock_.now());
     if (!loop_.tryAdd(c->fd.get(), EPOLLIN, *c))
       continue; // dropped: the connection closes
     connections_.emplace(id, std::move(c));
@@ -162,7 +166,14 @@ void PortListeners::handshake(ControlConnection& c) {
     return refuse(c, Refusal::BadMagic, hexMagic(req.magic));
   if (req.version != kRequestVersion)
     return refuse(c, Refusal::BadVersion, std::to_string(req.version));
-  if (req.type != kRequestNewControl)
+  // The monitor listener makes monitors whatever the client asks; the control listener makes a
+  // guest's port, or a probe for umlab's own request type.
+  MakePort makePort = nullptr;
+  if (req.type == kRequestNewControl)
+    makePort = c.isMonitor ? makeMonitorPort : makeDaemonPort;
+  else if (req.type == kRequestProbe && !c.isMonitor)
+    makePort = makeProbePort;
+  else
     return refuse(c, Refusal::BadType, std::to_string(req.type));
   if (req.sock.sun_family != AF_UNIX)
     return refuse(c, Refusal::BadFamily, std::to_string(req.sock.sun_family));
@@ -178,7 +189,7 @@ void PortListeners::handshake(ControlConnection& c) {
   if (sent != ssize_t(kUnixAddressSize))
     return refuse(c, Refusal::ReplyFailed, sent < 0 ? std::strerror(errno) : "short write");
   // The sending socket is watched only for EPOLLOUT, when its queue backs up.
-  Port* p = path_.addPort(c.makePort(std::move(tx), req.sock));
+  Port* p = path_.addPort(makePort(std::move(tx), req.sock));
   if (!p)
     return refuse(c, Refusal::NoDataSocket, std::string("epoll_ctl: ") + std::strerror(errno));
   c.port = p->id();

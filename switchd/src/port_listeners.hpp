@@ -8,7 +8,9 @@
 // The handshake is the uml_switch v3 protocol described in switch_daemon.hpp: a control
 // connection delivers a 124-byte request_v3, possibly in pieces; the switch checks it, connects a
 // sending socket to the client's data address (which proves the address exists), replies with the
-// 110-byte address of its data socket, and the port joins. What the control connection sends
+// 110-byte address of its data socket, and the port joins: on the control socket a guest's
+// `DaemonPort` for type 0 and a `ProbePort` for umlab's `kRequestProbe`, on the monitor socket a
+// `MonitorPort` for type 0 (any other type is refused). What the control connection sends
 // afterwards is ignored; its end removes the port. A request with a bad magic, version, type or
 // address family, one that repeats a joined client's address, one that is not complete within
 // 5 s, or one beyond the switch's limit of ports (`SwitchOptions::maxClients`) is refused: the
@@ -65,14 +67,15 @@ public:
   const Counters& counters() const { return counters_; }
 
 private:
-  /// Makes the port a completed handshake joins as: a DaemonPort or a MonitorPort.
+  /// Makes the port a completed handshake joins as: a DaemonPort, MonitorPort or ProbePort.
   using MakePort = std::unique_ptr<Port> (*)(UniqueFd tx, const sockaddr_un& client);
   struct ControlConnection;
 
   /// The next pending connection (counted), or an invalid fd when none is left; out of fds, it
   /// pauses accepting.
   UniqueFd acceptNext(int listenerFd);
-  void acceptControl(Listener& listener, MakePort makePort);
+  /// Accepts the pending connections of the control listener, or of the monitor's.
+  void acceptControl(Listener& listener, bool isMonitor);
   void acceptBess();
   void onControlReady(ControlConnection& c);
   void handshake(ControlConnection& c);

@@ -121,8 +121,9 @@ public:
   }
 
   /// Sends the request and reads the 110-byte reply, as daemon_user.c's connect_to_switch does.
-  bool join(const std::vector<uint8_t>& extra = {}) {
-    std::vector<uint8_t> r = request();
+  /// `type` 0 is what UML sends; umlab's probe type makes the client a probe.
+  bool join(const std::vector<uint8_t>& extra = {}, uint32_t type = 0) {
+    std::vector<uint8_t> r = request(0xfeedface, 3, type);
     r.resize(r.size() + extra.size());
     std::copy(extra.begin(), extra.end(), r.end() - std::ptrdiff_t(extra.size()));
     if (!writeControl(r))

@@ -21,7 +21,7 @@ namespace umlab::switchd {
 class TapMirrorPort final : public Port {
 public:
   TapMirrorPort(UniqueFd tap, std::string device)
-      : Port(std::move(tap), Traits{.isMirror = true, .takesFrames = true}), device_(std::move(device)) {}
+      : Port(std::move(tap), Traits{.isMirror = true, .isListenOnly = true}), device_(std::move(device)) {}
 
   std::string_view kind() const override { return "tap-mirror"; }
   std::string address() const override { return device_; }

@@ -3,6 +3,7 @@
 // signalfd, listening sockets, the uml_switch v3 request, and datagram source addresses.
 
 #include "umlab/base/unique_fd.hpp"
+#include "umlab/transports/daemon_protocol.hpp"
 
 #include <array>
 #include <csignal>
@@ -14,23 +15,15 @@
 
 namespace umlab::switchd {
 
-// The uml_switch v3 request, in the native layout UML writes it (not packed: 124 bytes on
-// x86-64, the last 2 being padding). ../shared/UML.md §1.
-constexpr uint32_t kRequestMagic = 0xfeedface;
-constexpr uint32_t kRequestVersion = 3;
-constexpr uint32_t kRequestNewControl = 0;
-
-struct RequestV3 {
-  uint32_t magic;
-  uint32_t version;
-  uint32_t type;
-  sockaddr_un sock;
-};
-
-constexpr size_t kRequestSize = sizeof(RequestV3);
-constexpr socklen_t kUnixAddressSize = sizeof(sockaddr_un); // 110: what UML binds and expects
-static_assert(kUnixAddressSize == 110, "UML's daemon transport assumes Linux's sockaddr_un");
-static_assert(kRequestSize == 124, "request_v3 is 124 bytes on Linux x86-64");
+// The uml_switch v3 request and its constants live in transports (daemon_protocol.hpp), shared
+// with the clients that speak the protocol.
+using transports::kRequestMagic;
+using transports::kRequestNewControl;
+using transports::kRequestProbe;
+using transports::kRequestSize;
+using transports::kRequestVersion;
+using transports::kUnixAddressSize;
+using transports::RequestV3;
 
 /// A filesystem path removed on destruction (a bound socket).
 class ScopedPath {

@@ -186,3 +186,108 @@ TEST_CASE("an ICMP echo reply echoes identifier, sequence and payload", "[transp
   CHECK(internetChecksum(answer) == 0);
   CHECK(std::equal(echo.begin() + 4, echo.end(), answer.begin() + 4));
 }
+
+namespace {
+
+const Ipv6Envelope kV6{mac("02:00:00:00:06:01"), mac("02:00:00:00:06:02"), ip("2001:db8::1"),
+                       ip("2001:db8:1::20"), 64, 0x12345};
+
+/// The IPv6 receiver's check (RFC 8200 §8.1): the pseudo-header with a 32-bit length, then the
+/// upper-layer packet; 0 when its checksum is right.
+uint16_t verifyIpv6Checksum(const std::vector<uint8_t>& frame) {
+  const size_t ip6 = kEthernetHeaderSize;
+  const size_t length = load16(frame, ip6 + 4);
+  std::vector<uint8_t> buffer(frame.begin() + ip6 + 8, frame.begin() + ip6 + 40); // addresses
+  buffer.insert(buffer.end(), {0, 0, static_cast<uint8_t>(length >> 8), static_cast<uint8_t>(length), 0, 0, 0,
+                               frame[ip6 + 6]});
+  buffer.insert(buffer.end(), frame.begin() + ip6 + 40, frame.begin() + ip6 + 40 + static_cast<long>(length));
+  return internetChecksum(buffer);
+}
+
+} // namespace
+
+TEST_CASE("an IPv6 header carries version, flow label, payload length and hop limit",
+          "[transports][frames][ipv6]") {
+  const std::vector<uint8_t> payload = {9, 8, 7};
+  const std::vector<uint8_t> frame = buildUdp(kV6, 5353, 53, payload);
+  REQUIRE(frame.size() == kEthernetHeaderSize + kIpv6HeaderSize + 8 + 3);
+  const std::vector<uint8_t> expected = fromHex("02 00 00 00 06 02 02 00 00 00 06 01 86 dd"
+                                                "60 01 23 45 00 0b 11 40"
+                                                "20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01"
+                                                "20 01 0d b8 00 01 00 00 00 00 00 00 00 00 00 20");
+  CHECK(std::vector<uint8_t>(frame.begin(), frame.begin() + 54) == expected);
+  CHECK(load16(frame, 54 + 4) == 11); // UDP length
+}
+
+TEST_CASE("TCP, UDP and ICMPv6 over IPv6 have checksums over the IPv6 pseudo-header",
+          "[transports][frames][ipv6]") {
+  const std::vector<uint8_t> data = {'h', 'e', 'l', 'l', 'o', '!'};
+  CHECK(verifyIpv6Checksum(buildTcp(kV6, TcpSegment{41000, 443, 77, 0, kTcpSyn, 64800, 1440, {}})) == 0);
+  CHECK(verifyIpv6Checksum(buildTcp(kV6, TcpSegment{41000, 443, 78, 9, kTcpPsh | kTcpAck, 500, std::nullopt, data})) == 0);
+  CHECK(verifyIpv6Checksum(buildUdp(kV6, 5353, 53, data)) == 0);
+  const std::vector<uint8_t> echo = buildIcmpv6Echo(kV6, Icmpv6EchoType::Request, 0x77, 5, data);
+  CHECK(verifyIpv6Checksum(echo) == 0);
+  CHECK(echo[54] == 128);
+  CHECK(load16(echo, 58) == 0x77);
+  CHECK(load16(echo, 60) == 5);
+  // The same TCP segment over IPv4 and IPv6 differs only in its checksum.
+  const std::vector<uint8_t> v6 = buildTcp(kV6, TcpSegment{1, 2, 3, 4, kTcpAck, 5, std::nullopt, data});
+  const std::vector<uint8_t> v4 = buildTcp(kScanner, TcpSegment{1, 2, 3, 4, kTcpAck, 5, std::nullopt, data});
+  CHECK(std::equal(v6.begin() + 54, v6.begin() + 70, v4.begin() + 34));
+  CHECK(transportChecksum(kV6.sourceIp, kV6.destinationIp, kIpProtocolTcp,
+                          std::span<const uint8_t>(v6).subspan(54)) == 0);
+}
+
+TEST_CASE("a neighbor solicitation goes to the solicited-node group with the sender's MAC",
+          "[transports][frames][ipv6][ndp]") {
+  CHECK(solicitedNodeAddress(ip("2001:db8::12:3456")).str() == "ff02::1:ff12:3456");
+  CHECK(ipv6MulticastMac(ip("ff02::1:ff12:3456")) == mac("33:33:ff:12:34:56"));
+
+  const std::vector<uint8_t> ns = buildNeighborSolicitation(mac("02:00:00:00:06:01"), ip("fe80::1"),
+                                                            ip("2001:db8::abcd:ef01"));
+  REQUIRE(ns.size() == kEthernetHeaderSize + kIpv6HeaderSize + 32);
+  CHECK(std::vector<uint8_t>(ns.begin(), ns.begin() + 6) == fromHex("33 33 ff cd ef 01"));
+  CHECK(ns[14 + 7] == 255);                                   // hop limit
+  CHECK(std::vector<uint8_t>(ns.begin() + 38, ns.begin() + 54) ==
+        fromHex("ff 02 00 00 00 00 00 00 00 00 00 01 ff cd ef 01"));
+  CHECK(ns[54] == 135);
+  CHECK(std::vector<uint8_t>(ns.begin() + 62, ns.begin() + 78) == fromHex("20 01 0d b8 00 00 00 00 00 00 00 00 ab cd ef 01"));
+  CHECK(std::vector<uint8_t>(ns.begin() + 78, ns.end()) == fromHex("01 01 02 00 00 00 06 01"));
+  CHECK(verifyIpv6Checksum(ns) == 0);
+}
+
+TEST_CASE("a neighbor advertisement is solicited, overrides, and names the target's MAC",
+          "[transports][frames][ipv6][ndp]") {
+  const std::vector<uint8_t> na = buildNeighborAdvertisement(mac("02:00:00:00:06:02"), ip("2001:db8::2"),
+                                                             mac("02:00:00:00:06:01"), ip("2001:db8::1"));
+  REQUIRE(na.size() == kEthernetHeaderSize + kIpv6HeaderSize + 32);
+  CHECK(std::vector<uint8_t>(na.begin(), na.begin() + 12) == fromHex("02 00 00 00 06 01 02 00 00 00 06 02"));
+  CHECK(na[14 + 7] == 255);
+  CHECK(na[54] == 136);
+  CHECK(na[58] == 0x60); // solicited, override; not a router
+  CHECK(std::vector<uint8_t>(na.begin() + 78, na.end()) == fromHex("02 01 02 00 00 00 06 02"));
+  CHECK(verifyIpv6Checksum(na) == 0);
+}
+
+TEST_CASE("ICMP errors quote the offending packet, cut to the RFC's size", "[transports][frames][icmp]") {
+  const Ipv4Envelope router{mac("02:00:00:00:00:01"), mac("02:00:00:00:66:66"), ip("10.2.0.1"),
+                            ip("192.0.2.66"), 1, 64, false};
+  const std::vector<uint8_t> small = buildUdp(kScanner, 5353, 53, std::vector<uint8_t>(4, 0xab));
+  const std::vector<uint8_t> error =
+      buildIcmpError(router, IcmpErrorType::DestinationUnreachable, kIcmpCodePortUnreachable, small);
+  const std::span<const uint8_t> icmp = ipPayload(error);
+  REQUIRE(icmp.size() == 8 + 32); // the whole 32-byte datagram, without the Ethernet padding
+  CHECK(icmp[0] == 3);
+  CHECK(icmp[1] == 3);
+  CHECK(std::equal(icmp.begin() + 8, icmp.end(), small.begin() + 14));
+  CHECK(internetChecksum(icmp) == 0);
+
+  const std::vector<uint8_t> big = buildUdp(kScanner, 5353, 53, std::vector<uint8_t>(1400, 1));
+  CHECK(ipPayload(buildIcmpError(router, IcmpErrorType::TimeExceeded, 0, big)).size() == 576 - 20);
+
+  const std::vector<uint8_t> big6 = buildUdp(kV6, 1, 2, std::vector<uint8_t>(1400, 1));
+  const std::vector<uint8_t> tooBig = buildIcmpv6Error(kV6, Icmpv6ErrorType::PacketTooBig, 0, 1280, big6);
+  CHECK(tooBig.size() == kEthernetHeaderSize + 1280);
+  CHECK(load16(tooBig, 54 + 6) == 1280);
+  CHECK(verifyIpv6Checksum(tooBig) == 0);
+}

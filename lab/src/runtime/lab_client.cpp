@@ -648,19 +648,16 @@ void LabClient::startPlannedReplays(const LaunchPlan& plan) const {
   }
 }
 
-UniqueFd LabClient::mcastListener(const std::string& lab, const std::string& group, uint16_t port) const {
-  // The socket must be made inside the lab's network namespace, where the group's route stays
-  // on lo. A rootless lab's namespace is reached through its user namespace, which only a
-  // single-threaded process may join (a GUI is not one): a child joins both, makes the socket
-  // and passes it back; the socket keeps its namespace. It only listens: nothing is sent.
+std::vector<UniqueFd> LabClient::socketsInLab(const std::string& lab, int domain, int type, size_t count) const {
+  // Sockets keep the network namespace they were made in, so a child joins the lab's and makes
+  // them there; binding, joining groups and sending work from anywhere afterwards. A rootless
+  // lab's namespace is reached through its user namespace, which only a single-threaded process
+  // may join (a GUI is not one): hence the child, and the sockets passed back.
   const pid_t supervisor = supervisorPid(lab);
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
     throw RuntimeError(std::string("socketpair: ") + std::strerror(errno));
   UniqueFd mine(pair[0]), theirs(pair[1]);
-  in_addr groupAddr{};
-  if (::inet_pton(AF_INET, group.c_str(), &groupAddr) != 1)
-    throw RuntimeError("segment group '" + group + "' is not an IPv4 address");
   const std::string userNs = "/proc/" + std::to_string(supervisor) + "/ns/user";
   const std::string netNs = "/proc/" + std::to_string(supervisor) + "/ns/net";
   const pid_t child = ::fork();
@@ -686,43 +683,64 @@ UniqueFd LabClient::mcastListener(const std::string& lab, const std::string& gro
     const int net = ::open(netNs.c_str(), O_RDONLY | O_CLOEXEC);
     if (net < 0 || ::setns(net, CLONE_NEWNET) != 0)
       failed('n');
-    const int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    const int one = 1;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr = groupAddr;
-    if (sock < 0 || ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        ::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-      failed('b');
-    ip_mreq mreq{};
-    mreq.imr_multiaddr = groupAddr;
-    mreq.imr_interface.s_addr = htonl(INADDR_LOOPBACK);
-    if (::setsockopt(sock, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) != 0)
-      failed('j');
-    ::_exit(sendDescriptor(theirs.get(), sock, 'k') ? 0 : 1);
+    for (size_t k = 0; k < count; ++k) {
+      const int sock = ::socket(domain, type | SOCK_CLOEXEC, 0);
+      if (sock < 0)
+        failed('s');
+      if (!sendDescriptor(theirs.get(), sock, 'k'))
+        ::_exit(EPIPE);
+      ::close(sock);
+    }
+    ::_exit(0);
   }
   theirs.reset();
+  std::vector<UniqueFd> sockets;
   char step = 0;
-  UniqueFd sock = receiveDescriptor(mine.get(), &step);
+  while (sockets.size() < count) {
+    UniqueFd sock = receiveDescriptor(mine.get(), &step);
+    if (!sock)
+      break;
+    sockets.push_back(std::move(sock));
+  }
   int status = 0;
   while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
-  if (sock)
-    return sock;
+  if (sockets.size() == count)
+    return sockets;
   const std::string why = WIFEXITED(status) ? std::strerror(WEXITSTATUS(status)) : "the helper process died";
   switch (step) {
   case 'u':
     throw RuntimeError("cannot enter the user namespace of lab '" + lab + "': " + why);
   case 'n':
     throw RuntimeError("cannot enter the network namespace of lab '" + lab + "': " + why);
-  case 'b':
-    throw RuntimeError("cannot listen on " + group + ":" + std::to_string(port) + ": " + why);
-  case 'j':
-    throw RuntimeError("cannot join " + group + " on lo in lab '" + lab + "': " + why);
+  case 's':
+    throw RuntimeError("cannot make a socket in the network namespace of lab '" + lab + "': " + why);
   default:
-    throw RuntimeError("cannot listen to segment group " + group + " of lab '" + lab + "': " + why);
+    throw RuntimeError("cannot make sockets in the network namespace of lab '" + lab + "': " + why);
   }
+}
+
+UniqueFd LabClient::mcastListener(const std::string& lab, const std::string& group, uint16_t port) const {
+  // Made inside the lab's network namespace, where the group's route stays on lo. It only
+  // listens: nothing is sent.
+  in_addr groupAddr{};
+  if (::inet_pton(AF_INET, group.c_str(), &groupAddr) != 1)
+    throw RuntimeError("segment group '" + group + "' is not an IPv4 address");
+  UniqueFd sock = std::move(socketsInLab(lab, AF_INET, SOCK_DGRAM, 1).front());
+  const int one = 1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr = groupAddr;
+  if (::setsockopt(sock.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      ::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw RuntimeError("cannot listen on " + group + ":" + std::to_string(port) + ": " + std::strerror(errno));
+  ip_mreq mreq{};
+  mreq.imr_multiaddr = groupAddr;
+  mreq.imr_interface.s_addr = htonl(INADDR_LOOPBACK);
+  if (::setsockopt(sock.get(), IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) != 0)
+    throw RuntimeError("cannot join " + group + " on lo in lab '" + lab + "': " + std::strerror(errno));
+  return sock;
 }
 
 long long LabClient::capture(const std::string& lab, const std::string& segment, int outFd, std::chrono::milliseconds duration,

@@ -204,6 +204,15 @@ public:
     return retry(p.node, script, [](const ExecResult& r) { return r.exitCode == 0; }, "a running '" + p.name + "'");
   }
 
+  CheckOutcome operator()(const ReplayCheck& r) {
+    std::string error;
+    const auto left = std::max(Duration(1000), std::chrono::duration_cast<Duration>(deadline_ - Clock::now()));
+    std::optional<replay::ReplayReport> report = lab_.replayThrough(r, left, error);
+    if (!report)
+      return {false, "cannot replay " + r.capture + " through " + r.through + ": " + error, 0};
+    return judgeReplay(r, *report);
+  }
+
   CheckOutcome operator()(const TrafficCheck& t) {
     std::string error;
     std::optional<transports::PcapFilter> filter = transports::PcapFilter::compile(t.filter, error);
@@ -296,6 +305,67 @@ std::optional<std::string> targetAddress(const Topology& topology, const std::st
     if (i.ip && (colon == std::string::npos || i.name == to.substr(colon + 1)))
       return i.ip->address().str();
   return std::nullopt;
+}
+
+bool matchesExpectation(const FlowExpectation& e, const replay::FlowRecord& flow) {
+  const transports::FlowTuple& t = flow.tuple;
+  if (e.proto && replay::protocolName(t.protocol) != *e.proto)
+    return false;
+  // A selector names one end of the flow whichever way it was first seen: "dst 10.0.1.10
+  // dport 80" is the server side of the flow, whichever side opened it.
+  auto matchesWay = [&](const IpAddress& src, uint16_t sport, const IpAddress& dst, uint16_t dport) {
+    return (!e.src || e.src->contains(src)) && (!e.dst || e.dst->contains(dst)) && (!e.sport || *e.sport == sport) &&
+           (!e.dport || *e.dport == dport);
+  };
+  return matchesWay(t.source, t.sourcePort, t.destination, t.destinationPort) ||
+         matchesWay(t.destination, t.destinationPort, t.source, t.sourcePort);
+}
+
+CheckOutcome judgeReplay(const ReplayCheck& check, const replay::ReplayReport& report) {
+  bool passed = report.isComplete;
+  std::string evidence;
+  if (!report.isComplete)
+    evidence += "the replay did not finish (its timeout ended it, or the capture broke off): verdicts so far\n";
+  for (const FlowExpectation& e : check.expect) {
+    size_t matched = 0;
+    std::vector<const replay::FlowRecord*> wrong;
+    for (const replay::FlowRecord& f : report.flows.flows()) {
+      if (!matchesExpectation(e, f))
+        continue;
+      ++matched;
+      if (replay::verdictName(f.verdict()) != e.verdict)
+        wrong.push_back(&f);
+    }
+    const bool ok = matched > 0 && wrong.empty();
+    passed = passed && ok;
+    evidence += std::string(ok ? "ok   " : "FAIL ") + describeExpectation(e) + ": " +
+                (matched == 0 ? std::string("no flow matched")
+                              : std::to_string(matched - wrong.size()) + " of " + std::to_string(matched) + " flows " +
+                                    e.verdict) +
+                "\n";
+    for (size_t i = 0; i < wrong.size() && i < 3; ++i) {
+      const transports::FlowTuple& t = wrong[i]->tuple;
+      evidence += "       " + replay::protocolName(t.protocol) + " " + t.source.str() + ":" + std::to_string(t.sourcePort) +
+                  " > " + t.destination.str() + ":" + std::to_string(t.destinationPort) + " was " +
+                  replay::verdictName(wrong[i]->verdict()) + (wrong[i]->reason.empty() ? "" : " (" + wrong[i]->reason + ")") +
+                  "\n";
+    }
+  }
+  // The flow table, cut to a readable length.
+  const std::string table = replay::renderText(report);
+  size_t cut = 0, lines = 0;
+  while (cut < table.size() && lines < 40) {
+    cut = table.find('\n', cut);
+    cut = cut == std::string::npos ? table.size() : cut + 1;
+    ++lines;
+  }
+  evidence += table.substr(0, cut);
+  if (cut < table.size())
+    evidence += "...\n";
+  if (!evidence.empty() && evidence.back() == '\n')
+    evidence.pop_back();
+  (void)check;
+  return {passed, evidence, 0};
 }
 
 CheckOutcome runCheck(const Check& check, const Topology& topology, LabAccess& lab, Duration runWindow) {

@@ -251,3 +251,94 @@ TEST_CASE("a traffic check with a window keeps the frames of that part of the ti
   c.from = Duration(0);
   CHECK_FALSE(fx.run(c, lab).passed); // from 0 s the first telnet frame is in
 }
+
+namespace {
+
+/// A lab whose replays return a fixed report.
+class ReplayLab : public FakeLab {
+public:
+  std::optional<lab::replay::ReplayReport> report;
+  std::string error = "no lab";
+  std::vector<std::string> replayed;
+  std::optional<lab::replay::ReplayReport> replayThrough(const ReplayCheck& check, Duration, std::string& why) override {
+    replayed.push_back(check.capture + " through " + check.through);
+    why = error;
+    return report;
+  }
+};
+
+lab::replay::ReplayReport weekReport() {
+  using transports::FlowTuple;
+  lab::replay::ReplayReport r;
+  r.node = "fw";
+  auto flow = [&](uint8_t proto, const char* src, uint16_t sport, const char* dst, uint16_t dport,
+                  lab::replay::DirectionCount forward) {
+    bool isReverse = false;
+    r.flows.find(FlowTuple{proto, *IpAddress::parse(src), sport, *IpAddress::parse(dst), dport}, isReverse).forward =
+        forward;
+  };
+  flow(6, "198.51.100.7", 40000, "10.0.1.10", 80, {3, 3, 0});
+  flow(6, "198.51.100.8", 40001, "10.0.1.10", 80, {3, 3, 0});
+  flow(6, "198.51.100.9", 40002, "10.0.1.10", 22, {2, 0, 0});
+  flow(17, "198.51.100.9", 514, "10.0.1.10", 514, {1, 0, 1});
+  return r;
+}
+
+FlowExpectation expect(std::optional<std::string> proto, std::optional<uint16_t> dport, const char* verdict,
+                       const char* dst = nullptr) {
+  FlowExpectation e;
+  e.proto = std::move(proto);
+  e.dport = dport;
+  e.verdict = verdict;
+  if (dst)
+    e.dst = IpPrefix::parse(dst);
+  return e;
+}
+
+} // namespace
+
+TEST_CASE("a replay check holds when every expectation matches flows that all have its verdict",
+          "[lab][testing][runner]") {
+  Fixture fx;
+  ReplayLab lab;
+  lab.report = weekReport();
+  ReplayCheck r{"week.pcap", "fw", {}, 0, std::nullopt, {}};
+  r.expect = {expect("tcp", 80, "passed", "10.0.1.0/24"), expect("tcp", 22, "dropped"), expect("udp", 514, "rejected")};
+  CheckOutcome ok = fx.run(fx.make(r), lab);
+  INFO(ok.evidence);
+  CHECK(ok.passed);
+  CHECK(lab.replayed == std::vector<std::string>{"week.pcap through fw"});
+  CHECK(ok.evidence.find("ok   tcp dst 10.0.1.0/24 dport 80: passed: 2 of 2 flows passed") != std::string::npos);
+  CHECK(ok.evidence.find("flows: 4, 2 passed, 1 rejected, 1 dropped, 0 partial") != std::string::npos);
+
+  r.expect = {expect("tcp", 22, "rejected")};
+  CheckOutcome wrong = fx.run(fx.make(r), lab);
+  CHECK_FALSE(wrong.passed);
+  CHECK(wrong.evidence.find("FAIL tcp dport 22: rejected: 0 of 1 flows rejected") != std::string::npos);
+  CHECK(wrong.evidence.find("tcp 198.51.100.9:40002 > 10.0.1.10:22 was dropped") != std::string::npos);
+
+  // An expectation no flow meets fails: a capture without the traffic proves nothing.
+  r.expect = {expect("tcp", 443, "dropped")};
+  CheckOutcome none = fx.run(fx.make(r), lab);
+  CHECK_FALSE(none.passed);
+  CHECK(none.evidence.find("FAIL tcp dport 443: dropped: no flow matched") != std::string::npos);
+
+  // A selector matches either end: "sport 80" finds the server side of the web flows.
+  FlowExpectation server;
+  server.sport = 80;
+  server.verdict = "passed";
+  r.expect = {server};
+  CHECK(fx.run(fx.make(r), lab).passed);
+
+  // A replay that did not finish fails even when what it saw matched.
+  lab.report->isComplete = false;
+  r.expect = {expect("tcp", 22, "dropped")};
+  CheckOutcome cut = fx.run(fx.make(r), lab);
+  CHECK_FALSE(cut.passed);
+  CHECK(cut.evidence.find("the replay did not finish") == 0);
+
+  lab.report.reset();
+  CheckOutcome cannot = fx.run(fx.make(r), lab);
+  CHECK_FALSE(cannot.passed);
+  CHECK(cannot.evidence == "cannot replay week.pcap through fw: no lab");
+}

@@ -3,7 +3,9 @@
 #include "umlab/base/ip_address.hpp"
 #include "umlab/base/quantity.hpp"
 #include "umlab/base/spelling.hpp"
+#include "umlab/lab/replay/flow_report.hpp"
 #include "umlab/lab/yaml/loader.hpp"
+#include "umlab/transports/address_map.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -17,7 +19,8 @@ using yaml::Node;
 using yaml::NodeKind;
 
 const std::vector<std::string> kTopKeys{"lab", "timeout", "checks"};
-const std::vector<std::string> kCheckKinds{"reach", "blocked", "command", "address", "route", "process", "traffic"};
+const std::vector<std::string> kCheckKinds{"reach",   "blocked", "command", "address",
+                                           "route",   "process", "traffic", "replay"};
 const std::vector<std::string> kCommonKeys{"name", "timeout", "at", "within", "from", "to"};
 
 class Reader {
@@ -27,6 +30,7 @@ public:
   std::optional<TestSpec> read(const std::string& path) {
     TestSpec spec;
     spec.path = path;
+    path_ = path;
     const Node& root = doc_.root();
     if (root.kind != NodeKind::Mapping) {
       diags_.error(root.loc, std::string("a tests file is a mapping with 'lab' and 'checks', not ") + yaml::describe(root));
@@ -112,7 +116,11 @@ private:
     }
   };
 
-  std::optional<Fields> fields(const Node& n, const std::string& kind, const std::vector<std::string>& allowed) {
+  /// `where` names the mapping in messages; default "a 'KIND' check".
+  std::optional<Fields> fields(const Node& n, const std::string& kind, const std::vector<std::string>& allowed,
+                               std::string where = "") {
+    if (where.empty())
+      where = "a '" + kind + "' check";
     if (n.kind != NodeKind::Mapping) {
       diags_.error(n.loc, "'" + kind + "' takes a mapping such as {" + allowed.front() + ": ...}, not " + yaml::describe(n));
       return std::nullopt;
@@ -120,7 +128,7 @@ private:
     Fields f;
     for (const auto& [key, id] : n.entries) {
       if (std::find(allowed.begin(), allowed.end(), key.text) == allowed.end()) {
-        diags_.error(key.loc, "unknown key '" + key.text + "' in a '" + kind + "' check" + didYouMean(key.text, allowed));
+        diags_.error(key.loc, "unknown key '" + key.text + "' in " + where + didYouMean(key.text, allowed));
         continue;
       }
       f.values.emplace_back(key.text, &doc_.node(id));
@@ -185,12 +193,12 @@ private:
         std::vector<std::string> all = kCheckKinds;
         all.insert(all.end(), kCommonKeys.begin(), kCommonKeys.end());
         diags_.error(key.loc, "unknown check '" + key.text + "'" + didYouMean(key.text, all) +
-                                  " (checks: reach, blocked, command, address, route, process, traffic)");
+                                  " (checks: reach, blocked, command, address, route, process, traffic, replay)");
       }
     }
     if (!body) {
       if (!sawUnknown)
-        diags_.error(n.loc, "this item names no check (reach, blocked, command, address, route, process, traffic)");
+        diags_.error(n.loc, "this item names no check (reach, blocked, command, address, route, process, traffic, replay)");
       return std::nullopt;
     }
     std::optional<CheckKind> k = parseKind(kind, *body);
@@ -315,6 +323,8 @@ private:
         return std::nullopt;
       return p;
     }
+    if (kind == "replay")
+      return replayCheck(body);
     // traffic
     auto f = fields(body, kind, {"segment", "seen", "none", "window"});
     if (!f)
@@ -336,8 +346,114 @@ private:
     return t;
   }
 
+  std::optional<uint16_t> port(const Node& n, const std::string& what) {
+    auto s = scalar(n, what);
+    auto v = s ? parseUnsigned(*s, 65535) : std::nullopt;
+    if (!v) {
+      diags_.error(n.loc, what + " is a port number from 0 to 65535");
+      return std::nullopt;
+    }
+    return uint16_t(*v);
+  }
+
+  std::optional<FlowExpectation> expectation(const Node& n) {
+    const size_t before = diags_.errorCount();
+    auto f = fields(n, "expect", {"proto", "src", "dst", "sport", "dport", "verdict"}, "an 'expect' entry");
+    if (!f)
+      return std::nullopt;
+    FlowExpectation e;
+    if (!f->get("verdict"))
+      diags_.error(n.loc, "an 'expect' entry needs 'verdict' (passed, rejected, dropped or partial)");
+    else
+      e.verdict = scalar(*f->get("verdict"), "'verdict'").value_or("");
+    if (!e.verdict.empty() && !replay::parseVerdict(e.verdict))
+      diags_.error(f->get("verdict")->loc, "'verdict' is passed, rejected, dropped or partial, not '" + e.verdict + "'");
+    if (const Node* p = f->get("proto")) {
+      e.proto = scalar(*p, "'proto'");
+      if (e.proto && *e.proto != "tcp" && *e.proto != "udp" && *e.proto != "icmp" && *e.proto != "icmpv6")
+        diags_.error(p->loc, "'proto' is tcp, udp, icmp or icmpv6, not '" + *e.proto + "'");
+    }
+    for (const char* key : {"src", "dst"}) {
+      const Node* a = f->get(key);
+      if (!a)
+        continue;
+      const std::string text = scalar(*a, std::string("'") + key + "'").value_or("");
+      std::optional<IpPrefix> prefix = IpPrefix::parse(text);
+      if (!prefix)
+        if (std::optional<IpAddress> address = IpAddress::parse(text))
+          prefix = IpPrefix(*address, address->bitCount());
+      if (!prefix)
+        diags_.error(a->loc, std::string("'") + key + "' is an address or a prefix such as 10.0.1.0/24, not '" + text + "'");
+      (std::string(key) == "src" ? e.src : e.dst) = prefix;
+    }
+    if (const Node* p = f->get("sport"))
+      e.sport = port(*p, "'sport'");
+    if (const Node* p = f->get("dport"))
+      e.dport = port(*p, "'dport'");
+    if (diags_.errorCount() != before)
+      return std::nullopt;
+    return e;
+  }
+
+  std::optional<CheckKind> replayCheck(const Node& body) {
+    const size_t before = diags_.errorCount();
+    auto f = fields(body, "replay", {"capture", "through", "map", "speed", "wait", "expect"});
+    if (!f)
+      return std::nullopt;
+    ReplayCheck r;
+    const std::string capture = required(*f, body, "replay", "capture").value_or("");
+    if (!capture.empty()) {
+      fs::path p(capture);
+      r.capture = p.is_absolute() ? p.string() : (fs::path(path_).parent_path() / p).lexically_normal().string();
+      std::error_code ec;
+      if (!fs::exists(r.capture, ec))
+        diags_.error(f->get("capture")->loc, "no capture '" + r.capture + "' (a 'capture' is found relative to the tests file)");
+    }
+    r.through = required(*f, body, "replay", "through").value_or("");
+    if (const Node* m = f->get("map")) {
+      std::vector<const Node*> rules;
+      if (m->kind == NodeKind::Sequence)
+        for (yaml::NodeId id : m->items)
+          rules.push_back(&doc_.node(id));
+      else
+        rules.push_back(m);
+      transports::AddressMap check;
+      for (const Node* rule : rules)
+        if (auto text = scalar(*rule, "a 'map' rule")) {
+          if (std::optional<std::string> error = check.add(*text))
+            diags_.error(rule->loc, "'map' " + *error);
+          else
+            r.map.push_back(*text);
+        }
+    }
+    if (const Node* sp = f->get("speed")) {
+      auto text = scalar(*sp, "'speed'").value_or("");
+      auto x = parseDecimal(text);
+      if (!x || *x < 0)
+        diags_.error(sp->loc, "'speed' is a factor such as 1 or 10 (0: as fast as the node answers), not '" + text + "'");
+      else
+        r.speed = *x;
+    }
+    if (const Node* w = f->get("wait"))
+      r.wait = duration(*w, "'wait'");
+    const Node* expect = f->get("expect");
+    if (!expect) {
+      diags_.error(body.loc, "a 'replay' check needs 'expect', a list such as [{dport: 22, verdict: dropped}]");
+    } else if (expect->kind != NodeKind::Sequence || expect->items.empty()) {
+      diags_.error(expect->loc, "'expect' is a list of {selector..., verdict: V}, not " + std::string(yaml::describe(*expect)));
+    } else {
+      for (yaml::NodeId id : expect->items)
+        if (auto e = expectation(doc_.node(id)))
+          r.expect.push_back(std::move(*e));
+    }
+    if (diags_.errorCount() != before)
+      return std::nullopt;
+    return r;
+  }
+
   const Document& doc_;
   Diagnostics& diags_;
+  std::string path_;
 };
 
 } // namespace
@@ -369,8 +485,29 @@ std::string describeCheck(const CheckKind& kind) {
     std::string operator()(const TrafficCheck& t) const {
       return "traffic " + t.segment + (t.expectSeen ? " seen '" : " none '") + t.filter + "'";
     }
+    std::string operator()(const ReplayCheck& r) const {
+      return "replay " + fs::path(r.capture).filename().string() + " through " + r.through;
+    }
   };
   return std::visit(Describe{}, kind);
+}
+
+std::string describeExpectation(const FlowExpectation& e) {
+  std::string s;
+  auto add = [&](const std::string& part) { s += (s.empty() ? "" : " ") + part; };
+  if (e.proto)
+    add(*e.proto);
+  if (e.src)
+    add("src " + (e.src->length() == e.src->address().bitCount() ? e.src->address().str() : e.src->str()));
+  if (e.dst)
+    add("dst " + (e.dst->length() == e.dst->address().bitCount() ? e.dst->address().str() : e.dst->str()));
+  if (e.sport)
+    add("sport " + std::to_string(*e.sport));
+  if (e.dport)
+    add("dport " + std::to_string(*e.dport));
+  if (s.empty())
+    s = "every flow";
+  return s + ": " + e.verdict;
 }
 
 std::optional<TestSpec> loadTestSpec(const std::string& path, SourceManager& sources, Diagnostics& diags) {
@@ -429,6 +566,8 @@ bool checkAgainstLab(const TestSpec& spec, const Topology& topology, Diagnostics
             else if (topology.segments[*s].type == SegmentType::Mcast)
               diags.error(c.loc, "traffic checks read a switch's capture ring; '" + k.segment +
                                      "' is an mcast segment, which has no switch");
+          } else if constexpr (std::is_same_v<T, ReplayCheck>) {
+            node(c, k.through);
           } else if constexpr (std::is_same_v<T, AddressCheck>) {
             if (const lab::Node* n = node(c, k.node); n) {
               bool found = false;

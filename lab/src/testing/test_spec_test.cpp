@@ -181,3 +181,78 @@ checks:
   CHECK(t.find("'at' is a time after the lab was ready, such as 30s or 2m, not 'soon'") != std::string::npos);
   CHECK(t.find("either 'window' (the last N seconds) or 'from'/'to', not both") != std::string::npos);
 }
+
+TEST_CASE("a replay check's capture must exist", "[lab][testing][replay]") {
+  auto l = load(R"(lab: dmz.yaml
+checks:
+  - replay:
+      capture: ../captures/week.pcap
+      through: fw
+      map: [203.0.113.0/24=198.51.100.0/24, 192.0.2.10/32=10.0.1.10/32]
+      speed: 2
+      wait: 250ms
+      expect:
+        - {proto: tcp, dst: 10.0.1.10, dport: 80, verdict: passed}
+        - {src: 198.51.100.0/24, sport: 1024, verdict: dropped}
+)");
+  INFO(l->text());
+  REQUIRE_FALSE(l->spec); // labs/../captures/week.pcap does not exist
+  CHECK(l->text().find("no capture 'captures/week.pcap' (a 'capture' is found relative to the tests file)") !=
+        std::string::npos);
+}
+
+TEST_CASE("a replay check reads its capture, node, map and expectations", "[lab][testing][replay]") {
+  // The capture must exist: the repository's own, found from the tests file's directory.
+  const std::string capture = std::string(UMLAB_SOURCE_DIR) + "/captures/office-week.pcap";
+  auto l = load(R"(lab: dmz.yaml
+checks:
+  - replay:
+      capture: )" + capture + R"(
+      through: fw
+      map: [203.0.113.0/24=198.51.100.0/24, 192.0.2.10/32=10.0.1.10/32]
+      speed: 2
+      wait: 250ms
+      expect:
+        - {proto: tcp, dst: 10.0.1.10, dport: 80, verdict: passed}
+        - {src: 198.51.100.0/24, sport: 1024, verdict: dropped}
+)");
+  INFO(l->text());
+  REQUIRE(l->spec);
+  const auto& r = std::get<ReplayCheck>(l->spec->checks.at(0).kind);
+  CHECK(r.capture == capture);
+  CHECK(r.through == "fw");
+  CHECK(r.map == std::vector<std::string>{"203.0.113.0/24=198.51.100.0/24", "192.0.2.10/32=10.0.1.10/32"});
+  CHECK(r.speed == 2);
+  CHECK(r.wait == Duration(250));
+  REQUIRE(r.expect.size() == 2);
+  CHECK(describeExpectation(r.expect[0]) == "tcp dst 10.0.1.10 dport 80: passed");
+  CHECK(describeExpectation(r.expect[1]) == "src 198.51.100.0/24 sport 1024: dropped");
+  CHECK(l->spec->checks[0].name == "replay office-week.pcap through fw");
+}
+
+TEST_CASE("a replay check's mistakes are reported where they are", "[lab][testing][replay]") {
+  auto l = load(R"(lab: dmz.yaml
+checks:
+  - replay:
+      capture: week.pcap
+      through: fw
+      map: [203.0.113.0/24=10.0.0.0/16]
+      expect:
+        - {dport: 22, verdict: blocked}
+        - {dst: 10.0.1, verdict: passed}
+        - {dport: 99999, verdict: passed}
+        - {port: 22, verdict: dropped}
+  - replay: {capture: week.pcap, through: fw}
+)");
+  CHECK_FALSE(l->spec);
+  const std::string t = l->text();
+  INFO(t);
+  CHECK(t.find("labs/t.tests.yaml:6:13: error: 'map' '203.0.113.0/24=10.0.0.0/16': both sides need the same prefix "
+               "length (24 and 16)") != std::string::npos);
+  CHECK(t.find("labs/t.tests.yaml:8:32: error: 'verdict' is passed, rejected, dropped or partial, not 'blocked'") !=
+        std::string::npos);
+  CHECK(t.find("'dst' is an address or a prefix such as 10.0.1.0/24, not '10.0.1'") != std::string::npos);
+  CHECK(t.find("'dport' is a port number from 0 to 65535") != std::string::npos);
+  CHECK(t.find("unknown key 'port' in an 'expect' entry") != std::string::npos);
+  CHECK(t.find("a 'replay' check needs 'expect'") != std::string::npos);
+}

@@ -6,6 +6,7 @@
 #include <compare>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,9 @@ public:
   IpAddress() = default;
   static std::optional<IpAddress> parse(std::string_view text);
   static IpAddress v4(uint32_t hostOrder);
+  /// The address whose 16 bytes, in network byte order, are `networkOrder` (as read from a
+  /// packet; no text round trip on a per-packet path).
+  static IpAddress v6(std::span<const uint8_t, 16> networkOrder);
 
   Family family() const { return family_; }
   bool isV4() const { return family_ == Family::V4; }

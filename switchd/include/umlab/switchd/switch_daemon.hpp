@@ -9,11 +9,24 @@
 /// `sockaddr_un` of its own datagram socket (abstract, bound with addrlen 110, with
 /// uninitialised bytes in the name, so it is copied verbatim and compared in full). The switch
 /// replies with exactly 110 bytes: the `sockaddr_un` of its data socket. From then on every
-/// datagram is one Ethernet frame. Closing the control connection leaves the switch.
+/// datagram is one Ethernet frame. Closing the control connection leaves the switch. The
+/// constants and the request's layout are in umlab/transports/daemon_protocol.hpp.
+///
+/// Probes (an umlab extension of the request's `type`). A client that writes the same request
+/// with type `kRequestProbe` (0x706c6d75, the bytes "umlp"; UML only ever sends 0) on the control
+/// socket joins as a probe: a port of kind `probe` that sends like a guest (its frames are learnt,
+/// forwarded, captured, mirrored and meet the port's conditions, which only the admin sets) and
+/// receives a copy of every frame that enters the segment exactly once, unicast between other
+/// ports included, never its own. `umlab replay --through` uses one per segment to play a capture
+/// through a lab's firewall and see what comes out on the far side. The handshake, its refusals
+/// (a full switch, a duplicate address) and leaving are a guest's. A switch that knows only type 0
+/// (uml_switch, vde_switch) closes the connection: probes need umlab-switchd. The client side is
+/// `umlab::transports::SwitchClient`.
 ///
 /// Other ports. `--bess` accepts the vector transport's SOCK_SEQPACKET connections (one frame
 /// per message, no handshake); `--monitor` is a second daemon-protocol listener whose ports only
-/// receive (a mirror of everything entering the segment); `--uplink` joins another switch as a
+/// receive (a mirror of everything entering the segment; a probe request there is refused);
+/// `--uplink` joins another switch as a
 /// daemon client (a trunk); `--vxlan-peer` is a remote VTEP reached through one UDP socket (RFC
 /// 7348), the segment's part on another host. docs/switchd.md has the details.
 ///
@@ -26,8 +39,11 @@
 /// delayed frame.
 ///
 /// Frame path. recvmmsg bursts of 32 -> the ingress port's conditions (`LinkConditioner`, maybe via
-/// the `DelayQueue`) -> capture file, capture ring and monitor ports -> `Forwarder` -> each egress
-/// port's conditions -> the port's `EgressQueue` -> one sendmmsg per port after the burst.
+/// the `DelayQueue`) -> capture file, capture ring, monitor and probe ports (each through its
+/// outbound conditions) -> `Forwarder` -> each egress port's conditions -> the port's
+/// `EgressQueue` -> one sendmmsg per port after the burst. A probe is skipped by the forwarder's
+/// output (its mirror copy is its copy) with the test every output port gets already, so probes
+/// cost the frame path nothing while none is attached.
 /// Flow control: when a port's queue nears full, input is paused until it drains; a port that
 /// takes nothing for 20 ms is declared stalled and no longer pauses anyone (its frames are
 /// dropped as tx_full).

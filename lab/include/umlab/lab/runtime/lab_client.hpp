@@ -13,7 +13,9 @@
 
 #include "umlab/base/json_value.hpp"
 #include "umlab/base/unique_fd.hpp"
+#include "umlab/base/diagnostics.hpp"
 #include "umlab/lab/compile/plan.hpp"
+#include "umlab/lab/replay/through_replay.hpp"
 #include "umlab/lab/runtime/lab_event.hpp"
 #include "umlab/lab/runtime/lab_status.hpp"
 #include "umlab/lab/runtime/plan_diff.hpp"
@@ -69,6 +71,16 @@ struct ReplayOptions {
   double speed = 1; ///< 0: as fast as possible
   uint32_t loop = 1; ///< 0: until stopped
   std::string rewriteDst; ///< a MAC, or empty
+};
+
+/// `umlab replay LAB CAPTURE --through NODE` (replay/through_replay.hpp).
+struct ThroughReplayRequest {
+  std::string capture; ///< a pcap or pcapng file
+  std::string node;
+  replay::ThroughReplayOptions options; ///< its labAddresses are filled from the lab's plan
+  /// When not empty: what the replay's port on each side saw and sent, as
+  /// <dir>/<segment>.pcap (made if missing).
+  std::string sideCaptureDir;
 };
 
 class LabClient {
@@ -136,6 +148,13 @@ public:
   /// The frames sent so far, and whether the replay still runs.
   std::pair<long long, bool> replayProgress(const std::string& lab, const std::string& segment) const;
   void stopReplay(const std::string& lab, const std::string& segment) const;
+  /// Plays a capture through NODE of the running lab and returns the verdict of every flow.
+  /// Throws RuntimeError when the replay cannot start (no such lab or node, the node has fewer
+  /// than two sides on switch segments, a lab placed on several hosts, a switch that refuses
+  /// the replay's probe); a capture that cannot be read adds an error to `diags` (naming the
+  /// file, and the frame when it breaks off midway) and returns the verdicts so far.
+  replay::ReplayReport replayThrough(const std::string& lab, const ThroughReplayRequest& request,
+                                     Diagnostics& diags) const;
   /// Starts the plan's replays (after `Launcher::launch`); throws naming the capture.
   void startPlannedReplays(const LaunchPlan& plan) const;
 
@@ -159,6 +178,9 @@ private:
   JsonValue expectOk(int fd, const std::string& lab, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
   /// The lab's captures/ directory, made and given to its switches' uid through `side`.
   std::string captureDir(const std::string& lab, const LabSide& side) const;
+  /// `count` new sockets (`domain`, `type`) made in the lab's network namespace (through its user
+  /// namespace for a rootless lab), usable from this process.
+  std::vector<UniqueFd> socketsInLab(const std::string& lab, int domain, int type, size_t count) const;
   /// A UDP socket in the lab's network namespace, a member of `group` on lo.
   UniqueFd mcastListener(const std::string& lab, const std::string& group, uint16_t port) const;
 

@@ -17,6 +17,10 @@
 ///  - command: `sh -c RUN`; the exit status must be `exit` (0), and stdout hold `expect`.
 ///  - address / route / process: `ip -br addr show dev IFACE`, `ip route show TO`, `pgrep -x`.
 ///  - traffic: the segment's frames over the run (or the last `window`) through the pcap filter.
+///  - replay: `LabAccess::replayThrough` plays the capture through the node (no retry: a replay
+///    changes the firewall's connection state); each expectation must match at least one flow,
+///    and every flow it matches must have its verdict. The evidence is the expectations' results
+///    and the flow table.
 /// Timing-dependent checks (everything but traffic) retry within their timeout.
 ///
 /// Timed checks (test_spec.hpp) wait for their moment of the lab's timeline first: `at` starts
@@ -25,6 +29,7 @@
 /// waits until `to` has passed, then keeps the frames whose capture time lies in the window.
 
 #include "umlab/lab/model/topology.hpp"
+#include "umlab/lab/replay/flow_report.hpp"
 #include "umlab/lab/testing/test_spec.hpp"
 #include "umlab/transports/pcap_file.hpp"
 
@@ -53,6 +58,15 @@ public:
   /// Waits, up to `limit`, until no replay is playing into any segment, so that traffic checks
   /// see what the lab's replays sent. The default has no replays to wait for.
   virtual void waitForReplays(Duration limit) { (void)limit; }
+  /// Plays `check`'s capture through its node, stopping after `timeout`; nullopt with `error`
+  /// set when it cannot. The default cannot (a lab access without switches to join).
+  virtual std::optional<replay::ReplayReport> replayThrough(const ReplayCheck& check, Duration timeout,
+                                                            std::string& error) {
+    (void)check;
+    (void)timeout;
+    error = "this lab cannot replay captures through a node";
+    return std::nullopt;
+  }
   /// Unix seconds of the lab's time 0 (the moment every guest was first ready), which timed
   /// checks and the lab's timeline count from; nullopt when the lab cannot say.
   virtual std::optional<double> timelineZero() { return std::nullopt; }
@@ -74,6 +88,11 @@ std::optional<std::string> targetAddress(const Topology& topology, const std::st
 /// Runs one check. `runWindow` is how long the test run has lasted (traffic checks without a
 /// window look at all of it).
 CheckOutcome runCheck(const Check& check, const Topology& topology, LabAccess& lab, Duration runWindow);
+
+/// Whether `flow` matches the selector of `e` (its verdict aside).
+bool matchesExpectation(const FlowExpectation& e, const replay::FlowRecord& flow);
+/// Judges a replay's flows against a check's expectations: passed, and the evidence.
+CheckOutcome judgeReplay(const ReplayCheck& check, const replay::ReplayReport& report);
 
 /// One line per frame, e.g. "192.0.2.66 > 10.2.0.10 tcp 41922 > 23, 60 bytes", for evidence.
 std::string summarizeFrame(const transports::PcapFrame& frame);

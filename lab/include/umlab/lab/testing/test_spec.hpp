@@ -17,6 +17,15 @@
 ///     - process: {node: web, name: nc}
 ///     - traffic: {segment: inside, none: "tcp port 23"}
 ///     - traffic: {segment: outside, seen: "arp", window: 30s}
+///     - replay:  {capture: office.pcap, through: fw, map: ["192.0.2.0/24=198.51.100.0/24"],
+///                 expect: [{dport: 22, verdict: dropped}, {dst: 10.0.1.10, dport: 80, verdict: passed}]}
+///
+/// A replay check plays a capture through a node (`umlab replay --through`, docs/replay.md) and
+/// holds when, for each `expect` entry, at least one flow matches its selector (proto, src, dst
+/// as an address or prefix on the lab's side of `map`, sport, dport; all optional) and every
+/// flow that matches has its verdict. The capture is found relative to the tests file; `speed`
+/// defaults to 0 (as fast as the node answers), `wait` to 500ms; the check's timeout bounds the
+/// whole replay.
 ///
 /// Each check may carry `name:` (shown in the report) and `timeout:`. Checks can be timed against
 /// the lab's timeline (docs/scenarios.md), whose time 0 is the moment every guest was ready:
@@ -31,6 +40,7 @@
 /// by `checkAgainstLab`, once the topology is compiled.
 
 #include "umlab/base/diagnostics.hpp"
+#include "umlab/base/ip_address.hpp"
 #include "umlab/base/source.hpp"
 #include "umlab/lab/model/topology.hpp"
 
@@ -89,7 +99,29 @@ struct TrafficCheck {
   std::optional<Duration> window;
 };
 
-using CheckKind = std::variant<ReachCheck, CommandCheck, AddressCheck, RouteCheck, ProcessCheck, TrafficCheck>;
+/// One `expect` entry of a replay check.
+struct FlowExpectation {
+  std::optional<std::string> proto; ///< tcp, udp, icmp, icmpv6
+  std::optional<IpPrefix> src, dst; ///< an address is a /32 (/128)
+  std::optional<uint16_t> sport, dport;
+  std::string verdict; ///< passed, rejected, dropped, partial
+};
+
+/// Plays a capture through a node and checks the flows' verdicts.
+struct ReplayCheck {
+  std::string capture; ///< resolved against the tests file's directory
+  std::string through;
+  std::vector<std::string> map; ///< FROM=TO rules, as `--map`
+  double speed = 0;
+  std::optional<Duration> wait;
+  std::vector<FlowExpectation> expect;
+};
+
+/// "dport 22 dropped", "tcp dst 10.0.1.10 dport 80 passed": an expectation for people.
+std::string describeExpectation(const FlowExpectation& e);
+
+using CheckKind =
+    std::variant<ReachCheck, CommandCheck, AddressCheck, RouteCheck, ProcessCheck, TrafficCheck, ReplayCheck>;
 
 struct Check {
   std::string name; ///< from `name:`, else a description such as "reach wan1 -> web tcp/80"
