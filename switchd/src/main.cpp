@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <climits>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <optional>
@@ -233,6 +234,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "umlab-switchd: %s on %s\n",
                  options.mode == ForwardingMode::Hub ? "hub" : "switch", options.ctlPath.c_str());
     daemon.run();
+    // A stop is often signalled twice (ChildProcess signals the group and its leader); one read
+    // from the signalfd leaves the other pending, and it would kill the switch by SIGTERM when the
+    // daemon's destructor unblocks the signals. The switch is stopping anyway: ignore them.
+    std::signal(SIGTERM, SIG_IGN);
+    std::signal(SIGINT, SIG_IGN);
   } catch (const std::system_error& e) {
     std::fprintf(stderr, "umlab-switchd: error: %s\n", e.what());
     return 1;

@@ -47,10 +47,10 @@ struct PortListeners::ControlConnection final : FdHandler {
 PortListeners::PortListeners(const SwitchOptions& options, EventLoop& loop, FramePath& path, const Clock& clock)
     : options_(options), loop_(loop), path_(path), clock_(clock) {
   control_ = std::make_unique<Listener>(loop, options.ctlPath, SOCK_STREAM,
-                                        [this] { acceptControl(*control_, false); });
+                                        [this] { acceptControl(*control_, /*isMonitor=*/false); });
   if (!options.monitorPath.empty())
     monitor_ = std::make_unique<Listener>(loop, options.monitorPath, SOCK_STREAM,
-                                          [this] { acceptControl(*monitor_, true); });
+                                          [this] { acceptControl(*monitor_, /*isMonitor=*/true); });
   if (!options.bessPath.empty())
     bess_ = std::make_unique<Listener>(loop, options.bessPath, SOCK_SEQPACKET, [this] { acceptBess(); });
 }
@@ -166,8 +166,8 @@ void PortListeners::handshake(ControlConnection& c) {
     return refuse(c, Refusal::BadMagic, hexMagic(req.magic));
   if (req.version != kRequestVersion)
     return refuse(c, Refusal::BadVersion, std::to_string(req.version));
-  // The monitor listener makes monitors whatever the client asks; the control listener makes a
-  // guest's port, or a probe for umlab's own request type.
+  // Type 0 makes a guest's port on the control socket and a monitor on the monitor socket;
+  // umlab's probe type makes a probe, on the control socket only.
   MakePort makePort = nullptr;
   if (req.type == kRequestNewControl)
     makePort = c.isMonitor ? makeMonitorPort : makeDaemonPort;

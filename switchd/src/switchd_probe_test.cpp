@@ -299,7 +299,9 @@ TEST_CASE("SwitchClient joins umlab-switchd as a guest and as a probe, and sees 
   CHECK(stat(admin, "refused_duplicate_address") == 1);
   CHECK_FALSE(probe.isSwitchGone());
 
-  REQUIRE(sw.child->terminate(5000ms).code == 0);
+  const ExitStatus stopped = sw.child->terminate(5000ms);
+  INFO("the switch " << stopped.describe());
+  REQUIRE(stopped.code == 0);
   pollfd p{probe.controlFd(), POLLIN, 0};
   REQUIRE(::poll(&p, 1, int(kDelivery.count())) == 1);
   CHECK(probe.isSwitchGone());

@@ -19,8 +19,8 @@
 /// receives a copy of every frame that enters the segment exactly once, unicast between other
 /// ports included, never its own. `umlab replay --through` uses one per segment to play a capture
 /// through a lab's firewall and see what comes out on the far side. The handshake, its refusals
-/// (a full switch, a duplicate address) and leaving are a guest's. A switch that knows only type 0
-/// (uml_switch, vde_switch) closes the connection: probes need umlab-switchd. The client side is
+/// (a full switch, a duplicate address) and leaving are a guest's. A plain uml_switch, which knows
+/// only type 0, closes the connection: probes need umlab-switchd. The client side is
 /// `umlab::transports::SwitchClient`.
 ///
 /// Other ports. `--bess` accepts the vector transport's SOCK_SEQPACKET connections (one frame

@@ -16,9 +16,10 @@
 /// Request types. UML sends only 0 (`REQ_NEW_CONTROL`: a guest NIC). umlab-switchd also knows
 /// `kRequestProbe`, a client that joins the segment as a guest does and, besides what the switch
 /// forwards to it, receives a copy of every frame that enters the segment (switch_daemon.hpp).
-/// Other switches use small values for their own types (netkit's uml_switch has REQ_NEW_DUMP = 1,
-/// vde_switch reads 1 and above as a port number), so the probe's value is far from them; a
-/// switch that does not know it closes the connection (uml_switch logs "Bad request type").
+/// Other switches give small values their own meaning (netkit's uml_switch has REQ_NEW_DUMP = 1,
+/// vde-2 has REQ_NEW_PORT0 = 1 for a request of a given port), so the probe's value is far from
+/// them. Debian's uml_switch closes the connection on it (switchd_probe_test.cpp); no other switch
+/// makes a probe of it.
 
 #include <cstdint>
 #include <sys/socket.h>

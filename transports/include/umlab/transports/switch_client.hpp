@@ -16,7 +16,7 @@
 /// Roles. A `Guest` is what UML is (request type 0) and works with any uml_switch-compatible
 /// switch. A `Probe` (request type `kRequestProbe`) also receives a copy of every frame that
 /// enters the segment, unicast between other ports included, and needs umlab-switchd: a plain
-/// uml_switch or vde_switch closes the connection on the unknown type, which `join` reports.
+/// uml_switch closes the connection on the unknown type, which `join` reports.
 ///
 /// After the join everything is non-blocking: the caller polls `fd()` for frames (and for room to
 /// send after `send` returned false) and `controlFd()` for the switch going away (it becomes
