@@ -39,7 +39,7 @@ Verdict FlowRecord::verdict() const {
 std::optional<std::pair<size_t, bool>> FlowTable::lookup(const transports::FlowTuple& tuple) const {
   if (auto it = index_.find(tuple); it != index_.end())
     return std::pair{it->second, false};
-  if (auto it = index_.find(reversed(tuple)); it != index_.end())
+  if (auto it = index_.find(tuple.reversed()); it != index_.end())
     return std::pair{it->second, true};
   return std::nullopt;
 }
@@ -70,14 +70,6 @@ uint64_t ReplayReport::packetsSkipped() const {
   for (const auto& [reason, count] : skipped)
     n += count.packets;
   return n;
-}
-
-transports::FlowTuple reversed(const transports::FlowTuple& t) {
-  // An echo and its reply share the identifier as their "source port" (flowOf's convention,
-  // and conntrack's): only the addresses swap.
-  if (t.protocol == 1 || t.protocol == 58)
-    return {t.protocol, t.destination, t.sourcePort, t.source, t.destinationPort};
-  return {t.protocol, t.destination, t.destinationPort, t.source, t.sourcePort};
 }
 
 std::string protocolName(uint8_t protocol) {

@@ -105,9 +105,6 @@ std::string renderText(const ReplayReport& report);
 std::string renderJson(const ReplayReport& report);
 std::string renderCsv(const ReplayReport& report);
 
-/// The same flow seen from its other end.
-transports::FlowTuple reversed(const transports::FlowTuple& t);
-
 /// "tcp", "udp", "icmp", "icmpv6", else the protocol number.
 std::string protocolName(uint8_t protocol);
 
