@@ -463,6 +463,7 @@ Built buildLab(const lab::RawTopology& raw, const Document& doc) {
     s.type = text(r.type);
     s.transport = text(r.transport);
     s.description = text(r.description);
+    s.injected = text(r.injected);
     if (auto p = positionFrom(r.layout)) {
       s.position = *p;
       b.pinned.push_back(s.id);

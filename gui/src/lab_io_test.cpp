@@ -223,7 +223,9 @@ TEST_CASE("every key of the format survives open and save, and umlab validate ac
                          "  ids: {kind: ids}\n"
                          "segments:\n"
                          "  lan: {type: hub}\n"
+                         "  outside: {transport: bess, injected: true}\n"
                          "links:\n"
+                         "  - {endpoints: [r1:eth1, outside]}\n"
                          "  - {endpoints: [r1:eth0, lan], ip: 10.0.0.1/24, mac: \"02:00:00:00:00:01\"}\n"
                          "  - {endpoints: [pc1:eth0, lan], ip: 10.0.0.2/24, gateway: 10.0.0.1, delay: 5ms, jitter: 1ms}\n"
                          "  - {endpoints: [pc2:eth0, lan], loss: 1%, rate: 10mbit, duplicate: 0.1%, corrupt: 0.1%}\n"
@@ -254,6 +256,7 @@ TEST_CASE("every key of the format survives open and save, and umlab validate ac
   CHECK(saved.find("images:  # recipes\n  # a greeter\n  greeter:\n    from: debian\n    packages: [hello]\n") !=
         std::string::npos);
   CHECK(saved.find("  empty: {}\n") != std::string::npos);
+  CHECK(saved.find("  outside: {transport: bess, injected: true, layout: {") != std::string::npos);
   const std::string again = dir.file("again.yaml");
   std::ofstream(again) << saved;
   const test::CommandOutput cli = test::runUmlab({"validate", again});

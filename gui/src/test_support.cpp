@@ -68,7 +68,7 @@ std::string describe(const std::optional<lab::Compiled>& compiled, const Diagnos
   }
   for (const lab::Segment& s : t.segments) {
     o << "segment " << s.name << " type=" << lab::segmentTypeName(s.type) << " transport=" << int(s.transport)
-      << " desc=" << s.description << "\n";
+      << " desc=" << s.description << " injected=" << s.injected << "\n";
     for (const lab::Member& m : s.members)
       o << "  member " << t.interfaceName(m) << "\n";
     for (const lab::Member& m : s.monitors)

@@ -470,6 +470,7 @@ private:
     addIf(f, "type", s.type);
     addIf(f, "transport", s.transport);
     addIf(f, "description", s.description);
+    addIf(f, "injected", s.injected);
     f.emplace_back("layout", layoutFlow(s.position));
     const std::string key = "  " + yamlScalar(s.name, false) + ":";
     std::string one = key + " " + flowMap(f);
@@ -485,6 +486,8 @@ private:
       line("    transport: " + yamlScalar(s.transport, false));
     if (!s.description.empty())
       lineWithBlock("    description: " + scalarOrBlock(s.description, 4));
+    if (!s.injected.empty())
+      line("    injected: " + yamlScalar(s.injected, false));
     line("    layout: " + layoutFlow(s.position));
     span(s.id, first);
   }

@@ -75,7 +75,7 @@ TEST_CASE("short elements are one flow line and each element's lines are recorde
   LabData lab;
   lab.name = "lan";
   lab.nodes.push_back(NodeData{1, "pc1", "", {}, {}, {}, {10, 20}, {}});
-  lab.segments.push_back(SegmentData{2, "sw", "switch", "", "", {30, 40}, {}});
+  lab.segments.push_back(SegmentData{.id = 2, .name = "sw", .type = "switch", .position = {30, 40}});
   LinkData l;
   l.id = 3;
   l.ends[0] = EndpointData{EndpointData::Kind::Interface, 1, "", "eth0"};

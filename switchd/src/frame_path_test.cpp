@@ -309,7 +309,7 @@ TEST_CASE("a probe meets its own conditions both ways, and a monitor still canno
   CHECK_FALSE(receive(t.guests[3]));
 }
 
-TEST_CASE("a probe is not named after a declared MAC it sends from; a guest is", "[switchd][frame_path][probe]") {
+TEST_CASE("a probe is not named after a declared MAC it sends from, a guest is", "[switchd][frame_path][probe]") {
   Fixture t(3, Role::Probe);
   t.names.declare("pc1:eth0", MacAddress(MacAddress::Bytes{0x02, 0, 0, 0, 0, 1}));
   t.names.declare("pc9:eth0", MacAddress(MacAddress::Bytes{0x02, 0, 0, 0, 0, 9}));

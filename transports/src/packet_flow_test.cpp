@@ -40,7 +40,7 @@ FlowTuple flowOfFrame(const Bytes& frame) {
 
 } // namespace
 
-TEST_CASE("flows carry protocol, addresses and ports; ICMP echoes key on their identifier",
+TEST_CASE("flows carry protocol, addresses and ports, ICMP echoes key on their identifier",
           "[transports][flow]") {
   const FlowTuple tcp = flowOfFrame(buildTcpSyn(kSent, 41922, 80, 1));
   CHECK(tcp == FlowTuple{kIpProtocolTcp, kSent.sourceIp, 41922, kSent.destinationIp, 80});

@@ -289,7 +289,7 @@ TEST_CASE("the TTL floor raises low TTLs and hop limits only", "[transports][rew
   CHECK(rewritten(buildUdp(low, 1, 2, pattern(5, 0)))[14 + 8] == 1); // off by default
 }
 
-TEST_CASE("Recompute fixes checksums left empty by offload; Incremental keeps them wrong",
+TEST_CASE("Recompute fixes checksums left empty by offload, Incremental keeps them wrong",
           "[transports][rewrite]") {
   Bytes offloaded = buildTcp(kCaptured, TcpSegment{1, 2, 3, 4, kTcpAck, 5, std::nullopt, pattern(50, 1)});
   store16(offloaded, 34 + 16, 0x1234); // what a sender's capture shows before the NIC fills it in

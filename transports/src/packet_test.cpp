@@ -163,7 +163,7 @@ TEST_CASE("Ethernet padding is not payload, and an 802.1Q tag moves everything b
   CHECK(tagged->udp()->destinationPort == 53);
 }
 
-TEST_CASE("ARP names sender and target; other EtherTypes give an Ethernet-only view", "[transports][packet]") {
+TEST_CASE("ARP names sender and target, other EtherTypes give an Ethernet-only view", "[transports][packet]") {
   const Bytes arp = buildArpReply(mac("02:00:00:00:00:02"), ip("10.0.0.2"), mac("02:00:00:00:00:01"), ip("10.0.0.1"));
   const ParsedPacket parsed = parsePacket(arp);
   REQUIRE(parsed);
@@ -299,7 +299,7 @@ TEST_CASE("IPv6 extension headers are walked to the upper-layer protocol", "[tra
   CHECK(parsed->tcp()->payload.size() == 20);
 }
 
-TEST_CASE("an IPv6 fragment header is noted; only the first fragment has a transport header",
+TEST_CASE("an IPv6 fragment header is noted, only the first fragment has a transport header",
           "[transports][packet][ipv6]") {
   const Bytes udp = buildUdp(kV6, 4000, 4001, pattern(100, 5));
   // First fragment: offset 0, M set, id 0xcafe0001; it carries only part of the datagram.
@@ -328,7 +328,7 @@ TEST_CASE("an IPv6 fragment header is noted; only the first fragment has a trans
   CHECK(std::holds_alternative<std::monostate>(tail->transport));
 }
 
-TEST_CASE("ICMP echoes have identifier and sequence; errors hand over the quoted packet",
+TEST_CASE("ICMP echoes have identifier and sequence, errors hand over the quoted packet",
           "[transports][packet][icmp]") {
   const Bytes echo = buildIcmpEcho(kV4, IcmpEchoType::Request, 0x1d2a, 3, pattern(56, 0));
   const ParsedPacket ping = parsePacket(echo);

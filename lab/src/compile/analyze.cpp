@@ -66,7 +66,7 @@ Analysis analyze(const Topology& t, Diagnostics& diags) {
     const size_t ports = seg.members.size() + otherPorts[s];
     if (ports == 0)
       diags.warning(seg.loc, "segment " + quote(seg.name) + " has no members; connect nodes to it or remove it");
-    else if (ports == 1) {
+    else if (ports == 1 && !seg.injected) {
       std::string who = seg.members.empty() ? "a trunk, monitor or replay" : quote(t.interfaceName(seg.members[0]));
       diags.warning(seg.loc, "segment " + quote(seg.name) + " has only one member (" + who + "); frames sent on it reach nobody");
     }

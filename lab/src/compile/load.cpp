@@ -322,10 +322,11 @@ private:
       expected(n, "segment '" + key.text + "'", "a mapping such as '{type: switch}'");
       return s;
     }
-    MapReader m(doc_, n, "segment '" + key.text + "'", {"type", "transport", "description", "layout"}, diags_);
+    MapReader m(doc_, n, "segment '" + key.text + "'", {"type", "transport", "description", "injected", "layout"}, diags_);
     s.type = m.scalar("type", "one of 'switch', 'hub' or 'mcast'");
     s.transport = m.scalar("transport", "'daemon' or 'bess'");
     s.description = m.scalar("description", "text");
+    s.injected = m.scalar("injected", "true or false");
     s.layout = readLayout(m);
     return s;
   }

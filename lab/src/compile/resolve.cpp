@@ -609,6 +609,12 @@ private:
       if (s.type == SegmentType::Mcast)
         diags_.error(r.transport.loc, owner + " is an mcast segment, which always uses UML's mcast transport; remove 'transport'");
     }
+    if (r.injected) {
+      if (auto b = boolean(r.injected, "'injected' of " + owner))
+        s.injected = *b;
+      if (s.type == SegmentType::Mcast && s.injected)
+        diags_.error(r.injected.loc, owner + " is an mcast segment, where nothing can be injected; remove 'injected'");
+    }
     if (r.layout.present)
       s.layout = layout(r.layout, owner);
     segmentIndex_.emplace(s.name, static_cast<SegmentIndex>(t_.segments.size()));

@@ -35,7 +35,7 @@ TEST_CASE("a flow's verdict comes from what was delivered and what came back", "
   CHECK_FALSE(parseVerdict("accepted"));
 }
 
-TEST_CASE("both directions of a flow are one record; an echo and its reply too", "[replay][report]") {
+TEST_CASE("both directions of a flow are one record, an echo and its reply too", "[replay][report]") {
   FlowTable t;
   bool isReverse = true;
   t.find(tcp("10.0.0.2", 40000, "10.0.1.10", 80), isReverse).forward.sent++;

@@ -311,14 +311,10 @@ bool matchesExpectation(const FlowExpectation& e, const replay::FlowRecord& flow
   const transports::FlowTuple& t = flow.tuple;
   if (e.proto && replay::protocolName(t.protocol) != *e.proto)
     return false;
-  // A selector names one end of the flow whichever way it was first seen: "dst 10.0.1.10
-  // dport 80" is the server side of the flow, whichever side opened it.
-  auto matchesWay = [&](const IpAddress& src, uint16_t sport, const IpAddress& dst, uint16_t dport) {
-    return (!e.src || e.src->contains(src)) && (!e.dst || e.dst->contains(dst)) && (!e.sport || *e.sport == sport) &&
-           (!e.dport || *e.dport == dport);
-  };
-  return matchesWay(t.source, t.sourcePort, t.destination, t.destinationPort) ||
-         matchesWay(t.destination, t.destinationPort, t.source, t.sourcePort);
+  // A selector reads the flow the way it was opened: `src` is the side that sent its first
+  // packet. "icmp src 10.0.0.0/24" is the LAN's pings, not the outside's pings to the LAN.
+  return (!e.src || e.src->contains(t.source)) && (!e.dst || e.dst->contains(t.destination)) &&
+         (!e.sport || *e.sport == t.sourcePort) && (!e.dport || *e.dport == t.destinationPort);
 }
 
 CheckOutcome judgeReplay(const ReplayCheck& check, const replay::ReplayReport& report) {

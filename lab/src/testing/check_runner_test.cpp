@@ -323,10 +323,16 @@ TEST_CASE("a replay check holds when every expectation matches flows that all ha
   CHECK_FALSE(none.passed);
   CHECK(none.evidence.find("FAIL tcp dport 443: dropped: no flow matched") != std::string::npos);
 
-  // A selector matches either end: "sport 80" finds the server side of the web flows.
+  // A selector reads a flow the way it was opened: the web flows go to port 80, none comes from it.
   FlowExpectation server;
   server.sport = 80;
   server.verdict = "passed";
+  r.expect = {server};
+  CheckOutcome fromServer = fx.run(fx.make(r), lab);
+  CHECK_FALSE(fromServer.passed);
+  CHECK(fromServer.evidence.find("FAIL sport 80: passed: no flow matched") != std::string::npos);
+  server.sport.reset();
+  server.dport = 80;
   r.expect = {server};
   CHECK(fx.run(fx.make(r), lab).passed);
 

@@ -95,6 +95,7 @@ struct SegmentData {
   std::string type; ///< "switch", "hub", "mcast", or empty (a switch)
   std::string transport;
   std::string description;
+  std::string injected; ///< "true", "false" or empty, as written
   Position position;
   Comments comments;
   friend bool operator==(const SegmentData&, const SegmentData&) = default;

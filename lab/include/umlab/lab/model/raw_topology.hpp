@@ -79,6 +79,7 @@ struct RawSegment {
   RawScalar type;
   RawScalar transport;
   RawScalar description;
+  RawScalar injected;
   RawLayout layout;
 };
 

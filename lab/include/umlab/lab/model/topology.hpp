@@ -116,6 +116,9 @@ struct Segment {
   SegmentType type = SegmentType::Switch;
   SwitchTransport transport = SwitchTransport::Daemon;
   std::string description;
+  /// Frames come into it from outside the lab (`umlab replay --through` plays a capture's hosts
+  /// here), so one member is expected and not warned about.
+  bool injected = false;
   std::vector<Member> members;  ///< in link order; monitors are not members
   std::vector<Member> monitors; ///< read-only ports
   std::optional<Layout> layout;
