@@ -21,7 +21,7 @@ set(fuzz_dir ${CMAKE_BINARY_DIR}/fuzz)
 
 if(NOT UMLAB_CLANGXX)
   message(STATUS "clang++ not found: the fuzz.* tests will be skipped")
-  foreach(fuzzer IN ITEMS topology packet)
+  foreach(fuzzer IN ITEMS topology packet capture)
     add_test(NAME fuzz.${fuzzer}
              COMMAND sh -c "echo 'clang++ not found: the libFuzzer targets need clang (apt-get install clang)'; exit 77")
     set_tests_properties(fuzz.${fuzzer} PROPERTIES SKIP_RETURN_CODE 77 LABELS fuzz)
@@ -45,8 +45,9 @@ ExternalProject_Add(umlab_fuzzers
     -DUMLAB_FUZZ=OFF
   CMAKE_CACHE_ARGS
     -DCMAKE_PREFIX_PATH:STRING=${CMAKE_PREFIX_PATH}
-  BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR> --target topology_fuzzer packet_fuzzer -j ${UMLAB_FUZZ_BUILD_JOBS}
+  BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR> --target topology_fuzzer packet_fuzzer capture_fuzzer -j ${UMLAB_FUZZ_BUILD_JOBS}
   BUILD_BYPRODUCTS ${fuzz_dir}/build/bin/topology_fuzzer ${fuzz_dir}/build/bin/packet_fuzzer
+                   ${fuzz_dir}/build/bin/capture_fuzzer
   BUILD_ALWAYS ON # the sub-build decides what is out of date
   INSTALL_COMMAND ""
   USES_TERMINAL_BUILD ON)
@@ -80,6 +81,19 @@ add_test(NAME fuzz.packet
                  -runs=${UMLAB_FUZZ_RUNS} -seed=1 -max_len=2048 -timeout=10 -rss_limit_mb=2048
                  -print_final_stats=1)
 set_tests_properties(fuzz.packet PROPERTIES
+  TIMEOUT 300
+  LABELS fuzz
+  ENVIRONMENT "UBSAN_OPTIONS=print_stacktrace=1;ASAN_OPTIONS=detect_leaks=1")
+
+# fuzz.capture runs capture_fuzzer the same way from fuzz/seeds/capture/: whole capture files
+# (pcap in both byte orders, nanoseconds, the modified variant, pcapng), read as umlab replay
+# streams them.
+add_test(NAME fuzz.capture
+         COMMAND sh ${PROJECT_SOURCE_DIR}/fuzz/run_fuzzer.sh ${fuzz_dir}/build/bin/capture_fuzzer
+                 ${fuzz_dir}/run/capture ${PROJECT_SOURCE_DIR}/fuzz/seeds/capture
+                 -runs=${UMLAB_FUZZ_RUNS} -seed=1 -max_len=8192 -timeout=10 -rss_limit_mb=2048
+                 -print_final_stats=1)
+set_tests_properties(fuzz.capture PROPERTIES
   TIMEOUT 300
   LABELS fuzz
   ENVIRONMENT "UBSAN_OPTIONS=print_stacktrace=1;ASAN_OPTIONS=detect_leaks=1")

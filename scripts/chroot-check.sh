@@ -171,4 +171,5 @@ wait "$ns_pid" || rc=$?
 ns_pid=""
 # The CTest summary: the pass line and the list of failed tests after it.
 sed -n '/tests passed/,$p' "$log" | grep -v '^Errors while running CTest' || tail -n 20 "$log"
+echo "chroot-check: the whole output, with each failed test's own, is in $log"
 exit "$rc"

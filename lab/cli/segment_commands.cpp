@@ -301,6 +301,7 @@ int cmdReplayThrough(const std::string& self, const CliArgs& a, std::ostream& ou
     throw CliUsageError{"--format is text, json or csv, not '" + format + "'"};
   if (auto dir = a.get("--side-captures"))
     request.sideCaptureDir = *dir;
+  request.rules = a.has("--rules");
 
   const LabClient client = clientFor(self, a, pos[0]);
   InterruptGuard guard;
@@ -339,7 +340,7 @@ int cmdReplayThrough(const std::string& self, const CliArgs& a, std::ostream& ou
 int cmdReplay(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {
   if (a.has("--through"))
     return cmdReplayThrough(self, a, out, err);
-  for (const char* option : {"--map", "--format", "--wait", "--side-captures"})
+  for (const char* option : {"--map", "--format", "--wait", "--side-captures", "--rules"})
     if (a.has(option))
       throw CliUsageError{std::string(option) + " goes with --through NODE (a replay through a node)"};
   const auto& pos = a.positional();
@@ -457,6 +458,9 @@ const char* const kReplayHelp =
     "  --wait D           with --through: how long a packet may take to cross (default 500ms)\n"
     "  --format F         with --through: text (default), json or csv\n"
     "  --side-captures DIR  with --through: write what each side saw to DIR/<segment>.pcap\n"
+    "  --rules            with --through: name the rule that decided each flow, from NODE's\n"
+    "                     iptables/nftables counters read before and after the flow's first\n"
+    "                     packet, which crosses alone (slower: one reading per flow)\n"
     "  --state-dir DIR    where labs keep their state\n"
     "  -h, --help         show this help\n"
     "\n"
@@ -504,7 +508,7 @@ int runSegmentCommand(const std::string& self, const std::string& command, const
       {"capture", {{"-h", "--help"}, {"-w", "--duration", "--last", "--state-dir", "--user"}, cmdCapture}},
       {"host", {{"-h", "--help"}, {"--state-dir", "--user"}, cmdHost}},
       {"replay",
-       {{"-h", "--help", "--no-wait"},
+       {{"-h", "--help", "--no-wait", "--rules"},
         {"--speed", "--loop", "--rewrite-dst", "--state-dir", "--user", "--through", "--map", "--wait", "--format",
          "--side-captures"},
         cmdReplay}},

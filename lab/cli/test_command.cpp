@@ -108,6 +108,7 @@ public:
         return std::nullopt;
       }
     request.options.speed = check.speed;
+    request.rules = check.rules;
     if (check.wait)
       request.options.wait = *check.wait;
     const auto deadline = Clock::now() + timeout;

@@ -78,15 +78,19 @@ done
 tcpdump -nn -r "$tmp/sides/dmz.pcap" 2>/dev/null | grep -q '198.51.100.7.51000 > 10.0.1.10.80: Flags \[P.\]' ||
   fail "the DMZ side capture lacks the replayed GET"
 
-# A rule change shows in the verdicts.
+# A rule change shows in the verdicts, and --rules names what decided each flow now.
 "$umlab" exec $lab fw -- iptables -D FORWARD -i eth0 -p tcp -d 10.0.1.0/24 --dport 80 -j ACCEPT ||
   fail "could not delete the port 80 rule"
 # shellcheck disable=SC2086
-"$umlab" replay $lab captures/office-week.pcap --through fw $maps --speed 0 --format csv > "$tmp/after.csv" ||
+"$umlab" replay $lab captures/office-week.pcap --through fw $maps --speed 0 --rules --format csv > "$tmp/after.csv" ||
   fail "the second replay exited $?"
 cat "$tmp/after.csv"
-grep -q '^tcp,198.51.100.7,51000,10.0.1.10,80,[0-9]*,0,dropped,' "$tmp/after.csv" || fail "the web flow is not dropped now"
-grep -q '^tcp,2001:db8:100::7,52000,2001:db8:101::10,80,7,7,passed,' "$tmp/after.csv" || fail "IPv6 web changed too"
+grep -q '^tcp,198.51.100.7,51000,10.0.1.10,80,[0-9]*,0,dropped,0,,iptables: -P FORWARD DROP$' "$tmp/after.csv" ||
+  fail "the web flow is not dropped by the policy now"
+grep -q '^tcp,2001:db8:100::7,52000,2001:db8:101::10,80,7,7,passed,0,,ip6tables: -A FORWARD -i eth3 -p tcp -m tcp --dport 80 -j ACCEPT$' \
+  "$tmp/after.csv" || fail "IPv6 web changed too, or its rule is not named"
+grep -q '^tcp,198.51.100.7,40113,10.0.1.10,113,1,0,rejected,1,tcp reset from 10.0.1.10,iptables: -A FORWARD -i eth0 -p tcp -m tcp --dport 113 -j REJECT --reject-with tcp-reset$' \
+  "$tmp/after.csv" || fail "the ident flow's REJECT rule is not named"
 "$umlab" exec $lab fw -- iptables -I FORWARD 3 -i eth0 -p tcp -d 10.0.1.0/24 --dport 80 -j ACCEPT
 
 # Mistakes.

@@ -19,6 +19,14 @@ command -v useradd >/dev/null || skip "useradd (passwd) is missing"
 command -v newuidmap >/dev/null || skip "newuidmap is missing (apt-get install uidmap)"
 [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ] ||
   skip "unprivileged user namespaces are off (kernel.unprivileged_userns_clone=0)"
+# A chroot (scripts/chroot-check.sh) refuses user namespaces even to root: the doctor's words.
+if ! unshare -U true 2>/dev/null; then
+  why=$("$bindir/bin/umlab" doctor --format json 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+c = {c["id"]: c for c in json.load(sys.stdin)["checks"]}["userns"]
+print("umlab doctor: userns: " + c["reason"] + "; fix: " + c["fix"])' 2>/dev/null)
+  skip "the kernel refuses user namespaces here, which rootless labs need (${why:-unshare -U failed})"
+fi
 
 failures=0
 pass() { echo "PASS  $*"; }

@@ -155,6 +155,7 @@ private:
   SteadyClock::time_point previousSend_{};
   SteadyClock::time_point nextProgress_{};
   bool isStopped_ = false;
+  bool sentSinceWitness_ = true; ///< the witness's last reading is out of date
 };
 
 void Engine::host(size_t side, const IpAddress& address) {
@@ -252,9 +253,13 @@ void Engine::replayOne(const transports::PcapFrame& frame) {
     pending_.resize(flowIndex + 1, {0, 0});
   host(*in.side, source);
   host(*out.side, destination);
+  // With a witness, a flow's first packet crosses alone: its counters are its own.
+  const bool isWitnessed = o_.rules && r_.flows.flows()[flowIndex].sent() == 0;
 
   // A conversation stays one: the other direction's packets cross first.
-  pumpUntil(SteadyClock::time_point::max(), [&] { return pending_[flowIndex][isReverse ? 0 : 1] == 0 || isStopped_; });
+  pumpUntil(SteadyClock::time_point::max(), [&] {
+    return (isWitnessed ? unsettled_ == 0 : pending_[flowIndex][isReverse ? 0 : 1] == 0) || isStopped_;
+  });
   // The capture's spacing.
   if (previousCaptureTime_ && o_.speed > 0 && frame.timestamp > *previousCaptureTime_) {
     const auto gap = std::chrono::duration_cast<SteadyClock::duration>(
@@ -263,10 +268,13 @@ void Engine::replayOne(const transports::PcapFrame& frame) {
   }
   if (isStopped_)
     return;
+  if (isWitnessed && sentSinceWitness_)
+    o_.rules->before();
   previousCaptureTime_ = frame.timestamp;
   previousSend_ = SteadyClock::now();
 
   links_.send(*in.side, bytes);
+  sentSinceWitness_ = true;
   record(*in.side, bytes);
   ++r_.packetsInjected;
   FlowRecord& flow = r_.flows.flows()[flowIndex];
@@ -278,6 +286,13 @@ void Engine::replayOne(const transports::PcapFrame& frame) {
   byPrint_.emplace(sent->fingerprint, id);
   ++pending_[flowIndex][isReverse ? 1 : 0];
   ++unsettled_;
+  if (isWitnessed) {
+    pumpUntil(SteadyClock::time_point::max(), [&] { return unsettled_ == 0 || isStopped_; });
+    if (unsettled_ == 0) { // not when stopped midway: the counters would be a half story
+      r_.flows.flows()[flowIndex].rule = o_.rules->decided();
+      sentSinceWitness_ = false;
+    }
+  }
 }
 
 void Engine::pumpUntil(SteadyClock::time_point until, const std::function<bool()>& done) {

@@ -77,7 +77,9 @@ public:
       return;
     const FlowTuple t = *flowOf(*p);
     log.push_back(std::to_string(side) + " " + t.str());
-    switch (rule_(*p)) {
+    const Action action = rule_(*p);
+    ++counts[action];
+    switch (action) {
     case Action::Drop:
       return;
     case Action::RejectReset: {
@@ -126,6 +128,7 @@ public:
   }
 
   std::vector<std::string> log;         ///< "side flow" per packet that reached the node
+  std::map<Action, uint64_t> counts;    ///< packets per action: the node's rule counters
   std::vector<std::string> forwarded;   ///< flows that left it
   size_t resolutions = 0;               ///< neighbours learnt
 
@@ -225,7 +228,80 @@ ThroughReplayOptions mapped() {
   return o;
 }
 
+/// The node's counters as a witness reads them: the actions whose count rose since its last
+/// reading, and how many packets reached the node in between.
+class CountingWitness final : public RuleWitness {
+public:
+  explicit CountingWitness(const FakeNode& node) : node_(node) {}
+  void before() override {
+    last_ = node_.counts;
+    logged_ = node_.log.size();
+    ++reads;
+  }
+  std::string decided() override {
+    ++reads;
+    static const std::map<Action, std::string> kNames{
+        {Action::Accept, "accept"}, {Action::Drop, "drop"}, {Action::RejectReset, "reset"}, {Action::RejectUnreachable, "unreachable"}};
+    std::string names;
+    for (const auto& [action, count] : node_.counts)
+      if (count > last_[action])
+        names += (names.empty() ? "" : "+") + kNames.at(action);
+    packetsSeen.push_back(node_.log.size() - logged_);
+    last_ = node_.counts;
+    logged_ = node_.log.size();
+    return names;
+  }
+  size_t reads = 0;
+  std::vector<size_t> packetsSeen; ///< per decision
+
+private:
+  const FakeNode& node_;
+  std::map<Action, uint64_t> last_;
+  size_t logged_ = 0;
+};
+
 } // namespace
+
+TEST_CASE("with a rule witness each flow's first packet crosses alone and its flow names the rule",
+          "[replay][engine][rules]") {
+  std::string error;
+  const std::optional<ReplaySides> sides = ReplaySides::of(kTwoSides, "fw", error);
+  REQUIRE(sides);
+  FakeNode node(*sides, [](const PacketView& p) {
+    if (const TcpHeader* t = p.tcp()) {
+      if (t->destinationPort == 22)
+        return Action::Drop;
+      if (t->destinationPort == 113)
+        return Action::RejectReset;
+    }
+    if (const UdpHeader* u = p.udp(); u && u->destinationPort == 514)
+      return Action::RejectUnreachable;
+    return Action::Accept;
+  });
+  const uint8_t payload[] = {'<', '1', '3', '>', 'h', 'i'};
+  std::vector<std::vector<uint8_t>> frames = handshake(80);
+  frames.push_back(buildTcp(clientToServer(5), {40002, 22, 1, 0, kTcpSyn, 64240, 1460, {}}));
+  frames.push_back(buildTcp(clientToServer(6), {40002, 22, 1, 0, kTcpSyn, 64240, 1460, {}})); // retransmitted
+  frames.push_back(buildTcp(clientToServer(7), {40003, 113, 7, 0, kTcpSyn, 64240, 1460, {}}));
+  frames.push_back(buildUdp(clientToServer(8), 514, 514, payload));
+  CountingWitness witness(node);
+  ThroughReplayOptions o = mapped();
+  o.rules = &witness;
+  TempDir dir("umlab-replay");
+  Run run = runReplay(writeCapture(dir, frames), *sides, node, o);
+  REQUIRE(run.report.flows.flows().size() == 4);
+  CHECK(flowTo(run.report, 80).rule == "accept");
+  CHECK(flowTo(run.report, 80).verdict() == Verdict::Passed);
+  CHECK(flowTo(run.report, 22).rule == "drop");
+  CHECK(flowTo(run.report, 22).verdict() == Verdict::Dropped);
+  CHECK(flowTo(run.report, 22).sent() == 2);
+  CHECK(flowTo(run.report, 113).rule == "reset");
+  CHECK(flowTo(run.report, 514).rule == "unreachable");
+  // Each decision saw one packet: the flow's first, alone.
+  CHECK(witness.packetsSeen == std::vector<size_t>{1, 1, 1, 1});
+  // A reading is reused when nothing was sent since: before the 514 flow, the 113 one's.
+  CHECK(witness.reads == 7);
+}
 
 TEST_CASE("a handshake through an accepting node passes, each answer after the packet before it crossed",
           "[replay][engine]") {

@@ -4,6 +4,8 @@
 // lab's network namespace (the switch's data socket has an abstract name there).
 
 #include "umlab/lab/runtime/lab_client.hpp"
+#include "umlab/lab/runtime/firewall_decision.hpp"
+#include "umlab/lab/runtime/node_inspection.hpp"
 
 #include "umlab/lab/runtime/runtime_error.hpp"
 #include "umlab/transports/switch_client.hpp"
@@ -70,6 +72,34 @@ private:
   std::vector<uint8_t> buffer_;
 };
 
+/// The node's firewall counters, read through its agent (firewall_decision.hpp).
+class NodeRuleWitness final : public replay::RuleWitness {
+public:
+  NodeRuleWitness(const LabClient& client, std::string lab, std::string node)
+      : client_(client), lab_(std::move(lab)), node_(std::move(node)) {}
+  void before() override { last_ = read(); }
+  std::string decided() override {
+    std::vector<FirewallTable> now = read();
+    std::string rules = decidingRules(last_, now);
+    last_ = std::move(now);
+    return rules;
+  }
+  /// False when the node has no iptables or nftables table at all.
+  bool hasFirewall() {
+    last_ = read();
+    return !last_.empty();
+  }
+
+private:
+  std::vector<FirewallTable> read() const {
+    return inspectNode(client_, lab_, node_, std::chrono::seconds(10), InspectionScope::Firewall).firewall;
+  }
+
+  const LabClient& client_;
+  std::string lab_, node_;
+  std::vector<FirewallTable> last_;
+};
+
 } // namespace
 
 replay::ReplayReport LabClient::replayThrough(const std::string& lab, const ThroughReplayRequest& request,
@@ -124,6 +154,15 @@ replay::ReplayReport LabClient::replayThrough(const std::string& lab, const Thro
   report.lab = lab;
   report.node = request.node;
   report.capture = request.capture;
+  std::optional<NodeRuleWitness> witness;
+  if (request.rules) {
+    witness.emplace(*this, lab, request.node);
+    if (witness->hasFirewall())
+      options.rules = &*witness;
+    else
+      report.notes.push_back("--rules: " + request.node + " has no iptables, ip6tables or nftables table loaded, "
+                             "so no rule decided; the flows name none");
+  }
   ProbeLinks links(std::move(clients), std::move(segments));
   replay::replayThrough(*capture, *sides, links, options, report, diags);
   try {

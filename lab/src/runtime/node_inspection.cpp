@@ -531,11 +531,19 @@ const char* stateName(InspectionSource::State s) {
 
 } // namespace
 
-std::string nodeInspectionScript(const std::string& nonce) {
+std::string nodeInspectionScript(const std::string& nonce, InspectionScope scope) {
   // POSIX sh, for dash or busybox: no arrays, `local` or `$'...'`. Each source forks once:
   // `$(...)` keeps its standard error apart while its output goes straight out (fd 3). A
   // kernel with modules has nftables rules only when nf_tables is loaded; one without (umlab's
   // own) has it built in.
+  const std::string firewall = R"(if [ -e /proc/net/ip_tables_names ]; then s iptables iptables-save -c
+else k iptables no iptables table is loaded; fi
+if [ -e /proc/net/ip6_tables_names ]; then s ip6tables ip6tables-save -c
+else k ip6tables no ip6tables table is loaded; fi
+if [ -d /sys/module/nf_tables ] || [ ! -e /proc/modules ]; then s nftables nft -a list ruleset
+else k nftables nf_tables is not loaded; fi
+printf '%s end\n' "$M"
+)";
   return "M='" + std::string(kMarkerPrefix) + nonce + "'\n" +
          R"(printf '%s inspect 1\n' "$M"
 ip=ip
@@ -549,21 +557,14 @@ s() {
   printf '\n%s status %s %s\n' "$M" "$n" "$r"
   if [ -n "$e" ]; then printf '%s\n' "$e"; fi
 }
-s ip "$ip" -j -batch - <<'EOF'
+k() { printf '%s skipped %s\n' "$M" "$*"; }
+)" + (scope == InspectionScope::Firewall ? std::string() : R"(s ip "$ip" -j -batch - <<'EOF'
 address show
 route show table all
 neighbour show
 EOF
-k() { printf '%s skipped %s\n' "$M" "$*"; }
 s sockets ss -Hltunp
-if [ -e /proc/net/ip_tables_names ]; then s iptables iptables-save -c
-else k iptables no iptables table is loaded; fi
-if [ -e /proc/net/ip6_tables_names ]; then s ip6tables ip6tables-save -c
-else k ip6tables no ip6tables table is loaded; fi
-if [ -d /sys/module/nf_tables ] || [ ! -e /proc/modules ]; then s nftables nft -a list ruleset
-else k nftables nf_tables is not loaded; fi
-printf '%s end\n' "$M"
-)";
+)") + firewall;
 }
 
 NodeInspection parseNodeInspection(const std::string& output) {
@@ -659,14 +660,14 @@ NodeInspection parseNodeInspection(const std::string& output) {
 }
 
 NodeInspection inspectNode(const LabClient& client, const std::string& lab, const std::string& node,
-                           std::chrono::milliseconds timeout) {
+                           std::chrono::milliseconds timeout, InspectionScope scope) {
   std::random_device random;
   char nonce[17];
   std::snprintf(nonce, sizeof nonce, "%08x%08x", random(), random());
   ExecOptions o;
   o.timeout = timeout;
   o.maxCollected = 16u << 20; // a firewall of many thousand rules
-  const ExecResult r = client.exec(lab, node, {"sh", "-c", nodeInspectionScript(nonce)}, o);
+  const ExecResult r = client.exec(lab, node, {"sh", "-c", nodeInspectionScript(nonce, scope)}, o);
   if (r.isRefused)
     throw RuntimeError(r.error);
   if (r.isTimedOut)

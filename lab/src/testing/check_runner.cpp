@@ -329,7 +329,7 @@ CheckOutcome judgeReplay(const ReplayCheck& check, const replay::ReplayReport& r
       if (!matchesExpectation(e, f))
         continue;
       ++matched;
-      if (replay::verdictName(f.verdict()) != e.verdict)
+      if (replay::verdictName(f.verdict()) != e.verdict || (e.rule && f.rule.find(*e.rule) == std::string::npos))
         wrong.push_back(&f);
     }
     const bool ok = matched > 0 && wrong.empty();
@@ -344,7 +344,7 @@ CheckOutcome judgeReplay(const ReplayCheck& check, const replay::ReplayReport& r
       evidence += "       " + replay::protocolName(t.protocol) + " " + t.source.str() + ":" + std::to_string(t.sourcePort) +
                   " > " + t.destination.str() + ":" + std::to_string(t.destinationPort) + " was " +
                   replay::verdictName(wrong[i]->verdict()) + (wrong[i]->reason.empty() ? "" : " (" + wrong[i]->reason + ")") +
-                  "\n";
+                  (e.rule ? (wrong[i]->rule.empty() ? ", no rule named" : ", by " + wrong[i]->rule) : "") + "\n";
     }
   }
   // The flow table, cut to a readable length.

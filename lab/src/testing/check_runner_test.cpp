@@ -348,3 +348,33 @@ TEST_CASE("a replay check holds when every expectation matches flows that all ha
   CHECK_FALSE(cannot.passed);
   CHECK(cannot.evidence == "cannot replay week.pcap through fw: no lab");
 }
+
+TEST_CASE("a replay expectation with a rule holds only when a rule with that text decided", "[lab][testing][runner]") {
+  Fixture fx;
+  ReplayLab lab;
+  lab.report = weekReport();
+  lab.report->flows.flows()[2].rule = "iptables: -P FORWARD DROP";
+  ReplayCheck r{"week.pcap", "fw", {}, 0, std::nullopt, true, {}};
+  FlowExpectation e = expect("tcp", 22, "dropped");
+  e.rule = "-P FORWARD DROP";
+  r.expect = {e};
+  CheckOutcome byPolicy = fx.run(fx.make(r), lab);
+  INFO(byPolicy.evidence);
+  CHECK(byPolicy.passed);
+  CHECK(byPolicy.evidence.find("ok   tcp dport 22: dropped by a rule with '-P FORWARD DROP': 1 of 1 flows dropped") !=
+        std::string::npos);
+
+  r.expect[0].rule = "--dport 22";
+  CheckOutcome otherRule = fx.run(fx.make(r), lab);
+  CHECK_FALSE(otherRule.passed);
+  CHECK(otherRule.evidence.find("tcp 198.51.100.9:40002 > 10.0.1.10:22 was dropped, by iptables: -P FORWARD DROP") !=
+        std::string::npos);
+
+  // A flow whose rule the counters did not tell fails an expectation that names one.
+  FlowExpectation syslog = expect("udp", 514, "rejected");
+  syslog.rule = "REJECT";
+  r.expect = {syslog};
+  CheckOutcome unnamed = fx.run(fx.make(r), lab);
+  CHECK_FALSE(unnamed.passed);
+  CHECK(unnamed.evidence.find("was rejected, no rule named") != std::string::npos);
+}

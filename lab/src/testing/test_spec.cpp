@@ -358,7 +358,7 @@ private:
 
   std::optional<FlowExpectation> expectation(const Node& n) {
     const size_t before = diags_.errorCount();
-    auto f = fields(n, "expect", {"proto", "src", "dst", "sport", "dport", "verdict"}, "an 'expect' entry");
+    auto f = fields(n, "expect", {"proto", "src", "dst", "sport", "dport", "verdict", "rule"}, "an 'expect' entry");
     if (!f)
       return std::nullopt;
     FlowExpectation e;
@@ -390,6 +390,8 @@ private:
       e.sport = port(*p, "'sport'");
     if (const Node* p = f->get("dport"))
       e.dport = port(*p, "'dport'");
+    if (const Node* r = f->get("rule"))
+      e.rule = scalar(*r, "'rule'"); // text the deciding rule contains; not empty
     if (diags_.errorCount() != before)
       return std::nullopt;
     return e;
@@ -397,7 +399,7 @@ private:
 
   std::optional<CheckKind> replayCheck(const Node& body) {
     const size_t before = diags_.errorCount();
-    auto f = fields(body, "replay", {"capture", "through", "map", "speed", "wait", "expect"});
+    auto f = fields(body, "replay", {"capture", "through", "map", "speed", "wait", "rules", "expect"});
     if (!f)
       return std::nullopt;
     ReplayCheck r;
@@ -436,6 +438,12 @@ private:
     }
     if (const Node* w = f->get("wait"))
       r.wait = duration(*w, "'wait'");
+    if (const Node* rules = f->get("rules")) {
+      const std::string text = scalar(*rules, "'rules'").value_or("");
+      if (text != "true" && text != "false")
+        diags_.error(rules->loc, "'rules' is true or false, not '" + text + "'");
+      r.rules = text == "true";
+    }
     const Node* expect = f->get("expect");
     if (!expect) {
       diags_.error(body.loc, "a 'replay' check needs 'expect', a list such as [{dport: 22, verdict: dropped}]");
@@ -443,8 +451,10 @@ private:
       diags_.error(expect->loc, "'expect' is a list of {selector..., verdict: V}, not " + std::string(yaml::describe(*expect)));
     } else {
       for (yaml::NodeId id : expect->items)
-        if (auto e = expectation(doc_.node(id)))
+        if (auto e = expectation(doc_.node(id))) {
+          r.rules = r.rules || e->rule.has_value();
           r.expect.push_back(std::move(*e));
+        }
     }
     if (diags_.errorCount() != before)
       return std::nullopt;
@@ -507,7 +517,7 @@ std::string describeExpectation(const FlowExpectation& e) {
     add("dport " + std::to_string(*e.dport));
   if (s.empty())
     s = "every flow";
-  return s + ": " + e.verdict;
+  return s + ": " + e.verdict + (e.rule ? " by a rule with '" + *e.rule + "'" : "");
 }
 
 std::optional<TestSpec> loadTestSpec(const std::string& path, SourceManager& sources, Diagnostics& diags) {

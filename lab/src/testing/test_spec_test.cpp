@@ -228,6 +228,32 @@ checks:
   CHECK(describeExpectation(r.expect[0]) == "tcp dst 10.0.1.10 dport 80: passed");
   CHECK(describeExpectation(r.expect[1]) == "src 198.51.100.0/24 sport 1024: dropped");
   CHECK(l->spec->checks[0].name == "replay office-week.pcap through fw");
+  CHECK_FALSE(r.rules);
+}
+
+TEST_CASE("a replay check names rules when asked, or when an expectation names one", "[lab][testing][replay]") {
+  const std::string capture = std::string(UMLAB_SOURCE_DIR) + "/captures/office-week.pcap";
+  auto l = load(R"(lab: dmz.yaml
+checks:
+  - replay:
+      capture: )" + capture + R"(
+      through: fw
+      rules: true
+      expect: [{dport: 80, verdict: passed}]
+  - replay:
+      capture: )" + capture + R"(
+      through: fw
+      expect: [{dport: 113, verdict: rejected, rule: "--dport 113"}]
+)");
+  INFO(l->text());
+  REQUIRE(l->spec);
+  const auto& asked = std::get<ReplayCheck>(l->spec->checks.at(0).kind);
+  CHECK(asked.rules);
+  CHECK_FALSE(asked.expect[0].rule);
+  const auto& named = std::get<ReplayCheck>(l->spec->checks.at(1).kind);
+  CHECK(named.rules);
+  CHECK(named.expect[0].rule == "--dport 113");
+  CHECK(describeExpectation(named.expect[0]) == "dport 113: rejected by a rule with '--dport 113'");
 }
 
 TEST_CASE("a replay check's mistakes are reported where they are", "[lab][testing][replay]") {
@@ -242,6 +268,8 @@ checks:
         - {dst: 10.0.1, verdict: passed}
         - {dport: 99999, verdict: passed}
         - {port: 22, verdict: dropped}
+        - {dport: 23, verdict: dropped, rule: ""}
+      rules: yes
   - replay: {capture: week.pcap, through: fw}
 )");
   CHECK_FALSE(l->spec);
@@ -254,5 +282,7 @@ checks:
   CHECK(t.find("'dst' is an address or a prefix such as 10.0.1.0/24, not '10.0.1'") != std::string::npos);
   CHECK(t.find("'dport' is a port number from 0 to 65535") != std::string::npos);
   CHECK(t.find("unknown key 'port' in an 'expect' entry") != std::string::npos);
+  CHECK(t.find("labs/t.tests.yaml:12:47: error: 'rule' needs a value") != std::string::npos);
+  CHECK(t.find("'rules' is true or false, not 'yes'") != std::string::npos);
   CHECK(t.find("a 'replay' check needs 'expect'") != std::string::npos);
 }

@@ -32,6 +32,12 @@
 ///      or a TCP reset for its flow, from the node), or `wait` passes (dropped).
 /// At the end the replay waits for the packets still in flight. Memory is bounded by the flows
 /// and the packets in flight, never by the capture: frames are read one at a time.
+///
+/// Which rule decided (`--rules`, a `RuleWitness`): a packet that opens a flow waits until
+/// nothing else is in flight, is sent alone, and is waited for until it is settled; the
+/// witness reads the node's counters before and after (runtime/firewall_decision.hpp) and the
+/// rule it names goes into the flow's record. One flow at a time costs pace (a dropped first
+/// packet is waited for its full `wait`), so it is asked for, not the default.
 
 #include "umlab/base/diagnostics.hpp"
 #include "umlab/lab/replay/flow_report.hpp"
@@ -63,6 +69,18 @@ public:
   virtual void receive(SteadyClock::time_point deadline, const FrameHandler& onFrame) = 0;
 };
 
+/// Reads which of the node's rules decided the packets sent since the last reading.
+class RuleWitness {
+public:
+  virtual ~RuleWitness() = default;
+  /// Reads the node's counters as they are now. Not called when nothing was sent since the
+  /// last `decided()`, whose reading serves again.
+  virtual void before() = 0;
+  /// Reads them again; the rule (or policy) that decided what was sent since, for people, or
+  /// "" when the counters do not tell. Throws when the node cannot be read.
+  virtual std::string decided() = 0;
+};
+
 struct ReplayProgress {
   uint64_t packetsRead = 0;
   uint64_t packetsInjected = 0;
@@ -85,6 +103,8 @@ struct ThroughReplayOptions {
   /// When set, every frame the replay's ports see on side k (and what they send) is written
   /// to `sideCaptures[k]`.
   std::vector<transports::PcapWriter>* sideCaptures = nullptr;
+  /// When set, each flow's first packet crosses alone and the witness names its rule.
+  RuleWitness* rules = nullptr;
 };
 
 /// Replays `capture` through the node of `sides`; fills the report's flows, counts and notes.

@@ -81,6 +81,9 @@ struct ThroughReplayRequest {
   /// When not empty: what the replay's port on each side saw and sent, as
   /// <dir>/<segment>.pcap (made if missing).
   std::string sideCaptureDir;
+  /// Name the rule that decided each flow from the node's firewall counters, read through its
+  /// agent before and after each flow's first packet (firewall_decision.hpp).
+  bool rules = false;
 };
 
 class LabClient {

@@ -159,8 +159,12 @@ struct NodeInspection {
   friend bool operator==(const NodeInspection&, const NodeInspection&) = default;
 };
 
+/// What an inspection reads: everything, or only the firewall's sources (iptables, ip6tables,
+/// nftables), as `umlab replay --rules` does before and after each new flow.
+enum class InspectionScope { All, Firewall };
+
 /// The script `inspectNode` runs, with its markers made of `nonce` (see the design notes).
-std::string nodeInspectionScript(const std::string& nonce);
+std::string nodeInspectionScript(const std::string& nonce, InspectionScope scope = InspectionScope::All);
 
 /// The inspection in the output of `nodeInspectionScript`; never throws. Output that does not
 /// start with the script's first line gives an inspection with no sources and `isComplete`
@@ -170,7 +174,8 @@ NodeInspection parseNodeInspection(const std::string& output);
 /// Runs the script in NODE of LAB (one exec) and parses its output. Throws RuntimeError when
 /// the node cannot run it (no such lab or node, not running, the exec timed out or failed).
 NodeInspection inspectNode(const LabClient& client, const std::string& lab, const std::string& node,
-                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                           std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                           InspectionScope scope = InspectionScope::All);
 
 /// For people: sections for interfaces, routes, neighbours, sockets and each firewall table,
 /// then what was not available and why.

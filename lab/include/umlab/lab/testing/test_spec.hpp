@@ -105,6 +105,9 @@ struct FlowExpectation {
   std::optional<IpPrefix> src, dst; ///< an address is a /32 (/128)
   std::optional<uint16_t> sport, dport;
   std::string verdict; ///< passed, rejected, dropped, partial
+  /// Text the rule that decided must contain ("--dport 113", "-P FORWARD DROP"); turns the
+  /// replay's rule witness on (`--rules`).
+  std::optional<std::string> rule;
 };
 
 /// Plays a capture through a node and checks the flows' verdicts.
@@ -114,6 +117,9 @@ struct ReplayCheck {
   std::vector<std::string> map; ///< FROM=TO rules, as `--map`
   double speed = 0;
   std::optional<Duration> wait;
+  /// Name each flow's deciding rule (`--rules`): set by `rules: true`, or by an expectation
+  /// with a `rule`.
+  bool rules = false;
   std::vector<FlowExpectation> expect;
 };
 
