@@ -244,6 +244,14 @@ std::optional<PcapFrame> PcapReader::next(Diagnostics& diags) {
   const u_char* data = nullptr;
   const int status = pcap_next_ex(handle_.get(), &header, &data);
   if (status == 1) {
+    // pcapng's 64-bit timestamps reach far beyond what microseconds since 1970 can hold.
+    constexpr auto kLatest = std::chrono::duration_cast<std::chrono::seconds>(PcapTimestamp::duration::max()).count() - 1;
+    if (header->ts.tv_sec < 0 || header->ts.tv_sec > kLatest) {
+      hasFailed_ = true;
+      diags.error({}, path_ + ": frame " + std::to_string(frameCount_ + 1) + " has a timestamp out of range (" +
+                          std::to_string(header->ts.tv_sec) + " seconds since 1970)");
+      return std::nullopt;
+    }
     PcapFrame frame;
     frame.number = ++frameCount_;
     frame.timestamp = PcapTimestamp(std::chrono::seconds(header->ts.tv_sec) +

@@ -289,6 +289,21 @@ TEST_CASE("a pcapng file written by hand reads frame for frame", "[transports][p
   CHECK(second->data == pattern(99, 7));
 }
 
+TEST_CASE("a pcapng timestamp beyond what microseconds since 1970 hold names its frame", "[transports][pcap][errors]") {
+  // Found by fuzz.capture: the conversion to microseconds overflowed.
+  TempDir dir;
+  const std::string path = dir.file("far.pcapng");
+  writeBytes(path, pcapngFile({{1, pattern(60, 1)}, {0xefdedf87fff9f223ull, pattern(60, 2)}}));
+  Diagnostics diags;
+  std::optional<PcapReader> reader = PcapReader::open(path, diags);
+  REQUIRE(reader);
+  CHECK(reader->next(diags));
+  CHECK_FALSE(reader->next(diags));
+  CHECK(reader->hasFailed());
+  REQUIRE(diags.all().size() == 1);
+  CHECK(diags.all()[0].message.find(path + ": frame 2 has a timestamp out of range (") == 0);
+}
+
 TEST_CASE("a missing capture is reported with its path", "[transports][pcap][errors]") {
   TempDir dir;
   const std::string path = dir.file("absent.pcap");
