@@ -7,7 +7,7 @@
 //     --map 203.0.113.0/24=198.51.100.0/24 --map 192.0.2.0/24=10.0.1.0/24 > /tmp/big.txt
 //
 // The capture is office traffic as fwreplay.yaml's firewall sees it: uploads (HTTP POST) from
-// internet hosts 203.0.113.1-250 to the DMZ web server 192.0.2.10:80, each a handshake, 1400-byte
+// internet hosts 203.0.113.2-251 to the DMZ web server 192.0.2.10:80, each a handshake, 1400-byte
 // segments with the server's ACK after every second one, and the close; after every tenth upload
 // an ssh SYN that the firewall drops. Sequence and acknowledgment numbers are consistent, so the
 // firewall's connection tracking takes every segment as part of its connection.
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     ++frames;
   };
   while (bytes < target) {
-    const IpAddress client = IpAddress::v4((203u << 24) | (0u << 16) | (113u << 8) | uint32_t(1 + uploads % 250));
+    const IpAddress client = IpAddress::v4((203u << 24) | (0u << 16) | (113u << 8) | uint32_t(2 + uploads % 250)); // .1 is fw itself once mapped
     const uint16_t port = uint16_t(20000 + uploads % 40000);
     Ipv4Envelope c{clientMac, fwOut, client, server, uint16_t(uploads), 60, true};
     Ipv4Envelope s{serverMac, fwDmz, server, client, uint16_t(uploads), 64, true};
