@@ -75,25 +75,20 @@ set_tests_properties(fuzz.topology PROPERTIES
   LABELS fuzz
   ENVIRONMENT "UBSAN_OPTIONS=print_stacktrace=1;ASAN_OPTIONS=detect_leaks=1")
 
-add_test(NAME fuzz.packet
-         COMMAND sh ${PROJECT_SOURCE_DIR}/fuzz/run_fuzzer.sh ${fuzz_dir}/build/bin/packet_fuzzer
-                 ${fuzz_dir}/run/packet ${PROJECT_SOURCE_DIR}/fuzz/seeds/packet
-                 -runs=${UMLAB_FUZZ_RUNS} -seed=1 -max_len=2048 -timeout=10 -rss_limit_mb=2048
-                 -print_final_stats=1)
-set_tests_properties(fuzz.packet PROPERTIES
-  TIMEOUT 300
-  LABELS fuzz
-  ENVIRONMENT "UBSAN_OPTIONS=print_stacktrace=1;ASAN_OPTIONS=detect_leaks=1")
-
-# fuzz.capture runs capture_fuzzer the same way from fuzz/seeds/capture/: whole capture files
-# (pcap in both byte orders, nanoseconds, the modified variant, pcapng), read as umlab replay
-# streams them.
-add_test(NAME fuzz.capture
-         COMMAND sh ${PROJECT_SOURCE_DIR}/fuzz/run_fuzzer.sh ${fuzz_dir}/build/bin/capture_fuzzer
-                 ${fuzz_dir}/run/capture ${PROJECT_SOURCE_DIR}/fuzz/seeds/capture
-                 -runs=${UMLAB_FUZZ_RUNS} -seed=1 -max_len=8192 -timeout=10 -rss_limit_mb=2048
-                 -print_final_stats=1)
-set_tests_properties(fuzz.capture PROPERTIES
-  TIMEOUT 300
-  LABELS fuzz
-  ENVIRONMENT "UBSAN_OPTIONS=print_stacktrace=1;ASAN_OPTIONS=detect_leaks=1")
+# fuzz.packet runs packet_fuzzer the same way from fuzz/seeds/packet/ (one Ethernet frame per
+# file), fuzz.capture runs capture_fuzzer from fuzz/seeds/capture/: whole capture files (pcap in
+# both byte orders, nanoseconds, the modified variant, pcapng), read as umlab replay streams them.
+foreach(fuzzer_and_length IN ITEMS packet:2048 capture:8192)
+  string(REPLACE ":" ";" parts "${fuzzer_and_length}")
+  list(GET parts 0 fuzzer)
+  list(GET parts 1 max_len)
+  add_test(NAME fuzz.${fuzzer}
+           COMMAND sh ${PROJECT_SOURCE_DIR}/fuzz/run_fuzzer.sh ${fuzz_dir}/build/bin/${fuzzer}_fuzzer
+                   ${fuzz_dir}/run/${fuzzer} ${PROJECT_SOURCE_DIR}/fuzz/seeds/${fuzzer}
+                   -runs=${UMLAB_FUZZ_RUNS} -seed=1 -max_len=${max_len} -timeout=10 -rss_limit_mb=2048
+                   -print_final_stats=1)
+  set_tests_properties(fuzz.${fuzzer} PROPERTIES
+    TIMEOUT 300
+    LABELS fuzz
+    ENVIRONMENT "UBSAN_OPTIONS=print_stacktrace=1;ASAN_OPTIONS=detect_leaks=1")
+endforeach()

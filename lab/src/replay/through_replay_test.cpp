@@ -228,6 +228,20 @@ ThroughReplayOptions mapped() {
   return o;
 }
 
+/// The fake node's firewall: ssh dropped, ident refused with a reset, syslog with an ICMP
+/// unreachable, the rest accepted.
+Action firewallRule(const PacketView& p) {
+  if (const TcpHeader* t = p.tcp()) {
+    if (t->destinationPort == 22)
+      return Action::Drop;
+    if (t->destinationPort == 113)
+      return Action::RejectReset;
+  }
+  if (const UdpHeader* u = p.udp(); u && u->destinationPort == 514)
+    return Action::RejectUnreachable;
+  return Action::Accept;
+}
+
 /// The node's counters as a witness reads them: the actions whose count rose since its last
 /// reading, and how many packets reached the node in between.
 class CountingWitness final : public RuleWitness {
@@ -267,17 +281,7 @@ TEST_CASE("with a rule witness each flow's first packet crosses alone and its fl
   std::string error;
   const std::optional<ReplaySides> sides = ReplaySides::of(kTwoSides, "fw", error);
   REQUIRE(sides);
-  FakeNode node(*sides, [](const PacketView& p) {
-    if (const TcpHeader* t = p.tcp()) {
-      if (t->destinationPort == 22)
-        return Action::Drop;
-      if (t->destinationPort == 113)
-        return Action::RejectReset;
-    }
-    if (const UdpHeader* u = p.udp(); u && u->destinationPort == 514)
-      return Action::RejectUnreachable;
-    return Action::Accept;
-  });
+  FakeNode node(*sides, firewallRule);
   const uint8_t payload[] = {'<', '1', '3', '>', 'h', 'i'};
   std::vector<std::vector<uint8_t>> frames = handshake(80);
   frames.push_back(buildTcp(clientToServer(5), {40002, 22, 1, 0, kTcpSyn, 64240, 1460, {}}));
@@ -336,17 +340,7 @@ TEST_CASE("a drop, a reset and an ICMP unreachable give dropped, rejected and re
   std::string error;
   const std::optional<ReplaySides> sides = ReplaySides::of(kTwoSides, "fw", error);
   REQUIRE(sides);
-  FakeNode node(*sides, [](const PacketView& p) {
-    if (const TcpHeader* t = p.tcp()) {
-      if (t->destinationPort == 22)
-        return Action::Drop;
-      if (t->destinationPort == 113)
-        return Action::RejectReset;
-    }
-    if (const UdpHeader* u = p.udp(); u && u->destinationPort == 514)
-      return Action::RejectUnreachable;
-    return Action::Accept;
-  });
+  FakeNode node(*sides, firewallRule);
   const uint8_t payload[] = {'<', '1', '3', '>', 'h', 'i'};
   std::vector<std::vector<uint8_t>> frames;
   frames.push_back(buildTcp(clientToServer(1), {40000, 22, 1, 0, kTcpSyn, 64240, 1460, {}}));
