@@ -5,6 +5,7 @@
 
 #include "diff_command.hpp"
 #include "import_command.hpp"
+#include "umlab/base/csv.hpp"
 #include "runtime_commands.hpp"
 #include "umlab/base/unique_fd.hpp"
 #include "umlab/base/quantity.hpp"
@@ -360,15 +361,6 @@ RunSummary runSuite(const std::string& self, const CliArgs& a, const TestSpec& s
     (r.outcome.passed ? s.passed : s.failed)++;
   s.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return s;
-}
-
-std::string csvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos)
-    return s;
-  std::string q = "\"";
-  for (char c : s)
-    q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
 }
 
 int cmdTest(const std::string& self, const CliArgs& a, std::ostream& out, std::ostream& err) {

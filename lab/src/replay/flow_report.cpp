@@ -1,5 +1,6 @@
 #include "umlab/lab/replay/flow_report.hpp"
 
+#include "umlab/base/csv.hpp"
 #include "umlab/base/json_writer.hpp"
 
 #include <iomanip>
@@ -96,15 +97,6 @@ std::string endpoint(const IpAddress& a, uint16_t port, bool hasPorts) {
 }
 
 bool hasPorts(uint8_t protocol) { return protocol == 6 || protocol == 17; }
-
-std::string csvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos)
-    return s;
-  std::string q = "\"";
-  for (char c : s)
-    q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
 
 } // namespace
 
