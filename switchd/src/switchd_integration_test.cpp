@@ -452,7 +452,9 @@ print("ECHO_OK", ok, flush=True)
               "ip link set lo up\n"
               "ip addr add 10.9.0." + std::to_string(i) + "/24 dev eth0\n"
               "ip link set eth0 up\n" +
-                  std::string(i == 1 ? *python + " " + echo + " client\nip neigh show dev eth0\n"
+                  // The client stays up afterwards: a guest that powers off leaves the switch,
+                  // which forgets its address before the test reads the table.
+                  std::string(i == 1 ? *python + " " + echo + " client\nip neigh show dev eth0\nexec sleep 3600\n"
                                      : *python + " " + echo + " server\n") +
                   "echo o > /proc/sysrq-trigger\n",
               true);
