@@ -84,6 +84,13 @@ new_account() { # new_account NAME [system]: a fresh account (a system one has n
   id "$a" >/dev/null 2>&1 && userdel -r "$a" >/dev/null 2>&1
   if [ "${2:-}" = system ]; then useradd -r -m -s /bin/bash "$a"; else useradd -m -s /bin/bash "$a"; fi || exit 1
   accounts+=("$a")
+  # A run killed before its cleanup leaves the state of an account that is gone; a new account with
+  # its uid would find that lab there and be refused ("a previous run of lab ... left its state").
+  local uid stale
+  uid=$(id -u "$a")
+  for stale in "/tmp/umlab-$uid" "/run/user/$uid/umlab"; do
+    [ -e "$stale" ] && { echo "note: removing $stale, left by an earlier account with uid $uid"; rm -rf "$stale"; }
+  done
   # useradd gives a new account subordinate ids where /etc/subuid exists; make sure it has them.
   if [ "${2:-}" != system ] && ! grep -q "^$a:" /etc/subuid 2>/dev/null; then
     local first
