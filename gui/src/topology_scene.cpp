@@ -8,6 +8,7 @@
 #include <QKeyEvent>
 
 #include <algorithm>
+#include <cmath>
 
 namespace umlab::gui {
 
@@ -100,6 +101,12 @@ QRectF TopologyScene::contentRect() const {
   if (r.isEmpty())
     r = QRectF(0, 0, 400, 300);
   return r.adjusted(-30, -30, 30, 30);
+}
+
+QPointF TopologyScene::snapped(QPointF p) const {
+  if (!snapsToGrid_)
+    return p;
+  return QPointF(std::round(p.x() / kGridSize) * kGridSize, std::round(p.y() / kGridSize) * kGridSize);
 }
 
 std::string TopologyScene::switchNameOf(ElementId id) const {
@@ -408,13 +415,13 @@ void TopologyScene::mousePressEvent(QGraphicsSceneMouseEvent* event) {
   }
   switch (mode_) {
   case Mode::AddNode: {
-    const ElementId id = editor_.addNode(nodeKind_, event->scenePos());
+    const ElementId id = editor_.addNode(nodeKind_, snapped(event->scenePos()));
     selectOnly(id);
     emit elementPlaced(id);
     return;
   }
   case Mode::AddSegment: {
-    const ElementId id = editor_.addSegment(segmentType_, event->scenePos());
+    const ElementId id = editor_.addSegment(segmentType_, snapped(event->scenePos()));
     selectOnly(id);
     emit elementPlaced(id);
     return;
@@ -446,6 +453,12 @@ void TopologyScene::mouseMoveEvent(QGraphicsSceneMouseEvent* event) {
     return;
   }
   QGraphicsScene::mouseMoveEvent(event);
+  // The items follow the mouse from where they were pressed; snapped, they jump from point to
+  // point. Items the drag has not moved stay where they are, on the grid or not.
+  if (mode_ == Mode::Select && snapsToGrid_ && (event->buttons() & Qt::LeftButton))
+    for (const Move& m : pressed_)
+      if (ElementItem* item = itemFor(m.id); item && item->pos() != QPointF(m.from.x, m.from.y))
+        item->setPos(snapped(item->pos()));
 }
 
 void TopologyScene::mouseReleaseEvent(QGraphicsSceneMouseEvent* event) {
@@ -471,7 +484,9 @@ void TopologyScene::mouseReleaseEvent(QGraphicsSceneMouseEvent* event) {
   std::vector<Move> moves;
   for (Move m : pressed_)
     if (ElementItem* item = itemFor(m.id)) {
-      const QPointF p = item->pos();
+      QPointF p = item->pos();
+      if (p != QPointF(m.from.x, m.from.y))
+        p = snapped(p);
       m.to = Position{std::round(p.x()), std::round(p.y())};
       if (!(m.to == m.from))
         moves.push_back(m);

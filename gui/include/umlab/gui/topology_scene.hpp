@@ -5,6 +5,11 @@
 /// Edits go to the `LabEditor` as undoable commands; a drag moves items freely and becomes one
 /// move command when the mouse is released.
 ///
+/// Snapping (View > Snap to Grid) puts what the mouse places, and what a drag moves, on the
+/// points of a `kGridSize` grid: the drag shows the snapped positions as it goes, and the move
+/// command commits them. A click that moves nothing moves nothing, whether or not the item sits
+/// on the grid; positions from the file and from the automatic layout are not snapped.
+///
 /// Besides the lab, the scene keeps two kinds of view state that items show: the latest
 /// validation report (items with errors get a badge and the messages as a tool tip) and the
 /// running lab's status (node states, switch counters, live link conditions).
@@ -40,6 +45,9 @@ public:
   LabEditor& editor() { return editor_; }
   const LabDocument& document() const { return editor_.document(); }
 
+  /// The spacing of the canvas grid, in scene units: the view draws it, snapping uses it.
+  static constexpr qreal kGridSize = 20;
+
   Mode mode() const { return mode_; }
   /// What AddNode places ("host", "router", "firewall") and AddSegment ("switch", "hub", "mcast").
   const QString& nodeKind() const { return nodeKind_; }
@@ -59,6 +67,12 @@ public:
   std::vector<ElementId> selectedElements() const;
   /// Selects exactly `id` (nothing for kNoElement).
   void selectOnly(ElementId id);
+  /// Whether placing and moving items snaps them to the grid (off by default).
+  bool snapsToGrid() const { return snapsToGrid_; }
+  void setSnapToGrid(bool on) { snapsToGrid_ = on; }
+  /// `p` on the nearest grid point when snapping is on, else `p` unchanged.
+  QPointF snapped(QPointF p) const;
+
   /// The drawing's extent with a margin, for fit and export.
   QRectF contentRect() const;
 
@@ -131,6 +145,7 @@ private:
   QGraphicsLineItem* rubberLine_ = nullptr;
   ElementId linkFrom_ = kNoElement;
   std::vector<Move> pressed_; ///< positions of the selected items when a drag began
+  bool snapsToGrid_ = false;
 
   std::unordered_map<ElementId, std::pair<Severity, QString>> marks_;
   std::optional<LabStatus> status_;
