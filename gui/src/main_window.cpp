@@ -3,15 +3,18 @@
 #include "umlab/gui/canvas_export.hpp"
 #include "umlab/gui/diagnostics_list.hpp"
 #include "umlab/gui/element_menu.hpp"
+#include "umlab/gui/help.hpp"
 #include "umlab/gui/icons.hpp"
 #include "umlab/gui/node_inspector.hpp"
 #include "umlab/gui/property_panel.hpp"
+#include "umlab/gui/recent_files.hpp"
 #include "umlab/gui/topology_scene.hpp"
 #include "umlab/gui/topology_view.hpp"
 
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDesktopServices>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -22,14 +25,24 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QStatusBar>
 #include <QTimer>
 #include <QToolBar>
+#include <QUrl>
 
 namespace umlab::gui {
 
 namespace {
 QString q(const std::string& s) { return QString::fromStdString(s); }
+
+/// The layout's version for saveState/restoreState: raise it when the docks or tool bars change
+/// so much that an old saved layout would look wrong (restoreState then keeps the default).
+constexpr int kLayoutVersion = 1;
+constexpr const char* kGeometryKey = "window/geometry";
+constexpr const char* kLayoutKey = "window/layout";
+constexpr const char* kShowGridKey = "view/showGrid";
+constexpr const char* kSnapToGridKey = "view/snapToGrid";
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -43,6 +56,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   createToolBars();
   createDocks();
   wire();
+  createDesktopBasics();
   editor_.newLab();
   resize(1280, 820);
 }
@@ -134,6 +148,7 @@ void MainWindow::createActions() {
 
 void MainWindow::createMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
+  fileMenu_ = file;
   file->addActions({newAction_, openAction_, saveAction_, saveAsAction_});
   file->addSeparator();
   file->addActions({exportPngAction_, exportSvgAction_, exportMermaidAction_, exportDrawioAction_});
@@ -144,6 +159,7 @@ void MainWindow::createMenus() {
   edit->addSeparator();
   edit->addActions({deleteAction_, selectAllAction_, arrangeAction_});
   QMenu* view = menuBar()->addMenu(tr("&View"));
+  viewMenu_ = view;
   view->addActions({zoomInAction_, zoomOutAction_, fitAction_});
   QMenu* tools = menuBar()->addMenu(tr("&Tools"));
   tools->addActions(tools_->actions());
@@ -335,6 +351,7 @@ bool MainWindow::saveTo(const QString& path) {
     return false;
   }
   runner_.setLab(q(editor_.document().data().name), editor_.path());
+  recentFiles_->add(path);
   statusBar()->showMessage(tr("saved %1").arg(path), 5000);
   return true;
 }
@@ -463,10 +480,152 @@ void MainWindow::activateElement(ElementId id) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-  if (maybeSave())
+  if (maybeSave()) {
+    saveLayout();
     event->accept();
-  else
+  } else {
     event->ignore();
+  }
+}
+
+// ---- desktop basics -----------------------------------------------------------------------------
+
+void MainWindow::createDesktopBasics() {
+  // File > Open Recent, under Open.
+  auto* recentMenu = new QMenu(tr("Open &Recent"), this);
+  recentMenu->setObjectName("recentMenu");
+  recentFiles_ = new RecentFiles(recentMenu);
+  fileMenu_->insertMenu(saveAction_, recentMenu);
+  connect(recentFiles_, &RecentFiles::openRequested, this, &MainWindow::openRecent);
+  connect(&editor_, &LabEditor::labOpened, this, [this] { recentFiles_->add(editor_.path()); }); // a new lab has none
+
+  // View: the grid, then every panel and tool bar (closed ones come back here), and the layout
+  // as built.
+  showGridAction_ = new QAction(tr("Show &Grid"), this);
+  showGridAction_->setObjectName("showGridAction");
+  showGridAction_->setCheckable(true);
+  connect(showGridAction_, &QAction::toggled, this, [this](bool on) {
+    view_->setGridVisible(on);
+    if (settings_)
+      settings_->setValue(kShowGridKey, on);
+  });
+  snapToGridAction_ = new QAction(tr("S&nap to Grid"), this);
+  snapToGridAction_->setObjectName("snapToGridAction");
+  snapToGridAction_->setCheckable(true);
+  snapToGridAction_->setStatusTip(tr("Place and move nodes and segments on the grid's points"));
+  connect(snapToGridAction_, &QAction::toggled, this, [this](bool on) {
+    scene_->setSnapToGrid(on);
+    if (settings_)
+      settings_->setValue(kSnapToGridKey, on);
+  });
+  viewMenu_->addSeparator();
+  viewMenu_->addActions({showGridAction_, snapToGridAction_});
+  viewMenu_->addSeparator();
+  for (QDockWidget* dock : findChildren<QDockWidget*>(QString(), Qt::FindDirectChildrenOnly))
+    viewMenu_->addAction(dock->toggleViewAction());
+  QMenu* bars = viewMenu_->addMenu(tr("&Tool Bars"));
+  bars->setObjectName("toolBarsMenu");
+  for (QToolBar* bar : findChildren<QToolBar*>(QString(), Qt::FindDirectChildrenOnly))
+    bars->addAction(bar->toggleViewAction());
+  viewMenu_->addSeparator();
+  resetLayoutAction_ = viewMenu_->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
+  resetLayoutAction_->setObjectName("resetLayoutAction");
+  resetLayoutAction_->setStatusTip(tr("Every panel and tool bar back where it was at first"));
+  defaultLayout_ = saveState(kLayoutVersion);
+
+  // Help.
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->setObjectName("helpMenu");
+  userGuideAction_ = help->addAction(tr("&User Guide"), this, &MainWindow::openUserGuide);
+  userGuideAction_->setObjectName("userGuideAction");
+  userGuideAction_->setShortcut(QKeySequence::HelpContents);
+  help->addSeparator();
+  aboutAction_ = help->addAction(tr("&About umlab-gui"), this, &MainWindow::showAbout);
+  aboutAction_->setObjectName("aboutAction");
+  aboutAction_->setMenuRole(QAction::AboutRole);
+  aboutQtAction_ = help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+  aboutQtAction_->setObjectName("aboutQtAction");
+  aboutQtAction_->setMenuRole(QAction::AboutQtRole);
+
+  describeTools();
+}
+
+void MainWindow::describeTools() {
+  // Single keys, taken only while the canvas has the focus: typing in a panel's field stays typing.
+  struct ToolHelp {
+    const char* name;
+    Qt::Key key;
+    const char* click;
+  };
+  static const ToolHelp tools[] = {
+      {"selectTool", Qt::Key_S, QT_TR_NOOP("Click an item to select it, drag to move the selection, drag on empty "
+                                           "canvas to select a region. Esc also returns here.")},
+      {"hostTool", Qt::Key_H, QT_TR_NOOP("Click on the canvas to place a host (pc1, pc2, …).")},
+      {"routerTool", Qt::Key_R, QT_TR_NOOP("Click on the canvas to place a router (r1, r2, …).")},
+      {"firewallTool", Qt::Key_F, QT_TR_NOOP("Click on the canvas to place a firewall (fw1, fw2, …).")},
+      {"switchTool", Qt::Key_W, QT_TR_NOOP("Click on the canvas to place a switch segment (sw1, sw2, …).")},
+      {"hubTool", Qt::Key_U, QT_TR_NOOP("Click on the canvas to place a hub segment (hub1, hub2, …).")},
+      {"mcastTool", Qt::Key_M, QT_TR_NOOP("Click on the canvas to place an mcast segment (bus1, bus2, …).")},
+      {"linkTool", Qt::Key_L, QT_TR_NOOP("Drag from a node or segment to another one: node to segment joins the "
+                                         "segment, node to node is a point-to-point link, segment to segment "
+                                         "a trunk.")},
+  };
+  for (const ToolHelp& t : tools) {
+    QAction* a = findChild<QAction*>(QLatin1String(t.name));
+    if (!a)
+      continue;
+    a->setShortcut(QKeySequence(t.key));
+    a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    view_->addAction(a);
+    const QString title = a->text().section(':', 0, 0); // "Link: drag from ..." is titled "Link"
+    const QString key = a->shortcut().toString(QKeySequence::NativeText);
+    a->setToolTip(QStringLiteral("%1 (%2)\n%3").arg(title, key, tr(t.click)));
+    a->setStatusTip(tr(t.click));
+  }
+}
+
+void MainWindow::useSettings(std::unique_ptr<QSettings> settings) {
+  settings_ = std::move(settings);
+  if (settings_) {
+    restoreGeometry(settings_->value(kGeometryKey).toByteArray());
+    restoreState(settings_->value(kLayoutKey).toByteArray(), kLayoutVersion);
+    showGridAction_->setChecked(settings_->value(kShowGridKey, false).toBool());
+    snapToGridAction_->setChecked(settings_->value(kSnapToGridKey, false).toBool());
+  }
+  recentFiles_->setSettings(settings_.get());
+}
+
+void MainWindow::saveLayout() {
+  if (!settings_)
+    return;
+  settings_->setValue(kGeometryKey, saveGeometry());
+  settings_->setValue(kLayoutKey, saveState(kLayoutVersion));
+}
+
+void MainWindow::resetLayout() { restoreState(defaultLayout_, kLayoutVersion); }
+
+void MainWindow::openRecent(const QString& path) {
+  if (maybeSave())
+    openFile(path);
+}
+
+void MainWindow::showAbout() {
+  auto* box = new QMessageBox(QMessageBox::NoIcon, tr("About umlab-gui"), aboutText(), QMessageBox::Close, this);
+  box->setObjectName("aboutBox");
+  box->setTextFormat(Qt::RichText);
+  box->setTextInteractionFlags(Qt::TextBrowserInteraction);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->open();
+}
+
+void MainWindow::openUserGuide() {
+  const QString path = userGuidePath();
+  if (path.isEmpty()) {
+    statusBar()->showMessage(tr("the user guide (docs/gui.md) is not installed with this umlab-gui"), 10000);
+    return;
+  }
+  if (!QDesktopServices::openUrl(QUrl::fromLocalFile(path)))
+    statusBar()->showMessage(tr("cannot open %1: no program is set to open it").arg(path), 10000);
 }
 
 } // namespace umlab::gui
