@@ -1,6 +1,7 @@
 // The main window's desktop basics (issue 23): the View menu, the layout and recent files kept in
 // settings, Help, the tools' tool tips and keys, the grid and snapping. Every window here gets
 // its settings from a file in a temporary directory, or none: the user's own are never read.
+#include "umlab/base/child_process.hpp"
 #include "umlab/base/temp_dir.hpp"
 #include "umlab/gui/help.hpp"
 #include "umlab/gui/items.hpp"
@@ -15,6 +16,7 @@
 #include <QDesktopServices>
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QImage>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
@@ -407,6 +409,29 @@ TEST_CASE("Show Grid draws a grid behind the canvas, and Snap to Grid places and
   CHECK(w.view()->isGridVisible());
   CHECK(action(w, "snapToGridAction")->isChecked());
   CHECK(w.scene()->snapsToGrid());
+}
+
+TEST_CASE("umlab-gui --screenshot neither reads nor writes the user's settings", "[gui][desktop][export]") {
+  TempDir dir("umlab-gui-test");
+  const std::string gui = std::string(UMLAB_BINARY_DIR) + "/bin/umlab-gui";
+  auto shoot = [&](const std::string& configHome, const std::string& png) {
+    Command c;
+    c.argv = {gui, "topologies/dmz.yaml", "--screenshot", png, "--window"};
+    c.env = {{"XDG_CONFIG_HOME", configHome}};
+    REQUIRE(runCommand(c).status.code == 0);
+    return QImage(QString::fromStdString(png));
+  };
+  // A user who shows the grid and snaps, with a window of another size.
+  const std::string used = dir.file("used");
+  std::filesystem::create_directories(used + "/umlab");
+  std::ofstream(used + "/umlab/umlab-gui.conf") << "[view]\nshowGrid=true\nsnapToGrid=true\n";
+  const std::string fresh = dir.file("fresh");
+  std::filesystem::create_directories(fresh);
+  const QImage withSettings = shoot(used, dir.file("used.png"));
+  const QImage without = shoot(fresh, dir.file("fresh.png"));
+  REQUIRE_FALSE(without.isNull());
+  CHECK(withSettings == without);
+  CHECK(std::filesystem::is_empty(fresh));
 }
 
 #include "desktop_test.moc"
