@@ -12,10 +12,12 @@
 class QAction;
 class QActionGroup;
 class QLabel;
+class QMenu;
 class QPlainTextEdit;
 
 namespace umlab::gui {
 
+class CanvasClipboard;
 class DiagnosticsList;
 class NodeInspector;
 class PropertyPanel;
@@ -54,6 +56,8 @@ private:
   void createMenus();
   void createToolBars();
   void createDocks();
+  /// Edit > Cut, Copy, Paste, Duplicate (before Delete), and Paste Here on the empty canvas.
+  void createClipboardActions(QMenu* edit);
   void wire();
   void updateTitle();
   void updateRunActions();
@@ -104,6 +108,7 @@ private:
   QActionGroup* tools_ = nullptr;
   QAction* selectTool_ = nullptr;
   QAction* linkTool_ = nullptr;
+  CanvasClipboard* clipboard_ = nullptr;
 };
 
 } // namespace umlab::gui

@@ -5,9 +5,10 @@
 /// Edits go to the `LabEditor` as undoable commands; a drag moves items freely and becomes one
 /// move command when the mouse is released.
 ///
-/// Besides the lab, the scene keeps two kinds of view state that items show: the latest
-/// validation report (items with errors get a badge and the messages as a tool tip) and the
-/// running lab's status (node states, switch counters, live link conditions).
+/// Besides the lab, the scene keeps three kinds of view state that items show: the latest
+/// validation report (items with errors get a badge and the messages as a tool tip), the
+/// running lab's status (node states, switch counters, live link conditions) and the captures
+/// running now (a red "REC" badge on the segment or point-to-point link being captured).
 
 #include "umlab/gui/lab_editor.hpp"
 #include "umlab/gui/lab_status.hpp"
@@ -15,6 +16,7 @@
 #include <QGraphicsScene>
 #include <QPoint>
 
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -59,6 +61,8 @@ public:
   std::vector<ElementId> selectedElements() const;
   /// Selects exactly `id` (nothing for kNoElement).
   void selectOnly(ElementId id);
+  /// Selects exactly `ids` (those that have an item).
+  void selectOnly(const std::vector<ElementId>& ids);
   /// The drawing's extent with a margin, for fit and export.
   QRectF contentRect() const;
 
@@ -75,6 +79,14 @@ public:
   /// The switch name of a segment or a point-to-point link ("lan", "p2p.3"), as ps reports it.
   std::string switchNameOf(ElementId id) const;
 
+  // ---- captures ------------------------------------------------------------------------
+  /// The captures running now (`LabRunner::captures`): by switch name (a segment's name, or
+  /// "p2p.<n>" for a point-to-point link), where each goes (a file, or "wireshark").
+  void setCaptures(std::map<QString, QString> captures);
+  /// Where the capture of `id` goes, when one runs: a segment's, or a point-to-point link's
+  /// (a link to a segment is captured with its segment, which shows it). Empty otherwise.
+  QString captureOf(ElementId id) const;
+
   /// Called by items when they move (ItemPositionHasChanged): links follow.
   void itemMoved(ElementId id);
 
@@ -89,6 +101,8 @@ signals:
   void modeChanged(umlab::gui::TopologyScene::Mode mode);
   /// A right click on an element, at a global screen position.
   void elementContextMenu(umlab::gui::ElementId id, const QPoint& screenPos);
+  /// A right click on the empty canvas.
+  void canvasContextMenu(QPointF scenePos, const QPoint& screenPos);
   /// An element was added with the mouse (the window may select it).
   void elementPlaced(umlab::gui::ElementId id);
   /// A double-click on an element in the select tool.
@@ -134,6 +148,7 @@ private:
 
   std::unordered_map<ElementId, std::pair<Severity, QString>> marks_;
   std::optional<LabStatus> status_;
+  std::map<QString, QString> captures_;
 };
 
 } // namespace umlab::gui
