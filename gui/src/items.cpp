@@ -1,6 +1,7 @@
 #include "umlab/gui/items.hpp"
 
 #include "umlab/gui/icons.hpp"
+#include "umlab/gui/link_port.hpp"
 #include "umlab/gui/topology_scene.hpp"
 
 #include <QFontMetricsF>
@@ -46,6 +47,36 @@ void paintBadge(QPainter& p, QPointF at, Severity s) {
   p.setPen(Qt::white);
   p.drawText(QRectF(at.x() - 8, at.y() - 8, 16, 16), Qt::AlignCenter, QStringLiteral("!"));
   p.restore();
+}
+
+/// The mark of a running capture: a red "● REC" tag, drawn at every zoom.
+constexpr qreal kRecWidth = 38, kRecHeight = 15;
+
+void paintCaptureBadge(QPainter& p, const QRectF& r) {
+  p.save();
+  p.setRenderHint(QPainter::Antialiasing);
+  p.setPen(QPen(Qt::white, 1.5));
+  p.setBrush(QColor(0xdc, 0x26, 0x26));
+  p.drawRoundedRect(r, r.height() / 2, r.height() / 2);
+  p.setPen(Qt::NoPen);
+  p.setBrush(Qt::white);
+  p.drawEllipse(QPointF(r.left() + 8, r.center().y()), 3, 3);
+  QFont f = smallFont();
+  f.setBold(true);
+  p.setFont(f);
+  p.setPen(Qt::white);
+  p.drawText(r.adjusted(13, 0, -3, 0), Qt::AlignCenter, QStringLiteral("REC"));
+  p.restore();
+}
+
+/// The tool tip's line about a running capture, or nothing.
+QString captureTip(const TopologyScene* scene, ElementId id) {
+  const QString target = scene ? scene->captureOf(id) : QString();
+  if (target.isEmpty())
+    return {};
+  const QString where = target == QStringLiteral("wireshark") ? QStringLiteral("live into Wireshark")
+                                                             : QStringLiteral("to ") + target.toHtmlEscaped();
+  return QStringLiteral("<br><span style=\"color:#b91c1c\">● capturing %1</span> (right-click to stop)").arg(where);
 }
 
 /// A label's lines on a pale rounded box, readable over lines.
@@ -263,6 +294,7 @@ void SegmentItem::refresh() {
   QString tip = "<b>" + q(seg->name).toHtmlEscaped() + "</b> (" + q(seg->type.empty() ? "switch" : seg->type) + ")";
   if (!seg->description.empty())
     tip += "<br>" + q(seg->description).toHtmlEscaped();
+  tip += captureTip(s, elementId());
   setToolTip(tooltipWithMessages(tip, s, elementId()));
   update();
 }
@@ -301,6 +333,8 @@ void SegmentItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* optio
     painter->drawText(QRectF(labelRect_.left(), labelRect_.top() + lineH, labelRect_.width(), lineH), Qt::AlignCenter,
                       second);
   }
+  if (!s->captureOf(elementId()).isEmpty())
+    paintCaptureBadge(*painter, QRectF(iconRect().left() - 10, iconRect().top() - 10, kRecWidth, kRecHeight));
   if (auto m = s->markOf(elementId()))
     paintBadge(*painter, iconRect().topRight() + QPointF(2, -2), *m);
 }
@@ -365,39 +399,14 @@ LiveLink liveLinkOf(const TopologyScene& scene, const LinkData& l) {
   const LabStatus* status = scene.status() ? &*scene.status() : nullptr;
   if (!status)
     return live;
-  const LabData& lab = scene.document().data();
-  const LinkShape shape = linkShape(l);
-  const int ni = interfaceEnd(l);
-  std::string port, owner, other;
-  const SwitchStatus* sw = nullptr;
-  if (shape == LinkShape::ToSegment && l.ends[ni].kind == EndpointData::Kind::Interface) {
-    port = endpointText(lab, l.ends[ni]);
-    owner = endpointName(lab, l.ends[ni]);
-    other = endpointName(lab, l.ends[1 - ni]);
-    sw = status->switchOf(other);
-  } else if (shape == LinkShape::PointToPoint) {
-    port = endpointText(lab, l.ends[0]);
-    owner = endpointName(lab, l.ends[0]);
-    other = endpointName(lab, l.ends[1]);
-    sw = status->switchOf(scene.switchNameOf(l.id));
-  } else if (shape == LinkShape::Trunk) {
-    owner = endpointName(lab, l.ends[0]);
-    other = endpointName(lab, l.ends[1]);
-    port = "trunk:" + owner;
-    sw = status->switchOf(other);
-    if (!sw || !portOf(*sw, port)) { // the trunk's port as the first segment's switch names it
-      std::swap(owner, other);
-      port = "trunk:" + owner;
-      sw = status->switchOf(other);
-    }
-  } else if (shape == LinkShape::ToHost && l.ends[ni].kind == EndpointData::Kind::Interface) {
-    return live; // a tap: no switch, no counters
-  }
-  if (!sw)
+  const LivePort lp = findLivePort(*status, scene.document().data(), l, scene.switchNameOf(l.id));
+  if (!lp.port)
     return live;
-  const PortStatus* p = portOf(*sw, port);
-  if (!p)
-    return live;
+  const SwitchStatus* sw = lp.sw;
+  const PortStatus* p = lp.port;
+  const std::string& port = lp.name;
+  const std::string& owner = lp.owner;
+  const std::string& other = lp.other;
   live.hasPort = true;
   live.isDown = isPortDown(*p);
   const std::string conditions = describeLiveConditions(p->conditionsIn, p->conditionsOut);
@@ -454,6 +463,16 @@ void setCentreLabel(LinkGeometry& g) {
         g.centre->rect = moved;
         return;
       }
+}
+
+/// A running capture's badge sits on the line's middle, above the middle label when there is one.
+void placeCaptureBadge(LinkGeometry& g, bool isCaptured) {
+  g.captureBadge.reset();
+  if (!isCaptured || !g.visible)
+    return;
+  const QPointF c = g.line.center();
+  const qreal y = g.centre ? g.centre->rect.top() - kRecHeight / 2 - 2 : c.y() - kRecHeight; // clear of a validation badge
+  g.captureBadge = QRectF(c.x() - kRecWidth / 2, y - kRecHeight / 2, kRecWidth, kRecHeight);
 }
 
 /// Where a link is drawn and what its labels say, from the document and the run state.
@@ -515,6 +534,7 @@ LinkGeometry linkGeometry(const TopologyScene& scene, ElementId id) {
   g.badgeAt = g.line.pointAt(badgeT);
   g.written = middle;
   setCentreLabel(g);
+  placeCaptureBadge(g, !scene.captureOf(id).isEmpty());
   return g;
 }
 
@@ -530,6 +550,8 @@ QRectF boundsOf(const LinkGeometry& g) {
     r = r.united(l.rect.adjusted(-2, -2, 2, 2));
   if (g.centre)
     r = r.united(g.centre->rect.adjusted(-2, -2, 2, 2));
+  if (g.captureBadge)
+    r = r.united(g.captureBadge->adjusted(-2, -2, 2, 2));
   return r;
 }
 
@@ -567,6 +589,7 @@ void LinkItem::adjust() {
     tip = q(endpointText(doc.data(), l->ends[0]) + " — " + endpointText(doc.data(), l->ends[1])).toHtmlEscaped();
   else if (const MonitorData* m = doc.monitor(elementId()))
     tip = QStringLiteral("monitor %1 mirrors %2").arg(q(m->iface), q(m->mirrorName)).toHtmlEscaped();
+  tip += captureTip(s, elementId());
   setToolTip(tooltipWithMessages(tip, s, elementId()));
   update();
 }
@@ -583,6 +606,7 @@ void LinkItem::adjustLive() {
   prepareGeometryChange();
   geometry_.live = std::move(live);
   setCentreLabel(geometry_);
+  placeCaptureBadge(geometry_, geometry_.captureBadge.has_value());
   bounds_ = boundsOf(geometry_);
   update();
 }
@@ -631,6 +655,8 @@ void LinkItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     if (g.centre)
       paintLabel(*painter, *g.centre);
   }
+  if (g.captureBadge)
+    paintCaptureBadge(*painter, *g.captureBadge);
   if (auto m = s->markOf(elementId()))
     paintBadge(*painter, g.badgeAt, *m);
 }

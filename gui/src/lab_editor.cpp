@@ -1,6 +1,7 @@
 #include "umlab/gui/lab_editor.hpp"
 
 #include "umlab/base/ip_address.hpp"
+#include "umlab/gui/lab_fragment.hpp"
 #include "umlab/gui/yaml_writer.hpp"
 
 #include <QFileInfo>
@@ -15,16 +16,6 @@ namespace umlab::gui {
 namespace {
 
 constexpr int kValidateDelayMs = 250;
-
-std::string namePrefix(const QString& kind) {
-  if (kind == "host") return "pc";
-  if (kind == "router") return "r";
-  if (kind == "firewall") return "fw";
-  if (kind == "switch") return "sw";
-  if (kind == "hub") return "hub";
-  if (kind == "mcast") return "bus";
-  return kind.toStdString();
-}
 
 Position snapped(QPointF p) { return Position{std::round(p.x()), std::round(p.y())}; }
 
@@ -112,7 +103,7 @@ void LabEditor::validateNow() {
 ElementId LabEditor::addNode(const QString& kind, QPointF pos) {
   NodeData n;
   n.id = document_.newId();
-  n.name = firstFreeName(document_.data(), namePrefix(kind));
+  n.name = firstFreeName(document_.data(), namePrefix(kind.toStdString()));
   if (kind != "host")
     n.settings.kind = kind.toStdString();
   n.position = snapped(pos);
@@ -124,7 +115,7 @@ ElementId LabEditor::addNode(const QString& kind, QPointF pos) {
 ElementId LabEditor::addSegment(const QString& type, QPointF pos) {
   SegmentData s;
   s.id = document_.newId();
-  s.name = firstFreeName(document_.data(), namePrefix(type));
+  s.name = firstFreeName(document_.data(), namePrefix(type.toStdString()));
   s.type = type.toStdString();
   s.position = snapped(pos);
   push(new ElementsCommand(document_, {ElementSnapshot{s, document_.data().segments.size()}}, false,
@@ -353,6 +344,32 @@ void LabEditor::arrange() {
   std::erase_if(moves, [](const Move& m) { return m.from == m.to; });
   if (!moves.empty())
     push(new MoveCommand(document_, std::move(moves), QStringLiteral("Arrange")));
+}
+
+std::vector<ElementId> LabEditor::paste(const LabData& fragment, std::optional<QPointF> centre, const QString& verb) {
+  std::optional<Position> at;
+  if (centre)
+    at = snapped(*centre);
+  const LabData placed = placeFragment(document_.data(), fragment, [this] { return document_.newId(); }, at);
+  const LabData& lab = document_.data();
+  std::vector<ElementSnapshot> snapshots;
+  std::vector<ElementId> ids;
+  auto add = [&](const auto& elements, size_t end) {
+    for (size_t i = 0; i < elements.size(); ++i) {
+      snapshots.push_back(ElementSnapshot{elements[i], end + i});
+      ids.push_back(elements[i].id);
+    }
+  };
+  add(placed.nodes, lab.nodes.size());
+  add(placed.segments, lab.segments.size());
+  add(placed.links, lab.links.size());
+  add(placed.monitors, lab.monitors.size());
+  add(placed.replays, lab.replays.size());
+  if (snapshots.empty())
+    return {};
+  const QString text = snapshots.size() == 1 ? verb : QStringLiteral("%1 %2 items").arg(verb).arg(snapshots.size());
+  push(new ElementsCommand(document_, std::move(snapshots), false, text));
+  return ids;
 }
 
 } // namespace umlab::gui

@@ -1,5 +1,6 @@
 #include "umlab/gui/main_window.hpp"
 
+#include "umlab/gui/canvas_clipboard.hpp"
 #include "umlab/gui/canvas_export.hpp"
 #include "umlab/gui/diagnostics_list.hpp"
 #include "umlab/gui/element_menu.hpp"
@@ -158,6 +159,7 @@ void MainWindow::createMenus() {
   edit->addActions({undoAction_, redoAction_});
   edit->addSeparator();
   edit->addActions({deleteAction_, selectAllAction_, arrangeAction_});
+  createClipboardActions(edit);
   QMenu* view = menuBar()->addMenu(tr("&View"));
   viewMenu_ = view;
   view->addActions({zoomInAction_, zoomOutAction_, fitAction_});
@@ -165,6 +167,50 @@ void MainWindow::createMenus() {
   tools->addActions(tools_->actions());
   QMenu* lab = menuBar()->addMenu(tr("&Lab"));
   lab->addActions({validateAction_, startAction_, stopAction_, applyAction_});
+}
+
+void MainWindow::createClipboardActions(QMenu* edit) {
+  clipboard_ = new CanvasClipboard(*scene_, this);
+  auto make = [&](const QString& text, const char* name, const QList<QKeySequence>& keys) {
+    auto* a = new QAction(text, this);
+    a->setObjectName(name);
+    a->setShortcuts(keys);
+    a->setShortcutContext(Qt::WidgetWithChildrenShortcut); // in a panel's field the keys edit its text
+    view_->addAction(a);
+    return a;
+  };
+  QAction* cut = make(tr("Cu&t"), "cutAction", QKeySequence::keyBindings(QKeySequence::Cut));
+  QAction* copy = make(tr("&Copy"), "copyAction", QKeySequence::keyBindings(QKeySequence::Copy));
+  QAction* paste = make(tr("&Paste"), "pasteAction", QKeySequence::keyBindings(QKeySequence::Paste));
+  QAction* duplicate = make(tr("D&uplicate"), "duplicateAction", {QKeySequence(Qt::CTRL | Qt::Key_D)});
+  cut->setToolTip(tr("Copy the selected nodes and segments with the links among them, then delete them"));
+  copy->setToolTip(tr("Copy the selected nodes and segments with the links among them (as topology YAML)"));
+  paste->setToolTip(tr("Paste beside what was copied, with new names; addresses already in use are left out"));
+  duplicate->setToolTip(tr("Copy the selection beside itself, without the clipboard"));
+  edit->insertActions(deleteAction_, {cut, copy, paste, duplicate});
+  connect(cut, &QAction::triggered, clipboard_, &CanvasClipboard::cut);
+  connect(copy, &QAction::triggered, clipboard_, &CanvasClipboard::copy);
+  connect(paste, &QAction::triggered, clipboard_, &CanvasClipboard::paste);
+  connect(duplicate, &QAction::triggered, clipboard_, &CanvasClipboard::duplicate);
+  auto followSelection = [this, cut, copy, duplicate] {
+    for (QAction* a : {cut, copy, duplicate})
+      a->setEnabled(clipboard_->canCopy());
+  };
+  connect(scene_, &QGraphicsScene::selectionChanged, this, followSelection);
+  followSelection();
+  paste->setEnabled(clipboard_->canPaste());
+  connect(clipboard_, &CanvasClipboard::canPasteChanged, paste, &QAction::setEnabled);
+  connect(clipboard_, &CanvasClipboard::message, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+  // A right click on the empty canvas: paste there.
+  connect(scene_, &TopologyScene::canvasContextMenu, this, [this](QPointF scenePos, const QPoint& screenPos) {
+    QMenu menu(this);
+    QAction* here = menu.addAction(tr("Paste Here"));
+    here->setObjectName("pasteHereAction");
+    here->setEnabled(clipboard_->canPaste());
+    connect(here, &QAction::triggered, clipboard_, [this, scenePos] { clipboard_->pasteAt(scenePos); });
+    menu.addAction(selectAllAction_);
+    menu.exec(screenPos);
+  });
 }
 
 void MainWindow::createToolBars() {
@@ -264,6 +310,7 @@ void MainWindow::wire() {
     captureLabel_->setToolTip(tr("Right-click the segment or link and choose Stop capture"));
     captureLabel_->setVisible(!parts.isEmpty());
   });
+  connect(&runner_, &LabRunner::capturesChanged, scene_, [this] { scene_->setCaptures(runner_.captures()); });
   connect(&runner_, &LabRunner::commandFinished, this,
           [this](const QString& node, const QString& command, int exitCode, const QString& output) {
             auto* box = new QMessageBox(QMessageBox::NoIcon, tr("%1: %2").arg(node, command),
@@ -288,7 +335,7 @@ void MainWindow::wire() {
     inspector_->setNode(node ? q(node->name) : QString());
   });
   connect(scene_, &TopologyScene::elementContextMenu, this,
-          [this](ElementId id, const QPoint& pos) { execElementMenu(id, pos, *scene_, runner_, this); });
+          [this](ElementId id, const QPoint& pos) { execElementMenu(id, pos, *scene_, runner_, this, applyAction_); });
 
   connect(&editor_, &LabEditor::reportChanged, this, [this] {
     problems_->setReport(editor_.report());
@@ -471,7 +518,7 @@ void MainWindow::activateElement(ElementId id) {
   if (!runner_.status())
     return;
   QMenu menu;
-  populateElementMenu(menu, id, *scene_, runner_, this);
+  populateElementMenu(menu, id, *scene_, runner_, this, applyAction_);
   for (const char* name : {"consoleAction", "conditionsAction"})
     if (QAction* a = menu.findChild<QAction*>(name); a && a->isEnabled()) {
       a->trigger();

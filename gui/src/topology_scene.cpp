@@ -96,6 +96,13 @@ void TopologyScene::selectOnly(ElementId id) {
     item->setSelected(true);
 }
 
+void TopologyScene::selectOnly(const std::vector<ElementId>& ids) {
+  clearSelection();
+  for (ElementId id : ids)
+    if (ElementItem* item = itemFor(id))
+      item->setSelected(true);
+}
+
 QRectF TopologyScene::contentRect() const {
   QRectF r = itemsBoundingRect();
   if (r.isEmpty())
@@ -379,6 +386,38 @@ void TopologyScene::setStatus(std::optional<LabStatus> status) {
   }
 }
 
+void TopologyScene::setCaptures(std::map<QString, QString> captures) {
+  if (captures == captures_)
+    return;
+  auto changed = [&](const std::string& name) {
+    const QString key = QString::fromStdString(name);
+    auto a = captures_.find(key), b = captures.find(key);
+    const bool wasOn = a != captures_.end(), isOn = b != captures.end();
+    return wasOn != isOn || (isOn && a->second != b->second);
+  };
+  std::vector<ElementId> touched;
+  for (const SegmentData& seg : document().data().segments)
+    if (changed(seg.name))
+      touched.push_back(seg.id);
+  for (const LinkData& l : document().data().links)
+    if (linkShape(l) == LinkShape::PointToPoint && changed(switchNameOf(l.id)))
+      touched.push_back(l.id);
+  captures_ = std::move(captures);
+  for (ElementId id : touched)
+    if (ElementItem* item = itemFor(id))
+      item->refresh();
+}
+
+QString TopologyScene::captureOf(ElementId id) const {
+  if (captures_.empty())
+    return {};
+  const LinkData* l = document().link(id);
+  if (!document().segment(id) && !(l && linkShape(*l) == LinkShape::PointToPoint))
+    return {};
+  auto it = captures_.find(QString::fromStdString(switchNameOf(id)));
+  return it == captures_.end() ? QString() : it->second;
+}
+
 // ---- tools --------------------------------------------------------------------------------------
 
 void TopologyScene::setMode(Mode mode) {
@@ -513,8 +552,13 @@ void TopologyScene::keyPressEvent(QKeyEvent* event) {
 
 void TopologyScene::contextMenuEvent(QGraphicsSceneContextMenuEvent* event) {
   const ElementId id = elementAt(event->scenePos());
-  if (id == kNoElement)
+  if (id == kNoElement) {
+    if (mode_ == Mode::Select) {
+      emit canvasContextMenu(event->scenePos(), event->screenPos());
+      event->accept();
+    }
     return;
+  }
   if (ElementItem* item = itemFor(id); item && !item->isSelected())
     selectOnly(id);
   emit elementContextMenu(id, event->screenPos());

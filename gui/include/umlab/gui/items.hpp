@@ -61,7 +61,8 @@ private:
   QRectF labelRect_;
 };
 
-/// A segment: a switch, hub or mcast symbol, its name, and live frame counters.
+/// A segment: a switch, hub or mcast symbol, its name, live frame counters, and a red "REC"
+/// badge while it is captured.
 class SegmentItem : public ElementItem {
 public:
   enum { Type = UserType + 2 };
@@ -116,6 +117,7 @@ struct LinkGeometry {
   std::vector<LinkLabel> labels;   ///< the interface labels at the ends
   std::optional<LinkLabel> centre; ///< in the middle: `written`, or `live` while the lab runs
   QPointF badgeAt; ///< where a validation badge goes: clear of the labels
+  std::optional<QRectF> captureBadge; ///< a running capture's "REC" badge (point-to-point links)
 };
 
 /// A link or a monitor: a line between its two ends, with interface names and addresses near

@@ -76,6 +76,10 @@ public:
   ElementId addReplay(ElementId segment, const std::string& pcap);
   /// Places every node and segment again with the automatic layout (one undoable move).
   void arrange();
+  /// Inserts a copy of elements (`lab_fragment.hpp`: new ids and names, no clashing address
+  /// or MAC, apart from the lab's elements or centred on `centre`) as one undoable edit named
+  /// after `verb` ("Paste", "Duplicate"). Returns the new elements' ids, in file order.
+  std::vector<ElementId> paste(const LabData& fragment, std::optional<QPointF> centre, const QString& verb);
 
   /// Validates now instead of after the pause; tests and "Validate" use it.
   void validateNow();

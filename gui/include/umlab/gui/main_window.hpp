@@ -27,6 +27,7 @@ class QSettings;
 
 namespace umlab::gui {
 
+class CanvasClipboard;
 class DiagnosticsList;
 class NodeInspector;
 class PropertyPanel;
@@ -72,6 +73,8 @@ private:
   void createMenus();
   void createToolBars();
   void createDocks();
+  /// Edit > Cut, Copy, Paste, Duplicate (before Delete), and Paste Here on the empty canvas.
+  void createClipboardActions(QMenu* edit);
   void wire();
   void updateTitle();
   void updateRunActions();
@@ -143,6 +146,7 @@ private:
   QAction* userGuideAction_ = nullptr;
   QAction* aboutAction_ = nullptr;
   QAction* aboutQtAction_ = nullptr;
+  CanvasClipboard* clipboard_ = nullptr;
 };
 
 } // namespace umlab::gui

@@ -10,9 +10,10 @@
 /// command commits them. A click that moves nothing moves nothing, whether or not the item sits
 /// on the grid; positions from the file and from the automatic layout are not snapped.
 ///
-/// Besides the lab, the scene keeps two kinds of view state that items show: the latest
-/// validation report (items with errors get a badge and the messages as a tool tip) and the
-/// running lab's status (node states, switch counters, live link conditions).
+/// Besides the lab, the scene keeps three kinds of view state that items show: the latest
+/// validation report (items with errors get a badge and the messages as a tool tip), the
+/// running lab's status (node states, switch counters, live link conditions) and the captures
+/// running now (a red "REC" badge on the segment or point-to-point link being captured).
 
 #include "umlab/gui/lab_editor.hpp"
 #include "umlab/gui/lab_status.hpp"
@@ -20,6 +21,7 @@
 #include <QGraphicsScene>
 #include <QPoint>
 
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -73,6 +75,8 @@ public:
   /// `p` on the nearest grid point when snapping is on, else `p` unchanged.
   QPointF snapped(QPointF p) const;
 
+  /// Selects exactly `ids` (those that have an item).
+  void selectOnly(const std::vector<ElementId>& ids);
   /// The drawing's extent with a margin, for fit and export.
   QRectF contentRect() const;
 
@@ -89,6 +93,14 @@ public:
   /// The switch name of a segment or a point-to-point link ("lan", "p2p.3"), as ps reports it.
   std::string switchNameOf(ElementId id) const;
 
+  // ---- captures ------------------------------------------------------------------------
+  /// The captures running now (`LabRunner::captures`): by switch name (a segment's name, or
+  /// "p2p.<n>" for a point-to-point link), where each goes (a file, or "wireshark").
+  void setCaptures(std::map<QString, QString> captures);
+  /// Where the capture of `id` goes, when one runs: a segment's, or a point-to-point link's
+  /// (a link to a segment is captured with its segment, which shows it). Empty otherwise.
+  QString captureOf(ElementId id) const;
+
   /// Called by items when they move (ItemPositionHasChanged): links follow.
   void itemMoved(ElementId id);
 
@@ -103,6 +115,8 @@ signals:
   void modeChanged(umlab::gui::TopologyScene::Mode mode);
   /// A right click on an element, at a global screen position.
   void elementContextMenu(umlab::gui::ElementId id, const QPoint& screenPos);
+  /// A right click on the empty canvas.
+  void canvasContextMenu(QPointF scenePos, const QPoint& screenPos);
   /// An element was added with the mouse (the window may select it).
   void elementPlaced(umlab::gui::ElementId id);
   /// A double-click on an element in the select tool.
@@ -149,6 +163,7 @@ private:
 
   std::unordered_map<ElementId, std::pair<Severity, QString>> marks_;
   std::optional<LabStatus> status_;
+  std::map<QString, QString> captures_;
 };
 
 } // namespace umlab::gui
