@@ -348,9 +348,14 @@ void LabEditor::arrange(const std::vector<ElementId>& only) {
   const LabData& lab = document_.data();
   LabData copy = lab;
   std::set<ElementId> chosen;
-  for (ElementId id : only)
+  for (ElementId id : only) {
     if (document_.node(id) || document_.segment(id))
       chosen.insert(id);
+    else if (const LinkData* l = document_.link(id)) // a selected link stands for its ends
+      for (const EndpointData& e : l->ends)
+        if (document_.node(e.target) || document_.segment(e.target))
+          chosen.insert(e.target);
+  }
   if (!chosen.empty()) {
     // A selection is laid out on its own, with the hosts of what it holds (a node whose every
     // link goes to one chosen element), and put back where it was: centred on its old centre.

@@ -600,6 +600,21 @@ links:
     CHECK(at(name.c_str()) == p);
   }
 
+  // A selected link stands for its two ends: r1 and lan (with lan's hosts) move, wan and x stay.
+  const LinkData* up = nullptr;
+  for (const LinkData& l : lab.links)
+    if (l.ends[0].target == lab.findNodeByName("r1")->id && l.ends[1].target == lab.findSegmentByName("lan")->id)
+      up = &l;
+  REQUIRE(up);
+  w.scene()->clearSelection();
+  w.scene()->selectOnly(up->id);
+  arrange->trigger();
+  CHECK(w.editor().undoStack().count() == steps + 1);
+  CHECK(!(at("r1") == before["r1"]));
+  CHECK(at("wan") == before["wan"]);
+  CHECK(at("x") == before["x"]);
+  w.editor().undoStack().undo();
+
   // Nothing selected: the whole lab is arranged, again as one step.
   w.scene()->clearSelection();
   arrange->trigger();

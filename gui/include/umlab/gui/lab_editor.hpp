@@ -75,9 +75,9 @@ public:
   /// A replay of the capture `pcap` (as the file writes it) into `segment`. Returns its id.
   ElementId addReplay(ElementId segment, const std::string& pcap);
   /// Places nodes and segments again with the automatic layout, as one undoable move: all of
-  /// them when `only` names none, else the nodes and segments it names with their hosts (a node
-  /// whose every link goes to one of them), laid out on their own and centred where they were;
-  /// everything else stays.
+  /// them when `only` names none, else the nodes and segments it names (a link stands for its two
+  /// ends) with their hosts (a node whose every link goes to one of them), laid out on their own
+  /// and centred where they were; everything else stays.
   void arrange(const std::vector<ElementId>& only = {});
 
   /// Validates now instead of after the pause; tests and "Validate" use it.
