@@ -21,7 +21,8 @@ const QColor kInk(0x1f, 0x29, 0x37);
 const QColor kMuted(0x64, 0x74, 0x8b);
 const QColor kSelect(0x25, 0x63, 0xeb);
 const QColor kConditions(0x9d, 0x17, 0x4d);
-constexpr qreal kLabelLod = 0.45; // below this zoom, labels are left out (500-node overviews)
+constexpr qreal kLabelLod = kLabelZoom;
+constexpr qreal kOverviewPixels = 12; // an overview name's height on screen
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
@@ -94,6 +95,25 @@ void paintLabel(QPainter& p, const LinkLabel& l) {
     p.drawStaticText(QPointF(l.rect.center().x() - size.width() / 2, y), t);
     y += size.height();
   }
+  p.restore();
+}
+
+/// A backbone element's name below `iconBottom` at a fixed size on screen, on a pale box, when
+/// the zoom `lod` leaves the usual names out.
+void paintOverviewName(QPainter& p, qreal lod, qreal iconBottom, const QString& name) {
+  if (lod >= kLabelLod || lod < kOverviewZoom)
+    return;
+  QFont f = labelFont();
+  f.setPixelSize(qMax(1, qRound(kOverviewPixels / lod)));
+  const QFontMetricsF m(f);
+  const QRectF r(-m.horizontalAdvance(name) / 2 - 3 / lod, iconBottom + 2 / lod, m.horizontalAdvance(name) + 6 / lod, m.height());
+  p.save();
+  p.setPen(Qt::NoPen);
+  p.setBrush(QColor(255, 255, 255, 215));
+  p.drawRoundedRect(r, 3 / lod, 3 / lod);
+  p.setFont(f);
+  p.setPen(kInk);
+  p.drawText(r, Qt::AlignCenter, name);
   p.restore();
 }
 
@@ -255,6 +275,8 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
       painter->drawText(QRectF(labelRect_.left(), labelRect_.top() + lineH, labelRect_.width(), lineH),
                         Qt::AlignHCenter | Qt::AlignVCenter, second);
     }
+  } else if (const NodeSymbol symbol = nodeSymbolFor(q(kind)); symbol == NodeSymbol::Router || symbol == NodeSymbol::Firewall) {
+    paintOverviewName(*painter, option->levelOfDetailFromTransform(painter->worldTransform()), iconRect().bottom(), q(n->name));
   }
   if (auto m = s->markOf(elementId()))
     paintBadge(*painter, iconRect().topRight() + QPointF(2, -2), *m);
@@ -332,6 +354,8 @@ void SegmentItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* optio
     painter->setPen(s->status() ? QColor(0x0f, 0x76, 0x6e) : kMuted);
     painter->drawText(QRectF(labelRect_.left(), labelRect_.top() + lineH, labelRect_.width(), lineH), Qt::AlignCenter,
                       second);
+  } else {
+    paintOverviewName(*painter, option->levelOfDetailFromTransform(painter->worldTransform()), iconRect().bottom(), q(seg->name));
   }
   if (!s->captureOf(elementId()).isEmpty())
     paintCaptureBadge(*painter, QRectF(iconRect().left() - 10, iconRect().top() - 10, kRecWidth, kRecHeight));
@@ -352,6 +376,7 @@ namespace {
 const QColor kTraffic(0x0f, 0x76, 0x6e);
 const QColor kDrops(0xdc, 0x26, 0x26);
 const QColor kIdleLine(0x47, 0x55, 0x69);
+const QColor kBackbone(0x1e, 0x3a, 0x8a);
 
 /// A label centred on `centre`, one static text per line, each line in its colour (the last
 /// colour for lines beyond `colors`).
@@ -488,6 +513,13 @@ LinkGeometry linkGeometry(const TopologyScene& scene, ElementId id) {
     items[1] = scene.endpointItem(l->ends[1]);
     const LinkShape shape = linkShape(*l);
     g.isTrunk = shape == LinkShape::Trunk;
+    // A point-to-point link between two routers or firewalls is the lab's backbone.
+    auto isBackboneEnd = [&](const EndpointData& e) {
+      const NodeData* n = e.kind == EndpointData::Kind::Interface ? doc.node(e.target) : nullptr;
+      const NodeSymbol symbol = n ? nodeSymbolFor(q(effectiveKind(lab, *n))) : NodeSymbol::Host;
+      return symbol == NodeSymbol::Router || symbol == NodeSymbol::Firewall;
+    };
+    g.isBackbone = shape == LinkShape::PointToPoint && isBackboneEnd(l->ends[0]) && isBackboneEnd(l->ends[1]);
     g.isHost = shape == LinkShape::ToHost;
     for (int i = 0; i < 2; ++i)
       if (l->ends[i].kind == EndpointData::Kind::Interface) {
@@ -625,8 +657,12 @@ void LinkItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
   }
   // Width and colour follow the load; an impaired link is amber and dash-dotted, a link taken
   // down red and dashed.
-  const qreal width = (g.isTrunk ? 4 : 2) + 5 * g.live.load;
-  QPen pen(g.live.load > 0 ? loadColor(g.live.load) : kIdleLine, width, Qt::SolidLine, Qt::FlatCap);
+  // Trunks and the backbone are drawn wider, the backbone at least 2.5 px on screen at any zoom.
+  const qreal lod = option->levelOfDetailFromTransform(painter->worldTransform());
+  qreal width = (g.isTrunk || g.isBackbone ? 4 : 2) + 5 * g.live.load;
+  if (g.isBackbone && lod > 0)
+    width = std::max(width, 2.5 / lod);
+  QPen pen(g.live.load > 0 ? loadColor(g.live.load) : g.isBackbone ? kBackbone : kIdleLine, width, Qt::SolidLine, Qt::FlatCap);
   if (g.isMonitor)
     pen = QPen(QColor(0x7c, 0x3a, 0xed), 2, Qt::DashLine, Qt::FlatCap);
   if (g.isHost)
@@ -648,7 +684,7 @@ void LinkItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     painter->drawLine(c + QPointF(-6, -6), c + QPointF(6, 6));
     painter->drawLine(c + QPointF(-6, 6), c + QPointF(6, -6));
   }
-  if (option->levelOfDetailFromTransform(painter->worldTransform()) >= kLabelLod)
+  if (lod >= kLabelLod)
   {
     for (const LinkLabel& l : g.labels)
       paintLabel(*painter, l);

@@ -7,8 +7,10 @@
 #include <QFileInfo>
 #include <QSaveFile>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace umlab::gui {
@@ -333,17 +335,68 @@ ElementId LabEditor::addReplay(ElementId segment, const std::string& pcap) {
   return r.id;
 }
 
-void LabEditor::arrange() {
-  LabData copy = document_.data();
+void LabEditor::arrange(const std::vector<ElementId>& only) {
+  const LabData& lab = document_.data();
+  LabData copy = lab;
+  std::set<ElementId> chosen;
+  for (ElementId id : only) {
+    if (document_.node(id) || document_.segment(id))
+      chosen.insert(id);
+    else if (const LinkData* l = document_.link(id)) // a selected link stands for its ends
+      for (const EndpointData& e : l->ends)
+        if (document_.node(e.target) || document_.segment(e.target))
+          chosen.insert(e.target);
+  }
+  if (!chosen.empty()) {
+    // A selection is laid out on its own, with the hosts of what it holds (a node whose every
+    // link goes to one chosen element), and put back where it was: centred on its old centre.
+    std::map<ElementId, std::set<ElementId>> linkedTo;
+    for (const LinkData& l : lab.links)
+      for (int i = 0; i < 2; ++i)
+        if (l.ends[i].kind == EndpointData::Kind::Interface && l.ends[i].target != kNoElement)
+          linkedTo[l.ends[i].target].insert(l.ends[1 - i].kind == EndpointData::Kind::Host ? kNoElement : l.ends[1 - i].target);
+    for (const auto& [node, to] : linkedTo)
+      if (to.size() == 1 && chosen.count(*to.begin()))
+        chosen.insert(node);
+    auto isChosen = [&](ElementId id) { return chosen.count(id) > 0; };
+    std::erase_if(copy.nodes, [&](const NodeData& n) { return !isChosen(n.id); });
+    std::erase_if(copy.segments, [&](const SegmentData& s) { return !isChosen(s.id); });
+    std::erase_if(copy.links, [&](const LinkData& l) {
+      return std::any_of(std::begin(l.ends), std::end(l.ends), [&](const EndpointData& e) { return !isChosen(e.target); });
+    });
+    std::erase_if(copy.monitors, [&](const MonitorData& m) { return !isChosen(m.node) || !isChosen(m.mirror); });
+  }
+  struct Box {
+    double minX = 1e300, minY = 1e300, maxX = -1e300, maxY = -1e300;
+    void add(const Position& p) {
+      minX = std::min(minX, p.x);
+      minY = std::min(minY, p.y);
+      maxX = std::max(maxX, p.x);
+      maxY = std::max(maxY, p.y);
+    }
+  } before, after;
+  for (const NodeData& n : copy.nodes)
+    before.add(n.position);
+  for (const SegmentData& s : copy.segments)
+    before.add(s.position);
   computePositions(copy, {});
+  for (const NodeData& n : copy.nodes)
+    after.add(n.position);
+  for (const SegmentData& s : copy.segments)
+    after.add(s.position);
+  double dx = 0, dy = 0;
+  if (!chosen.empty() && before.minX <= before.maxX) {
+    dx = std::round((before.minX + before.maxX) / 2 - (after.minX + after.maxX) / 2);
+    dy = std::round((before.minY + before.maxY) / 2 - (after.minY + after.maxY) / 2);
+  }
   std::vector<Move> moves;
-  for (size_t i = 0; i < copy.nodes.size(); ++i)
-    moves.push_back(Move{copy.nodes[i].id, document_.data().nodes[i].position, copy.nodes[i].position});
-  for (size_t i = 0; i < copy.segments.size(); ++i)
-    moves.push_back(Move{copy.segments[i].id, document_.data().segments[i].position, copy.segments[i].position});
+  for (const NodeData& n : copy.nodes)
+    moves.push_back(Move{n.id, document_.node(n.id)->position, Position{n.position.x + dx, n.position.y + dy}});
+  for (const SegmentData& s : copy.segments)
+    moves.push_back(Move{s.id, document_.segment(s.id)->position, Position{s.position.x + dx, s.position.y + dy}});
   std::erase_if(moves, [](const Move& m) { return m.from == m.to; });
   if (!moves.empty())
-    push(new MoveCommand(document_, std::move(moves), QStringLiteral("Arrange")));
+    push(new MoveCommand(document_, std::move(moves), chosen.empty() ? QStringLiteral("Arrange") : QStringLiteral("Arrange selection")));
 }
 
 std::vector<ElementId> LabEditor::paste(const LabData& fragment, std::optional<QPointF> centre, const QString& verb) {

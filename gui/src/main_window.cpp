@@ -101,6 +101,8 @@ void MainWindow::createActions() {
   selectAllAction_->setShortcutContext(Qt::WidgetWithChildrenShortcut);
   view_->addAction(selectAllAction_);
   arrangeAction_ = new QAction(tr("A&rrange Automatically"), this);
+  arrangeAction_->setObjectName("arrangeAction");
+  arrangeAction_->setStatusTip(tr("Place the selected nodes and segments again, or all of them when none is selected"));
 
   zoomInAction_ = new QAction(tr("Zoom &In"), this);
   zoomInAction_->setShortcut(QKeySequence::ZoomIn);
@@ -293,7 +295,7 @@ void MainWindow::wire() {
       if (i->flags() & QGraphicsItem::ItemIsSelectable)
         i->setSelected(true);
   });
-  connect(arrangeAction_, &QAction::triggered, &editor_, &LabEditor::arrange);
+  connect(arrangeAction_, &QAction::triggered, this, [this] { editor_.arrange(scene_->selectedElements()); });
   connect(zoomInAction_, &QAction::triggered, view_, &TopologyView::zoomIn);
   connect(zoomOutAction_, &QAction::triggered, view_, &TopologyView::zoomOut);
   connect(fitAction_, &QAction::triggered, view_, &TopologyView::fitAll);

@@ -43,11 +43,22 @@ void TopologyView::scaleBy(qreal factor) {
   const qreal next = std::clamp(zoom() * factor, kMinZoom, kMaxZoom);
   factor = next / zoom();
   scale(factor, factor);
+  followZoom();
+}
+
+void TopologyView::followZoom() {
+  // Zoomed out, backbone names are drawn at a fixed size on screen, past their items' bounds:
+  // repaint the whole view, so that none is left behind or cut off (a fitted 1000-node lab
+  // paints in a few milliseconds).
+  setViewportUpdateMode(zoom() < kLabelZoom ? QGraphicsView::FullViewportUpdate : QGraphicsView::SmartViewportUpdate);
 }
 
 void TopologyView::zoomIn() { scaleBy(1.25); }
 void TopologyView::zoomOut() { scaleBy(0.8); }
-void TopologyView::resetZoom() { setTransform(QTransform()); }
+void TopologyView::resetZoom() {
+  setTransform(QTransform());
+  followZoom();
+}
 
 void TopologyView::fitAll() {
   const QRectF r = scene_->contentRect();
@@ -55,6 +66,7 @@ void TopologyView::fitAll() {
   fitInView(r, Qt::KeepAspectRatio);
   if (zoom() > 1)
     resetZoom();
+  followZoom();
   centerOn(r.center());
 }
 

@@ -111,6 +111,7 @@ struct LinkGeometry {
   bool visible = false;
   bool isMonitor = false;
   bool isTrunk = false;
+  bool isBackbone = false; ///< point-to-point between two routers or firewalls
   bool isHost = false;
   LiveLink live;
   QString written;                 ///< the conditions as the file writes them
@@ -162,5 +163,11 @@ public:
 /// The fonts of labels on the canvas.
 QFont labelFont();
 QFont smallFont();
+
+/// Below this zoom names are left out (a 500-node lab fitted to a window), except those of the
+/// backbone, routers, firewalls and segments, which are then drawn at a fixed size on screen so
+/// that an overview stays readable (down to kOverviewZoom; below it, no name at all).
+inline constexpr qreal kLabelZoom = 0.45;
+inline constexpr qreal kOverviewZoom = 0.06;
 
 } // namespace umlab::gui

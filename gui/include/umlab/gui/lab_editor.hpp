@@ -74,8 +74,11 @@ public:
   ElementId addMonitor(ElementId segment);
   /// A replay of the capture `pcap` (as the file writes it) into `segment`. Returns its id.
   ElementId addReplay(ElementId segment, const std::string& pcap);
-  /// Places every node and segment again with the automatic layout (one undoable move).
-  void arrange();
+  /// Places nodes and segments again with the automatic layout, as one undoable move: all of
+  /// them when `only` names none, else the nodes and segments it names (a link stands for its two
+  /// ends) with their hosts (a node whose every link goes to one of them), laid out on their own
+  /// and centred where they were; everything else stays.
+  void arrange(const std::vector<ElementId>& only = {});
   /// Inserts a copy of elements (`lab_fragment.hpp`: new ids and names, no clashing address
   /// or MAC, apart from the lab's elements or centred on `centre`) as one undoable edit named
   /// after `verb` ("Paste", "Duplicate"). Returns the new elements' ids, in file order.

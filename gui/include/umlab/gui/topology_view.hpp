@@ -41,6 +41,7 @@ protected:
 
 private:
   void scaleBy(qreal factor);
+  void followZoom();
   void updateDragMode();
 
   TopologyScene* scene_;
