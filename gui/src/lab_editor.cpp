@@ -1,6 +1,6 @@
 #include "umlab/gui/lab_editor.hpp"
 
-#include "umlab/base/ip_address.hpp"
+#include "umlab/gui/address_hints.hpp"
 #include "umlab/gui/yaml_writer.hpp"
 
 #include <QFileInfo>
@@ -8,7 +8,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <set>
 
 namespace umlab::gui {
 
@@ -132,33 +131,6 @@ ElementId LabEditor::addSegment(const QString& type, QPointF pos) {
   return s.id;
 }
 
-std::string LabEditor::suggestAddress(ElementId segment) const {
-  std::optional<IpPrefix> subnet;
-  std::set<IpAddress> used;
-  for (const LinkData& l : document_.data().links) {
-    if (linkShape(l) != LinkShape::ToSegment)
-      continue;
-    const int ni = interfaceEnd(l);
-    if (l.ends[1 - ni].target != segment)
-      continue;
-    const std::string& text = l.ends[ni].isMapping && !l.ends[ni].ip.empty() ? l.ends[ni].ip : l.ip;
-    auto p = IpPrefix::parse(text);
-    if (!p || !p->address().isV4() || p->length() > 30)
-      continue;
-    if (!subnet)
-      subnet = p;
-    if (subnet->contains(p->address()))
-      used.insert(p->address());
-  }
-  if (!subnet)
-    return {};
-  const IpAddress broadcast = subnet->broadcast();
-  for (IpAddress a = subnet->network().next(); a < broadcast; a = a.next())
-    if (!used.count(a))
-      return IpPrefix(a, subnet->length()).str();
-  return {};
-}
-
 ElementId LabEditor::addLink(ElementId a, ElementId b) {
   const ElementKind ka = document_.kindOf(a), kb = document_.kindOf(b);
   auto linkable = [](ElementKind k) { return k == ElementKind::Node || k == ElementKind::Segment; };
@@ -187,7 +159,7 @@ ElementId LabEditor::addLink(ElementId a, ElementId b) {
       l.ends[0].target == l.ends[1].target)
     return kNoElement;
   if (linkShape(l) == LinkShape::ToSegment)
-    l.ip = suggestAddress(l.ends[1].target);
+    l.ip = nextFreeAddress(document_.data(), l.ends[1].target);
   const std::string text = endpointText(document_.data(), l.ends[0]) + " - " + endpointText(document_.data(), l.ends[1]);
   push(new ElementsCommand(document_, {ElementSnapshot{l, document_.data().links.size()}}, false,
                            QStringLiteral("Link %1").arg(QString::fromStdString(text))));

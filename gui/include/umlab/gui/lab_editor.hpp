@@ -91,7 +91,6 @@ private:
   void setPath(const QString& path);
   void setReport(ValidationReport report);
   void push(QUndoCommand* command);
-  std::string suggestAddress(ElementId segment) const;
 
   LabDocument document_;
   QUndoStack undoStack_;
