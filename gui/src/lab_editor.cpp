@@ -3,6 +3,7 @@
 #include "umlab/gui/address_hints.hpp"
 #include "umlab/gui/yaml_writer.hpp"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
 
@@ -57,6 +58,7 @@ void LabEditor::newLab() {
   LabData lab;
   lab.name = "lab";
   undoStack_.clear();
+  openedText_.reset();
   document_.reset(std::move(lab));
   setPath(QString());
   validateTimer_.stop();
@@ -65,12 +67,21 @@ void LabEditor::newLab() {
 }
 
 bool LabEditor::open(const QString& path) {
-  LoadedLab loaded = loadLab(path.toStdString());
+  // The text is read once: the document, and the report while the document is what it says.
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) {
+    openFailure_ = loadLab(path.toStdString()).report; // the loader says why, in umlab validate's words
+    return false;
+  }
+  const QByteArray bytes = file.readAll();
+  std::string text(bytes.constData(), size_t(bytes.size()));
+  LoadedLab loaded = loadLabText(path.toStdString(), text);
   if (!loaded.lab) {
-    setReport(std::move(loaded.report));
+    openFailure_ = std::move(loaded.report); // the lab shown and its report stay as they are
     return false;
   }
   undoStack_.clear();
+  openedText_ = std::move(text);
   document_.reset(std::move(*loaded.lab));
   validateTimer_.stop(); // the file's own report is umlab validate's, to the letter
   setPath(path);
@@ -96,14 +107,34 @@ bool LabEditor::save(const QString& path, QString* error) {
   }
   setPath(path);
   undoStack_.setClean();
+  openedText_.reset(); // the file now says what Save wrote
   validateTimer_.stop();
   validateNow();
   return true;
 }
 
+ValidationReport LabEditor::freshReport() const {
+  const LabData& lab = document_.data();
+  const std::string path = displayPath().toStdString();
+  if (path_.isEmpty() && lab.nodes.empty() && lab.segments.empty() && lab.links.empty()) {
+    ValidationReport empty;
+    empty.path = path;
+    empty.entries.push_back(ReportEntry{Severity::Note,
+                                        path + ": note: the lab is empty; add a node with the tools above, "
+                                               "then link it to others",
+                                        kNoElement, 0});
+    return empty;
+  }
+  const bool asOnDisk = !path_.isEmpty() && !isModified();
+  if (asOnDisk && openedText_)
+    return validateLabText(path, *openedText_);
+  // Saved since: the file holds exactly what the writer writes, positions included.
+  return validateLab(lab, path, WriteOptions{.positions = asOnDisk});
+}
+
 void LabEditor::validateNow() {
   validateTimer_.stop();
-  setReport(validateLab(document_.data(), displayPath().toStdString()));
+  setReport(freshReport());
 }
 
 // ---- edits ------------------------------------------------------------------------------------
