@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
   if (!shot)
     window.useSettings(std::make_unique<QSettings>());
   if (!o.file.empty() && !window.openFile(QString::fromStdString(o.file))) {
-    std::fputs(window.editor().report().text().c_str(), stderr);
+    std::fputs(window.editor().openFailure().text().c_str(), stderr);
     if (shot)
       return 1;
   }

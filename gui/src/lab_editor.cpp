@@ -2,8 +2,10 @@
 
 #include "umlab/base/ip_address.hpp"
 #include "umlab/gui/lab_fragment.hpp"
+#include "umlab/gui/address_hints.hpp"
 #include "umlab/gui/yaml_writer.hpp"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
 
@@ -51,6 +53,7 @@ void LabEditor::newLab() {
   LabData lab;
   lab.name = "lab";
   undoStack_.clear();
+  openedText_.reset();
   document_.reset(std::move(lab));
   setPath(QString());
   validateTimer_.stop();
@@ -59,12 +62,21 @@ void LabEditor::newLab() {
 }
 
 bool LabEditor::open(const QString& path) {
-  LoadedLab loaded = loadLab(path.toStdString());
+  // The text is read once: the document, and the report while the document is what it says.
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) {
+    openFailure_ = loadLab(path.toStdString()).report; // the loader says why, in umlab validate's words
+    return false;
+  }
+  const QByteArray bytes = file.readAll();
+  std::string text(bytes.constData(), size_t(bytes.size()));
+  LoadedLab loaded = loadLabText(path.toStdString(), text);
   if (!loaded.lab) {
-    setReport(std::move(loaded.report));
+    openFailure_ = std::move(loaded.report); // the lab shown and its report stay as they are
     return false;
   }
   undoStack_.clear();
+  openedText_ = std::move(text);
   document_.reset(std::move(*loaded.lab));
   validateTimer_.stop(); // the file's own report is umlab validate's, to the letter
   setPath(path);
@@ -90,14 +102,34 @@ bool LabEditor::save(const QString& path, QString* error) {
   }
   setPath(path);
   undoStack_.setClean();
+  openedText_.reset(); // the file now says what Save wrote
   validateTimer_.stop();
   validateNow();
   return true;
 }
 
+ValidationReport LabEditor::freshReport() const {
+  const LabData& lab = document_.data();
+  const std::string path = displayPath().toStdString();
+  if (path_.isEmpty() && lab.nodes.empty() && lab.segments.empty() && lab.links.empty()) {
+    ValidationReport empty;
+    empty.path = path;
+    empty.entries.push_back(ReportEntry{Severity::Note,
+                                        path + ": note: the lab is empty; add a node with the tools above, "
+                                               "then link it to others",
+                                        kNoElement, 0});
+    return empty;
+  }
+  const bool asOnDisk = !path_.isEmpty() && !isModified();
+  if (asOnDisk && openedText_)
+    return validateLabText(path, *openedText_);
+  // Saved since: the file holds exactly what the writer writes, positions included.
+  return validateLab(lab, path, WriteOptions{.positions = asOnDisk});
+}
+
 void LabEditor::validateNow() {
   validateTimer_.stop();
-  setReport(validateLab(document_.data(), displayPath().toStdString()));
+  setReport(freshReport());
 }
 
 // ---- edits ------------------------------------------------------------------------------------
@@ -123,33 +155,6 @@ ElementId LabEditor::addSegment(const QString& type, QPointF pos) {
   push(new ElementsCommand(document_, {ElementSnapshot{s, document_.data().segments.size()}}, false,
                            QStringLiteral("Add %1").arg(QString::fromStdString(s.name))));
   return s.id;
-}
-
-std::string LabEditor::suggestAddress(ElementId segment) const {
-  std::optional<IpPrefix> subnet;
-  std::set<IpAddress> used;
-  for (const LinkData& l : document_.data().links) {
-    if (linkShape(l) != LinkShape::ToSegment)
-      continue;
-    const int ni = interfaceEnd(l);
-    if (l.ends[1 - ni].target != segment)
-      continue;
-    const std::string& text = l.ends[ni].isMapping && !l.ends[ni].ip.empty() ? l.ends[ni].ip : l.ip;
-    auto p = IpPrefix::parse(text);
-    if (!p || !p->address().isV4() || p->length() > 30)
-      continue;
-    if (!subnet)
-      subnet = p;
-    if (subnet->contains(p->address()))
-      used.insert(p->address());
-  }
-  if (!subnet)
-    return {};
-  const IpAddress broadcast = subnet->broadcast();
-  for (IpAddress a = subnet->network().next(); a < broadcast; a = a.next())
-    if (!used.count(a))
-      return IpPrefix(a, subnet->length()).str();
-  return {};
 }
 
 ElementId LabEditor::addLink(ElementId a, ElementId b) {
@@ -180,7 +185,7 @@ ElementId LabEditor::addLink(ElementId a, ElementId b) {
       l.ends[0].target == l.ends[1].target)
     return kNoElement;
   if (linkShape(l) == LinkShape::ToSegment)
-    l.ip = suggestAddress(l.ends[1].target);
+    l.ip = nextFreeAddress(document_.data(), l.ends[1].target);
   const std::string text = endpointText(document_.data(), l.ends[0]) + " - " + endpointText(document_.data(), l.ends[1]);
   push(new ElementsCommand(document_, {ElementSnapshot{l, document_.data().links.size()}}, false,
                            QStringLiteral("Link %1").arg(QString::fromStdString(text))));

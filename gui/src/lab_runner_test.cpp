@@ -21,6 +21,7 @@
 #include "umlab/gui/element_menu.hpp"
 #include "umlab/gui/items.hpp"
 #include "umlab/gui/lab_editor.hpp"
+#include "umlab/gui/main_window.hpp"
 #include "umlab/gui/node_inspector.hpp"
 #include "umlab/gui/topology_scene.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
@@ -29,6 +30,8 @@
 
 #include <QAction>
 #include <QElapsedTimer>
+#include <QLabel>
+#include <QStatusBar>
 #include <QMenu>
 #include <QRegularExpression>
 #include <QTreeWidget>
@@ -220,6 +223,32 @@ TEST_CASE("a status read that crosses the lab's stopping event does not make it 
   CHECK(waitFor([&] { return runner.state() == LabRunner::State::Stopped; }, 5));
   CHECK(w.states == std::vector<LabRunner::State>{LabRunner::State::Running, LabRunner::State::Stopping,
                                                 LabRunner::State::Stopped});
+}
+
+TEST_CASE("the window's run state reads running, then stopping with its ellipsis as written, then stopped",
+          "[gui][runner][window]") {
+  TempDir root("umlab-gui-runner");
+  FakeLab fake{root.path().string(), "fk", fakeStatus("fk", "booting")};
+  MainWindow w;
+  w.setConfirmClose(false);
+  QLabel* state = nullptr; // the status bar's "lab ..." label
+  for (QLabel* l : w.statusBar()->findChildren<QLabel*>())
+    if (l->text().startsWith("lab "))
+      state = l;
+  REQUIRE(state);
+  CHECK(state->text() == "lab stopped");
+  w.runner().setStateRoot(QString::fromStdString(root.path().string()));
+  w.runner().setLab("fk", "");
+  w.runner().watch();
+  REQUIRE(waitFor([&] { return w.runner().status() && fake.subscriberCount() == 1; }, 5));
+  CHECK(state->text() == "lab running");
+  fake.send(R"({"type": "lab", "time": 1005, "lab": "fk", "state": "stopping"})");
+  REQUIRE(waitFor([&] { return w.runner().state() == LabRunner::State::Stopping; }, 5));
+  CHECK(state->text() == QString::fromUtf8("lab stopping\u2026"));
+  CHECK(state->text().toUtf8() == QByteArray("lab stopping\xE2\x80\xA6"));
+  fake.send(R"({"type": "lab", "time": 1006, "lab": "fk", "state": "down"})");
+  CHECK(waitFor([&] { return w.runner().state() == LabRunner::State::Stopped && !w.runner().isWatching(); }, 5));
+  CHECK(state->text() == "lab stopped");
 }
 
 TEST_CASE("the status is read once, then follows the lab's events", "[gui][runner]") {

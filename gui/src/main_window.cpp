@@ -273,6 +273,7 @@ void MainWindow::createDocks() {
   captureLabel_->hide();
   statusBar()->addPermanentWidget(captureLabel_);
   runLabel_ = new QLabel(this);
+  runLabel_->setObjectName("runState");
   statusBar()->addPermanentWidget(runLabel_);
 }
 
@@ -385,12 +386,21 @@ void MainWindow::updateRunActions() {
 }
 
 bool MainWindow::openFile(const QString& path) {
-  if (!editor_.open(path)) {
-    problems_->setReport(editor_.report());
-    statusBar()->showMessage(tr("cannot open %1").arg(path));
-    return false;
-  }
-  return true;
+  if (editor_.open(path))
+    return true;
+  // The lab on the canvas stays, and so do its problems: the file that was not opened is
+  // described on its own, by the loader's own words.
+  const ValidationReport& why = editor_.openFailure();
+  const QString reason = why.entries.empty() ? q(why.summary) : q(why.entries.front().text).section('\n', 0, 0);
+  statusBar()->showMessage(tr("%1 was not opened: %2").arg(path, reason));
+  auto* box = new QMessageBox(QMessageBox::Warning, tr("Open"), tr("%1 was not opened.").arg(path), QMessageBox::Close, this);
+  box->setObjectName("openFailure");
+  box->setInformativeText(tr("It cannot be read as a topology:\n%1").arg(reason));
+  box->setDetailedText(q(why.text()));
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->setModal(false);
+  box->show();
+  return false;
 }
 
 bool MainWindow::saveTo(const QString& path) {

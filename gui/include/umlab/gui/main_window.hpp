@@ -55,7 +55,8 @@ public:
   /// it now, before the window is shown.
   void useSettings(std::unique_ptr<QSettings> settings);
 
-  /// Opens a file; on failure the problems list says why.
+  /// Opens a file. On failure the lab shown and its problems stay, and a message box
+  /// ("openFailure") and the status bar name the file and say why it was not opened.
   bool openFile(const QString& path);
   bool saveTo(const QString& path);
   /// Whether closing asks to save unsaved changes (off for tests and screenshots).
