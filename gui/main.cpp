@@ -1,5 +1,6 @@
 // umlab-gui: the canvas. Argument parsing and wiring only; MainWindow does the rest.
 #include "umlab/gui/canvas_export.hpp"
+#include "umlab/gui/help.hpp"
 #include "umlab/gui/main_window.hpp"
 #include "umlab/gui/node_inspector.hpp"
 #include "umlab/gui/topology_scene.hpp"
@@ -7,11 +8,13 @@
 
 #include <QApplication>
 #include <QEventLoop>
+#include <QSettings>
 #include <QTimer>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -129,10 +132,16 @@ int main(int argc, char** argv) {
     qputenv("QT_QPA_PLATFORM", "offscreen"); // no display needed
   QApplication app(argc, argv);
   QApplication::setApplicationName(QStringLiteral("umlab-gui"));
+  QApplication::setOrganizationName(QStringLiteral("umlab"));
+  QApplication::setApplicationVersion(umlab::gui::umlabVersion());
 
   umlab::gui::MainWindow window;
+  // The user's layout, recent files and grid (~/.config/umlab/umlab-gui.conf); a screenshot
+  // draws the defaults, whatever was left there.
+  if (!shot)
+    window.useSettings(std::make_unique<QSettings>());
   if (!o.file.empty() && !window.openFile(QString::fromStdString(o.file))) {
-    std::fputs(window.editor().report().text().c_str(), stderr);
+    std::fputs(window.editor().openFailure().text().c_str(), stderr);
     if (shot)
       return 1;
   }

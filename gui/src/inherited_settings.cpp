@@ -73,7 +73,15 @@ InheritedPairs pickPairs(const std::vector<Source>& sources, std::optional<KeyVa
 
 } // namespace
 
-std::vector<std::string> builtinKindNames() { return {"host", "router", "firewall"}; }
+std::vector<std::string> builtinKindNames() {
+  lab::GuestKindRegistry registry;
+  lab::registerBuiltinKinds(registry);
+  std::vector<std::string> names{lab::kDefaultKind};
+  for (std::string& n : registry.names())
+    if (n != lab::kDefaultKind)
+      names.push_back(std::move(n));
+  return names;
+}
 
 std::string effectiveKindOf(const LabData& lab, const SettingsData& node) {
   if (!node.kind.empty())

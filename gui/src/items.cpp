@@ -1,6 +1,7 @@
 #include "umlab/gui/items.hpp"
 
 #include "umlab/gui/icons.hpp"
+#include "umlab/gui/link_port.hpp"
 #include "umlab/gui/topology_scene.hpp"
 
 #include <QFontMetricsF>
@@ -20,7 +21,8 @@ const QColor kInk(0x1f, 0x29, 0x37);
 const QColor kMuted(0x64, 0x74, 0x8b);
 const QColor kSelect(0x25, 0x63, 0xeb);
 const QColor kConditions(0x9d, 0x17, 0x4d);
-constexpr qreal kLabelLod = 0.45; // below this zoom, labels are left out (500-node overviews)
+constexpr qreal kLabelLod = kLabelZoom;
+constexpr qreal kOverviewPixels = 12; // an overview name's height on screen
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
@@ -48,6 +50,36 @@ void paintBadge(QPainter& p, QPointF at, Severity s) {
   p.restore();
 }
 
+/// The mark of a running capture: a red "● REC" tag, drawn at every zoom.
+constexpr qreal kRecWidth = 38, kRecHeight = 15;
+
+void paintCaptureBadge(QPainter& p, const QRectF& r) {
+  p.save();
+  p.setRenderHint(QPainter::Antialiasing);
+  p.setPen(QPen(Qt::white, 1.5));
+  p.setBrush(QColor(0xdc, 0x26, 0x26));
+  p.drawRoundedRect(r, r.height() / 2, r.height() / 2);
+  p.setPen(Qt::NoPen);
+  p.setBrush(Qt::white);
+  p.drawEllipse(QPointF(r.left() + 8, r.center().y()), 3, 3);
+  QFont f = smallFont();
+  f.setBold(true);
+  p.setFont(f);
+  p.setPen(Qt::white);
+  p.drawText(r.adjusted(13, 0, -3, 0), Qt::AlignCenter, QStringLiteral("REC"));
+  p.restore();
+}
+
+/// The tool tip's line about a running capture, or nothing.
+QString captureTip(const TopologyScene* scene, ElementId id) {
+  const QString target = scene ? scene->captureOf(id) : QString();
+  if (target.isEmpty())
+    return {};
+  const QString where = target == QStringLiteral("wireshark") ? QStringLiteral("live into Wireshark")
+                                                             : QStringLiteral("to ") + target.toHtmlEscaped();
+  return QStringLiteral("<br><span style=\"color:#b91c1c\">● capturing %1</span> (right-click to stop)").arg(where);
+}
+
 /// A label's lines on a pale rounded box, readable over lines.
 void paintLabel(QPainter& p, const LinkLabel& l) {
   p.save();
@@ -63,6 +95,25 @@ void paintLabel(QPainter& p, const LinkLabel& l) {
     p.drawStaticText(QPointF(l.rect.center().x() - size.width() / 2, y), t);
     y += size.height();
   }
+  p.restore();
+}
+
+/// A backbone element's name below `iconBottom` at a fixed size on screen, on a pale box, when
+/// the zoom `lod` leaves the usual names out.
+void paintOverviewName(QPainter& p, qreal lod, qreal iconBottom, const QString& name) {
+  if (lod >= kLabelLod || lod < kOverviewZoom)
+    return;
+  QFont f = labelFont();
+  f.setPixelSize(qMax(1, qRound(kOverviewPixels / lod)));
+  const QFontMetricsF m(f);
+  const QRectF r(-m.horizontalAdvance(name) / 2 - 3 / lod, iconBottom + 2 / lod, m.horizontalAdvance(name) + 6 / lod, m.height());
+  p.save();
+  p.setPen(Qt::NoPen);
+  p.setBrush(QColor(255, 255, 255, 215));
+  p.drawRoundedRect(r, 3 / lod, 3 / lod);
+  p.setFont(f);
+  p.setPen(kInk);
+  p.drawText(r, Qt::AlignCenter, name);
   p.restore();
 }
 
@@ -224,6 +275,8 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
       painter->drawText(QRectF(labelRect_.left(), labelRect_.top() + lineH, labelRect_.width(), lineH),
                         Qt::AlignHCenter | Qt::AlignVCenter, second);
     }
+  } else if (const NodeSymbol symbol = nodeSymbolFor(q(kind)); symbol == NodeSymbol::Router || symbol == NodeSymbol::Firewall) {
+    paintOverviewName(*painter, option->levelOfDetailFromTransform(painter->worldTransform()), iconRect().bottom(), q(n->name));
   }
   if (auto m = s->markOf(elementId()))
     paintBadge(*painter, iconRect().topRight() + QPointF(2, -2), *m);
@@ -263,6 +316,7 @@ void SegmentItem::refresh() {
   QString tip = "<b>" + q(seg->name).toHtmlEscaped() + "</b> (" + q(seg->type.empty() ? "switch" : seg->type) + ")";
   if (!seg->description.empty())
     tip += "<br>" + q(seg->description).toHtmlEscaped();
+  tip += captureTip(s, elementId());
   setToolTip(tooltipWithMessages(tip, s, elementId()));
   update();
 }
@@ -300,7 +354,11 @@ void SegmentItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* optio
     painter->setPen(s->status() ? QColor(0x0f, 0x76, 0x6e) : kMuted);
     painter->drawText(QRectF(labelRect_.left(), labelRect_.top() + lineH, labelRect_.width(), lineH), Qt::AlignCenter,
                       second);
+  } else {
+    paintOverviewName(*painter, option->levelOfDetailFromTransform(painter->worldTransform()), iconRect().bottom(), q(seg->name));
   }
+  if (!s->captureOf(elementId()).isEmpty())
+    paintCaptureBadge(*painter, QRectF(iconRect().left() - 10, iconRect().top() - 10, kRecWidth, kRecHeight));
   if (auto m = s->markOf(elementId()))
     paintBadge(*painter, iconRect().topRight() + QPointF(2, -2), *m);
 }
@@ -318,6 +376,7 @@ namespace {
 const QColor kTraffic(0x0f, 0x76, 0x6e);
 const QColor kDrops(0xdc, 0x26, 0x26);
 const QColor kIdleLine(0x47, 0x55, 0x69);
+const QColor kBackbone(0x1e, 0x3a, 0x8a);
 
 /// A label centred on `centre`, one static text per line, each line in its colour (the last
 /// colour for lines beyond `colors`).
@@ -365,39 +424,14 @@ LiveLink liveLinkOf(const TopologyScene& scene, const LinkData& l) {
   const LabStatus* status = scene.status() ? &*scene.status() : nullptr;
   if (!status)
     return live;
-  const LabData& lab = scene.document().data();
-  const LinkShape shape = linkShape(l);
-  const int ni = interfaceEnd(l);
-  std::string port, owner, other;
-  const SwitchStatus* sw = nullptr;
-  if (shape == LinkShape::ToSegment && l.ends[ni].kind == EndpointData::Kind::Interface) {
-    port = endpointText(lab, l.ends[ni]);
-    owner = endpointName(lab, l.ends[ni]);
-    other = endpointName(lab, l.ends[1 - ni]);
-    sw = status->switchOf(other);
-  } else if (shape == LinkShape::PointToPoint) {
-    port = endpointText(lab, l.ends[0]);
-    owner = endpointName(lab, l.ends[0]);
-    other = endpointName(lab, l.ends[1]);
-    sw = status->switchOf(scene.switchNameOf(l.id));
-  } else if (shape == LinkShape::Trunk) {
-    owner = endpointName(lab, l.ends[0]);
-    other = endpointName(lab, l.ends[1]);
-    port = "trunk:" + owner;
-    sw = status->switchOf(other);
-    if (!sw || !portOf(*sw, port)) { // the trunk's port as the first segment's switch names it
-      std::swap(owner, other);
-      port = "trunk:" + owner;
-      sw = status->switchOf(other);
-    }
-  } else if (shape == LinkShape::ToHost && l.ends[ni].kind == EndpointData::Kind::Interface) {
-    return live; // a tap: no switch, no counters
-  }
-  if (!sw)
+  const LivePort lp = findLivePort(*status, scene.document().data(), l, scene.switchNameOf(l.id));
+  if (!lp.port)
     return live;
-  const PortStatus* p = portOf(*sw, port);
-  if (!p)
-    return live;
+  const SwitchStatus* sw = lp.sw;
+  const PortStatus* p = lp.port;
+  const std::string& port = lp.name;
+  const std::string& owner = lp.owner;
+  const std::string& other = lp.other;
   live.hasPort = true;
   live.isDown = isPortDown(*p);
   const std::string conditions = describeLiveConditions(p->conditionsIn, p->conditionsOut);
@@ -456,6 +490,16 @@ void setCentreLabel(LinkGeometry& g) {
       }
 }
 
+/// A running capture's badge sits on the line's middle, above the middle label when there is one.
+void placeCaptureBadge(LinkGeometry& g, bool isCaptured) {
+  g.captureBadge.reset();
+  if (!isCaptured || !g.visible)
+    return;
+  const QPointF c = g.line.center();
+  const qreal y = g.centre ? g.centre->rect.top() - kRecHeight / 2 - 2 : c.y() - kRecHeight; // clear of a validation badge
+  g.captureBadge = QRectF(c.x() - kRecWidth / 2, y - kRecHeight / 2, kRecWidth, kRecHeight);
+}
+
 /// Where a link is drawn and what its labels say, from the document and the run state.
 LinkGeometry linkGeometry(const TopologyScene& scene, ElementId id) {
   LinkGeometry g;
@@ -469,6 +513,13 @@ LinkGeometry linkGeometry(const TopologyScene& scene, ElementId id) {
     items[1] = scene.endpointItem(l->ends[1]);
     const LinkShape shape = linkShape(*l);
     g.isTrunk = shape == LinkShape::Trunk;
+    // A point-to-point link between two routers or firewalls is the lab's backbone.
+    auto isBackboneEnd = [&](const EndpointData& e) {
+      const NodeData* n = e.kind == EndpointData::Kind::Interface ? doc.node(e.target) : nullptr;
+      const NodeSymbol symbol = n ? nodeSymbolFor(q(effectiveKind(lab, *n))) : NodeSymbol::Host;
+      return symbol == NodeSymbol::Router || symbol == NodeSymbol::Firewall;
+    };
+    g.isBackbone = shape == LinkShape::PointToPoint && isBackboneEnd(l->ends[0]) && isBackboneEnd(l->ends[1]);
     g.isHost = shape == LinkShape::ToHost;
     for (int i = 0; i < 2; ++i)
       if (l->ends[i].kind == EndpointData::Kind::Interface) {
@@ -515,6 +566,7 @@ LinkGeometry linkGeometry(const TopologyScene& scene, ElementId id) {
   g.badgeAt = g.line.pointAt(badgeT);
   g.written = middle;
   setCentreLabel(g);
+  placeCaptureBadge(g, !scene.captureOf(id).isEmpty());
   return g;
 }
 
@@ -530,6 +582,8 @@ QRectF boundsOf(const LinkGeometry& g) {
     r = r.united(l.rect.adjusted(-2, -2, 2, 2));
   if (g.centre)
     r = r.united(g.centre->rect.adjusted(-2, -2, 2, 2));
+  if (g.captureBadge)
+    r = r.united(g.captureBadge->adjusted(-2, -2, 2, 2));
   return r;
 }
 
@@ -567,6 +621,7 @@ void LinkItem::adjust() {
     tip = q(endpointText(doc.data(), l->ends[0]) + " — " + endpointText(doc.data(), l->ends[1])).toHtmlEscaped();
   else if (const MonitorData* m = doc.monitor(elementId()))
     tip = QStringLiteral("monitor %1 mirrors %2").arg(q(m->iface), q(m->mirrorName)).toHtmlEscaped();
+  tip += captureTip(s, elementId());
   setToolTip(tooltipWithMessages(tip, s, elementId()));
   update();
 }
@@ -583,6 +638,7 @@ void LinkItem::adjustLive() {
   prepareGeometryChange();
   geometry_.live = std::move(live);
   setCentreLabel(geometry_);
+  placeCaptureBadge(geometry_, geometry_.captureBadge.has_value());
   bounds_ = boundsOf(geometry_);
   update();
 }
@@ -601,8 +657,12 @@ void LinkItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
   }
   // Width and colour follow the load; an impaired link is amber and dash-dotted, a link taken
   // down red and dashed.
-  const qreal width = (g.isTrunk ? 4 : 2) + 5 * g.live.load;
-  QPen pen(g.live.load > 0 ? loadColor(g.live.load) : kIdleLine, width, Qt::SolidLine, Qt::FlatCap);
+  // Trunks and the backbone are drawn wider, the backbone at least 2.5 px on screen at any zoom.
+  const qreal lod = option->levelOfDetailFromTransform(painter->worldTransform());
+  qreal width = (g.isTrunk || g.isBackbone ? 4 : 2) + 5 * g.live.load;
+  if (g.isBackbone && lod > 0)
+    width = std::max(width, 2.5 / lod);
+  QPen pen(g.live.load > 0 ? loadColor(g.live.load) : g.isBackbone ? kBackbone : kIdleLine, width, Qt::SolidLine, Qt::FlatCap);
   if (g.isMonitor)
     pen = QPen(QColor(0x7c, 0x3a, 0xed), 2, Qt::DashLine, Qt::FlatCap);
   if (g.isHost)
@@ -624,13 +684,15 @@ void LinkItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     painter->drawLine(c + QPointF(-6, -6), c + QPointF(6, 6));
     painter->drawLine(c + QPointF(-6, 6), c + QPointF(6, -6));
   }
-  if (option->levelOfDetailFromTransform(painter->worldTransform()) >= kLabelLod)
+  if (lod >= kLabelLod)
   {
     for (const LinkLabel& l : g.labels)
       paintLabel(*painter, l);
     if (g.centre)
       paintLabel(*painter, *g.centre);
   }
+  if (g.captureBadge)
+    paintCaptureBadge(*painter, *g.captureBadge);
   if (auto m = s->markOf(elementId()))
     paintBadge(*painter, g.badgeAt, *m);
 }

@@ -207,6 +207,16 @@ std::string firstFreeName(const LabData& lab, const std::string& prefix) {
   }
 }
 
+std::string namePrefix(const std::string& kind) {
+  if (kind == "host") return "pc";
+  if (kind == "router") return "r";
+  if (kind == "firewall") return "fw";
+  if (kind == "switch") return "sw";
+  if (kind == "hub") return "hub";
+  if (kind == "mcast") return "bus";
+  return kind;
+}
+
 std::string pathForLab(const std::string& baseDir, const std::string& chosen) {
   namespace fs = std::filesystem;
   if (chosen.empty())

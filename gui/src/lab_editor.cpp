@@ -1,13 +1,18 @@
 #include "umlab/gui/lab_editor.hpp"
 
 #include "umlab/base/ip_address.hpp"
+#include "umlab/gui/lab_fragment.hpp"
+#include "umlab/gui/address_hints.hpp"
 #include "umlab/gui/yaml_writer.hpp"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace umlab::gui {
@@ -15,16 +20,6 @@ namespace umlab::gui {
 namespace {
 
 constexpr int kValidateDelayMs = 250;
-
-std::string namePrefix(const QString& kind) {
-  if (kind == "host") return "pc";
-  if (kind == "router") return "r";
-  if (kind == "firewall") return "fw";
-  if (kind == "switch") return "sw";
-  if (kind == "hub") return "hub";
-  if (kind == "mcast") return "bus";
-  return kind.toStdString();
-}
 
 Position snapped(QPointF p) { return Position{std::round(p.x()), std::round(p.y())}; }
 
@@ -58,6 +53,7 @@ void LabEditor::newLab() {
   LabData lab;
   lab.name = "lab";
   undoStack_.clear();
+  openedText_.reset();
   document_.reset(std::move(lab));
   setPath(QString());
   validateTimer_.stop();
@@ -66,12 +62,21 @@ void LabEditor::newLab() {
 }
 
 bool LabEditor::open(const QString& path) {
-  LoadedLab loaded = loadLab(path.toStdString());
+  // The text is read once: the document, and the report while the document is what it says.
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) {
+    openFailure_ = loadLab(path.toStdString()).report; // the loader says why, in umlab validate's words
+    return false;
+  }
+  const QByteArray bytes = file.readAll();
+  std::string text(bytes.constData(), size_t(bytes.size()));
+  LoadedLab loaded = loadLabText(path.toStdString(), text);
   if (!loaded.lab) {
-    setReport(std::move(loaded.report));
+    openFailure_ = std::move(loaded.report); // the lab shown and its report stay as they are
     return false;
   }
   undoStack_.clear();
+  openedText_ = std::move(text);
   document_.reset(std::move(*loaded.lab));
   validateTimer_.stop(); // the file's own report is umlab validate's, to the letter
   setPath(path);
@@ -97,14 +102,34 @@ bool LabEditor::save(const QString& path, QString* error) {
   }
   setPath(path);
   undoStack_.setClean();
+  openedText_.reset(); // the file now says what Save wrote
   validateTimer_.stop();
   validateNow();
   return true;
 }
 
+ValidationReport LabEditor::freshReport() const {
+  const LabData& lab = document_.data();
+  const std::string path = displayPath().toStdString();
+  if (path_.isEmpty() && lab.nodes.empty() && lab.segments.empty() && lab.links.empty()) {
+    ValidationReport empty;
+    empty.path = path;
+    empty.entries.push_back(ReportEntry{Severity::Note,
+                                        path + ": note: the lab is empty; add a node with the tools above, "
+                                               "then link it to others",
+                                        kNoElement, 0});
+    return empty;
+  }
+  const bool asOnDisk = !path_.isEmpty() && !isModified();
+  if (asOnDisk && openedText_)
+    return validateLabText(path, *openedText_);
+  // Saved since: the file holds exactly what the writer writes, positions included.
+  return validateLab(lab, path, WriteOptions{.positions = asOnDisk});
+}
+
 void LabEditor::validateNow() {
   validateTimer_.stop();
-  setReport(validateLab(document_.data(), displayPath().toStdString()));
+  setReport(freshReport());
 }
 
 // ---- edits ------------------------------------------------------------------------------------
@@ -112,7 +137,7 @@ void LabEditor::validateNow() {
 ElementId LabEditor::addNode(const QString& kind, QPointF pos) {
   NodeData n;
   n.id = document_.newId();
-  n.name = firstFreeName(document_.data(), namePrefix(kind));
+  n.name = firstFreeName(document_.data(), namePrefix(kind.toStdString()));
   if (kind != "host")
     n.settings.kind = kind.toStdString();
   n.position = snapped(pos);
@@ -124,39 +149,12 @@ ElementId LabEditor::addNode(const QString& kind, QPointF pos) {
 ElementId LabEditor::addSegment(const QString& type, QPointF pos) {
   SegmentData s;
   s.id = document_.newId();
-  s.name = firstFreeName(document_.data(), namePrefix(type));
+  s.name = firstFreeName(document_.data(), namePrefix(type.toStdString()));
   s.type = type.toStdString();
   s.position = snapped(pos);
   push(new ElementsCommand(document_, {ElementSnapshot{s, document_.data().segments.size()}}, false,
                            QStringLiteral("Add %1").arg(QString::fromStdString(s.name))));
   return s.id;
-}
-
-std::string LabEditor::suggestAddress(ElementId segment) const {
-  std::optional<IpPrefix> subnet;
-  std::set<IpAddress> used;
-  for (const LinkData& l : document_.data().links) {
-    if (linkShape(l) != LinkShape::ToSegment)
-      continue;
-    const int ni = interfaceEnd(l);
-    if (l.ends[1 - ni].target != segment)
-      continue;
-    const std::string& text = l.ends[ni].isMapping && !l.ends[ni].ip.empty() ? l.ends[ni].ip : l.ip;
-    auto p = IpPrefix::parse(text);
-    if (!p || !p->address().isV4() || p->length() > 30)
-      continue;
-    if (!subnet)
-      subnet = p;
-    if (subnet->contains(p->address()))
-      used.insert(p->address());
-  }
-  if (!subnet)
-    return {};
-  const IpAddress broadcast = subnet->broadcast();
-  for (IpAddress a = subnet->network().next(); a < broadcast; a = a.next())
-    if (!used.count(a))
-      return IpPrefix(a, subnet->length()).str();
-  return {};
 }
 
 ElementId LabEditor::addLink(ElementId a, ElementId b) {
@@ -187,7 +185,7 @@ ElementId LabEditor::addLink(ElementId a, ElementId b) {
       l.ends[0].target == l.ends[1].target)
     return kNoElement;
   if (linkShape(l) == LinkShape::ToSegment)
-    l.ip = suggestAddress(l.ends[1].target);
+    l.ip = nextFreeAddress(document_.data(), l.ends[1].target);
   const std::string text = endpointText(document_.data(), l.ends[0]) + " - " + endpointText(document_.data(), l.ends[1]);
   push(new ElementsCommand(document_, {ElementSnapshot{l, document_.data().links.size()}}, false,
                            QStringLiteral("Link %1").arg(QString::fromStdString(text))));
@@ -342,17 +340,94 @@ ElementId LabEditor::addReplay(ElementId segment, const std::string& pcap) {
   return r.id;
 }
 
-void LabEditor::arrange() {
-  LabData copy = document_.data();
+void LabEditor::arrange(const std::vector<ElementId>& only) {
+  const LabData& lab = document_.data();
+  LabData copy = lab;
+  std::set<ElementId> chosen;
+  for (ElementId id : only) {
+    if (document_.node(id) || document_.segment(id))
+      chosen.insert(id);
+    else if (const LinkData* l = document_.link(id)) // a selected link stands for its ends
+      for (const EndpointData& e : l->ends)
+        if (document_.node(e.target) || document_.segment(e.target))
+          chosen.insert(e.target);
+  }
+  if (!chosen.empty()) {
+    // A selection is laid out on its own, with the hosts of what it holds (a node whose every
+    // link goes to one chosen element), and put back where it was: centred on its old centre.
+    std::map<ElementId, std::set<ElementId>> linkedTo;
+    for (const LinkData& l : lab.links)
+      for (int i = 0; i < 2; ++i)
+        if (l.ends[i].kind == EndpointData::Kind::Interface && l.ends[i].target != kNoElement)
+          linkedTo[l.ends[i].target].insert(l.ends[1 - i].kind == EndpointData::Kind::Host ? kNoElement : l.ends[1 - i].target);
+    for (const auto& [node, to] : linkedTo)
+      if (to.size() == 1 && chosen.count(*to.begin()))
+        chosen.insert(node);
+    auto isChosen = [&](ElementId id) { return chosen.count(id) > 0; };
+    std::erase_if(copy.nodes, [&](const NodeData& n) { return !isChosen(n.id); });
+    std::erase_if(copy.segments, [&](const SegmentData& s) { return !isChosen(s.id); });
+    std::erase_if(copy.links, [&](const LinkData& l) {
+      return std::any_of(std::begin(l.ends), std::end(l.ends), [&](const EndpointData& e) { return !isChosen(e.target); });
+    });
+    std::erase_if(copy.monitors, [&](const MonitorData& m) { return !isChosen(m.node) || !isChosen(m.mirror); });
+  }
+  struct Box {
+    double minX = 1e300, minY = 1e300, maxX = -1e300, maxY = -1e300;
+    void add(const Position& p) {
+      minX = std::min(minX, p.x);
+      minY = std::min(minY, p.y);
+      maxX = std::max(maxX, p.x);
+      maxY = std::max(maxY, p.y);
+    }
+  } before, after;
+  for (const NodeData& n : copy.nodes)
+    before.add(n.position);
+  for (const SegmentData& s : copy.segments)
+    before.add(s.position);
   computePositions(copy, {});
+  for (const NodeData& n : copy.nodes)
+    after.add(n.position);
+  for (const SegmentData& s : copy.segments)
+    after.add(s.position);
+  double dx = 0, dy = 0;
+  if (!chosen.empty() && before.minX <= before.maxX) {
+    dx = std::round((before.minX + before.maxX) / 2 - (after.minX + after.maxX) / 2);
+    dy = std::round((before.minY + before.maxY) / 2 - (after.minY + after.maxY) / 2);
+  }
   std::vector<Move> moves;
-  for (size_t i = 0; i < copy.nodes.size(); ++i)
-    moves.push_back(Move{copy.nodes[i].id, document_.data().nodes[i].position, copy.nodes[i].position});
-  for (size_t i = 0; i < copy.segments.size(); ++i)
-    moves.push_back(Move{copy.segments[i].id, document_.data().segments[i].position, copy.segments[i].position});
+  for (const NodeData& n : copy.nodes)
+    moves.push_back(Move{n.id, document_.node(n.id)->position, Position{n.position.x + dx, n.position.y + dy}});
+  for (const SegmentData& s : copy.segments)
+    moves.push_back(Move{s.id, document_.segment(s.id)->position, Position{s.position.x + dx, s.position.y + dy}});
   std::erase_if(moves, [](const Move& m) { return m.from == m.to; });
   if (!moves.empty())
-    push(new MoveCommand(document_, std::move(moves), QStringLiteral("Arrange")));
+    push(new MoveCommand(document_, std::move(moves), chosen.empty() ? QStringLiteral("Arrange") : QStringLiteral("Arrange selection")));
+}
+
+std::vector<ElementId> LabEditor::paste(const LabData& fragment, std::optional<QPointF> centre, const QString& verb) {
+  std::optional<Position> at;
+  if (centre)
+    at = snapped(*centre);
+  const LabData placed = placeFragment(document_.data(), fragment, [this] { return document_.newId(); }, at);
+  const LabData& lab = document_.data();
+  std::vector<ElementSnapshot> snapshots;
+  std::vector<ElementId> ids;
+  auto add = [&](const auto& elements, size_t end) {
+    for (size_t i = 0; i < elements.size(); ++i) {
+      snapshots.push_back(ElementSnapshot{elements[i], end + i});
+      ids.push_back(elements[i].id);
+    }
+  };
+  add(placed.nodes, lab.nodes.size());
+  add(placed.segments, lab.segments.size());
+  add(placed.links, lab.links.size());
+  add(placed.monitors, lab.monitors.size());
+  add(placed.replays, lab.replays.size());
+  if (snapshots.empty())
+    return {};
+  const QString text = snapshots.size() == 1 ? verb : QStringLiteral("%1 %2 items").arg(verb).arg(snapshots.size());
+  push(new ElementsCommand(document_, std::move(snapshots), false, text));
+  return ids;
 }
 
 } // namespace umlab::gui

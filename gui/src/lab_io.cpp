@@ -568,7 +568,8 @@ std::vector<ElementSpan> elementSpans(const std::vector<SourceSpan>& spans) {
   return out;
 }
 
-LoadedLab load(const std::string& path, const std::string* text) {
+/// Reads a topology; `place` computes the positions the file does not give.
+LoadedLab load(const std::string& path, const std::string* text, bool place = true) {
   StageRun run;
   runStages(run, path, text);
   LoadedLab out;
@@ -590,7 +591,8 @@ LoadedLab load(const std::string& path, const std::string* text) {
   for (const SegmentData& s : b.lab.segments)
     if (!pinned.count(s.id))
       out.placed.push_back(s.id);
-  computePositions(b.lab, b.pinned);
+  if (place)
+    computePositions(b.lab, b.pinned);
   out.lab = std::move(b.lab);
   return out;
 }
@@ -612,8 +614,12 @@ LoadedLab loadLab(const std::string& path) { return load(path, nullptr); }
 
 LoadedLab loadLabText(const std::string& name, std::string text) { return load(name, &text); }
 
-ValidationReport validateLab(const LabData& lab, const std::string& path) {
-  WrittenLab written = writeLabYaml(lab);
+ValidationReport validateLabText(const std::string& path, std::string text) {
+  return load(path, &text, false).report;
+}
+
+ValidationReport validateLab(const LabData& lab, const std::string& path, const WriteOptions& options) {
+  WrittenLab written = writeLabYaml(lab, options);
   StageRun run;
   runStages(run, path, &written.text);
   return makeReport(run, path, written.spans);

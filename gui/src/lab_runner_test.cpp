@@ -12,6 +12,7 @@
 // state root CTest passes in UMLAB_STATE_DIR and is always taken down.
 #include "umlab/gui/lab_runner.hpp"
 
+#include "fake_lab.hpp"
 #include "test_support.hpp"
 #include "umlab/base/process.hpp"
 #include "umlab/base/temp_dir.hpp"
@@ -20,6 +21,7 @@
 #include "umlab/gui/element_menu.hpp"
 #include "umlab/gui/items.hpp"
 #include "umlab/gui/lab_editor.hpp"
+#include "umlab/gui/main_window.hpp"
 #include "umlab/gui/node_inspector.hpp"
 #include "umlab/gui/topology_scene.hpp"
 #include "umlab/lab/runtime/lab_state.hpp"
@@ -28,6 +30,8 @@
 
 #include <QAction>
 #include <QElapsedTimer>
+#include <QLabel>
+#include <QStatusBar>
 #include <QMenu>
 #include <QRegularExpression>
 #include <QTreeWidget>
@@ -49,18 +53,11 @@
 
 using namespace umlab;
 using namespace umlab::gui;
+using test::FakeLab;
+using test::fakeStatus;
+using test::waitFor;
 
 namespace {
-
-/// Runs the event loop until `done` or `seconds` pass; returns `done()`.
-template <typename F>
-bool waitFor(F done, double seconds) {
-  QElapsedTimer t;
-  t.start();
-  while (!done() && t.elapsed() < seconds * 1000)
-    QTest::qWait(20);
-  return done();
-}
 
 /// The commands (comm) of this process's children, from every thread's children list.
 std::vector<std::string> childCommands() {
@@ -97,121 +94,6 @@ private:
   QTimer timer_;
   bool umlabSeen_ = false;
 };
-
-/// A running lab, faked: this test process stands in for its supervisor (alive, with a start
-/// time, as the lab's processes file says), and a thread answers the control socket: `ps` with
-/// the status set here, `events` with "ok" and then every line `send` is given.
-class FakeLab {
-public:
-  FakeLab(const std::string& root, const std::string& lab, runtime::LabStatus status)
-      : state_(root, lab), status_(std::move(status)) {
-    std::filesystem::create_directories(state_.dir());
-    state_.appendProcess({"supervisor", lab, ProcessId{::getpid(), processStartTime(::getpid())}});
-    listener_ = listenUnixStream(state_.controlSocket());
-    int p[2];
-    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
-    stopRead_.reset(p[0]);
-    stopWrite_.reset(p[1]);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~FakeLab() {
-    const char one = 1;
-    CHECK(::write(stopWrite_.get(), &one, 1) == 1);
-    thread_.join();
-  }
-
-  void setStatus(runtime::LabStatus s) {
-    std::lock_guard lock(mutex_);
-    status_ = std::move(s);
-  }
-  /// One event line (JSON, no newline) to every subscriber.
-  void send(const std::string& json) {
-    std::lock_guard lock(mutex_);
-    for (const UniqueFd& fd : subscribers_)
-      writeAll(fd.get(), json + "\n");
-  }
-  size_t subscriberCount() {
-    std::lock_guard lock(mutex_);
-    return subscribers_.size();
-  }
-  /// Subscribers that have closed their end.
-  size_t hungUpCount() {
-    std::lock_guard lock(mutex_);
-    size_t n = 0;
-    for (const UniqueFd& fd : subscribers_) {
-      pollfd p{fd.get(), POLLRDHUP, 0};
-      n += ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)) ? 1 : 0;
-    }
-    return n;
-  }
-  int statusReads() const { return statusReads_.load(); }
-  /// Status reads wait, unanswered, until `releaseStatusReads`.
-  void holdStatusReads() {
-    std::lock_guard lock(mutex_);
-    isHolding_ = true;
-  }
-  /// Answers the held status reads with the status set now; with `keepHolding`, the next ones
-  /// wait too.
-  void releaseStatusReads(bool keepHolding = false) {
-    std::lock_guard lock(mutex_);
-    isHolding_ = keepHolding;
-    for (const UniqueFd& c : held_)
-      answerStatus(c.get());
-    held_.clear();
-  }
-
-private:
-  void answerStatus(int fd) {
-    std::string json = runtime::labStatusJson(status_);
-    if (json.empty() || json.back() != '\n')
-      json += '\n';
-    writeAll(fd, json);
-  }
-
-  void serve() {
-    for (;;) {
-      pollfd p[2] = {{listener_.get(), POLLIN, 0}, {stopRead_.get(), POLLIN, 0}};
-      if (::poll(p, 2, -1) < 0 || p[1].revents)
-        return;
-      UniqueFd c(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-      if (!c)
-        continue;
-      const std::string request = readLine(c.get(), std::chrono::seconds(2)).value_or("");
-      std::lock_guard lock(mutex_);
-      if (request.find("\"ps\"") != std::string::npos) {
-        ++statusReads_;
-        if (isHolding_)
-          held_.push_back(std::move(c));
-        else
-          answerStatus(c.get());
-      } else if (request.find("\"events\"") != std::string::npos) {
-        writeAll(c.get(), "{\"ok\": true}\n");
-        subscribers_.push_back(std::move(c));
-      } else {
-        writeAll(c.get(), "{\"ok\": false, \"error\": \"not faked\"}\n");
-      }
-    }
-  }
-
-  runtime::LabState state_;
-  std::mutex mutex_;
-  runtime::LabStatus status_;
-  std::vector<UniqueFd> subscribers_;
-  std::vector<UniqueFd> held_; ///< status reads not answered yet
-  bool isHolding_ = false;
-  std::atomic<int> statusReads_{0};
-  UniqueFd listener_, stopRead_, stopWrite_;
-  std::thread thread_;
-};
-
-runtime::LabStatus fakeStatus(const std::string& lab, const std::string& pc1State) {
-  runtime::LabStatus s;
-  s.lab = lab;
-  s.supervisorPid = ::getpid();
-  s.nodes = {{"pc1", pc1State, 101, 3, 0, {}}, {"pc2", "booting", 102, 3, 0, {}}};
-  s.switches = {{"sw", "up", 103, false, 0, {}}};
-  return s;
-}
 
 std::string counters(double time, uint64_t frames) {
   const std::string f = std::to_string(frames), b = std::to_string(frames * 100);
@@ -341,6 +223,32 @@ TEST_CASE("a status read that crosses the lab's stopping event does not make it 
   CHECK(waitFor([&] { return runner.state() == LabRunner::State::Stopped; }, 5));
   CHECK(w.states == std::vector<LabRunner::State>{LabRunner::State::Running, LabRunner::State::Stopping,
                                                 LabRunner::State::Stopped});
+}
+
+TEST_CASE("the window's run state reads running, then stopping with its ellipsis as written, then stopped",
+          "[gui][runner][window]") {
+  TempDir root("umlab-gui-runner");
+  FakeLab fake{root.path().string(), "fk", fakeStatus("fk", "booting")};
+  MainWindow w;
+  w.setConfirmClose(false);
+  QLabel* state = nullptr; // the status bar's "lab ..." label
+  for (QLabel* l : w.statusBar()->findChildren<QLabel*>())
+    if (l->text().startsWith("lab "))
+      state = l;
+  REQUIRE(state);
+  CHECK(state->text() == "lab stopped");
+  w.runner().setStateRoot(QString::fromStdString(root.path().string()));
+  w.runner().setLab("fk", "");
+  w.runner().watch();
+  REQUIRE(waitFor([&] { return w.runner().status() && fake.subscriberCount() == 1; }, 5));
+  CHECK(state->text() == "lab running");
+  fake.send(R"({"type": "lab", "time": 1005, "lab": "fk", "state": "stopping"})");
+  REQUIRE(waitFor([&] { return w.runner().state() == LabRunner::State::Stopping; }, 5));
+  CHECK(state->text() == QString::fromUtf8("lab stopping\u2026"));
+  CHECK(state->text().toUtf8() == QByteArray("lab stopping\xE2\x80\xA6"));
+  fake.send(R"({"type": "lab", "time": 1006, "lab": "fk", "state": "down"})");
+  CHECK(waitFor([&] { return w.runner().state() == LabRunner::State::Stopped && !w.runner().isWatching(); }, 5));
+  CHECK(state->text() == "lab stopped");
 }
 
 TEST_CASE("the status is read once, then follows the lab's events", "[gui][runner]") {

@@ -1,17 +1,21 @@
 #include "umlab/gui/main_window.hpp"
 
+#include "umlab/gui/canvas_clipboard.hpp"
 #include "umlab/gui/canvas_export.hpp"
 #include "umlab/gui/diagnostics_list.hpp"
 #include "umlab/gui/element_menu.hpp"
+#include "umlab/gui/help.hpp"
 #include "umlab/gui/icons.hpp"
 #include "umlab/gui/node_inspector.hpp"
 #include "umlab/gui/property_panel.hpp"
+#include "umlab/gui/recent_files.hpp"
 #include "umlab/gui/topology_scene.hpp"
 #include "umlab/gui/topology_view.hpp"
 
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDesktopServices>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -22,14 +26,24 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QStatusBar>
 #include <QTimer>
 #include <QToolBar>
+#include <QUrl>
 
 namespace umlab::gui {
 
 namespace {
 QString q(const std::string& s) { return QString::fromStdString(s); }
+
+/// The layout's version for saveState/restoreState: raise it when the docks or tool bars change
+/// so much that an old saved layout would look wrong (restoreState then keeps the default).
+constexpr int kLayoutVersion = 1;
+constexpr const char* kGeometryKey = "window/geometry";
+constexpr const char* kLayoutKey = "window/layout";
+constexpr const char* kShowGridKey = "view/showGrid";
+constexpr const char* kSnapToGridKey = "view/snapToGrid";
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -43,6 +57,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   createToolBars();
   createDocks();
   wire();
+  createDesktopBasics();
   editor_.newLab();
   resize(1280, 820);
 }
@@ -86,6 +101,8 @@ void MainWindow::createActions() {
   selectAllAction_->setShortcutContext(Qt::WidgetWithChildrenShortcut);
   view_->addAction(selectAllAction_);
   arrangeAction_ = new QAction(tr("A&rrange Automatically"), this);
+  arrangeAction_->setObjectName("arrangeAction");
+  arrangeAction_->setStatusTip(tr("Place the selected nodes and segments again, or all of them when none is selected"));
 
   zoomInAction_ = new QAction(tr("Zoom &In"), this);
   zoomInAction_->setShortcut(QKeySequence::ZoomIn);
@@ -134,6 +151,7 @@ void MainWindow::createActions() {
 
 void MainWindow::createMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
+  fileMenu_ = file;
   file->addActions({newAction_, openAction_, saveAction_, saveAsAction_});
   file->addSeparator();
   file->addActions({exportPngAction_, exportSvgAction_, exportMermaidAction_, exportDrawioAction_});
@@ -143,12 +161,58 @@ void MainWindow::createMenus() {
   edit->addActions({undoAction_, redoAction_});
   edit->addSeparator();
   edit->addActions({deleteAction_, selectAllAction_, arrangeAction_});
+  createClipboardActions(edit);
   QMenu* view = menuBar()->addMenu(tr("&View"));
+  viewMenu_ = view;
   view->addActions({zoomInAction_, zoomOutAction_, fitAction_});
   QMenu* tools = menuBar()->addMenu(tr("&Tools"));
   tools->addActions(tools_->actions());
   QMenu* lab = menuBar()->addMenu(tr("&Lab"));
   lab->addActions({validateAction_, startAction_, stopAction_, applyAction_});
+}
+
+void MainWindow::createClipboardActions(QMenu* edit) {
+  clipboard_ = new CanvasClipboard(*scene_, this);
+  auto make = [&](const QString& text, const char* name, const QList<QKeySequence>& keys) {
+    auto* a = new QAction(text, this);
+    a->setObjectName(name);
+    a->setShortcuts(keys);
+    a->setShortcutContext(Qt::WidgetWithChildrenShortcut); // in a panel's field the keys edit its text
+    view_->addAction(a);
+    return a;
+  };
+  QAction* cut = make(tr("Cu&t"), "cutAction", QKeySequence::keyBindings(QKeySequence::Cut));
+  QAction* copy = make(tr("&Copy"), "copyAction", QKeySequence::keyBindings(QKeySequence::Copy));
+  QAction* paste = make(tr("&Paste"), "pasteAction", QKeySequence::keyBindings(QKeySequence::Paste));
+  QAction* duplicate = make(tr("D&uplicate"), "duplicateAction", {QKeySequence(Qt::CTRL | Qt::Key_D)});
+  cut->setToolTip(tr("Copy the selected nodes and segments with the links among them, then delete them"));
+  copy->setToolTip(tr("Copy the selected nodes and segments with the links among them (as topology YAML)"));
+  paste->setToolTip(tr("Paste beside what was copied, with new names; addresses already in use are left out"));
+  duplicate->setToolTip(tr("Copy the selection beside itself, without the clipboard"));
+  edit->insertActions(deleteAction_, {cut, copy, paste, duplicate});
+  connect(cut, &QAction::triggered, clipboard_, &CanvasClipboard::cut);
+  connect(copy, &QAction::triggered, clipboard_, &CanvasClipboard::copy);
+  connect(paste, &QAction::triggered, clipboard_, &CanvasClipboard::paste);
+  connect(duplicate, &QAction::triggered, clipboard_, &CanvasClipboard::duplicate);
+  auto followSelection = [this, cut, copy, duplicate] {
+    for (QAction* a : {cut, copy, duplicate})
+      a->setEnabled(clipboard_->canCopy());
+  };
+  connect(scene_, &QGraphicsScene::selectionChanged, this, followSelection);
+  followSelection();
+  paste->setEnabled(clipboard_->canPaste());
+  connect(clipboard_, &CanvasClipboard::canPasteChanged, paste, &QAction::setEnabled);
+  connect(clipboard_, &CanvasClipboard::message, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+  // A right click on the empty canvas: paste there.
+  connect(scene_, &TopologyScene::canvasContextMenu, this, [this](QPointF scenePos, const QPoint& screenPos) {
+    QMenu menu(this);
+    QAction* here = menu.addAction(tr("Paste Here"));
+    here->setObjectName("pasteHereAction");
+    here->setEnabled(clipboard_->canPaste());
+    connect(here, &QAction::triggered, clipboard_, [this, scenePos] { clipboard_->pasteAt(scenePos); });
+    menu.addAction(selectAllAction_);
+    menu.exec(screenPos);
+  });
 }
 
 void MainWindow::createToolBars() {
@@ -209,6 +273,7 @@ void MainWindow::createDocks() {
   captureLabel_->hide();
   statusBar()->addPermanentWidget(captureLabel_);
   runLabel_ = new QLabel(this);
+  runLabel_->setObjectName("runState");
   statusBar()->addPermanentWidget(runLabel_);
 }
 
@@ -231,7 +296,7 @@ void MainWindow::wire() {
       if (i->flags() & QGraphicsItem::ItemIsSelectable)
         i->setSelected(true);
   });
-  connect(arrangeAction_, &QAction::triggered, &editor_, &LabEditor::arrange);
+  connect(arrangeAction_, &QAction::triggered, this, [this] { editor_.arrange(scene_->selectedElements()); });
   connect(zoomInAction_, &QAction::triggered, view_, &TopologyView::zoomIn);
   connect(zoomOutAction_, &QAction::triggered, view_, &TopologyView::zoomOut);
   connect(fitAction_, &QAction::triggered, view_, &TopologyView::fitAll);
@@ -248,6 +313,7 @@ void MainWindow::wire() {
     captureLabel_->setToolTip(tr("Right-click the segment or link and choose Stop capture"));
     captureLabel_->setVisible(!parts.isEmpty());
   });
+  connect(&runner_, &LabRunner::capturesChanged, scene_, [this] { scene_->setCaptures(runner_.captures()); });
   connect(&runner_, &LabRunner::commandFinished, this,
           [this](const QString& node, const QString& command, int exitCode, const QString& output) {
             auto* box = new QMessageBox(QMessageBox::NoIcon, tr("%1: %2").arg(node, command),
@@ -272,7 +338,7 @@ void MainWindow::wire() {
     inspector_->setNode(node ? q(node->name) : QString());
   });
   connect(scene_, &TopologyScene::elementContextMenu, this,
-          [this](ElementId id, const QPoint& pos) { execElementMenu(id, pos, *scene_, runner_, this); });
+          [this](ElementId id, const QPoint& pos) { execElementMenu(id, pos, *scene_, runner_, this, applyAction_); });
 
   connect(&editor_, &LabEditor::reportChanged, this, [this] {
     problems_->setReport(editor_.report());
@@ -320,12 +386,21 @@ void MainWindow::updateRunActions() {
 }
 
 bool MainWindow::openFile(const QString& path) {
-  if (!editor_.open(path)) {
-    problems_->setReport(editor_.report());
-    statusBar()->showMessage(tr("cannot open %1").arg(path));
-    return false;
-  }
-  return true;
+  if (editor_.open(path))
+    return true;
+  // The lab on the canvas stays, and so do its problems: the file that was not opened is
+  // described on its own, by the loader's own words.
+  const ValidationReport& why = editor_.openFailure();
+  const QString reason = why.entries.empty() ? q(why.summary) : q(why.entries.front().text).section('\n', 0, 0);
+  statusBar()->showMessage(tr("%1 was not opened: %2").arg(path, reason));
+  auto* box = new QMessageBox(QMessageBox::Warning, tr("Open"), tr("%1 was not opened.").arg(path), QMessageBox::Close, this);
+  box->setObjectName("openFailure");
+  box->setInformativeText(tr("It cannot be read as a topology:\n%1").arg(reason));
+  box->setDetailedText(q(why.text()));
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->setModal(false);
+  box->show();
+  return false;
 }
 
 bool MainWindow::saveTo(const QString& path) {
@@ -335,6 +410,7 @@ bool MainWindow::saveTo(const QString& path) {
     return false;
   }
   runner_.setLab(q(editor_.document().data().name), editor_.path());
+  recentFiles_->add(path);
   statusBar()->showMessage(tr("saved %1").arg(path), 5000);
   return true;
 }
@@ -454,7 +530,7 @@ void MainWindow::activateElement(ElementId id) {
   if (!runner_.status())
     return;
   QMenu menu;
-  populateElementMenu(menu, id, *scene_, runner_, this);
+  populateElementMenu(menu, id, *scene_, runner_, this, applyAction_);
   for (const char* name : {"consoleAction", "conditionsAction"})
     if (QAction* a = menu.findChild<QAction*>(name); a && a->isEnabled()) {
       a->trigger();
@@ -463,10 +539,152 @@ void MainWindow::activateElement(ElementId id) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-  if (maybeSave())
+  if (maybeSave()) {
+    saveLayout();
     event->accept();
-  else
+  } else {
     event->ignore();
+  }
+}
+
+// ---- desktop basics -----------------------------------------------------------------------------
+
+void MainWindow::createDesktopBasics() {
+  // File > Open Recent, under Open.
+  auto* recentMenu = new QMenu(tr("Open &Recent"), this);
+  recentMenu->setObjectName("recentMenu");
+  recentFiles_ = new RecentFiles(recentMenu);
+  fileMenu_->insertMenu(saveAction_, recentMenu);
+  connect(recentFiles_, &RecentFiles::openRequested, this, &MainWindow::openRecent);
+  connect(&editor_, &LabEditor::labOpened, this, [this] { recentFiles_->add(editor_.path()); }); // a new lab has none
+
+  // View: the grid, then every panel and tool bar (closed ones come back here), and the layout
+  // as built.
+  showGridAction_ = new QAction(tr("Show &Grid"), this);
+  showGridAction_->setObjectName("showGridAction");
+  showGridAction_->setCheckable(true);
+  connect(showGridAction_, &QAction::toggled, this, [this](bool on) {
+    view_->setGridVisible(on);
+    if (settings_)
+      settings_->setValue(kShowGridKey, on);
+  });
+  snapToGridAction_ = new QAction(tr("S&nap to Grid"), this);
+  snapToGridAction_->setObjectName("snapToGridAction");
+  snapToGridAction_->setCheckable(true);
+  snapToGridAction_->setStatusTip(tr("Place and move nodes and segments on the grid's points"));
+  connect(snapToGridAction_, &QAction::toggled, this, [this](bool on) {
+    scene_->setSnapToGrid(on);
+    if (settings_)
+      settings_->setValue(kSnapToGridKey, on);
+  });
+  viewMenu_->addSeparator();
+  viewMenu_->addActions({showGridAction_, snapToGridAction_});
+  viewMenu_->addSeparator();
+  for (QDockWidget* dock : findChildren<QDockWidget*>(QString(), Qt::FindDirectChildrenOnly))
+    viewMenu_->addAction(dock->toggleViewAction());
+  QMenu* bars = viewMenu_->addMenu(tr("&Tool Bars"));
+  bars->setObjectName("toolBarsMenu");
+  for (QToolBar* bar : findChildren<QToolBar*>(QString(), Qt::FindDirectChildrenOnly))
+    bars->addAction(bar->toggleViewAction());
+  viewMenu_->addSeparator();
+  resetLayoutAction_ = viewMenu_->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
+  resetLayoutAction_->setObjectName("resetLayoutAction");
+  resetLayoutAction_->setStatusTip(tr("Every panel and tool bar back where it was at first"));
+  defaultLayout_ = saveState(kLayoutVersion);
+
+  // Help.
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->setObjectName("helpMenu");
+  userGuideAction_ = help->addAction(tr("&User Guide"), this, &MainWindow::openUserGuide);
+  userGuideAction_->setObjectName("userGuideAction");
+  userGuideAction_->setShortcut(QKeySequence::HelpContents);
+  help->addSeparator();
+  aboutAction_ = help->addAction(tr("&About umlab-gui"), this, &MainWindow::showAbout);
+  aboutAction_->setObjectName("aboutAction");
+  aboutAction_->setMenuRole(QAction::AboutRole);
+  aboutQtAction_ = help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+  aboutQtAction_->setObjectName("aboutQtAction");
+  aboutQtAction_->setMenuRole(QAction::AboutQtRole);
+
+  describeTools();
+}
+
+void MainWindow::describeTools() {
+  // Single keys, taken only while the canvas has the focus: typing in a panel's field stays typing.
+  struct ToolHelp {
+    const char* name;
+    Qt::Key key;
+    const char* click;
+  };
+  static const ToolHelp tools[] = {
+      {"selectTool", Qt::Key_S, QT_TR_NOOP("Click an item to select it, drag to move the selection, drag on empty "
+                                           "canvas to select a region. Esc also returns here.")},
+      {"hostTool", Qt::Key_H, QT_TR_NOOP("Click on the canvas to place a host (pc1, pc2, …).")},
+      {"routerTool", Qt::Key_R, QT_TR_NOOP("Click on the canvas to place a router (r1, r2, …).")},
+      {"firewallTool", Qt::Key_F, QT_TR_NOOP("Click on the canvas to place a firewall (fw1, fw2, …).")},
+      {"switchTool", Qt::Key_W, QT_TR_NOOP("Click on the canvas to place a switch segment (sw1, sw2, …).")},
+      {"hubTool", Qt::Key_U, QT_TR_NOOP("Click on the canvas to place a hub segment (hub1, hub2, …).")},
+      {"mcastTool", Qt::Key_M, QT_TR_NOOP("Click on the canvas to place an mcast segment (bus1, bus2, …).")},
+      {"linkTool", Qt::Key_L, QT_TR_NOOP("Drag from a node or segment to another one: node to segment joins the "
+                                         "segment, node to node is a point-to-point link, segment to segment "
+                                         "a trunk.")},
+  };
+  for (const ToolHelp& t : tools) {
+    QAction* a = findChild<QAction*>(QLatin1String(t.name));
+    if (!a)
+      continue;
+    a->setShortcut(QKeySequence(t.key));
+    a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    view_->addAction(a);
+    const QString title = a->text().section(':', 0, 0); // "Link: drag from ..." is titled "Link"
+    const QString key = a->shortcut().toString(QKeySequence::NativeText);
+    a->setToolTip(QStringLiteral("%1 (%2)\n%3").arg(title, key, tr(t.click)));
+    a->setStatusTip(tr(t.click));
+  }
+}
+
+void MainWindow::useSettings(std::unique_ptr<QSettings> settings) {
+  settings_ = std::move(settings);
+  if (settings_) {
+    restoreGeometry(settings_->value(kGeometryKey).toByteArray());
+    restoreState(settings_->value(kLayoutKey).toByteArray(), kLayoutVersion);
+    showGridAction_->setChecked(settings_->value(kShowGridKey, false).toBool());
+    snapToGridAction_->setChecked(settings_->value(kSnapToGridKey, false).toBool());
+  }
+  recentFiles_->setSettings(settings_.get());
+}
+
+void MainWindow::saveLayout() {
+  if (!settings_)
+    return;
+  settings_->setValue(kGeometryKey, saveGeometry());
+  settings_->setValue(kLayoutKey, saveState(kLayoutVersion));
+}
+
+void MainWindow::resetLayout() { restoreState(defaultLayout_, kLayoutVersion); }
+
+void MainWindow::openRecent(const QString& path) {
+  if (maybeSave())
+    openFile(path);
+}
+
+void MainWindow::showAbout() {
+  auto* box = new QMessageBox(QMessageBox::NoIcon, tr("About umlab-gui"), aboutText(), QMessageBox::Close, this);
+  box->setObjectName("aboutBox");
+  box->setTextFormat(Qt::RichText);
+  box->setTextInteractionFlags(Qt::TextBrowserInteraction);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->open();
+}
+
+void MainWindow::openUserGuide() {
+  const QString path = userGuidePath();
+  if (path.isEmpty()) {
+    statusBar()->showMessage(tr("the user guide (docs/gui.md) is not installed with this umlab-gui"), 10000);
+    return;
+  }
+  if (!QDesktopServices::openUrl(QUrl::fromLocalFile(path)))
+    statusBar()->showMessage(tr("cannot open %1: no program is set to open it").arg(path), 10000);
 }
 
 } // namespace umlab::gui

@@ -1,5 +1,6 @@
 #include "umlab/gui/monitor_editor.hpp"
 
+#include "umlab/gui/address_hints.hpp"
 #include "umlab/gui/inherited_settings.hpp"
 
 #include <QCheckBox>
@@ -112,6 +113,8 @@ void MonitorEditor::load(const LabData& lab, const MonitorData& m) {
     iface_->setText(q(m.iface));
   if (mac_->text() != q(m.mac))
     mac_->setText(q(m.mac));
+  mac_->setPlaceholderText(m.iface.empty() ? tr("derived from the interface's name")
+                                           : tr("%1 (derived)").arg(q(derivedMac(lab, nodeName(lab, m), m.iface))));
   pcap_->setChecked(m.filter.has_value());
   filter_->setEnabled(m.filter.has_value());
   const QString filter = q(m.filter.value_or(std::string()));

@@ -1,5 +1,6 @@
 #include "umlab/gui/property_panel.hpp"
 
+#include "umlab/gui/address_hints.hpp"
 #include "umlab/gui/collapsible_section.hpp"
 #include "umlab/gui/entry_picker.hpp"
 #include "umlab/gui/images_editor.hpp"
@@ -11,11 +12,15 @@
 #include "umlab/gui/settings_editor.hpp"
 #include "umlab/gui/text_table.hpp"
 #include "umlab/gui/value_combo.hpp"
+#include "umlab/lab/model/topology.hpp"
 
+#include <QComboBox>
 #include <QFormLayout>
 #include <QGroupBox>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QRegularExpression>
 #include <QScrollArea>
 #include <QStackedWidget>
@@ -69,6 +74,22 @@ TextTable::Rows routeRows(const std::vector<RouteData>& routes) {
   return rows;
 }
 
+/// What a text field says now (a line edit, an editable list's text, a command list).
+QString fieldText(const QObject* field) {
+  if (auto* e = qobject_cast<const QLineEdit*>(field))
+    return e->text();
+  if (auto* c = qobject_cast<const QComboBox*>(field))
+    return c->currentText();
+  if (auto* t = qobject_cast<const QPlainTextEdit*>(field))
+    return t->toPlainText();
+  return {};
+}
+
+bool isTextField(const QObject* o) {
+  auto* combo = qobject_cast<const QComboBox*>(o);
+  return qobject_cast<const QLineEdit*>(o) || qobject_cast<const QPlainTextEdit*>(o) || (combo && combo->isEditable());
+}
+
 /// Where an id sits in `ids`, else 0.
 int indexOf(const std::vector<ElementId>& ids, ElementId id) {
   auto it = std::find(ids.begin(), ids.end(), id);
@@ -109,6 +130,10 @@ PropertyPanel::PropertyPanel(LabEditor& editor, QWidget* parent) : QWidget(paren
   };
   connect(stack_, &QStackedWidget::currentChanged, this, fitPage);
   fitPage(stack_->currentIndex());
+  // Undo and redo in a text field act on the document (see the header).
+  for (QWidget* w : findChildren<QWidget*>())
+    if (isTextField(w))
+      w->installEventFilter(this);
   connect(&editor_.document(), &LabDocument::changed, this, &PropertyPanel::reload);
   connect(&editor_, &LabEditor::labOpened, this, [this] {
     shown_.reset();
@@ -220,12 +245,16 @@ QWidget* PropertyPanel::buildSegmentPage() {
   segmentName_ = addLine(form, tr("Name"), "segmentName");
   segmentType_ = new ValueCombo;
   segmentType_->setObjectName("segmentType");
+  // With no type or transport of its own, a segment is what lab::resolve makes of it.
+  const lab::Segment builtin;
+  segmentType_->setUnsetText(tr("%1 (built-in)").arg(QString::fromUtf8(lab::segmentTypeName(builtin.type))));
   for (const char* t : {"switch", "hub", "mcast"})
-    segmentType_->addValue(QString::fromLatin1(t));
+    segmentType_->addValue(QString::fromUtf8(t));
   form->addRow(tr("Type"), segmentType_);
   segmentTransport_ = new ValueCombo;
   segmentTransport_->setObjectName("segmentTransport");
-  segmentTransport_->setUnsetText(tr("default (daemon)"));
+  segmentTransport_->setUnsetText(
+      tr("%1 (built-in)").arg(builtin.transport == lab::SwitchTransport::Bess ? QStringLiteral("bess") : QStringLiteral("daemon")));
   segmentTransport_->addValue(QStringLiteral("daemon"));
   segmentTransport_->addValue(QStringLiteral("bess"));
   form->addRow(tr("Transport"), segmentTransport_);
@@ -305,22 +334,23 @@ QWidget* PropertyPanel::buildLinkPage() {
     e.box = new QGroupBox;
     auto* form = new QFormLayout(e.box);
     const QString n = QString::number(i);
-    e.iface = addLine(form, tr("Interface"), "linkIface" + n, tr("eth0"));
-    e.ip = addLine(form, tr("IP"), "linkIp" + n, tr("10.0.0.1/24"));
-    e.gateway = addLine(form, tr("Gateway"), "linkGateway" + n, tr("10.0.0.254"));
-    e.mac = addLine(form, tr("MAC"), "linkMac" + n, tr("derived"));
+    // Placeholders are set for the link shown: what empty means, and a derived suggestion.
+    e.iface = addLine(form, tr("Interface"), "linkIface" + n);
+    e.ip = addLine(form, tr("IP"), "linkIp" + n);
+    e.gateway = addLine(form, tr("Gateway"), "linkGateway" + n);
+    e.mac = addLine(form, tr("MAC"), "linkMac" + n);
     for (QLineEdit* l : {e.iface, e.ip, e.gateway, e.mac})
       connect(l, &QLineEdit::editingFinished, this, &PropertyPanel::commitLink);
     layout->addWidget(e.box);
   }
   conditions_ = new QGroupBox(tr("Conditions"));
   auto* form = new QFormLayout(conditions_);
-  linkDelay_ = addLine(form, tr("Delay"), "linkDelay", tr("e.g. 5ms"));
-  linkJitter_ = addLine(form, tr("Jitter"), "linkJitter", tr("e.g. 1ms (needs a delay)"));
-  linkLoss_ = addLine(form, tr("Loss"), "linkLoss", tr("e.g. 0.5%"));
-  linkRate_ = addLine(form, tr("Rate"), "linkRate", tr("e.g. 10mbit"));
-  linkDuplicate_ = addLine(form, tr("Duplicate"), "linkDuplicate", tr("e.g. 0.1%"));
-  linkCorrupt_ = addLine(form, tr("Corrupt"), "linkCorrupt", tr("e.g. 0.1%"));
+  linkDelay_ = addLine(form, tr("Delay"), "linkDelay", tr("none (e.g. 5ms)"));
+  linkJitter_ = addLine(form, tr("Jitter"), "linkJitter", tr("none (e.g. 1ms; needs a delay)"));
+  linkLoss_ = addLine(form, tr("Loss"), "linkLoss", tr("none (e.g. 0.5%)"));
+  linkRate_ = addLine(form, tr("Rate"), "linkRate", tr("unlimited (e.g. 10mbit)"));
+  linkDuplicate_ = addLine(form, tr("Duplicate"), "linkDuplicate", tr("none (e.g. 0.1%)"));
+  linkCorrupt_ = addLine(form, tr("Corrupt"), "linkCorrupt", tr("none (e.g. 0.1%)"));
   for (QLineEdit* l : {linkDelay_, linkJitter_, linkLoss_, linkRate_, linkDuplicate_, linkCorrupt_})
     connect(l, &QLineEdit::editingFinished, this, &PropertyPanel::commitLink);
   layout->addWidget(conditions_);
@@ -457,7 +487,7 @@ void PropertyPanel::loadSegment(bool isNew) {
   const SegmentData& sg = *editor_.document().segment(current_);
   title_->setText(tr("Segment %1").arg(q(sg.name)));
   setText(segmentName_, sg.name);
-  segmentType_->setValue(sg.type.empty() ? "switch" : sg.type);
+  segmentType_->setValue(sg.type);
   segmentTransport_->setValue(sg.transport);
   setText(segmentDescription_, sg.description);
 
@@ -515,11 +545,20 @@ void PropertyPanel::loadLink() {
     f.box->setVisible(isInterface);
     if (!isInterface)
       continue;
-    f.box->setTitle(q(endpointName(lab, e)));
+    const std::string node = endpointName(lab, e);
+    f.box->setTitle(q(node));
     setText(f.iface, e.iface);
     setText(f.ip, endAddress(l, i));
     setText(f.gateway, endGateway(l, i));
     setText(f.mac, endMac(l, i));
+    f.iface->setPlaceholderText(tr("needed; first free: %1").arg(q(firstFreeInterface(lab, e.target))));
+    const std::string address = suggestedAddress(lab, l, i);
+    f.ip->setPlaceholderText(address.empty() ? tr("none (e.g. 10.0.0.1/24)") : tr("none (next free: %1)").arg(q(address)));
+    const GatewayHint gateway = suggestedGateway(lab, l, i);
+    f.gateway->setPlaceholderText(gateway.address.empty() ? tr("none (no default route through it)")
+                                                          : tr("none (%1 forwards: %2)").arg(q(gateway.node), q(gateway.address)));
+    f.mac->setPlaceholderText(e.iface.empty() ? tr("derived from the interface's name")
+                                              : tr("%1 (derived)").arg(q(derivedMac(lab, node, e.iface))));
   }
   setText(linkDelay_, l.conditions.delay);
   setText(linkJitter_, l.conditions.jitter);
@@ -571,9 +610,7 @@ void PropertyPanel::commitSegment() {
     return;
   SegmentData sg = *current;
   sg.name = s(segmentName_->text());
-  const std::string type = segmentType_->value();
-  if (!(current->type.empty() && type == "switch"))
-    sg.type = type;
+  sg.type = segmentType_->value();
   sg.transport = segmentTransport_->value();
   sg.description = s(segmentDescription_->text());
   editor_.updateSegment(sg);
@@ -595,6 +632,30 @@ void PropertyPanel::commitLink() {
   l.conditions = LinkConditions{s(linkDelay_->text()), s(linkJitter_->text()), s(linkLoss_->text()),
                                 s(linkRate_->text()), s(linkDuplicate_->text()), s(linkCorrupt_->text())};
   editor_.updateLink(l);
+}
+
+bool PropertyPanel::eventFilter(QObject* watched, QEvent* event) {
+  if (event->type() != QEvent::ShortcutOverride && event->type() != QEvent::KeyPress)
+    return QWidget::eventFilter(watched, event);
+  auto* key = static_cast<QKeyEvent*>(event);
+  const bool undo = key->matches(QKeySequence::Undo);
+  if (!undo && !key->matches(QKeySequence::Redo))
+    return QWidget::eventFilter(watched, event);
+  if (event->type() == QEvent::ShortcutOverride) {
+    event->accept(); // the key comes here, not to the field's own undo nor to the window's action
+    return true;
+  }
+  if (undo) {
+    // Typing not applied yet is taken back first: the field shows the document's value again.
+    const QString typed = fieldText(watched);
+    reload();
+    if (fieldText(watched) != typed)
+      return true;
+    editor_.undoStack().undo();
+  } else {
+    editor_.undoStack().redo();
+  }
+  return true;
 }
 
 void PropertyPanel::addMonitorToSegment() {

@@ -6,6 +6,7 @@
 #include "umlab/gui/property_panel.hpp"
 
 #include "test_support.hpp"
+#include "umlab/base/mac_address.hpp"
 #include "umlab/base/temp_dir.hpp"
 #include "umlab/gui/lab_editor.hpp"
 #include "umlab/gui/text_table.hpp"
@@ -17,6 +18,7 @@
 #include <QComboBox>
 #include <QCheckBox>
 #include <QLabel>
+#include <QAbstractItemView>
 #include <QLineEdit>
 #include <QTableWidget>
 #include <QTest>
@@ -166,20 +168,166 @@ struct PanelFixture {
 TEST_CASE("a node's empty settings show what it inherits and from where", "[gui][panel]") {
   PanelFixture f;
   f.show(f.node("r1").id);
-  CHECK(f.find<QLineEdit>("nodeMemory")->placeholderText() == "128M (kind 'router')");
+  CHECK(f.find<QLineEdit>("nodeMemory")->placeholderText() == "128M (from kind 'router')");
+  CHECK(f.find<QLineEdit>("nodeMemory")->toolTip() == "Empty: inherits 128M (from kind 'router')");
   CHECK(f.find<QComboBox>("nodeImage")->lineEdit()->placeholderText() == "debian (built-in)");
-  CHECK(f.find<QComboBox>("nodeKernel")->itemText(0) == "inherited: debian (built-in)");
-  CHECK(f.find<QComboBox>("nodeForwarding")->itemText(0) == "inherited: on (built-in kind 'router')");
+  CHECK(f.find<QComboBox>("nodeKernel")->itemText(0) == "debian (built-in)");
+  // An inherited entry looks like the empty fields' hints, not like a value of the node's own.
+  auto* kernel = f.find<ValueCombo>("nodeKernel");
+  CHECK(kernel->isUnset());
+  CHECK(kernel->palette().color(QPalette::ButtonText) == kernel->palette().color(QPalette::PlaceholderText));
+  CHECK(f.find<QComboBox>("nodeForwarding")->itemText(0) == "on (built-in kind 'router')");
   f.expand("nodeStartupSection");
   CHECK(f.find<QPlainTextEdit>("nodeStartup")->placeholderText() == "inherited from kind 'router':\necho router");
   f.show(f.node("pc1").id);
-  CHECK(f.find<QLineEdit>("nodeMemory")->placeholderText() == "96M (defaults)");
+  CHECK(f.find<QLineEdit>("nodeMemory")->placeholderText() == "96M (from defaults)");
   CHECK(f.find<QComboBox>("nodeKind")->lineEdit()->placeholderText() == "host (built-in)");
-  CHECK(f.find<QComboBox>("nodeForwarding")->itemText(0) == "inherited: off (built-in kind 'host')");
+  CHECK(f.find<QComboBox>("nodeForwarding")->itemText(0) == "off (built-in kind 'host')");
+  f.show(f.node("ids").id); // its own kernel: drawn as a value
+  CHECK_FALSE(f.find<ValueCombo>("nodeKernel")->isUnset());
+  CHECK(f.find<ValueCombo>("nodeKernel")->palette().color(QPalette::ButtonText) !=
+        f.find<ValueCombo>("nodeKernel")->palette().color(QPalette::PlaceholderText));
   f.show(kNoElement);
   CHECK(f.find<QLineEdit>("labMemory")->placeholderText() == "96M (built-in)");
   CHECK(f.find<QComboBox>("labForwarding")->itemText(0) == "from each node's kind");
+  CHECK(f.find<QComboBox>("labKind")->lineEdit()->placeholderText() == "host (built-in)");
   CHECK(f.undoSteps() == 0);
+
+  // A value of the element's own says so, and what it overrides.
+  f.show(f.node("pc2").id);
+  f.type("nodeMemory", "112M");
+  CHECK(f.find<QLineEdit>("nodeMemory")->toolTip() == "Set on this node; without it: 96M (from defaults)");
+  f.show(kNoElement);
+  CHECK(f.find<QLineEdit>("labMemory")->toolTip() == "Set in the defaults; without it: 96M (built-in)");
+}
+
+TEST_CASE("the kind list's current entry is the node's effective kind, not the first one", "[gui][panel]") {
+  PanelFixture f(std::string(kLab) + "  - {endpoints: [ids:eth0, lan]}\n");
+  auto highlighted = [&](const char* name) {
+    auto* kind = f.find<QComboBox>(name);
+    kind->showPopup();
+    const QString row = kind->itemText(kind->view()->currentIndex().row());
+    kind->hidePopup();
+    CHECK(kind->currentIndex() == kind->view()->currentIndex().row());
+    return row;
+  };
+  f.show(f.node("r1").id);
+  CHECK(f.find<QComboBox>("nodeKind")->currentText() == "router");
+  CHECK(highlighted("nodeKind") == "router");
+  f.show(f.node("pc1").id);
+  CHECK(f.find<QComboBox>("nodeKind")->currentText().isEmpty()); // inherited: only the placeholder says it
+  CHECK(highlighted("nodeKind") == "host");
+
+  // Inherited from the defaults: the list shows it, the field stays empty.
+  NodeData pc1 = f.node("pc1");
+  LabProperties p = f.editor.document().properties();
+  p.defaults->kind = "router";
+  f.editor.updateProperties(p);
+  f.show(pc1.id);
+  CHECK(f.find<QComboBox>("nodeKind")->lineEdit()->placeholderText() == "router (from defaults)");
+  CHECK(f.find<QComboBox>("nodeKind")->currentText().isEmpty());
+  CHECK(highlighted("nodeKind") == "router");
+  f.show(kNoElement);
+  CHECK(highlighted("labKind") == "router");
+  CHECK(f.undoSteps() == 1); // showing changed nothing
+}
+
+TEST_CASE("an empty address, gateway or MAC says what empty means, with a suggestion only when the lab gives one",
+          "[gui][panel]") {
+  PanelFixture f("name: t\n"
+                 "nodes:\n"
+                 "  r1: {kind: router}\n"
+                 "  pc1: {}\n"
+                 "  pc3: {}\n"
+                 "  pc4: {}\n"
+                 "segments:\n"
+                 "  lan: switch\n"
+                 "  dark: {}\n"
+                 "links:\n"
+                 "  - {endpoints: [r1:eth0, lan], ip: 10.0.0.1/24}\n"
+                 "  - {endpoints: [pc1:eth0, lan], ip: 10.0.0.2/24, gateway: 10.0.0.1}\n"
+                 "  - {endpoints: [pc3:eth0, lan]}\n"
+                 "  - endpoints:\n"
+                 "      - {node: r1, iface: eth1, ip: 10.0.9.1/30}\n"
+                 "      - {node: pc4, iface: eth0}\n"
+                 "  - {endpoints: [pc1:eth1, dark]}\n");
+  const auto& links = f.lab().links;
+  auto placeholder = [&](const char* name) { return f.find<QLineEdit>(name)->placeholderText(); };
+
+  f.show(links[2].id); // pc3 on lan: the next free address, and the router's address on lan
+  CHECK(f.find<QLineEdit>("linkIp0")->text().isEmpty());
+  CHECK(placeholder("linkIp0") == "none (next free: 10.0.0.3/24)");
+  CHECK(placeholder("linkGateway0") == "none (r1 forwards: 10.0.0.1)");
+  CHECK(placeholder("linkMac0").toStdString() == MacAddress::derive("t/pc3/eth0").str() + " (derived)");
+
+  f.show(links[3].id); // point to point: the other address of r1's /30
+  CHECK(placeholder("linkIp1") == "none (next free: 10.0.9.2/30)");
+  CHECK(placeholder("linkGateway1") == "none (no default route through it)");
+
+  f.show(links[4].id); // nothing addressed on dark: no suggestion, an example that says it is one
+  CHECK(placeholder("linkIp0") == "none (e.g. 10.0.0.1/24)");
+  CHECK(placeholder("linkGateway0") == "none (no default route through it)");
+
+  f.show(links[0].id); // a router needs no gateway
+  CHECK(placeholder("linkGateway0") == "none (no default route through it)");
+  CHECK(placeholder("linkDelay") == "none (e.g. 5ms)");
+
+  // A placeholder is never applied: leaving the empty fields changes nothing.
+  f.show(links[2].id);
+  for (const char* name : {"linkIp0", "linkGateway0", "linkMac0"})
+    emit f.find<QLineEdit>(name)->editingFinished();
+  CHECK(f.undoSteps() == 0);
+
+  // A segment without a type says it is a switch by default, not by its own setting.
+  f.show(f.lab().findSegmentByName("dark")->id);
+  CHECK(f.find<QComboBox>("segmentType")->currentText() == "switch (built-in)");
+  CHECK(f.find<QComboBox>("segmentTransport")->currentText() == "daemon (built-in)");
+  f.show(f.lab().findSegmentByName("lan")->id);
+  CHECK(f.find<QComboBox>("segmentType")->currentText() == "switch");
+  f.choose("segmentType", "hub");
+  CHECK(f.lab().findSegmentByName("lan")->type == "hub");
+  f.choose("segmentType", "");
+  CHECK(f.lab().findSegmentByName("lan")->type.empty());
+}
+
+TEST_CASE("Ctrl+Z in a field undoes the document, and leaving the field then applies nothing", "[gui][panel]") {
+  PanelFixture f;
+  f.show(f.node("pc2").id);
+  QLineEdit* memory = f.find<QLineEdit>("nodeMemory");
+  f.type(memory, "112M");
+  REQUIRE(f.node("pc2").settings.memory == "112M");
+  REQUIRE(f.undoSteps() == 1);
+
+  QTest::keyClick(memory, Qt::Key_Z, Qt::ControlModifier);
+  CHECK(f.node("pc2").settings.memory.empty()); // the document is undone
+  CHECK(memory->text().isEmpty());              // and the field shows the value undone
+  CHECK(f.undoSteps() == 0);
+  QTest::keyClick(memory, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+  CHECK(f.node("pc2").settings.memory == "112M");
+  CHECK(memory->text() == "112M");
+  QTest::keyClick(memory, Qt::Key_Z, Qt::ControlModifier);
+  emit memory->editingFinished(); // as leaving the field does
+  CHECK(f.node("pc2").settings.memory.empty());
+  CHECK(f.undoSteps() == 0);
+  CHECK(f.editor.undoStack().canRedo()); // no new edit took the redo away
+
+  // Typing not applied yet is taken back first; the next Ctrl+Z undoes the document.
+  f.type(memory, "112M");
+  QTest::keyClicks(memory, "0");
+  QTest::keyClick(memory, Qt::Key_Z, Qt::ControlModifier);
+  CHECK(memory->text() == "112M");
+  CHECK(f.undoSteps() == 1);
+  QTest::keyClick(memory, Qt::Key_Z, Qt::ControlModifier);
+  CHECK(memory->text().isEmpty());
+  CHECK(f.undoSteps() == 0);
+
+  // The same in the text of an editable list.
+  QComboBox* image = f.find<QComboBox>("nodeImage");
+  f.type(image->lineEdit(), "kathara-base");
+  REQUIRE(f.node("pc2").settings.image == "kathara-base");
+  QTest::keyClick(image->lineEdit(), Qt::Key_Z, Qt::ControlModifier);
+  CHECK(f.node("pc2").settings.image.empty());
+  CHECK(image->currentText().isEmpty());
 }
 
 TEST_CASE("a node's routes, files, sysctls, mount, kernel, shutdown and depends-on are edited in the panel",
@@ -295,8 +443,8 @@ TEST_CASE("the lab's defaults take every setting, and kinds are added, renamed, 
   f.choose("kindForwarding", "true");
   CHECK(f.lab().kinds[1].settings.forwarding == "true");
   f.show(f.node("pc1").id);
-  CHECK(f.find<QLineEdit>("nodeMemory")->placeholderText() == "112M (kind 'host')");
-  CHECK(f.find<QComboBox>("nodeForwarding")->itemText(0) == "inherited: on (kind 'host')");
+  CHECK(f.find<QLineEdit>("nodeMemory")->placeholderText() == "112M (from kind 'host')");
+  CHECK(f.find<QComboBox>("nodeForwarding")->itemText(0) == "on (from kind 'host')");
 
   // Renaming a kind renames it in the nodes that name it, in one undo step.
   f.show(kNoElement);
@@ -440,6 +588,8 @@ TEST_CASE("a monitor selected on the canvas is edited in its own page", "[gui][p
   PanelFixture f(std::string(kLab) + "monitors:\n  - {node: ids, iface: eth0, mirror: lan}\n");
   f.show(f.lab().monitors[0].id);
   CHECK(f.find<QLineEdit>("monitorIface")->text() == "eth0");
+  CHECK(f.find<QLineEdit>("monitorMac")->placeholderText().toStdString() ==
+        MacAddress::derive("t/ids/eth0").str() + " (derived)");
   f.type("monitorIface", "eth3");
   CHECK(f.lab().monitors[0].iface == "eth3");
   CHECK(f.editor.undoStack().text(0) == "Edit monitor");

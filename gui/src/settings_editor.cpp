@@ -5,6 +5,7 @@
 #include "umlab/gui/text_table.hpp"
 #include "umlab/gui/value_combo.hpp"
 #include "umlab/kernel/builtin_images.hpp"
+#include "umlab/lab/compile/resolve.hpp"
 
 #include <QComboBox>
 #include <QFileDialog>
@@ -78,7 +79,7 @@ QString pairsHint(const InheritedPairs& in, const char* arrow) {
   QStringList lines;
   for (size_t i = 0; i < in.pairs.size(); ++i)
     lines << QStringLiteral("%1 %2 %3 (%4)").arg(q(in.pairs[i].first), QString::fromUtf8(arrow), q(in.pairs[i].second),
-                                                  q(in.sources[i]));
+                                                  sourcePhrase(in.sources[i]));
   return QObject::tr("inherited:") + "\n" + lines.join('\n');
 }
 
@@ -100,13 +101,19 @@ std::optional<KeyValueList> pairsFromTable(const TextTable& table, const std::op
 
 } // namespace
 
+QString sourcePhrase(const std::string& source) {
+  if (source.starts_with("built-in"))
+    return q(source);
+  return QObject::tr("from %1").arg(q(source));
+}
+
 QString inheritedHint(const InheritedValue& v) {
   QString value = q(v.value);
   if (v.value == "true")
     value = QObject::tr("on");
   else if (v.value == "false")
     value = QObject::tr("off");
-  return QStringLiteral("%1 (%2)").arg(value, q(v.source));
+  return QStringLiteral("%1 (%2)").arg(value, sourcePhrase(v.source));
 }
 
 SettingsEditor::SettingsEditor(SettingsScope scope, const QString& prefix, QWidget* parent) : QWidget(parent), scope_(scope) {
@@ -213,11 +220,22 @@ void SettingsEditor::load(const LabData& lab, const SettingsData& s, const Inher
       if (!kinds.contains(q(k.name)))
         kinds << q(k.name);
     setChoices(kind_, kinds);
+    const InheritedValue inheritedKind =
+        scope_ == SettingsScope::Node ? in.kind : InheritedValue{lab::kDefaultKind, "built-in"};
+    // The list's current entry is the effective kind, so its drop-down highlights that one; the
+    // text is the element's own (empty when it inherits, with the placeholder saying what).
+    const int effective = kind_->findText(q(s.kind.empty() ? inheritedKind.value : s.kind));
+    if (kind_->currentIndex() != effective) {
+      const QSignalBlocker block(kind_);
+      kind_->setCurrentIndex(effective);
+    }
     setEditText(kind_, s.kind);
-    kind_->lineEdit()->setPlaceholderText(scope_ == SettingsScope::Node ? inheritedHint(in.kind) : tr("host (built-in)"));
+    kind_->lineEdit()->setPlaceholderText(inheritedHint(inheritedKind));
+    kind_->setToolTip(ownValueTip(s.kind, inheritedKind));
   }
   setLineText(memory_, s.memory);
   memory_->setPlaceholderText(inheritedHint(in.memory));
+  memory_->setToolTip(ownValueTip(s.memory, in.memory));
   QStringList images;
   for (const kernel::BuiltinImageInfo& i : kernel::builtinImages())
     images << q(i.name);
@@ -227,10 +245,11 @@ void SettingsEditor::load(const LabData& lab, const SettingsData& s, const Inher
   setChoices(image_, images);
   setEditText(image_, s.image);
   image_->lineEdit()->setPlaceholderText(inheritedHint(in.image));
-  kernel_->setUnsetText(tr("inherited: %1").arg(inheritedHint(in.kernel)));
+  image_->setToolTip(ownValueTip(s.image, in.image));
+  kernel_->setUnsetText(inheritedHint(in.kernel));
   kernel_->setValue(s.kernel);
   forwarding_->setUnsetText(in.forwarding.value.empty() ? tr("from each node's kind")
-                                                        : tr("inherited: %1").arg(inheritedHint(in.forwarding)));
+                                                        : inheritedHint(in.forwarding));
   forwarding_->setValue(s.forwarding);
 
   auto commands = [&](CommittingTextEdit* edit, CollapsibleSection* section, const QString& title,
@@ -255,6 +274,15 @@ void SettingsEditor::load(const LabData& lab, const SettingsData& s, const Inher
   table(sysctls_, inheritedSysctls_, sysctlsSection_, tr("Sysctls"), s.sysctls, in.sysctls, "=");
   table(mounts_, inheritedMounts_, mountsSection_, tr("Mount"), s.mounts, in.mounts, "←");
   loading_ = false;
+}
+
+QString SettingsEditor::ownValueTip(const std::string& own, const InheritedValue& inherited) const {
+  if (own.empty())
+    return tr("Empty: inherits %1").arg(inheritedHint(inherited));
+  const QString here = scope_ == SettingsScope::Node   ? tr("Set on this node")
+                       : scope_ == SettingsScope::Kind ? tr("Set in this kind")
+                                                       : tr("Set in the defaults");
+  return tr("%1; without it: %2").arg(here, inheritedHint(inherited));
 }
 
 void SettingsEditor::expandSectionsWithContent() {

@@ -8,6 +8,7 @@
 #include <QKeyEvent>
 
 #include <algorithm>
+#include <cmath>
 
 namespace umlab::gui {
 
@@ -95,11 +96,24 @@ void TopologyScene::selectOnly(ElementId id) {
     item->setSelected(true);
 }
 
+void TopologyScene::selectOnly(const std::vector<ElementId>& ids) {
+  clearSelection();
+  for (ElementId id : ids)
+    if (ElementItem* item = itemFor(id))
+      item->setSelected(true);
+}
+
 QRectF TopologyScene::contentRect() const {
   QRectF r = itemsBoundingRect();
   if (r.isEmpty())
     r = QRectF(0, 0, 400, 300);
   return r.adjusted(-30, -30, 30, 30);
+}
+
+QPointF TopologyScene::snapped(QPointF p) const {
+  if (!snapsToGrid_)
+    return p;
+  return QPointF(std::round(p.x() / kGridSize) * kGridSize, std::round(p.y() / kGridSize) * kGridSize);
 }
 
 std::string TopologyScene::switchNameOf(ElementId id) const {
@@ -372,6 +386,38 @@ void TopologyScene::setStatus(std::optional<LabStatus> status) {
   }
 }
 
+void TopologyScene::setCaptures(std::map<QString, QString> captures) {
+  if (captures == captures_)
+    return;
+  auto changed = [&](const std::string& name) {
+    const QString key = QString::fromStdString(name);
+    auto a = captures_.find(key), b = captures.find(key);
+    const bool wasOn = a != captures_.end(), isOn = b != captures.end();
+    return wasOn != isOn || (isOn && a->second != b->second);
+  };
+  std::vector<ElementId> touched;
+  for (const SegmentData& seg : document().data().segments)
+    if (changed(seg.name))
+      touched.push_back(seg.id);
+  for (const LinkData& l : document().data().links)
+    if (linkShape(l) == LinkShape::PointToPoint && changed(switchNameOf(l.id)))
+      touched.push_back(l.id);
+  captures_ = std::move(captures);
+  for (ElementId id : touched)
+    if (ElementItem* item = itemFor(id))
+      item->refresh();
+}
+
+QString TopologyScene::captureOf(ElementId id) const {
+  if (captures_.empty())
+    return {};
+  const LinkData* l = document().link(id);
+  if (!document().segment(id) && !(l && linkShape(*l) == LinkShape::PointToPoint))
+    return {};
+  auto it = captures_.find(QString::fromStdString(switchNameOf(id)));
+  return it == captures_.end() ? QString() : it->second;
+}
+
 // ---- tools --------------------------------------------------------------------------------------
 
 void TopologyScene::setMode(Mode mode) {
@@ -408,13 +454,13 @@ void TopologyScene::mousePressEvent(QGraphicsSceneMouseEvent* event) {
   }
   switch (mode_) {
   case Mode::AddNode: {
-    const ElementId id = editor_.addNode(nodeKind_, event->scenePos());
+    const ElementId id = editor_.addNode(nodeKind_, snapped(event->scenePos()));
     selectOnly(id);
     emit elementPlaced(id);
     return;
   }
   case Mode::AddSegment: {
-    const ElementId id = editor_.addSegment(segmentType_, event->scenePos());
+    const ElementId id = editor_.addSegment(segmentType_, snapped(event->scenePos()));
     selectOnly(id);
     emit elementPlaced(id);
     return;
@@ -446,6 +492,12 @@ void TopologyScene::mouseMoveEvent(QGraphicsSceneMouseEvent* event) {
     return;
   }
   QGraphicsScene::mouseMoveEvent(event);
+  // The items follow the mouse from where they were pressed; snapped, they jump from point to
+  // point. Items the drag has not moved stay where they are, on the grid or not.
+  if (mode_ == Mode::Select && snapsToGrid_ && (event->buttons() & Qt::LeftButton))
+    for (const Move& m : pressed_)
+      if (ElementItem* item = itemFor(m.id); item && item->pos() != QPointF(m.from.x, m.from.y))
+        item->setPos(snapped(item->pos()));
 }
 
 void TopologyScene::mouseReleaseEvent(QGraphicsSceneMouseEvent* event) {
@@ -471,7 +523,9 @@ void TopologyScene::mouseReleaseEvent(QGraphicsSceneMouseEvent* event) {
   std::vector<Move> moves;
   for (Move m : pressed_)
     if (ElementItem* item = itemFor(m.id)) {
-      const QPointF p = item->pos();
+      QPointF p = item->pos();
+      if (p != QPointF(m.from.x, m.from.y))
+        p = snapped(p);
       m.to = Position{std::round(p.x()), std::round(p.y())};
       if (!(m.to == m.from))
         moves.push_back(m);
@@ -498,8 +552,13 @@ void TopologyScene::keyPressEvent(QKeyEvent* event) {
 
 void TopologyScene::contextMenuEvent(QGraphicsSceneContextMenuEvent* event) {
   const ElementId id = elementAt(event->scenePos());
-  if (id == kNoElement)
+  if (id == kNoElement) {
+    if (mode_ == Mode::Select) {
+      emit canvasContextMenu(event->scenePos(), event->screenPos());
+      event->accept();
+    }
     return;
+  }
   if (ElementItem* item = itemFor(id); item && !item->isSelected())
     selectOnly(id);
   emit elementContextMenu(id, event->screenPos());

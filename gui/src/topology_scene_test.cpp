@@ -25,7 +25,9 @@
 #include <QRegularExpression>
 #include <QXmlStreamReader>
 
+#include <cmath>
 #include <fstream>
+#include <map>
 #include <set>
 
 using namespace umlab;
@@ -518,4 +520,104 @@ TEST_CASE("startup commands show one per line, with multi-line ones indented", "
   CHECK(text == "ip link\nwhile true; do\n    nc -l 80\n  done &\necho done");
   CHECK(startupFromText(text) == commands);
   CHECK(startupFromText("a\n\n  \nb\n") == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("Arrange Automatically re-places only the selection and its hosts, as one undo step", "[gui][scene][arrange]") {
+  TempDir dir("umlab-gui-test");
+  const std::string path = dir.file("messy.yaml");
+  // A LAN whose hosts were dropped on top of each other, and a part of the lab placed by hand.
+  std::ofstream(path) << R"(name: messy
+nodes:
+  r1: {kind: router, layout: {x: 900, y: 100}}
+  h1: {layout: {x: 300, y: 300}}
+  h2: {layout: {x: 305, y: 300}}
+  h3: {layout: {x: 300, y: 305}}
+  h4: {layout: {x: 310, y: 310}}
+  x: {layout: {x: 1400, y: 700}}
+segments:
+  lan: {type: switch, layout: {x: 320, y: 320}}
+  wan: {type: switch, layout: {x: 1400, y: 400}}
+links:
+  - {endpoints: [r1:eth0, lan]}
+  - {endpoints: [r1:eth1, wan]}
+  - {endpoints: [h1:eth0, lan]}
+  - {endpoints: [h2:eth0, lan]}
+  - {endpoints: [h3:eth0, lan]}
+  - {endpoints: [h4:eth0, lan]}
+  - {endpoints: [x:eth0, wan]}
+)";
+  MainWindow w;
+  w.setConfirmClose(false);
+  REQUIRE(w.openFile(QString::fromStdString(path)));
+  const LabData& lab = w.editor().document().data();
+  auto at = [&](const char* name) {
+    const NodeData* n = lab.findNodeByName(name);
+    const SegmentData* s = lab.findSegmentByName(name);
+    return n ? n->position : s->position;
+  };
+  std::map<std::string, Position> before;
+  for (const char* name : {"r1", "h1", "h2", "h3", "h4", "x", "lan", "wan"})
+    before[name] = at(name);
+  const int steps = w.editor().undoStack().count();
+
+  // The switch selected: it and its hosts are laid out, centred where they were; the rest stays.
+  w.scene()->selectOnly(lab.findSegmentByName("lan")->id);
+  QAction* arrange = w.findChild<QAction*>("arrangeAction");
+  REQUIRE(arrange);
+  arrange->trigger();
+  CHECK(w.editor().undoStack().count() == steps + 1);
+  for (const char* name : {"r1", "x", "wan"}) {
+    INFO(name);
+    CHECK(at(name) == before[name]);
+  }
+  const Position lan = at("lan");
+  for (const char* host : {"h1", "h2", "h3", "h4"}) {
+    INFO(host);
+    const double d = std::hypot(at(host).x - lan.x, at(host).y - lan.y);
+    CHECK(d >= 100);
+    CHECK(d < 400);
+    for (const char* other : {"h1", "h2", "h3", "h4"})
+      if (std::string(host) < other)
+        CHECK(std::hypot(at(host).x - at(other).x, at(host).y - at(other).y) >= 100);
+  }
+  // Centred on the group's old centre: the middle of its old bounding box, (310, 310).
+  double minX = 1e9, maxX = -1e9, minY = 1e9, maxY = -1e9;
+  for (const char* name : {"h1", "h2", "h3", "h4", "lan"}) {
+    minX = std::min(minX, at(name).x);
+    maxX = std::max(maxX, at(name).x);
+    minY = std::min(minY, at(name).y);
+    maxY = std::max(maxY, at(name).y);
+  }
+  CHECK(std::abs((minX + maxX) / 2 - 310) <= 1);
+  CHECK(std::abs((minY + maxY) / 2 - 310) <= 1);
+  // The items followed the document.
+  CHECK(w.scene()->nodeItem(lab.findNodeByName("h1")->id)->pos() == QPointF(at("h1").x, at("h1").y));
+
+  // One undo puts everything back.
+  w.editor().undoStack().undo();
+  for (const auto& [name, p] : before) {
+    INFO(name);
+    CHECK(at(name.c_str()) == p);
+  }
+
+  // A selected link stands for its two ends: r1 and lan (with lan's hosts) move, wan and x stay.
+  const LinkData* up = nullptr;
+  for (const LinkData& l : lab.links)
+    if (l.ends[0].target == lab.findNodeByName("r1")->id && l.ends[1].target == lab.findSegmentByName("lan")->id)
+      up = &l;
+  REQUIRE(up);
+  w.scene()->clearSelection();
+  w.scene()->selectOnly(up->id);
+  arrange->trigger();
+  CHECK(w.editor().undoStack().count() == steps + 1);
+  CHECK(!(at("r1") == before["r1"]));
+  CHECK(at("wan") == before["wan"]);
+  CHECK(at("x") == before["x"]);
+  w.editor().undoStack().undo();
+
+  // Nothing selected: the whole lab is arranged, again as one step.
+  w.scene()->clearSelection();
+  arrange->trigger();
+  CHECK(w.editor().undoStack().count() == steps + 1);
+  CHECK(!(at("x") == before["x"]));
 }

@@ -4,16 +4,20 @@
 #include "umlab/gui/topology_scene.hpp"
 
 #include <QKeyEvent>
+#include <QPainter>
 #include <QScrollBar>
 #include <QWheelEvent>
 
 #include <cmath>
+#include <vector>
 
 namespace umlab::gui {
 
 namespace {
 constexpr qreal kMinZoom = 0.02;
 constexpr qreal kMaxZoom = 8;
+constexpr qreal kMinGridSpacing = 8; // pixels: closer lines would grey the canvas over
+constexpr int kMajorEvery = 5;
 } // namespace
 
 TopologyView::TopologyView(TopologyScene* scene, QWidget* parent) : QGraphicsView(scene, parent), scene_(scene) {
@@ -39,11 +43,22 @@ void TopologyView::scaleBy(qreal factor) {
   const qreal next = std::clamp(zoom() * factor, kMinZoom, kMaxZoom);
   factor = next / zoom();
   scale(factor, factor);
+  followZoom();
+}
+
+void TopologyView::followZoom() {
+  // Zoomed out, backbone names are drawn at a fixed size on screen, past their items' bounds:
+  // repaint the whole view, so that none is left behind or cut off (a fitted 1000-node lab
+  // paints in a few milliseconds).
+  setViewportUpdateMode(zoom() < kLabelZoom ? QGraphicsView::FullViewportUpdate : QGraphicsView::SmartViewportUpdate);
 }
 
 void TopologyView::zoomIn() { scaleBy(1.25); }
 void TopologyView::zoomOut() { scaleBy(0.8); }
-void TopologyView::resetZoom() { setTransform(QTransform()); }
+void TopologyView::resetZoom() {
+  setTransform(QTransform());
+  followZoom();
+}
 
 void TopologyView::fitAll() {
   const QRectF r = scene_->contentRect();
@@ -51,7 +66,39 @@ void TopologyView::fitAll() {
   fitInView(r, Qt::KeepAspectRatio);
   if (zoom() > 1)
     resetZoom();
+  followZoom();
   centerOn(r.center());
+}
+
+void TopologyView::setGridVisible(bool visible) {
+  if (visible == isGridVisible_)
+    return;
+  isGridVisible_ = visible;
+  resetCachedContent();
+  viewport()->update();
+}
+
+void TopologyView::drawBackground(QPainter* painter, const QRectF& rect) {
+  QGraphicsView::drawBackground(painter, rect);
+  if (!isGridVisible_)
+    return;
+  qreal step = TopologyScene::kGridSize;
+  while (step * zoom() < kMinGridSpacing)
+    step *= kMajorEvery;
+  const qreal major = step * kMajorEvery;
+  std::vector<QLineF> minorLines, majorLines;
+  auto isMajor = [&](qreal v) { return std::abs(std::remainder(v, major)) < step / 2; };
+  for (qreal x = std::floor(rect.left() / step) * step; x <= rect.right(); x += step)
+    (isMajor(x) ? majorLines : minorLines).emplace_back(x, rect.top(), x, rect.bottom());
+  for (qreal y = std::floor(rect.top() / step) * step; y <= rect.bottom(); y += step)
+    (isMajor(y) ? majorLines : minorLines).emplace_back(rect.left(), y, rect.right(), y);
+  painter->save();
+  painter->setRenderHint(QPainter::Antialiasing, false);
+  painter->setPen(QPen(QColor(0xe5, 0xe9, 0xf0), 0)); // cosmetic: one pixel at any zoom
+  painter->drawLines(minorLines.data(), int(minorLines.size()));
+  painter->setPen(QPen(QColor(0xd3, 0xd9, 0xe3), 0));
+  painter->drawLines(majorLines.data(), int(majorLines.size()));
+  painter->restore();
 }
 
 void TopologyView::reveal(quint64 id) {

@@ -99,7 +99,7 @@ bool fitsLiteralBlock(std::string_view s) {
 
 class Writer {
 public:
-  explicit Writer(const LabData& lab) : lab_(lab) {}
+  Writer(const LabData& lab, const WriteOptions& options) : lab_(lab), options_(options) {}
 
   WrittenLab write() {
     for (const std::string& h : lab_.header)
@@ -427,7 +427,8 @@ private:
         f.emplace_back("depends-on", dependsOnFlow(n.dependsOn));
       if (!n.routes.empty())
         f.emplace_back("routes", routesFlow(n.routes));
-      f.emplace_back("layout", layoutFlow(n.position));
+      if (options_.positions)
+        f.emplace_back("layout", layoutFlow(n.position));
       std::string one = key + " " + flowMap(f);
       if (one.size() <= kMaxFlowLine) {
         line(one + trailing(n.comments.trailing));
@@ -444,7 +445,8 @@ private:
       for (const RouteData& r : n.routes)
         line("      - " + routeFlow(r));
     }
-    line("    layout: " + layoutFlow(n.position));
+    if (options_.positions)
+      line("    layout: " + layoutFlow(n.position));
     span(n.id, first);
   }
 
@@ -471,7 +473,8 @@ private:
     addIf(f, "transport", s.transport);
     addIf(f, "description", s.description);
     addIf(f, "injected", s.injected);
-    f.emplace_back("layout", layoutFlow(s.position));
+    if (options_.positions)
+      f.emplace_back("layout", layoutFlow(s.position));
     const std::string key = "  " + yamlScalar(s.name, false) + ":";
     std::string one = key + " " + flowMap(f);
     if (one.size() <= kMaxFlowLine) {
@@ -488,7 +491,8 @@ private:
       lineWithBlock("    description: " + scalarOrBlock(s.description, 4));
     if (!s.injected.empty())
       line("    injected: " + yamlScalar(s.injected, false));
-    line("    layout: " + layoutFlow(s.position));
+    if (options_.positions)
+      line("    layout: " + layoutFlow(s.position));
     span(s.id, first);
   }
 
@@ -572,6 +576,7 @@ private:
 
 
   const LabData& lab_;
+  const WriteOptions options_;
   WrittenLab out_;
   uint32_t lineNo_ = 0;
   std::string pendingBlock_;
@@ -597,6 +602,6 @@ std::string formatCoordinate(double v) {
   return ec == std::errc() ? std::string(buf, p) : "0";
 }
 
-WrittenLab writeLabYaml(const LabData& lab) { return Writer(lab).write(); }
+WrittenLab writeLabYaml(const LabData& lab, const WriteOptions& options) { return Writer(lab, options).write(); }
 
 } // namespace umlab::gui

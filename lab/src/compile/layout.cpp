@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <numbers>
+#include <optional>
 #include <queue>
 #include <utility>
 
@@ -15,15 +16,19 @@ namespace {
 // Room for one drawn element: the GUI's icon is 48 px with its name (up to about 100 px wide)
 // below it, so elements whose centres are 2 * kElementRadius apart neither touch nor hide a label.
 constexpr double kElementRadius = 55;
-constexpr double kRingSlot = 120;       // between neighbours on a ring of leaves, centre to centre
-constexpr double kFirstRing = 200;      // a parent's first ring: room for a link label between
-constexpr double kRingGap = 150;        // between rings: a leaf and the label of the next ring's link
+constexpr double kIconSize = 48;        // the GUI's node icon
+constexpr double kLeafHeight = 82;      // an icon and two lines of text under it, top to bottom
+constexpr double kRingSlot = 105;       // between neighbours on a ring of leaves, centre to centre: at
+                                        // least hypot(a short name's width, kLeafHeight) + 10
+constexpr double kFirstRing = 160;      // a parent's first ring: room for a link label between
+constexpr double kRingGap = 110;        // between rings: a leaf's icon and name, and a little room
 constexpr double kMaxSingleRing = 450;  // up to here one ring grows, rather than a second starting
 constexpr double kEdgeGap = 150;        // a core link's length beyond its two discs: two labels fit
 constexpr double kDiscGap = 20;         // the least room between two discs
 constexpr double kComponentGap = 150;   // between the boxes of two components
 constexpr double kMargin = 60;          // around the picture
 constexpr double kMaxFan = std::numbers::pi; // the widest angle a hanging tree's children take
+constexpr double kFoldGain = 1.3;      // a ring is folded into rows when that shows it this much larger
 constexpr size_t kFullStressLimit = 300;  // up to this many core vertices, every pair is a term
 constexpr size_t kSparsePivots = 100;     // above it, terms to these pivots stand for the rest
 constexpr size_t kMdsPivots = 50;         // pivots of the starting position (PivotMDS)
@@ -44,6 +49,7 @@ struct LabGraph {
   std::vector<SegmentIndex> segmentOf;         ///< by vertex - nodeCount
   std::vector<uint32_t> vertexOfSegment;       ///< by SegmentIndex; kNone for point-to-point ones
   std::vector<std::vector<uint32_t>> adjacent; ///< sorted, no duplicates, no loops
+  std::vector<size_t> nameLength;              ///< by node (the others are not leaves)
 
   size_t size() const { return adjacent.size(); }
   bool isNode(uint32_t v) const { return v < nodeCount; }
@@ -52,6 +58,8 @@ struct LabGraph {
 LabGraph buildGraph(const Topology& t) {
   LabGraph g;
   g.nodeCount = t.nodes.size();
+  for (const Node& n : t.nodes)
+    g.nameLength.push_back(n.name.size());
   g.vertexOfSegment.assign(t.segments.size(), kNone);
   for (SegmentIndex s = 0; s < t.segments.size(); ++s)
     if (t.segments[s].type != SegmentType::PointToPoint) {
@@ -112,30 +120,47 @@ std::vector<uint32_t> findLeafParents(const LabGraph& g) {
 struct Ring {
   double radius = 0;
   size_t count = 0;
+  double slot = kRingSlot;
 };
 
-double slotHalfAngle(double radius) { return std::asin(std::min(1.0, kRingSlot / (2 * radius))); }
+/// What a parent's leaves need: the distance between two on a ring, and the first ring's radius.
+struct RingSpacing {
+  double slot = kRingSlot;
+  double first = kFirstRing;
+};
 
-size_t ringCapacity(double radius, size_t blocked) {
-  const double c = std::numbers::pi / slotHalfAngle(radius) - static_cast<double>(blocked);
+/// Leaves named up to `nameLength` characters: two of them, side by side, above each other or
+/// anywhere between, keep their icons and names apart (a name is drawn about 8 px a character,
+/// bold 12 px, under the icon).
+RingSpacing ringSpacing(size_t nameLength) {
+  const double width = std::max(kIconSize, 8.0 * static_cast<double>(nameLength) + 8);
+  const double slot = std::max(kRingSlot, std::hypot(width, kLeafHeight) + 10);
+  return RingSpacing{slot, std::max(kFirstRing, kFirstRing + (slot - kRingSlot) / 2)};
+}
+
+double slotHalfAngle(double radius, double slot) { return std::asin(std::min(1.0, slot / (2 * radius))); }
+
+size_t ringCapacity(double radius, size_t blocked, double slot) {
+  const double c = std::numbers::pi / slotHalfAngle(radius, slot) - static_cast<double>(blocked);
   return c <= 0 ? 0 : static_cast<size_t>(std::floor(c + 1e-9));
 }
 
 /// One ring when it holds every leaf within kMaxSingleRing, else full rings from the inside out.
-std::vector<Ring> planRings(size_t leaves, size_t blocked) {
+std::vector<Ring> planRings(size_t leaves, size_t blocked, RingSpacing spacing) {
   std::vector<Ring> rings;
   if (leaves == 0)
     return rings;
   const size_t slots = leaves + blocked;
-  double single = kFirstRing;
+  const double slot = spacing.slot;
+  double single = spacing.first;
   if (slots >= 2)
-    single = std::max(kFirstRing, kRingSlot / (2 * std::sin(std::numbers::pi / static_cast<double>(slots))) + 0.5);
-  if (single <= kMaxSingleRing && ringCapacity(single, blocked) >= leaves)
-    return {Ring{single, leaves}};
-  for (double r = kFirstRing; leaves > 0; r += kRingGap) {
-    const size_t take = std::min(leaves, ringCapacity(r, blocked));
+    single = std::max(spacing.first, slot / (2 * std::sin(std::numbers::pi / static_cast<double>(slots))) + 0.5);
+  if (single <= std::max(kMaxSingleRing, spacing.first) && ringCapacity(single, blocked, slot) >= leaves)
+    return {Ring{single, leaves, slot}};
+  for (double r = spacing.first; leaves > 0; r += std::max(kRingGap, slot - kRingSlot + kRingGap)) {
+    const size_t take = std::min(leaves, ringCapacity(r, blocked, slot));
     if (take > 0)
-      rings.push_back(Ring{r, take});
+      rings.push_back(Ring{r, take, slot});
     leaves -= take;
   }
   return rings;
@@ -159,7 +184,7 @@ void placeLeaves(Point centre, const std::vector<Point>& neighbours, const std::
     pos[leaves[next++]] = Point{centre.x + radius * std::cos(angle), centre.y + radius * std::sin(angle)};
   };
   for (const Ring& ring : rings) {
-    const double alpha = slotHalfAngle(ring.radius), step = 2 * alpha;
+    const double alpha = slotHalfAngle(ring.radius, ring.slot), step = 2 * alpha;
     // The free arcs between blocked sectors, each [start, start + length), and what each holds.
     struct Arc {
       double start = 0, length = 0;
@@ -625,8 +650,8 @@ double angleTo(Point from, Point to) {
 }
 
 /// Places the children of `v` (placed, as are the vertices marked in `placed`) round it, in the
-/// widest free angle that faces away from `centre`.
-void hangChildren(const Core& c, uint32_t v, const std::vector<uint8_t>& placed, Point centre, std::vector<Point>& pos) {
+/// widest free angle that faces the direction `outward`, as near to it as that angle allows.
+void hangChildren(const Core& c, uint32_t v, const std::vector<uint8_t>& placed, double outward, std::vector<Point>& pos) {
   const std::vector<uint32_t>& children = c.children[v];
   std::vector<double> directions;
   for (uint32_t u : c.adjacent[v])
@@ -637,7 +662,6 @@ void hangChildren(const Core& c, uint32_t v, const std::vector<uint8_t>& placed,
   double start = -std::numbers::pi / 2, size = 2 * std::numbers::pi;
   Room room = Room::Circle;
   if (!directions.empty()) {
-    const double outward = distance(pos[v], centre) > 1e-6 ? angleTo(centre, pos[v]) : -std::numbers::pi / 2;
     double widest = 0;
     for (size_t i = 0; i < directions.size(); ++i) {
       const double next = i + 1 < directions.size() ? directions[i + 1] : directions[0] + 2 * std::numbers::pi;
@@ -655,7 +679,12 @@ void hangChildren(const Core& c, uint32_t v, const std::vector<uint8_t>& placed,
     }
     room = Room::Angle;
     if (size > kMaxFan) { // so that a tree grows outwards, not back round towards the rest
-      start += (size - kMaxFan) / 2;
+      // The fan's start as near as it can be to centring the fan on `outward`.
+      const double spare = size - kMaxFan, full = 2 * std::numbers::pi;
+      double offset = std::fmod(std::fmod(outward - kMaxFan / 2 - start, full) + full, full);
+      if (offset > spare)
+        offset = offset - spare < full - offset ? spare : 0;
+      start += offset;
       size = kMaxFan;
       room = Room::Fan;
     }
@@ -677,6 +706,204 @@ void hangChildren(const Core& c, uint32_t v, const std::vector<uint8_t>& placed,
     pos[children[i]] = Point{pos[v].x + d * std::cos(a), pos[v].y + d * std::sin(a)};
     at += angle[i] + share;
   }
+}
+
+// ---- a long ring folded into rows -----------------------------------------------------------
+//
+// A base that is one long cycle (routers in a ring, each with its LAN hanging off it) drawn as a
+// circle leaves the circle's inside empty: 24 LANs of 20 hosts fill a picture 8 000 px across
+// with nothing in its middle. Folded into rows the ring fills a screen-shaped box instead. The
+// ring runs right along row 0, down the right edge to row 1, left along it, down the left
+// (column 1) to row 2, and so on to the last row, then up column 0 back to the start:
+//
+//     0 ── 0 ── 0 ── 0 ┐        each vertex's tree hangs down from it, except on the
+//     │    ┌─ 1 ── 1 ──┘        right edge (it hangs right, clear of the link down),
+//     │    └─ 2 ── 2 ──┐        in column 1 between rows (it hangs left, into the gap
+//     0 ─ 3 ── 3 ── 3 ─┘        before column 0) and in column 0 (it hangs left)
+//
+// so no link crosses a tree. Row 0 leaves column 1 empty when there are left turns below it (a
+// tree hanging left from row 1 would meet one hanging down from row 0 there). Slots left over
+// are taken out of the last row (then the rows above), where the ring runs straight past them.
+
+/// The base's vertices in ring order when the base is one cycle, else nothing.
+std::vector<uint32_t> ringOrder(const Core& c, const std::vector<uint32_t>& base) {
+  std::vector<uint32_t> ring;
+  auto baseNeighbours = [&](uint32_t v) {
+    std::vector<uint32_t> b;
+    for (uint32_t u : c.adjacent[v])
+      if (c.hangsFrom[u] == kNone)
+        b.push_back(u);
+    return b;
+  };
+  for (uint32_t v : base)
+    if (baseNeighbours(v).size() != 2)
+      return ring;
+  uint32_t prev = kNone, v = base.front();
+  do {
+    ring.push_back(v);
+    const std::vector<uint32_t> b = baseNeighbours(v);
+    const uint32_t next = b[0] != prev ? b[0] : b[1];
+    prev = v;
+    v = next;
+  } while (v != base.front() && ring.size() <= base.size());
+  if (ring.size() != base.size())
+    ring.clear();
+  return ring;
+}
+
+/// Hangs the trees of every vertex of `order` (parents before children; the base first, its
+/// positions set), each base vertex's towards `baseOutward`, what hangs further out away from its
+/// own parent.
+void hangTrees(const Core& c, const std::vector<uint32_t>& order, const std::vector<double>& baseOutward,
+               std::vector<uint8_t>& placed, std::vector<Point>& pos) {
+  for (uint32_t v : order) {
+    if (c.children[v].empty())
+      continue;
+    const double outward = c.hangsFrom[v] == kNone ? baseOutward[v] : angleTo(pos[c.hangsFrom[v]], pos[v]);
+    hangChildren(c, v, placed, outward, pos);
+    for (uint32_t ch : c.children[v])
+      placed[ch] = 1;
+  }
+}
+
+struct FoldSlot {
+  size_t row = 0, column = 0;
+  double outward = 0; ///< where the tree hangs
+};
+
+/// The slots of `count` vertices of a ring folded into `rows` (even) rows of `columns`, in ring
+/// order; empty when they do not hold them.
+std::vector<FoldSlot> foldSlots(size_t rows, size_t columns, size_t count) {
+  constexpr double kDown = std::numbers::pi / 2, kLeft = std::numbers::pi, kRight = 0;
+  const bool leftTurns = rows >= 4;
+  // Each row's columns, in the order the ring passes them; column 0 below row 0 comes last.
+  std::vector<std::vector<size_t>> rowColumns(rows);
+  size_t total = rows - 1;
+  for (size_t r = 0; r < rows; ++r) {
+    std::vector<size_t>& cols = rowColumns[r];
+    if (r == 0)
+      cols.push_back(0);
+    for (size_t j = r == 0 && leftTurns ? 2 : 1; j < columns; ++j)
+      cols.push_back(j);
+    if (r % 2 == 1)
+      std::reverse(cols.begin(), cols.end());
+    total += cols.size();
+  }
+  if (total < count)
+    return {};
+  // The surplus comes out of the last row, where the ring enters it (the ring runs straight past
+  // the gap), then out of the rows above, in the order the ring passes them: never a turn.
+  size_t surplus = total - count;
+  for (size_t r = rows; r-- > 0 && surplus > 0;)
+    std::erase_if(rowColumns[r], [&](size_t j) {
+      const bool drop = surplus > 0 && j >= (r + 1 == rows ? 1u : 2u) && j + 1 < columns;
+      surplus -= drop ? 1 : 0;
+      return drop;
+    });
+  if (surplus > 0)
+    return {};
+  std::vector<FoldSlot> slots;
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t j : rowColumns[r]) {
+      double outward = kDown;
+      if (j == 0)
+        outward = kLeft;
+      else if (j == columns - 1)
+        outward = kRight;
+      else if (j == 1 && r > 0 && r + 1 < rows)
+        outward = kLeft;
+      slots.push_back(FoldSlot{r, j, outward});
+    }
+  for (size_t r = rows - 1; r >= 1; --r)
+    slots.push_back(FoldSlot{r, 0, kLeft});
+  return slots;
+}
+
+/// The core folded into rows (see above) when its base is one ring of at least 6, else nothing.
+std::optional<std::vector<Point>> foldRing(const Core& c, const std::vector<uint32_t>& base, const std::vector<uint32_t>& order) {
+  const std::vector<uint32_t> ring = ringOrder(c, base);
+  if (ring.size() < 6)
+    return std::nullopt;
+  const size_t n = c.size();
+  // Each vertex's tree hung downwards, between links to the left and right: how far it reaches.
+  std::vector<Point> local(n);
+  std::vector<uint8_t> placed(n, 0);
+  std::vector<double> down(n, std::numbers::pi / 2);
+  double halfWidth = 0, length = 0, up = 0;
+  for (size_t k = 0; k < ring.size(); ++k) {
+    const uint32_t v = ring[k], prev = ring[(k + ring.size() - 1) % ring.size()], next = ring[(k + 1) % ring.size()];
+    local[v] = Point{0, 0};
+    local[prev] = Point{-1000, 0};
+    local[next] = Point{1000, 0};
+    placed[v] = placed[prev] = placed[next] = 1;
+    std::vector<uint32_t> tree{v};
+    for (size_t i = 0; i < tree.size(); ++i)
+      for (uint32_t ch : c.children[tree[i]])
+        tree.push_back(ch);
+    hangTrees(c, tree, down, placed, local);
+    for (uint32_t u : tree) {
+      halfWidth = std::max(halfWidth, std::abs(local[u].x) + c.radius[u]);
+      length = std::max(length, local[u].y + c.radius[u]);
+      up = std::max(up, c.radius[u] - local[u].y);
+      placed[u] = 0;
+    }
+    placed[prev] = placed[next] = 0;
+  }
+  const double columnStep = std::max(2 * halfWidth, 2 * up + kEdgeGap - kDiscGap) + kDiscGap;
+  const double rowStep = std::max({length + up, 2 * halfWidth, 2 * up + kEdgeGap - kDiscGap}) + kDiscGap;
+  const double firstColumn = length + up + kDiscGap; // column 1: room for a tree hanging left
+  auto columnX = [&](size_t j) { return j == 0 ? 0.0 : firstColumn + static_cast<double>(j - 1) * columnStep; };
+
+  // The number of rows whose picture fits a 1280 x 820 window largest.
+  std::vector<FoldSlot> best;
+  double bestFit = 0;
+  for (size_t rows = 2; rows <= ring.size(); rows += 2) {
+    const size_t held = ring.size() + (rows >= 4 ? 1 : 0);
+    const size_t fewest = std::max<size_t>(3, (held + rows - 1) / rows);
+    size_t columns = fewest;
+    std::vector<FoldSlot> slots;
+    while ((slots = foldSlots(rows, columns, ring.size())).empty() && columns < fewest + 2)
+      ++columns; // more surplus than the last rows can give up
+    if (slots.empty())
+      continue;
+    const double width = length + columnX(columns - 1) + length;
+    const double height = std::max(up, halfWidth) + static_cast<double>(rows - 1) * rowStep + std::max(length, halfWidth);
+    const double fit = std::min(1280 / width, 820 / height);
+    if (fit > bestFit) {
+      bestFit = fit;
+      best = std::move(slots);
+    }
+    if (columns == 3)
+      break;
+  }
+  if (best.empty())
+    return std::nullopt;
+  std::vector<Point> pos(n);
+  std::vector<double> outward(n, 0);
+  std::fill(placed.begin(), placed.end(), 0);
+  for (size_t k = 0; k < ring.size(); ++k) {
+    pos[ring[k]] = Point{columnX(best[k].column), static_cast<double>(best[k].row) * rowStep};
+    outward[ring[k]] = best[k].outward;
+    placed[ring[k]] = 1;
+  }
+  hangTrees(c, order, outward, placed, pos);
+  return pos;
+}
+
+/// How large a picture of these discs shows in a 1280 x 820 window.
+double fitScale(const std::vector<Point>& pos, const std::vector<double>& radius) {
+  double minX = 0, minY = 0, maxX = 0, maxY = 0;
+  for (size_t i = 0; i < pos.size(); ++i) {
+    if (i == 0 || pos[i].x - radius[i] < minX)
+      minX = pos[i].x - radius[i];
+    if (i == 0 || pos[i].y - radius[i] < minY)
+      minY = pos[i].y - radius[i];
+    if (i == 0 || pos[i].x + radius[i] > maxX)
+      maxX = pos[i].x + radius[i];
+    if (i == 0 || pos[i].y + radius[i] > maxY)
+      maxY = pos[i].y + radius[i];
+  }
+  return std::min(1280 / std::max(1.0, maxX - minX), 820 / std::max(1.0, maxY - minY));
 }
 
 /// Lays out one connected component in its own coordinates.
@@ -701,7 +928,10 @@ void layOutComponent(const LabGraph& g, const std::vector<uint32_t>& parent, con
   std::vector<std::vector<Ring>> rings(n);
   c.radius.resize(n);
   for (uint32_t i = 0; i < n; ++i) {
-    rings[i] = planRings(leaves[i].size(), c.adjacent[i].size());
+    size_t nameLength = 0;
+    for (uint32_t leaf : leaves[i])
+      nameLength = std::max(nameLength, g.nameLength[leaf]);
+    rings[i] = planRings(leaves[i].size(), c.adjacent[i].size(), ringSpacing(nameLength));
     c.radius[i] = discRadius(rings[i]);
   }
   peel(c);
@@ -745,7 +975,8 @@ void layOutComponent(const LabGraph& g, const std::vector<uint32_t>& parent, con
     for (uint32_t v : order) {
       if (c.children[v].empty())
         continue;
-      hangChildren(c, v, placed, centre, corePos);
+      hangChildren(c, v, placed, distance(corePos[v], centre) > 1e-6 ? angleTo(centre, corePos[v]) : -std::numbers::pi / 2,
+                   corePos);
       for (uint32_t ch : c.children[v])
         placed[ch] = 1;
     }
@@ -763,6 +994,10 @@ void layOutComponent(const LabGraph& g, const std::vector<uint32_t>& parent, con
   hangAll(spread);
   while (base.size() > 1 && spread < 8 && treesCollide())
     hangAll(spread *= 1.1);
+  // A long ring folded into rows, when that shows much larger than the circle.
+  if (std::optional<std::vector<Point>> folded = foldRing(c, base, order))
+    if (fitScale(*folded, c.radius) >= kFoldGain * fitScale(corePos, c.radius))
+      corePos = std::move(*folded);
   separateDiscs(corePos, c.radius);
 
   for (uint32_t i = 0; i < n; ++i)

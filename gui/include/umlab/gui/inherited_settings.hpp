@@ -60,7 +60,8 @@ InheritedSettings inheritedSettings(const LabData& lab, SettingsScope scope, con
 /// "host" (the same as `effectiveKind` for a node).
 std::string effectiveKindOf(const LabData& lab, const SettingsData& node);
 
-/// The built-in kinds (host, router, firewall), in that order.
+/// The built-in kinds, as `lab::registerBuiltinKinds` registers them: the default kind (host)
+/// first, then the others by name (firewall, router).
 std::vector<std::string> builtinKindNames();
 
 } // namespace umlab::gui

@@ -61,7 +61,8 @@ private:
   QRectF labelRect_;
 };
 
-/// A segment: a switch, hub or mcast symbol, its name, and live frame counters.
+/// A segment: a switch, hub or mcast symbol, its name, live frame counters, and a red "REC"
+/// badge while it is captured.
 class SegmentItem : public ElementItem {
 public:
   enum { Type = UserType + 2 };
@@ -110,12 +111,14 @@ struct LinkGeometry {
   bool visible = false;
   bool isMonitor = false;
   bool isTrunk = false;
+  bool isBackbone = false; ///< point-to-point between two routers or firewalls
   bool isHost = false;
   LiveLink live;
   QString written;                 ///< the conditions as the file writes them
   std::vector<LinkLabel> labels;   ///< the interface labels at the ends
   std::optional<LinkLabel> centre; ///< in the middle: `written`, or `live` while the lab runs
   QPointF badgeAt; ///< where a validation badge goes: clear of the labels
+  std::optional<QRectF> captureBadge; ///< a running capture's "REC" badge (point-to-point links)
 };
 
 /// A link or a monitor: a line between its two ends, with interface names and addresses near
@@ -160,5 +163,11 @@ public:
 /// The fonts of labels on the canvas.
 QFont labelFont();
 QFont smallFont();
+
+/// Below this zoom names are left out (a 500-node lab fitted to a window), except those of the
+/// backbone, routers, firewalls and segments, which are then drawn at a fixed size on screen so
+/// that an overview stays readable (down to kOverviewZoom; below it, no name at all).
+inline constexpr qreal kLabelZoom = 0.45;
+inline constexpr qreal kOverviewZoom = 0.06;
 
 } // namespace umlab::gui

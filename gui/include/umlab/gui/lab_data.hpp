@@ -269,6 +269,10 @@ std::string firstFreeInterface(const LabData& lab, ElementId node);
 /// "pc3" for prefix "pc" when pc1 and pc2 exist as node or segment names.
 std::string firstFreeName(const LabData& lab, const std::string& prefix);
 
+/// The stem of the names the canvas gives a new node of `kind` or segment of type `kind`: "pc"
+/// for a host, "r" for a router, "fw", "sw", "hub", "bus" (mcast), else the kind itself.
+std::string namePrefix(const std::string& kind);
+
 /// A host path chosen in a file dialog, as a lab whose relative paths start at `baseDir` (see
 /// `LabData::baseDir`) should write it: relative when the file lies inside that directory or
 /// beside it (`../captures/ping.pcap`), else absolute.

@@ -3,6 +3,13 @@
 /// validation report. Every edit the canvas or the property panel makes goes through here as an
 /// undoable command; after each change the lab is validated again (shortly after, so typing and
 /// dragging stay smooth), with the same stages and text as `umlab validate`.
+///
+/// What the report quotes. While the document is what the file on disk says (just opened, or
+/// saved, or edited and undone back to that), the report is `umlab validate FILE` on the file's
+/// own text: its lines, its line numbers. After an edit, it is the report on the lab as Save
+/// would write it, without the canvas's positions (`layout:`), which validation does not need
+/// and the user did not write. A new lab that is still empty has no problems, only a note that
+/// says how to begin.
 
 #include "umlab/gui/commands.hpp"
 #include "umlab/gui/lab_document.hpp"
@@ -13,6 +20,9 @@
 #include <QString>
 #include <QTimer>
 #include <QUndoStack>
+
+#include <optional>
+#include <string>
 
 namespace umlab::gui {
 
@@ -34,9 +44,11 @@ public:
 
   /// An empty lab named "lab".
   void newLab();
-  /// Opens a topology file. False when it could not be read as a topology at all; the report
-  /// then says why (and the current lab stays open).
+  /// Opens a topology file. False when it could not be read as a topology at all: the lab that
+  /// is open stays open with its report, and `openFailure` says why the file was not opened.
   bool open(const QString& path);
+  /// The report on the file the last failed `open` could not read (umlab validate's text).
+  const ValidationReport& openFailure() const { return openFailure_; }
   /// Writes the lab as YAML to `path` (through a temporary file, renamed into place). Saving into
   /// another directory rewrites relative `files` and `pcap` paths so that they still name the
   /// same files; when that changes a path, the undo history (whose snapshots hold the old
@@ -74,8 +86,15 @@ public:
   ElementId addMonitor(ElementId segment);
   /// A replay of the capture `pcap` (as the file writes it) into `segment`. Returns its id.
   ElementId addReplay(ElementId segment, const std::string& pcap);
-  /// Places every node and segment again with the automatic layout (one undoable move).
-  void arrange();
+  /// Places nodes and segments again with the automatic layout, as one undoable move: all of
+  /// them when `only` names none, else the nodes and segments it names (a link stands for its two
+  /// ends) with their hosts (a node whose every link goes to one of them), laid out on their own
+  /// and centred where they were; everything else stays.
+  void arrange(const std::vector<ElementId>& only = {});
+  /// Inserts a copy of elements (`lab_fragment.hpp`: new ids and names, no clashing address
+  /// or MAC, apart from the lab's elements or centred on `centre`) as one undoable edit named
+  /// after `verb` ("Paste", "Duplicate"). Returns the new elements' ids, in file order.
+  std::vector<ElementId> paste(const LabData& fragment, std::optional<QPointF> centre, const QString& verb);
 
   /// Validates now instead of after the pause; tests and "Validate" use it.
   void validateNow();
@@ -91,12 +110,18 @@ private:
   void setPath(const QString& path);
   void setReport(ValidationReport report);
   void push(QUndoCommand* command);
-  std::string suggestAddress(ElementId segment) const;
+
+  /// The report on the lab as it is now (see "What the report quotes").
+  ValidationReport freshReport() const;
 
   LabDocument document_;
   QUndoStack undoStack_;
   QString path_;
   ValidationReport report_;
+  ValidationReport openFailure_;
+  /// The text of the file as it was opened, while the document can still be what it says (until
+  /// it is saved, or another lab is opened).
+  std::optional<std::string> openedText_;
   QTimer validateTimer_;
 };
 

@@ -10,6 +10,7 @@
 
 #include "umlab/base/diagnostics.hpp"
 #include "umlab/gui/lab_data.hpp"
+#include "umlab/gui/yaml_writer.hpp"
 
 #include <optional>
 #include <string>
@@ -49,9 +50,13 @@ LoadedLab loadLab(const std::string& path);
 /// The same for text that is not (or not yet) a file; `name` stands for its path.
 LoadedLab loadLabText(const std::string& name, std::string text);
 
-/// Writes `lab` as YAML and runs the stages on that text as if it were the file `path`: the
-/// report is what `umlab validate` would say about the saved file.
-ValidationReport validateLab(const LabData& lab, const std::string& path);
+/// Writes `lab` as YAML (with `options`) and runs the stages on that text as if it were the file
+/// `path`: the report is what `umlab validate` would say about the saved file.
+ValidationReport validateLab(const LabData& lab, const std::string& path, const WriteOptions& options = {});
+
+/// The report on `text` as the file `path`, each entry naming its element with the ids `loadLabText`
+/// gives (so it fits the document opened from that text); nothing is placed.
+ValidationReport validateLabText(const std::string& path, std::string text);
 
 /// Positions for every node and segment from `lab::computeLayout` (the lab library's automatic
 /// layout, as `umlab graph` draws it). Elements listed in `pinned` keep their position.

@@ -10,10 +10,19 @@
 ///   inherits from its kind and the defaults), `depends-on`, `routes`, and its interfaces.
 /// - Segment: name, type, transport, description, and its monitors and replays (a picker, "+",
 ///   "−" and a `MonitorEditor` or `ReplayEditor`).
-/// - Link: each node end's interface, address, gateway and MAC, and the link conditions.
+/// - Link: each node end's interface, address, gateway and MAC, and the link conditions. An
+///   empty field says what empty means ("none") and, when the lab gives one, a derived
+///   suggestion (address_hints.hpp): the next free address, the router's address, the MAC
+///   resolve derives.
 /// - Monitor (its dashed line selected on the canvas): a `MonitorEditor`.
 ///
 /// Lists folded into sections open when the element shown has something in them.
+///
+/// Undo and redo (Ctrl+Z, Ctrl+Shift+Z) in a text field act on the document, as everywhere
+/// else in the window, and the field then shows the value undone or redone; the field's own
+/// undo would only empty it, to be applied as a new edit when it loses focus. Typing that was
+/// not applied yet is taken back by the first Ctrl+Z instead (the field shows the document's value
+/// again).
 
 #include "umlab/gui/command_text_edit.hpp"
 #include "umlab/gui/lab_data.hpp"
@@ -64,6 +73,9 @@ public slots:
   /// replay of a capture asked for with the path chooser.
   void addMonitorToSegment();
   void addReplayToSegment();
+
+protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
   QWidget* buildLabPage();

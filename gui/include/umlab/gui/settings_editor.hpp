@@ -3,7 +3,10 @@
 /// for all three, docs/topology.md): kind (defaults and nodes), memory, image, kernel,
 /// forwarding, then folding sections for startup and shutdown commands, files, sysctls and the
 /// mount. Each field left empty shows what is inherited instead and from where, worked out by
-/// `inheritedSettings` ("128M (kind 'firewall')"), never a hard-coded default.
+/// `inheritedSettings` ("128M (from kind 'firewall')"), never a hard-coded default; a field
+/// with a value of its own says so in its tool tip, with what it overrides. The kind's
+/// drop-down list has the effective kind as its current entry (highlighted when it opens),
+/// whether the element names it or inherits it.
 ///
 /// A field is applied when its editing finishes; `edited` says so, and `settings` gives the
 /// settings as the fields now say, with every value that was not edited as written (commands,
@@ -58,6 +61,8 @@ signals:
 
 private:
   QString choosePath(const QString& current, bool directory);
+  /// A field's tool tip: where its value comes from, and what it would be without its own.
+  QString ownValueTip(const std::string& own, const InheritedValue& inherited) const;
 
   SettingsScope scope_;
   SettingsData loaded_;
@@ -86,7 +91,9 @@ private:
   QLabel* inheritedMounts_ = nullptr;
 };
 
-/// "128M (kind 'firewall')".
+/// "128M (from kind 'firewall')", "96M (from defaults)", "debian (built-in)".
 QString inheritedHint(const InheritedValue& v);
+/// Where an inherited value comes from, as the hints say it: "from kind 'firewall'", "built-in".
+QString sourcePhrase(const std::string& source);
 
 } // namespace umlab::gui

@@ -5,9 +5,15 @@
 /// Edits go to the `LabEditor` as undoable commands; a drag moves items freely and becomes one
 /// move command when the mouse is released.
 ///
-/// Besides the lab, the scene keeps two kinds of view state that items show: the latest
-/// validation report (items with errors get a badge and the messages as a tool tip) and the
-/// running lab's status (node states, switch counters, live link conditions).
+/// Snapping (View > Snap to Grid) puts what the mouse places, and what a drag moves, on the
+/// points of a `kGridSize` grid: the drag shows the snapped positions as it goes, and the move
+/// command commits them. A click that moves nothing moves nothing, whether or not the item sits
+/// on the grid; positions from the file and from the automatic layout are not snapped.
+///
+/// Besides the lab, the scene keeps three kinds of view state that items show: the latest
+/// validation report (items with errors get a badge and the messages as a tool tip), the
+/// running lab's status (node states, switch counters, live link conditions) and the captures
+/// running now (a red "REC" badge on the segment or point-to-point link being captured).
 
 #include "umlab/gui/lab_editor.hpp"
 #include "umlab/gui/lab_status.hpp"
@@ -15,6 +21,7 @@
 #include <QGraphicsScene>
 #include <QPoint>
 
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -40,6 +47,9 @@ public:
   LabEditor& editor() { return editor_; }
   const LabDocument& document() const { return editor_.document(); }
 
+  /// The spacing of the canvas grid, in scene units: the view draws it, snapping uses it.
+  static constexpr qreal kGridSize = 20;
+
   Mode mode() const { return mode_; }
   /// What AddNode places ("host", "router", "firewall") and AddSegment ("switch", "hub", "mcast").
   const QString& nodeKind() const { return nodeKind_; }
@@ -59,6 +69,14 @@ public:
   std::vector<ElementId> selectedElements() const;
   /// Selects exactly `id` (nothing for kNoElement).
   void selectOnly(ElementId id);
+  /// Whether placing and moving items snaps them to the grid (off by default).
+  bool snapsToGrid() const { return snapsToGrid_; }
+  void setSnapToGrid(bool on) { snapsToGrid_ = on; }
+  /// `p` on the nearest grid point when snapping is on, else `p` unchanged.
+  QPointF snapped(QPointF p) const;
+
+  /// Selects exactly `ids` (those that have an item).
+  void selectOnly(const std::vector<ElementId>& ids);
   /// The drawing's extent with a margin, for fit and export.
   QRectF contentRect() const;
 
@@ -75,6 +93,14 @@ public:
   /// The switch name of a segment or a point-to-point link ("lan", "p2p.3"), as ps reports it.
   std::string switchNameOf(ElementId id) const;
 
+  // ---- captures ------------------------------------------------------------------------
+  /// The captures running now (`LabRunner::captures`): by switch name (a segment's name, or
+  /// "p2p.<n>" for a point-to-point link), where each goes (a file, or "wireshark").
+  void setCaptures(std::map<QString, QString> captures);
+  /// Where the capture of `id` goes, when one runs: a segment's, or a point-to-point link's
+  /// (a link to a segment is captured with its segment, which shows it). Empty otherwise.
+  QString captureOf(ElementId id) const;
+
   /// Called by items when they move (ItemPositionHasChanged): links follow.
   void itemMoved(ElementId id);
 
@@ -89,6 +115,8 @@ signals:
   void modeChanged(umlab::gui::TopologyScene::Mode mode);
   /// A right click on an element, at a global screen position.
   void elementContextMenu(umlab::gui::ElementId id, const QPoint& screenPos);
+  /// A right click on the empty canvas.
+  void canvasContextMenu(QPointF scenePos, const QPoint& screenPos);
   /// An element was added with the mouse (the window may select it).
   void elementPlaced(umlab::gui::ElementId id);
   /// A double-click on an element in the select tool.
@@ -131,9 +159,11 @@ private:
   QGraphicsLineItem* rubberLine_ = nullptr;
   ElementId linkFrom_ = kNoElement;
   std::vector<Move> pressed_; ///< positions of the selected items when a drag began
+  bool snapsToGrid_ = false;
 
   std::unordered_map<ElementId, std::pair<Severity, QString>> marks_;
   std::optional<LabStatus> status_;
+  std::map<QString, QString> captures_;
 };
 
 } // namespace umlab::gui

@@ -1,6 +1,9 @@
 #pragma once
 /// The view on the canvas: wheel zoom about the cursor, pan with the middle button (or with the
 /// left button on empty canvas while Space is held), rubber-band selection, fit to the lab.
+/// With the grid shown (View > Show Grid) the view draws the scene's grid behind the items: light
+/// lines every `TopologyScene::kGridSize`, stronger every fifth; zoomed out, only lines at least
+/// a few pixels apart. The grid belongs to the view, so exports and screenshots never show it.
 
 #include <QGraphicsView>
 
@@ -15,6 +18,7 @@ public:
 
   /// The current zoom factor (1 = 100 %).
   qreal zoom() const;
+  bool isGridVisible() const { return isGridVisible_; }
 
 public slots:
   void zoomIn();
@@ -22,10 +26,12 @@ public slots:
   void resetZoom();
   /// Shows the whole lab, at most at 100 %.
   void fitAll();
+  void setGridVisible(bool visible);
   /// Centres `id` and makes sure it is visible.
   void reveal(quint64 id);
 
 protected:
+  void drawBackground(QPainter* painter, const QRectF& rect) override;
   void wheelEvent(QWheelEvent* event) override;
   void mousePressEvent(QMouseEvent* event) override;
   void mouseMoveEvent(QMouseEvent* event) override;
@@ -35,11 +41,13 @@ protected:
 
 private:
   void scaleBy(qreal factor);
+  void followZoom();
   void updateDragMode();
 
   TopologyScene* scene_;
   bool panning_ = false;
   bool spaceHeld_ = false;
+  bool isGridVisible_ = false;
   QPoint lastPan_;
 };
 

@@ -32,7 +32,13 @@ struct WrittenLab {
   std::vector<ElementSpan> spans; ///< in line order
 };
 
-WrittenLab writeLabYaml(const LabData& lab);
+struct WriteOptions {
+  /// Every node's and segment's `layout:`. Validation leaves them out: they are the canvas's,
+  /// always valid, and quoting them would show text the user never wrote.
+  bool positions = true;
+};
+
+WrittenLab writeLabYaml(const LabData& lab, const WriteOptions& options = {});
 
 /// One scalar as YAML text: plain when safe in the context (inside a flow collection, or not),
 /// else double-quoted with escapes. Multi-line text is always quoted here; the writer uses
