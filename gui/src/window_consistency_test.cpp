@@ -5,6 +5,7 @@
 
 #include "umlab/gui/main_window.hpp"
 
+#include "fake_lab.hpp"
 #include "test_support.hpp"
 #include "umlab/base/temp_dir.hpp"
 #include "umlab/gui/diagnostics_list.hpp"
@@ -16,7 +17,6 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
-#include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -31,6 +31,7 @@
 
 using namespace umlab;
 using namespace umlab::gui;
+using umlab::gui::test::waitFor;
 
 namespace {
 
@@ -75,15 +76,6 @@ QLabel* runStateLabel(MainWindow& w) {
       return l;
   FAIL("no run state in the status bar");
   return nullptr;
-}
-
-template <typename F>
-bool waitFor(F done, double seconds) {
-  QElapsedTimer t;
-  t.start();
-  while (!done() && t.elapsed() < seconds * 1000)
-    QTest::qWait(20);
-  return done();
 }
 
 } // namespace
