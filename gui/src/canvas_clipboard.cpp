@@ -90,9 +90,11 @@ bool CanvasClipboard::canCopy() const {
 
 void CanvasClipboard::clipboardChanged() {
   const QMimeData* mime = QGuiApplication::clipboard()->mimeData();
-  bool can = mime && mime->hasFormat(QString::fromLatin1(kTopologyMimeType));
-  if (!can && mime && mime->hasText() && looksLikeTopology(mime->text()))
-    can = fragmentFromMimeData(mime, scene_.document().data().baseDir).has_value();
+  // Only the cheap test: this runs on every clipboard change of the desktop, and a big text
+  // through the loader would freeze the window. Paste itself reads the text and says when it
+  // holds nothing to paste.
+  const bool can = mime && (mime->hasFormat(QString::fromLatin1(kTopologyMimeType)) ||
+                            (mime->hasText() && looksLikeTopology(mime->text())));
   if (can == canPaste_)
     return;
   canPaste_ = can;
@@ -136,7 +138,7 @@ void CanvasClipboard::paste() {
 
 void CanvasClipboard::pasteAt(QPointF scenePos) {
   if (auto f = fragmentFromMimeData(QGuiApplication::clipboard()->mimeData(), scene_.document().data().baseDir))
-    insert(*f, scenePos, QStringLiteral("Paste"), 0);
+    insert(*f, scene_.snapped(scenePos), QStringLiteral("Paste"), 0); // on the grid when snapping is on
   else
     emit message(tr("nothing to paste: the clipboard holds no nodes or segments"));
 }

@@ -102,7 +102,10 @@ TEST_CASE("the element menu enables what applies to each element's state in the 
     CHECK_FALSE(enabled(node("r1"), "stopNodeAction"));
     CHECK_FALSE(enabled(node("r1"), "restartNodeAction"));
     CHECK_FALSE(enabled(node("r1"), "consoleAction"));
-    // pc3 is not in the running lab: the menu offers to apply the drawing, and nothing dead.
+    // pc3 is not in the running lab: its label says so, the menu offers to apply the drawing,
+    // and nothing dead.
+    CHECK(scene.nodeItem(node("pc3"))->stateLine() == "not in the running lab");
+    CHECK(scene.nodeItem(node("r1"))->stateLine() == "stopped");
     CHECK(enabled(node("pc3"), "applyElementAction"));
     for (const char* dead : {"consoleAction", "commandAction", "startNodeAction", "stopNodeAction", "restartNodeAction",
                              "crashNodeAction"}) {

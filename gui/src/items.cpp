@@ -235,6 +235,22 @@ void NodeItem::refresh() {
   update();
 }
 
+QString NodeItem::stateLine() const {
+  const TopologyScene* s = topologyScene();
+  const NodeData* n = s ? s->document().node(elementId()) : nullptr;
+  if (!n)
+    return {};
+  if (s->status()) {
+    const NodeStatus* st = s->status()->node(n->name);
+    if (!st)
+      return QStringLiteral("not in the running lab"); // drawn after the lab started: Apply adds it
+    return q(st->state) + (st->state == "ready" ? QStringLiteral(" · %1 s").arg(s->status()->uptimeOf(*st)) : QString());
+  }
+  const std::string kind = effectiveKind(s->document().data(), *n);
+  const NodeSymbol symbol = nodeSymbolFor(q(kind));
+  return symbol == NodeSymbol::Other || symbol == NodeSymbol::Server ? q(kind) : QString();
+}
+
 void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) {
   const TopologyScene* s = topologyScene();
   const NodeData* n = s ? s->document().node(elementId()) : nullptr;
@@ -262,14 +278,7 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     painter->setFont(labelFont());
     painter->setPen(isSelected() ? kSelect : kInk);
     painter->drawText(nameRect, Qt::AlignHCenter | Qt::AlignVCenter, q(n->name));
-    QString second;
-    if (st)
-      second = q(st->state) + (st->state == "ready" ? QStringLiteral(" · %1 s").arg(s->status()->uptimeOf(*st)) : QString());
-    else if (s->status())
-      second = QStringLiteral("not running");
-    else if (nodeSymbolFor(q(kind)) == NodeSymbol::Other || nodeSymbolFor(q(kind)) == NodeSymbol::Server)
-      second = q(kind);
-    if (!second.isEmpty()) {
+    if (const QString second = stateLine(); !second.isEmpty()) {
       painter->setFont(smallFont());
       painter->setPen(kMuted);
       painter->drawText(QRectF(labelRect_.left(), labelRect_.top() + lineH, labelRect_.width(), lineH),
@@ -348,7 +357,7 @@ void SegmentItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* optio
       }
     if (s->status()) {
       const SwitchStatus* sw = s->status()->switchOf(seg->name);
-      second = sw ? counterText(*s->status(), *sw) : (seg->type == "mcast" ? QStringLiteral("mcast") : QStringLiteral("not running"));
+      second = sw ? counterText(*s->status(), *sw) : (seg->type == "mcast" ? QStringLiteral("mcast") : QStringLiteral("not in the running lab"));
     }
     painter->setFont(smallFont());
     painter->setPen(s->status() ? QColor(0x0f, 0x76, 0x6e) : kMuted);

@@ -352,6 +352,8 @@ void LabEditor::arrange(const std::vector<ElementId>& only) {
         if (document_.node(e.target) || document_.segment(e.target))
           chosen.insert(e.target);
   }
+  if (!only.empty() && chosen.empty())
+    return; // only monitors or replays selected: nothing of theirs is placed by the layout
   if (!chosen.empty()) {
     // A selection is laid out on its own, with the hosts of what it holds (a node whose every
     // link goes to one chosen element), and put back where it was: centred on its old centre.

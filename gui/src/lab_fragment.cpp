@@ -3,6 +3,7 @@
 #include "umlab/base/ip_address.hpp"
 #include "umlab/base/mac_address.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -131,6 +132,25 @@ void dropClashes(const LabData& lab, LabData& f) {
       m.mac.clear();
 }
 
+/// A route whose gateway is on none of its node's networks once the copy is placed (its address
+/// was dropped as a clash, or its link was not copied) is dropped: the lab would not validate
+/// with it.
+void dropOrphanRoutes(LabData& f) {
+  std::map<ElementId, std::vector<IpPrefix>> prefixes;
+  for (const LinkData& l : f.links)
+    for (int i = 0; i < 2; ++i)
+      if (const std::string a = endAddress(l, i); !a.empty())
+        if (std::optional<IpPrefix> p = IpPrefix::parse(a))
+          prefixes[l.ends[i].target].push_back(*p);
+  for (NodeData& n : f.nodes) {
+    const std::vector<IpPrefix>& mine = prefixes[n.id];
+    std::erase_if(n.routes, [&](const RouteData& r) {
+      const std::optional<IpAddress> via = IpAddress::parse(r.via);
+      return via && std::none_of(mine.begin(), mine.end(), [&](const IpPrefix& p) { return p.contains(*via); });
+    });
+  }
+}
+
 /// Positions: centred on `centre`, or the first whole step down and right where nothing pasted
 /// covers an element of the lab.
 void place(const LabData& lab, LabData& f, std::optional<Position> centre) {
@@ -223,6 +243,7 @@ LabData placeFragment(const LabData& lab, LabData f, const std::function<Element
     mapped(r.segment);
   rename(lab, f);
   dropClashes(lab, f);
+  dropOrphanRoutes(f);
   rebaseRelativePaths(f, lab.baseDir);
   place(lab, f, centre);
   return f;

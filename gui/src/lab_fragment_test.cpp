@@ -160,3 +160,40 @@ TEST_CASE("a pasted node without a stem in its name is named after its kind", "[
   CHECK(placed.nodes[0].name == "r2");
   CHECK(placed.nodes[1].name == "r3");
 }
+
+TEST_CASE("a pasted host keeps only the routes its placed addresses reach, and the lab stays valid",
+          "[gui][clipboard]") {
+  TempDir dir("umlab-gui-fragment");
+  std::ofstream(dir.file("r.yaml")) << "name: r\n"
+                                       "nodes:\n"
+                                       "  r1: {kind: router, layout: {x: 0, y: 0}}\n"
+                                       "  pc1: {routes: [{to: 10.9.0.0/16, via: 10.0.0.1}, {to: 10.8.0.0/16, via: 192.168.5.1}], "
+                                       "layout: {x: 100, y: 0}}\n"
+                                       "segments:\n"
+                                       "  lan: {type: switch, layout: {x: 100, y: 200}}\n"
+                                       "  lan2: {type: switch, layout: {x: 300, y: 200}}\n"
+                                       "links:\n"
+                                       "  - {endpoints: [r1:eth0, lan], ip: 10.0.0.1/24}\n"
+                                       "  - {endpoints: [pc1:eth0, lan], ip: 10.0.0.2/24}\n"
+                                       "  - {endpoints: [pc1:eth1, lan2], ip: 192.168.5.2/24}\n"
+                                       "  - {endpoints: [r1:eth1, lan2], ip: 192.168.5.1/24}\n";
+  LabEditor editor;
+  REQUIRE(editor.open(QString::fromStdString(dir.file("r.yaml"))));
+  const LabData& lab = editor.document().data();
+  REQUIRE(editor.report().ok());
+  // pc1 with lan only: into an empty lab its eth0 address stays, and so does the route through
+  // 10.0.0.1; eth1's link was not copied, so the route through 192.168.5.1 goes.
+  const Fragment f = copyFragment(lab, {idOf(lab, "pc1"), idOf(lab, "lan")});
+  ElementId next = 1000;
+  const LabData elsewhere = placeFragment(LabData{}, f.lab, [&] { return ++next; });
+  REQUIRE(elsewhere.nodes.size() == 1);
+  REQUIRE(elsewhere.nodes[0].routes.size() == 1);
+  CHECK(elsewhere.nodes[0].routes[0].via == "10.0.0.1");
+  // Into its own lab the address clashes and is dropped, and the route with it.
+  const LabData here = placeFragment(lab, f.lab, [&] { return ++next; });
+  CHECK(here.nodes[0].routes.empty());
+  editor.paste(f.lab, std::nullopt, "Paste");
+  editor.validateNow();
+  INFO(editor.report().text());
+  CHECK(editor.report().errorCount == 0);
+}

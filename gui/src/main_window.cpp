@@ -291,11 +291,7 @@ void MainWindow::wire() {
   connect(exportDrawioAction_, &QAction::triggered, this, [this] { exportDiagramFile(DiagramFormat::Drawio); });
   connect(quitAction_, &QAction::triggered, this, &QWidget::close);
   connect(deleteAction_, &QAction::triggered, scene_, &TopologyScene::deleteSelection);
-  connect(selectAllAction_, &QAction::triggered, this, [this] {
-    for (QGraphicsItem* i : scene_->items())
-      if (i->flags() & QGraphicsItem::ItemIsSelectable)
-        i->setSelected(true);
-  });
+  connect(selectAllAction_, &QAction::triggered, scene_, &TopologyScene::selectAll);
   connect(arrangeAction_, &QAction::triggered, this, [this] { editor_.arrange(scene_->selectedElements()); });
   connect(zoomInAction_, &QAction::triggered, view_, &TopologyView::zoomIn);
   connect(zoomOutAction_, &QAction::triggered, view_, &TopologyView::zoomOut);

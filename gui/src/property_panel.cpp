@@ -14,6 +14,8 @@
 #include "umlab/gui/value_combo.hpp"
 #include "umlab/lab/model/topology.hpp"
 
+#include <QAbstractItemView>
+#include <QApplication>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -90,6 +92,14 @@ bool isTextField(const QObject* o) {
   return qobject_cast<const QLineEdit*>(o) || qobject_cast<const QPlainTextEdit*>(o) || (combo && combo->isEditable());
 }
 
+/// Whether `w` edits a cell of a table (an item view's editor), not a field of the panel.
+bool isCellEditor(const QWidget* w) {
+  for (const QWidget* p = w->parentWidget(); p; p = p->parentWidget())
+    if (qobject_cast<const QAbstractItemView*>(p))
+      return true;
+  return false;
+}
+
 /// Where an id sits in `ids`, else 0.
 int indexOf(const std::vector<ElementId>& ids, ElementId id) {
   auto it = std::find(ids.begin(), ids.end(), id);
@@ -134,6 +144,12 @@ PropertyPanel::PropertyPanel(LabEditor& editor, QWidget* parent) : QWidget(paren
   for (QWidget* w : findChildren<QWidget*>())
     if (isTextField(w))
       w->installEventFilter(this);
+  // A table cell's editor exists only while the cell is edited: it gets the filter when it takes
+  // the focus (installing a filter again replaces it).
+  connect(qApp, &QApplication::focusChanged, this, [this](QWidget*, QWidget* now) {
+    if (now && isTextField(now) && isAncestorOf(now))
+      now->installEventFilter(this);
+  });
   connect(&editor_.document(), &LabDocument::changed, this, &PropertyPanel::reload);
   connect(&editor_, &LabEditor::labOpened, this, [this] {
     shown_.reset();
@@ -646,6 +662,13 @@ bool PropertyPanel::eventFilter(QObject* watched, QEvent* event) {
     return true;
   }
   if (undo) {
+    // In a table cell's editor, the typing since it opened is taken back first: its own undo
+    // history holds only that (the delegate gives it the cell's text without one).
+    if (auto* cell = qobject_cast<QLineEdit*>(watched); cell && isCellEditor(cell) && cell->isUndoAvailable()) {
+      while (cell->isUndoAvailable())
+        cell->undo();
+      return true;
+    }
     // Typing not applied yet is taken back first: the field shows the document's value again.
     const QString typed = fieldText(watched);
     reload();

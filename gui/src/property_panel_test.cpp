@@ -330,6 +330,35 @@ TEST_CASE("Ctrl+Z in a field undoes the document, and leaving the field then app
   CHECK(image->currentText().isEmpty());
 }
 
+TEST_CASE("Ctrl+Z in a table cell takes back its typing, then undoes the document", "[gui][panel]") {
+  PanelFixture f;
+  f.show(f.node("pc2").id);
+  f.expand("nodeRoutesSection");
+  f.click("nodeRoutes", "addRow");
+  f.setCell("nodeRoutes", 0, 0, "10.0.9.0/24");
+  f.setCell("nodeRoutes", 0, 1, "10.0.0.1");
+  REQUIRE(f.undoSteps() == 2);
+
+  QTableWidget* t = f.find<TextTable>("nodeRoutes")->table();
+  t->setFocus();
+  t->setCurrentCell(0, 1);
+  t->editItem(t->item(0, 1));
+  QApplication::processEvents();
+  auto* cell = qobject_cast<QLineEdit*>(QApplication::focusWidget());
+  REQUIRE(cell);
+  REQUIRE(cell->text() == "10.0.0.1");
+  QTest::keyClicks(cell, "99");
+  QTest::keyClick(cell, Qt::Key_Z, Qt::ControlModifier);
+  CHECK(cell->text() == "10.0.0.1"); // the typing is taken back, the document untouched
+  CHECK(f.undoSteps() == 2);
+  QTest::keyClick(cell, Qt::Key_Z, Qt::ControlModifier);
+  CHECK(f.undoSteps() == 1); // then the document: the gateway's edit is undone
+  CHECK(f.node("pc2").routes == std::vector<RouteData>{{"10.0.9.0/24", ""}});
+  QApplication::processEvents();
+  CHECK(f.undoSteps() == 1); // and closing the editor applies nothing new
+  CHECK(t->item(0, 1)->text().isEmpty());
+}
+
 TEST_CASE("a node's routes, files, sysctls, mount, kernel, shutdown and depends-on are edited in the panel",
           "[gui][panel]") {
   PanelFixture f;

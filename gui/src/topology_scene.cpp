@@ -6,6 +6,7 @@
 #include <QGraphicsSceneContextMenuEvent>
 #include <QGraphicsSceneMouseEvent>
 #include <QKeyEvent>
+#include <QSignalBlocker>
 
 #include <algorithm>
 #include <cmath>
@@ -97,10 +98,26 @@ void TopologyScene::selectOnly(ElementId id) {
 }
 
 void TopologyScene::selectOnly(const std::vector<ElementId>& ids) {
-  clearSelection();
-  for (ElementId id : ids)
-    if (ElementItem* item = itemFor(id))
-      item->setSelected(true);
+  {
+    // Each setSelected would emit selectionChanged, and each listener reads the whole selection:
+    // quadratic for a paste or Select All of a big lab. One signal for the set instead.
+    const QSignalBlocker quiet(this);
+    clearSelection();
+    for (ElementId id : ids)
+      if (ElementItem* item = itemFor(id))
+        item->setSelected(true);
+  }
+  emit selectionChanged();
+}
+
+void TopologyScene::selectAll() {
+  {
+    const QSignalBlocker quiet(this); // one selectionChanged, as in selectOnly
+    for (QGraphicsItem* i : items())
+      if (i->flags() & QGraphicsItem::ItemIsSelectable)
+        i->setSelected(true);
+  }
+  emit selectionChanged();
 }
 
 QRectF TopologyScene::contentRect() const {

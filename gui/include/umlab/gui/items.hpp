@@ -53,6 +53,9 @@ public:
   static QRectF iconRect() { return QRectF(-kIconSize / 2, -kIconSize / 2, kIconSize, kIconSize); }
   /// The symbol, its halo and its name: what link labels keep clear of.
   QRectF footprint() const { return iconRect().adjusted(-8, -8, 8, 0).united(labelRect_); }
+  /// The small line under the name: the node's state while the lab runs ("not in the running
+  /// lab" for one drawn after it started), else its kind when the symbol does not show it.
+  QString stateLine() const;
 
 protected:
   QVariant itemChange(GraphicsItemChange change, const QVariant& value) override;

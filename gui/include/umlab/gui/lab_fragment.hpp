@@ -21,8 +21,9 @@
 ///   derived again (from the new node's name), as it is for every interface without one;
 /// - addresses: an interface address that the lab uses already is dropped, with its gateway
 ///   (which belonged to the subnet of the copy). A duplicated LAN is a LAN without addresses
-///   rather than a second set of clashing ones; addresses still free are kept. Routes and link
-///   conditions are kept as they are;
+///   rather than a second set of clashing ones; addresses still free are kept. A route whose gateway
+///   none of the placed node's addresses reaches (its address was dropped, or its link not
+///   copied) is dropped too; other routes and link conditions are kept as they are;
 /// - relative host paths (`files:`, `mounts:`, replay `pcap:`) are rewritten to name the same
 ///   files from the lab's directory;
 /// - positions: moved by whole steps down and to the right until no pasted node or segment

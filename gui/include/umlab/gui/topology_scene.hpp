@@ -77,6 +77,8 @@ public:
 
   /// Selects exactly `ids` (those that have an item).
   void selectOnly(const std::vector<ElementId>& ids);
+  /// Selects every selectable item, with one selectionChanged for all of them.
+  void selectAll();
   /// The drawing's extent with a margin, for fit and export.
   QRectF contentRect() const;
 
