@@ -34,6 +34,19 @@ std::vector<Layout> drawn(const Topology& t, const LabLayout& l) {
   return all;
 }
 
+/// The layout of `t` computed again is `l`, to the pixel.
+void requireSameAgain(const Topology& t, const LabLayout& l) {
+  const LabLayout again = computeLayout(t);
+  for (NodeIndex n = 0; n < t.nodes.size(); ++n) {
+    REQUIRE(l.nodes[n].x == again.nodes[n].x);
+    REQUIRE(l.nodes[n].y == again.nodes[n].y);
+  }
+  for (SegmentIndex s = 0; s < t.segments.size(); ++s) {
+    REQUIRE(l.segments[s].x == again.segments[s].x);
+    REQUIRE(l.segments[s].y == again.segments[s].y);
+  }
+}
+
 } // namespace
 
 TEST_CASE("the layout is deterministic, inside its box, keeps hints and separates items", "[lab][layout]") {
@@ -80,15 +93,7 @@ TEST_CASE("a generated 500-node campus is laid out the same twice, with room aro
   REQUIRE(c);
   const Topology& t = c->topology;
   const LabLayout l = computeLayout(t);
-  const LabLayout again = computeLayout(t);
-  for (NodeIndex n = 0; n < t.nodes.size(); ++n) {
-    REQUIRE(l.nodes[n].x == again.nodes[n].x);
-    REQUIRE(l.nodes[n].y == again.nodes[n].y);
-  }
-  for (SegmentIndex s = 0; s < t.segments.size(); ++s) {
-    REQUIRE(l.segments[s].x == again.segments[s].x);
-    REQUIRE(l.segments[s].y == again.segments[s].y);
-  }
+  requireSameAgain(t, l);
   const std::vector<Layout> all = drawn(t, l);
   double closest = 1e300;
   for (size_t i = 0; i < all.size(); ++i) {
@@ -331,12 +336,7 @@ TEST_CASE("generated campus labs of 100, 500 and 1000 nodes are drawn without an
     REQUIRE(c);
     const Topology& t = c->topology;
     const LabLayout l = computeLayout(t);
-    // The same picture every time.
-    const LabLayout again = computeLayout(t);
-    for (NodeIndex n = 0; n < t.nodes.size(); ++n) {
-      REQUIRE(l.nodes[n].x == again.nodes[n].x);
-      REQUIRE(l.nodes[n].y == again.nodes[n].y);
-    }
+    requireSameAgain(t, l); // the same picture every time
     // No icon or name over another, and, measured on 100 to 10 000 nodes, not one crossing:
     // the routers' ring runs between the LANs, each host's link stays inside its LAN's ring.
     CHECK(overlappingPairs(drawnBoxes(t, l)) == 0);
