@@ -69,18 +69,35 @@ void LabStatus::update(runtime::LabStatus s, double time) {
   eventTime = std::max(eventTime, time);
 }
 
-const NodeStatus* LabStatus::node(const std::string& name) const {
-  for (const NodeStatus& n : nodes)
-    if (n.name == name)
-      return &n;
+namespace {
+
+/// The entry of `list` whose `key` is `name`, through `index` (rebuilt when the list moved or
+/// changed size; a hit is checked, so an entry changed in place is still found by a search).
+template <typename T, typename Key>
+const T* lookUp(const std::vector<T>& list, StatusIndex& index, const std::string& name, Key key) {
+  if (index.data != list.data() || index.size != list.size()) {
+    index.at.clear();
+    for (size_t i = 0; i < list.size(); ++i)
+      index.at.emplace(key(list[i]), i);
+    index.data = list.data();
+    index.size = list.size();
+  }
+  if (auto it = index.at.find(name); it != index.at.end() && key(list[it->second]) == name)
+    return &list[it->second];
+  for (const T& x : list)
+    if (key(x) == name)
+      return &x;
   return nullptr;
 }
 
+} // namespace
+
+const NodeStatus* LabStatus::node(const std::string& name) const {
+  return lookUp(nodes, nodeIndex_, name, [](const NodeStatus& n) -> const std::string& { return n.name; });
+}
+
 const SwitchStatus* LabStatus::switchOf(const std::string& segment) const {
-  for (const SwitchStatus& s : switches)
-    if (s.segment == segment)
-      return &s;
-  return nullptr;
+  return lookUp(switches, switchIndex_, segment, [](const SwitchStatus& s) -> const std::string& { return s.segment; });
 }
 
 std::optional<TrafficRate> LabStatus::rateOf(const std::string& segment) const {

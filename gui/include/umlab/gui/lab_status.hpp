@@ -27,6 +27,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace umlab::gui {
@@ -64,6 +65,15 @@ struct SwitchTotals {
   uint64_t framesIn = 0, bytesIn = 0, framesOut = 0, bytesOut = 0, drops = 0;
 };
 
+/// Name -> position in one of the status's lists, rebuilt when the list moved or changed size.
+/// The canvas asks for every item's status on every repaint: a linear search made a repaint of a
+/// running lab quadratic in its size.
+struct StatusIndex {
+  const void* data = nullptr;
+  size_t size = 0;
+  std::unordered_map<std::string, size_t> at;
+};
+
 struct LabStatus : runtime::LabStatus {
   LabStatus() = default;
   /// A status read at `readTime` (Unix seconds).
@@ -95,6 +105,9 @@ struct LabStatus : runtime::LabStatus {
   std::map<std::string, std::map<std::string, PortTraffic>> ports;
   double readTime = 0;                          ///< when the runtime status was read
   double eventTime = 0;                         ///< the latest event's time
+
+private:
+  mutable StatusIndex nodeIndex_, switchIndex_; // for node() and switchOf(); the GUI thread's only
 };
 
 const PortStatus* portOf(const SwitchStatus& s, const std::string& port);
