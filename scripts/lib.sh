@@ -15,6 +15,9 @@ UMLAB_PACKAGES=(
   python3 python3-yaml python3-jsonschema   # the JSON Schema test
   tcpdump                                   # reads the project's captures in a test
   iproute2                                  # ip: lab network namespaces, taps (minimal roots lack it)
+  netbase                                   # /etc/protocols: pcap filters name protocols ('proto ospf'); without it, in a
+                                            # minbase chroot, libpcap 1.10 took 'ospf' as protocol 0 (its getprotobyname_r
+                                            # failed) and a traffic check matched IPv6 hop-by-hop frames (MLD)
   strace                                    # the test that umlab never runs umlab again
   user-mode-linux uml-utilities vde2        # the guests' kernel; uml_switch and vde_switch, the switch anchors
   debootstrap e2fsprogs                     # building the base image (mkfs.ext4 -d, debugfs)
