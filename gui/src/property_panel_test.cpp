@@ -129,6 +129,13 @@ struct PanelFixture {
   }
 
   /// Fills one cell of a table, as its editor does when Return is pressed.
+  /// Opens the shown node's Routes, adds a row and fills it: two edits, one per cell.
+  void addRoute(const QString& to, const QString& via) {
+    expand("nodeRoutesSection");
+    click("nodeRoutes", "addRow");
+    setCell("nodeRoutes", 0, 0, to);
+    setCell("nodeRoutes", 0, 1, via);
+  }
   void setCell(const QString& table, int row, int column, const QString& text) {
     QTableWidget* t = find<TextTable>(table)->table();
     REQUIRE(row < t->rowCount());
@@ -333,10 +340,7 @@ TEST_CASE("Ctrl+Z in a field undoes the document, and leaving the field then app
 TEST_CASE("Ctrl+Z in a table cell takes back its typing, then undoes the document", "[gui][panel]") {
   PanelFixture f;
   f.show(f.node("pc2").id);
-  f.expand("nodeRoutesSection");
-  f.click("nodeRoutes", "addRow");
-  f.setCell("nodeRoutes", 0, 0, "10.0.9.0/24");
-  f.setCell("nodeRoutes", 0, 1, "10.0.0.1");
+  f.addRoute("10.0.9.0/24", "10.0.0.1");
   REQUIRE(f.undoSteps() == 2);
 
   QTableWidget* t = f.find<TextTable>("nodeRoutes")->table();
@@ -642,10 +646,7 @@ TEST_CASE("a link end's MAC goes where the file format wants it", "[gui][panel]"
 TEST_CASE("what the panel types is judged by validation, with the CLI's text", "[gui][panel]") {
   PanelFixture f;
   f.show(f.node("pc1").id);
-  f.expand("nodeRoutesSection");
-  f.click("nodeRoutes", "addRow");
-  f.setCell("nodeRoutes", 0, 0, "10.0.5.1/24");
-  f.setCell("nodeRoutes", 0, 1, "10.0.0.1");
+  f.addRoute("10.0.5.1/24", "10.0.0.1");
   f.editor.validateNow();
   CHECK(f.editor.report().errorCount == 1);
   const std::string saved = f.dir.file("bad.yaml");
