@@ -10,7 +10,8 @@
 #                 it is Linux 6.16 fails on 'kernel.transports' before starting anything
 #   chroot        in a real chroot onto a plain directory (a tmpfs with the system bound in, all
 #                 inside 'unshare -m'), 'mountns' warns of the jail's chroot fallback and 'userns'
-#                 says the kernel refuses user namespaces there; root only. Run inside a chroot
+#                 says the kernel refuses user namespaces there, and 'protocols' that it has no
+#                 /etc/protocols (it copies only passwd and group); root only. Run inside a chroot
 #                 already (scripts/chroot-check.sh), it checks the doctor where it is
 # Inside a chroot whose root is not a mount point (scripts/chroot-check.sh), 'host' expects the
 # chroot's two warnings and 'noexec' cannot run (see there). Exit 77: skipped, with the reason.
@@ -50,7 +51,7 @@ case $case in
 host)
   "$umlab" doctor > "$tmp/text" || { cat "$tmp/text"; fail "umlab doctor exited $? on this host"; }
   cat "$tmp/text"
-  grep -q '^13 checks: .* 0 fail' "$tmp/text" || fail "no '0 fail' summary"
+  grep -q '^14 checks: .* 0 fail' "$tmp/text" || fail "no '0 fail' summary"
   "$umlab" doctor --format json > "$tmp/json" || fail "umlab doctor --format json failed"
   check_json "$tmp/json" kernel.debian pass > /dev/null
   check_json "$tmp/json" netns pass > /dev/null
@@ -132,6 +133,9 @@ chroot)
     exec chroot "$r" /umlab/umlab doctor --format json' sh "$tmp/chroot" "$umlab" > "$tmp/json" || status=$?
     # The test's own chroot has no base image, so 'images' fails: exit status 1.
     [ "$status" = 1 ] || fail "doctor in a chroot exited $status, not 1"
+    # Nor /etc/protocols (as a minbase root without netbase): filters' protocol names are refused.
+    fix=$(check_json "$tmp/json" protocols warn)
+    case $fix in *netbase*) ;; *) fail "'protocols' does not say to install netbase: $fix" ;; esac
   fi
   check_json "$tmp/json" mountns warn > /dev/null
   grep -q "chroot fallback" "$tmp/json" || fail "'mountns' does not name the chroot fallback"

@@ -5,6 +5,7 @@
 #include "umlab/base/quantity.hpp"
 #include "umlab/base/spelling.hpp"
 #include "umlab/kernel/kernel_recipe.hpp"
+#include "umlab/transports/pcap_filter.hpp"
 #include "umlab/transports/transport_spec.hpp"
 
 #include "resolve_images.hpp"
@@ -918,6 +919,8 @@ private:
         diags_.error(r.filter.loc, what + " has a filter, so it uses UML's pcap transport, which Debian's linux.uml "
                                        "lacks; give node " + quote(node.name) +
                                        " 'kernel: umlab' (umlab's own kernel: 'umlab kernel build')");
+      else if (std::string why; !transports::PcapFilter::compile(r.filter.text, why))
+        diags_.error(r.filter.loc, what + " filter " + quote(r.filter.text) + " is not a pcap filter: " + why);
       else
         i.pcapFilter = r.filter.text;
     }

@@ -8,6 +8,7 @@
 #include "umlab/lab/runtime/user_namespace.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -539,6 +540,24 @@ HostCheck checkDatagramQueue(const HostProbe& probe) {
               "see 'netns'");
 }
 
+HostCheck checkProtocols(const HostProbe& probe) {
+  const char* id = "protocols";
+  const char* title = "protocol names";
+  const std::optional<std::string> table = probe.readFile("/etc/protocols");
+  if (!table)
+    return make(id, title, CheckStatus::Warn,
+                "/etc/protocols cannot be read (package netbase; minimal containers and chroots lack it): pcap "
+                "filters that name a protocol ('proto ospf') are refused, since libpcap would match protocol 0",
+                "apt-get install netbase, or write protocol numbers in filters ('proto 89')");
+  size_t names = 0;
+  std::istringstream lines(*table);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty() && std::isalpha(static_cast<unsigned char>(line.front())))
+      ++names;
+  return make(id, title, CheckStatus::Pass,
+              "/etc/protocols names " + std::to_string(names) + " protocols, for filters such as 'proto ospf'");
+}
+
 std::vector<HostCheck> runHostChecks(const HostProbe& probe, const HostLayout& host, const LaunchPlan* plan) {
   return {checkDebianKernel(probe, host, plan),
           checkUmlabKernel(probe, host, plan),
@@ -552,7 +571,8 @@ std::vector<HostCheck> runHostChecks(const HostProbe& probe, const HostLayout& h
           checkTempDirectory(probe, plan),
           checkGuestTmpfs(probe, plan),
           checkFreeMemory(probe, plan),
-          checkDatagramQueue(probe)};
+          checkDatagramQueue(probe),
+          checkProtocols(probe)};
 }
 
 std::vector<HostCheck> runLaunchChecks(const HostProbe& probe, const LaunchPlan& plan) {

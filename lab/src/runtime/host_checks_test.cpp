@@ -75,6 +75,7 @@ FakeProbe healthyHost() {
   p.files["/proc/meminfo"] = "MemTotal:        8388608 kB\nMemFree: 1 kB\nMemAvailable:    6291456 kB\n";
   p.files["/proc/sys/user/max_user_namespaces"] = "96369\n";
   p.files["/proc/sys/net/unix/max_dgram_qlen"] = "10\n";
+  p.files["/etc/protocols"] = "# Internet (IP) protocols\nip\t0\tIP\nicmp\t1\tICMP\nospf\t89\tOSPFIGP\n";
   p.files["/proc/self/mountinfo"] = "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n";
   p.dirs["/dev/shm"] = DirectorySpace{false, true, 4 * kGiB, 4 * kGiB};
   p.dirs["/tmp"] = DirectorySpace{false, false, 20 * kGiB, 40 * kGiB};
@@ -421,6 +422,19 @@ TEST_CASE("doctor dgram-queue: a lab namespace raises it, refuses it, none to tr
   CHECK(checkDatagramQueue(p).status == CheckStatus::Warn);
 }
 
+TEST_CASE("doctor protocols: /etc/protocols present, or missing as in a minbase root", "[doctor]") {
+  FakeProbe p = healthyHost();
+  HostCheck c = checkProtocols(p);
+  CHECK(c.status == CheckStatus::Pass);
+  CHECK(c.reason == "/etc/protocols names 3 protocols, for filters such as 'proto ospf'");
+  CHECK(c.fix.empty());
+  p.files.erase("/etc/protocols");
+  c = checkProtocols(p);
+  CHECK(c.status == CheckStatus::Warn);
+  CHECK(contains(c.reason, "libpcap would match protocol 0"));
+  CHECK(contains(c.fix, "apt-get install netbase"));
+}
+
 TEST_CASE("doctor runLaunchChecks: only the cheap checks, and a lab too big fails", "[doctor]") {
   FakeProbe p = healthyHost();
   LaunchPlan lab = twoGuests();
@@ -432,7 +446,7 @@ TEST_CASE("doctor runLaunchChecks: only the cheap checks, and a lab too big fail
   checks = runLaunchChecks(p, lab);
   CHECK(std::any_of(checks.begin(), checks.end(),
                     [](const HostCheck& c) { return c.id == "memory" && c.status == CheckStatus::Fail; }));
-  CHECK(runHostChecks(p, layout(), nullptr).size() == 13);
+  CHECK(runHostChecks(p, layout(), nullptr).size() == 14);
 }
 
 TEST_CASE("doctor parseKernelVersion", "[doctor]") {

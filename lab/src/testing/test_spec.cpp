@@ -6,6 +6,7 @@
 #include "umlab/lab/replay/flow_report.hpp"
 #include "umlab/lab/yaml/loader.hpp"
 #include "umlab/transports/address_map.hpp"
+#include "umlab/transports/pcap_filter.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -337,7 +338,10 @@ private:
       diags_.error(body.loc, "a 'traffic' check needs either 'seen: FILTER' (at least one frame) or 'none: FILTER' (not one)");
     } else {
       t.expectSeen = seen != nullptr;
-      t.filter = scalar(seen ? *seen : *none, seen ? "'seen'" : "'none'").value_or("");
+      const Node& filter = seen ? *seen : *none;
+      t.filter = scalar(filter, seen ? "'seen'" : "'none'").value_or("");
+      if (std::string why; !t.filter.empty() && !transports::PcapFilter::compile(t.filter, why))
+        diags_.error(filter.loc, "'" + t.filter + "' is not a pcap filter: " + why);
     }
     if (const Node* w = f->get("window"))
       t.window = duration(*w, "'window'");

@@ -77,6 +77,7 @@ checks:
   - route: {node: a, to: 10.0.2.1/24x}
   - reach: {from: a, to: b}
     blocked: {from: a, to: b}
+  - traffic: {segment: lan, none: tcp prot 23}
 )");
   CHECK_FALSE(l->spec);
   const std::string t = l->text();
@@ -91,6 +92,8 @@ checks:
   CHECK(t.find("'to' is 'default' or a prefix") != std::string::npos);
   CHECK(t.find("one check per list item: this one is already 'reach'") != std::string::npos);
   CHECK(t.find("names no check") == std::string::npos); // not on top of "unknown check"
+  // Filters are compiled when the file is read, not first when the check runs.
+  CHECK(t.find("labs/t.tests.yaml:13:35: error: 'tcp prot 23' is not a pcap filter: ") != std::string::npos);
 }
 
 TEST_CASE("a tests file needs a lab and checks", "[lab][testing]") {

@@ -1,7 +1,13 @@
 #pragma once
 /// A capture filter in pcap-filter(7) syntax ("tcp port 23", "icmp", "arp"), compiled once by
 /// libpcap for Ethernet frames and applied to frames in memory (pcap_offline_filter). Used by
-/// `umlab test`'s traffic checks.
+/// `umlab test`'s traffic checks and to check a lab's filters when it is compiled.
+///
+/// A trap it guards against: libpcap 1.10 looks a protocol name ("proto ospf", "ip proto \tcp")
+/// up with getprotobyname_r, and when /etc/protocols is missing (package netbase; minimal
+/// containers and debootstrap --variant=minbase roots lack it) the lookup fails with an error and
+/// libpcap silently compiles protocol 0, the IPv6 hop-by-hop header. `compile` refuses such a
+/// name instead, naming the fix.
 
 #include <cstdint>
 #include <memory>
@@ -10,6 +16,10 @@
 #include <string>
 
 namespace umlab::transports {
+
+/// Empty when every protocol name after 'proto' or 'protochain' in `expression` resolves through
+/// /etc/protocols (numbers and 'ether proto'/'iso proto' names need nothing); otherwise why not.
+std::string unresolvableProtocolName(const std::string& expression);
 
 class PcapFilter {
 public:

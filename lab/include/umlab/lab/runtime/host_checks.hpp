@@ -137,6 +137,10 @@ HostCheck checkMode(const HostProbe& probe);
 /// `dgram-queue`: the host's net.unix.max_dgram_qlen and whether a lab namespace can raise it.
 HostCheck checkDatagramQueue(const HostProbe& probe);
 
+/// `protocols`: /etc/protocols (package netbase), which pcap filters' protocol names need:
+/// without it libpcap compiles 'proto ospf' as protocol 0, so umlab refuses such names.
+HostCheck checkProtocols(const HostProbe& probe);
+
 /// Every check, in the order `umlab doctor` prints them.
 std::vector<HostCheck> runHostChecks(const HostProbe& probe, const HostLayout& host, const LaunchPlan* plan);
 
