@@ -13,17 +13,17 @@ namespace {
 
 /// The filter's words as libpcap's scanner splits them: spaces, parentheses and '!' end a word.
 std::vector<std::string_view> words(std::string_view expression) {
+  const auto ends = [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) || c == '(' || c == ')' || c == '!';
+  };
   std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < expression.size()) {
-    const char c = expression[i];
-    if (std::isspace(static_cast<unsigned char>(c)) || c == '(' || c == ')' || c == '!') {
+  for (size_t i = 0; i < expression.size();) {
+    if (ends(expression[i])) {
       ++i;
       continue;
     }
     const size_t start = i;
-    while (i < expression.size() && !std::isspace(static_cast<unsigned char>(expression[i])) &&
-           expression[i] != '(' && expression[i] != ')' && expression[i] != '!')
+    while (i < expression.size() && !ends(expression[i]))
       ++i;
     out.push_back(expression.substr(start, i - start));
   }
